@@ -1,0 +1,149 @@
+"""The frame boundary: reading columns from, and writing tables to, any DataFrame.
+
+Built on narwhals, so pandas, polars, pyarrow, DuckDB, Dask (and anything else
+narwhals supports) work without crmkit importing any of them. This is the only
+module that touches a DataFrame; everything behind it sees numpy arrays.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, Literal, cast
+
+import narwhals.stable.v2 as nw
+import numpy as np
+import numpy.typing as npt
+
+from crmkit.errors import InputError
+
+__all__ = ["Backend", "frame_like", "is_frame", "read_columns", "to_backend"]
+
+Backend = Literal["pandas", "polars", "pyarrow"]
+"""Eager frame libraries a result table can be returned as."""
+
+
+def is_frame(obj: object) -> bool:
+    """Whether *obj* is a DataFrame or lazy table that narwhals understands."""
+    if isinstance(obj, (np.ndarray, list, tuple, dict)):
+        return False
+    converted: object = nw.from_native(cast("Any", obj), pass_through=True)
+    return isinstance(converted, (nw.DataFrame, nw.LazyFrame))
+
+
+def read_columns(
+    frame: object, mapping: Mapping[str, str], *, function: str
+) -> dict[str, npt.NDArray[Any]]:
+    """Pull the mapped columns of *frame* out as numpy arrays.
+
+    Parameters
+    ----------
+    frame : DataFrame-like
+        Any eager or lazy frame narwhals supports. Lazy frames (DuckDB, Dask,
+        polars LazyFrame) run the column selection in their own engine and
+        only the selected columns are materialised.
+    mapping : mapping of str to str
+        crmkit field name -> the caller's column name.
+    function : str
+        The public function asking, for error messages.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One array per crmkit field. Timezone-aware datetime columns come back
+        as UTC ``datetime64``; null strings come back as ``None`` so the
+        field validators can report them.
+    """
+    nw_frame = nw.from_native(cast("Any", frame))
+    available = list(nw_frame.columns)
+    missing = [col for col in mapping.values() if col not in available]
+    if missing:
+        field = next(f for f, col in mapping.items() if col == missing[0])
+        close = difflib.get_close_matches(missing[0], available, n=3)
+        hint = (
+            f"Did you mean one of these columns: {close}?"
+            if close
+            else f"The frame has the columns {available}; map each crmkit field with "
+            f"{field}='<your column>'."
+        )
+        raise InputError(
+            f"The {field!r} column of {function} was mapped to {missing[0]!r}, "
+            f"which the frame does not have.",
+            field=field,
+            hint=hint,
+        )
+    columns = list(dict.fromkeys(mapping.values()))
+    selected = nw_frame.select(columns)
+    eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
+    out: dict[str, npt.NDArray[Any]] = {}
+    for field, col in mapping.items():
+        series = eager.get_column(col)
+        out[field] = _series_to_numpy(series)
+    return out
+
+
+def _series_to_numpy(series: nw.Series[Any]) -> npt.NDArray[Any]:
+    dtype = series.dtype
+    if dtype in (nw.String, nw.Categorical, nw.Enum):
+        nulls = series.is_null().to_numpy()
+        values = series.cast(nw.String).to_numpy()
+        if nulls.any():
+            out = np.asarray(values, dtype=object).copy()
+            out[nulls] = None
+            return out
+        return np.asarray(values).astype(str)
+    if dtype in (nw.Datetime, nw.Date):
+        if series.null_count():
+            raw = np.asarray(series.to_numpy())
+            if raw.dtype.kind != "M":
+                raw = raw.astype("datetime64[us]")
+            return raw
+        return np.asarray(series.to_numpy())
+    if dtype.is_numeric() or dtype == nw.Boolean:
+        if series.null_count():
+            nulls = series.is_null().to_numpy()
+            values = np.asarray(series.cast(nw.Float64).to_numpy(), dtype=np.float64).copy()
+            values[nulls] = np.nan
+            return values
+        return np.asarray(series.to_numpy())
+    return np.asarray(series.to_numpy(), dtype=object)
+
+
+def to_backend(columns: Mapping[str, npt.NDArray[Any]], backend: Backend) -> Any:  # noqa: ANN401
+    """Build a native frame of *backend* from equal-length numpy columns.
+
+    Raises
+    ------
+    ImportError
+        If the frame library is not installed; the message names it.
+    """
+    try:
+        frame = nw.from_dict(dict(columns), backend=backend)
+    except ModuleNotFoundError as err:
+        msg = (
+            f"to_frame(backend={backend!r}) needs {backend}; install it with pip install {backend}"
+        )
+        raise ImportError(msg) from err
+    return frame.to_native()
+
+
+def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  # noqa: ANN401
+    """Return *columns* as a frame of the same library as *like* ("same in, same out").
+
+    Eager inputs (pandas, polars, pyarrow, ...) get the same type back. Lazy
+    inputs get the eager frame their engine collects to (DuckDB and Dask give
+    what narwhals collects them to), because a result is already in memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> out = frame_like({"customer": np.array([1, 2])}, pd.DataFrame({"x": [0]}))
+    >>> type(out).__name__
+    'DataFrame'
+    """
+    nw_like = nw.from_native(cast("Any", like))
+    if isinstance(nw_like, nw.LazyFrame):
+        nw_like = nw_like.head(0).collect()
+    namespace = nw.get_native_namespace(nw_like)
+    return nw.from_dict(dict(columns), backend=namespace).to_native()

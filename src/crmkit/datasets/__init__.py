@@ -1,0 +1,27 @@
+"""Seeded simulators of realistic CRM data, with the truth behind them kept.
+
+Used by the tests, the docs and ``crmkit demo``; the same seed always gives
+the same data.
+
+Examples
+--------
+>>> from crmkit.datasets import simulate_transactions
+>>> simulate_transactions(50, "2024-01-01", "2024-12-31", seed=1).n_rows > 50
+True
+"""
+
+from crmkit.datasets._transactions import (
+    PurchaseProcess,
+    SimulatedCustomerBase,
+    SpendProcess,
+    simulate_customer_base,
+    simulate_transactions,
+)
+
+__all__ = [
+    "PurchaseProcess",
+    "SimulatedCustomerBase",
+    "SpendProcess",
+    "simulate_customer_base",
+    "simulate_transactions",
+]
