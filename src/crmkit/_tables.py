@@ -1,0 +1,61 @@
+"""Read a whole small table (every column) from a frame or a mapping of columns.
+
+Some inputs are keyed by their column names rather than mapped one field at a
+time: an activity-count table whose columns *are* the activity names, for
+instance. This helper returns every column as a numpy array, using
+:func:`crmkit._frames.read_columns` for frames so the frame boundary stays in
+one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+import narwhals.stable.v2 as nw
+
+from crmkit._frames import is_frame, read_columns
+from crmkit._input import check_same_length, to_array
+from crmkit.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["read_table"]
+
+
+def read_table(data: object, *, field: str, function: str) -> dict[str, npt.NDArray[Any]]:
+    """Return every column of *data* (a DataFrame or a mapping of columns) as arrays.
+
+    Parameters
+    ----------
+    data : DataFrame-like or mapping of str to array_like
+        The table.
+    field : str
+        The parameter name, for error messages.
+    function : str
+        The public function asking, for error messages.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Column name -> one-dimensional array, all of the same length.
+
+    Raises
+    ------
+    InputError
+        If *data* is neither a frame nor a mapping, or its columns differ in length.
+    """
+    if is_frame(data):
+        names = [str(c) for c in nw.from_native(cast("Any", data)).columns]
+        return read_columns(data, {name: name for name in names}, function=function)
+    if isinstance(data, Mapping):
+        out = {str(k): to_array(v) for k, v in data.items()}
+        check_same_length({k: v.shape[0] for k, v in out.items()}, function=function)
+        return out
+    raise InputError.for_parameter(
+        field,
+        "a DataFrame or a mapping of column name to values",
+        type(data).__name__,
+        function=function,
+    )

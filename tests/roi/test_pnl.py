@@ -1,0 +1,205 @@
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+
+from crmkit import Transactions
+from crmkit.errors import InputError
+from crmkit.roi import CostColumn, MarginRate, customer_pnl
+from tests.roi.strategies import pnl_inputs
+
+
+def _tx(customers, amounts, **extra):
+    n = len(customers)
+    return {
+        "customer": customers,
+        "timestamp": ["2024-01-01"] * n,
+        "amount": amounts,
+        **extra,
+    }
+
+
+def test_hand_worked_pnl():
+    # ann: revenue 1500, margin 40% -> 600, visits 3*150 + tickets 5*25 = 575, direct 0
+    pnl = customer_pnl(
+        _tx(["ann", "ann", "bob"], [900.0, 600.0, 400.0]),
+        margin=MarginRate(rate=0.4),
+        activities={"customer": ["ann", "bob"], "visits": [3, 0], "tickets": [5, 1]},
+        unit_costs={"visits": 150.0, "tickets": 25.0},
+        direct_costs={"customer": ["bob", "bob", "cy"], "cost": [10.0, 5.0, 30.0]},
+    )
+    assert pnl.customer.tolist() == ["ann", "bob", "cy"]
+    assert pnl.revenue.tolist() == [1500.0, 400.0, 0.0]
+    assert pnl.gross_margin.tolist() == pytest.approx([600.0, 160.0, 0.0])
+    assert pnl.cost_to_serve.tolist() == pytest.approx([575.0, 40.0, 30.0])
+    assert pnl.direct_cost.tolist() == [0.0, 15.0, 30.0]
+    assert pnl.profit.tolist() == pytest.approx([25.0, 120.0, -30.0])
+    assert pnl.profit_margin[:2].tolist() == pytest.approx([25 / 1500, 120 / 400])
+    assert np.isnan(pnl.profit_margin[2])
+    assert pnl.return_on_cost_to_serve.tolist() == pytest.approx([25 / 575, 3.0, -1.0])
+    assert pnl.n_without_transactions == 1
+    assert pnl.n_purchases.tolist() == [2, 1, 0]
+    table = pnl.table()
+    assert list(table)[5:8] == ["cost_visits", "cost_tickets", "direct_cost"]
+    frame = pnl.to_frame("pandas")
+    assert frame["profit"].sum() == pytest.approx(115.0)
+    assert pnl.to_dict()["unit_costs"] == {"visits": 150.0, "tickets": 25.0}
+
+
+def test_cost_column_and_product_rates():
+    tx = _tx(
+        [1, 1, 2],
+        [100.0, -20.0, 50.0],
+        cogs=[70.0, -14.0, 20.0],
+        product=["books", "books", "music"],
+    )
+    by_cost = customer_pnl(tx, margin=CostColumn(column="cogs"))
+    assert by_cost.gross_margin.tolist() == pytest.approx([24.0, 30.0])
+    by_product = customer_pnl(
+        tx, margin=MarginRate(rate={"books": 0.3, "music": 0.6}, by="product")
+    )
+    assert by_product.gross_margin.tolist() == pytest.approx([24.0, 30.0])
+    assert by_product.n_purchases.tolist() == [1, 1]
+
+
+def test_unknown_product_rate_lists_rows():
+    tx = _tx([1, 2], [10.0, 5.0], product=["books", "games"])
+    with pytest.raises(InputError, match="1 bad row") as err:
+        customer_pnl(tx, margin=MarginRate(rate={"books": 0.3}, by="product"))
+    assert "games" in str(err.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pnl_inputs())
+def test_profit_is_revenue_minus_costs_line_by_line(data):
+    tx, activities, unit_costs, rate = data
+    pnl = customer_pnl(
+        tx, margin=MarginRate(rate=rate), activities=activities, unit_costs=unit_costs
+    )
+    lines = sum(pnl.activity_costs.values())
+    np.testing.assert_allclose(pnl.cost_to_serve, lines + pnl.direct_cost, atol=1e-6)
+    np.testing.assert_allclose(
+        pnl.profit, pnl.revenue - pnl.cost_of_goods - pnl.cost_to_serve, atol=1e-6
+    )
+    np.testing.assert_allclose(pnl.cost_of_goods, pnl.revenue * (1 - rate), atol=1e-6)
+    for name, cost in unit_costs.items():
+        np.testing.assert_allclose(pnl.activity_costs[name], pnl.activity_counts[name] * cost)
+    # every customer in either table is present exactly once
+    expected = np.union1d(tx["customer"], activities["customer"])
+    assert pnl.customer.tolist() == expected.tolist()
+    assert pnl.total_revenue == pytest.approx(float(np.sum(tx["amount"])), abs=1e-6)
+
+
+def test_missing_counts_are_zero_and_reported():
+    pnl = customer_pnl(
+        _tx([1, 2, 3], [10.0, 10.0, 10.0]),
+        margin=MarginRate(rate=0.5),
+        activities=pd.DataFrame({"customer": [1, 2], "visits": [2.0, np.nan]}),
+        unit_costs={"visits": 4.0},
+    )
+    assert pnl.activity_counts["visits"].tolist() == [2.0, 0.0, 0.0]
+    assert pnl.n_counts_filled == 1
+
+
+def test_frames_in_and_out():
+    tx = pl.DataFrame(_tx([1, 2], [10.0, 20.0]))
+    pnl = customer_pnl(
+        tx,
+        margin=MarginRate(rate=0.5),
+        activities=pl.DataFrame({"id": [2], "calls": [3]}),
+        unit_costs={"calls": 1.0},
+        activity_customer="id",
+    )
+    assert pnl.profit.tolist() == [5.0, 7.0]
+    assert type(pnl.to_frame_like(tx)).__name__ == "DataFrame"
+
+
+def test_unknown_activity_names_are_listed():
+    with pytest.raises(InputError) as err:
+        customer_pnl(
+            _tx([1], [10.0]),
+            margin=MarginRate(rate=0.5),
+            activities={"customer": [1], "visits": [1], "calls": [2]},
+            unit_costs={"visits": 3.0, "emails": 0.1},
+        )
+    message = str(err.value)
+    assert "['calls']" in message
+    assert "['emails']" in message
+
+
+@pytest.mark.parametrize(
+    ("activities", "unit_costs", "field"),
+    [
+        ({"customer": [1, 2], "visits": [1, -2]}, {"visits": 3.0}, "visits"),
+        ({"customer": [1], "visits": [1]}, {"visits": -3.0}, "unit_costs['visits']"),
+        ({"customer": [1], "visits": [1]}, {"visits": float("nan")}, "unit_costs['visits']"),
+        ({"client": [1], "visits": [1]}, {"visits": 3.0}, "customer"),
+    ],
+)
+def test_bad_activities(activities, unit_costs, field):
+    with pytest.raises(InputError) as err:
+        customer_pnl(
+            _tx([1], [10.0]),
+            margin=MarginRate(rate=0.5),
+            activities=activities,
+            unit_costs=unit_costs,
+        )
+    assert err.value.field == field
+
+
+def test_negative_count_error_names_rows():
+    with pytest.raises(InputError, match=r"'visits' column .* >= 0: 1 bad row, at position 1"):
+        customer_pnl(
+            _tx([1], [10.0]),
+            margin=MarginRate(rate=0.5),
+            activities={"customer": [1, 2], "visits": [1, -2]},
+            unit_costs={"visits": 3.0},
+        )
+
+
+def test_other_bad_input():
+    with pytest.raises(InputError, match="given together"):
+        customer_pnl(_tx([1], [10.0]), margin=MarginRate(rate=0.5), unit_costs={"a": 1.0})
+    with pytest.raises(InputError, match="one kind"):
+        customer_pnl(
+            _tx([1], [10.0]),
+            margin=MarginRate(rate=0.5),
+            activities={"customer": ["x"], "a": [1]},
+            unit_costs={"a": 1.0},
+        )
+    with pytest.raises(InputError, match="'cost'"):
+        customer_pnl(_tx([1], [10.0]), margin=MarginRate(rate=0.5), direct_costs={"customer": [1]})
+    with pytest.raises(InputError, match=">= 0"):
+        customer_pnl(
+            _tx([1], [10.0]),
+            margin=MarginRate(rate=0.5),
+            direct_costs={"customer": [1], "cost": [-1.0]},
+        )
+    with pytest.raises(InputError, match="'cogs'"):
+        customer_pnl(_tx([1], [10.0]), margin=CostColumn(column="cogs"))
+    with pytest.raises(InputError, match="'rate'"):
+        MarginRate(rate=1.5)
+    with pytest.raises(InputError, match="'by'"):
+        MarginRate(rate={"a": 0.1})
+    with pytest.raises(InputError, match="'by'"):
+        MarginRate(rate=0.1, by="product")
+
+
+def test_read_only_inputs_untouched():
+    customers = np.array([1, 2, 2])
+    amounts = np.array([5.0, 6.0, 7.0])
+    counts = np.array([1.0, np.nan])
+    for arr in (customers, amounts, counts):
+        arr.flags.writeable = False
+    tx = Transactions.from_arrays(customer=customers, timestamp=["2024-01-01"] * 3, amount=amounts)
+    pnl = customer_pnl(
+        tx,
+        margin=MarginRate(rate=0.2),
+        activities={"customer": np.array([1, 2]), "a": counts},
+        unit_costs={"a": 2.0},
+    )
+    assert np.isnan(counts[1])
+    assert pnl.activity_counts["a"].tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="read-only"):
+        pnl.profit[0] = 1.0
