@@ -1,6 +1,46 @@
 """Customer lifecycle state machines, stage classification and migration analytics.
 
-(Filled by the lifecycle issue.)
+Define a lifecycle declaratively (:class:`LifecycleModel`), move customers
+through it one event at a time (:func:`apply`) or replay whole event logs
+(:func:`replay`), and analyse how customers migrate between stages.
+
+Examples
+--------
+>>> from crmkit.lifecycle import CustomerState, apply, prospect_lifecycle
+>>> model = prospect_lifecycle()
+>>> state = apply(model, CustomerState.start(model, at="2024-03-01"), "purchase", at="2024-03-04")
+>>> state.stage
+'customer'
 """
 
-__all__: list[str] = []
+from crmkit.lifecycle._builtin import (
+    dwyer_lifecycle,
+    marketing_funnel,
+    prospect_lifecycle,
+    relationship_lifecycle,
+)
+from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
+from crmkit.lifecycle._state import (
+    CustomerState,
+    StageChange,
+    apply,
+    time_between,
+    time_in_stages,
+)
+
+__all__ = [
+    "Comparison",
+    "Condition",
+    "CustomerState",
+    "LifecycleModel",
+    "Stage",
+    "StageChange",
+    "Transition",
+    "apply",
+    "dwyer_lifecycle",
+    "marketing_funnel",
+    "prospect_lifecycle",
+    "relationship_lifecycle",
+    "time_between",
+    "time_in_stages",
+]

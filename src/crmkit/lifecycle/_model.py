@@ -1,0 +1,766 @@
+"""Declarative lifecycle models: stages, guarded transitions, checks and diagram export."""
+
+from __future__ import annotations
+
+import enum
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit.errors import InputError, ModelDefinitionError
+
+__all__ = ["Comparison", "Condition", "LifecycleModel", "Stage", "Transition"]
+
+MODEL_SCHEMA: Final = "crmkit.lifecycle.model"
+MODEL_SCHEMA_VERSION: Final = 1
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
+
+
+class Comparison(enum.StrEnum):
+    """How a guard condition compares a context value with its threshold.
+
+    Examples
+    --------
+    >>> Comparison(">=").name
+    'GE'
+    """
+
+    GT = ">"
+    GE = ">="
+    LT = "<"
+    LE = "<="
+    EQ = "=="
+    NE = "!="
+
+
+_OPS: Final[dict[Comparison, Callable[[Any, Any], Any]]] = {
+    Comparison.GT: operator.gt,
+    Comparison.GE: operator.ge,
+    Comparison.LT: operator.lt,
+    Comparison.LE: operator.le,
+    Comparison.EQ: operator.eq,
+    Comparison.NE: operator.ne,
+}
+
+
+def _nonempty(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ModelDefinitionError(
+            f"{attribute.name!r} must be a non-empty string; got {value!r}.",
+        )
+
+
+def _finite(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ModelDefinitionError(
+            f"A guard condition's {attribute.name!r} must be a finite number; got {value!r}.",
+        )
+
+
+def _to_float(value: object) -> object:
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """One comparison of a numeric context value with a threshold: ``field op value``.
+
+    Guards are conjunctions of conditions, so they stay declarative: they
+    serialise to JSON, their overlap can be checked when a model is built, and
+    they evaluate over whole arrays during a replay.
+
+    Parameters
+    ----------
+    field : str
+        Name of the context value, e.g. ``"spend_90d"``.
+    op : Comparison
+        The comparison (``">="``, ``"<"``, ...).
+    value : float
+        The threshold, finite.
+
+    Examples
+    --------
+    A customer counts as engaged after five site visits:
+
+    >>> c = Condition.parse("visits >= 5")
+    >>> c.holds({"visits": 7.0}), str(c)
+    (True, 'visits >= 5')
+    """
+
+    field: str = attrs.field(validator=_nonempty)
+    op: Comparison = attrs.field(converter=Comparison)
+    value: float = attrs.field(validator=_finite, converter=_to_float)
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.op.value} {self.value:g}"
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        """Build a condition from text such as ``"spend_90d >= 500"``.
+
+        Parameters
+        ----------
+        text : str
+            ``<field> <op> <number>`` with op one of ``> >= < <= == !=``.
+
+        Returns
+        -------
+        Condition
+            The parsed condition.
+
+        Raises
+        ------
+        ModelDefinitionError
+            If the text does not have that form.
+
+        Examples
+        --------
+        >>> Condition.parse("orders_12m < 2").op
+        <Comparison.LT: '<'>
+        """
+        match = _CONDITION.match(text)
+        if match is None:
+            raise ModelDefinitionError(
+                f"Cannot read the guard condition {text!r}; expected '<field> <op> <number>' "
+                "with op one of >, >=, <, <=, ==, !=."
+            )
+        field, op, number = match.groups()
+        try:
+            value = float(number)
+        except ValueError:
+            raise ModelDefinitionError(
+                f"The threshold of the guard condition {text!r} must be a number; got {number!r}."
+            ) from None
+        return cls(field=field, op=Comparison(op), value=value)
+
+    def holds(self, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
+        """Evaluate the condition on a context (scalars or arrays of equal length).
+
+        Parameters
+        ----------
+        context : mapping of str to float or ndarray
+            Context values by field name; must contain :attr:`field`.
+
+        Returns
+        -------
+        bool or ndarray of bool
+            Whether the condition holds (element-wise for arrays).
+
+        Raises
+        ------
+        InputError
+            If the context lacks the field.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Condition.parse("spend > 100").holds({"spend": np.array([50.0, 150.0])}).tolist()
+        [False, True]
+        """
+        if self.field not in context:
+            raise InputError(
+                f"The guard condition '{self}' needs the context value {self.field!r}, "
+                f"which is missing; the context has {sorted(context)}.",
+                field=self.field,
+                hint="Pass every value the guards use in `context`.",
+            )
+        result = _OPS[self.op](context[self.field], self.value)
+        if isinstance(result, np.ndarray):
+            return result
+        return bool(result)
+
+    def interval(self) -> tuple[float, float, bool, bool] | None:
+        """Return the allowed set as ``(low, high, low_closed, high_closed)``; None for ``!=``."""
+        v = float(self.value)
+        inf = math.inf
+        match self.op:
+            case Comparison.GT:
+                return (v, inf, False, False)
+            case Comparison.GE:
+                return (v, inf, True, False)
+            case Comparison.LT:
+                return (-inf, v, False, False)
+            case Comparison.LE:
+                return (-inf, v, False, True)
+            case Comparison.EQ:
+                return (v, v, True, True)
+            case _:
+                return None
+
+
+def _stage(value: object) -> Stage:
+    return value if isinstance(value, Stage) else Stage(name=str(value))
+
+
+def _stages(values: Iterable[object]) -> tuple[Stage, ...]:
+    return tuple(_stage(v) for v in values)
+
+
+def _names(values: object) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(v) for v in values)  # type: ignore[attr-defined]
+
+
+def _conditions(values: Iterable[object]) -> tuple[Condition, ...]:
+    out = []
+    for v in values:
+        if isinstance(v, Condition):
+            out.append(v)
+        elif isinstance(v, str):
+            out.append(Condition.parse(v))
+        else:
+            raise ModelDefinitionError(
+                f"A guard must be a sequence of Condition values or strings such as "
+                f"'spend >= 100'; got {v!r}."
+            )
+    return tuple(out)
+
+
+def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class Stage:
+    """A named stage of a lifecycle, with an optional description.
+
+    Parameters
+    ----------
+    name : str
+        Unique, non-empty stage name.
+    description : str, default ""
+        What being in this stage means for the business.
+
+    Examples
+    --------
+    >>> Stage(name="lead", description="left contact details").name
+    'lead'
+    """
+
+    name: str = attrs.field(validator=_nonempty)
+    description: str = ""
+
+
+def _default_event(value: object, self_: Any) -> str:  # noqa: ANN401
+    return str(self_.name) if value is None else str(value)
+
+
+@attrs.frozen(kw_only=True)
+class Transition:
+    """A named move from one or several source stages to a target stage.
+
+    Parameters
+    ----------
+    name : str
+        Unique name of the transition within its model.
+    source : str or sequence of str
+        The stage(s) the transition leaves from.
+    target : str
+        The stage it enters.
+    event : str or None, default None
+        The event that triggers it; ``None`` means the event is the transition's
+        name. Several transitions may share an event if their guards exclude
+        each other.
+    guard : sequence of Condition or str, default ()
+        Conditions on the context that must all hold (empty: always allowed).
+    description : str, default ""
+        What the move means.
+
+    Examples
+    --------
+    >>> t = Transition(name="qualify", source="lead", target="mql", guard=["score >= 50"])
+    >>> t.event, t.source, str(t.guard[0])
+    ('qualify', ('lead',), 'score >= 50')
+    """
+
+    name: str = attrs.field(validator=_nonempty)
+    source: tuple[str, ...] = attrs.field(converter=_names)
+    target: str = attrs.field(validator=_nonempty)
+    event: str = attrs.field(
+        default=None,
+        converter=attrs.Converter(_default_event, takes_self=True),  # type: ignore[misc]
+        validator=_nonempty,
+    )
+    guard: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
+    description: str = ""
+
+    def allowed(self, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
+        """Whether every guard condition holds on *context* (True when unguarded).
+
+        Parameters
+        ----------
+        context : mapping of str to float or ndarray
+            Context values by field name.
+
+        Returns
+        -------
+        bool or ndarray of bool
+            The conjunction of the guard conditions.
+
+        Examples
+        --------
+        >>> Transition(name="vip", source="customer", target="vip", guard=["spend > 1000"]).allowed(
+        ...     {"spend": 1500.0}
+        ... )
+        True
+        """
+        result: Any = True
+        for condition in self.guard:
+            result = result & condition.holds(context)
+        return result
+
+
+def _exclusive(a: tuple[Condition, ...], b: tuple[Condition, ...]) -> bool:
+    """Whether two conjunctions can never hold together (some field's intervals are disjoint)."""
+    if not a or not b:
+        return False
+    fields = {c.field for c in a} & {c.field for c in b}
+    for field in fields:
+        lo, hi, lo_c, hi_c = -math.inf, math.inf, False, False
+        for c in (*a, *b):
+            if c.field != field:
+                continue
+            iv = c.interval()
+            if iv is None:
+                continue
+            clo, chi, clo_c, chi_c = iv
+            if clo > lo or (clo == lo and not clo_c):
+                lo, lo_c = clo, clo_c
+            if chi < hi or (chi == hi and not chi_c):
+                hi, hi_c = chi, chi_c
+        if lo > hi or (lo == hi and not (lo_c and hi_c)):
+            return True
+        if lo == hi:  # a single point: excluded by a != on it
+            ne = [c for c in (*a, *b) if c.field == field and c.op is Comparison.NE]
+            if any(float(c.value) == lo for c in ne):
+                return True
+    return False
+
+
+@attrs.frozen(kw_only=True)
+class LifecycleModel:
+    """A typed, immutable customer lifecycle: stages, initial and terminal stages, transitions.
+
+    The definition is checked when built; every problem raises
+    :class:`~crmkit.errors.ModelDefinitionError` naming it.
+
+    Parameters
+    ----------
+    name : str
+        Name of the model, stored with customer states.
+    stages : sequence of Stage or str
+        All stages, in display order.
+    initial : str
+        The stage every new customer starts in.
+    terminal : sequence of str
+        Stages with no way out (may be empty).
+    transitions : sequence of Transition
+        The allowed moves.
+    description : str, default ""
+        What the model describes; a reference where it comes from a paper.
+
+    Raises
+    ------
+    ModelDefinitionError
+        On duplicate stage or transition names, an unknown initial, terminal,
+        source or target stage, a terminal stage with an outgoing transition, a
+        stage unreachable from the initial stage, a non-terminal stage with no
+        way out, or two transitions on the same event from the same stage whose
+        guards do not exclude each other.
+
+    Notes
+    -----
+    Guards are conjunctions of :class:`Condition` values. Two transitions
+    sharing a source stage and an event are unambiguous only if both are
+    guarded and, for some context field, the intervals their conditions allow
+    are disjoint; so at most one of them can fire for any context.
+
+    Examples
+    --------
+    A newsletter lifecycle where a subscriber becomes a buyer after ordering:
+
+    >>> model = LifecycleModel(
+    ...     name="newsletter",
+    ...     stages=["subscriber", "buyer", "unsubscribed"],
+    ...     initial="subscriber",
+    ...     terminal=["unsubscribed"],
+    ...     transitions=[
+    ...         Transition(name="order", source="subscriber", target="buyer"),
+    ...         Transition(
+    ...             name="unsubscribe", source=["subscriber", "buyer"], target="unsubscribed"
+    ...         ),
+    ...     ],
+    ... )
+    >>> model.events
+    ('order', 'unsubscribe')
+    >>> model.allowed_events("buyer")
+    ('unsubscribe',)
+    >>> LifecycleModel.from_dict(model.to_dict()) == model
+    True
+    """
+
+    name: str = attrs.field(validator=_nonempty)
+    stages: tuple[Stage, ...] = attrs.field(converter=_stages)
+    initial: str = attrs.field(validator=_nonempty)
+    terminal: tuple[str, ...] = attrs.field(converter=_names)
+    transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _check_model(self)
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """Stage names in display order."""
+        return tuple(s.name for s in self.stages)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Distinct event names, in the order their first transition is listed."""
+        return tuple(dict.fromkeys(t.event for t in self.transitions))
+
+    def stage_index(self, stage: str) -> int:
+        """Position of *stage* in :attr:`stages`.
+
+        Parameters
+        ----------
+        stage : str
+            A stage name.
+
+        Returns
+        -------
+        int
+            Its index.
+
+        Raises
+        ------
+        InputError
+            If the model has no such stage.
+        """
+        names = self.stage_names
+        if stage not in names:
+            raise InputError(
+                f"{stage!r} is not a stage of the lifecycle model {self.name!r}; "
+                f"its stages are {list(names)}.",
+                field="stage",
+                values=[stage],
+            )
+        return names.index(stage)
+
+    def is_terminal(self, stage: str) -> bool:
+        """Whether *stage* is terminal.
+
+        Parameters
+        ----------
+        stage : str
+            A stage name.
+
+        Returns
+        -------
+        bool
+            True for terminal stages.
+        """
+        return stage in self.terminal
+
+    def transitions_from(self, stage: str) -> tuple[Transition, ...]:
+        """Transitions leaving *stage*, in definition order.
+
+        Parameters
+        ----------
+        stage : str
+            A stage name.
+
+        Returns
+        -------
+        tuple of Transition
+            Possibly empty (terminal stages).
+        """
+        self.stage_index(stage)
+        return tuple(t for t in self.transitions if stage in t.source)
+
+    def allowed_events(self, stage: str) -> tuple[str, ...]:
+        """Events that can move a customer out of *stage* (guards aside).
+
+        Parameters
+        ----------
+        stage : str
+            A stage name.
+
+        Returns
+        -------
+        tuple of str
+            Distinct event names in definition order.
+        """
+        return tuple(dict.fromkeys(t.event for t in self.transitions_from(stage)))
+
+    def to_mermaid(self) -> str:
+        """Return the model as a Mermaid ``stateDiagram-v2`` diagram.
+
+        Returns
+        -------
+        str
+            Mermaid source; transitions are labelled with their event (and guard).
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> print(prospect_lifecycle().to_mermaid().splitlines()[0])
+        stateDiagram-v2
+        """
+        ids = _ids(self.stage_names)
+        lines = ["stateDiagram-v2"]
+        for stage in self.stages:
+            sid = ids[stage.name]
+            if sid != stage.name:
+                lines.append(f'    state "{_mermaid_text(stage.name)}" as {sid}')
+        lines.append(f"    [*] --> {ids[self.initial]}")
+        for t in self.transitions:
+            label = _mermaid_text(_label(t))
+            lines.extend(f"    {ids[s]} --> {ids[t.target]} : {label}" for s in t.source)
+        lines.extend(f"    {ids[s]} --> [*]" for s in self.terminal)
+        return "\n".join(lines)
+
+    def to_dot(self) -> str:
+        """Return the model as a Graphviz DOT digraph.
+
+        Returns
+        -------
+        str
+            DOT source: rounded boxes for stages, a double octagon for terminal
+            stages, a point marking the initial stage and labelled edges.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> prospect_lifecycle().to_dot().startswith('digraph "prospect"')
+        True
+        """
+        q = _dot_quote
+        lines = [
+            f"digraph {q(self.name)} {{",
+            "    rankdir=LR;",
+            '    node [shape=box, style="rounded"];',
+            "    __start__ [shape=point];",
+        ]
+        for stage in self.stages:
+            shape = ", shape=doubleoctagon" if stage.name in self.terminal else ""
+            tooltip = f", tooltip={q(stage.description)}" if stage.description else ""
+            lines.append(f"    {q(stage.name)} [label={q(stage.name)}{shape}{tooltip}];")
+        lines.append(f"    __start__ -> {q(self.initial)};")
+        for t in self.transitions:
+            lines.extend(f"    {q(s)} -> {q(t.target)} [label={q(_label(t))}];" for s in t.source)
+        lines.append("}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as a JSON-safe dict with a schema name and version.
+
+        Returns
+        -------
+        dict
+            Restorable with :meth:`from_dict`; the round trip is exact.
+        """
+        return {
+            "schema": MODEL_SCHEMA,
+            "version": MODEL_SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "stages": [{"name": s.name, "description": s.description} for s in self.stages],
+            "initial": self.initial,
+            "terminal": list(self.terminal),
+            "transitions": [
+                {
+                    "name": t.name,
+                    "source": list(t.source),
+                    "target": t.target,
+                    "event": t.event,
+                    "guard": [
+                        {"field": c.field, "op": c.op.value, "value": c.value} for c in t.guard
+                    ],
+                    "description": t.description,
+                }
+                for t in self.transitions
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LifecycleModel:
+        """Rebuild a model from :meth:`to_dict` output (re-checking the definition).
+
+        Parameters
+        ----------
+        data : mapping
+            A dict as produced by :meth:`to_dict` (for example after a JSON round trip).
+
+        Returns
+        -------
+        LifecycleModel
+            The model.
+
+        Raises
+        ------
+        ModelDefinitionError
+            If the schema or version is not recognised, keys are missing, or
+            the definition is inconsistent.
+        """
+        if data.get("schema") != MODEL_SCHEMA or data.get("version") != MODEL_SCHEMA_VERSION:
+            raise ModelDefinitionError(
+                f"Expected a dict with schema {MODEL_SCHEMA!r} version {MODEL_SCHEMA_VERSION}; "
+                f"got schema {data.get('schema')!r} version {data.get('version')!r}."
+            )
+        try:
+            return cls(
+                name=data["name"],
+                description=data.get("description", ""),
+                stages=[
+                    Stage(name=s["name"], description=s.get("description", ""))
+                    for s in data["stages"]
+                ],
+                initial=data["initial"],
+                terminal=data["terminal"],
+                transitions=[
+                    Transition(
+                        name=t["name"],
+                        source=t["source"],
+                        target=t["target"],
+                        event=t.get("event"),
+                        guard=[
+                            Condition(field=c["field"], op=c["op"], value=c["value"])
+                            for c in t.get("guard", [])
+                        ],
+                        description=t.get("description", ""),
+                    )
+                    for t in data["transitions"]
+                ],
+            )
+        except KeyError as err:
+            raise ModelDefinitionError(
+                f"The lifecycle model dict lacks the key {err.args[0]!r}."
+            ) from None
+
+    def event_table(self) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+        """Return the (stage, event) -> next-stage table used by vectorised replay.
+
+        Returns
+        -------
+        table : ndarray of int64, shape (n_stages, n_events)
+            Index of the target stage; ``-1`` where the event is not allowed,
+            ``-2`` where only guarded transitions apply.
+        events : tuple of str
+            The event order of the columns (:attr:`events`).
+        """
+        events = self.events
+        ev_index = {e: i for i, e in enumerate(events)}
+        st_index = {s: i for i, s in enumerate(self.stage_names)}
+        table = np.full((len(self.stages), len(events)), -1, dtype=np.int64)
+        for t in self.transitions:
+            for s in t.source:
+                table[st_index[s], ev_index[t.event]] = -2 if t.guard else st_index[t.target]
+        return table, events
+
+
+def _label(t: Transition) -> str:
+    label = t.event
+    if t.guard:
+        label += " [" + " and ".join(str(c) for c in t.guard) + "]"
+    return label
+
+
+def _ids(names: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, name in enumerate(names):
+        out[name] = name if _IDENT.match(name) and name != "state" else f"s{i}"
+    return out
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace(":", "#58;")
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check_model(model: LifecycleModel) -> None:
+    names = model.stage_names
+    where = f"lifecycle model {model.name!r}"
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ModelDefinitionError(f"The {where} lists the stage(s) {dupes} more than once.")
+    known = set(names)
+    if model.initial not in known:
+        raise ModelDefinitionError(
+            f"The initial stage {model.initial!r} of the {where} is not one of its stages "
+            f"{list(names)}."
+        )
+    unknown_terminal = [s for s in model.terminal if s not in known]
+    if unknown_terminal:
+        raise ModelDefinitionError(
+            f"The terminal stage(s) {unknown_terminal} of the {where} are not among its stages "
+            f"{list(names)}."
+        )
+    tnames = [t.name for t in model.transitions]
+    tdupes = sorted({n for n in tnames if tnames.count(n) > 1})
+    if tdupes:
+        raise ModelDefinitionError(f"The {where} has duplicate transition names {tdupes}.")
+    for t in model.transitions:
+        if not isinstance(t, Transition):
+            raise ModelDefinitionError(f"Transitions of the {where} must be Transition values.")
+        if not t.source:
+            raise ModelDefinitionError(f"The transition {t.name!r} of the {where} has no source.")
+        bad = [s for s in (*t.source, t.target) if s not in known]
+        if bad:
+            raise ModelDefinitionError(
+                f"The transition {t.name!r} of the {where} refers to unknown stage(s) {bad}; "
+                f"the stages are {list(names)}."
+            )
+        leaving_terminal = [s for s in t.source if s in model.terminal]
+        if leaving_terminal:
+            raise ModelDefinitionError(
+                f"The transition {t.name!r} of the {where} leaves the terminal stage(s) "
+                f"{leaving_terminal}; terminal stages have no way out.",
+            )
+    reachable = {model.initial}
+    frontier = [model.initial]
+    while frontier:
+        stage = frontier.pop()
+        for t in model.transitions:
+            if stage in t.source and t.target not in reachable:
+                reachable.add(t.target)
+                frontier.append(t.target)
+    unreachable = [n for n in names if n not in reachable]
+    if unreachable:
+        raise ModelDefinitionError(
+            f"The stage(s) {unreachable} of the {where} cannot be reached from the initial "
+            f"stage {model.initial!r}."
+        )
+    leaving = {s for t in model.transitions for s in t.source if t.target != s}
+    dead = [n for n in names if n not in model.terminal and n not in leaving]
+    if dead:
+        raise ModelDefinitionError(
+            f"The non-terminal stage(s) {dead} of the {where} have no transition out; "
+            "mark them terminal or add a transition."
+        )
+    by_key: dict[tuple[str, str], list[Transition]] = {}
+    for t in model.transitions:
+        for s in t.source:
+            by_key.setdefault((s, t.event), []).append(t)
+    for (stage, event), group in by_key.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if not _exclusive(a.guard, b.guard):
+                    raise ModelDefinitionError(
+                        f"The transitions {a.name!r} and {b.name!r} of the {where} both fire on "
+                        f"the event {event!r} from stage {stage!r} and their guards do not "
+                        "exclude each other.",
+                    )

@@ -1,0 +1,60 @@
+"""Hypothesis strategies for lifecycle models and event sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from crmkit.lifecycle import (
+    LifecycleModel,
+    dwyer_lifecycle,
+    marketing_funnel,
+    prospect_lifecycle,
+    relationship_lifecycle,
+)
+
+BUILTINS = (relationship_lifecycle, dwyer_lifecycle, prospect_lifecycle, marketing_funnel)
+
+
+@st.composite
+def models(draw: st.DrawFn) -> LifecycleModel:
+    return draw(st.sampled_from(BUILTINS))()
+
+
+@st.composite
+def valid_walks(draw: st.DrawFn, model: LifecycleModel, max_len: int = 12) -> list[str]:
+    """A sequence of events that is valid from the initial stage (unguarded models)."""
+    stage = model.initial
+    events: list[str] = []
+    for _ in range(draw(st.integers(0, max_len))):
+        allowed = model.allowed_events(stage)
+        if not allowed:
+            break
+        event = draw(st.sampled_from(allowed))
+        events.append(event)
+        stage = next(t.target for t in model.transitions_from(stage) if t.event == event)
+    return events
+
+
+@st.composite
+def event_logs(draw: st.DrawFn, model: LifecycleModel, *, valid_only: bool):
+    """A multi-customer log (customer, event, timestamp) in shuffled row order."""
+    n_customers = draw(st.integers(1, 6))
+    customers, events, times = [], [], []
+    for c in range(n_customers):
+        if valid_only:
+            walk = draw(valid_walks(model))
+        else:
+            walk = draw(st.lists(st.sampled_from(model.events), max_size=10))
+        # distinct, increasing times per customer
+        gaps = draw(st.lists(st.integers(1, 1000), min_size=len(walk), max_size=len(walk)))
+        t = np.cumsum(np.array(gaps, dtype=np.int64)) if walk else np.array([], dtype=np.int64)
+        customers += [f"c{c}"] * len(walk)
+        events += walk
+        times += list(np.datetime64("2024-01-01T00:00", "m") + t.astype("timedelta64[m]"))
+    perm = draw(st.permutations(range(len(events))))
+    return (
+        np.array([customers[i] for i in perm], dtype=str),
+        np.array([events[i] for i in perm], dtype=str),
+        np.array([times[i] for i in perm], dtype="datetime64[us]"),
+    )
