@@ -7,10 +7,24 @@ profit rather than revenue.
 """
 
 from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
+from crmkit.roi._views import (
+    SegmentProfit,
+    UnprofitableCustomers,
+    WhaleCurve,
+    profit_by_segment,
+    unprofitable_customers,
+    whale_curve,
+)
 
 __all__ = [
     "CostColumn",
     "CustomerPnL",
     "MarginRate",
+    "SegmentProfit",
+    "UnprofitableCustomers",
+    "WhaleCurve",
     "customer_pnl",
+    "profit_by_segment",
+    "unprofitable_customers",
+    "whale_curve",
 ]
