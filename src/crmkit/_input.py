@@ -20,6 +20,7 @@ from crmkit.errors import InputError
 __all__ = [
     "DATETIME_DTYPE",
     "ParsedTimes",
+    "as_amounts",
     "as_datetime",
     "as_finite_float",
     "as_ids",
@@ -119,6 +120,7 @@ def as_finite_float(
     function: str,
     minimum: float | None = None,
     strict_minimum: bool = False,
+    _skip_scan: bool = False,
 ) -> FloatArray:
     """Coerce to a float64 array and check every value is finite (and above a floor).
 
@@ -169,20 +171,10 @@ def as_finite_float(
             f"The {field!r} column of {function} must be one-dimensional; got shape {out.shape}.",
             field=field,
         )
-    total = np.add.reduce(out) if out.size else 0.0
-    if not np.isfinite(total):
-        finite = np.isfinite(out)
-        if not finite.all():
-            n, pos, vals = _bad_rows(~finite, out)
-            raise InputError.for_rows(
-                field,
-                "must be finite (no NaN or infinity)",
-                positions=pos,
-                values=vals,
-                n_bad=n,
-                function=function,
-                hint="Drop or fill the missing values before calling crmkit.",
-            )
+    if not _skip_scan:
+        total, _ = _sum_and_count_negative(out, count=False)
+        if not np.isfinite(total):
+            _raise_non_finite(out, field=field, function=function)
     if minimum is not None and out.size:
         low = out.min()
         if low < minimum or (strict_minimum and low == minimum):
@@ -198,6 +190,59 @@ def as_finite_float(
                 function=function,
             )
     return out
+
+
+_CHUNK: Final = 1 << 16
+
+
+def _sum_and_count_negative(values: FloatArray, *, count: bool) -> tuple[float, int]:
+    """Sum (a finiteness probe: NaN or inf poisons it) and count negatives in one pass.
+
+    Works on cache-sized chunks so the comparison never allocates a full-size mask.
+    """
+    if values.size <= _CHUNK:
+        total = float(np.add.reduce(values)) if values.size else 0.0
+        return total, int(np.count_nonzero(values < 0)) if count else 0
+    total = 0.0
+    negative = 0
+    mask = np.empty(_CHUNK, dtype=np.bool_)
+    for begin in range(0, values.size, _CHUNK):
+        chunk = values[begin : begin + _CHUNK]
+        total += float(np.add.reduce(chunk))
+        if count:
+            part = mask[: chunk.size]
+            np.less(chunk, 0.0, out=part)
+            negative += int(np.count_nonzero(part))
+    return total, negative
+
+
+def as_amounts(values: object, *, field: str, function: str) -> tuple[FloatArray, int]:
+    """Coerce money amounts: finite float64, negatives allowed and counted.
+
+    Returns the array and the number of negative rows, found in the same pass
+    as the finiteness check.
+    """
+    out = as_finite_float(values, field=field, function=function, _skip_scan=True)
+    total, negative = _sum_and_count_negative(out, count=True)
+    if not np.isfinite(total):
+        _raise_non_finite(out, field=field, function=function)
+    return out, negative
+
+
+def _raise_non_finite(out: FloatArray, *, field: str, function: str) -> None:
+    finite = np.isfinite(out)
+    if finite.all():  # the sum overflowed; every value is finite after all
+        return
+    n, pos, vals = _bad_rows(~finite, out)
+    raise InputError.for_rows(
+        field,
+        "must be finite (no NaN or infinity)",
+        positions=pos,
+        values=vals,
+        n_bad=n,
+        function=function,
+        hint="Drop or fill the missing values before calling crmkit.",
+    )
 
 
 def as_ids(values: object, *, field: str, function: str) -> npt.NDArray[Any]:

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from crmkit._frames import is_frame, read_columns
 from crmkit._input import (
     DATETIME_DTYPE,
+    as_amounts,
     as_datetime,
     as_finite_float,
     as_ids,
@@ -83,8 +84,6 @@ class Transactions(Result):
         Optional columns such as quantity, product, channel or cost.
     n_negative : int
         Rows with a negative amount (refunds/returns); kept, never dropped.
-    n_zero : int
-        Rows with an amount of exactly zero; kept, never dropped.
     converted_to_utc : bool
         Whether the source timestamps carried a time zone.
 
@@ -116,7 +115,6 @@ class Transactions(Result):
     amount: npt.NDArray[np.float64] = attrs.field(validator=_check_amounts)
     extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=_frozen_mapping)
     n_negative: int = 0
-    n_zero: int = 0
     converted_to_utc: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -140,6 +138,11 @@ class Transactions(Result):
             f"Transactions(rows={len(self)}{extra}, n_negative={self.n_negative}, "
             f"n_zero={self.n_zero}, converted_to_utc={self.converted_to_utc})"
         )
+
+    @property
+    def n_zero(self) -> int:
+        """Rows with an amount of exactly zero (kept, never dropped; counted on demand)."""
+        return int(np.count_nonzero(self.amount == 0))
 
     def __len__(self) -> int:
         return int(self.amount.shape[0])
@@ -196,7 +199,6 @@ class Transactions(Result):
             amount=amount,
             extra={k: v[index] for k, v in self.extra.items()},
             n_negative=int(np.count_nonzero(amount < 0)),
-            n_zero=int(np.count_nonzero(amount == 0)),
             converted_to_utc=self.converted_to_utc,
         )
 
@@ -376,7 +378,7 @@ class Transactions(Result):
     def _build(cls, core: dict[str, Any], extra: dict[str, Any], *, copy: bool) -> Transactions:
         ids = as_ids(core["customer"], field="customer", function=_FUNCTION)
         times = as_datetime(core["timestamp"], field="timestamp", function=_FUNCTION)
-        amount = as_finite_float(core["amount"], field="amount", function=_FUNCTION)
+        amount, n_negative = as_amounts(core["amount"], field="amount", function=_FUNCTION)
         lengths = {
             "customer": ids.size,
             "timestamp": times.values.size,
@@ -391,9 +393,6 @@ class Transactions(Result):
                 field="customer",
                 hint="Check the filter that produced the data.",
             )
-        low = amount.min()
-        n_negative = int(np.count_nonzero(amount < 0)) if low < 0 else 0
-        n_zero = int(np.count_nonzero(amount == 0)) if low <= 0 else 0
 
         def finish(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
             return as_readonly(arr.copy() if copy else arr)
@@ -404,7 +403,6 @@ class Transactions(Result):
             amount=finish(amount),
             extra={name: finish(arr) for name, arr in extras.items()},
             n_negative=n_negative,
-            n_zero=n_zero,
             converted_to_utc=times.aware,
         )
 
