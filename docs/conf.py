@@ -1,10 +1,10 @@
-"""Sphinx configuration: MyST Markdown pages, numpydoc docstrings via napoleon, warnings as errors."""
+"""Sphinx configuration: MyST pages, numpydoc docstrings via napoleon, warnings as errors."""
 
 from crmkit import __version__
 
 project = "crmkit"
 author = "crmkit developers"
-copyright = "2026, crmkit developers"  # noqa: A001
+copyright = "2026, crmkit developers"
 release = __version__
 version = __version__
 
