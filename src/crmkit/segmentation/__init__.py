@@ -1,7 +1,24 @@
 """Who are the best customers, how concentrated is revenue, whom to treat differently.
 
-RFM summaries and scores, named segments, 80/20 concentration, value tiers
-and the value x potential matrix. (Filled by the segmentation issue.)
+RFM and buy-till-you-die summaries, RFM scores, named segments from checked
+rule tables, 80/20 concentration, value tiers, the value x potential matrix,
+share of wallet, and product mix and cross-sell affinity.
 """
 
-__all__: list[str] = []
+from crmkit.segmentation._summary import (
+    BTYDSummary,
+    CountBy,
+    RFMSummary,
+    TimeUnit,
+    btyd_summary,
+    rfm_summary,
+)
+
+__all__ = [
+    "BTYDSummary",
+    "CountBy",
+    "RFMSummary",
+    "TimeUnit",
+    "btyd_summary",
+    "rfm_summary",
+]
