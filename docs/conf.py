@@ -28,7 +28,26 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "imported-members": True, "show-inheritance": False}
 # numpy/attrs annotations cannot all be cross-referenced; the docstrings carry the types
 nitpicky = False
-suppress_warnings = ["myst.xref_missing"]
+# docstrings list their References for the reader even when the text cites none by label
+suppress_warnings = ["myst.xref_missing", "ref.citation"]
 
 html_theme = "alabaster"
 html_title = f"crmkit {version}"
+
+
+def _unique_citations(app, what, name, obj, options, lines):  # noqa: ANN001, ANN202, ARG001, PLR0917
+    """Make numpydoc reference labels ([1]) unique per object, as numpydoc itself does.
+
+    Several docstrings on one page each cite their own ``[1]``; docutils would see duplicates.
+    """
+    import re  # noqa: PLC0415
+
+    prefix = re.sub(r"\W", "", name.rsplit(".", 1)[-1]) or "ref"
+    for i, line in enumerate(lines):
+        line = re.sub(r"^(\s*)\.\. \[(\w+)\]", rf"\1.. [{prefix}-\2]", line)  # noqa: PLW2901
+        lines[i] = re.sub(r"\[(\w+)\]_", rf"[{prefix}-\1]_", line)
+
+
+def setup(app):  # noqa: ANN001, ANN201
+    """Register the docstring hooks."""
+    app.connect("autodoc-process-docstring", _unique_citations)
