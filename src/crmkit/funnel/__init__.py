@@ -1,6 +1,24 @@
 """Weighted, calibrated pipeline forecasts with their spread, backtests and scorecards.
 
-(Filled by the funnel issue.)
+A sales manager asks "what will we sign next month and next quarter, per
+region, and how sure are we?". :mod:`crmkit.funnel` answers with the weighted
+forecast (amount x stage probability), learns those probabilities from stage
+histories, gives the distribution of the total (exact lattice and Monte
+Carlo), backtests itself on past snapshots, scores open deals with an
+explainable naive Bayes model and builds rep and team scorecards.
 """
 
-__all__: list[str] = []
+from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
+from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
+
+__all__ = [
+    "DEFAULT_PROCESS",
+    "ForecastCategory",
+    "Opportunities",
+    "PipelineForecast",
+    "SalesProcess",
+    "Stage",
+    "deal_probabilities",
+    "forecast_pipeline",
+]

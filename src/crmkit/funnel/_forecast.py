@@ -1,0 +1,350 @@
+"""The weighted pipeline forecast: Σ amount x probability by period and any dimensions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._input import scalar_datetime
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._grouping import PeriodSpec, assign_cells, read_quotas
+from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._process import ForecastCategory
+from crmkit.periods import DEFAULT_CALENDAR, Calendar
+
+if TYPE_CHECKING:
+    from crmkit.funnel._calibration import StageRates
+
+__all__ = ["PipelineForecast", "deal_probabilities", "forecast_pipeline"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def deal_probabilities(
+    opportunities: Opportunities,
+    probabilities: Literal["configured"] | StageRates,
+) -> FloatArray:
+    """Return each deal's win probability: configured by stage, or calibrated from history.
+
+    Parameters
+    ----------
+    opportunities : Opportunities
+        The deals.
+    probabilities : "configured" or StageRates
+        ``"configured"`` uses the process's stage probabilities; a
+        :class:`StageRates` from :func:`fit_stage_rates` uses the calibrated
+        P(win | reached stage), per group when it was fitted per dimension.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        Won deals 1, lost deals 0, open deals their stage probability.
+
+    Raises
+    ------
+    InputError
+        If *probabilities* is neither, or the rates were fitted on another process.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> o = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[1.0, 1.0, 1.0],
+    ...     stage=["plan", "won", "lost"],
+    ... )
+    >>> deal_probabilities(o, "configured").tolist()
+    [0.4, 1.0, 0.0]
+    """
+    if isinstance(probabilities, str):
+        if probabilities != "configured":
+            raise InputError.for_parameter(
+                "probabilities",
+                "'configured' or a StageRates from fit_stage_rates",
+                probabilities,
+                function="deal_probabilities",
+            )
+        return opportunities.process.probabilities[opportunities.stage]
+    rates_for = getattr(probabilities, "probabilities_for", None)
+    if rates_for is None:
+        raise InputError.for_parameter(
+            "probabilities",
+            "'configured' or a StageRates from fit_stage_rates",
+            type(probabilities).__name__,
+            function="deal_probabilities",
+        )
+    out: FloatArray = rates_for(opportunities)
+    return out
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PipelineForecast(Result):
+    """Weighted forecast per period and dimension cell.
+
+    Attributes
+    ----------
+    period : ndarray of str, shape (k,)
+        Period label (or horizon label) of each cell.
+    start, end : ndarray of datetime64[us], shape (k,)
+        Half-open bounds of the period.
+    groups : mapping of str to ndarray, shape (k,) each
+        Dimension values of each cell, one array per ``by`` name.
+    n_open : ndarray of int64, shape (k,)
+        Open deals expected to close in the cell.
+    pipeline : ndarray of float64, shape (k,)
+        Unweighted open pipeline Σ amount.
+    weighted : ndarray of float64, shape (k,)
+        Weighted open pipeline Σ amount x p.
+    closed_won : ndarray of float64, shape (k,)
+        Amount already won (closed in the period).
+    expected_total : ndarray of float64, shape (k,)
+        ``closed_won + weighted``.
+    commit, best_case, pipeline_category, omitted : ndarray of float64, shape (k,)
+        Open amount by forecast category (not cumulative: the usual "best case
+        total" is ``closed_won + commit + best_case``).
+    quota, attainment, remaining_quota, coverage : ndarray of float64, shape (k,)
+        When quotas are given: the quota (NaN where none), closed_won / quota,
+        max(quota - closed_won, 0) and pipeline / remaining_quota (NaN where the
+        quota is already met or absent).
+    by : tuple of str
+        The dimension names.
+    probabilities : str
+        ``"configured"`` or ``"calibrated"``.
+    n_lost, n_overdue : int
+        Lost deals (never counted as pipeline) and open deals whose expected close
+        date is before ``as_of`` (still counted in their period).
+    overdue_amount : float
+        Amount of those overdue open deals.
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start",
+        "end",
+        "n_open",
+        "pipeline",
+        "weighted",
+        "closed_won",
+        "expected_total",
+        "commit",
+        "best_case",
+        "pipeline_category",
+        "omitted",
+        "quota",
+        "attainment",
+        "remaining_quota",
+        "coverage",
+    )
+
+    period: npt.NDArray[np.str_]
+    start: npt.NDArray[np.datetime64]
+    end: npt.NDArray[np.datetime64]
+    groups: Mapping[str, npt.NDArray[Any]]
+    n_open: IntArray
+    pipeline: FloatArray
+    weighted: FloatArray
+    closed_won: FloatArray
+    expected_total: FloatArray
+    commit: FloatArray
+    best_case: FloatArray
+    pipeline_category: FloatArray
+    omitted: FloatArray
+    quota: FloatArray
+    attainment: FloatArray
+    remaining_quota: FloatArray
+    coverage: FloatArray
+    by: tuple[str, ...]
+    probabilities: str
+    n_lost: int
+    n_overdue: int
+    overdue_amount: float
+
+    def table(self) -> dict[str, npt.NDArray[Any]]:
+        """Return the per-cell columns, dimension columns after the period bounds.
+
+        Returns
+        -------
+        dict of str to ndarray
+            Column name -> array of length k.
+        """
+        base = super().table()
+        cols = {k: base[k] for k in ("period", "start", "end")}
+        cols |= {k: np.asarray(v) for k, v in self.groups.items()}
+        cols |= {k: v for k, v in base.items() if k not in cols}
+        return cols
+
+
+def _sum(codes: IntArray, weights: FloatArray, n: int) -> FloatArray:
+    return np.bincount(codes, weights=weights, minlength=n).astype(np.float64)
+
+
+def forecast_pipeline(
+    opportunities: Opportunities,
+    *,
+    period: PeriodSpec,
+    probabilities: Literal["configured"] | StageRates,
+    by: Sequence[str] = (),
+    quotas: object | None = None,
+    as_of: object | None = None,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> PipelineForecast:
+    """Forecast bookings per close period and any dimensions: Σ amount x probability.
+
+    Parameters
+    ----------
+    opportunities : Opportunities
+        Open and closed deals; lost deals are counted in ``n_lost`` only.
+    period : Frequency, str, Horizon or list of Horizon
+        Group by calendar period of the close date (``"month"``, ``"quarter"``,
+        ``"fiscal_quarter"``, ...) or by horizons such as
+        ``Horizon.next_days(as_of, 90)`` (a deal may fall in several horizons).
+    probabilities : "configured" or StageRates
+        Stage probabilities from the process, or calibrated ones from
+        :func:`fit_stage_rates`. No default: the choice changes the forecast.
+    by : sequence of str
+        Dimension names to group by at once (e.g. ``("region", "product")``).
+    quotas : DataFrame or dict of columns, optional
+        Columns ``period`` (labels such as ``"2024-07"`` or horizon labels), one
+        per ``by`` dimension and ``quota``; one row per cell.
+    as_of : date-like, optional
+        When given, open deals expected to close before it are reported as overdue.
+    calendar : Calendar
+        Week start and fiscal-year start for the periods.
+
+    Returns
+    -------
+    PipelineForecast
+        One row per cell with deals or a quota.
+
+    Raises
+    ------
+    InputError
+        For open or won deals without a close date, unknown ``by`` names,
+        quotas for periods that do not exist, duplicate quota cells.
+
+    Notes
+    -----
+    For the open deals *i* of a cell, ``weighted = Σ a_i p_i`` and
+    ``pipeline = Σ a_i``, so ``weighted <= pipeline`` and every column is
+    additive across cells. Coverage is ``pipeline / max(quota - closed_won, 0)``.
+
+    Examples
+    --------
+    Two regions, July and August:
+
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> opps = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3, 4],
+    ...     amount=[10_000.0, 20_000.0, 5_000.0, 8_000.0],
+    ...     stage=["plan", "close", "won", "qualify"],
+    ...     close_date=["2024-07-10", "2024-07-25", "2024-07-03", "2024-08-15"],
+    ...     dimensions={"region": ["north", "north", "south", "south"]},
+    ... )
+    >>> f = forecast_pipeline(
+    ...     opps,
+    ...     period="month",
+    ...     by=["region"],
+    ...     probabilities="configured",
+    ...     quotas={"period": ["2024-07"], "region": ["north"], "quota": [30_000.0]},
+    ... )
+    >>> f.period.tolist(), f.groups["region"].tolist(), f.weighted.tolist()
+    (['2024-07', '2024-07', '2024-08'], ['north', 'south', 'south'], [20000.0, 0.0, 1600.0])
+    >>> float(f.coverage[0])
+    1.0
+    """
+    fn = "forecast_pipeline"
+    by = tuple(by)
+    p = deal_probabilities(opportunities, probabilities)
+    stage = opportunities.stage
+    won_code = opportunities.process.won_code
+    rows = np.flatnonzero(stage <= won_code).astype(np.int64)
+    q_labels = q_dims = q_amount = None
+    if quotas is not None:
+        q_labels, q_dims, q_amount = read_quotas(quotas, by, function=fn)
+    cells = assign_cells(
+        opportunities,
+        rows,
+        period,
+        by,
+        calendar=calendar,
+        quota_periods=q_labels,
+        quota_dims=q_dims,
+        function=fn,
+    )
+    n = cells.n_cells
+    d = cells.deal
+    code = cells.code
+    amount = opportunities.amount[d]
+    is_open = stage[d] < won_code
+    open_amount = np.where(is_open, amount, 0.0)
+    cat = opportunities.category[d]
+    categories = {
+        c: _sum(code, np.where(is_open & (cat == c), amount, 0.0), n)
+        for c in (
+            ForecastCategory.COMMIT,
+            ForecastCategory.BEST_CASE,
+            ForecastCategory.PIPELINE,
+            ForecastCategory.OMITTED,
+        )
+    }
+    pipeline = _sum(code, open_amount, n)
+    weighted = _sum(code, open_amount * p[d], n)
+    closed_won = _sum(code, np.where(is_open, 0.0, amount), n)
+    quota = np.full(n, np.nan)
+    if q_amount is not None:
+        counts = np.bincount(cells.quota_code, minlength=n)
+        if (counts > 1).any():
+            dup = np.flatnonzero(counts[cells.quota_code] > 1)
+            raise InputError.for_rows(
+                "period",
+                "must give each period and dimension cell at most one quota",
+                positions=dup[:5].tolist(),
+                values=[q_labels[i] for i in dup[:5]] if q_labels is not None else [],
+                n_bad=int(dup.size),
+                function=fn,
+                kind="quota column",
+            )
+        quota[cells.quota_code] = q_amount
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = np.where(quota > 0, closed_won / quota, np.nan)
+        remaining = np.maximum(quota - closed_won, 0.0)
+        coverage = np.where(remaining > 0, pipeline / remaining, np.nan)
+    n_overdue, overdue_amount = 0, 0.0
+    if as_of is not None:
+        ref = scalar_datetime(as_of, field="as_of", function=fn)
+        overdue = (stage < won_code) & (opportunities.close_date < ref)
+        n_overdue = int(overdue.sum())
+        overdue_amount = float(opportunities.amount[overdue].sum())
+    per = cells.periods
+    return PipelineForecast(
+        period=per.label[cells.period],
+        start=per.start[cells.period],
+        end=per.end[cells.period],
+        groups=cells.dims,
+        n_open=np.bincount(code, weights=is_open, minlength=n).astype(np.int64),
+        pipeline=pipeline,
+        weighted=weighted,
+        closed_won=closed_won,
+        expected_total=closed_won + weighted,
+        commit=categories[ForecastCategory.COMMIT],
+        best_case=categories[ForecastCategory.BEST_CASE],
+        pipeline_category=categories[ForecastCategory.PIPELINE],
+        omitted=categories[ForecastCategory.OMITTED],
+        quota=quota,
+        attainment=attainment,
+        remaining_quota=remaining,
+        coverage=coverage,
+        by=by,
+        probabilities="configured" if isinstance(probabilities, str) else "calibrated",
+        n_lost=int((stage == opportunities.process.lost_code).sum()),
+        n_overdue=n_overdue,
+        overdue_amount=overdue_amount,
+    )
