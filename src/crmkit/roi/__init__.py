@@ -7,6 +7,12 @@ profit rather than revenue.
 """
 
 from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
+from crmkit.roi._retention import (
+    RetentionCLV,
+    RetentionEconomics,
+    retention_clv,
+    retention_economics,
+)
 from crmkit.roi._views import (
     SegmentProfit,
     UnprofitableCustomers,
@@ -20,11 +26,15 @@ __all__ = [
     "CostColumn",
     "CustomerPnL",
     "MarginRate",
+    "RetentionCLV",
+    "RetentionEconomics",
     "SegmentProfit",
     "UnprofitableCustomers",
     "WhaleCurve",
     "customer_pnl",
     "profit_by_segment",
+    "retention_clv",
+    "retention_economics",
     "unprofitable_customers",
     "whale_curve",
 ]

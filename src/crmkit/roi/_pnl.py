@@ -493,7 +493,7 @@ def customer_pnl(
         cost_to_serve += direct
     gross = revenue - cogs
     profit = gross - cost_to_serve
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         margin_ratio: FloatArray = np.where(revenue > 0, profit / revenue, np.nan)
         roi: FloatArray = np.where(cost_to_serve > 0, profit / cost_to_serve, np.nan)
     return CustomerPnL(

@@ -172,7 +172,7 @@ def whale_curve(
     peak_n = best + 1
     if peak <= 0.0:
         peak, peak_n = 0.0, 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         share_total = cum / total if total > 0 else np.full(n, np.nan)
     return WhaleCurve(
         customer=as_readonly(ids[order]),
@@ -300,7 +300,7 @@ def unprofitable_customers(pnl: CustomerPnL) -> UnprofitableCustomers:
     label = np.where(driver_cost > 0, label, NEGATIVE_MARGIN)
     cts = pnl.cost_to_serve[order]
     average = lines.mean(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         share = np.where(cts > 0, driver_cost / cts, np.nan)
         avg = average[which] if order.size else np.zeros(0)
         vs_avg = np.where((avg > 0) & (driver_cost > 0), driver_cost / avg, np.nan)
