@@ -20,6 +20,7 @@ from crmkit.lifecycle._builtin import (
     relationship_lifecycle,
 )
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
+from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
 from crmkit.lifecycle._state import (
     CustomerState,
     StageChange,
@@ -33,14 +34,18 @@ __all__ = [
     "Condition",
     "CustomerState",
     "LifecycleModel",
+    "RejectReason",
+    "Replay",
     "Stage",
     "StageChange",
+    "StageLog",
     "Transition",
     "apply",
     "dwyer_lifecycle",
     "marketing_funnel",
     "prospect_lifecycle",
     "relationship_lifecycle",
+    "replay",
     "time_between",
     "time_in_stages",
 ]

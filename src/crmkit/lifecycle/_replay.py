@@ -1,0 +1,584 @@
+"""Vectorised replay of lifecycle event logs for many customers at once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._groups import factorize
+from crmkit._input import (
+    DATETIME_DTYPE,
+    as_datetime,
+    as_finite_float,
+    as_ids,
+    as_readonly,
+)
+from crmkit._results import Result
+from crmkit.errors import InputError, TransitionError
+from crmkit.lifecycle._columns import columns
+from crmkit.lifecycle._model import LifecycleModel
+
+__all__ = ["RejectReason", "Replay", "StageLog", "replay"]
+
+_FUNCTION: Final = "replay"
+_NOT_ALLOWED: Final = -1
+_GUARDED: Final = -2
+_MIN_TIME: Final = np.iinfo(np.int64).min + 1
+
+IntArray = npt.NDArray[np.int64]
+
+
+class RejectReason(enum.StrEnum):
+    """Why a replay did not apply an event.
+
+    Examples
+    --------
+    >>> [r.value for r in RejectReason]
+    ['not_allowed', 'after_terminal', 'guard_failed', 'before_last_recorded']
+    """
+
+    NOT_ALLOWED = "not_allowed"
+    """The event has no transition out of the customer's current stage."""
+    AFTER_TERMINAL = "after_terminal"
+    """The customer was already in a terminal stage."""
+    GUARD_FAILED = "guard_failed"
+    """Only guarded transitions apply and none of their guards held."""
+    BEFORE_LAST = "before_last_recorded"
+    """The event is earlier than the customer's last recorded transition."""
+
+
+_REASONS: Final = tuple(RejectReason)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class StageLog(Result):
+    """The transitions a replay applied, one row per stage change, in time order per customer.
+
+    Attributes
+    ----------
+    customer : ndarray, shape (m,)
+        Customer id.
+    source, target : ndarray of str, shape (m,)
+        Stage left and stage entered.
+    event : ndarray of str, shape (m,)
+        Triggering event.
+    at : ndarray of datetime64[us], shape (m,)
+        When the change happened.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import prospect_lifecycle, replay
+    >>> log = {
+    ...     "customer": [1, 1],
+    ...     "event": ["purchase", "churn"],
+    ...     "timestamp": ["2024-01-02", "2024-03-01"],
+    ... }
+    >>> replay(prospect_lifecycle(), log).changes.target.tolist()
+    ['customer', 'churned']
+    """
+
+    _table: ClassVar[tuple[str, ...]] = ("customer", "source", "target", "event", "at")
+
+    customer: npt.NDArray[Any]
+    source: npt.NDArray[np.str_]
+    target: npt.NDArray[np.str_]
+    event: npt.NDArray[np.str_]
+    at: npt.NDArray[np.datetime64]
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Replay(Result):
+    """Current stage of every customer after replaying an event log.
+
+    Attributes
+    ----------
+    customer : ndarray, shape (k,)
+        Customer ids, ascending.
+    stage : ndarray of str, shape (k,)
+        Current stage.
+    entered_at : ndarray of datetime64[us], shape (k,)
+        When the customer entered the current stage: the last applied change,
+        else the initial table's value, else the customer's first event.
+    last_event_at : ndarray of datetime64[us], shape (k,)
+        Time of the last applied change (or of the initial table's record,
+        or of the first event when nothing was applied).
+    n_applied, n_rejected : ndarray of int64, shape (k,)
+        Events applied and rejected per customer.
+    model : str
+        Name of the lifecycle model.
+    n_events : int
+        Rows in the log.
+    rejected : dict of str to int
+        Count of rejected events per :class:`RejectReason` value (zeros kept).
+    rejected_rows : ndarray of int64
+        Row positions (in the caller's log) of the rejected events, in time order.
+    rejected_reason : ndarray of str
+        The reason for each of ``rejected_rows``.
+    changes : StageLog
+        Every applied transition.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import prospect_lifecycle, replay
+    >>> log = {
+    ...     "customer": ["a", "a", "b"],
+    ...     "event": ["purchase", "upgrade", "churn"],
+    ...     "timestamp": ["2024-01-02", "2024-02-01", "2024-01-05"],
+    ... }
+    >>> r = replay(prospect_lifecycle(), log)
+    >>> r.stage.tolist(), r.rejected["not_allowed"]
+    (['upgraded', 'prospect'], 1)
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "customer",
+        "stage",
+        "entered_at",
+        "last_event_at",
+        "n_applied",
+        "n_rejected",
+    )
+
+    customer: npt.NDArray[Any]
+    stage: npt.NDArray[np.str_]
+    entered_at: npt.NDArray[np.datetime64]
+    last_event_at: npt.NDArray[np.datetime64]
+    n_applied: IntArray
+    n_rejected: IntArray
+    model: str
+    n_events: int
+    rejected: Mapping[str, int]
+    rejected_rows: IntArray
+    rejected_reason: npt.NDArray[np.str_]
+    changes: StageLog
+
+    def stage_counts(self) -> dict[str, int]:
+        """Return the number of customers per current stage (stages in sorted order).
+
+        Returns
+        -------
+        dict of str to int
+            Stage -> customers.
+        """
+        names, counts = np.unique(self.stage, return_counts=True)
+        return {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+
+
+@attrs.frozen(kw_only=True)
+class _Initial:
+    customer: npt.NDArray[Any]
+    stage: IntArray
+    entered_at: npt.NDArray[np.datetime64]
+    last_event_at: npt.NDArray[np.datetime64]
+
+
+def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
+    if isinstance(initial, Replay):
+        data: Mapping[str, Any] = {
+            "customer": initial.customer,
+            "stage": initial.stage,
+            "entered_at": initial.entered_at,
+            "last_event_at": initial.last_event_at,
+        }
+    elif isinstance(initial, Mapping):
+        data = initial
+    else:
+        raise InputError(
+            f"The 'initial' parameter of {_FUNCTION} must be a Replay or a mapping with "
+            f"'customer', 'stage' and 'entered_at' arrays. Got a {type(initial).__name__}.",
+            field="initial",
+        )
+    for key in ("customer", "stage", "entered_at"):
+        if key not in data:
+            raise InputError(
+                f"The 'initial' table of {_FUNCTION} needs a {key!r} column; "
+                f"it has {sorted(data)}.",
+                field="initial",
+            )
+    fn = f"{_FUNCTION} (initial)"
+    ids = as_ids(data["customer"], field="customer", function=fn)
+    stage_names = np.asarray(data["stage"]).astype(str)
+    entered = as_datetime(data["entered_at"], field="entered_at", function=fn).values
+    last = (
+        as_datetime(data["last_event_at"], field="last_event_at", function=fn).values
+        if "last_event_at" in data
+        else entered
+    )
+    if not (ids.shape[0] == stage_names.shape[0] == entered.shape[0] == last.shape[0]):
+        raise InputError(
+            f"The columns of the 'initial' table of {_FUNCTION} must have equal lengths.",
+            field="initial",
+        )
+    known = np.array(model.stage_names)
+    order = np.argsort(known)
+    where = np.searchsorted(known[order], stage_names)
+    where = np.clip(where, 0, known.size - 1)
+    ok = known[order][where] == stage_names
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        raise InputError.for_rows(
+            "stage",
+            f"must name stages of the model {model.name!r} {list(model.stage_names)}",
+            positions=bad[:5].tolist(),
+            values=stage_names[bad[:5]].tolist(),
+            n_bad=int(bad.size),
+            function=fn,
+        )
+    fac = factorize(ids)
+    if fac.n_groups != ids.size:
+        counts = np.bincount(fac.codes, minlength=fac.n_groups)
+        dup = np.flatnonzero(counts[fac.codes] > 1)
+        raise InputError.for_rows(
+            "customer",
+            "must list each customer once",
+            positions=dup[:5].tolist(),
+            values=ids[dup[:5]].tolist(),
+            n_bad=int(dup.size),
+            function=fn,
+        )
+    rank = np.empty_like(fac.codes)
+    rank[fac.codes] = np.arange(ids.size)
+    return _Initial(
+        customer=fac.uniques,
+        stage=order[where][rank].astype(np.int64),
+        entered_at=entered[rank],
+        last_event_at=last[rank],
+    )
+
+
+def _event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> IntArray:
+    names = as_ids(events, field=field, function=_FUNCTION).astype(str)
+    fac = factorize(names)
+    known = model.events
+    lookup = {e: i for i, e in enumerate(known)}
+    mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
+    codes = mapped[fac.codes]
+    if (mapped < 0).any():
+        bad = np.flatnonzero(codes < 0)
+        raise InputError.for_rows(
+            field,
+            f"must hold events of the model {model.name!r}",
+            positions=bad[:5].tolist(),
+            values=names[bad[:5]].tolist(),
+            n_bad=int(bad.size),
+            function=_FUNCTION,
+            hint=f"Known events: {list(known)}.",
+        )
+    return codes
+
+
+def _group_order(codes: IntArray, times: npt.NDArray[np.int64]) -> IntArray:
+    """Row order grouping rows by customer code, by time then position within a customer."""
+    n = codes.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n > 1 and not bool((times[1:] >= times[:-1]).all()):
+        by_time = np.argsort(times, kind="stable")
+        key = codes[by_time] * np.int64(n) + np.arange(n, dtype=np.int64)
+        return by_time[np.argsort(key)]
+    key = codes * np.int64(n) + np.arange(n, dtype=np.int64)
+    return np.argsort(key).astype(np.int64, copy=False)
+
+
+def replay(
+    model: LifecycleModel,
+    data: object,
+    *,
+    customer: str = "customer",
+    event: str = "event",
+    timestamp: str = "timestamp",
+    context: Sequence[str] = (),
+    initial: Replay | Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> Replay:
+    """Replay an event log for many customers at once and return each one's current stage.
+
+    Parameters
+    ----------
+    model : LifecycleModel
+        The lifecycle.
+    data : DataFrame-like or mapping of str to array_like
+        The log, one row per event: customer id, event name, timestamp, and
+        any context columns the guards use.
+    customer, event, timestamp : str
+        The caller's column names for the three fields.
+    context : sequence of str, default ()
+        Numeric columns handed to the guards (by column name = guard field).
+    initial : Replay or mapping of arrays, optional
+        Where customers stand before the log: a previous :class:`Replay` or a
+        table with ``customer``, ``stage``, ``entered_at`` (and optionally
+        ``last_event_at``). When given, every customer in the log must be in
+        it. When omitted, every customer starts in ``model.initial``.
+    strict : bool, default False
+        Raise :class:`~crmkit.errors.TransitionError` for the earliest
+        rejected event instead of counting rejections.
+
+    Returns
+    -------
+    Replay
+        Current stage per customer, rejection counts per reason, the
+        rejected rows and the log of applied changes.
+
+    Raises
+    ------
+    InputError
+        On an unknown event name (the message lists the known ones), events
+        of customers missing from *initial*, null ids, bad or mixed-zone
+        timestamps, non-finite context values or a missing column.
+    TransitionError
+        With ``strict=True``, for the earliest rejected event.
+
+    Notes
+    -----
+    Rows are grouped by customer and ordered by time (ties keep row order).
+    The model becomes a table ``next[stage, event]``; the k-th events of all
+    customers are then resolved together, for k = 1, 2, ..., so the Python
+    loop runs once per event *rank*, not once per event. Guards are evaluated
+    once over the whole log. The result equals applying the events one by
+    one with :func:`apply`, skipping the rejected ones.
+
+    Examples
+    --------
+    Three customers of a subscription business:
+
+    >>> from crmkit.lifecycle import prospect_lifecycle
+    >>> log = {
+    ...     "customer": [1, 2, 1, 3, 1, 2],
+    ...     "event": ["show_interest", "purchase", "purchase", "purchase", "churn", "win_back"],
+    ...     "timestamp": [
+    ...         "2024-01-03",
+    ...         "2024-01-04",
+    ...         "2024-01-09",
+    ...         "2024-02-01",
+    ...         "2024-03-15",
+    ...         "2024-03-20",
+    ...     ],
+    ... }
+    >>> r = replay(prospect_lifecycle(), log)
+    >>> dict(zip(r.customer.tolist(), r.stage.tolist()))
+    {1: 'churned', 2: 'customer', 3: 'customer'}
+    >>> r.rejected
+    {'not_allowed': 1, 'after_terminal': 0, 'guard_failed': 0, 'before_last_recorded': 0}
+    >>> r.rejected_rows.tolist()
+    [5]
+    """
+    if not isinstance(model, LifecycleModel):
+        raise InputError.for_parameter(
+            "model", "a LifecycleModel", type(model).__name__, function=_FUNCTION
+        )
+    mapping = {"customer": customer, "event": event, "timestamp": timestamp}
+    mapping.update({f"ctx:{name}": name for name in context})
+    cols = columns(data, mapping, function=_FUNCTION)
+    ids = as_ids(cols["customer"], field=customer, function=_FUNCTION)
+    times = as_datetime(cols["timestamp"], field=timestamp, function=_FUNCTION).values
+    ev = _event_codes(model, cols["event"], event)
+    ctx = {
+        name: as_finite_float(cols[f"ctx:{name}"], field=name, function=_FUNCTION)
+        for name in context
+    }
+    n = ids.shape[0]
+    fac = factorize(ids)
+    codes = fac.codes
+    start = None if initial is None else _read_initial(model, initial)
+    k = fac.n_groups
+    stage0 = np.full(k, model.stage_index(model.initial), dtype=np.int64)
+    t_int = times.view(np.int64)
+    floor = np.full(k, _MIN_TIME, dtype=np.int64)
+    out_customer = fac.uniques
+    extra_customers = 0
+    if start is not None:
+        pos = np.searchsorted(start.customer, fac.uniques)
+        pos_c = np.clip(pos, 0, max(start.customer.size - 1, 0))
+        found = (
+            start.customer[pos_c] == fac.uniques if start.customer.size else np.zeros(k, dtype=bool)
+        )
+        if not found.all():
+            bad = np.flatnonzero(~found[codes])
+            raise InputError.for_rows(
+                customer,
+                "must only hold customers listed in the 'initial' table",
+                positions=bad[:5].tolist(),
+                values=ids[bad[:5]].tolist(),
+                n_bad=int(bad.size),
+                function=_FUNCTION,
+                hint="Add the new customers to 'initial' in the model's initial stage.",
+            )
+        stage0 = start.stage[pos_c]
+        floor = start.last_event_at[pos_c].view(np.int64)
+        extra_customers = start.customer.size - k
+
+    guard_masks = [
+        (t, np.asarray(t.allowed(ctx), dtype=bool) if n else np.zeros(0, dtype=bool))
+        for t in model.transitions
+        if t.guard
+    ]
+    table, _ = model.event_table()
+    terminal = np.zeros(len(model.stages), dtype=bool)
+    for s in model.terminal:
+        terminal[model.stage_index(s)] = True
+    st_index = {s: i for i, s in enumerate(model.stage_names)}
+    ev_index = {e: i for i, e in enumerate(model.events)}
+    guarded = [
+        (ev_index[t.event], np.array([st_index[s] for s in t.source]), st_index[t.target], m)
+        for t, m in guard_masks
+    ]
+
+    order = _group_order(codes, t_int)
+    s_codes = codes[order]
+    s_ev = ev[order]
+    s_time = t_int[order]
+    early = s_time < floor[s_codes]
+    counts = np.bincount(codes, minlength=k).astype(np.int64)
+    starts = np.zeros(k, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    by_count = np.argsort(-counts, kind="stable")
+    c_starts = starts[by_count]
+    c_counts = counts[by_count]
+    cur = stage0[by_count].copy()
+    src = np.empty(n, dtype=np.int64)
+    dst = np.empty(n, dtype=np.int64)
+    reason = np.zeros(n, dtype=np.int8)  # 0 = applied, i+1 = _REASONS[i]
+    max_len = int(c_counts[0]) if k else 0
+    n_active = np.searchsorted(-c_counts, -np.arange(max_len), side="left")
+    for rank in range(max_len):
+        m = int(n_active[rank])
+        pos_k = c_starts[:m] + rank
+        c = cur[:m]
+        e = s_ev[pos_k]
+        nxt = table[c, e]
+        if guarded:
+            need = nxt == _GUARDED
+            if need.any():
+                rows = order[pos_k]
+                for g_event, g_src, g_dst, g_mask in guarded:
+                    fire = need & (e == g_event) & np.isin(c, g_src) & g_mask[rows]
+                    nxt[fire] = g_dst
+        why = np.zeros(m, dtype=np.int8)
+        why[nxt == _GUARDED] = 3
+        why[nxt == _NOT_ALLOWED] = 1
+        why[(nxt == _NOT_ALLOWED) & terminal[c]] = 2
+        why[early[pos_k]] = 4
+        ok = why == 0
+        src[pos_k] = c
+        dst[pos_k] = np.where(ok, nxt, c)
+        reason[pos_k] = why
+        cur[:m] = dst[pos_k]
+
+    stage_idx = np.empty(k, dtype=np.int64)
+    stage_idx[by_count] = cur
+    applied = reason == 0
+    n_applied = np.bincount(s_codes[applied], minlength=k).astype(np.int64)
+    n_rejected = counts - n_applied
+    first_time = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    last_applied = np.full(k, _MIN_TIME - 1, dtype=np.int64)
+    if n:
+        first_time[s_codes[starts[counts > 0]]] = s_time[starts[counts > 0]]
+        a_pos = np.flatnonzero(applied)
+        if a_pos.size:
+            a_codes = s_codes[a_pos]
+            is_last = np.ones(a_pos.size, dtype=bool)
+            is_last[:-1] = a_codes[1:] != a_codes[:-1]
+            last_applied[a_codes[is_last]] = s_time[a_pos[is_last]]
+    has_applied = n_applied > 0
+    if start is not None:
+        base_entered = start.entered_at[pos_c].view(np.int64)
+        base_last = floor
+    else:
+        base_entered = first_time
+        base_last = first_time
+    entered = np.where(has_applied, last_applied, base_entered)
+    last_event = np.where(has_applied, last_applied, base_last)
+
+    rej_pos = np.flatnonzero(~applied)
+    rej_pos = rej_pos[np.lexsort((order[rej_pos], s_time[rej_pos]))]
+    rej_rows = order[rej_pos]
+    rej_reason = reason[rej_pos]
+    if strict and rej_pos.size:
+        row = int(rej_rows[0])
+        _raise_first(
+            model,
+            customer=ids[row].item(),
+            event=cols["event"][row],
+            at=times[row],
+            row=row,
+            reason=_REASONS[int(rej_reason[0]) - 1],
+            stage=model.stage_names[int(src[rej_pos[0]])],
+            total=int(rej_pos.size),
+        )
+    names = np.array(model.stage_names)
+    event_names = np.array(model.events)
+    a_pos = np.flatnonzero(applied)
+    changes = StageLog(
+        customer=as_readonly(fac.uniques[s_codes[a_pos]]),
+        source=as_readonly(names[src[a_pos]]),
+        target=as_readonly(names[dst[a_pos]]),
+        event=as_readonly(event_names[s_ev[a_pos]]),
+        at=as_readonly(s_time[a_pos].view(DATETIME_DTYPE)),
+    )
+    per_reason = np.bincount(rej_reason, minlength=len(_REASONS) + 1)
+    result_customer = out_customer
+    result_stage = stage_idx
+    result_entered = entered
+    result_last = last_event
+    result_applied = n_applied
+    result_rejected = n_rejected
+    if start is not None and extra_customers > 0:
+        # customers of the initial table without events keep their stage
+        idle = np.ones(start.customer.size, dtype=bool)
+        idle[pos_c] = False
+        result_customer = np.concatenate([out_customer, start.customer[idle]])
+        result_stage = np.concatenate([stage_idx, start.stage[idle]])
+        result_entered = np.concatenate([entered, start.entered_at[idle].view(np.int64)])
+        result_last = np.concatenate([last_event, start.last_event_at[idle].view(np.int64)])
+        zeros = np.zeros(int(idle.sum()), dtype=np.int64)
+        result_applied = np.concatenate([n_applied, zeros])
+        result_rejected = np.concatenate([n_rejected, zeros])
+        final = np.argsort(result_customer, kind="stable")
+        result_customer = result_customer[final]
+        result_stage = result_stage[final]
+        result_entered = result_entered[final]
+        result_last = result_last[final]
+        result_applied = result_applied[final]
+        result_rejected = result_rejected[final]
+    return Replay(
+        customer=as_readonly(result_customer),
+        stage=as_readonly(names[result_stage]),
+        entered_at=as_readonly(result_entered.view(DATETIME_DTYPE)),
+        last_event_at=as_readonly(result_last.view(DATETIME_DTYPE)),
+        n_applied=as_readonly(result_applied),
+        n_rejected=as_readonly(result_rejected),
+        model=model.name,
+        n_events=int(n),
+        rejected={r.value: int(per_reason[i + 1]) for i, r in enumerate(_REASONS)},
+        rejected_rows=as_readonly(rej_rows.astype(np.int64)),
+        rejected_reason=as_readonly(
+            np.array([r.value for r in _REASONS])[rej_reason - 1]
+            if rej_reason.size
+            else np.zeros(0, dtype="<U1")
+        ),
+        changes=changes,
+    )
+
+
+def _raise_first(
+    model: LifecycleModel,
+    *,
+    customer: object,
+    event: object,
+    at: np.datetime64,
+    row: int,
+    reason: RejectReason,
+    stage: str,
+    total: int,
+) -> None:
+    raise TransitionError(
+        f"replay(strict=True): the event {str(event)!r} of customer {customer!r} "
+        f"at {at} (row {row}) was rejected ({reason.value}) in stage {stage!r}; "
+        f"allowed events there: {list(model.allowed_events(stage))}. "
+        f"{total} event(s) were rejected in all."
+    )
