@@ -1,0 +1,158 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmkit.errors import InputError
+from crmkit.segmentation import ScoringMethod, rfm_scores, rfm_summary, score_values
+from tests.segmentation.strategies import value_arrays
+
+methods = st.sampled_from(["quantile", "rank"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(value_arrays(), st.integers(2, 9), methods, st.booleans())
+def test_scores_in_range_monotone_and_ties_together(values, k, method, higher):
+    s = score_values(values, k=k, method=method, higher_is_better=higher)
+    assert s.score.min() >= 1
+    assert s.score.max() <= k
+    oriented = values if higher else -values
+    order = np.argsort(oriented, kind="stable")
+    # a strictly better value never gets a lower score, equal values equal scores
+    assert np.all(np.diff(s.score[order]) >= 0)
+    for v in np.unique(values):
+        assert np.unique(s.score[values == v]).size == 1
+    assert s.levels_used == np.unique(s.score).size
+
+
+@settings(max_examples=60, deadline=None)
+@given(value_arrays(min_size=5), st.integers(2, 7))
+def test_quantile_edges_reproduce_scores_as_thresholds(values, k):
+    q = score_values(values, k=k, method="quantile")
+    distinct = np.unique(q.edges).size == q.edges.size
+    if distinct:
+        t = score_values(values, k=k, method="thresholds", edges=q.edges)
+        np.testing.assert_array_equal(q.score, t.score)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=80, unique=True))
+def test_quantile_scores_are_balanced_without_ties(values):
+    # distinct values: every score holds floor(n/k) or ceil(n/k) customers
+    k = 5
+    s = score_values(values, k=k)
+    counts = np.bincount(s.score, minlength=k + 1)[1:]
+    n = len(values)
+    assert counts.sum() == n
+    if n >= k:
+        assert counts.min() >= n // k
+        assert counts.max() <= -(-n // k)
+
+
+def test_heavy_ties_use_fewer_scores_and_say_so():
+    # 60% of customers bought once
+    freq = np.array([1] * 60 + [2] * 15 + [3] * 10 + [5] * 10 + [9] * 5, dtype=float)
+    s = score_values(freq, k=5)
+    assert s.score[freq == 1].tolist() == [1] * 60
+    assert s.levels_used == 3
+    assert set(s.score.tolist()) == {1, 4, 5}
+    rank = score_values(freq, k=5, method="rank")
+    assert np.unique(rank.score[freq == 1]).size == 1
+
+
+def test_degenerate_bases():
+    one = score_values([42.0], k=5)
+    assert one.score.tolist() == [1]
+    assert score_values([42.0], k=5, method="rank").score.tolist() == [5]
+    same = score_values([3.0] * 10, k=5)
+    assert same.score.tolist() == [1] * 10
+    assert same.levels_used == 1
+    assert score_values([3.0] * 10, k=5, method="rank").score.tolist() == [3] * 10
+
+
+def test_known_quintiles_match_pandas_qcut_without_ties():
+    # oracle: pandas.qcut on distinct values
+    values = np.arange(1, 101, dtype=float)
+    expected = pd.qcut(values, 5, labels=False) + 1
+    np.testing.assert_array_equal(score_values(values, k=5).score, expected)
+    np.testing.assert_array_equal(score_values(values, k=5, method="rank").score, expected)
+
+
+def test_thresholds_equal_value_gets_worse_score():
+    r = score_values(
+        [10, 30, 31, 400], method="thresholds", edges=[30, 90, 180, 365], higher_is_better=False
+    )
+    assert r.score.tolist() == [5, 4, 4, 1]
+    m = score_values([10, 100, 101], method="thresholds", edges=[100], k=2)
+    assert m.score.tolist() == [1, 1, 2]
+
+
+def test_rfm_scores_cells_weights_and_edges():
+    cols = {
+        "customer": ["a", "b", "c", "d", "e"],
+        "recency": [1, 10, 20, 30, 40],
+        "frequency": [9, 7, 5, 3, 1],
+        "monetary": [50, 40, 30, 20, 10],
+    }
+    s = rfm_scores(cols)
+    assert s.cell.tolist() == ["555", "444", "333", "222", "111"]
+    assert s.recency_score.tolist() == [5, 4, 3, 2, 1]
+    w = rfm_scores(cols, weights=(1, 0, 0))
+    np.testing.assert_array_equal(w.score, [5, 4, 3, 2, 1])
+    w2 = rfm_scores(cols, weights={"monetary": 2.0, "recency": 1.0})
+    assert w2.weights == {"recency": 1.0, "frequency": 0.0, "monetary": 2.0}
+    again = rfm_scores(cols, method="thresholds", edges=dict(s.edges))
+    np.testing.assert_array_equal(again.cell, s.cell)
+    big = rfm_scores(cols, k=10)
+    assert big.cell[0] == "9-9-9"  # five customers cannot fill ten scores
+    assert s.levels_used == {"recency": 5, "frequency": 5, "monetary": 5}
+    assert s.to_dict()["method"] == "quantile"
+
+
+def test_rfm_scores_from_summary():
+    data = {
+        "customer": [1, 1, 2, 3],
+        "timestamp": ["2024-01-01", "2024-02-01", "2024-01-15", "2024-02-10"],
+        "amount": [10.0, 20.0, 5.0, 100.0],
+    }
+    summary = rfm_summary(data, unit="day", as_of="2024-03-01")
+    s = rfm_scores(summary, k=3)
+    assert s.customer.tolist() == [1, 2, 3]
+    assert s.recency_score.tolist() == [2, 1, 3]
+    assert s.frequency_score.tolist() == [3, 1, 1]
+    mean = rfm_scores(summary, k=3, monetary="mean")
+    assert mean.monetary.tolist() == [15.0, 5.0, 100.0]
+
+
+def test_scoring_errors():
+    cols = {"recency": [1.0, 2.0], "frequency": [1.0, 2.0], "monetary": [1.0, 2.0]}
+    with pytest.raises(InputError, match="'k' parameter of rfm_scores must be an int >= 2"):
+        rfm_scores(cols, k=1)
+    with pytest.raises(InputError, match="'weights'"):
+        rfm_scores(cols, weights=(-1, 1, 1))
+    with pytest.raises(InputError, match="'weights'"):
+        rfm_scores(cols, weights=(0, 0, 0))
+    with pytest.raises(InputError, match="'method'"):
+        rfm_scores(cols, method="kmeans")
+    with pytest.raises(InputError, match="edges"):
+        rfm_scores(cols, method="thresholds")
+    with pytest.raises(InputError, match="strictly increasing"):
+        score_values([1.0], method="thresholds", edges=[3, 2, 1, 0])
+    with pytest.raises(InputError, match="finite"):
+        rfm_scores({**cols, "monetary": [1.0, float("nan")]})
+    with pytest.raises(InputError, match="empty"):
+        score_values([])
+    with pytest.raises(InputError, match="same length"):
+        rfm_scores({**cols, "monetary": [1.0]})
+    with pytest.raises(InputError, match="'frequency'"):
+        rfm_scores({"recency": [1.0], "monetary": [1.0]})
+    assert ScoringMethod("rank") is ScoringMethod.RANK
+
+
+def test_scores_do_not_modify_readonly_input():
+    v = np.array([3.0, 1.0, 2.0])
+    v.flags.writeable = False
+    score_values(v, k=2)
+    rfm_scores({"recency": v, "frequency": v, "monetary": v}, k=2, method="rank")
+    assert v.tolist() == [3.0, 1.0, 2.0]
