@@ -10,6 +10,7 @@ Examples
 True
 """
 
+from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
 from crmkit.datasets._transactions import (
     PurchaseProcess,
     SimulatedCustomerBase,
@@ -21,7 +22,9 @@ from crmkit.datasets._transactions import (
 __all__ = [
     "PurchaseProcess",
     "SimulatedCustomerBase",
+    "SimulatedPipeline",
     "SpendProcess",
     "simulate_customer_base",
+    "simulate_pipeline",
     "simulate_transactions",
 ]

@@ -8,7 +8,9 @@ Carlo), backtests itself on past snapshots, scores open deals with an
 explainable naive Bayes model and builds rep and team scorecards.
 """
 
+from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
+from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
 
@@ -17,8 +19,13 @@ __all__ = [
     "ForecastCategory",
     "Opportunities",
     "PipelineForecast",
+    "ReasonBreakdown",
     "SalesProcess",
     "Stage",
+    "StageHistory",
+    "StageRates",
+    "beta_interval",
     "deal_probabilities",
+    "fit_stage_rates",
     "forecast_pipeline",
 ]

@@ -1,0 +1,476 @@
+"""Calibrate stage win probabilities, conversions and timings from stage histories."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._groups import factorize
+from crmkit._input import as_readonly, scalar_datetime
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._history import StageHistory
+from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._process import SalesProcess
+
+__all__ = ["ReasonBreakdown", "StageRates", "beta_interval", "fit_stage_rates"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_US_PER_DAY: Final = 86_400_000_000
+_FN: Final = "fit_stage_rates"
+
+
+def beta_interval(
+    successes: npt.ArrayLike, failures: npt.ArrayLike, *, level: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return the equal-tailed credible interval of Beta(successes, failures).
+
+    Parameters
+    ----------
+    successes, failures : array_like of float
+        Posterior Beta parameters (prior pseudo-counts included), > 0.
+    level : float
+        Credible level in (0, 1), e.g. 0.9 for the 5 %-95 % interval.
+
+    Returns
+    -------
+    lower, upper : ndarray of float64
+
+    Examples
+    --------
+    >>> lo, hi = beta_interval([8.5], [2.5], level=0.9)
+    >>> bool(lo[0] < 8.5 / 11 < hi[0])
+    True
+    """
+    from scipy.stats import beta  # noqa: PLC0415  (scipy is optional and heavy)
+
+    a = np.asarray(successes, dtype=np.float64)
+    b = np.asarray(failures, dtype=np.float64)
+    tail = (1.0 - level) / 2.0
+    return beta.ppf(tail, a, b).astype(np.float64), beta.ppf(1.0 - tail, a, b).astype(np.float64)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class ReasonBreakdown(Result):
+    """Win and loss reasons of closed opportunities.
+
+    Attributes
+    ----------
+    outcome : ndarray of str, shape (r,)
+        ``won`` or ``lost`` outcome name.
+    reason : ndarray of str, shape (r,)
+        Reason given ("" where none was recorded).
+    count : ndarray of int64, shape (r,)
+        Closed opportunities with this outcome and reason.
+    share : ndarray of float64, shape (r,)
+        Count divided by all closed opportunities with this outcome.
+    """
+
+    _table: ClassVar[tuple[str, ...]] = ("outcome", "reason", "count", "share")
+    outcome: npt.NDArray[np.str_]
+    reason: npt.NDArray[np.str_]
+    count: IntArray
+    share: FloatArray
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class StageRates(Result):
+    """Stage win probabilities learnt from history, with intervals, conversions and timings.
+
+    Attributes
+    ----------
+    process : SalesProcess
+        The process the stages belong to.
+    stage : ndarray of str, shape (k,)
+        Open stage names.
+    n_reached, n_won : ndarray of int64, shape (k,)
+        Closed opportunities that reached each stage (or went past it), and how
+        many of them were won.
+    win_rate : ndarray of float64, shape (k,)
+        Posterior mean of P(win | reached stage): ``(won + a0) / (reached + a0 + b0)``.
+    lower, upper : ndarray of float64, shape (k,)
+        Equal-tailed Beta-posterior credible interval at ``level``.
+    conversion : ndarray of float64, shape (k,)
+        Share of closed opportunities that reached the stage and reached the next
+        one (won, for the last stage); NaN where none reached the stage.
+    mean_days, median_days : ndarray of float64, shape (k,)
+        Time spent in the stage over completed spells (NaN where none).
+    n_spells : ndarray of int64, shape (k,)
+        Completed spells behind the timings.
+    cycle_days_won, cycle_days_lost : float
+        Mean days from the first stage entered to the outcome.
+    median_cycle_days_won, median_cycle_days_lost : float
+        The medians of the same.
+    n_closed, n_open_excluded, n_cohort_excluded : int
+        Opportunities used, open ones left out (their outcome is unknown) and
+        ones created on or after ``created_before``.
+    prior : tuple of float
+        Beta prior ``(a0, b0)``.
+    level : float
+        Credible level.
+    by : str or None
+        Dimension of the per-group rates.
+    shrinkage : float
+        Pseudo-deals of the overall rate mixed into each group's rate.
+    group : ndarray, shape (g,)
+        Group values (empty when ``by`` is None).
+    group_n_reached, group_n_won : ndarray of int64, shape (g, k)
+        Per-group counts.
+    group_win_rate, group_lower, group_upper : ndarray of float64, shape (g, k)
+        Shrunk per-group rates and their credible intervals.
+    reasons : ReasonBreakdown
+        Win/loss reasons.
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "stage",
+        "n_reached",
+        "n_won",
+        "win_rate",
+        "lower",
+        "upper",
+        "conversion",
+        "mean_days",
+        "median_days",
+        "n_spells",
+    )
+
+    process: SalesProcess
+    stage: npt.NDArray[np.str_]
+    n_reached: IntArray
+    n_won: IntArray
+    win_rate: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    conversion: FloatArray
+    mean_days: FloatArray
+    median_days: FloatArray
+    n_spells: IntArray
+    cycle_days_won: float
+    cycle_days_lost: float
+    median_cycle_days_won: float
+    median_cycle_days_lost: float
+    n_closed: int
+    n_open_excluded: int
+    n_cohort_excluded: int
+    prior: tuple[float, float]
+    level: float
+    by: str | None
+    shrinkage: float
+    group: npt.NDArray[Any]
+    group_n_reached: IntArray
+    group_n_won: IntArray
+    group_win_rate: FloatArray
+    group_lower: FloatArray
+    group_upper: FloatArray
+    reasons: ReasonBreakdown
+
+    def probabilities_for(self, opportunities: Opportunities) -> FloatArray:
+        """Return each deal's calibrated win probability.
+
+        Parameters
+        ----------
+        opportunities : Opportunities
+            Deals of the same process; when the rates were fitted per ``by``
+            group, deals of a known group get the group's shrunk rate and others
+            the overall rate.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,)
+            Won 1, lost 0, open deals the calibrated rate of their stage.
+
+        Raises
+        ------
+        InputError
+            If the deals use another sales process.
+
+        Examples
+        --------
+        >>> from crmkit.datasets import simulate_pipeline
+        >>> sim = simulate_pipeline(400, "2023-01-01", "2024-01-01", seed=1)
+        >>> rates = fit_stage_rates(sim.history)
+        >>> p = rates.probabilities_for(sim.opportunities)
+        >>> bool(((p >= 0) & (p <= 1)).all())
+        True
+        """
+        if opportunities.process != self.process:
+            raise InputError.for_parameter(
+                "opportunities",
+                "deals of the process the rates were fitted on",
+                "another SalesProcess",
+                function="StageRates.probabilities_for",
+            )
+        k = self.process.n_stages
+        table = np.concatenate([self.win_rate, [1.0, 0.0]])
+        stage = opportunities.stage
+        out = table[stage]
+        if self.by is not None and self.by in opportunities.dimensions and self.group.size:
+            values = opportunities.dimensions[self.by]
+            if values.dtype.kind != self.group.dtype.kind:
+                values, groups = values.astype(str), self.group.astype(str)
+            else:
+                groups = self.group
+            idx = np.clip(np.searchsorted(groups, values), 0, groups.size - 1)
+            known = (groups[idx] == values) & (stage < k)
+            st = np.minimum(stage, k - 1)
+            out = np.where(known, self.group_win_rate[idx, st], out)
+        return out.astype(np.float64)
+
+
+def _median_by(codes: IntArray, values: FloatArray, k: int) -> FloatArray:
+    out = np.full(k, np.nan)
+    if not values.size:
+        return out
+    order = np.lexsort((values, codes))
+    sc, sv = codes[order], values[order]
+    counts = np.bincount(sc, minlength=k)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    lo = starts + (counts - 1) // 2
+    hi = starts + counts // 2
+    out[has] = (sv[lo[has]] + sv[hi[has]]) / 2.0
+    return out
+
+
+def _days(delta: npt.NDArray[np.timedelta64]) -> FloatArray:
+    return delta.astype("timedelta64[us]").astype(np.int64) / _US_PER_DAY
+
+
+def _mean(values: FloatArray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def _check_number(name: str, value: object, low: float, high: float, *, open_low: bool) -> float:
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    v = float(value) if ok else float("nan")  # type: ignore[arg-type]
+    if not ok or not np.isfinite(v) or v > high or v < low or (open_low and v == low):
+        bound = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
+        raise InputError.for_parameter(name, f"a number in {bound}", value, function=_FN)
+    return v
+
+
+def fit_stage_rates(
+    history: StageHistory,
+    *,
+    prior: tuple[float, float] = (0.5, 0.5),
+    level: float = 0.9,
+    by: str | None = None,
+    shrinkage: float = 20.0,
+    created_before: object | None = None,
+) -> StageRates:
+    """Learn P(win | reached stage), conversions, stage times and cycle length from history.
+
+    Parameters
+    ----------
+    history : StageHistory
+        Stage-entered rows; opportunities whose last row is won or lost are
+        closed, the others are left out of the rates (and counted).
+    prior : tuple of float
+        Beta prior ``(a0, b0)``; default Jeffreys ``(0.5, 0.5)``.
+    level : float
+        Credible level of the intervals, in (0, 1).
+    by : str, optional
+        A dimension of the history (e.g. ``"team"``) to fit per-group rates for.
+    shrinkage : float
+        Strength *m* (in pseudo-deals) of the pull of each group's rate toward
+        the overall rate, >= 0.
+    created_before : date-like, optional
+        Use only opportunities whose first stage was entered before this time:
+        a mature cohort whose deals have had time to close (see Notes).
+
+    Returns
+    -------
+    StageRates
+
+    Raises
+    ------
+    InputError
+        For a prior or level out of range, an unknown ``by`` dimension, or no
+        closed opportunity to learn from.
+
+    Notes
+    -----
+    A closed opportunity *reached* stage *s* if it entered *s* or any later
+    stage (won deals reached every stage). With ``n_s`` reached and ``w_s``
+    won, the posterior is ``Beta(a0 + w_s, b0 + n_s - w_s)``; ``win_rate`` is
+    its mean. Per group *g* the rate is shrunk toward the overall rate
+    ``p_s``: ``Beta(w_gs + m p_s, n_gs - w_gs + m (1 - p_s))`` (empirical-Bayes
+    style, Efron & Morris 1975). Only closed deals enter the rates; in a
+    young pipeline quick losses close before slow wins, so restrict to a
+    mature cohort with ``created_before`` when many deals are still open.
+
+    References
+    ----------
+    Efron, B., & Morris, C. (1975). Data analysis using Stein's estimator and
+    its generalizations. Journal of the American Statistical Association,
+    70(350), 311-319.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_pipeline
+    >>> sim = simulate_pipeline(3000, "2022-01-01", "2024-01-01", seed=5)
+    >>> rates = fit_stage_rates(sim.history, created_before="2023-09-01")
+    >>> rates.stage.tolist()[:2]
+    ['identify opportunity', 'qualify']
+    >>> bool(((rates.lower <= sim.true_win_rate) & (sim.true_win_rate <= rates.upper)).sum() >= 4)
+    True
+    """
+    try:
+        a_raw, b_raw = prior
+    except (TypeError, ValueError):
+        raise InputError.for_parameter(
+            "prior", "a pair (a0, b0) of numbers > 0", prior, function=_FN
+        ) from None
+    a0 = _check_number("prior", a_raw, 0, 1e9, open_low=True)
+    b0 = _check_number("prior", b_raw, 0, 1e9, open_low=True)
+    lvl = _check_number("level", level, 0.0, 1.0, open_low=True)
+    if lvl >= 1.0:
+        raise InputError.for_parameter("level", "a number in (0, 1)", level, function=_FN)
+    m = _check_number("shrinkage", shrinkage, 0.0, 1e12, open_low=False)
+    if by is not None and by not in history.dimensions:
+        raise InputError.for_parameter(
+            "by",
+            f"a dimension of the history ({list(history.dimensions)})",
+            by,
+            function=_FN,
+        )
+    process = history.process
+    k = process.n_stages
+    won_code = process.won_code
+    outcome = history.outcome
+    closed = outcome >= won_code
+    first_time = history.entered[history.offsets[:-1]]
+    cohort = np.ones(history.n_opportunities, dtype=bool)
+    if created_before is not None:
+        cut = scalar_datetime(created_before, field="created_before", function=_FN)
+        cohort = first_time < cut
+    use = closed & cohort
+    if not use.any():
+        raise InputError(
+            f"{_FN} needs at least one closed (won or lost) opportunity; got none.",
+            field="history",
+            hint="Pass stage histories that include won/lost outcome rows.",
+        )
+    won = outcome == won_code
+    reach_top = np.where(won, k - 1, history.max_open_stage)
+    # reached[s] = #use deals with reach_top >= s
+    top_counts = np.bincount(reach_top[use] + 1, minlength=k + 1)[1:]
+    n_reached = np.cumsum(top_counts[::-1])[::-1].astype(np.int64)
+    won_counts = np.bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
+    n_won = np.cumsum(won_counts[::-1])[::-1].astype(np.int64)
+    post_a = a0 + n_won
+    post_b = b0 + n_reached - n_won
+    rate = post_a / (post_a + post_b)
+    lower, upper = beta_interval(post_a, post_b, level=lvl)
+    nxt = np.append(n_reached[1:], n_won[-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conversion = np.where(n_reached > 0, nxt / n_reached, np.nan)
+    # time in stage: spells between consecutive rows of one opportunity
+    rows_use = use[history.row_opportunity] | ~closed[history.row_opportunity]
+    rows_use &= cohort[history.row_opportunity]
+    same = history.row_opportunity[1:] == history.row_opportunity[:-1]
+    spell_rows = np.flatnonzero(same & (history.stage[:-1] < won_code) & rows_use[:-1])
+    spell_stage = history.stage[spell_rows]
+    spell_days = _days(history.entered[spell_rows + 1] - history.entered[spell_rows])
+    n_spells = np.bincount(spell_stage, minlength=k).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_days = np.bincount(spell_stage, weights=spell_days, minlength=k) / n_spells
+    median_days = _median_by(spell_stage, spell_days, k)
+    cycle = _days(history.entered[history.last] - first_time)
+    cw, cl = cycle[use & won], cycle[use & ~won]
+    groups, g_reached, g_won, g_rate, g_lo, g_hi = _groups(
+        history, by, use=use, won=won, reach_top=reach_top, overall=rate, m=m, level=lvl
+    )
+    return StageRates(
+        process=process,
+        stage=np.asarray(process.names[:k]),
+        n_reached=n_reached,
+        n_won=n_won,
+        win_rate=as_readonly(rate.astype(np.float64)),
+        lower=lower,
+        upper=upper,
+        conversion=conversion,
+        mean_days=mean_days,
+        median_days=median_days,
+        n_spells=n_spells,
+        cycle_days_won=_mean(cw),
+        cycle_days_lost=_mean(cl),
+        median_cycle_days_won=float(np.median(cw)) if cw.size else float("nan"),
+        median_cycle_days_lost=float(np.median(cl)) if cl.size else float("nan"),
+        n_closed=int(use.sum()),
+        n_open_excluded=int((~closed & cohort).sum()),
+        n_cohort_excluded=int((~cohort).sum()),
+        prior=(a0, b0),
+        level=lvl,
+        by=by,
+        shrinkage=m,
+        group=groups,
+        group_n_reached=g_reached,
+        group_n_won=g_won,
+        group_win_rate=g_rate,
+        group_lower=g_lo,
+        group_upper=g_hi,
+        reasons=_reasons(history, use, won),
+    )
+
+
+def _groups(
+    history: StageHistory,
+    by: str | None,
+    *,
+    use: npt.NDArray[np.bool_],
+    won: npt.NDArray[np.bool_],
+    reach_top: IntArray,
+    overall: FloatArray,
+    m: float,
+    level: float,
+) -> tuple[npt.NDArray[Any], IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    k = history.process.n_stages
+    if by is None:
+        empty_i = np.zeros((0, k), dtype=np.int64)
+        empty_f = np.zeros((0, k), dtype=np.float64)
+        return np.zeros(0, dtype=np.int64), empty_i, empty_i, empty_f, empty_f, empty_f
+    fact = factorize(history.dimensions[by])
+    g = fact.n_groups
+    flat = fact.codes[use] * (k + 1) + reach_top[use] + 1
+    top = np.bincount(flat, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    reached = np.cumsum(top[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
+    flat_w = fact.codes[use & won] * (k + 1) + reach_top[use & won] + 1
+    top_w = np.bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    wins = np.cumsum(top_w[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
+    a = wins + m * overall[None, :] + (1e-9 if m == 0 else 0.0)
+    b = reached - wins + m * (1.0 - overall[None, :]) + (1e-9 if m == 0 else 0.0)
+    rate = a / (a + b)
+    lo, hi = beta_interval(a, b, level=level)
+    return fact.uniques, reached, wins, rate, lo, hi
+
+
+def _reasons(
+    history: StageHistory, use: npt.NDArray[np.bool_], won: npt.NDArray[np.bool_]
+) -> ReasonBreakdown:
+    reason = history.reason[history.last][use]
+    outcome_won = won[use]
+    fact = factorize(reason.astype(str)) if reason.size else None
+    if fact is None:
+        empty = np.zeros(0, dtype=str)
+        return ReasonBreakdown(
+            outcome=empty, reason=empty, count=np.zeros(0, np.int64), share=np.zeros(0)
+        )
+    g = fact.n_groups
+    key = (~outcome_won).astype(np.int64) * g + fact.codes
+    counts = np.bincount(key, minlength=2 * g)
+    present = np.flatnonzero(counts)
+    totals = np.array([outcome_won.sum(), (~outcome_won).sum()], dtype=np.float64)
+    is_lost = present // g
+    names = np.array([history.process.won, history.process.lost])
+    return ReasonBreakdown(
+        outcome=names[is_lost],
+        reason=fact.uniques[present % g].astype(str),
+        count=counts[present].astype(np.int64),
+        share=counts[present] / totals[is_lost],
+    )
