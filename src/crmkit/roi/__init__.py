@@ -6,6 +6,23 @@ buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, and lifetime value on
 profit rather than revenue.
 """
 
+from crmkit.roi._bgnbd import (
+    BGNBDFit,
+    bgnbd_from_params,
+    expected_purchases,
+    fit_bgnbd,
+    probability_alive,
+)
+from crmkit.roi._btyd_data import RFMData, SpendData
+from crmkit.roi._fit import FitDiagnostics
+from crmkit.roi._gamma_gamma import (
+    GammaGammaFit,
+    SpendIndependence,
+    expected_spend,
+    fit_gamma_gamma,
+    gamma_gamma_from_params,
+    spend_independence,
+)
 from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._retention import (
     RetentionCLV,
@@ -23,18 +40,32 @@ from crmkit.roi._views import (
 )
 
 __all__ = [
+    "BGNBDFit",
     "CostColumn",
     "CustomerPnL",
+    "FitDiagnostics",
+    "GammaGammaFit",
     "MarginRate",
+    "RFMData",
     "RetentionCLV",
     "RetentionEconomics",
     "SegmentProfit",
+    "SpendData",
+    "SpendIndependence",
     "UnprofitableCustomers",
     "WhaleCurve",
+    "bgnbd_from_params",
     "customer_pnl",
+    "expected_purchases",
+    "expected_spend",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "gamma_gamma_from_params",
+    "probability_alive",
     "profit_by_segment",
     "retention_clv",
     "retention_economics",
+    "spend_independence",
     "unprofitable_customers",
     "whale_curve",
 ]

@@ -1,0 +1,190 @@
+"""Shared maximum-likelihood machinery: optimise on log parameters, diagnose, warn."""
+
+from __future__ import annotations
+
+import types
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit.errors import ConvergenceWarning, FitError
+
+__all__ = ["FitDiagnostics", "maximise"]
+
+FloatArray = npt.NDArray[np.float64]
+Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+
+_LOG_BOUND: Final = 25.0  # parameters kept within exp(+-25) ~ [1.4e-11, 7.2e10]
+_CORNER: Final = 18.0  # |log parameter| beyond this is a degenerate corner
+_GRADIENT_TOLERANCE: Final = 1e-3  # per-customer gradient norm accepted as converged
+
+
+def _frozen(value: Mapping[str, float]) -> types.MappingProxyType[str, float]:
+    return types.MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class FitDiagnostics:
+    """How a maximum-likelihood fit went, and whether to trust it.
+
+    Attributes
+    ----------
+    converged : bool
+        The optimiser reported success, or stopped with a gradient small
+        enough to count as converged.
+    optimizer_message : str
+        The optimiser's own message.
+    n_iterations : int
+        Optimiser iterations.
+    n_evaluations : int
+        Likelihood evaluations.
+    gradient_norm : float
+        Euclidean norm of the gradient of the mean log-likelihood per
+        customer with respect to the log parameters, at the optimum (about 0
+        at a proper interior maximum).
+    hessian_positive_definite : bool
+        Whether the observed information matrix could be inverted; if not,
+        the standard errors are NaN.
+    standard_errors : mapping of str to float
+        Asymptotic standard errors from the inverse observed information
+        (NaN when it cannot be computed).
+    warnings : tuple of str
+        Every :class:`crmkit.errors.ConvergenceWarning` message the fit raised.
+    """
+
+    converged: bool
+    optimizer_message: str
+    n_iterations: int
+    n_evaluations: int
+    gradient_norm: float
+    hessian_positive_definite: bool
+    standard_errors: Mapping[str, float] = attrs.field(converter=_frozen)
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Converged, standard errors available and no warnings."""
+        return self.converged and self.hessian_positive_definite and not self.warnings
+
+
+@attrs.frozen(kw_only=True)
+class Optimum:
+    """Internal: parameters at the optimum and the diagnostics."""
+
+    params: FloatArray
+    log_likelihood: float
+    diagnostics: FitDiagnostics
+
+
+def _hessian(objective: Objective, log_theta: FloatArray) -> FloatArray:
+    """Central differences of the analytic gradient, symmetrised."""
+    k = log_theta.size
+    hess = np.empty((k, k), dtype=np.float64)
+    for j in range(k):
+        step = 1e-5 * max(1.0, abs(float(log_theta[j])))
+        up = log_theta.copy()
+        down = log_theta.copy()
+        up[j] += step
+        down[j] -= step
+        hess[:, j] = (objective(up)[1] - objective(down)[1]) / (2.0 * step)
+    return 0.5 * (hess + hess.T)
+
+
+def maximise(
+    objective: Objective,
+    start: Sequence[float],
+    *,
+    names: Sequence[str],
+    model: str,
+    n_customers: int,
+    extra_warnings: Callable[[FloatArray], list[str]] | None = None,
+) -> Optimum:
+    """Minimise ``objective`` (the negative mean log-likelihood and its gradient on log params).
+
+    Returns the natural parameters, the total log-likelihood and diagnostics;
+    raises FitError when the optimiser fails outright, and emits a
+    ConvergenceWarning for every doubt about the fit.
+    """
+    from scipy import optimize  # noqa: PLC0415  (optional 'models' extra)
+
+    x0 = np.log(np.asarray(start, dtype=np.float64))
+    value0, grad0 = objective(x0)
+    if not np.isfinite(value0) or not np.all(np.isfinite(grad0)):
+        raise FitError(
+            f"The {model} fit could not start: the log-likelihood at the starting values "
+            f"{dict(zip(names, np.exp(x0).round(6).tolist(), strict=True))} is not finite."
+        )
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * x0.size
+    result = optimize.minimize(
+        objective,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+    )
+    log_theta = np.asarray(result.x, dtype=np.float64)
+    value, grad = objective(log_theta)
+    message = str(result.message)
+    gradient_norm = float(np.linalg.norm(grad))
+    if not np.isfinite(value):
+        raise FitError(
+            f"The {model} fit failed: L-BFGS-B stopped with {message!r} after "
+            f"{int(result.nit)} iterations at a non-finite log-likelihood."
+        )
+    converged = bool(result.success) or gradient_norm < _GRADIENT_TOLERANCE
+    if not converged:
+        raise FitError(
+            f"The {model} fit failed: L-BFGS-B stopped with {message!r} after "
+            f"{int(result.nit)} iterations; gradient norm {gradient_norm:.3g} "
+            f"(per customer, log parameters)."
+        )
+    issues: list[str] = []
+    theta = np.exp(log_theta)
+    at_corner = [n for n, lt in zip(names, log_theta, strict=True) if abs(lt) > _CORNER]
+    if at_corner:
+        issues.append(
+            f"{model}: parameters {at_corner} ran to a degenerate corner "
+            f"({dict(zip(names, theta.tolist(), strict=True))}); the data do not identify them."
+        )
+    if gradient_norm > _GRADIENT_TOLERANCE:
+        issues.append(
+            f"{model}: gradient norm {gradient_norm:.3g} at the optimum is large; "
+            "the maximum may be inaccurate."
+        )
+    hess = _hessian(objective, log_theta) * n_customers
+    positive = False
+    errors = np.full(x0.size, np.nan)
+    if np.all(np.isfinite(hess)):
+        try:
+            np.linalg.cholesky(hess)
+            cov_log = np.linalg.inv(hess)
+            errors = theta * np.sqrt(np.diag(cov_log))
+            positive = bool(np.all(np.isfinite(errors)))
+        except np.linalg.LinAlgError:
+            positive = False
+    if not positive:
+        errors = np.full(x0.size, np.nan)
+        issues.append(
+            f"{model}: the observed information matrix is not positive definite; standard "
+            "errors cannot be computed and the optimum may be a ridge or a corner."
+        )
+    if extra_warnings is not None:
+        issues.extend(extra_warnings(theta))
+    for text in issues:
+        warnings.warn(text, ConvergenceWarning, stacklevel=3)
+    diagnostics = FitDiagnostics(
+        converged=converged,
+        optimizer_message=message,
+        n_iterations=int(result.nit),
+        n_evaluations=int(result.nfev),
+        gradient_norm=gradient_norm,
+        hessian_positive_definite=positive,
+        standard_errors=dict(zip(names, errors.tolist(), strict=True)),
+        warnings=tuple(issues),
+    )
+    return Optimum(params=theta, log_likelihood=-value * n_customers, diagnostics=diagnostics)
