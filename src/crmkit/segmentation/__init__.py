@@ -5,12 +5,29 @@ rule tables, 80/20 concentration, value tiers, the value x potential matrix,
 share of wallet, and product mix and cross-sell affinity.
 """
 
+from crmkit.segmentation._rules import (
+    RFM_GRID_10,
+    RFM_GRID_11,
+    RuleTable,
+    RuleTableCheck,
+    ScoreRange,
+    SegmentRule,
+    check_rule_table,
+)
 from crmkit.segmentation._scores import (
     DimensionScores,
     RFMScores,
     ScoringMethod,
     rfm_scores,
     score_values,
+)
+from crmkit.segmentation._segments import (
+    SegmentMigration,
+    Segments,
+    SegmentSummary,
+    assign_segments,
+    segment_migration,
+    segment_summary,
 )
 from crmkit.segmentation._summary import (
     BTYDSummary,
@@ -22,15 +39,28 @@ from crmkit.segmentation._summary import (
 )
 
 __all__ = [
+    "RFM_GRID_10",
+    "RFM_GRID_11",
     "BTYDSummary",
     "CountBy",
     "DimensionScores",
     "RFMScores",
     "RFMSummary",
+    "RuleTable",
+    "RuleTableCheck",
+    "ScoreRange",
     "ScoringMethod",
+    "SegmentMigration",
+    "SegmentRule",
+    "SegmentSummary",
+    "Segments",
     "TimeUnit",
+    "assign_segments",
     "btyd_summary",
+    "check_rule_table",
     "rfm_scores",
     "rfm_summary",
     "score_values",
+    "segment_migration",
+    "segment_summary",
 ]
