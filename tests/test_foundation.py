@@ -115,7 +115,7 @@ def test_factorize_matches_numpy_unique(values):
 def test_factorize_survives_a_hash_collision(monkeypatch):
     from crmkit import _groups
 
-    monkeypatch.setattr(_groups, "_hash_strings", lambda ids: np.zeros(ids.size, dtype=np.int64))
+    monkeypatch.setattr(_groups, "_hash_strings", lambda ids: np.zeros(ids.size, dtype=np.uint64))
     f = factorize(np.array(["b", "a", "b", "c"]))
     assert f.uniques.tolist() == ["a", "b", "c"]
     assert f.codes.tolist() == [1, 0, 1, 2]
