@@ -14,6 +14,7 @@ from crmkit.roi._bgnbd import (
     probability_alive,
 )
 from crmkit.roi._btyd_data import RFMData, SpendData
+from crmkit.roi._clv import CustomerCLV, customer_clv, profit_clv
 from crmkit.roi._fit import FitDiagnostics
 from crmkit.roi._gamma_gamma import (
     GammaGammaFit,
@@ -42,6 +43,7 @@ from crmkit.roi._views import (
 __all__ = [
     "BGNBDFit",
     "CostColumn",
+    "CustomerCLV",
     "CustomerPnL",
     "FitDiagnostics",
     "GammaGammaFit",
@@ -55,6 +57,7 @@ __all__ = [
     "UnprofitableCustomers",
     "WhaleCurve",
     "bgnbd_from_params",
+    "customer_clv",
     "customer_pnl",
     "expected_purchases",
     "expected_spend",
@@ -63,6 +66,7 @@ __all__ = [
     "gamma_gamma_from_params",
     "probability_alive",
     "profit_by_segment",
+    "profit_clv",
     "retention_clv",
     "retention_economics",
     "spend_independence",

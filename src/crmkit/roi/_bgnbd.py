@@ -209,7 +209,7 @@ def fit_bgnbd(
     mean_t = float(np.mean(rfm.T)) or 1.0
 
     def alive_check(theta: FloatArray) -> list[str]:
-        alive = _p_alive(theta, rfm)
+        alive = p_alive_unchecked(theta, rfm)
         if float(np.min(alive)) > _ALIVE_CORNER:
             text = (
                 f"BG/NBD: every customer is alive with probability > {_ALIVE_CORNER} "
@@ -240,7 +240,7 @@ def fit_bgnbd(
     )
 
 
-def _p_alive(theta: FloatArray, rfm: BTYDData) -> FloatArray:
+def p_alive_unchecked(theta: FloatArray, rfm: BTYDData) -> FloatArray:
     from scipy import special  # noqa: PLC0415
 
     r, alpha, a, b = (float(v) for v in theta)
@@ -322,7 +322,7 @@ def probability_alive(
     model = _check_fit(fit, fn)
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
     theta = np.array([model.r, model.alpha, model.a, model.b])
-    return as_readonly(_p_alive(theta, rfm))
+    return as_readonly(p_alive_unchecked(theta, rfm))
 
 
 def conditional_expected(model: BGNBDFit, rfm: BTYDData, t: float) -> FloatArray:
@@ -339,7 +339,7 @@ def conditional_expected(model: BGNBDFit, rfm: BTYDData, t: float) -> FloatArray
     ratio = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
     term = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ratio * hyp)
     theta = np.array([r, alpha, a, b])
-    return np.asarray(term * _p_alive(theta, rfm), dtype=np.float64)
+    return np.asarray(term * p_alive_unchecked(theta, rfm), dtype=np.float64)
 
 
 def expected_purchases(
