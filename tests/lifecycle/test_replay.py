@@ -87,9 +87,9 @@ def test_reasons_and_positions():
         "guard_failed": 0,
         "before_last_recorded": 0,
     }
-    # time order, ties by row
-    assert r.rejected_rows.tolist() == [4, 1, 2, 3]
-    assert r.rejected_reason.tolist() == ["not_allowed"] + ["after_terminal"] * 3
+    # ascending row positions
+    assert r.rejected_rows.tolist() == [1, 2, 3, 4]
+    assert r.rejected_reason.tolist() == ["after_terminal"] * 3 + ["not_allowed"]
     assert r.n_applied.tolist() == [1, 0]
     assert r.n_rejected.tolist() == [3, 1]
     assert r.stage_counts() == {"exploration": 1, "terminated": 1}

@@ -29,6 +29,7 @@ _FUNCTION: Final = "replay"
 _NOT_ALLOWED: Final = -1
 _GUARDED: Final = -2
 _MIN_TIME: Final = np.iinfo(np.int64).min + 1
+_SCAN_EVENTS: Final = 24  # up to this many events, match names by comparison, not hashing
 
 IntArray = npt.NDArray[np.int64]
 
@@ -53,6 +54,7 @@ class RejectReason(enum.StrEnum):
 
 
 _REASONS: Final = tuple(RejectReason)
+_REASON_OBJECTS: Final = np.array([None, *_REASONS], dtype=object)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -116,8 +118,8 @@ class Replay(Result):
     rejected : dict of str to int
         Count of rejected events per :class:`RejectReason` value (zeros kept).
     rejected_rows : ndarray of int64
-        Row positions (in the caller's log) of the rejected events, in time order.
-    rejected_reason : ndarray of str
+        Row positions (in the caller's log) of the rejected events, ascending.
+    rejected_reason : ndarray of RejectReason (object)
         The reason for each of ``rejected_rows``.
     changes : StageLog
         Every applied transition.
@@ -154,7 +156,7 @@ class Replay(Result):
     n_events: int
     rejected: Mapping[str, int]
     rejected_rows: IntArray
-    rejected_reason: npt.NDArray[np.str_]
+    rejected_reason: npt.NDArray[np.object_]
     changes: StageLog
 
     def stage_counts(self) -> dict[str, int]:
@@ -252,13 +254,18 @@ def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
 
 
 def _event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> IntArray:
-    names = as_ids(events, field=field, function=_FUNCTION).astype(str)
-    fac = factorize(names)
+    names = as_ids(events, field=field, function=_FUNCTION).astype(str, copy=False)
     known = model.events
-    lookup = {e: i for i, e in enumerate(known)}
-    mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
-    codes = mapped[fac.codes]
-    if (mapped < 0).any():
+    if len(known) <= _SCAN_EVENTS:
+        codes = np.full(names.shape[0], -1, dtype=np.int64)
+        for i, name in enumerate(known):
+            codes[names == name] = i
+    else:
+        fac = factorize(names)
+        lookup = {e: i for i, e in enumerate(known)}
+        mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
+        codes = mapped[fac.codes]
+    if codes.size and int(codes.min()) < 0:
         bad = np.flatnonzero(codes < 0)
         raise InputError.for_rows(
             field,
@@ -273,16 +280,109 @@ def _event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) ->
 
 
 def _group_order(codes: IntArray, times: npt.NDArray[np.int64]) -> IntArray:
-    """Row order grouping rows by customer code, by time then position within a customer."""
+    """Row order grouping rows by customer code, by time then position within a customer.
+
+    Sorting the packed key ``code * n + position`` with ``np.sort`` (and taking
+    it modulo n) is a stable sort by code several times faster than
+    ``np.argsort``; an unsorted log is first put in stable time order.
+    """
     n = codes.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     if n > 1 and not bool((times[1:] >= times[:-1]).all()):
+        same = codes[1:] == codes[:-1]
+        if bool((codes[1:] >= codes[:-1]).all()) and bool((times[1:] >= times[:-1])[same].all()):
+            return np.arange(n, dtype=np.int64)  # already grouped and time-ordered
         by_time = np.argsort(times, kind="stable")
-        key = codes[by_time] * np.int64(n) + np.arange(n, dtype=np.int64)
-        return by_time[np.argsort(key)]
-    key = codes * np.int64(n) + np.arange(n, dtype=np.int64)
-    return np.argsort(key).astype(np.int64, copy=False)
+        key = codes[by_time] * np.int64(n)
+        key += np.arange(n, dtype=np.int64)
+        key.sort()
+        key %= n
+        return by_time[key]
+    key = codes * np.int64(n)
+    key += np.arange(n, dtype=np.int64)
+    key.sort()
+    key %= n
+    return key
+
+
+_Guard = tuple[int, npt.NDArray[np.bool_], int, npt.NDArray[np.bool_]]
+
+
+def _scan(
+    *,
+    table: IntArray,
+    terminal: npt.NDArray[np.bool_],
+    guarded: list[_Guard],
+    stage0: IntArray,
+    counts: IntArray,
+    starts: IntArray,
+    by_count: IntArray,
+    s_codes: IntArray,
+    s_ev: IntArray,
+    early: npt.NDArray[np.bool_],
+) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], IntArray]:
+    """Resolve every event; rows are grouped by customer and time-ordered (sorted order).
+
+    The k-th events of all customers are laid out contiguously (rank-major:
+    customers ordered by event count, descending, so the customers with a
+    k-th event are a prefix), and resolved together with one table lookup.
+    Returns source stage, target stage (source when rejected) and reason code
+    (0 applied, i + 1 for ``_REASONS[i]``) per sorted row, and the final stage
+    per customer in ``by_count`` order.
+    """
+    n = s_codes.size
+    k = counts.size
+    n_events = table.shape[1]
+    flat = table.ravel()
+    c_counts = counts[by_count]
+    max_len = int(c_counts[0]) if k else 0
+    n_active = np.searchsorted(-c_counts, -np.arange(max_len), side="left")
+    offsets = np.zeros(max_len + 1, dtype=np.int64)
+    np.cumsum(n_active, out=offsets[1:])
+    position = np.empty(k, dtype=np.int64)
+    position[by_count] = np.arange(k, dtype=np.int64)
+    rank = np.arange(n, dtype=np.int64)
+    rank -= starts[s_codes]
+    slot = offsets[rank]
+    slot += position[s_codes]
+    rm_ev = np.empty(n, dtype=np.int64)
+    rm_ev[slot] = s_ev
+    rm_early = np.empty(n, dtype=bool)
+    rm_early[slot] = early
+    rm_guards = []
+    for g_event, g_src, g_dst, g_mask in guarded:
+        rm_mask = np.empty(n, dtype=bool)
+        rm_mask[slot] = g_mask
+        rm_guards.append((g_event, g_src, g_dst, rm_mask))
+    rm_src = np.empty(n, dtype=np.int64)
+    rm_dst = np.empty(n, dtype=np.int64)
+    rm_reason = np.empty(n, dtype=np.int8)
+    cur = stage0.copy()
+    for j in range(max_len):
+        m = int(n_active[j])
+        lo, hi = int(offsets[j]), int(offsets[j + 1])
+        c = cur[:m]
+        e = rm_ev[lo:hi]
+        nxt = flat[c * n_events + e]
+        if rm_guards:
+            need = nxt == _GUARDED
+            if need.any():
+                for g_event, g_src, g_dst, g_mask in rm_guards:
+                    fire = need & (e == g_event) & g_src[c] & g_mask[lo:hi]
+                    nxt[fire] = g_dst
+        why = rm_reason[lo:hi]
+        why[...] = 0
+        refused = nxt == _NOT_ALLOWED
+        why[nxt == _GUARDED] = 3
+        why[refused] = 1
+        why[refused & terminal[c]] = 2
+        why[rm_early[lo:hi]] = 4
+        rm_src[lo:hi] = c
+        new = np.where(why == 0, nxt, c)
+        rm_dst[lo:hi] = new
+        cur[:m] = new
+    return rm_src[slot], rm_dst[slot], rm_reason[slot], cur
 
 
 def replay(
@@ -424,50 +524,37 @@ def replay(
     st_index = {s: i for i, s in enumerate(model.stage_names)}
     ev_index = {e: i for i, e in enumerate(model.events)}
     guarded = [
-        (ev_index[t.event], np.array([st_index[s] for s in t.source]), st_index[t.target], m)
+        (
+            ev_index[t.event],
+            np.isin(np.arange(len(st_index)), [st_index[s] for s in t.source]),
+            st_index[t.target],
+            m,
+        )
         for t, m in guard_masks
     ]
 
     order = _group_order(codes, t_int)
-    s_codes = codes[order]
-    s_ev = ev[order]
-    s_time = t_int[order]
-    early = s_time < floor[s_codes]
     counts = np.bincount(codes, minlength=k).astype(np.int64)
     starts = np.zeros(k, dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
+    s_codes = np.repeat(np.arange(k, dtype=np.int64), counts)
+    s_ev = ev[order]
+    s_time = t_int[order]
+    early = s_time < floor[s_codes] if start is not None else np.zeros(s_time.size, dtype=bool)
     by_count = np.argsort(-counts, kind="stable")
-    c_starts = starts[by_count]
-    c_counts = counts[by_count]
-    cur = stage0[by_count].copy()
-    src = np.empty(n, dtype=np.int64)
-    dst = np.empty(n, dtype=np.int64)
-    reason = np.zeros(n, dtype=np.int8)  # 0 = applied, i+1 = _REASONS[i]
-    max_len = int(c_counts[0]) if k else 0
-    n_active = np.searchsorted(-c_counts, -np.arange(max_len), side="left")
-    for rank in range(max_len):
-        m = int(n_active[rank])
-        pos_k = c_starts[:m] + rank
-        c = cur[:m]
-        e = s_ev[pos_k]
-        nxt = table[c, e]
-        if guarded:
-            need = nxt == _GUARDED
-            if need.any():
-                rows = order[pos_k]
-                for g_event, g_src, g_dst, g_mask in guarded:
-                    fire = need & (e == g_event) & np.isin(c, g_src) & g_mask[rows]
-                    nxt[fire] = g_dst
-        why = np.zeros(m, dtype=np.int8)
-        why[nxt == _GUARDED] = 3
-        why[nxt == _NOT_ALLOWED] = 1
-        why[(nxt == _NOT_ALLOWED) & terminal[c]] = 2
-        why[early[pos_k]] = 4
-        ok = why == 0
-        src[pos_k] = c
-        dst[pos_k] = np.where(ok, nxt, c)
-        reason[pos_k] = why
-        cur[:m] = dst[pos_k]
+    src, dst, reason, final_rank_major = _scan(
+        table=table,
+        terminal=terminal,
+        guarded=[(ge, gs, gd, gm[order]) for ge, gs, gd, gm in guarded],
+        stage0=stage0[by_count],
+        counts=counts,
+        starts=starts,
+        by_count=by_count,
+        s_codes=s_codes,
+        s_ev=s_ev,
+        early=early,
+    )
+    cur = final_rank_major
 
     stage_idx = np.empty(k, dtype=np.int64)
     stage_idx[by_count] = cur
@@ -494,21 +581,22 @@ def replay(
     entered = np.where(has_applied, last_applied, base_entered)
     last_event = np.where(has_applied, last_applied, base_last)
 
-    rej_pos = np.flatnonzero(~applied)
-    rej_pos = rej_pos[np.lexsort((order[rej_pos], s_time[rej_pos]))]
-    rej_rows = order[rej_pos]
-    rej_reason = reason[rej_pos]
-    if strict and rej_pos.size:
-        row = int(rej_rows[0])
+    row_reason = np.empty(n, dtype=np.int8)
+    row_reason[order] = reason
+    rej_rows = np.flatnonzero(row_reason)
+    rej_reason = row_reason[rej_rows]
+    if strict and rej_rows.size:
+        row = int(rej_rows[np.lexsort((rej_rows, t_int[rej_rows]))[0]])
+        first = int(np.flatnonzero(order == row)[0])
         _raise_first(
             model,
             customer=ids[row].item(),
             event=cols["event"][row],
             at=times[row],
             row=row,
-            reason=_REASONS[int(rej_reason[0]) - 1],
-            stage=model.stage_names[int(src[rej_pos[0]])],
-            total=int(rej_pos.size),
+            reason=_REASONS[int(reason[first]) - 1],
+            stage=model.stage_names[int(src[first])],
+            total=int(rej_rows.size),
         )
     names = np.array(model.stage_names)
     event_names = np.array(model.events)
@@ -556,11 +644,7 @@ def replay(
         n_events=int(n),
         rejected={r.value: int(per_reason[i + 1]) for i, r in enumerate(_REASONS)},
         rejected_rows=as_readonly(rej_rows.astype(np.int64)),
-        rejected_reason=as_readonly(
-            np.array([r.value for r in _REASONS])[rej_reason - 1]
-            if rej_reason.size
-            else np.zeros(0, dtype="<U1")
-        ),
+        rejected_reason=as_readonly(_REASON_OBJECTS[rej_reason]),
         changes=changes,
     )
 
