@@ -9,6 +9,13 @@ explainable naive Bayes model and builds rep and team scorecards.
 """
 
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
+from crmkit.funnel._distribution import (
+    ForecastDistribution,
+    SlipDistribution,
+    fit_slip,
+    lattice_forecast,
+    simulate_forecast,
+)
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
@@ -17,15 +24,20 @@ from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProce
 __all__ = [
     "DEFAULT_PROCESS",
     "ForecastCategory",
+    "ForecastDistribution",
     "Opportunities",
     "PipelineForecast",
     "ReasonBreakdown",
     "SalesProcess",
+    "SlipDistribution",
     "Stage",
     "StageHistory",
     "StageRates",
     "beta_interval",
     "deal_probabilities",
+    "fit_slip",
     "fit_stage_rates",
     "forecast_pipeline",
+    "lattice_forecast",
+    "simulate_forecast",
 ]
