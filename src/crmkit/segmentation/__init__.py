@@ -5,6 +5,16 @@ rule tables, 80/20 concentration, value tiers, the value x potential matrix,
 share of wallet, and product mix and cross-sell affinity.
 """
 
+from crmkit.segmentation._concentration import (
+    ABCClasses,
+    LorenzCurve,
+    ParetoPoint,
+    abc_classes,
+    gini,
+    lorenz_curve,
+    pareto_point,
+    top_share,
+)
 from crmkit.segmentation._rules import (
     RFM_GRID_10,
     RFM_GRID_11,
@@ -41,9 +51,12 @@ from crmkit.segmentation._summary import (
 __all__ = [
     "RFM_GRID_10",
     "RFM_GRID_11",
+    "ABCClasses",
     "BTYDSummary",
     "CountBy",
     "DimensionScores",
+    "LorenzCurve",
+    "ParetoPoint",
     "RFMScores",
     "RFMSummary",
     "RuleTable",
@@ -55,12 +68,17 @@ __all__ = [
     "SegmentSummary",
     "Segments",
     "TimeUnit",
+    "abc_classes",
     "assign_segments",
     "btyd_summary",
     "check_rule_table",
+    "gini",
+    "lorenz_curve",
+    "pareto_point",
     "rfm_scores",
     "rfm_summary",
     "score_values",
     "segment_migration",
     "segment_summary",
+    "top_share",
 ]
