@@ -24,6 +24,12 @@ from crmkit.roi._gamma_gamma import (
     gamma_gamma_from_params,
     spend_independence,
 )
+from crmkit.roi._holdout import (
+    CalibrationHoldout,
+    HoldoutComparison,
+    calibration_holdout,
+    holdout_comparison,
+)
 from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._retention import (
     RetentionCLV,
@@ -42,11 +48,13 @@ from crmkit.roi._views import (
 
 __all__ = [
     "BGNBDFit",
+    "CalibrationHoldout",
     "CostColumn",
     "CustomerCLV",
     "CustomerPnL",
     "FitDiagnostics",
     "GammaGammaFit",
+    "HoldoutComparison",
     "MarginRate",
     "RFMData",
     "RetentionCLV",
@@ -57,6 +65,7 @@ __all__ = [
     "UnprofitableCustomers",
     "WhaleCurve",
     "bgnbd_from_params",
+    "calibration_holdout",
     "customer_clv",
     "customer_pnl",
     "expected_purchases",
@@ -64,6 +73,7 @@ __all__ = [
     "fit_bgnbd",
     "fit_gamma_gamma",
     "gamma_gamma_from_params",
+    "holdout_comparison",
     "probability_alive",
     "profit_by_segment",
     "profit_clv",
