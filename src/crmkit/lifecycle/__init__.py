@@ -19,6 +19,14 @@ from crmkit.lifecycle._builtin import (
     prospect_lifecycle,
     relationship_lifecycle,
 )
+from crmkit.lifecycle._classify import (
+    CLASSIFICATION_RULES,
+    LifecycleMetrics,
+    StageClassification,
+    StageThresholds,
+    classify_stages,
+    lifecycle_metrics,
+)
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
 from crmkit.lifecycle._state import (
@@ -30,18 +38,24 @@ from crmkit.lifecycle._state import (
 )
 
 __all__ = [
+    "CLASSIFICATION_RULES",
     "Comparison",
     "Condition",
     "CustomerState",
+    "LifecycleMetrics",
     "LifecycleModel",
     "RejectReason",
     "Replay",
     "Stage",
     "StageChange",
+    "StageClassification",
     "StageLog",
+    "StageThresholds",
     "Transition",
     "apply",
+    "classify_stages",
     "dwyer_lifecycle",
+    "lifecycle_metrics",
     "marketing_funnel",
     "prospect_lifecycle",
     "relationship_lifecycle",

@@ -293,12 +293,13 @@ def _group_order(codes: IntArray, times: npt.NDArray[np.int64]) -> IntArray:
         same = codes[1:] == codes[:-1]
         if bool((codes[1:] >= codes[:-1]).all()) and bool((times[1:] >= times[:-1])[same].all()):
             return np.arange(n, dtype=np.int64)  # already grouped and time-ordered
-        by_time = np.argsort(times, kind="stable")
+        by_time: IntArray = np.argsort(times, kind="stable").astype(np.int64, copy=False)
         key = codes[by_time] * np.int64(n)
         key += np.arange(n, dtype=np.int64)
         key.sort()
         key %= n
-        return by_time[key]
+        grouped: IntArray = by_time[key]
+        return grouped
     key = codes * np.int64(n)
     key += np.arange(n, dtype=np.int64)
     key.sort()
