@@ -168,9 +168,10 @@ class StageHistory:
                 hint="Sort each opportunity's rows by the time the stage was entered.",
             )
         closed = s_codes >= process.won_code
-        after = same & closed[:-1] if n else np.zeros(0, dtype=bool)
+        before = np.cumsum(closed) - closed  # closed rows before each row, overall
+        after = (before - before[offsets[:-1]][g]) > 0 if n else closed
         if after.any():
-            pos = np.sort(order[1:][after])
+            pos = np.sort(order[after])
             raise InputError.for_rows(
                 "stage",
                 "must not continue after an opportunity is won or lost "

@@ -79,7 +79,9 @@ def lattice_sum(amount: FloatArray, probability: FloatArray, *, n_points: int) -
 
     Amounts are rounded to a lattice of step ``h`` chosen so that *n_points*
     cover either the whole support ``[0, Σ a]`` or a Bernstein window around
-    the mean holding all but 1e-12 of the mass. Per block of deals the exact
+    the mean holding all but 1e-12 of the mass; when that step is at most one
+    currency unit (or cent) and every amount is a whole number of them, the
+    step is that unit and the result is exact. Per block of deals the exact
     pmf is built by dynamic programming; blocks are multiplied as FFTs of
     length *n_points* (circular convolution). The rounding bias ``Σ e_i p_i``
     is added back, so the lattice mean equals Σ a_i p_i up to FFT round-off.
@@ -112,6 +114,13 @@ def lattice_sum(amount: FloatArray, probability: FloatArray, *, n_points: int) -
     hi = min(total, mean + half + big)
     width = min(total, hi - lo)
     step = width / (n_points - 2) if width > 0 else 1.0
+    for unit in (1.0, 0.01):  # whole currency units or cents: exact when they fit
+        scaled = a / unit
+        if step <= unit and np.all(
+            np.abs(scaled - np.rint(scaled)) <= 1e-9 * np.maximum(1, scaled)
+        ):
+            step = unit
+            break
     k = np.rint(a / step).astype(np.int64)
     err = a - step * k
     ks = float(k.sum())

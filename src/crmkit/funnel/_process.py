@@ -41,14 +41,15 @@ class ForecastCategory(enum.IntEnum):
         return self.name.lower().replace("_", " ")
 
 
-def _probability(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+def _probability(value: object) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float, np.floating, np.integer))
         or not 0.0 <= float(value) <= 1.0
     ):
-        msg = f"Stage.{attribute.name} must be a number in [0, 1]; got {value!r}."
+        msg = f"Stage.probability must be a number in [0, 1]; got {value!r}."
         raise ModelDefinitionError(msg)
+    return float(value)
 
 
 def _name(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -77,7 +78,7 @@ class Stage:
     """
 
     name: str = attrs.field(validator=_name)
-    probability: float = attrs.field(converter=float, validator=_probability)
+    probability: float = attrs.field(converter=_probability)
     category: ForecastCategory = attrs.field(
         default=ForecastCategory.PIPELINE, converter=ForecastCategory
     )
