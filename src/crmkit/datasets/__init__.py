@@ -10,6 +10,7 @@ Examples
 True
 """
 
+from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
 from crmkit.datasets._transactions import (
     PurchaseProcess,
@@ -21,9 +22,11 @@ from crmkit.datasets._transactions import (
 
 __all__ = [
     "PurchaseProcess",
+    "SimulatedCostDrivers",
     "SimulatedCustomerBase",
     "SimulatedPipeline",
     "SpendProcess",
+    "simulate_cost_drivers",
     "simulate_customer_base",
     "simulate_pipeline",
     "simulate_transactions",
