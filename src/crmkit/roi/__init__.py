@@ -45,6 +45,7 @@ from crmkit.roi._views import (
     unprofitable_customers,
     whale_curve,
 )
+from crmkit.roi._wallet import WalletOpportunity, wallet_opportunity
 
 __all__ = [
     "BGNBDFit",
@@ -63,6 +64,7 @@ __all__ = [
     "SpendData",
     "SpendIndependence",
     "UnprofitableCustomers",
+    "WalletOpportunity",
     "WhaleCurve",
     "bgnbd_from_params",
     "calibration_holdout",
@@ -81,5 +83,6 @@ __all__ = [
     "retention_economics",
     "spend_independence",
     "unprofitable_customers",
+    "wallet_opportunity",
     "whale_curve",
 ]

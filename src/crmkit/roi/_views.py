@@ -452,12 +452,15 @@ def _align(
     owners: npt.NDArray[Any],
     labels: npt.NDArray[Any],
     function: str,
+    *,
+    field: str = "segment",
+    owner_field: str = "segment_customer",
 ) -> npt.NDArray[Any]:
     """Return one label per entry of sorted, unique *customers*, looked up by *owners*."""
     if owners.dtype.kind != customers.dtype.kind:
         raise InputError(
-            f"The segment_customer ids of {function} must be of the same kind as the P&L's.",
-            field="segment_customer",
+            f"The {owner_field} ids of {function} must be of the same kind as the P&L's.",
+            field=owner_field,
         )
     order = np.argsort(owners, kind="stable")
     sorted_owners = owners[order]
@@ -465,7 +468,7 @@ def _align(
     if dup.any():
         positions = order[1:][dup]
         raise InputError.for_rows(
-            "segment_customer",
+            owner_field,
             "must list each customer once",
             positions=positions.tolist(),
             values=owners[positions].tolist(),
@@ -479,13 +482,13 @@ def _align(
     if not hit.all():
         missing = np.flatnonzero(~hit)
         raise InputError.for_rows(
-            "segment",
-            "must give a label to every P&L customer",
+            field,
+            "must give a value to every P&L customer",
             positions=missing.tolist(),
             values=to_array(customers[missing]).tolist(),
             n_bad=int(missing.size),
             function=function,
             kind="parameter",
-            hint="Give the customers without a segment a label such as 'unassigned'.",
+            hint=f"Give every P&L customer a {field} value.",
         )
     return labels[order[where]]

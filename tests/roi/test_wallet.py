@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from crmkit.errors import InputError
+from crmkit.roi import (
+    MarginRate,
+    bgnbd_from_params,
+    customer_pnl,
+    profit_clv,
+    wallet_opportunity,
+)
+from crmkit.segmentation import share_of_wallet, value_tiers
+
+
+def _pnl():
+    return customer_pnl(
+        {
+            "customer": ["a", "b", "c"],
+            "timestamp": ["2024-01-01"] * 3,
+            "amount": [300.0, 50.0, 0.0],
+        },
+        margin=MarginRate(rate=0.3),
+        activities={"customer": ["a", "b", "c"], "calls": [1, 2, 3]},
+        unit_costs={"calls": 5.0},
+    )
+
+
+def test_wallet_reuses_share_of_wallet():
+    pnl = _pnl()
+    gap = wallet_opportunity(pnl, category_spend=[400.0, 1000.0, 200.0])
+    reference = share_of_wallet(pnl.revenue, [400.0, 1000.0, 200.0], customer=pnl.customer)
+    np.testing.assert_array_equal(gap.share, reference.share)
+    np.testing.assert_array_equal(gap.wallet_gap, reference.wallet_gap)
+    assert gap.overall_share == reference.overall_share
+    # c has no revenue: the base-wide margin rate (0.3) values its gap
+    assert gap.margin_rate.tolist() == pytest.approx([0.3, 0.3, 0.3])
+    assert gap.gap_margin.tolist() == pytest.approx([30.0, 285.0, 60.0])
+    assert gap.profit.tolist() == pytest.approx([85.0, 5.0, -15.0])
+
+
+def test_wallet_aligned_by_customer_and_capped():
+    pnl = _pnl()
+    gap = wallet_opportunity(
+        pnl,
+        category_spend=[200.0, 100.0, 250.0],
+        wallet_customer=["c", "b", "a"],
+        excess="cap",
+    )
+    assert gap.category_spend.tolist() == [300.0, 100.0, 200.0]
+    assert gap.n_capped == 1
+    with pytest.raises(InputError, match="our_spend"):
+        wallet_opportunity(pnl, category_spend=[250.0, 100.0, 200.0])
+    with pytest.raises(InputError, match="every P&L customer") as err:
+        wallet_opportunity(pnl, category_spend=[1.0], wallet_customer=["a"])
+    assert err.value.field == "category_spend"
+
+
+def test_wallet_rejects_net_refunders():
+    pnl = customer_pnl(
+        {"customer": [1, 1], "timestamp": ["2024-01-01"] * 2, "amount": [10.0, -30.0]},
+        margin=MarginRate(rate=0.3),
+    )
+    with pytest.raises(InputError, match="'revenue'"):
+        wallet_opportunity(pnl, category_spend=[100.0])
+
+
+def test_pyramid_runs_on_profit_clv():
+    bg = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    value = profit_clv(
+        bg,
+        {
+            "customer": [1, 2, 3, 4, 5],
+            "frequency": [5, 3, 1, 0, 8],
+            "recency": [30.0, 20.0, 5.0, 0.0, 37.0],
+            "T": [38.0] * 5,
+        },
+        profit_per_purchase=[10.0, 4.0, 1.0, 2.0, -6.0],
+        periods=12,
+        period_length=52 / 12,
+        discount_rate=0.01,
+    )
+    tiers = value_tiers(
+        value.clv,
+        customer=value.customer,
+        cuts=(0.2, 0.6),
+        labels=("gold", "silver", "bronze"),
+        negative_tier="loss",
+    )
+    assert tiers.tier[tiers.customer.tolist().index(5)] == "loss"
+    assert tiers.customers["loss"] == 1
