@@ -8,6 +8,7 @@ Carlo), backtests itself on past snapshots, scores open deals with an
 explainable naive Bayes model and builds rep and team scorecards.
 """
 
+from crmkit.funnel._backtest import Backtest, backtest_forecast, pipeline_snapshot, truncate_history
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
 from crmkit.funnel._distribution import (
     ForecastDistribution,
@@ -23,6 +24,7 @@ from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProce
 
 __all__ = [
     "DEFAULT_PROCESS",
+    "Backtest",
     "ForecastCategory",
     "ForecastDistribution",
     "Opportunities",
@@ -33,11 +35,14 @@ __all__ = [
     "Stage",
     "StageHistory",
     "StageRates",
+    "backtest_forecast",
     "beta_interval",
     "deal_probabilities",
     "fit_slip",
     "fit_stage_rates",
     "forecast_pipeline",
     "lattice_forecast",
+    "pipeline_snapshot",
     "simulate_forecast",
+    "truncate_history",
 ]

@@ -1,0 +1,399 @@
+"""Backtests: what each probability source would have forecast from past pipeline snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._calibration import fit_stage_rates
+from crmkit.funnel._history import StageHistory
+from crmkit.funnel._lattice import lattice_sum
+from crmkit.funnel._opportunities import Opportunities, optional_times
+
+__all__ = ["Backtest", "backtest_forecast", "pipeline_snapshot", "truncate_history"]
+
+FloatArray = npt.NDArray[np.float64]
+Method = Literal["configured", "calibrated"]
+_US_PER_DAY: Final = 86_400_000_000
+
+
+def truncate_history(history: StageHistory, as_of: object) -> StageHistory:
+    """Return the history as it was known at *as_of* (rows entered strictly before it).
+
+    Parameters
+    ----------
+    history : StageHistory
+        The full history.
+    as_of : date-like
+        The cut-off.
+
+    Returns
+    -------
+    StageHistory
+        Opportunities with no row before *as_of* are dropped.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2],
+    ...     stage=["plan", "won", "plan"],
+    ...     entered=["2024-01-01", "2024-03-01", "2024-04-01"],
+    ... )
+    >>> truncate_history(h, "2024-02-01").outcome.tolist()
+    [2]
+    """
+    cut = scalar_datetime(as_of, field="as_of", function="truncate_history")
+    keep = history.entered < cut
+    opp_rows = np.bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
+    alive = opp_rows > 0
+    new_index = np.cumsum(alive) - 1
+    offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
+    np.cumsum(opp_rows[alive], out=offsets[1:])
+    return attrs.evolve(
+        history,
+        opportunity=as_readonly(history.opportunity[alive]),
+        offsets=as_readonly(offsets),
+        row_opportunity=as_readonly(new_index[history.row_opportunity[keep]].astype(np.int64)),
+        stage=as_readonly(history.stage[keep]),
+        entered=as_readonly(history.entered[keep]),
+        reason=as_readonly(history.reason[keep]),
+        dimensions={k: as_readonly(v[alive]) for k, v in history.dimensions.items()},
+    )
+
+
+def _align(
+    history: StageHistory, opportunity: object, *, field: str, function: str
+) -> npt.NDArray[np.intp]:
+    ids = as_ids(opportunity, field="opportunity", function=function)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    idx = np.clip(np.searchsorted(sorted_ids, history.opportunity), 0, max(ids.size - 1, 0))
+    found = sorted_ids[idx] == history.opportunity if ids.size else np.zeros(0, dtype=bool)
+    if not ids.size or not found.all():
+        missing = np.flatnonzero(~found) if ids.size else np.arange(history.n_opportunities)
+        raise InputError.for_rows(
+            field,
+            "must be given for every opportunity of the history",
+            positions=missing[:5].tolist(),
+            values=[history.opportunity[m] for m in missing[:5]],
+            n_bad=int(missing.size),
+            function=function,
+            kind="column",
+            hint="The values shown are history opportunity ids without a row.",
+        )
+    return order[idx]
+
+
+def pipeline_snapshot(
+    history: StageHistory,
+    *,
+    as_of: object,
+    opportunity: object,
+    amount: object,
+    expected_close: object,
+) -> Opportunities:
+    """Reconstruct the open pipeline at *as_of* from stage histories.
+
+    Parameters
+    ----------
+    history : StageHistory
+        Full stage histories (later rows are ignored).
+    as_of : date-like
+        Snapshot time.
+    opportunity : array_like, shape (n,)
+        Opportunity ids for the two columns below (any order, a superset is fine).
+    amount : array_like of float, shape (n,)
+        Deal value.
+    expected_close : array_like of date-like, shape (n,)
+        Close date expected at the time (e.g. at creation).
+
+    Returns
+    -------
+    Opportunities
+        Deals created before *as_of* and still open then, at their stage then,
+        with ``close_date = max(expected_close, as_of)`` (an open deal cannot
+        close in the past) and the history's dimensions.
+
+    Raises
+    ------
+    InputError
+        If an opportunity of the history has no amount or expected close date.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2, 2],
+    ...     stage=["plan", "won", "qualify", "lost"],
+    ...     entered=["2024-01-01", "2024-03-01", "2024-01-05", "2024-01-20"],
+    ... )
+    >>> snap = pipeline_snapshot(
+    ...     h,
+    ...     as_of="2024-02-01",
+    ...     opportunity=[1, 2],
+    ...     amount=[5e3, 2e3],
+    ...     expected_close=["2024-02-15", "2024-02-01"],
+    ... )
+    >>> snap.id.tolist(), snap.stage_names.tolist()
+    ([1], ['plan'])
+    """
+    fn = "pipeline_snapshot"
+    cut = scalar_datetime(as_of, field="as_of", function=fn)
+    amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
+    closes = optional_times(expected_close, field="expected_close", function=fn)
+    ids = as_ids(opportunity, field="opportunity", function=fn)
+    check_same_length(
+        {"opportunity": ids.size, "amount": amounts.size, "expected_close": closes.size},
+        function=fn,
+    )
+    pos = _align(history, ids, field="opportunity", function=fn)
+    state = history.state_at(cut - np.timedelta64(1, "us"))
+    is_open = (state >= 0) & (state < history.process.won_code)
+    close = closes[pos][is_open]
+    close = np.where(np.isnat(close) | (close >= cut), close, cut)
+    return Opportunities.from_arrays(
+        process=history.process,
+        id=history.opportunity[is_open],
+        amount=amounts[pos][is_open],
+        stage=state[is_open],
+        close_date=close,
+        created=history.entered[history.offsets[:-1]][is_open],
+        dimensions={k: v[is_open] for k, v in history.dimensions.items()},
+    )
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Backtest(Result):
+    """Past forecasts next to what actually closed, per snapshot and method.
+
+    Attributes
+    ----------
+    snapshot : ndarray of datetime64[us], shape (r,)
+        When the pipeline was looked at.
+    method : ndarray of str, shape (r,)
+        ``configured`` or ``calibrated``.
+    n_open : ndarray of int64, shape (r,)
+        Open deals in the snapshot expected to close within the horizon.
+    forecast, p10, p90 : ndarray of float64, shape (r,)
+        Weighted forecast for the horizon and its 10 % / 90 % quantiles (lattice).
+    actual : ndarray of float64, shape (r,)
+        Amount of the snapshot's open deals actually won within the horizon
+        (including deals that slipped in from a later expected date).
+    error : ndarray of float64, shape (r,)
+        ``forecast - actual``.
+    summary_method : ndarray of str, shape (m,)
+        Methods in the summary arrays below.
+    mape, bias, coverage : ndarray of float64, shape (m,)
+        Mean absolute percentage error over snapshots with a positive actual,
+        relative bias ``Σ (forecast - actual) / Σ actual`` and the share of
+        snapshots whose actual fell inside [P10, P90].
+    horizon_days : int
+        Forecast horizon after each snapshot.
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "snapshot",
+        "method",
+        "n_open",
+        "forecast",
+        "p10",
+        "p90",
+        "actual",
+        "error",
+    )
+    snapshot: npt.NDArray[np.datetime64]
+    method: npt.NDArray[np.str_]
+    n_open: npt.NDArray[np.int64]
+    forecast: FloatArray
+    p10: FloatArray
+    p90: FloatArray
+    actual: FloatArray
+    error: FloatArray
+    summary_method: npt.NDArray[np.str_]
+    mape: FloatArray
+    bias: FloatArray
+    coverage: FloatArray
+    horizon_days: int
+
+    def best_method(self) -> str:
+        """Return the method with the lowest MAPE (ties: the first listed).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from crmkit.datasets import simulate_pipeline
+        >>> sim = simulate_pipeline(1500, "2022-01-01", "2024-07-01", seed=1)
+        >>> bt = backtest_forecast(
+        ...     sim.history,
+        ...     opportunity=sim.opportunities.id,
+        ...     amount=sim.opportunities.amount,
+        ...     expected_close=sim.deals["expected_close"],
+        ...     snapshots=["2023-07-01", "2023-10-01"],
+        ...     horizon_days=90,
+        ...     methods=("configured", "calibrated"),
+        ... )
+        >>> bt.best_method() in {"configured", "calibrated"}
+        True
+        """
+        return str(self.summary_method[int(np.nanargmin(self.mape))])
+
+
+def backtest_forecast(
+    history: StageHistory,
+    *,
+    opportunity: object,
+    amount: object,
+    expected_close: object,
+    snapshots: Sequence[object],
+    horizon_days: int,
+    methods: Sequence[Method],
+    maturity_days: int = 0,
+    n_points: int = 2**12,
+) -> Backtest:
+    """Replay past snapshots: forecast each horizon with each method and compare to actuals.
+
+    Parameters
+    ----------
+    history : StageHistory
+        Full stage histories including outcomes.
+    opportunity, amount, expected_close : array_like, shape (n,)
+        Per-opportunity deal value and expected close date, as for
+        :func:`pipeline_snapshot`.
+    snapshots : sequence of date-like
+        Past times to replay.
+    horizon_days : int
+        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1.
+    methods : sequence of {"configured", "calibrated"}
+        Probability sources to compare. ``calibrated`` refits
+        :func:`fit_stage_rates` at each snapshot on the history known then.
+    maturity_days : int
+        With ``calibrated``, learn only from opportunities created at least this
+        many days before the snapshot (a mature cohort), >= 0.
+    n_points : int
+        Lattice size for the P10/P90 band.
+
+    Returns
+    -------
+    Backtest
+
+    Raises
+    ------
+    InputError
+        For no snapshots, an unknown method, a non-positive horizon, or a
+        calibrated snapshot with no closed deal before it.
+
+    Notes
+    -----
+    At snapshot *t* with horizon *H*: the forecast is ``Σ a_i p_i`` over open
+    deals with expected close in *H*; the actual is the amount of the
+    snapshot's open deals won in *H*. ``MAPE = mean |f - a| / a`` over
+    snapshots with ``a > 0``; ``bias = Σ (f - a) / Σ a``.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_pipeline
+    >>> sim = simulate_pipeline(2000, "2022-01-01", "2024-07-01", seed=4)
+    >>> bt = backtest_forecast(
+    ...     sim.history,
+    ...     opportunity=sim.opportunities.id,
+    ...     amount=sim.opportunities.amount,
+    ...     expected_close=sim.deals["expected_close"],
+    ...     snapshots=["2023-04-01", "2023-07-01", "2023-10-01", "2024-01-01"],
+    ...     horizon_days=90,
+    ...     methods=("configured", "calibrated"),
+    ... )
+    >>> bt.summary_method.tolist()
+    ['configured', 'calibrated']
+    >>> bt.forecast.size, bool((bt.p10 <= bt.forecast).all() and (bt.forecast <= bt.p90).all())
+    (8, True)
+    """
+    fn = "backtest_forecast"
+    hd: object = horizon_days
+    if isinstance(hd, bool) or not isinstance(hd, int) or hd < 1:
+        raise InputError.for_parameter("horizon_days", "an int >= 1", horizon_days, function=fn)
+    md: object = maturity_days
+    if isinstance(md, bool) or not isinstance(md, int) or md < 0:
+        raise InputError.for_parameter("maturity_days", "an int >= 0", maturity_days, function=fn)
+    meths = tuple(methods)
+    if not meths or any(m not in {"configured", "calibrated"} for m in meths):
+        raise InputError.for_parameter(
+            "methods", "a non-empty list of 'configured' / 'calibrated'", list(meths), function=fn
+        )
+    if not snapshots:
+        raise InputError.for_parameter("snapshots", "at least one date", [], function=fn)
+    ids = as_ids(opportunity, field="opportunity", function=fn)
+    amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
+    closes = optional_times(expected_close, field="expected_close", function=fn)
+    _align(history, ids, field="opportunity", function=fn)  # every deal has its values
+    won_code = history.process.won_code
+    won_time = np.where(
+        history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
+    )
+    horizon = np.timedelta64(horizon_days * _US_PER_DAY, "us")
+    columns = ("snapshot", "method", "n_open", "forecast", "p10", "p90", "actual", "error")
+    rows: dict[str, list[Any]] = {k: [] for k in columns}
+    for raw in snapshots:
+        t = scalar_datetime(raw, field="snapshots", function=fn)
+        snap = pipeline_snapshot(
+            history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
+        )
+        in_h = (snap.close_date >= t) & (snap.close_date < t + horizon)
+        snap_idx = np.searchsorted(history.opportunity, snap.id)
+        wt = won_time[snap_idx]
+        actual = float(snap.amount[~np.isnat(wt) & (wt >= t) & (wt < t + horizon)].sum())
+        for m in meths:
+            if m == "configured":
+                p = history.process.probabilities[snap.stage]
+            else:
+                known = truncate_history(history, t)
+                created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")
+                rates = fit_stage_rates(known, created_before=created_before)
+                p = rates.probabilities_for(snap)
+            a, pp = snap.amount[in_h], p[in_h]
+            dist = lattice_sum(a, pp, n_points=n_points)
+            rows["snapshot"].append(t)
+            rows["method"].append(m)
+            rows["n_open"].append(int(in_h.sum()))
+            rows["forecast"].append(float((a * pp).sum()))
+            rows["p10"].append(dist.quantile(0.1))
+            rows["p90"].append(dist.quantile(0.9))
+            rows["actual"].append(actual)
+            rows["error"].append(float((a * pp).sum()) - actual)
+    cols = {k: np.asarray(v) for k, v in rows.items()}
+    mape, bias, coverage = [], [], []
+    for m in meths:
+        sel = cols["method"] == m
+        f, act = cols["forecast"][sel], cols["actual"][sel]
+        pos_a = act > 0
+        mape.append(float(np.mean(np.abs(f - act)[pos_a] / act[pos_a])) if pos_a.any() else np.nan)
+        bias.append(float((f - act).sum() / act.sum()) if act.sum() > 0 else np.nan)
+        inside = (act >= cols["p10"][sel]) & (act <= cols["p90"][sel])
+        coverage.append(float(inside.mean()))
+    return Backtest(
+        snapshot=cols["snapshot"].astype("datetime64[us]"),
+        method=cols["method"].astype(str),
+        n_open=cols["n_open"].astype(np.int64),
+        forecast=cols["forecast"].astype(np.float64),
+        p10=cols["p10"].astype(np.float64),
+        p90=cols["p90"].astype(np.float64),
+        actual=cols["actual"].astype(np.float64),
+        error=cols["error"].astype(np.float64),
+        summary_method=np.asarray(meths, dtype=str),
+        mape=np.asarray(mape),
+        bias=np.asarray(bias),
+        coverage=np.asarray(coverage),
+        horizon_days=horizon_days,
+    )

@@ -1,0 +1,138 @@
+"""Backtests: snapshot reconstruction, known actuals, calibrated vs configured, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from crmkit.datasets import simulate_pipeline
+from crmkit.errors import InputError
+from crmkit.funnel import (
+    DEFAULT_PROCESS,
+    StageHistory,
+    backtest_forecast,
+    pipeline_snapshot,
+    truncate_history,
+)
+
+
+def _history() -> StageHistory:
+    return StageHistory.from_arrays(
+        process=DEFAULT_PROCESS,
+        opportunity=[1, 1, 2, 2, 3, 3, 4],
+        stage=["plan", "won", "close", "won", "qualify", "lost", "propose solution"],
+        entered=[
+            "2024-01-01",
+            "2024-02-10",
+            "2024-01-05",
+            "2024-05-01",
+            "2024-01-02",
+            "2024-01-20",
+            "2024-01-03",
+        ],
+    )
+
+
+IDS = [1, 2, 3, 4]
+AMOUNT = [1_000.0, 2_000.0, 4_000.0, 8_000.0]
+EXPECTED = ["2024-02-01", "2024-02-15", "2024-02-20", "2024-01-10"]
+
+
+def test_snapshot_reconstruction_by_hand():
+    snap = pipeline_snapshot(
+        _history(), as_of="2024-01-15", opportunity=IDS, amount=AMOUNT, expected_close=EXPECTED
+    )
+    assert snap.id.tolist() == [1, 2, 3, 4]
+    assert snap.stage_names.tolist() == ["plan", "close", "qualify", "propose solution"]
+    # deal 4's expected date had passed: it is pushed to the snapshot time
+    assert str(snap.close_date[3]) == "2024-01-15T00:00:00.000000"
+    later = pipeline_snapshot(
+        _history(), as_of="2024-03-01", opportunity=IDS, amount=AMOUNT, expected_close=EXPECTED
+    )
+    assert later.id.tolist() == [2, 4]
+
+
+def test_known_forecast_and_actual():
+    bt = backtest_forecast(
+        _history(),
+        opportunity=IDS,
+        amount=AMOUNT,
+        expected_close=EXPECTED,
+        snapshots=["2024-01-15"],
+        horizon_days=45,
+        methods=("configured",),
+    )
+    # horizon [01-15, 02-29): deals 1 (plan .4), 2 (close .8), 3 (qualify .2), 4 (propose .6)
+    assert bt.forecast[0] == pytest.approx(0.4 * 1000 + 0.8 * 2000 + 0.2 * 4000 + 0.6 * 8000)
+    # only deal 1 was won inside the horizon (deal 2 slipped to May)
+    assert bt.actual[0] == 1_000.0
+    assert bt.mape[0] == pytest.approx(abs(bt.forecast[0] - 1000) / 1000)
+    assert bt.coverage[0] == 0.0
+    json.dumps(bt.to_dict())
+
+
+def test_truncated_history_hides_the_future():
+    h = truncate_history(_history(), "2024-02-01")
+    assert h.opportunity.tolist() == [1, 2, 3, 4]
+    assert h.outcome.tolist() == [2, 4, 6, 3]
+    assert h.n_rows == 5
+
+
+def test_snapshot_at_the_end_matches_the_simulated_pipeline():
+    sim = simulate_pipeline(600, "2023-01-01", "2024-01-01", seed=8)
+    snap = pipeline_snapshot(
+        sim.history,
+        as_of=sim.as_of,
+        opportunity=sim.opportunities.id,
+        amount=sim.opportunities.amount,
+        expected_close=sim.opportunities.close_date,
+    )
+    o = sim.opportunities
+    np.testing.assert_array_equal(snap.id, o.id[o.is_open])
+    np.testing.assert_array_equal(snap.stage, o.stage[o.is_open])
+
+
+def test_calibrated_probabilities_beat_configured_ones_on_biased_defaults():
+    # the simulator's true rates are below the configured 10/20/40/60/80 ladder
+    gains = []
+    for seed in range(3):
+        sim = simulate_pipeline(4000, "2021-01-01", "2024-07-01", seed=seed)
+        bt = backtest_forecast(
+            sim.history,
+            opportunity=sim.opportunities.id,
+            amount=sim.opportunities.amount,
+            expected_close=sim.deals["expected_close"],
+            snapshots=[f"{y}-{m:02d}-01" for y in (2022, 2023) for m in (1, 4, 7, 10)],
+            horizon_days=90,
+            methods=("configured", "calibrated"),
+            maturity_days=120,
+        )
+        gains.append(abs(bt.bias[0]) - abs(bt.bias[1]))
+        assert np.all(bt.p10 <= bt.p90)
+    assert np.mean(gains) > 0
+
+
+def test_bad_arguments():
+    kw = {"opportunity": IDS, "amount": AMOUNT, "expected_close": EXPECTED}
+    with pytest.raises(InputError, match="methods"):
+        backtest_forecast(
+            _history(), snapshots=["2024-01-15"], horizon_days=30, methods=("guess",), **kw
+        )
+    with pytest.raises(InputError, match="snapshots"):
+        backtest_forecast(_history(), snapshots=[], horizon_days=30, methods=("configured",), **kw)
+    with pytest.raises(InputError, match="horizon_days"):
+        backtest_forecast(
+            _history(), snapshots=["2024-01-15"], horizon_days=0, methods=("configured",), **kw
+        )
+    with pytest.raises(InputError) as err:
+        pipeline_snapshot(
+            _history(),
+            as_of="2024-01-15",
+            opportunity=[1, 2],
+            amount=[1.0, 2.0],
+            expected_close=EXPECTED[:2],
+        )
+    assert err.value.n_bad == 2
+    assert err.value.values == (3, 4)
