@@ -11,6 +11,7 @@ True
 """
 
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
+from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
 from crmkit.datasets._transactions import (
     PurchaseProcess,
@@ -24,10 +25,12 @@ __all__ = [
     "PurchaseProcess",
     "SimulatedCostDrivers",
     "SimulatedCustomerBase",
+    "SimulatedLifecycle",
     "SimulatedPipeline",
     "SpendProcess",
     "simulate_cost_drivers",
     "simulate_customer_base",
+    "simulate_lifecycle",
     "simulate_pipeline",
     "simulate_transactions",
 ]

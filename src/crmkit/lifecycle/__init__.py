@@ -27,6 +27,18 @@ from crmkit.lifecycle._classify import (
     classify_stages,
     lifecycle_metrics,
 )
+from crmkit.lifecycle._markov import (
+    Absorption,
+    MigrationValue,
+    StageProjection,
+    SteadyState,
+    TransitionMatrix,
+    absorption,
+    migration_value,
+    project_stages,
+    steady_state,
+    transition_matrix,
+)
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
 from crmkit.lifecycle._state import (
@@ -39,27 +51,37 @@ from crmkit.lifecycle._state import (
 
 __all__ = [
     "CLASSIFICATION_RULES",
+    "Absorption",
     "Comparison",
     "Condition",
     "CustomerState",
     "LifecycleMetrics",
     "LifecycleModel",
+    "MigrationValue",
     "RejectReason",
     "Replay",
     "Stage",
     "StageChange",
     "StageClassification",
     "StageLog",
+    "StageProjection",
     "StageThresholds",
+    "SteadyState",
     "Transition",
+    "TransitionMatrix",
+    "absorption",
     "apply",
     "classify_stages",
     "dwyer_lifecycle",
     "lifecycle_metrics",
     "marketing_funnel",
+    "migration_value",
+    "project_stages",
     "prospect_lifecycle",
     "relationship_lifecycle",
     "replay",
+    "steady_state",
     "time_between",
     "time_in_stages",
+    "transition_matrix",
 ]
