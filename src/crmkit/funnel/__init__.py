@@ -21,6 +21,16 @@ from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, foreca
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
+from crmkit.funnel._scoring import (
+    Reliability,
+    WinScoreEvaluation,
+    WinScorer,
+    WinScores,
+    evaluate_win_scorer,
+    fit_win_scorer,
+    reliability,
+    score_opportunities,
+)
 
 __all__ = [
     "DEFAULT_PROCESS",
@@ -30,19 +40,27 @@ __all__ = [
     "Opportunities",
     "PipelineForecast",
     "ReasonBreakdown",
+    "Reliability",
     "SalesProcess",
     "SlipDistribution",
     "Stage",
     "StageHistory",
     "StageRates",
+    "WinScoreEvaluation",
+    "WinScorer",
+    "WinScores",
     "backtest_forecast",
     "beta_interval",
     "deal_probabilities",
+    "evaluate_win_scorer",
     "fit_slip",
     "fit_stage_rates",
+    "fit_win_scorer",
     "forecast_pipeline",
     "lattice_forecast",
     "pipeline_snapshot",
+    "reliability",
+    "score_opportunities",
     "simulate_forecast",
     "truncate_history",
 ]
