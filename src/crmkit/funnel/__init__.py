@@ -21,6 +21,7 @@ from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, foreca
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
+from crmkit.funnel._scorecards import Scorecard, scorecards
 from crmkit.funnel._scoring import (
     Reliability,
     WinScoreEvaluation,
@@ -42,6 +43,7 @@ __all__ = [
     "ReasonBreakdown",
     "Reliability",
     "SalesProcess",
+    "Scorecard",
     "SlipDistribution",
     "Stage",
     "StageHistory",
@@ -61,6 +63,7 @@ __all__ = [
     "pipeline_snapshot",
     "reliability",
     "score_opportunities",
+    "scorecards",
     "simulate_forecast",
     "truncate_history",
 ]

@@ -1,0 +1,260 @@
+"""Rep and team scorecards: pipeline, win rate, stage conversion vs the whole, cycle, velocity."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._groups import factorize
+from crmkit._input import as_finite_float
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._forecast import deal_probabilities
+from crmkit.funnel._history import StageHistory
+from crmkit.funnel._opportunities import Opportunities
+
+if TYPE_CHECKING:
+    from crmkit.funnel._calibration import StageRates
+
+__all__ = ["Scorecard", "scorecards"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_US_PER_DAY: Final = 86_400_000_000
+_FN: Final = "scorecards"
+
+
+def _frozen(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
+    return types.MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Scorecard(Result):
+    """One row per rep or team: pipeline, conversion, cycle, velocity, coverage, workload.
+
+    Attributes
+    ----------
+    group : ndarray, shape (g,)
+        Rep or team.
+    n_open : ndarray of int64, shape (g,)
+        Open deals.
+    open_pipeline, weighted_pipeline : ndarray of float64, shape (g,)
+        Σ amount and Σ amount x p over open deals.
+    n_won, n_lost : ndarray of int64, shape (g,)
+        Closed deals in the history.
+    win_rate : ndarray of float64, shape (g,)
+        ``n_won / (n_won + n_lost)`` (NaN without closed deals).
+    cycle_days : ndarray of float64, shape (g,)
+        Mean days from first stage to won.
+    velocity : ndarray of float64, shape (g,)
+        Sales velocity per day: ``n_open x win_rate x mean open deal size / cycle_days``.
+    quota, coverage : ndarray of float64, shape (g,)
+        Quota given for the group (NaN if none) and ``open_pipeline / quota``.
+    conversion : ndarray of float64, shape (g, k)
+        Stage-to-next-stage conversion of the group's closed deals.
+    conversion_vs_all : ndarray of float64, shape (g, k)
+        ``conversion`` minus the conversion over every group (positive: better).
+    overall_conversion : ndarray of float64, shape (k,)
+        Conversion over every group.
+    activities : mapping of str to ndarray of float64, shape (g,)
+        Per activity kind: mean count per open deal (workload against funnel).
+    by : str
+        The grouping dimension.
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "group",
+        "n_open",
+        "open_pipeline",
+        "weighted_pipeline",
+        "n_won",
+        "n_lost",
+        "win_rate",
+        "cycle_days",
+        "velocity",
+        "quota",
+        "coverage",
+    )
+    group: npt.NDArray[Any]
+    n_open: IntArray
+    open_pipeline: FloatArray
+    weighted_pipeline: FloatArray
+    n_won: IntArray
+    n_lost: IntArray
+    win_rate: FloatArray
+    cycle_days: FloatArray
+    velocity: FloatArray
+    quota: FloatArray
+    coverage: FloatArray
+    conversion: FloatArray
+    conversion_vs_all: FloatArray
+    overall_conversion: FloatArray
+    activities: Mapping[str, FloatArray] = attrs.field(converter=_frozen)
+    by: str
+
+    def table(self) -> dict[str, npt.NDArray[Any]]:
+        """Return the per-group columns plus ``activity_<kind>`` columns.
+
+        Returns
+        -------
+        dict of str to ndarray
+        """
+        cols = super().table()
+        cols |= {f"activity_{k}": np.asarray(v) for k, v in self.activities.items()}
+        return cols
+
+
+def _conversion(reached: IntArray, won: IntArray) -> FloatArray:
+    nxt = np.concatenate([reached[..., 1:], won[..., -1:]], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(reached > 0, nxt / reached, np.nan)
+    return out
+
+
+def scorecards(
+    opportunities: Opportunities,
+    history: StageHistory,
+    *,
+    by: str,
+    probabilities: Literal["configured"] | StageRates,
+    quota: Mapping[Any, float] | None = None,
+    activities: Mapping[str, object] | None = None,
+) -> Scorecard:
+    """Build rep or team scorecards from the current pipeline and the closed history.
+
+    Parameters
+    ----------
+    opportunities : Opportunities
+        Current deals (open ones make the pipeline), with the ``by`` dimension.
+    history : StageHistory
+        Stage histories with outcomes, with the ``by`` dimension.
+    by : str
+        The dimension to score (``"owner"``, ``"team"``, ...).
+    probabilities : "configured" or StageRates
+        Source of the weighted pipeline; no default.
+    quota : mapping of group to float, optional
+        Quota per group for coverage.
+    activities : mapping of str to array_like, optional
+        Activity counts per opportunity (aligned with *opportunities*), e.g.
+        ``{"calls": ..., "visits": ...}``; averaged over each group's open deals.
+
+    Returns
+    -------
+    Scorecard
+        Groups seen in either input, sorted.
+
+    Raises
+    ------
+    InputError
+        If ``by`` is not a dimension of both inputs, activity columns have the
+        wrong length or negative counts, or quotas are negative.
+
+    Notes
+    -----
+    Sales velocity = (open opportunities x win rate x average deal size) / sales
+    cycle length, in currency per day. Conversion at stage *s* is
+    ``reached(s + 1) / reached(s)`` over closed deals (won for the last stage).
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_pipeline
+    >>> sim = simulate_pipeline(2000, "2022-01-01", "2024-01-01", seed=3)
+    >>> card = scorecards(
+    ...     sim.opportunities,
+    ...     sim.history,
+    ...     by="team",
+    ...     probabilities="configured",
+    ...     activities={"calls": sim.deals["calls"]},
+    ... )
+    >>> card.group.tolist(), bool((card.win_rate > 0).all())
+    (['alpha', 'beta', 'gamma'], True)
+    """
+    if by not in opportunities.dimensions or by not in history.dimensions:
+        raise InputError.for_parameter(
+            "by", "a dimension of both the opportunities and the history", by, function=_FN
+        )
+    process = opportunities.process
+    k = process.n_stages
+    won_code = process.won_code
+    ov, hv = opportunities.dimensions[by], history.dimensions[by]
+    if ov.dtype.kind != hv.dtype.kind:
+        ov, hv = ov.astype(str), hv.astype(str)
+    fact = factorize(np.concatenate([ov, hv]))
+    g = fact.n_groups
+    oc, hc = fact.codes[: ov.size], fact.codes[ov.size :]
+    is_open = opportunities.is_open
+    p = deal_probabilities(opportunities, probabilities)
+    amt = np.where(is_open, opportunities.amount, 0.0)
+    n_open = np.bincount(oc, weights=is_open, minlength=g).astype(np.int64)
+    pipeline = np.bincount(oc, weights=amt, minlength=g).astype(np.float64)
+    weighted = np.bincount(oc, weights=amt * p, minlength=g).astype(np.float64)
+    outcome = history.outcome
+    closed = outcome >= won_code
+    won = outcome == won_code
+    n_won = np.bincount(hc[won], minlength=g).astype(np.int64)
+    n_lost = np.bincount(hc[closed & ~won], minlength=g).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        win_rate = np.where(n_won + n_lost > 0, n_won / (n_won + n_lost), np.nan)
+    first = history.entered[history.offsets[:-1]]
+    cycle = (history.entered[history.last] - first).astype(np.int64) / _US_PER_DAY
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycle_days = np.bincount(hc[won], weights=cycle[won], minlength=g) / n_won
+        mean_size = pipeline / n_open
+        velocity = np.where(n_open > 0, n_open * win_rate * mean_size / cycle_days, 0.0)
+    reach = np.where(won, k - 1, history.max_open_stage)
+    top = np.bincount(hc[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
+    reached = np.cumsum(top.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
+    top_w = np.bincount(hc[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
+    reached_w = np.cumsum(top_w.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
+    conversion = _conversion(reached, reached_w)
+    overall = _conversion(reached.sum(axis=0), reached_w.sum(axis=0))
+    quotas = np.full(g, np.nan)
+    for key, value in (quota or {}).items():
+        q = as_finite_float([value], field="quota", function=_FN, minimum=0.0)[0]
+        hit = np.flatnonzero(fact.uniques == (str(key) if fact.uniques.dtype.kind == "U" else key))
+        if not hit.size:
+            raise InputError.for_parameter(
+                "quota",
+                f"keyed by known {by} values ({fact.uniques.tolist()[:5]}...)",
+                key,
+                function=_FN,
+            )
+        quotas[hit[0]] = q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(quotas > 0, pipeline / quotas, np.nan)
+    acts: dict[str, FloatArray] = {}
+    for name, col in (activities or {}).items():
+        counts = as_finite_float(col, field=name, function=_FN, minimum=0.0)
+        if counts.size != opportunities.n_rows:
+            raise InputError(
+                f"The {name!r} activity column of {_FN} needs one count per opportunity "
+                f"({opportunities.n_rows}); got {counts.size}.",
+                field=name,
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            acts[name] = (
+                np.bincount(oc, weights=np.where(is_open, counts, 0.0), minlength=g) / n_open
+            )
+    return Scorecard(
+        group=fact.uniques,
+        n_open=n_open,
+        open_pipeline=pipeline,
+        weighted_pipeline=weighted,
+        n_won=n_won,
+        n_lost=n_lost,
+        win_rate=win_rate,
+        cycle_days=cycle_days,
+        velocity=velocity,
+        quota=quotas,
+        coverage=coverage,
+        conversion=conversion,
+        conversion_vs_all=conversion - overall[None, :],
+        overall_conversion=overall,
+        activities=acts,
+        by=by,
+    )
