@@ -41,6 +41,15 @@ from crmkit.lifecycle._markov import (
 )
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
+from crmkit.lifecycle._retention import (
+    CohortRetention,
+    PeriodChurn,
+    StageSpells,
+    TimeInStage,
+    churn_by_period,
+    cohort_retention,
+    time_in_stage,
+)
 from crmkit.lifecycle._state import (
     CustomerState,
     StageChange,
@@ -52,12 +61,14 @@ from crmkit.lifecycle._state import (
 __all__ = [
     "CLASSIFICATION_RULES",
     "Absorption",
+    "CohortRetention",
     "Comparison",
     "Condition",
     "CustomerState",
     "LifecycleMetrics",
     "LifecycleModel",
     "MigrationValue",
+    "PeriodChurn",
     "RejectReason",
     "Replay",
     "Stage",
@@ -65,13 +76,17 @@ __all__ = [
     "StageClassification",
     "StageLog",
     "StageProjection",
+    "StageSpells",
     "StageThresholds",
     "SteadyState",
+    "TimeInStage",
     "Transition",
     "TransitionMatrix",
     "absorption",
     "apply",
+    "churn_by_period",
     "classify_stages",
+    "cohort_retention",
     "dwyer_lifecycle",
     "lifecycle_metrics",
     "marketing_funnel",
@@ -82,6 +97,7 @@ __all__ = [
     "replay",
     "steady_state",
     "time_between",
+    "time_in_stage",
     "time_in_stages",
     "transition_matrix",
 ]
