@@ -68,58 +68,85 @@ class BGNBDFit:
         return dict(self.diagnostics.standard_errors)
 
 
-def _objective(data: BTYDData) -> tuple[Any, int]:
+def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
+    """Negative mean log-likelihood and its gradient on log parameters.
+
+    Returns the objective and the distinct rows (as validated data). Terms in
+    x alone are evaluated per distinct x, logs of alpha + T and alpha + t_x
+    per distinct value; customers without repeat purchases reduce to one term
+    per distinct T; only the repeat customers' distinct rows cost a few
+    vector operations each.
+    """
     from scipy import special  # noqa: PLC0415  (optional 'models' extra)
 
     c = compress(data.frequency, data.recency, data.T)
     n = data.n
     xu = c.x_values
-    w = c.weight / n
-    wx = np.bincount(c.x_code, weights=w, minlength=xu.size)  # weight per x value
-    xr = xu[c.x_code]
-    rep = xr > 0
-    w_rep = w[rep]
-    x_rep = xr[rep]
-    tx_code_rep = c.a_code[rep]
-    tx_vals = c.a_values
+    w_all = c.weight / n
+    wx = np.bincount(c.x_code, weights=w_all, minlength=xu.size)  # weight per x value
+    rows_x = xu[c.x_code]
+    # rows are sorted by x, so the non-repeaters (x = 0) come first
+    first_rep = int(np.searchsorted(rows_x, 0.5))
     t_vals = c.b_values
+    tx_vals = c.a_values
+    w0_t = np.bincount(c.b_code[:first_rep], weights=w_all[:first_rep], minlength=t_vals.size)
+    w = w_all[first_rep:]
+    x_code = c.x_code[first_rep:]
+    x = rows_x[first_rep:]
+    t_code = c.b_code[first_rep:]
+    tx_code = c.a_code[first_rep:]
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(log_theta)
-        # per distinct x
-        g_rx = special.gammaln(r + xu)
-        g_bx = special.gammaln(b + xu)
-        g_abx = special.gammaln(a + b + xu)
-        a1 = g_rx - special.gammaln(r) + r * np.log(alpha)
-        a2 = special.gammaln(a + b) + g_bx - special.gammaln(b) - g_abx
-        # per distinct T and t_x
+        a1 = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha)
+        a2 = (
+            special.gammaln(a + b)
+            + special.gammaln(b + xu)
+            - special.gammaln(b)
+            - special.gammaln(a + b + xu)
+        )
         log_at = np.log(alpha + t_vals)
         log_atx = np.log(alpha + tx_vals)
-        lt = log_at[c.b_code]
-        l3 = -(r + xr) * lt
-        l4 = np.full_like(l3, -np.inf)
-        b1 = b + x_rep - 1.0
-        l4[rep] = np.log(a) - np.log(b1) - (r + x_rep) * log_atx[tx_code_rep]
-        s = np.logaddexp(l3, l4)
-        value = float(np.dot(wx, a1 + a2) + np.dot(w, s))
-        pi = np.exp(l4 - s)  # share of the "dropped out after last purchase" term
-        stay = 1.0 - pi
+        b1 = b + xu - 1.0
+        with np.errstate(all="ignore"):  # b + x - 1 <= 0 only at x = 0, never used
+            log_ratio = np.log(a) - np.log(b1)
+        lt = log_at[t_code]
+        ltx = log_atx[tx_code]
+        rx = r + x
+        d = log_ratio[x_code] - rx * (ltx - lt)  # l4 - l3
+        value = (
+            float(np.dot(wx, a1 + a2))
+            - r * float(np.dot(w0_t, log_at))
+            - float(np.dot(w, rx * lt))
+            + float(np.dot(w, np.logaddexp(0.0, d)))
+        )
+        pi = special.expit(d)  # share of the "dropped out after the last purchase" term
+        wpi = w * pi
+        inv_at = 1.0 / (alpha + t_vals)
+        inv_atx = 1.0 / (alpha + tx_vals)
         # gradient of the mean log-likelihood with respect to (r, alpha, a, b)
-        d_r = np.dot(wx, special.digamma(r + xu) - special.digamma(r) + np.log(alpha))
-        d_r += -np.dot(w, stay * lt)
-        d_r += -np.dot(w_rep, pi[rep] * log_atx[tx_code_rep])
-        d_alpha = r / alpha
-        d_alpha += -np.dot(w, stay * (r + xr) / (alpha + t_vals[c.b_code]))
-        d_alpha += -np.dot(w_rep, pi[rep] * (r + x_rep) / (alpha + tx_vals[tx_code_rep]))
+        d_r = float(np.dot(wx, special.digamma(r + xu) - special.digamma(r) + np.log(alpha)))
+        d_r -= float(np.dot(w0_t, log_at)) + float(np.dot(w, lt)) + float(np.dot(wpi, ltx - lt))
+        d_alpha = r / alpha - r * float(np.dot(w0_t, inv_at))
+        it = inv_at[t_code]
+        d_alpha -= float(np.dot(w * rx, it + pi * (inv_atx[tx_code] - it)))
         psi_ab = special.digamma(a + b)
         psi_abx = special.digamma(a + b + xu)
-        d_a = np.dot(wx, psi_ab - psi_abx) + np.dot(w_rep, pi[rep]) / a
-        d_b = np.dot(wx, psi_ab + special.digamma(b + xu) - special.digamma(b) - psi_abx)
-        d_b += -np.dot(w_rep, pi[rep] / b1)
+        sum_pi = float(wpi.sum())
+        d_a = float(np.dot(wx, psi_ab - psi_abx)) + sum_pi / a
+        d_b = float(np.dot(wx, psi_ab + special.digamma(b + xu) - special.digamma(b) - psi_abx))
+        d_b -= float(np.dot(wpi, 1.0 / b1[x_code]))
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         return -value, -grad
 
-    return objective, c.n_rows
+    distinct = BTYDData(
+        customer=None,
+        frequency=rows_x,
+        recency=tx_vals[c.a_code],
+        T=t_vals[c.b_code],
+        monetary_value=None,
+    )
+    return objective, distinct
 
 
 def fit_bgnbd(
@@ -205,11 +232,11 @@ def fit_bgnbd(
     fn = "fit_bgnbd"
     require_models_extra(fn)
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
-    objective, n_rows = _objective(rfm)
+    objective, distinct = _objective(rfm)
     mean_t = float(np.mean(rfm.T)) or 1.0
 
     def alive_check(theta: FloatArray) -> list[str]:
-        alive = p_alive_unchecked(theta, rfm)
+        alive = p_alive_unchecked(theta, distinct)
         if float(np.min(alive)) > _ALIVE_CORNER:
             text = (
                 f"BG/NBD: every customer is alive with probability > {_ALIVE_CORNER} "
@@ -235,7 +262,7 @@ def fit_bgnbd(
         b=b,
         log_likelihood=optimum.log_likelihood,
         n_customers=rfm.n,
-        n_distinct_rows=n_rows,
+        n_distinct_rows=distinct.n,
         diagnostics=optimum.diagnostics,
     )
 

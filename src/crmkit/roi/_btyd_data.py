@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
+from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, check_same_length
 from crmkit.errors import InputError
 
@@ -192,21 +193,39 @@ class Compressed:
         return int(self.weight.shape[0])
 
 
+def unique_codes(values: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Sorted unique values and the code of each entry.
+
+    Whole-number columns (counts, day or week offsets) go through
+    :func:`crmkit._groups.factorize`, which needs no argsort; others through
+    ``np.unique``.
+    """
+    if values.size and bool(np.all(values == np.floor(values))) and np.abs(values).max() < 2**52:
+        groups = factorize(values.astype(np.int64))
+        return groups.uniques.astype(np.float64), groups.codes
+    uniques, codes = np.unique(values, return_inverse=True)
+    return uniques, codes.astype(np.int64)
+
+
 def compress(x: FloatArray, a: FloatArray, b: FloatArray) -> Compressed:
     """Merge identical (x, a, b) rows; each column keeps its own unique values.
 
     Customers with identical rows contribute identically to a likelihood, so
     the likelihood is evaluated once per distinct row and weighted by its count.
     """
-    xu, xi = np.unique(x, return_inverse=True)
-    au, ai = np.unique(a, return_inverse=True)
-    bu, bi = np.unique(b, return_inverse=True)
-    key = (xi.astype(np.int64) * au.size + ai) * bu.size + bi
-    uniq, counts = np.unique(key, return_counts=True)
-    bi_u = uniq % bu.size
-    rest = uniq // bu.size
-    ai_u = rest % au.size
-    xi_u = rest // au.size
+    xu, xi = unique_codes(x)
+    au, ai = unique_codes(a)
+    bu, bi = unique_codes(b)
+    if float(xu.size) * au.size * bu.size < 2.0**62:
+        key = (xi * au.size + ai) * bu.size + bi
+        uniq, counts = np.unique(key, return_counts=True)
+        bi_u = uniq % bu.size
+        rest = uniq // bu.size
+        ai_u = rest % au.size
+        xi_u = rest // au.size
+    else:  # pragma: no cover  (more than 2**62 combinations of distinct values)
+        rows, counts = np.unique(np.column_stack([xi, ai, bi]), axis=0, return_counts=True)
+        xi_u, ai_u, bi_u = rows[:, 0], rows[:, 1], rows[:, 2]
     return Compressed(
         x_values=xu,
         x_code=xi_u.astype(np.int64),

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit._input import as_readonly
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._bgnbd import given_diagnostics
-from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
+from crmkit.roi._btyd_data import BTYDData, read_rfm, require_models_extra, unique_codes
 from crmkit.roi._fit import FitDiagnostics, maximise
 
 __all__ = [
@@ -71,7 +71,8 @@ class GammaGammaFit:
     n_excluded : int
         Customers without repeat purchases (no spend observations), left out.
     n_distinct_rows : int
-        Distinct (frequency, monetary value) rows the likelihood was evaluated on.
+        Distinct frequencies: the gamma-function terms are evaluated once per
+        distinct frequency, the rest once per customer.
     independence : SpendIndependence or None
         The frequency-spend correlation check (None for given parameters).
     diagnostics : FitDiagnostics
@@ -126,38 +127,49 @@ def _repeaters(rfm: BTYDData) -> tuple[FloatArray, FloatArray]:
 
 
 def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
+    """Negative mean log-likelihood and gradient on log parameters.
+
+    Terms in x alone (the gamma functions) are evaluated once per distinct
+    frequency; only log(gamma + x m) and two divisions remain per customer.
+    """
     from scipy import special  # noqa: PLC0415
 
-    c = compress(x, m, np.zeros_like(x))
+    xu, code = unique_codes(x)
     n = x.size
-    w = c.weight / n
-    xs = c.x_values[c.x_code]
-    ms = c.a_values[c.a_code]
-    log_m = np.log(ms)
-    log_x = np.log(xs)
-    xm = xs * ms
+    wx = np.bincount(code, minlength=xu.size) / n
+    log_m = np.log(m)
+    xm = x * m
+    log_xu = np.log(xu)
+    sum_log_m = float(log_m.mean())
+    sum_x_log_m = float(np.dot(x, log_m)) / n
+    xw = x / n
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
         p, q, gamma = np.exp(log_theta)
-        px = p * xs
-        log_gxm = np.log(gamma + xm)
+        pxu = p * xu
+        per_x = special.gammaln(pxu + q) - special.gammaln(pxu) + pxu * log_xu
+        big_l = np.log(gamma + xm)
+        mean_l = float(big_l.mean())
+        mean_xl = float(np.dot(xw, big_l))
         ll = (
-            special.gammaln(px + q)
-            - special.gammaln(px)
+            float(np.dot(wx, per_x))
             - special.gammaln(q)
             + q * np.log(gamma)
-            + (px - 1.0) * log_m
-            + px * log_x
-            - (px + q) * log_gxm
+            + p * sum_x_log_m
+            - sum_log_m
+            - p * mean_xl
+            - q * mean_l
         )
-        psi = special.digamma(px + q)
-        d_p = np.dot(w, xs * (psi - special.digamma(px) + log_m + log_x - log_gxm))
-        d_q = np.dot(w, psi - special.digamma(q) + np.log(gamma) - log_gxm)
-        d_g = np.dot(w, q / gamma - (px + q) / (gamma + xm))
+        psi = special.digamma(pxu + q)
+        d_p = float(np.dot(wx, xu * (psi - special.digamma(pxu) + log_xu)))
+        d_p += sum_x_log_m - mean_xl
+        d_q = float(np.dot(wx, psi)) - special.digamma(q) + np.log(gamma) - mean_l
+        inv = 1.0 / (gamma + xm)
+        d_g = q / gamma - p * float(np.dot(xw, inv)) - q * float(inv.mean())
         grad = np.array([d_p * p, d_q * q, d_g * gamma])
-        return -float(np.dot(w, ll)), -grad
+        return -float(ll), -grad
 
-    return objective, c.n_rows
+    return objective, int(xu.size)
 
 
 def fit_gamma_gamma(
@@ -215,7 +227,8 @@ def fit_gamma_gamma(
         \ell = \ln\Gamma(px+q) - \ln\Gamma(px) - \ln\Gamma(q) + q\ln\gamma
         + (px-1)\ln\bar z + px\ln x - (px+q)\ln(\gamma + x\bar z).
 
-    Identical :math:`(x, \bar z)` rows are evaluated once.
+    The gamma-function terms depend on :math:`x` alone and are evaluated once
+    per distinct frequency; the rest is two dot products per evaluation.
 
     References
     ----------
