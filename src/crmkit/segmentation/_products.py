@@ -81,7 +81,8 @@ class ProductMix(Result):
     customer_share : ndarray of float64, shape (k, m)
         The same shares as a dense matrix.
     segment_names : tuple of str
-        Segments when ``segments`` was given, else empty.
+        Segments when ``segments`` was given (in table order for
+        :class:`Segments`, empty ones included; sorted for a mapping), else empty.
     segment_share : ndarray of float64, shape (s, m)
         Share of each segment's revenue by product.
     n_customers_nonpositive : int
@@ -114,11 +115,13 @@ def _segment_codes(
     """Return the segment code per customer of *customers* (-1 when unsegmented)."""
     segments: object = segments_in
     if isinstance(segments, Segments):
-        ids, labels = segments.customer, segments.segment
+        ids, seg_codes, names = segments.customer, segments.code, segments.names
     elif isinstance(segments, Mapping) and "customer" in segments and "segment" in segments:
         ids = as_ids(segments["customer"], field="customer", function=function)
         labels = as_ids(segments["segment"], field="segment", function=function).astype(str)
         check_same_length({"customer": ids.size, "segment": labels.size}, function=function)
+        seg = factorize(np.asarray(labels))
+        seg_codes, names = seg.codes, tuple(str(x) for x in seg.uniques.tolist())
     else:
         raise InputError(
             f"The 'segments' parameter of {function} must be Segments or a mapping with "
@@ -131,12 +134,10 @@ def _segment_codes(
             f"the transaction ids ({customers.uniques.dtype}).",
             field="segments",
         )
-    seg = factorize(np.asarray(labels))
-    names = tuple(str(x) for x in seg.uniques.tolist())
     both = factorize(np.concatenate([customers.uniques, ids]))
     k = customers.n_groups
     lookup = np.full(both.n_groups, -1, dtype=np.int64)
-    lookup[both.codes[k:]] = seg.codes
+    lookup[both.codes[k:]] = seg_codes
     return lookup[both.codes[:k]], names
 
 

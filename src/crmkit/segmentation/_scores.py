@@ -89,10 +89,10 @@ class DimensionScores(Result):
 
 def _edges(edges: object, k: int, *, field: str, function: str) -> FloatArray:
     out = as_finite_float(edges, field=field, function=function)
-    if out.size != k - 1 or (out.size > 1 and not np.all(np.diff(out) > 0)):
+    if out.size != k - 1 or (out.size > 1 and not np.all(np.diff(out) >= 0)):
         raise InputError.for_parameter(
             field,
-            f"{k - 1} strictly increasing finite numbers (k - 1 edges for k={k})",
+            f"{k - 1} non-decreasing finite numbers (k - 1 edges for k={k})",
             out.tolist(),
             function=function,
         )
@@ -146,7 +146,9 @@ def score_values(
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`.
     edges : array_like of float, shape (k - 1,), optional
-        Ascending thresholds; required with ``method="thresholds"``.
+        Non-decreasing thresholds; required with ``method="thresholds"``
+        (a repeated edge leaves a score unused, as quantile edges do under
+        heavy ties).
     higher_is_better : bool, default True
         False scores small values high (recency).
 
@@ -159,7 +161,7 @@ def score_values(
     ------
     InputError
         On empty or non-finite values, ``k < 2``, an unknown method, or
-        edges missing, unsorted or not ``k - 1`` long.
+        edges missing, decreasing or not ``k - 1`` long.
 
     Notes
     -----
@@ -360,7 +362,7 @@ def rfm_scores(
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`; default quantiles with ties kept together.
     edges : mapping of str to array_like, optional
-        With ``method="thresholds"``: ``k - 1`` ascending thresholds for each
+        With ``method="thresholds"``: ``k - 1`` non-decreasing thresholds for each
         of ``recency``, ``frequency`` and ``monetary`` (in their units). A
         value equal to a threshold gets the worse score.
     weights : mapping or tuple of 3 floats, optional
