@@ -122,6 +122,12 @@ def lattice_sum(amount: FloatArray, probability: FloatArray, *, n_points: int) -
             step = unit
             break
     k = np.rint(a / step).astype(np.int64)
+    full_support = width >= total
+    for _ in range(8):  # rounding up may push the full support past the lattice: widen the step
+        if not full_support or int(k.sum()) < n_points:
+            break
+        step *= (int(k.sum()) + 1) / (n_points - 1)
+        k = np.rint(a / step).astype(np.int64)
     err = a - step * k
     ks = float(k.sum())
     mean_k = float((k * p).sum())
