@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _ROW_TOL: Final = 1e-9
+_SCAN_STAGES: Final = 24  # up to this many stages, match labels by comparison, not hashing
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 MatrixLike = Any  # TransitionMatrix or (S, S) array_like with `stages`
@@ -198,13 +199,18 @@ def _stage_list(stages: Sequence[str] | LifecycleModel | None) -> tuple[str, ...
 def _stage_codes(
     values: npt.NDArray[Any], names: tuple[str, ...] | None, *, field: str, function: str
 ) -> tuple[IntArray, tuple[str, ...]]:
-    labels = as_ids(values, field=field, function=function).astype(str)
-    fac = factorize(labels)
-    if names is None:
-        names = tuple(str(u) for u in fac.uniques)
-    lookup = {s: i for i, s in enumerate(names)}
-    mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
-    codes = mapped[fac.codes] if labels.size else np.zeros(0, dtype=np.int64)
+    labels = as_ids(values, field=field, function=function).astype(str, copy=False)
+    if names is not None and len(names) <= _SCAN_STAGES:
+        codes = np.full(labels.shape[0], -1, dtype=np.int64)
+        for i, name in enumerate(names):
+            codes[labels == name] = i
+    else:
+        fac = factorize(labels)
+        if names is None:
+            names = tuple(str(u) for u in fac.uniques)
+        lookup = {s: i for i, s in enumerate(names)}
+        mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
+        codes = mapped[fac.codes] if labels.size else np.zeros(0, dtype=np.int64)
     if codes.size and int(codes.min()) < 0:
         bad = np.flatnonzero(codes < 0)
         raise InputError.for_rows(
@@ -306,10 +312,18 @@ def transition_matrix(
     names = _stage_list(stages)
     if isinstance(data, (Replay, StageLog)):
         log = data.changes if isinstance(data, Replay) else data
-        both = np.concatenate([log.source, log.target]).astype(str)
         if names is None:
-            names = tuple(str(s) for s in np.unique(both))
-        codes, names = _stage_codes(both, names, field="stage", function=function)
+            names = log.stages
+        missing = [x for x in log.stages if x not in names]
+        if missing:
+            raise InputError.for_parameter(
+                "stages",
+                f"a list including the log's stages {list(log.stages)}",
+                list(names),
+                function=function,
+            )
+        remap = np.array([names.index(x) for x in log.stages], dtype=np.int64)
+        codes = np.concatenate([remap[log.source_code], remap[log.target_code]])
         half = codes.size // 2
         return _build(codes[:half], codes[half:], names, source="history", n_gap=0)
     cols = columns(
@@ -323,24 +337,32 @@ def transition_matrix(
     codes, names = _stage_codes(cols["stage"], names, field=stage, function=function)
     cfac = factorize(ids)
     n_periods = max(pfac.n_groups, 1)
-    key = cfac.codes * np.int64(n_periods) + pfac.codes
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    same_customer = cfac.codes[order][1:] == cfac.codes[order][:-1]
-    dup = np.flatnonzero(skey[1:] == skey[:-1])
-    if dup.size:
-        rows = order[dup + 1]
+    S = len(names)
+    # one packed key (customer, period, stage) sorted with np.sort: no argsort needed
+    packed = cfac.codes * np.int64(n_periods)
+    packed += pfac.codes
+    packed *= S
+    packed += codes
+    packed.sort()
+    s_codes = packed % S
+    skey = packed // S
+    s_cust = skey // n_periods
+    same_customer = s_cust[1:] == s_cust[:-1]
+    step = np.diff(skey)
+    if skey.size > 1 and not bool(step.all()):
+        dup_keys = skey[1:][step == 0]
+        key = cfac.codes * np.int64(n_periods) + pfac.codes
+        rows = np.flatnonzero(np.isin(key, dup_keys))
         raise InputError.for_rows(
             period,
             "must not repeat for a customer (one stage per customer and period)",
-            positions=np.sort(rows)[:5].tolist(),
-            values=pcol[np.sort(rows)[:5]].tolist(),
-            n_bad=int(dup.size),
+            positions=rows[:5].tolist(),
+            values=pcol[rows[:5]].tolist(),
+            n_bad=int(rows.size),
             function=function,
         )
-    consecutive = same_customer & (np.diff(skey) == 1)
+    consecutive = same_customer & (step == 1)
     n_gap = int(np.count_nonzero(same_customer & ~consecutive))
-    s_codes = codes[order]
     return _build(
         s_codes[:-1][consecutive],
         s_codes[1:][consecutive],

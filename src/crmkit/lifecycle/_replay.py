@@ -61,16 +61,24 @@ _REASON_OBJECTS: Final = np.array([None, *_REASONS], dtype=object)
 class StageLog(Result):
     """The transitions a replay applied, one row per stage change, in time order per customer.
 
+    Stages and events are held as small integer codes into :attr:`stages` and
+    :attr:`events` (a 10M-row log stays compact); the ``source``, ``target``
+    and ``event`` properties and :meth:`table` give the names.
+
     Attributes
     ----------
     customer : ndarray, shape (m,)
         Customer id.
-    source, target : ndarray of str, shape (m,)
-        Stage left and stage entered.
-    event : ndarray of str, shape (m,)
-        Triggering event.
+    source_code, target_code : ndarray of int16, shape (m,)
+        Stage left and stage entered, as positions in :attr:`stages`.
+    event_code : ndarray of int16, shape (m,)
+        Triggering event, as a position in :attr:`events`.
     at : ndarray of datetime64[us], shape (m,)
         When the change happened.
+    stages : tuple of str
+        The model's stage names.
+    events : tuple of str
+        The model's event names.
 
     Examples
     --------
@@ -87,10 +95,30 @@ class StageLog(Result):
     _table: ClassVar[tuple[str, ...]] = ("customer", "source", "target", "event", "at")
 
     customer: npt.NDArray[Any]
-    source: npt.NDArray[np.str_]
-    target: npt.NDArray[np.str_]
-    event: npt.NDArray[np.str_]
+    source_code: npt.NDArray[np.int16]
+    target_code: npt.NDArray[np.int16]
+    event_code: npt.NDArray[np.int16]
     at: npt.NDArray[np.datetime64]
+    stages: tuple[str, ...]
+    events: tuple[str, ...]
+
+    @property
+    def source(self) -> npt.NDArray[np.str_]:
+        """Stage left, by name."""
+        return np.array(self.stages, dtype=str)[self.source_code]
+
+    @property
+    def target(self) -> npt.NDArray[np.str_]:
+        """Stage entered, by name."""
+        return np.array(self.stages, dtype=str)[self.target_code]
+
+    @property
+    def event(self) -> npt.NDArray[np.str_]:
+        """Triggering event, by name."""
+        return np.array(self.events, dtype=str)[self.event_code]
+
+    def __len__(self) -> int:
+        return int(self.customer.shape[0])
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -322,7 +350,7 @@ def _scan(
     s_codes: IntArray,
     s_ev: IntArray,
     early: npt.NDArray[np.bool_],
-) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], IntArray]:
+) -> tuple[IntArray, IntArray, npt.NDArray[np.int16], IntArray]:
     """Resolve every event; rows are grouped by customer and time-ordered (sorted order).
 
     The k-th events of all customers are laid out contiguously (rank-major:
@@ -600,14 +628,15 @@ def replay(
             total=int(rej_rows.size),
         )
     names = np.array(model.stage_names)
-    event_names = np.array(model.events)
     a_pos = np.flatnonzero(applied)
     changes = StageLog(
         customer=as_readonly(fac.uniques[s_codes[a_pos]]),
-        source=as_readonly(names[src[a_pos]]),
-        target=as_readonly(names[dst[a_pos]]),
-        event=as_readonly(event_names[s_ev[a_pos]]),
+        source_code=as_readonly(src[a_pos].astype(np.int16)),
+        target_code=as_readonly(dst[a_pos].astype(np.int16)),
+        event_code=as_readonly(s_ev[a_pos].astype(np.int16)),
         at=as_readonly(s_time[a_pos].view(DATETIME_DTYPE)),
+        stages=model.stage_names,
+        events=model.events,
     )
     per_reason = np.bincount(rej_reason, minlength=len(_REASONS) + 1)
     result_customer = out_customer

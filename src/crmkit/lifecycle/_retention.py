@@ -201,7 +201,7 @@ def time_in_stage(
     end = scalar_datetime(as_of, field="as_of", function=function)
     if isinstance(data, StageLog):
         ids = data.customer
-        names = data.target.astype(str)
+        names = np.array(data.stages, dtype=str)[data.target_code]
         times = data.at
     else:
         cols = columns(
