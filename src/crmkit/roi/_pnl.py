@@ -285,24 +285,28 @@ def _margin_cost(tx: Transactions, margin: CostColumn | MarginRate) -> FloatArra
             f"{sorted(tx.extra)}.",
             field=str(by),
         )
-    keys = as_ids(tx.extra[by], field=by, function=_FN).astype(str)
-    groups = factorize(keys)
+    keys = as_ids(tx.extra[by], field=by, function=_FN)
     rates = margin.rate
-    missing = [str(u) for u in groups.uniques if str(u) not in rates]
-    if missing:
-        mask = np.isin(keys, missing)
-        positions = np.flatnonzero(mask)
+    if keys.dtype.kind != "U":
+        keys = keys.astype(str)
+    # few categories: binary search in the sorted rate keys, no factorizing of the rows
+    names = np.array(sorted(rates), dtype=str)
+    table = np.array([float(rates[name]) for name in names.tolist()], dtype=np.float64)
+    where = np.clip(np.searchsorted(names, keys), 0, names.size - 1)
+    known = names[where] == keys
+    if not known.all():
+        positions = np.flatnonzero(~known)
+        missing = sorted(set(keys[positions].tolist()))
         raise InputError.for_rows(
             by,
-            f"must hold only values with a margin rate ({sorted(rates)})",
+            f"must hold only values with a margin rate ({names.tolist()})",
             positions=positions[:5].tolist(),
             values=keys[positions[:5]].tolist(),
             n_bad=int(positions.size),
             function=_FN,
             hint=f"Add rates for {missing[:10]} to MarginRate.rate.",
         )
-    table = np.array([float(rates[str(u)]) for u in groups.uniques], dtype=np.float64)
-    return tx.amount * (1.0 - table[groups.codes])
+    return tx.amount * (1.0 - table[where])
 
 
 def _as_tx(transactions: object, margin: CostColumn | MarginRate) -> Transactions:
