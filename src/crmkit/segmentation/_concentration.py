@@ -57,6 +57,11 @@ class LorenzCurve(Result):
         Sum of the values.
     n_negative : int
         Customers with a negative value (the curve dips below 0 then).
+
+    Examples
+    --------
+    >>> lorenz_curve([1.0, 3.0]).value_share.tolist()
+    [0.0, 0.25, 1.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("population_share", "value_share")
@@ -256,6 +261,11 @@ class ParetoPoint(Result):
         The share ``p`` of top customers.
     value_share : float
         The share of the total they bring, ``1 - p``.
+
+    Examples
+    --------
+    >>> pareto_point([1.0, 1.0]).customer_share
+    0.5
     """
 
     customer_share: float
@@ -336,6 +346,11 @@ class ABCClasses(Result):
         Customers per class.
     value_share : mapping of str to float
         Share of the total value per class.
+
+    Examples
+    --------
+    >>> abc_classes([90.0, 6.0, 4.0]).abc_class.tolist()
+    ['A', 'B', 'C']
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "abc_class")

@@ -90,6 +90,19 @@ class ProductMix(Result):
     n_customers_unsegmented : int
         Customers with transactions but no segment (left out of
         ``segment_share``).
+
+    Examples
+    --------
+    >>> mix = product_mix(
+    ...     {
+    ...         "customer": [1, 1],
+    ...         "timestamp": ["2024-01-01"] * 2,
+    ...         "amount": [3.0, 1.0],
+    ...         "product": ["a", "b"],
+    ...     }
+    ... )
+    >>> mix.customer_share.tolist()
+    [[0.75, 0.25]]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "product", "revenue", "share")
@@ -287,6 +300,19 @@ class ProductAffinity(Result):
         Customers in the data.
     min_support : float
         The support filter used.
+
+    Examples
+    --------
+    >>> aff = product_affinity(
+    ...     {
+    ...         "customer": [1, 1],
+    ...         "timestamp": ["2024-01-01"] * 2,
+    ...         "amount": [3.0, 1.0],
+    ...         "product": ["a", "b"],
+    ...     }
+    ... )
+    >>> aff.lift.tolist()
+    [1.0, 1.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -445,6 +471,20 @@ class CrossSell(Result):
         Most candidates per customer.
     n_customers_unsegmented : int
         Customers with transactions but no segment (no candidates).
+
+    Examples
+    --------
+    >>> offers = cross_sell(
+    ...     {
+    ...         "customer": [1, 2, 2],
+    ...         "timestamp": ["2024-01-01"] * 3,
+    ...         "amount": [1.0] * 3,
+    ...         "product": ["a", "a", "b"],
+    ...     },
+    ...     {"customer": [1, 2], "segment": ["s", "s"]},
+    ... )
+    >>> offers.customer.tolist(), offers.product.tolist(), offers.penetration.tolist()
+    ([1], ['b'], [0.5])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "rank", "product", "segment", "penetration")

@@ -145,6 +145,11 @@ class RuleTableCheck:
         listed wins when rules are applied in order).
     unreachable : tuple of str
         Segments none of whose cells survive first-match application.
+
+    Examples
+    --------
+    >>> check_rule_table([SegmentRule(name="all", recency=(1, 2))], k=2).ok
+    True
     """
 
     k: int

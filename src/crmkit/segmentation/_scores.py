@@ -39,6 +39,11 @@ class ScoringMethod(enum.StrEnum):
         share their average rank.
     ``THRESHOLDS``
         Fixed business thresholds given by the caller (``edges``).
+
+    Examples
+    --------
+    >>> ScoringMethod("rank") is ScoringMethod.RANK
+    True
     """
 
     QUANTILE = "quantile"
@@ -75,6 +80,12 @@ class DimensionScores(Result):
         False for recency: a smaller value scores higher.
     levels_used : int
         How many distinct scores occur (fewer than k when ties are heavy).
+
+    Examples
+    --------
+    >>> d = score_values([10.0, 20.0, 30.0, 40.0], k=2)
+    >>> d.score.tolist(), d.edges.tolist()
+    ([1, 1, 2, 2], [20.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("score",)
@@ -250,6 +261,12 @@ class RFMScores(Result):
         later snapshot on the same scale).
     levels_used : mapping of str to int
         Distinct scores each dimension actually uses.
+
+    Examples
+    --------
+    >>> s = rfm_scores({"recency": [5, 50], "frequency": [4, 1], "monetary": [90.0, 10.0]}, k=2)
+    >>> s.cell.tolist(), dict(s.levels_used)
+    (['222', '111'], {'recency': 2, 'frequency': 2, 'monetary': 2})
     """
 
     _table: ClassVar[tuple[str, ...]] = (

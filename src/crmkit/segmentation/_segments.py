@@ -50,6 +50,23 @@ class Segments(Result):
         The rule table used.
     counts : mapping of str to int
         Customers per segment (zeros included).
+
+    Examples
+    --------
+    >>> from crmkit.segmentation import rfm_scores
+    >>> seg = assign_segments(
+    ...     rfm_scores(
+    ...         {
+    ...             "recency": [1, 10, 30, 60, 90],
+    ...             "frequency": [9, 5, 3, 2, 1],
+    ...             "monetary": [500.0, 300.0, 90.0, 40.0, 20.0],
+    ...         }
+    ...     )
+    ... )
+    >>> seg.segment.tolist()
+    ['champions', 'loyal customers', 'need attention', 'hibernating', 'hibernating']
+    >>> seg.counts["hibernating"]
+    2
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "segment")
@@ -154,6 +171,22 @@ class SegmentSummary(Result):
         Mean scores (NaN for an empty row).
     by_name : str or None
         What the group column is.
+
+    Examples
+    --------
+    >>> from crmkit.segmentation import rfm_scores
+    >>> seg = assign_segments(
+    ...     rfm_scores(
+    ...         {
+    ...             "recency": [1, 10, 30, 60, 90],
+    ...             "frequency": [9, 5, 3, 2, 1],
+    ...             "monetary": [500.0, 300.0, 90.0, 40.0, 20.0],
+    ...         }
+    ...     )
+    ... )
+    >>> t = segment_summary(seg, by=["web", "store", "web", "web", "store"], by_name="channel")
+    >>> int(t.customers[(t.segment == "champions") & (t.group == "web")][0])
+    1
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -310,6 +343,19 @@ class SegmentMigration(Result):
         Customers only in the earlier snapshot, by their old segment.
     n_matched : int
         Customers in both snapshots.
+
+    Examples
+    --------
+    >>> from crmkit.segmentation import rfm_scores
+    >>> def seg(r):
+    ...     return assign_segments(
+    ...         rfm_scores(
+    ...             {"customer": [1, 2], "recency": r, "frequency": [3, 1], "monetary": [5.0, 1.0]}
+    ...         )
+    ...     )
+    >>> m = segment_migration(seg([1, 30]), seg([30, 1]))
+    >>> m.n_matched, int(m.matrix.sum())
+    (2, 2)
     """
 
     _table: ClassVar[tuple[str, ...]] = ("from_segment", "to_segment", "customers")

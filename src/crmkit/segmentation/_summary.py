@@ -34,6 +34,11 @@ class TimeUnit(enum.StrEnum):
     A month is the mean Gregorian month, 365.2425 / 12 = 30.436875 days, so
     recency in months is a smooth, comparable number (not a count of calendar
     month boundaries).
+
+    Examples
+    --------
+    >>> TimeUnit.MONTH.days
+    30.436875
     """
 
     DAY = "day"
@@ -137,6 +142,16 @@ class RFMSummary(Result):
         netted into ``monetary`` but not counted as purchases.
     n_customers_without_purchase : int
         Customers with rows in the window but no purchase; not in the table.
+
+    Examples
+    --------
+    >>> s = rfm_summary(
+    ...     {"customer": [1, 1], "timestamp": ["2024-01-01", "2024-01-22"], "amount": [5.0, 7.0]},
+    ...     unit="week",
+    ...     as_of="2024-01-29",
+    ... )
+    >>> s.recency.tolist(), s.tenure.tolist()
+    ([1.0], [4.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -379,6 +394,16 @@ class BTYDSummary(Result):
         Customers whose every row is after ``as_of``; not in the table.
     n_negative_rows : int
         Refund rows among those used; netted into their period's value.
+
+    Examples
+    --------
+    >>> s = btyd_summary(
+    ...     {"customer": [1, 1], "timestamp": ["2024-01-01", "2024-01-22"], "amount": [5.0, 7.0]},
+    ...     freq="week",
+    ...     as_of="2024-01-29",
+    ... )
+    >>> s.frequency.tolist(), s.recency.tolist(), s.T.tolist(), s.monetary_value.tolist()
+    ([1], [3.0], [4.0], [7.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T", "monetary_value")

@@ -82,6 +82,11 @@ class ValueTiers(Result):
         Sum of value per tier.
     value_share : dict of str to float
         Share of the total value per tier (the negative tier's is negative).
+
+    Examples
+    --------
+    >>> value_tiers([5.0, 1.0], cuts=[0.5], labels=["gold", "iron"]).tier.tolist()
+    ['gold', 'iron']
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "tier")
@@ -262,6 +267,14 @@ class ValueMatrix(Result):
         Customers per quadrant.
     current_total : dict of str to float
         Current value per quadrant.
+
+    Examples
+    --------
+    >>> m = value_potential_matrix(
+    ...     [9.0, 1.0], [1.0, 9.0], current_threshold=Absolute(5), potential_threshold=Absolute(5)
+    ... )
+    >>> m.quadrant.tolist()
+    ['maintain', 'grow']
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "current", "potential", "quadrant")
@@ -376,6 +389,11 @@ class ShareOfWallet(Result):
     n_capped : int
         Customers whose spend with us exceeded the estimated wallet and whose
         wallet was raised to it (``excess="cap"``).
+
+    Examples
+    --------
+    >>> share_of_wallet([20.0], [80.0]).wallet_gap.tolist()
+    [60.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -496,6 +514,11 @@ class ValueClasses(Result):
         Class names (most valuable, most growable, below zero, the rest).
     customers : dict of str to int
         Customers per class.
+
+    Examples
+    --------
+    >>> value_classes([9.0, 1.0], [0.0, 5.0], [3.0, 1.0], valuable_share=0.5).value_class.tolist()
+    ['most valuable', 'most growable']
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value_class")
