@@ -157,3 +157,33 @@ def test_scores_do_not_modify_readonly_input():
     score_values(v, k=2)
     rfm_scores({"recency": v, "frequency": v, "monetary": v}, k=2, method="rank")
     assert v.tolist() == [3.0, 1.0, 2.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value_arrays(min_size=1, max_size=40), st.integers(2, 7))
+def test_rfm_scores_greater_monetary_never_lower_m_score(monetary, k):
+    n = monetary.size
+    cols = {"recency": np.ones(n), "frequency": np.ones(n), "monetary": monetary}
+    s = rfm_scores(cols, k=k)
+    for i in range(n):
+        better = monetary > monetary[i]
+        assert np.all(s.monetary_score[better] >= s.monetary_score[i])
+    assert s.score.min() >= 1
+    assert s.score.max() <= k
+
+
+def test_rfm_scores_one_customer_and_identical_base_are_defined():
+    one = rfm_scores({"recency": [3.0], "frequency": [2.0], "monetary": [9.0]})
+    assert one.cell.tolist() == ["111"]
+    assert dict(one.levels_used) == {"recency": 1, "frequency": 1, "monetary": 1}
+    same = rfm_scores({"recency": [3.0] * 4, "frequency": [2.0] * 4, "monetary": [9.0] * 4})
+    assert same.cell.tolist() == ["111"] * 4
+    assert same.score.tolist() == [1.0] * 4
+
+
+def test_results_are_json_safe():
+    import json
+
+    s = rfm_scores({"recency": [1.0, 5.0], "frequency": [2.0, 1.0], "monetary": [9.0, 3.0]})
+    text = json.dumps(s.to_dict())
+    assert '"method": "quantile"' in text
