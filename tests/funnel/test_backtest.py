@@ -136,3 +136,31 @@ def test_bad_arguments():
         )
     assert err.value.n_bad == 2
     assert err.value.values == (3, 4)
+
+
+def test_recorded_snapshots_give_the_same_backtest_as_reconstructed_ones():
+    kw = {"opportunity": IDS, "amount": AMOUNT, "expected_close": EXPECTED}
+    rebuilt = backtest_forecast(
+        _history(), snapshots=["2024-01-15"], horizon_days=45, methods=("configured",), **kw
+    )
+    snap = pipeline_snapshot(_history(), as_of="2024-01-15", **kw)
+    given = backtest_forecast(
+        _history(), snapshots=[("2024-01-15", snap)], horizon_days=45, methods=("configured",)
+    )
+    assert given.to_dict() == rebuilt.to_dict()
+    with pytest.raises(InputError, match="opportunity"):
+        backtest_forecast(
+            _history(), snapshots=["2024-01-15"], horizon_days=45, methods=("configured",)
+        )
+    from crmkit.funnel import Opportunities
+
+    stranger = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[99], amount=[1.0], stage=["plan"], close_date=["2024-02-01"]
+    )
+    with pytest.raises(InputError, match="history"):
+        backtest_forecast(
+            _history(),
+            snapshots=[("2024-01-15", stranger)],
+            horizon_days=45,
+            methods=("configured",),
+        )

@@ -254,11 +254,11 @@ class Backtest(Result):
 def backtest_forecast(
     history: StageHistory,
     *,
-    opportunity: object,
-    amount: object,
-    expected_close: object,
     snapshots: Sequence[object],
     horizon_days: int,
+    opportunity: object | None = None,
+    amount: object | None = None,
+    expected_close: object | None = None,
     methods: Sequence[Method],
     maturity_days: int = 0,
     n_points: int = 2**12,
@@ -269,13 +269,15 @@ def backtest_forecast(
     ----------
     history : StageHistory
         Full stage histories including outcomes.
-    opportunity, amount, expected_close : array_like, shape (n,)
-        Per-opportunity deal value and expected close date, as for
-        :func:`pipeline_snapshot`.
-    snapshots : sequence of date-like
-        Past times to replay.
+    snapshots : sequence of date-like or of (date-like, Opportunities) pairs
+        Past times to replay: a date alone reconstructs the pipeline from the
+        histories with :func:`pipeline_snapshot`; a pair gives the pipeline as
+        it was recorded then (its open deals are used; ids must be in *history*).
     horizon_days : int
         Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1.
+    opportunity, amount, expected_close : array_like, shape (n,), optional
+        Per-opportunity deal value and expected close date, as for
+        :func:`pipeline_snapshot`; required when a snapshot is a bare date.
     methods : sequence of {"configured", "calibrated"}
         Probability sources to compare. ``calibrated`` refits
         :func:`fit_stage_rates` at each snapshot on the history known then.
@@ -334,10 +336,12 @@ def backtest_forecast(
         )
     if not snapshots:
         raise InputError.for_parameter("snapshots", "at least one date", [], function=fn)
-    ids = as_ids(opportunity, field="opportunity", function=fn)
-    amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
-    closes = optional_times(expected_close, field="expected_close", function=fn)
-    _align(history, ids, field="opportunity", function=fn)  # every deal has its values
+    columns_given = opportunity is not None and amount is not None and expected_close is not None
+    if columns_given:
+        ids = as_ids(opportunity, field="opportunity", function=fn)
+        amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
+        closes = optional_times(expected_close, field="expected_close", function=fn)
+        _align(history, ids, field="opportunity", function=fn)  # every deal has its values
     won_code = history.process.won_code
     won_time = np.where(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
@@ -346,12 +350,57 @@ def backtest_forecast(
     columns = ("snapshot", "method", "n_open", "forecast", "p10", "p90", "actual", "error")
     rows: dict[str, list[Any]] = {k: [] for k in columns}
     for raw in snapshots:
-        t = scalar_datetime(raw, field="snapshots", function=fn)
-        snap = pipeline_snapshot(
-            history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
+        if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
+            t = scalar_datetime(raw[0], field="snapshots", function=fn)
+            snap = raw[1].subset(raw[1].is_open)
+            if snap.process != history.process:
+                raise InputError.for_parameter(
+                    "snapshots",
+                    "pipelines of the history's process",
+                    "another process",
+                    function=fn,
+                )
+        else:
+            if not columns_given:
+                raise InputError.for_parameter(
+                    "opportunity",
+                    "given (with amount and expected_close) to reconstruct a snapshot",
+                    None,
+                    function=fn,
+                    hint="Or pass each snapshot as a (date, Opportunities) pair.",
+                )
+            t = scalar_datetime(raw, field="snapshots", function=fn)
+            snap = pipeline_snapshot(
+                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
+            )
+        snap_idx = np.clip(
+            np.searchsorted(history.opportunity, snap.id), 0, history.n_opportunities - 1
         )
+        unknown = history.opportunity[snap_idx] != snap.id
+        if unknown.any():
+            pos = np.flatnonzero(unknown)
+            raise InputError.for_rows(
+                "id",
+                "must be an opportunity of the history (to know its outcome)",
+                positions=pos[:5].tolist(),
+                values=[snap.id[q] for q in pos[:5]],
+                n_bad=int(pos.size),
+                function=fn,
+                kind="snapshot column",
+            )
+        if np.isnat(snap.close_date).any():
+            pos = np.flatnonzero(np.isnat(snap.close_date))
+            raise InputError.for_rows(
+                "close_date",
+                "must be known for every open deal of a snapshot",
+                positions=pos[:5].tolist(),
+                values=[snap.id[q] for q in pos[:5]],
+                n_bad=int(pos.size),
+                function=fn,
+                kind="snapshot column",
+                hint="The values shown are opportunity ids.",
+            )
         in_h = (snap.close_date >= t) & (snap.close_date < t + horizon)
-        snap_idx = np.searchsorted(history.opportunity, snap.id)
         wt = won_time[snap_idx]
         actual = float(snap.amount[~np.isnat(wt) & (wt >= t) & (wt < t + horizon)].sum())
         for m in meths:
