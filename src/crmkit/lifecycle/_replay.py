@@ -350,7 +350,7 @@ def _scan(
     s_codes: IntArray,
     s_ev: IntArray,
     early: npt.NDArray[np.bool_],
-) -> tuple[IntArray, IntArray, npt.NDArray[np.int16], IntArray]:
+) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], IntArray]:
     """Resolve every event; rows are grouped by customer and time-ordered (sorted order).
 
     The k-th events of all customers are laid out contiguously (rank-major:
