@@ -17,6 +17,7 @@ Run: ``python benchmarks/bench_lifecycle.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -88,10 +89,8 @@ def apply_loop(model, customers, events, times) -> dict:
         s = states.get(c)
         if s is None:
             s = CustomerState.start(model, at=t)
-        try:
+        with contextlib.suppress(TransitionError):
             s = apply(model, s, e, at=t)
-        except TransitionError:
-            pass
         states[c] = s
     return states
 
