@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
 from crmkit._input import check_same_length, to_array
+from crmkit._results import Result
 from crmkit.errors import InputError
 
 __all__ = ["columns"]
@@ -20,8 +21,11 @@ def columns(
 ) -> dict[str, npt.NDArray[Any]]:
     """Return ``{field: array}`` for *mapping* (field -> caller's column) from *data*.
 
-    *data* is any frame narwhals reads or a mapping of column name -> array-like.
+    *data* is any frame narwhals reads, a mapping of column name -> array-like,
+    or a crmkit result (its per-row table is used).
     """
+    if isinstance(data, Result):
+        data = data.table()
     if isinstance(data, Mapping):
         missing = [col for col in mapping.values() if col not in data]
         if missing:
