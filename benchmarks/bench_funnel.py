@@ -165,6 +165,19 @@ def main() -> None:
         warmup=0,
     )
     report(f"Monte Carlo {n_deals:,} deals x {n_sims:,} sims", t_mc, "bare numpy draw", t_bare)
+    t_mc2 = median_time(
+        lambda: simulate_forecast(
+            deals,
+            period="month",
+            probabilities="configured",
+            n_simulations=n_sims,
+            seed=1,
+            n_jobs=2,
+        ),
+        repeats=max(1, repeats - 2),
+        warmup=0,
+    )
+    report("  the same with n_jobs=2", t_mc2, "bare numpy draw", t_bare)
     print(f"  peak traced memory {peak / 2**20:.0f} MiB (target < 1024)")
 
     t_lat = median_time(

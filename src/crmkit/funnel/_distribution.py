@@ -511,11 +511,21 @@ def _chunk(
     amounts: FloatArray,
     plan: _SlipPlan | None,
     n_cells: int,
+    buffers: dict[str, npt.NDArray[Any]],
 ) -> tuple[FloatArray, FloatArray]:
     rng = np.random.default_rng(seed_seq)
-    wins = rng.random((size, p32.size), dtype=np.float32) < p32
+    shape = (size, p32.size)
+    if buffers.get("u") is None or buffers["u"].shape[0] < size:
+        # reused across a worker's chunks: no page faults on fresh 100 MB arrays
+        buffers["u"] = np.empty(shape, dtype=np.float32)
+        buffers["w"] = np.empty(shape, dtype=np.bool_)
+        buffers["f"] = np.empty(shape, dtype=np.float32)
+    u, w, f = buffers["u"][:size], buffers["w"][:size], buffers["f"][:size]
+    rng.random(out=u, dtype=np.float32)
+    wins = np.less(u, p32, out=w)
     if plan is None:
-        return (wins.astype(np.float32) @ mat).astype(np.float64), np.zeros(size)
+        np.copyto(f, wins)
+        return (f @ mat).astype(np.float64), np.zeros(size)
     idx = rng.integers(0, plan.days.size, size=(size, p32.size))
     shift = (plan.days[idx] * _US_PER_DAY).astype(np.int64).astype("timedelta64[us]")
     dates = np.maximum(plan.expected[None, :] + shift, plan.as_of)
@@ -672,20 +682,30 @@ def simulate_forecast(
     totals = np.empty((n_sims, n))
     outside = np.empty(n_sims)
 
-    def run(i: int) -> None:
-        lo = sum(sizes[:i])
-        block, out = _chunk(
-            children[i], size=sizes[i], p32=p32, mat=mat, amounts=amounts, plan=plan, n_cells=n
-        )
-        totals[lo : lo + sizes[i]] = block * scale + prep.closed_won[None, :]
-        outside[lo : lo + sizes[i]] = out / scale
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
+
+    def work(worker: int) -> None:
+        buffers: dict[str, npt.NDArray[Any]] = {}
+        for i in range(worker, len(sizes), jobs):
+            block, out = _chunk(
+                children[i],
+                size=sizes[i],
+                p32=p32,
+                mat=mat,
+                amounts=amounts,
+                plan=plan,
+                n_cells=n,
+                buffers=buffers,
+            )
+            lo = starts[i]
+            totals[lo : lo + sizes[i]] = block * scale + prep.closed_won[None, :]
+            outside[lo : lo + sizes[i]] = out / scale
 
     if jobs == 1:
-        for i in range(len(sizes)):
-            run(i)
+        work(0)
     else:
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(run, range(len(sizes))))
+            list(pool.map(work, range(jobs)))
     mean = totals.mean(axis=0)
     sd = totals.std(axis=0, ddof=1) if n_sims > 1 else np.zeros(n)
     qs = np.quantile(totals, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf").T.reshape(n, 3)
