@@ -303,3 +303,37 @@ def test_read_only_inputs(cdnow):
     alive = probability_alive(fit, frozen)
     assert not alive.flags.writeable
     np.testing.assert_array_equal(frozen["T"], cdnow["T"])
+
+
+def _direct_bgnbd_ll(theta, x, t_x, T):
+    """FHL (2005) eq. 6, written out per customer (the test's independent oracle)."""
+    from scipy.special import betaln, gammaln
+
+    r, alpha, a, b = theta
+    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+    l3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(all="ignore"):
+        l4 = np.where(x > 0, np.log(a) - np.log(b + x - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    return head + np.logaddexp(l3, l4)
+
+
+def test_objective_equals_direct_likelihood_including_extremes(cdnow):
+    x = np.concatenate([cdnow["frequency"], [300.0, 0.0, 1.0]])
+    t_x = np.concatenate([cdnow["recency"], [1.0, 0.0, 0.0]])
+    T = np.concatenate([cdnow["T"], [1000.0, 0.0, 5.0]])
+    rfm = read_rfm(None, frequency=x, recency=t_x, T=T, function="t")
+    objective, _ = _bgnbd._objective(rfm)
+    for theta in ([0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 3.0, 0.7]):
+        value, _ = objective(np.log(theta))
+        direct = _direct_bgnbd_ll(np.array(theta), x, t_x, T)
+        assert np.isfinite(direct).all()
+        assert -value * x.size == pytest.approx(direct.sum(), rel=1e-12)
+
+
+def test_coarse_warm_start_reaches_the_same_optimum(cdnow, monkeypatch):
+    direct = fit_bgnbd(**cdnow)
+    monkeypatch.setattr(_bgnbd, "_COARSE_ABOVE", 0)
+    warm = fit_bgnbd(**cdnow)
+    for name in direct.params:
+        assert warm.params[name] == pytest.approx(direct.params[name], rel=1e-5)
+    assert warm.diagnostics.ok

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from crmkit._input import as_readonly
 from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
-from crmkit.roi._fit import FitDiagnostics, maximise
+from crmkit.roi._fit import FitDiagnostics, maximise, prefit
 
 __all__ = [
     "BGNBDFit",
@@ -24,6 +24,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 _NAMES: Final = ("r", "alpha", "a", "b")
 _ALIVE_CORNER: Final = 0.999
+_COARSE_ABOVE: Final = 20_000  # distinct rows above which a coarse warm start pays off
+_COARSE_GRID: Final = 128  # time steps of the coarse grid over the longest T
+_EXP_SAFE: Final = 700.0  # exp overflows float64 just above 709
 
 
 @attrs.frozen(kw_only=True)
@@ -96,6 +99,8 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
     t_code = c.b_code[first_rep:]
     tx_code = c.a_code[first_rep:]
 
+    w_x = w * x
+
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(log_theta)
         a1 = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha)
@@ -107,35 +112,44 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
         )
         log_at = np.log(alpha + t_vals)
         log_atx = np.log(alpha + tx_vals)
+        inv_at = 1.0 / (alpha + t_vals)
+        inv_atx = 1.0 / (alpha + tx_vals)
         b1 = b + xu - 1.0
         with np.errstate(all="ignore"):  # b + x - 1 <= 0 only at x = 0, never used
             log_ratio = np.log(a) - np.log(b1)
-        lt = log_at[t_code]
-        ltx = log_atx[tx_code]
-        rx = r + x
-        d = log_ratio[x_code] - rx * (ltx - lt)  # l4 - l3
+            inv_b1 = 1.0 / b1
+        lt = log_at.take(t_code)
+        diff = log_atx.take(tx_code) - lt  # log((alpha + t_x) / (alpha + T)) <= 0
+        d = log_ratio.take(x_code) - (r + x) * diff  # l4 - l3 per repeat row
+        # softplus(d) = log(1 + e^d) and pi = e^d / (1 + e^d) from one exponential
+        big = float(d.max()) > _EXP_SAFE
+        e = np.exp(np.minimum(d, _EXP_SAFE))
+        stay = 1.0 / (1.0 + e)  # 1 - pi
+        softplus = np.where(d > _EXP_SAFE, d, -np.log(stay)) if big else -np.log(stay)
+        pi = 1.0 - stay
+        w_lt = float(np.dot(w, lt))
+        wx_lt = float(np.dot(w_x, lt))
         value = (
             float(np.dot(wx, a1 + a2))
             - r * float(np.dot(w0_t, log_at))
-            - float(np.dot(w, rx * lt))
-            + float(np.dot(w, np.logaddexp(0.0, d)))
+            - r * w_lt
+            - wx_lt
+            + float(np.dot(w, softplus))
         )
-        pi = special.expit(d)  # share of the "dropped out after the last purchase" term
         wpi = w * pi
-        inv_at = 1.0 / (alpha + t_vals)
-        inv_atx = 1.0 / (alpha + tx_vals)
         # gradient of the mean log-likelihood with respect to (r, alpha, a, b)
         d_r = float(np.dot(wx, special.digamma(r + xu) - special.digamma(r) + np.log(alpha)))
-        d_r -= float(np.dot(w0_t, log_at)) + float(np.dot(w, lt)) + float(np.dot(wpi, ltx - lt))
+        d_r -= float(np.dot(w0_t, log_at)) + w_lt + float(np.dot(wpi, diff))
+        it = inv_at.take(t_code)
+        blend = it + pi * (inv_atx.take(tx_code) - it)
         d_alpha = r / alpha - r * float(np.dot(w0_t, inv_at))
-        it = inv_at[t_code]
-        d_alpha -= float(np.dot(w * rx, it + pi * (inv_atx[tx_code] - it)))
+        d_alpha -= r * float(np.dot(w, blend)) + float(np.dot(w_x, blend))
         psi_ab = special.digamma(a + b)
         psi_abx = special.digamma(a + b + xu)
         sum_pi = float(wpi.sum())
         d_a = float(np.dot(wx, psi_ab - psi_abx)) + sum_pi / a
         d_b = float(np.dot(wx, psi_ab + special.digamma(b + xu) - special.digamma(b) - psi_abx))
-        d_b -= float(np.dot(wpi, 1.0 / b1[x_code]))
+        d_b -= float(np.dot(wpi, inv_b1.take(x_code)))
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         return -value, -grad
 
@@ -206,8 +220,9 @@ def fit_bgnbd(
     the likelihood is evaluated once per distinct row (weighted by its count),
     and terms depending only on :math:`x`, :math:`t_x` or :math:`T` once per
     distinct value. It is maximised over the log parameters with L-BFGS-B and
-    an analytic gradient; standard errors come from central differences of
-    that gradient (the observed information).
+    an analytic gradient; standard errors come from finite differences of
+    that gradient (the observed information). Large bases start from the
+    optimum on times rounded to a coarse grid, which has few distinct rows.
 
     References
     ----------
@@ -234,6 +249,22 @@ def fit_bgnbd(
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
     objective, distinct = _objective(rfm)
     mean_t = float(np.mean(rfm.T)) or 1.0
+    start = [1.0, max(mean_t, 1e-3), 1.0, 1.0]
+    if distinct.n > _COARSE_ABOVE:
+        # Warm start: the same likelihood with times rounded to a coarse grid has few
+        # distinct rows and an optimum close to the exact one, so the exact fit needs few
+        # steps. Times are counted in grid steps there; BG/NBD is scale-equivariant (only
+        # alpha carries the time unit), so alpha is scaled back.
+        step = float(distinct.T.max()) / _COARSE_GRID
+        coarse = BTYDData(
+            customer=None,
+            frequency=rfm.frequency,
+            recency=np.round(rfm.recency / step),
+            T=np.round(rfm.T / step),
+            monetary_value=None,
+        )
+        r0, alpha0, a0, b0 = prefit(_objective(coarse)[0], [1.0, _COARSE_GRID / 2, 1.0, 1.0])
+        start = [r0, alpha0 * step, a0, b0]
 
     def alive_check(theta: FloatArray) -> list[str]:
         alive = p_alive_unchecked(theta, distinct)
@@ -248,7 +279,7 @@ def fit_bgnbd(
 
     optimum = maximise(
         objective,
-        [1.0, max(mean_t, 1e-3), 1.0, 1.0],
+        start,
         names=_NAMES,
         model="BG/NBD",
         n_customers=rfm.n,
