@@ -138,6 +138,22 @@ def main() -> None:
     )
     t_p = median_time(lambda: pandas_forecast(df, probs), repeats=repeats)
     report(f"weighted forecast, {n_opps:,} opps, month x region x product", t_c, "pandas", t_p)
+    t_in = median_time(
+        lambda: Opportunities.from_arrays(
+            process=DEFAULT_PROCESS,
+            id=cols["id"],
+            amount=cols["amount"],
+            stage=cols["stage"],
+            close_date=cols["close_date"],
+            dimensions={"region": cols["region"], "product": cols["product"]},
+        ),
+        repeats=repeats,
+    )
+    t_df = median_time(
+        lambda: pd.DataFrame(cols).astype({"region": "category", "product": "category"}),
+        repeats=repeats,
+    )
+    report("  boundary: Opportunities.from_arrays", t_in, "pandas frame + categories", t_df)
 
     rng = np.random.default_rng(3)
     deals = Opportunities.from_arrays(

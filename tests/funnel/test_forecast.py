@@ -181,3 +181,17 @@ def test_bad_arguments():
         forecast_pipeline(_small(), period="fortnight", probabilities="configured")
     with pytest.raises(InputError, match="probabilities"):
         forecast_pipeline(_small(), period="month", probabilities="guess")  # type: ignore[arg-type]
+
+
+def test_quota_for_a_dimension_value_without_deals_gets_a_row():
+    f = forecast_pipeline(
+        _small(),
+        period="month",
+        by=["region"],
+        probabilities="configured",
+        quotas={"period": ["2024-07"], "region": ["west"], "quota": [10_000.0]},
+    )
+    t = f.to_frame().set_index(["period", "region"])
+    assert t.loc[("2024-07", "west"), "pipeline"] == 0.0
+    assert t.loc[("2024-07", "west"), "coverage"] == 0.0
+    assert t["weighted"].sum() == pytest.approx(21_600.0)

@@ -214,16 +214,25 @@ def assign_cells(
     codes_quota = [q_period]
     uniques: list[npt.NDArray[Any]] = []
     for name in by:
-        values = opps.dimensions[name][periods.deal]
-        qvals = (quota_dims or {}).get(name, values[:0])
-        if qvals.size and values.size and qvals.dtype.kind != values.dtype.kind:
-            values, qvals = values.astype(str), qvals.astype(str)
-        both = np.concatenate([values, qvals]) if qvals.size else values
-        fact = factorize(both)
-        uniques.append(fact.uniques)
-        radix.append(max(fact.n_groups, 1))
-        codes_main.append(fact.codes[: values.size])
-        codes_quota.append(fact.codes[values.size :])
+        group = opps.dimension_groups[name]
+        known = group.uniques
+        main = group.codes[periods.deal]
+        qvals = (quota_dims or {}).get(name, known[:0])
+        qcodes = np.zeros(0, dtype=np.int64)
+        if qvals.size:
+            if known.size and qvals.dtype.kind != known.dtype.kind:
+                known, qvals = known.astype(str), qvals.astype(str)
+            idx = np.clip(np.searchsorted(known, qvals), 0, max(known.size - 1, 0))
+            found = known[idx] == qvals if known.size else np.zeros(qvals.size, dtype=bool)
+            extra = factorize(qvals[~found]) if (~found).any() else None
+            qcodes = idx.astype(np.int64)
+            if extra is not None:
+                qcodes[~found] = known.size + extra.codes
+                known = np.concatenate([known, extra.uniques])
+        uniques.append(known)
+        radix.append(max(known.size, 1))
+        codes_main.append(main)
+        codes_quota.append(qcodes)
     key_main = np.zeros(periods.deal.size, dtype=np.int64)
     key_quota = np.zeros(n_q, dtype=np.int64)
     for r, cm, cq in zip(radix, codes_main, codes_quota, strict=True):

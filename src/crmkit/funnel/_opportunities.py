@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._frames import read_columns
-from crmkit._groups import factorize
+from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
     as_datetime,
@@ -130,6 +130,10 @@ def _frozen_mapping(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.N
     return types.MappingProxyType(dict(value))
 
 
+def _frozen_groups(value: Mapping[str, Factorized]) -> Mapping[str, Factorized]:
+    return types.MappingProxyType(dict(value))
+
+
 def _check_array(kind: str) -> Any:  # noqa: ANN401
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype.kind not in kind:
@@ -169,6 +173,9 @@ class Opportunities:
         :class:`ForecastCategory` of each deal, the stage default unless overridden.
     dimensions : mapping of str to ndarray, shape (n,) each
         Grouping columns such as owner, team, region, product line.
+    dimension_groups : mapping of str to Factorized
+        Each dimension as dense codes and sorted unique values, computed once
+        at the boundary so every grouping after it works on integers.
 
     Examples
     --------
@@ -193,6 +200,11 @@ class Opportunities:
     created: npt.NDArray[np.datetime64] = attrs.field(validator=_check_array("M"))
     category: npt.NDArray[np.int64] = attrs.field(validator=_check_array("i"))
     dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=_frozen_mapping)
+    dimension_groups: Mapping[str, Factorized] = attrs.field(converter=_frozen_groups)
+
+    @dimension_groups.default
+    def _factorize_dimensions(self) -> Mapping[str, Factorized]:
+        return {k: factorize(v) for k, v in self.dimensions.items()}
 
     @classmethod
     def from_arrays(
@@ -432,6 +444,10 @@ class Opportunities:
             created=as_readonly(self.created[keep]),
             category=as_readonly(self.category[keep]),
             dimensions={k: as_readonly(v[keep]) for k, v in self.dimensions.items()},
+            dimension_groups={
+                k: Factorized(codes=g.codes[keep], uniques=g.uniques)
+                for k, g in self.dimension_groups.items()
+            },
         )
 
     def to_dict(self) -> dict[str, object]:
