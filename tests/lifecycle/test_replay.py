@@ -215,3 +215,82 @@ def test_empty_log():
     assert r.customer.size == 0
     assert r.n_events == 0
     assert r.to_dict()["rejected"]["not_allowed"] == 0
+
+
+def _tiers():
+    return LifecycleModel(
+        name="tiers",
+        stages=["member", "silver", "gold", "closed"],
+        initial="member",
+        terminal=["closed"],
+        transitions=[
+            Transition(
+                name="s",
+                source="member",
+                target="silver",
+                event="review",
+                guard=["spend >= 100", "spend < 1000"],
+            ),
+            Transition(
+                name="g",
+                source=["member", "silver"],
+                target="gold",
+                event="review",
+                guard=["spend >= 1000"],
+            ),
+            Transition(name="down", source=["silver", "gold"], target="member"),
+            Transition(name="close", source=["member", "silver", "gold"], target="closed"),
+        ],
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.sampled_from(["review", "down", "close"]),
+            st.integers(0, 50),
+            st.sampled_from([0.0, 50.0, 100.0, 500.0, 999.99, 1000.0, 5000.0]),
+        ),
+        max_size=40,
+    )
+)
+def test_guarded_replay_equals_apply(rows):
+    model = _tiers()
+    cust = np.array([r[0] for r in rows], dtype=np.int64)
+    ev = np.array([r[1] for r in rows], dtype=str)
+    t = np.datetime64("2024-01-01", "us") + np.array([r[2] for r in rows], dtype=np.int64) * (
+        np.timedelta64(1, "h")
+    )
+    spend = np.array([r[3] for r in rows], dtype=np.float64)
+    for a in (cust, ev, t, spend):
+        a.flags.writeable = False
+    r = replay(
+        model, {"customer": cust, "event": ev, "timestamp": t, "spend": spend}, context=["spend"]
+    )
+    order = np.lexsort((np.arange(len(rows)), t))
+    states, rejected = {}, []
+    for row in order:
+        c = int(cust[row])
+        s = states.get(c) or CustomerState.start(model, at=t[row])
+        try:
+            s = apply(model, s, str(ev[row]), at=t[row], context={"spend": spend[row]})
+        except TransitionError:
+            rejected.append(int(row))
+        states[c] = s
+    assert dict(zip(r.customer.tolist(), r.stage.tolist(), strict=True)) == {
+        c: s.stage for c, s in states.items()
+    }
+    assert r.rejected_rows.tolist() == sorted(rejected)
+
+
+def test_strict_reports_earliest_rejection_in_time():
+    m = prospect_lifecycle()
+    log = {
+        "customer": [1, 2],
+        "event": ["churn", "upgrade"],
+        "timestamp": ["2024-05-01", "2024-01-01"],
+    }
+    with pytest.raises(TransitionError, match=r"'upgrade' of customer 2 .*\(row 1\).*not_allowed"):
+        replay(m, log, strict=True)

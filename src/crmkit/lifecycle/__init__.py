@@ -40,6 +40,7 @@ from crmkit.lifecycle._markov import (
     transition_matrix,
 )
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
+from crmkit.lifecycle._panel import StagePanel, stage_panel
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
 from crmkit.lifecycle._retention import (
     CohortRetention,
@@ -75,6 +76,7 @@ __all__ = [
     "StageChange",
     "StageClassification",
     "StageLog",
+    "StagePanel",
     "StageProjection",
     "StageSpells",
     "StageThresholds",
@@ -95,6 +97,7 @@ __all__ = [
     "prospect_lifecycle",
     "relationship_lifecycle",
     "replay",
+    "stage_panel",
     "steady_state",
     "time_between",
     "time_in_stage",
