@@ -58,3 +58,50 @@ def event_logs(draw: st.DrawFn, model: LifecycleModel, *, valid_only: bool):
         np.array([events[i] for i in perm], dtype=str),
         np.array([times[i] for i in perm], dtype="datetime64[us]"),
     )
+
+
+@st.composite
+def random_models(draw: st.DrawFn) -> LifecycleModel:
+    """Valid models: a chain for reachability plus extra guarded or unguarded moves."""
+    from crmkit.lifecycle import Condition, Stage, Transition
+
+    n = draw(st.integers(2, 6))
+    names = [draw(st.sampled_from(["", "stage ", "s-"])) + f"s{i}" for i in range(n)]
+    text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
+    stages = [Stage(name=name, description=draw(text)) for name in names]
+    terminal = [names[-1]] if draw(st.booleans()) else []
+    transitions = [
+        Transition(name=f"t{i}", source=names[i], target=names[i + 1]) for i in range(n - 1)
+    ]
+    if not terminal:
+        transitions.append(Transition(name="back", source=names[-1], target=names[0]))
+    sources = [s for s in names if s not in terminal]
+    for j in range(draw(st.integers(0, 4))):
+        guard = [
+            Condition(
+                field=draw(st.sampled_from(["spend", "visits", "score.x"])),
+                op=draw(st.sampled_from([">", ">=", "<", "<=", "==", "!="])),
+                value=draw(st.floats(-1e6, 1e6, allow_nan=False)),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+        transitions.append(
+            Transition(
+                name=f"x{j}",
+                source=draw(
+                    st.lists(st.sampled_from(sources), min_size=1, max_size=3, unique=True)
+                ),
+                target=draw(st.sampled_from(names)),
+                event=f"e{j}",
+                guard=guard,
+                description=draw(text),
+            )
+        )
+    return LifecycleModel(
+        name=draw(st.sampled_from(["m", "my model", 'quote"d'])),
+        stages=stages,
+        initial=names[0],
+        terminal=terminal,
+        transitions=transitions,
+        description=draw(text),
+    )

@@ -15,7 +15,7 @@ from crmkit.lifecycle import (
     prospect_lifecycle,
     relationship_lifecycle,
 )
-from tests.lifecycle.strategies import models
+from tests.lifecycle.strategies import models, random_models
 
 
 def _model(**overrides):
@@ -251,3 +251,17 @@ def test_builtins():
 def test_stage_index_unknown():
     with pytest.raises(InputError, match="not a stage"):
         _model().stage_index("zz")
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_models())
+def test_random_model_round_trip_and_diagrams(model):
+    restored = LifecycleModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored == model
+    mermaid = model.to_mermaid().splitlines()
+    dot = model.to_dot().splitlines()
+    n_edges = sum(len(t.source) for t in model.transitions)
+    assert sum(" --> " in line and "[*]" not in line for line in mermaid) == n_edges
+    assert sum(" -> " in line and "__start__" not in line for line in dot) == n_edges
+    assert dot[0].startswith("digraph ")
+    assert dot[-1] == "}"
