@@ -52,6 +52,12 @@ class SimulatedPipeline:
         Region names.
     as_of : numpy.datetime64
         When the pipeline is observed (the ``end`` of the simulation).
+
+    Examples
+    --------
+    >>> sim = simulate_pipeline(100, "2024-01-01", "2024-06-01", seed=1)
+    >>> str(sim.as_of), sim.true_win_rate.shape
+    ('2024-06-01T00:00:00.000000', (5,))
     """
 
     opportunities: Opportunities

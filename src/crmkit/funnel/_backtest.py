@@ -199,6 +199,27 @@ class Backtest(Result):
         snapshots whose actual fell inside [P10, P90].
     horizon_days : int
         Forecast horizon after each snapshot.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1],
+    ...     stage=["close", "won"],
+    ...     entered=["2024-01-01", "2024-01-20"],
+    ... )
+    >>> bt = backtest_forecast(
+    ...     h,
+    ...     opportunity=[1],
+    ...     amount=[1e3],
+    ...     expected_close=["2024-01-25"],
+    ...     snapshots=["2024-01-10"],
+    ...     horizon_days=30,
+    ...     methods=("configured",),
+    ... )
+    >>> bt.forecast.tolist(), bt.actual.tolist()
+    ([800.0], [1000.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

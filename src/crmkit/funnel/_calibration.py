@@ -68,6 +68,20 @@ class ReasonBreakdown(Result):
         Closed opportunities with this outcome and reason.
     share : ndarray of float64, shape (r,)
         Count divided by all closed opportunities with this outcome.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, StageHistory
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2, 2],
+    ...     stage=["plan", "lost", "plan", "lost"],
+    ...     entered=["2024-01-01", "2024-02-01", "2024-01-03", "2024-01-09"],
+    ...     reason=["", "price", "", "price"],
+    ... )
+    >>> r = fit_stage_rates(h).reasons
+    >>> r.reason.tolist(), r.count.tolist(), r.share.tolist()
+    (['price'], [2], [1.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("outcome", "reason", "count", "share")
@@ -124,6 +138,19 @@ class StageRates(Result):
         Shrunk per-group rates and their credible intervals.
     reasons : ReasonBreakdown
         Win/loss reasons.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, StageHistory
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2, 2],
+    ...     stage=["plan", "won", "plan", "lost"],
+    ...     entered=["2024-01-01", "2024-02-01", "2024-01-03", "2024-01-09"],
+    ... )
+    >>> rates = fit_stage_rates(h, prior=(1.0, 1.0))
+    >>> rates.n_reached.tolist(), rates.win_rate.round(2).tolist()
+    ([2, 2, 2, 1, 1], [0.5, 0.5, 0.5, 0.67, 0.67])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

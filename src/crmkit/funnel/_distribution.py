@@ -48,6 +48,11 @@ class SlipDistribution(Result):
         Mean and median slip in days.
     share_late : float
         Share of deals that closed after their expected date.
+
+    Examples
+    --------
+    >>> fit_slip(["2024-03-01"], ["2024-03-15"]).mean
+    14.0
     """
 
     _table: ClassVar[tuple[str, ...]] = ("days",)
@@ -136,9 +141,25 @@ class ForecastDistribution(Result):
         How the distribution was computed.
     n_simulations : int
         Monte Carlo draws (0 for the lattice).
+    probabilities : str
+        ``"configured"`` or ``"calibrated"``.
     slipped_out : float
         Monte Carlo with slip: mean amount per simulation won in a period (or
         outside every horizon) that is not a row of the table.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> opps = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[100.0, 300.0],
+    ...     stage=["plan", "close"],
+    ...     close_date=["2024-05-02", "2024-05-20"],
+    ... )
+    >>> d = lattice_forecast(opps, period="month", probabilities="configured")
+    >>> d.p10.tolist(), d.p50.tolist(), d.p90.tolist()
+    ([0.0], [300.0], [400.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

@@ -122,6 +122,22 @@ class PipelineForecast(Result):
         date is before ``as_of`` (still counted in their period).
     overdue_amount : float
         Amount of those overdue open deals.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> opps = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[5e3, 1e3],
+    ...     stage=["close", "won"],
+    ...     close_date=["2024-05-02", "2024-05-20"],
+    ... )
+    >>> f = forecast_pipeline(opps, period="month", probabilities="configured")
+    >>> f
+    PipelineForecast(rows=1, groups=<0 entries>, by=(), probabilities='configured', ...)
+    >>> f.expected_total.tolist()
+    [5000.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (

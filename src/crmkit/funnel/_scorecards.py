@@ -65,6 +65,14 @@ class Scorecard(Result):
         Per activity kind: mean count per open deal (workload against funnel).
     by : str
         The grouping dimension.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_pipeline
+    >>> sim = simulate_pipeline(600, "2023-01-01", "2024-01-01", seed=5)
+    >>> card = scorecards(sim.opportunities, sim.history, by="region", probabilities="configured")
+    >>> card.group.tolist()
+    ['east', 'north', 'south', 'west']
     """
 
     _table: ClassVar[tuple[str, ...]] = (

@@ -59,6 +59,20 @@ class WinScorer(Result):
         Bounds the probabilities are clipped to.
     n_won, n_lost : ndarray of int64, shape (t + 1,)
         Deals per table.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, StageHistory
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2, 2],
+    ...     stage=["plan", "won", "plan", "lost"],
+    ...     entered=["2024-01-01", "2024-02-01", "2024-01-03", "2024-01-09"],
+    ...     dimensions={"source": ["web", "web", "event", "event"]},
+    ... )
+    >>> s = fit_win_scorer(h, fields=["source"], min_support=0)
+    >>> s.won_count["source"].tolist(), s.lost_count["source"].tolist()
+    ([[0, 1]], [[1, 0]])
     """
 
     process: SalesProcess
@@ -95,6 +109,28 @@ class WinScores(Result):
         ``P(value | won) / P(value | lost)`` per field; 1 where the value is
         unseen or below the minimum support. ``prior odds x Π ratios`` gives the
         odds before clamping.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, StageHistory
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2, 2],
+    ...     stage=["plan", "won", "plan", "lost"],
+    ...     entered=["2024-01-01", "2024-02-01", "2024-01-03", "2024-01-09"],
+    ...     dimensions={"source": ["web", "web", "event", "event"]},
+    ... )
+    >>> scorer = fit_win_scorer(h, fields=["source"], min_support=0)
+    >>> deal = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[7],
+    ...     amount=[1.0],
+    ...     stage=["plan"],
+    ...     dimensions={"source": ["web"]},
+    ... )
+    >>> s = score_opportunities(scorer, deal)
+    >>> s.likelihood_ratio.round(1).tolist(), s.probability.round(3).tolist()
+    ([[1.0, 11.0]], [0.917])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("id", "probability", "prior", "team_table")
@@ -406,6 +442,11 @@ class Reliability(Result):
         Brier score ``mean((p - y)²)``.
     base_rate : float
         Share won overall.
+
+    Examples
+    --------
+    >>> reliability([0.3, 0.7], [False, True], n_bins=2).observed_rate.tolist()
+    [0.0, 1.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -513,6 +554,14 @@ class WinScoreEvaluation(Result):
         (deal, stage reached) pairs scored.
     baseline_name : str
         ``configured`` or ``calibrated``.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_pipeline
+    >>> h = simulate_pipeline(800, "2022-01-01", "2024-01-01", seed=4).history
+    >>> ev = evaluate_win_scorer(fit_win_scorer(h, fields=["source"]), h, baseline="configured")
+    >>> ev.baseline_name, ev.n_examples > 800
+    ('configured', True)
     """
 
     model: Reliability
