@@ -164,3 +164,23 @@ def test_bad_input():
         lifecycle_metrics(
             {"customer": [1], "timestamp": ["2024-01-01"], "amount": [1.0]}, as_of="2023-01-01"
         )
+
+
+def test_from_rfm_summary_result():
+    from crmkit.segmentation import rfm_summary
+
+    tx = simulate_transactions(300, "2023-01-01", "2024-06-30", seed=4)
+    rfm = rfm_summary(tx, unit="week", as_of="2024-07-01")
+    c = classify_stages(rfm)
+    assert not c.used_trends
+    m = lifecycle_metrics(tx, as_of="2024-07-01")
+    expected = classify_stages(
+        {
+            "customer": m.customer,
+            "tenure_days": m.tenure_days,
+            "recency_days": m.recency_days,
+            "frequency": m.frequency,
+        }
+    )
+    assert c.customer.tolist() == expected.customer.tolist()
+    assert c.rule.tolist() == expected.rule.tolist()

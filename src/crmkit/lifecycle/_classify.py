@@ -315,9 +315,27 @@ _REQUIRED: Final = ("customer", "tenure_days", "recency_days", "frequency")
 _TRENDS: Final = ("recent_count", "earlier_count", "recent_spend", "earlier_spend")
 
 
+def _from_rfm(data: Result) -> dict[str, npt.NDArray[Any]]:
+    """Days-based metrics from an RFM summary result (first/last purchase and as_of)."""
+    rfm: Any = data
+    as_of = np.datetime64(rfm.as_of, "us").astype(np.int64)
+    first = np.asarray(rfm.first_purchase).astype("datetime64[us]").view(np.int64)
+    last = np.asarray(rfm.last_purchase).astype("datetime64[us]").view(np.int64)
+    return {
+        "customer": np.asarray(rfm.customer),
+        "tenure_days": (as_of - first).astype(np.float64) / _US_PER_DAY,
+        "recency_days": (as_of - last).astype(np.float64) / _US_PER_DAY,
+        "frequency": np.asarray(rfm.frequency),
+    }
+
+
 def _metric_arrays(data: object, function: str) -> dict[str, npt.NDArray[Any]]:
     if isinstance(data, LifecycleMetrics):
         return data.table()
+    if isinstance(data, Result) and all(
+        hasattr(data, a) for a in ("first_purchase", "last_purchase", "as_of", "frequency")
+    ):
+        data = _from_rfm(data)
     if not isinstance(data, Mapping):
         tx = as_transactions(data)
         return lifecycle_metrics(tx).table()
@@ -371,8 +389,11 @@ def classify_stages(
 
     Parameters
     ----------
-    data : LifecycleMetrics, mapping of metric arrays, Transactions or transaction frame
-        Per-customer metrics with ``customer``, ``tenure_days``,
+    data : LifecycleMetrics, RFM summary, mapping of metric arrays, Transactions or frame
+        A :class:`LifecycleMetrics`; an RFM summary result (such as
+        :func:`crmkit.segmentation.rfm_summary` returns: its first and last
+        purchase and ``as_of`` give tenure and recency in days); per-customer
+        metrics with ``customer``, ``tenure_days``,
         ``recency_days`` and ``frequency`` (an RFM summary) and optionally all
         of ``recent_count``, ``earlier_count``, ``recent_spend``,
         ``earlier_spend``; or transactions, summarised with
