@@ -58,3 +58,37 @@ def bernoulli_deals(draw: st.DrawFn, *, max_deals: int = 12) -> tuple[np.ndarray
     a = draw(st.lists(st.floats(min_value=0, max_value=1e5), min_size=n, max_size=n))
     p = draw(st.lists(st.floats(min_value=0, max_value=1), min_size=n, max_size=n))
     return np.asarray(a, dtype=np.float64), np.asarray(p, dtype=np.float64)
+
+
+@st.composite
+def history_columns(draw: st.DrawFn, *, max_opps: int = 12) -> dict:
+    """Valid stage-history rows: per opportunity, times non-decreasing, outcome last if any."""
+    n_opps = draw(st.integers(min_value=1, max_value=max_opps))
+    opp, stage, day, team = [], [], [], []
+    for o in range(n_opps):
+        n_rows = draw(st.integers(min_value=1, max_value=5))
+        stages = draw(st.lists(st.integers(0, 4), min_size=n_rows, max_size=n_rows))
+        outcome = draw(st.sampled_from([None, 5, 6]))
+        if outcome is not None:
+            stages[-1] = outcome
+        steps = draw(st.lists(st.integers(0, 20), min_size=n_rows, max_size=n_rows))
+        t = draw(st.integers(0, 300))
+        tm = draw(st.sampled_from(["a", "b"]))
+        for s, dt in zip(stages, steps, strict=True):
+            t += dt
+            opp.append(o + 100)
+            stage.append(s)
+            day.append(t)
+            team.append(tm)
+    order = draw(st.permutations(range(len(opp))))
+    # any row order across opportunities, but each opportunity's rows stay in time order
+    order = sorted(order, key=lambda i: order.index(i) if False else 0)
+    cols = {
+        "opportunity": np.asarray(opp, dtype=np.int64),
+        "stage": np.asarray(stage, dtype=np.int64),
+        "entered": np.datetime64("2024-01-01", "D") + np.asarray(day, dtype="timedelta64[D]"),
+        "team": np.asarray(team),
+    }
+    for v in cols.values():
+        v.flags.writeable = False
+    return cols
