@@ -30,6 +30,7 @@ from crmkit.roi._holdout import (
     calibration_holdout,
     holdout_comparison,
 )
+from crmkit.roi._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
 from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._retention import (
     RetentionCLV,
@@ -57,6 +58,7 @@ __all__ = [
     "GammaGammaFit",
     "HoldoutComparison",
     "MarginRate",
+    "ParetoNBDFit",
     "RFMData",
     "RetentionCLV",
     "RetentionEconomics",
@@ -74,8 +76,10 @@ __all__ = [
     "expected_spend",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_pareto_nbd",
     "gamma_gamma_from_params",
     "holdout_comparison",
+    "pareto_nbd_from_params",
     "probability_alive",
     "profit_by_segment",
     "profit_clv",

@@ -12,6 +12,7 @@ from crmkit._input import as_readonly
 from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
 from crmkit.roi._fit import FitDiagnostics, maximise, prefit
+from crmkit.roi._pareto import ParetoNBDFit, pareto_expected, pareto_p_alive
 
 __all__ = [
     "BGNBDFit",
@@ -313,14 +314,34 @@ def p_alive_unchecked(theta: FloatArray, rfm: BTYDData) -> FloatArray:
     return np.asarray(special.expit(-log_odds), dtype=np.float64)
 
 
-def _check_fit(fit: object, function: str) -> BGNBDFit:
-    if not isinstance(fit, BGNBDFit):
-        raise InputError.for_parameter("fit", "a BGNBDFit", type(fit).__name__, function=function)
+PurchaseModel = BGNBDFit | ParetoNBDFit
+
+
+def check_purchase_model(fit: object, function: str, field: str = "fit") -> PurchaseModel:
+    """Return *fit* if it is a fitted purchase model, else raise the parameter error."""
+    if not isinstance(fit, (BGNBDFit, ParetoNBDFit)):
+        raise InputError.for_parameter(
+            field, "a BGNBDFit or ParetoNBDFit", type(fit).__name__, function=function
+        )
     return fit
 
 
+def alive(model: PurchaseModel, rfm: BTYDData) -> FloatArray:
+    """P(alive) under either purchase model, for validated data."""
+    if isinstance(model, ParetoNBDFit):
+        return pareto_p_alive(model, rfm)
+    return p_alive_unchecked(np.array([model.r, model.alpha, model.a, model.b]), rfm)
+
+
+def expected(model: PurchaseModel, rfm: BTYDData, t: float) -> FloatArray:
+    """E[Y(t) | x, t_x, T] under either purchase model, for validated data."""
+    if isinstance(model, ParetoNBDFit):
+        return pareto_expected(model, rfm, t)
+    return conditional_expected(model, rfm, t)
+
+
 def probability_alive(
-    fit: BGNBDFit,
+    fit: BGNBDFit | ParetoNBDFit,
     data: object | None = None,
     *,
     frequency: npt.ArrayLike | None = None,
@@ -331,8 +352,8 @@ def probability_alive(
 
     Parameters
     ----------
-    fit : BGNBDFit
-        A fitted BG/NBD model.
+    fit : BGNBDFit or ParetoNBDFit
+        A fitted purchase model.
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T`` (same unit as the fit).
     frequency, recency, T : array_like, shape (n,), optional
@@ -341,7 +362,8 @@ def probability_alive(
     Returns
     -------
     ndarray of float64, shape (n,)
-        :math:`P(\text{alive} \mid x, t_x, T)`, in (0, 1].
+        :math:`P(\text{alive} \mid x, t_x, T)`, in (0, 1]. For Pareto/NBD,
+        :math:`[1 + \frac{s}{r+s+x}(\alpha+T)^{r+x}(\beta+T)^s A_0]^{-1}`.
 
     Raises
     ------
@@ -377,10 +399,9 @@ def probability_alive(
     """
     fn = "probability_alive"
     require_models_extra(fn)
-    model = _check_fit(fit, fn)
+    model = check_purchase_model(fit, fn)
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
-    theta = np.array([model.r, model.alpha, model.a, model.b])
-    return as_readonly(p_alive_unchecked(theta, rfm))
+    return as_readonly(alive(model, rfm))
 
 
 def conditional_expected(model: BGNBDFit, rfm: BTYDData, t: float) -> FloatArray:
@@ -401,7 +422,7 @@ def conditional_expected(model: BGNBDFit, rfm: BTYDData, t: float) -> FloatArray
 
 
 def expected_purchases(
-    fit: BGNBDFit,
+    fit: BGNBDFit | ParetoNBDFit,
     data: object | None = None,
     *,
     t: float,
@@ -413,8 +434,8 @@ def expected_purchases(
 
     Parameters
     ----------
-    fit : BGNBDFit
-        A fitted BG/NBD model.
+    fit : BGNBDFit or ParetoNBDFit
+        A fitted purchase model.
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T`` (same unit as the fit).
     t : float
@@ -443,7 +464,10 @@ def expected_purchases(
         {}_2F_1\Big(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\Big)\Big]
         P(\text{alive}),
 
-    with the Gauss hypergeometric function from ``scipy.special.hyp2f1``.
+    with the Gauss hypergeometric function from ``scipy.special.hyp2f1``. For
+    Pareto/NBD (Schmittlein, Morrison & Colombo 1987):
+    :math:`\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
+    [1 - (\frac{\beta+T}{\beta+T+t})^{s-1}] P(\text{alive})`.
 
     References
     ----------
@@ -462,7 +486,7 @@ def expected_purchases(
     """
     fn = "expected_purchases"
     require_models_extra(fn)
-    model = _check_fit(fit, fn)
+    model = check_purchase_model(fit, fn)
     t_value: object = t
     if (
         isinstance(t_value, bool)
@@ -471,7 +495,7 @@ def expected_purchases(
     ):
         raise InputError.for_parameter("t", "a number >= 0", t, function=fn)
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
-    return as_readonly(conditional_expected(model, rfm, float(t)))
+    return as_readonly(expected(model, rfm, float(t)))
 
 
 def given_diagnostics(names: tuple[str, ...]) -> FitDiagnostics:

@@ -11,9 +11,10 @@ import numpy.typing as npt
 from crmkit._input import as_finite_float, as_readonly, check_same_length
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._bgnbd import BGNBDFit, conditional_expected, p_alive_unchecked
+from crmkit.roi._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
 from crmkit.roi._gamma_gamma import GammaGammaFit, expected_spend_unchecked
+from crmkit.roi._pareto import ParetoNBDFit
 from crmkit.roi._pnl import CustomerPnL
 
 __all__ = ["CustomerCLV", "customer_clv", "profit_clv"]
@@ -90,7 +91,7 @@ def _horizon_args(periods: object, period_length: object, discount_rate: object,
 
 
 def _discounted_purchases(
-    model: BGNBDFit, rfm: BTYDData, *, periods: int, period_length: float, discount_rate: float
+    model: PurchaseModel, rfm: BTYDData, *, periods: int, period_length: float, discount_rate: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Discounted and total expected purchases, and P(alive), per customer.
 
@@ -107,11 +108,10 @@ def _discounted_purchases(
     previous = np.zeros(c.n_rows)
     discounted = np.zeros(c.n_rows)
     for k in range(1, periods + 1):
-        current = conditional_expected(model, distinct, k * period_length)
+        current = expected(model, distinct, k * period_length)
         discounted += (current - previous) / (1.0 + discount_rate) ** k
         previous = current
-    theta = np.array([model.r, model.alpha, model.a, model.b])
-    alive = p_alive_unchecked(theta, distinct)
+    p_alive = alive(model, distinct)
     # map each customer to its distinct row
     key_x = np.searchsorted(c.x_values, rfm.frequency)
     key_a = np.searchsorted(c.a_values, rfm.recency)
@@ -119,7 +119,7 @@ def _discounted_purchases(
     row_key = (c.x_code * c.a_values.size + c.a_code) * c.b_values.size + c.b_code
     cust_key = (key_x * c.a_values.size + key_a) * c.b_values.size + key_b
     where = np.searchsorted(row_key, cust_key)
-    return discounted[where], previous[where], np.asarray(alive, dtype=np.float64)[where]
+    return discounted[where], previous[where], p_alive[where]
 
 
 def _ids(rfm: BTYDData) -> npt.NDArray[Any]:
@@ -127,7 +127,7 @@ def _ids(rfm: BTYDData) -> npt.NDArray[Any]:
 
 
 def customer_clv(
-    purchases: BGNBDFit,
+    purchases: BGNBDFit | ParetoNBDFit,
     spend: GammaGammaFit,
     data: object | None = None,
     *,
@@ -143,7 +143,7 @@ def customer_clv(
 
     Parameters
     ----------
-    purchases : BGNBDFit
+    purchases : BGNBDFit or ParetoNBDFit
         The purchase model.
     spend : GammaGammaFit
         The spend model.
@@ -214,10 +214,7 @@ def customer_clv(
     """
     fn = "customer_clv"
     require_models_extra(fn)
-    if not isinstance(purchases, BGNBDFit):
-        raise InputError.for_parameter(
-            "purchases", "a BGNBDFit", type(purchases).__name__, function=fn
-        )
+    check_purchase_model(purchases, fn, "purchases")
     if not isinstance(spend, GammaGammaFit):
         raise InputError.for_parameter(
             "spend", "a GammaGammaFit", type(spend).__name__, function=fn
@@ -250,7 +247,7 @@ def customer_clv(
 
 
 def _result(
-    model: BGNBDFit,
+    model: PurchaseModel,
     rfm: BTYDData,
     value: FloatArray,
     *,
@@ -308,7 +305,7 @@ def _profit_from_pnl(pnl: CustomerPnL, rfm: BTYDData, fn: str) -> FloatArray:
 
 
 def profit_clv(
-    purchases: BGNBDFit,
+    purchases: BGNBDFit | ParetoNBDFit,
     data: object | None = None,
     *,
     periods: int,
@@ -329,7 +326,7 @@ def profit_clv(
 
     Parameters
     ----------
-    purchases : BGNBDFit
+    purchases : BGNBDFit or ParetoNBDFit
         The purchase model.
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T`` (with ``customer``
@@ -398,10 +395,7 @@ def profit_clv(
     """
     fn = "profit_clv"
     require_models_extra(fn)
-    if not isinstance(purchases, BGNBDFit):
-        raise InputError.for_parameter(
-            "purchases", "a BGNBDFit", type(purchases).__name__, function=fn
-        )
+    check_purchase_model(purchases, fn, "purchases")
     _horizon_args(periods, period_length, discount_rate, fn)
     if (pnl is None) == (profit_per_purchase is None):
         raise InputError.for_parameter(

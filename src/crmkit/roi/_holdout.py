@@ -13,8 +13,9 @@ from crmkit._results import Result
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
-from crmkit.roi._bgnbd import BGNBDFit, conditional_expected
+from crmkit.roi._bgnbd import BGNBDFit, check_purchase_model, expected
 from crmkit.roi._btyd_data import read_rfm, require_models_extra
+from crmkit.roi._pareto import ParetoNBDFit
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
@@ -194,7 +195,7 @@ class HoldoutComparison(Result):
 
 
 def holdout_comparison(
-    fit: BGNBDFit,
+    fit: BGNBDFit | ParetoNBDFit,
     data: object,
     *,
     holdout_purchases: npt.ArrayLike | None = None,
@@ -205,7 +206,7 @@ def holdout_comparison(
 
     Parameters
     ----------
-    fit : BGNBDFit
+    fit : BGNBDFit or ParetoNBDFit
         A model fitted on the calibration data.
     data : CalibrationHoldout or RFMData
         A :func:`calibration_holdout` split (which carries the holdout), or
@@ -254,8 +255,7 @@ def holdout_comparison(
     """
     fn = "holdout_comparison"
     require_models_extra(fn)
-    if not isinstance(fit, BGNBDFit):
-        raise InputError.for_parameter("fit", "a BGNBDFit", type(fit).__name__, function=fn)
+    model = check_purchase_model(fit, fn)
     bins: object = max_frequency
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise InputError.for_parameter("max_frequency", "an int >= 1", max_frequency, function=fn)
@@ -288,7 +288,7 @@ def holdout_comparison(
             raise InputError.for_parameter(
                 "holdout_length", "a finite number > 0", holdout_length, function=fn
             )
-    predicted = conditional_expected(fit, rfm, length)
+    predicted = expected(model, rfm, length)
     group = np.minimum(rfm.frequency, max_frequency).astype(np.int64)
     k = int(max_frequency) + 1
     count = np.bincount(group, minlength=k).astype(np.int64)
