@@ -349,21 +349,28 @@ def _scan(
     by_count: IntArray,
     s_codes: IntArray,
     s_ev: IntArray,
-    early: npt.NDArray[np.bool_],
-) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], IntArray]:
+    early: npt.NDArray[np.bool_] | None,
+) -> tuple[IntArray, npt.NDArray[np.int8], IntArray]:
     """Resolve every event; rows are grouped by customer and time-ordered (sorted order).
 
     The k-th events of all customers are laid out contiguously (rank-major:
     customers ordered by event count, descending, so the customers with a
-    k-th event are a prefix), and resolved together with one table lookup.
-    Returns source stage, target stage (source when rejected) and reason code
-    (0 applied, i + 1 for ``_REASONS[i]``) per sorted row, and the final stage
-    per customer in ``by_count`` order.
+    k-th event are a prefix), and resolved together with two lookups into
+    small (stage, event) tables: the stage after the event (the same stage
+    when it is rejected) and the reason code (0 applied, i + 1 for
+    ``_REASONS[i]``). Returns the stage after each event and the reason code
+    per sorted row, and the final stage per customer in ``by_count`` order.
     """
     n = s_codes.size
     k = counts.size
-    n_events = table.shape[1]
-    flat = table.ravel()
+    n_stages, n_events = table.shape
+    stay = np.repeat(np.arange(n_stages, dtype=np.int64)[:, None], n_events, axis=1)
+    after = np.where(table >= 0, table, stay).ravel()
+    why_table = np.zeros(table.shape, dtype=np.int8)
+    why_table[table == _NOT_ALLOWED] = 1
+    why_table[(table == _NOT_ALLOWED) & terminal[:, None]] = 2
+    why_table[table == _GUARDED] = 3
+    why_flat = why_table.ravel()
     c_counts = counts[by_count]
     max_len = int(c_counts[0]) if k else 0
     n_active = np.searchsorted(-c_counts, -np.arange(max_len), side="left")
@@ -371,20 +378,21 @@ def _scan(
     np.cumsum(n_active, out=offsets[1:])
     position = np.empty(k, dtype=np.int64)
     position[by_count] = np.arange(k, dtype=np.int64)
-    rank = np.arange(n, dtype=np.int64)
-    rank -= starts[s_codes]
-    slot = offsets[rank]
+    slot = np.arange(n, dtype=np.int64)
+    slot -= starts[s_codes]
+    slot = offsets[slot]
     slot += position[s_codes]
     rm_ev = np.empty(n, dtype=np.int64)
     rm_ev[slot] = s_ev
-    rm_early = np.empty(n, dtype=bool)
-    rm_early[slot] = early
+    rm_early = None
+    if early is not None:
+        rm_early = np.empty(n, dtype=bool)
+        rm_early[slot] = early
     rm_guards = []
     for g_event, g_src, g_dst, g_mask in guarded:
         rm_mask = np.empty(n, dtype=bool)
         rm_mask[slot] = g_mask
         rm_guards.append((g_event, g_src, g_dst, rm_mask))
-    rm_src = np.empty(n, dtype=np.int64)
     rm_dst = np.empty(n, dtype=np.int64)
     rm_reason = np.empty(n, dtype=np.int8)
     cur = stage0.copy()
@@ -393,25 +401,25 @@ def _scan(
         lo, hi = int(offsets[j]), int(offsets[j + 1])
         c = cur[:m]
         e = rm_ev[lo:hi]
-        nxt = flat[c * n_events + e]
+        idx = c * n_events
+        idx += e
+        new = after[idx]
+        why = why_flat[idx]
         if rm_guards:
-            need = nxt == _GUARDED
+            need = why == 3
             if need.any():
                 for g_event, g_src, g_dst, g_mask in rm_guards:
                     fire = need & (e == g_event) & g_src[c] & g_mask[lo:hi]
-                    nxt[fire] = g_dst
-        why = rm_reason[lo:hi]
-        why[...] = 0
-        refused = nxt == _NOT_ALLOWED
-        why[nxt == _GUARDED] = 3
-        why[refused] = 1
-        why[refused & terminal[c]] = 2
-        why[rm_early[lo:hi]] = 4
-        rm_src[lo:hi] = c
-        new = np.where(why == 0, nxt, c)
+                    new[fire] = g_dst
+                    why[fire] = 0
+        if rm_early is not None:
+            late = rm_early[lo:hi]
+            why[late] = 4
+            new[late] = c[late]
         rm_dst[lo:hi] = new
+        rm_reason[lo:hi] = why
         cur[:m] = new
-    return rm_src[slot], rm_dst[slot], rm_reason[slot], cur
+    return rm_dst[slot], rm_reason[slot], cur
 
 
 def replay(
@@ -571,7 +579,7 @@ def replay(
     s_time = t_int[order]
     early = s_time < floor[s_codes] if start is not None else np.zeros(s_time.size, dtype=bool)
     by_count = np.argsort(-counts, kind="stable")
-    src, dst, reason, final_rank_major = _scan(
+    dst, reason, final_rank_major = _scan(
         table=table,
         terminal=terminal,
         guarded=[(ge, gs, gd, gm[order]) for ge, gs, gd, gm in guarded],
@@ -584,6 +592,10 @@ def replay(
         early=early,
     )
     cur = final_rank_major
+    src = np.empty_like(dst)
+    if n:
+        src[1:] = dst[:-1]
+        src[starts[counts > 0]] = stage0[counts > 0]
 
     stage_idx = np.empty(k, dtype=np.int64)
     stage_idx[by_count] = cur
