@@ -167,7 +167,7 @@ def main() -> None:
     scale, repeats = (10, 3) if args.quick else (1, 5)
     model = prospect_lifecycle()
 
-    log = event_log(1_000_000 // scale, 26, seed=1)
+    log = event_log(1_000_000 // scale, 18, seed=1)
     n_events = log["customer"].size
     print(f"replay: {n_events:,} events, {1_000_000 // scale:,} customers, median of {repeats}")
     t_replay = median_time(lambda: replay(model, log), repeats=repeats)
