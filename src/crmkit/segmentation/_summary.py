@@ -17,6 +17,7 @@ from crmkit._results import Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
+from crmkit.segmentation._pushdown import LazyRFM, as_lazy, lazy_rfm_columns
 
 __all__ = ["BTYDSummary", "RFMSummary", "TimeUnit", "btyd_summary", "rfm_summary"]
 
@@ -245,7 +246,11 @@ def rfm_summary(
     :math:`= (as\_of - t_{first}) / u`, monetary :math:`= \sum` amounts in
     ``[start, as_of)``. Computed with one factorisation of the ids and
     ``bincount``/``ufunc.at`` group reductions, no sort over rows (except a
-    sort of packed (customer, period) keys when counting by period).
+    sort of packed (customer, period) keys when counting by period). A lazy
+    table (DuckDB relation, polars LazyFrame, Dask) is aggregated inside its
+    engine (counting by transaction, day, month or year) and only the
+    per-customer table is read; its rows are checked there too, and a table
+    with bad rows is read in full so the error names them.
 
     References
     ----------
@@ -276,6 +281,22 @@ def rfm_summary(
         raise InputError.for_parameter(
             "purchases", "'positive' or 'all'", purchases, function=function
         )
+    lazy = as_lazy(data)
+    if lazy is not None:
+        start_lazy = (
+            None if start is None else scalar_datetime(start, field="start", function=function)
+        )
+        pushed = lazy_rfm_columns(
+            lazy,
+            mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
+            as_of=as_of,
+            start=start_lazy,
+            count_by=str(count_by),
+            positive_only=purchases == "positive",
+            function=function,
+        )
+        if pushed is not None:
+            return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
     ts = tx.timestamp.view(np.int64)
@@ -355,6 +376,44 @@ def rfm_summary(
         n_rows_before_start=n_before,
         n_rows_not_purchases=n_not,
         n_customers_without_purchase=n_without,
+    )
+
+
+def _summary_from_pushdown(
+    pushed: LazyRFM,
+    unit: TimeUnit,
+    start: np.datetime64 | None,
+    count_by: str,
+    purchases: str,
+) -> RFMSummary:
+    end: np.datetime64 = pushed["as_of"]
+    if start is not None and start >= end:
+        raise InputError.for_parameter(
+            "start", f"before as_of ({end})", str(start), function="rfm_summary"
+        )
+    end_i = int(end.astype(DATETIME_DTYPE).view(np.int64))
+    unit_us = unit.days * _US_PER_DAY
+    last, first, frequency = pushed["last"], pushed["first"], pushed["frequency"]
+    return RFMSummary(
+        customer=pushed["customer"],
+        recency=as_readonly((end_i - last) / unit_us),
+        frequency=frequency,
+        monetary=pushed["monetary"],
+        monetary_mean=as_readonly(pushed["monetary"] / frequency),
+        first_purchase=as_readonly(first.view(DATETIME_DTYPE)),
+        last_purchase=as_readonly(last.view(DATETIME_DTYPE)),
+        tenure=as_readonly((end_i - first) / unit_us),
+        as_of=end,
+        as_of_is_default=pushed["as_of_is_default"],
+        start=start,
+        unit=unit,
+        count_by=str(count_by),
+        purchases=purchases,
+        n_rows_used=pushed["n_rows_used"],
+        n_rows_after_as_of=pushed["n_rows_after_as_of"],
+        n_rows_before_start=pushed["n_rows_before_start"],
+        n_rows_not_purchases=pushed["n_rows_not_purchases"],
+        n_customers_without_purchase=pushed["n_customers_without_purchase"],
     )
 
 
