@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._frames import read_columns
+from crmkit._frames import Backend, read_columns, to_backend
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
@@ -471,10 +471,46 @@ class Opportunities:
             "stage": self.stage_names,
             "close_date": self.close_date,
             "created": self.created,
-            "category": [ForecastCategory(c).label for c in self.category.tolist()],
+            "category": np.array([c.label for c in ForecastCategory])[self.category],
         }
         cols |= dict(self.dimensions)
         return {k: json_safe(v) for k, v in cols.items()}
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:  # noqa: ANN401
+        """Return the deals as a DataFrame (stage and category as names).
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars", "pyarrow"}
+            Frame library to build.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS
+        >>> o = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1],
+        ...     amount=[2.0],
+        ...     stage=["plan"],
+        ...     dimensions={"team": ["a"]},
+        ... )
+        >>> list(o.to_frame().columns)
+        ['id', 'amount', 'stage', 'close_date', 'created', 'category', 'team']
+        """
+        cols: dict[str, npt.NDArray[Any]] = {
+            "id": self.id,
+            "amount": self.amount,
+            "stage": self.stage_names,
+            "close_date": self.close_date,
+            "created": self.created,
+            "category": np.array([c.label for c in ForecastCategory])[self.category],
+        }
+        cols |= dict(self.dimensions)
+        return to_backend(cols, backend)
 
     def __repr__(self) -> str:
         return (
