@@ -191,7 +191,10 @@ def main() -> None:
     cols = make_columns(n_customers)
     bench_rfm(dict(cols), "int ids", repeats)
     str_cols = dict(cols)
-    str_cols["customer"] = np.strings.add("C", cols["customer"].astype(str))
+    width = len(str(int(cols["customer"].max())))  # ids like "C0195277", as the simulator's
+    str_cols["customer"] = np.strings.add(
+        "C", np.strings.zfill(cols["customer"].astype(str), width)
+    )
     bench_rfm(str_cols, "str ids", repeats)
     bench_concentration(250_000 if args.quick else 5_000_000, repeats)
 
