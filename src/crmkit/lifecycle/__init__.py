@@ -19,6 +19,16 @@ from crmkit.lifecycle._builtin import (
     prospect_lifecycle,
     relationship_lifecycle,
 )
+from crmkit.lifecycle._chain import (
+    Absorption,
+    MigrationValue,
+    StageProjection,
+    SteadyState,
+    absorption,
+    migration_value,
+    project_stages,
+    steady_state,
+)
 from crmkit.lifecycle._classify import (
     CLASSIFICATION_RULES,
     LifecycleMetrics,
@@ -27,18 +37,7 @@ from crmkit.lifecycle._classify import (
     classify_stages,
     lifecycle_metrics,
 )
-from crmkit.lifecycle._markov import (
-    Absorption,
-    MigrationValue,
-    StageProjection,
-    SteadyState,
-    TransitionMatrix,
-    absorption,
-    migration_value,
-    project_stages,
-    steady_state,
-    transition_matrix,
-)
+from crmkit.lifecycle._matrix import TransitionMatrix, transition_matrix
 from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
 from crmkit.lifecycle._panel import StagePanel, stage_panel
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
