@@ -100,30 +100,37 @@ def stage_codes(values: object, process: SalesProcess, *, field: str, function: 
 
 def _categories(values: object, default: npt.NDArray[np.int64], *, function: str) -> Any:  # noqa: ANN401
     arr = to_array(values)
-    out = default.copy()
+    if arr.dtype.kind == "U":
+        texts = arr
+    else:
+        texts = np.array(
+            [
+                ""
+                if _is_missing(v)
+                else v.name.lower()
+                if isinstance(v, ForecastCategory)
+                else str(v)
+                for v in arr.tolist()
+            ],
+            dtype=str,
+        )
     names = {c.name.lower(): int(c) for c in ForecastCategory}
     names.update({c.label: int(c) for c in ForecastCategory})
-    bad = []
-    for i, v in enumerate(arr.tolist()):
-        if _is_missing(v) or v == "":
-            continue
-        if isinstance(v, ForecastCategory):
-            out[i] = int(v)
-        elif isinstance(v, str) and v.strip().lower() in names:
-            out[i] = names[v.strip().lower()]
-        else:
-            bad.append(i)
-    if bad:
+    names[""] = -2  # no override
+    uniq, inverse = np.unique(np.strings.lower(np.strings.strip(texts)), return_inverse=True)
+    mapped = np.array([names.get(str(u), -1) for u in uniq], dtype=np.int64)[inverse]
+    bad = np.flatnonzero(mapped == -1)
+    if bad.size:
         raise InputError.for_rows(
             "category",
             "must hold forecast categories or be empty (no override)",
-            positions=bad[:5],
+            positions=bad[:5].tolist(),
             values=[arr[p] for p in bad[:5]],
-            n_bad=len(bad),
+            n_bad=int(bad.size),
             function=function,
             hint=f"Valid: {[c.label for c in ForecastCategory]}.",
         )
-    return out
+    return np.where(mapped == -2, default, mapped)
 
 
 def _frozen_mapping(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
