@@ -81,7 +81,7 @@ def test_btyd_invariants(log):
     np.testing.assert_array_equal(inc.frequency, s.frequency + 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(transaction_logs())
 def test_rfm_summary_matches_pandas_groupby(log):
     s = rfm_summary(log, unit="day", as_of="2024-06-01")
