@@ -37,8 +37,9 @@ from crmkit.lifecycle._classify import (
     classify_stages,
     lifecycle_metrics,
 )
+from crmkit.lifecycle._guard import Comparison, Condition
 from crmkit.lifecycle._matrix import TransitionMatrix, transition_matrix
-from crmkit.lifecycle._model import Comparison, Condition, LifecycleModel, Stage, Transition
+from crmkit.lifecycle._model import LifecycleModel, Stage, Transition
 from crmkit.lifecycle._panel import StagePanel, stage_panel
 from crmkit.lifecycle._replay import RejectReason, Replay, StageLog, replay
 from crmkit.lifecycle._retention import (

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import enum
-import math
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -14,187 +11,13 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit.errors import InputError, ModelDefinitionError
+from crmkit.lifecycle._guard import Condition, exclusive, nonempty
 
-__all__ = ["Comparison", "Condition", "LifecycleModel", "Stage", "Transition"]
+__all__ = ["LifecycleModel", "Stage", "Transition"]
 
 MODEL_SCHEMA: Final = "crmkit.lifecycle.model"
 MODEL_SCHEMA_VERSION: Final = 1
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
-
-
-class Comparison(enum.StrEnum):
-    """How a guard condition compares a context value with its threshold.
-
-    Examples
-    --------
-    >>> Comparison(">=").name
-    'GE'
-    """
-
-    GT = ">"
-    GE = ">="
-    LT = "<"
-    LE = "<="
-    EQ = "=="
-    NE = "!="
-
-
-_OPS: Final[dict[Comparison, Callable[[Any, Any], Any]]] = {
-    Comparison.GT: operator.gt,
-    Comparison.GE: operator.ge,
-    Comparison.LT: operator.lt,
-    Comparison.LE: operator.le,
-    Comparison.EQ: operator.eq,
-    Comparison.NE: operator.ne,
-}
-
-
-def _nonempty(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ModelDefinitionError(
-            f"{attribute.name!r} must be a non-empty string; got {value!r}.",
-        )
-
-
-def _finite(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ModelDefinitionError(
-            f"A guard condition's {attribute.name!r} must be a finite number; got {value!r}.",
-        )
-
-
-def _to_float(value: object) -> object:
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
-        return float(value)
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class Condition:
-    """One comparison of a numeric context value with a threshold: ``field op value``.
-
-    Guards are conjunctions of conditions, so they stay declarative: they
-    serialise to JSON, their overlap can be checked when a model is built, and
-    they evaluate over whole arrays during a replay.
-
-    Parameters
-    ----------
-    field : str
-        Name of the context value, e.g. ``"spend_90d"``.
-    op : Comparison
-        The comparison (``">="``, ``"<"``, ...).
-    value : float
-        The threshold, finite.
-
-    Examples
-    --------
-    A customer counts as engaged after five site visits:
-
-    >>> c = Condition.parse("visits >= 5")
-    >>> c.holds({"visits": 7.0}), str(c)
-    (True, 'visits >= 5')
-    """
-
-    field: str = attrs.field(validator=_nonempty)
-    op: Comparison = attrs.field(converter=Comparison)
-    value: float = attrs.field(validator=_finite, converter=_to_float)
-
-    def __str__(self) -> str:
-        return f"{self.field} {self.op.value} {self.value:g}"
-
-    @classmethod
-    def parse(cls, text: str) -> Condition:
-        """Build a condition from text such as ``"spend_90d >= 500"``.
-
-        Parameters
-        ----------
-        text : str
-            ``<field> <op> <number>`` with op one of ``> >= < <= == !=``.
-
-        Returns
-        -------
-        Condition
-            The parsed condition.
-
-        Raises
-        ------
-        ModelDefinitionError
-            If the text does not have that form.
-
-        Examples
-        --------
-        >>> Condition.parse("orders_12m < 2").op
-        <Comparison.LT: '<'>
-        """
-        match = _CONDITION.match(text)
-        if match is None:
-            raise ModelDefinitionError(
-                f"Cannot read the guard condition {text!r}; expected '<field> <op> <number>' "
-                "with op one of >, >=, <, <=, ==, !=."
-            )
-        field, op, number = match.groups()
-        try:
-            value = float(number)
-        except ValueError:
-            raise ModelDefinitionError(
-                f"The threshold of the guard condition {text!r} must be a number; got {number!r}."
-            ) from None
-        return cls(field=field, op=Comparison(op), value=value)
-
-    def holds(self, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
-        """Evaluate the condition on a context (scalars or arrays of equal length).
-
-        Parameters
-        ----------
-        context : mapping of str to float or ndarray
-            Context values by field name; must contain :attr:`field`.
-
-        Returns
-        -------
-        bool or ndarray of bool
-            Whether the condition holds (element-wise for arrays).
-
-        Raises
-        ------
-        InputError
-            If the context lacks the field.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> Condition.parse("spend > 100").holds({"spend": np.array([50.0, 150.0])}).tolist()
-        [False, True]
-        """
-        if self.field not in context:
-            raise InputError(
-                f"The guard condition '{self}' needs the context value {self.field!r}, "
-                f"which is missing; the context has {sorted(context)}.",
-                field=self.field,
-                hint="Pass every value the guards use in `context`.",
-            )
-        result = _OPS[self.op](context[self.field], self.value)
-        if isinstance(result, np.ndarray):
-            return result
-        return bool(result)
-
-    def interval(self) -> tuple[float, float, bool, bool] | None:
-        """Return the allowed set as ``(low, high, low_closed, high_closed)``; None for ``!=``."""
-        v = float(self.value)
-        inf = math.inf
-        match self.op:
-            case Comparison.GT:
-                return (v, inf, False, False)
-            case Comparison.GE:
-                return (v, inf, True, False)
-            case Comparison.LT:
-                return (-inf, v, False, False)
-            case Comparison.LE:
-                return (-inf, v, False, True)
-            case Comparison.EQ:
-                return (v, v, True, True)
-            case _:
-                return None
 
 
 def _stage(value: object) -> Stage:
@@ -247,7 +70,7 @@ class Stage:
     'lead'
     """
 
-    name: str = attrs.field(validator=_nonempty)
+    name: str = attrs.field(validator=nonempty)
     description: str = ""
 
 
@@ -283,13 +106,13 @@ class Transition:
     ('qualify', ('lead',), 'score >= 50')
     """
 
-    name: str = attrs.field(validator=_nonempty)
+    name: str = attrs.field(validator=nonempty)
     source: tuple[str, ...] = attrs.field(converter=_names)
-    target: str = attrs.field(validator=_nonempty)
+    target: str = attrs.field(validator=nonempty)
     event: str = attrs.field(
         default=None,
         converter=attrs.Converter(_default_event, takes_self=True),  # type: ignore[misc]
-        validator=_nonempty,
+        validator=nonempty,
     )
     guard: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
     description: str = ""
@@ -318,33 +141,6 @@ class Transition:
         for condition in self.guard:
             result = result & condition.holds(context)
         return result
-
-
-def _exclusive(a: tuple[Condition, ...], b: tuple[Condition, ...]) -> bool:
-    """Whether two conjunctions can never hold together (some field's intervals are disjoint)."""
-    if not a or not b:
-        return False
-    fields = {c.field for c in a} & {c.field for c in b}
-    for field in fields:
-        lo, hi, lo_c, hi_c = -math.inf, math.inf, False, False
-        for c in (*a, *b):
-            if c.field != field:
-                continue
-            iv = c.interval()
-            if iv is None:
-                continue
-            clo, chi, clo_c, chi_c = iv
-            if clo > lo or (clo == lo and not clo_c):
-                lo, lo_c = clo, clo_c
-            if chi < hi or (chi == hi and not chi_c):
-                hi, hi_c = chi, chi_c
-        if lo > hi or (lo == hi and not (lo_c and hi_c)):
-            return True
-        if lo == hi:  # a single point: excluded by a != on it
-            ne = [c for c in (*a, *b) if c.field == field and c.op is Comparison.NE]
-            if any(float(c.value) == lo for c in ne):
-                return True
-    return False
 
 
 @attrs.frozen(kw_only=True)
@@ -409,9 +205,9 @@ class LifecycleModel:
     True
     """
 
-    name: str = attrs.field(validator=_nonempty)
+    name: str = attrs.field(validator=nonempty)
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
-    initial: str = attrs.field(validator=_nonempty)
+    initial: str = attrs.field(validator=nonempty)
     terminal: tuple[str, ...] = attrs.field(converter=_names)
     transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
     description: str = ""
@@ -758,7 +554,7 @@ def _check_model(model: LifecycleModel) -> None:
     for (stage, event), group in by_key.items():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if not _exclusive(a.guard, b.guard):
+                if not exclusive(a.guard, b.guard):
                     raise ModelDefinitionError(
                         f"The transitions {a.name!r} and {b.name!r} of the {where} both fire on "
                         f"the event {event!r} from stage {stage!r} and their guards do not "
