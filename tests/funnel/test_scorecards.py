@@ -100,3 +100,25 @@ def test_bad_arguments():
         scorecards(
             opps, hist, by="owner", probabilities="configured", activities={"calls": [1, -2, 0, 0]}
         )
+
+
+def test_reps_are_compared_with_their_own_team():
+    sim = simulate_pipeline(3000, "2022-01-01", "2024-01-01", seed=2)
+    card = scorecards(
+        sim.opportunities, sim.history, by="owner", probabilities="configured", compare_to="team"
+    )
+    teams = scorecards(sim.opportunities, sim.history, by="team", probabilities="configured")
+    team_conv = dict(zip(teams.group.tolist(), teams.conversion, strict=True))
+    for rep, team, conv, diff in zip(
+        card.group, card.parent, card.conversion, card.conversion_vs_parent, strict=True
+    ):
+        # the simulator gives rep r the team r % 3
+        assert team == ["alpha", "beta", "gamma"][(int(rep[3:]) - 1) % 3]
+        np.testing.assert_allclose(diff, conv - team_conv[team])
+    plain = scorecards(sim.opportunities, sim.history, by="owner", probabilities="configured")
+    assert plain.parent.size == 0
+    assert np.isnan(plain.conversion_vs_parent).all()
+    with pytest.raises(InputError, match="compare_to"):
+        scorecards(
+            sim.opportunities, sim.history, by="owner", probabilities="configured", compare_to="x"
+        )

@@ -59,6 +59,12 @@ class Scorecard(Result):
         Stage-to-next-stage conversion of the group's closed deals.
     conversion_vs_all : ndarray of float64, shape (g, k)
         ``conversion`` minus the conversion over every group (positive: better).
+    parent : ndarray, shape (g,)
+        With ``compare_to``: each group's parent (e.g. a rep's team; the value on
+        the group's first history row, else its first deal); empty otherwise.
+    conversion_vs_parent : ndarray of float64, shape (g, k)
+        With ``compare_to``: ``conversion`` minus the parent's conversion (the
+        rep against their own team); NaN-filled otherwise.
     overall_conversion : ndarray of float64, shape (k,)
         Conversion over every group.
     activities : mapping of str to ndarray of float64, shape (g,)
@@ -101,6 +107,8 @@ class Scorecard(Result):
     coverage: FloatArray
     conversion: FloatArray
     conversion_vs_all: FloatArray
+    parent: npt.NDArray[Any]
+    conversion_vs_parent: FloatArray
     overall_conversion: FloatArray
     activities: Mapping[str, FloatArray] = attrs.field(converter=_frozen)
     by: str
@@ -124,6 +132,51 @@ def _conversion(reached: IntArray, won: IntArray) -> FloatArray:
     return out
 
 
+def _versus_parent(
+    opportunities: Opportunities,
+    history: StageHistory,
+    compare_to: str | None,
+    *,
+    oc: IntArray,
+    hc: IntArray,
+    g: int,
+) -> tuple[npt.NDArray[Any], FloatArray]:
+    k = history.process.n_stages
+    if compare_to is None:
+        return np.zeros(0, dtype=np.int64), np.full((g, k), np.nan)
+    if compare_to not in opportunities.dimensions or compare_to not in history.dimensions:
+        raise InputError.for_parameter(
+            "compare_to",
+            "a dimension of both the opportunities and the history",
+            compare_to,
+            function=_FN,
+        )
+    po, ph = opportunities.dimensions[compare_to], history.dimensions[compare_to]
+    if po.dtype.kind != ph.dtype.kind:
+        po, ph = po.astype(str), ph.astype(str)
+    pf = factorize(np.concatenate([ph, po]))
+    codes_h, codes_o = pf.codes[: ph.size], pf.codes[ph.size :]
+    parent_code = np.full(g, -1, dtype=np.int64)
+    parent_code[oc[::-1]] = codes_o[::-1]  # first deal wins ...
+    parent_code[hc[::-1]] = codes_h[::-1]  # ... unless the history has the group
+    parent_r, parent_w = _reached_counts(history, codes_h, pf.n_groups)
+    return pf.uniques[parent_code], _conversion(parent_r, parent_w)[parent_code]
+
+
+def _reached_counts(history: StageHistory, codes: IntArray, g: int) -> tuple[IntArray, IntArray]:
+    """Per group: closed deals that reached each stage, and won deals (which reach all)."""
+    k = history.process.n_stages
+    won_code = history.process.won_code
+    closed = history.outcome >= won_code
+    won = history.outcome == won_code
+    reach = np.where(won, k - 1, history.max_open_stage)
+    top = np.bincount(codes[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
+    top_w = np.bincount(codes[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
+    reached = np.cumsum(top.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
+    reached_w = np.cumsum(top_w.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
+    return reached.astype(np.int64), reached_w.astype(np.int64)
+
+
 def scorecards(
     opportunities: Opportunities,
     history: StageHistory,
@@ -132,6 +185,7 @@ def scorecards(
     probabilities: Literal["configured"] | StageRates,
     quota: Mapping[Any, float] | None = None,
     activities: Mapping[str, object] | None = None,
+    compare_to: str | None = None,
 ) -> Scorecard:
     """Build rep or team scorecards from the current pipeline and the closed history.
 
@@ -150,6 +204,9 @@ def scorecards(
     activities : mapping of str to array_like, optional
         Activity counts per opportunity (aligned with *opportunities*), e.g.
         ``{"calls": ..., "visits": ...}``; averaged over each group's open deals.
+    compare_to : str, optional
+        A coarser dimension (e.g. ``"team"`` when ``by="owner"``) to compare each
+        group's conversion with.
 
     Returns
     -------
@@ -187,7 +244,6 @@ def scorecards(
             "by", "a dimension of both the opportunities and the history", by, function=_FN
         )
     process = opportunities.process
-    k = process.n_stages
     won_code = process.won_code
     ov, hv = opportunities.dimensions[by], history.dimensions[by]
     if ov.dtype.kind != hv.dtype.kind:
@@ -214,13 +270,10 @@ def scorecards(
         cycle_days = np.bincount(hc[won], weights=cycle[won], minlength=g) / n_won
         mean_size = pipeline / n_open
         velocity = np.where(n_open > 0, n_open * win_rate * mean_size / cycle_days, 0.0)
-    reach = np.where(won, k - 1, history.max_open_stage)
-    top = np.bincount(hc[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
-    reached = np.cumsum(top.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
-    top_w = np.bincount(hc[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
-    reached_w = np.cumsum(top_w.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
+    reached, reached_w = _reached_counts(history, hc, g)
     conversion = _conversion(reached, reached_w)
     overall = _conversion(reached.sum(axis=0), reached_w.sum(axis=0))
+    parent, vs_parent = _versus_parent(opportunities, history, compare_to, oc=oc, hc=hc, g=g)
     quotas = np.full(g, np.nan)
     for key, value in (quota or {}).items():
         q = as_finite_float([value], field="quota", function=_FN, minimum=0.0)[0]
@@ -262,6 +315,8 @@ def scorecards(
         coverage=coverage,
         conversion=conversion,
         conversion_vs_all=conversion - overall[None, :],
+        parent=parent,
+        conversion_vs_parent=conversion - vs_parent,
         overall_conversion=overall,
         activities=acts,
         by=by,
