@@ -214,7 +214,7 @@ def fit_gamma_gamma(
         For a degenerate fit (corner, no standard errors, q <= 1 so mean spend
         is infinite).
     crmkit.errors.CrmkitWarning
-        When frequency and spend are materially correlated (|rho| >= 0.3),
+        When frequency and spend are materially correlated (``abs(rho) >= 0.3``),
         which the model assumes they are not.
 
     Notes
