@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
+from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
 from crmkit.roi._fit import FitDiagnostics, maximise, prefit
@@ -30,8 +31,8 @@ _COARSE_GRID: Final = 128  # time steps of the coarse grid over the longest T
 _EXP_SAFE: Final = 700.0  # exp overflows float64 just above 709
 
 
-@attrs.frozen(kw_only=True)
-class BGNBDFit:
+@attrs.frozen(kw_only=True, repr=False)
+class BGNBDFit(Result):
     """A fitted BG/NBD model (Fader, Hardie & Lee 2005).
 
     Attributes

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
+from crmkit._results import Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._bgnbd import given_diagnostics
 from crmkit.roi._btyd_data import BTYDData, read_rfm, require_models_extra, unique_codes
@@ -53,8 +54,8 @@ class SpendIndependence:
     plausible: bool
 
 
-@attrs.frozen(kw_only=True)
-class GammaGammaFit:
+@attrs.frozen(kw_only=True, repr=False)
+class GammaGammaFit(Result):
     """A fitted Gamma-Gamma spend model (Fader, Hardie & Lee 2005b; Colombo & Jiang 1999).
 
     Attributes

@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
 from crmkit.roi._fit import FitDiagnostics, maximise
@@ -19,8 +20,8 @@ _NAMES: Final = ("r", "alpha", "s", "beta")
 _STEP: Final = 1e-6  # central-difference step on the log parameters
 
 
-@attrs.frozen(kw_only=True)
-class ParetoNBDFit:
+@attrs.frozen(kw_only=True, repr=False)
+class ParetoNBDFit(Result):
     """A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     Attributes
