@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 
@@ -165,7 +167,7 @@ def test_missing_close_dates_are_kept_as_nat():
     assert np.isnat(opps.close_date).tolist() == [False, True]
 
 
-@pytest.mark.parametrize("lib", ["pandas", "polars"])
+@pytest.mark.parametrize("lib", ["pandas", "polars", "pyarrow", "duckdb"])
 def test_frames_give_the_same_value_as_arrays(lib):
     data = {
         "opp": ["a", "b", "c"],
@@ -175,6 +177,12 @@ def test_frames_give_the_same_value_as_arrays(lib):
         "owner": ["ana", "bo", "ana"],
     }
     frame = pd.DataFrame(data) if lib == "pandas" else pl.DataFrame(data)
+    if lib == "pyarrow":
+        frame = pa.Table.from_pandas(pd.DataFrame(data))
+    elif lib == "duckdb":
+        con = duckdb.connect()
+        con.register("deals", pd.DataFrame(data))
+        frame = con.sql("select * from deals")
     opps = Opportunities.from_frame(
         frame,
         process=DEFAULT_PROCESS,
