@@ -616,8 +616,8 @@ def simulate_forecast(
     as_of : date-like, optional
         Required with *slip*: the earliest possible close.
     chunk_size : int
-        Simulations per chunk; memory is about ``chunk_size x open deals x 5`` bytes
-        without slip (several times more with slip).
+        Simulations per chunk; the chunk buffers take about
+        ``chunk_size x open deals x 9`` bytes without slip (several times more with slip).
     n_jobs : int
         Threads to run chunks on.
     calendar : Calendar
@@ -641,7 +641,9 @@ def simulate_forecast(
     several overlapping horizons wins or loses in all of them at once. Wins
     are drawn as float32 uniforms and summed with a float32 matrix product
     over amounts scaled by the largest one (relative error ~1e-6, far below
-    the Monte Carlo error).
+    the Monte Carlo error). Memory: the per-chunk buffers (about
+    ``chunk_size x open deals x 9`` bytes per job) plus the kept totals,
+    ``n_simulations x cells x 8`` bytes, from which the quantiles are exact.
 
     Examples
     --------
