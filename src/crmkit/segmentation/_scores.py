@@ -384,7 +384,8 @@ def rfm_scores(
         value equal to a threshold gets the worse score.
     weights : mapping or tuple of 3 floats, optional
         Weight of recency, frequency and monetary in the combined score;
-        default equal. Non-negative, not all zero.
+        default equal. Non-negative, not all zero; a mapping may leave a
+        dimension out (weight 0).
     monetary : {"total", "mean"}
         Which monetary figure of an :class:`RFMSummary` to score.
 
