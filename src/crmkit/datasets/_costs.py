@@ -70,6 +70,13 @@ class SimulatedCostDrivers:
     high_touch : ndarray of bool, shape (n,)
         True for the customers simulated as demanding (many tickets and
         visits whatever they buy): the ones a profitability analysis should find.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_customer_base
+    >>> base = simulate_customer_base(50, "2024-01-01", "2024-12-31", seed=2)
+    >>> simulate_cost_drivers(base, seed=2).unit_costs["sales_visits"]
+    40.0
     """
 
     customer: npt.NDArray[Any]

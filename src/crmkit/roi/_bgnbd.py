@@ -51,6 +51,12 @@ class BGNBDFit(Result):
         Distinct (frequency, recency, T) rows the likelihood was evaluated on.
     diagnostics : FitDiagnostics
         Convergence, gradient norm, standard errors and warnings.
+
+    Examples
+    --------
+    >>> fit = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> round(fit.r / fit.alpha, 4)  # mean purchase rate per week
+    0.0551
     """
 
     r: float

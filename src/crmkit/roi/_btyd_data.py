@@ -26,6 +26,17 @@ class RFMData(Protocol):
 
     :class:`crmkit.segmentation.BTYDSummary` is one; so is any object or
     record type with those attributes, in one time unit.
+
+    Examples
+    --------
+    >>> from crmkit.roi import RFMData
+    >>> from crmkit.segmentation import btyd_summary
+    >>> summary = btyd_summary(
+    ...     {"customer": [1, 1], "timestamp": ["2024-01-01", "2024-01-09"], "amount": [5.0, 7]},
+    ...     freq="day",
+    ... )
+    >>> isinstance(summary, RFMData)
+    True
     """
 
     @property
@@ -43,7 +54,16 @@ class RFMData(Protocol):
 
 @runtime_checkable
 class SpendData(RFMData, Protocol):
-    """An :class:`RFMData` that also has the mean repeat-purchase ``monetary_value``."""
+    """An :class:`RFMData` that also has the mean repeat-purchase ``monetary_value``.
+
+    Examples
+    --------
+    >>> from crmkit.roi import SpendData
+    >>> class Row:
+    ...     frequency, recency, T, monetary_value = [1], [2.0], [3.0], [9.5]
+    >>> isinstance(Row(), SpendData)
+    True
+    """
 
     @property
     def monetary_value(self) -> npt.ArrayLike:

@@ -51,6 +51,22 @@ class CustomerCLV(Result):
         Sum of ``clv``.
     n_negative : int
         Customers with negative CLV (only possible on profit).
+
+    Examples
+    --------
+    >>> from crmkit.roi import bgnbd_from_params
+    >>> value = profit_clv(
+    ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+    ...     frequency=[2],
+    ...     recency=[30.0],
+    ...     T=[38.0],
+    ...     profit_per_purchase=[10.0],
+    ...     periods=4,
+    ...     period_length=13.0,
+    ...     discount_rate=0.02,
+    ... )
+    >>> value.basis, value.customer.tolist()
+    ('profit', [0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

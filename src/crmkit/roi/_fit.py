@@ -54,6 +54,12 @@ class FitDiagnostics:
         (NaN when it cannot be computed).
     warnings : tuple of str
         Every :class:`crmkit.errors.ConvergenceWarning` message the fit raised.
+
+    Examples
+    --------
+    >>> from crmkit.roi import bgnbd_from_params
+    >>> bgnbd_from_params(r=1.0, alpha=2.0, a=1.0, b=2.0).diagnostics.optimizer_message
+    'parameters given, not fitted'
     """
 
     converged: bool

@@ -46,6 +46,17 @@ class SpendIndependence:
     plausible : bool
         ``abs(correlation) < 0.3``: the assumption is not contradicted by a
         material correlation.
+
+    Examples
+    --------
+    >>> check = spend_independence(
+    ...     frequency=[1, 2, 3, 4],
+    ...     recency=[1.0, 2, 3, 4],
+    ...     T=[5.0] * 4,
+    ...     monetary_value=[10.0, 12, 9, 11],
+    ... )
+    >>> check.n_customers, check.plausible
+    (4, True)
     """
 
     correlation: float
@@ -78,6 +89,12 @@ class GammaGammaFit(Result):
         The frequency-spend correlation check (None for given parameters).
     diagnostics : FitDiagnostics
         Convergence, gradient norm, standard errors and warnings.
+
+    Examples
+    --------
+    >>> gg = gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44)
+    >>> round(gg.mean_spend, 2)
+    35.22
     """
 
     p: float

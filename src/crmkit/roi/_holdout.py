@@ -44,6 +44,17 @@ class CalibrationHoldout(Result):
         The period unit.
     n_new_in_holdout : int
         Customers whose first purchase falls in the holdout (not scored).
+
+    Examples
+    --------
+    >>> split = calibration_holdout(
+    ...     {"customer": [7, 7], "timestamp": ["2024-01-02", "2024-02-20"], "amount": [5.0, 8.0]},
+    ...     freq="week",
+    ...     calibration_end="2024-01-31",
+    ...     observation_end="2024-03-31",
+    ... )
+    >>> split.holdout_purchases.tolist(), split.freq.value
+    ([1], 'week')
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "holdout_purchases")
@@ -176,6 +187,19 @@ class HoldoutComparison(Result):
         Per-customer values, in the order of the calibration data.
     holdout_length : float
         Length of the holdout in the data's time unit.
+
+    Examples
+    --------
+    >>> from crmkit.roi import bgnbd_from_params
+    >>> check = holdout_comparison(
+    ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+    ...     {"frequency": [0, 3], "recency": [0.0, 20.0], "T": [30.0, 30.0]},
+    ...     holdout_purchases=[0, 2],
+    ...     holdout_length=26.0,
+    ...     max_frequency=3,
+    ... )
+    >>> check.actual_total
+    2.0
     """
 
     _table: ClassVar[tuple[str, ...]] = ("frequency", "n_customers", "predicted", "actual")

@@ -40,6 +40,12 @@ class ParetoNBDFit(Result):
         Distinct (frequency, recency, T) rows the likelihood was evaluated on.
     diagnostics : FitDiagnostics
         Convergence, gradient norm, standard errors and warnings.
+
+    Examples
+    --------
+    >>> model = pareto_nbd_from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    >>> round(model.s / model.beta, 4)  # mean dropout rate per week
+    0.0519
     """
 
     r: float

@@ -145,6 +145,15 @@ class CustomerPnL(Result):
         Customers that only appear in the activity or direct-cost tables.
     n_counts_filled : int
         Null activity counts that were read as zero.
+
+    Examples
+    --------
+    >>> pnl = customer_pnl(
+    ...     {"customer": [1, 2], "timestamp": ["2024-01-01"] * 2, "amount": [100.0, 40.0]},
+    ...     margin=MarginRate(rate=0.25),
+    ... )
+    >>> pnl.gross_margin.tolist(), pnl.total_profit
+    ([25.0, 10.0], 35.0)
     """
 
     _table: ClassVar[tuple[str, ...]] = (

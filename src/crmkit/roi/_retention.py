@@ -122,6 +122,11 @@ class RetentionCLV(Result):
         ``clv - acquisition_cost``.
     horizon : int or "infinite"
         Number of future periods valued.
+
+    Examples
+    --------
+    >>> retention_clv(50.0, retention=0.5, discount_rate=0.0, horizon=2).clv.tolist()
+    [37.5]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -277,6 +282,19 @@ class RetentionEconomics(Result):
         base at the old retention rate would cost.
     break_even_retention_cost : float
         Highest programme cost per customer per period that leaves profit unchanged.
+
+    Examples
+    --------
+    >>> econ = retention_economics(
+    ...     margin=10.0,
+    ...     retention=0.5,
+    ...     uplift=0.1,
+    ...     discount_rate=0.0,
+    ...     new_customers=100,
+    ...     acquisition_cost=4.0,
+    ... )
+    >>> round(econ.customers_after), round(econ.profit_after)
+    (250, 2100)
     """
 
     retention_before: float

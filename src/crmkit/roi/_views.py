@@ -59,6 +59,11 @@ class WhaleCurve(Result):
         ``peak_profit - total_profit``: what the customers after the peak give back.
     n_unprofitable : int
         Customers with profit < 0.
+
+    Examples
+    --------
+    >>> whale_curve([3.0, -1.0, 2.0]).cumulative_profit.tolist()
+    [3.0, 5.0, 4.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -215,6 +220,17 @@ class UnprofitableCustomers(Result):
         Sum of their (negative) profits.
     n_customers : int
         Customers in the P&L.
+
+    Examples
+    --------
+    >>> from crmkit.roi import MarginRate, customer_pnl
+    >>> pnl = customer_pnl(
+    ...     {"customer": [1], "timestamp": ["2024-01-01"], "amount": [10.0]},
+    ...     margin=MarginRate(rate=0.5),
+    ...     direct_costs={"customer": [1], "cost": [8.0]},
+    ... )
+    >>> unprofitable_customers(pnl).main_cost_driver.tolist()
+    ['direct cost']
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -337,6 +353,16 @@ class SegmentProfit(Result):
         ``profit / total profit``; NaN when the total is <= 0.
     total_profit : float
         Sum over all segments.
+
+    Examples
+    --------
+    >>> from crmkit.roi import MarginRate, customer_pnl
+    >>> pnl = customer_pnl(
+    ...     {"customer": [1, 2], "timestamp": ["2024-01-01"] * 2, "amount": [10.0, 30.0]},
+    ...     margin=MarginRate(rate=0.5),
+    ... )
+    >>> profit_by_segment(pnl, segment=["a", "a"]).profit_per_customer.tolist()
+    [10.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (

@@ -46,6 +46,16 @@ class WalletOpportunity(Result):
     n_capped : int
         Customers whose wallet estimate was below their spend with us and was
         raised to it (``excess="cap"``).
+
+    Examples
+    --------
+    >>> from crmkit.roi import MarginRate, customer_pnl
+    >>> pnl = customer_pnl(
+    ...     {"customer": [1], "timestamp": ["2024-01-01"], "amount": [60.0]},
+    ...     margin=MarginRate(rate=0.5),
+    ... )
+    >>> wallet_opportunity(pnl, category_spend=[100.0]).gap_margin.tolist()
+    [20.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
