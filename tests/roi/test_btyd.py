@@ -337,3 +337,12 @@ def test_coarse_warm_start_reaches_the_same_optimum(cdnow, monkeypatch):
     for name in direct.params:
         assert warm.params[name] == pytest.approx(direct.params[name], rel=1e-5)
     assert warm.diagnostics.ok
+
+
+def test_gamma_gamma_subsample_warm_start_reaches_the_same_optimum(cdnow_spend, monkeypatch):
+    direct = fit_gamma_gamma(**cdnow_spend)
+    monkeypatch.setattr(_gamma_gamma, "_SUBSAMPLE_ABOVE", 100)
+    monkeypatch.setattr(_gamma_gamma, "_SUBSAMPLE_SIZE", 200)
+    warm = fit_gamma_gamma(**cdnow_spend)
+    for name in direct.params:
+        assert warm.params[name] == pytest.approx(direct.params[name], rel=1e-5)
