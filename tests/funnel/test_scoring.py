@@ -148,7 +148,7 @@ def test_probabilities_are_bounded_and_explained_by_their_ratios(stages, smoothi
         _open(stages, ["ref", "web"] * 10 + [] if False else (["ref", "web"] * 10)[: len(stages)]),
     )
     assert np.all((s.probability >= 0) & (s.probability <= 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         odds = s.prior / (1 - s.prior) * np.prod(s.likelihood_ratio, axis=1)
         finite = np.isfinite(odds)
         np.testing.assert_allclose(s.probability[finite], (odds / (1 + odds))[finite], rtol=1e-9)

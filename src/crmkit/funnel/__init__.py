@@ -10,28 +10,21 @@ explainable naive Bayes model and builds rep and team scorecards.
 
 from crmkit.funnel._backtest import Backtest, backtest_forecast, pipeline_snapshot, truncate_history
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
-from crmkit.funnel._distribution import (
-    ForecastDistribution,
-    SlipDistribution,
-    fit_slip,
-    lattice_forecast,
-    simulate_forecast,
-)
+from crmkit.funnel._distribution import ForecastDistribution, lattice_forecast
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
 from crmkit.funnel._history import StageHistory
+from crmkit.funnel._montecarlo import simulate_forecast
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
-from crmkit.funnel._scorecards import Scorecard, scorecards
-from crmkit.funnel._scoring import (
+from crmkit.funnel._reliability import (
     Reliability,
     WinScoreEvaluation,
-    WinScorer,
-    WinScores,
     evaluate_win_scorer,
-    fit_win_scorer,
     reliability,
-    score_opportunities,
 )
+from crmkit.funnel._scorecards import Scorecard, scorecards
+from crmkit.funnel._scoring import WinScorer, WinScores, fit_win_scorer, score_opportunities
+from crmkit.funnel._slip import SlipDistribution, fit_slip
 
 __all__ = [
     "DEFAULT_PROCESS",

@@ -1,0 +1,90 @@
+"""Close-date slip: how late (or early) deals close against their expected date."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._input import as_readonly
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._opportunities import optional_times
+
+__all__ = ["SlipDistribution", "fit_slip"]
+
+FloatArray = npt.NDArray[np.float64]
+_US_PER_DAY: Final = 86_400_000_000
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class SlipDistribution(Result):
+    """Historical slip of actual against expected close dates, in days.
+
+    Attributes
+    ----------
+    days : ndarray of float64, shape (n,)
+        Sorted slips (actual - expected close, days; positive = late).
+    mean, median : float
+        Mean and median slip in days.
+    share_late : float
+        Share of deals that closed after their expected date.
+
+    Examples
+    --------
+    >>> fit_slip(["2024-03-01"], ["2024-03-15"]).mean
+    14.0
+    """
+
+    _table: ClassVar[tuple[str, ...]] = ("days",)
+    days: FloatArray
+    mean: float
+    median: float
+    share_late: float
+
+
+def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
+    """Learn the empirical distribution of close-date slips from closed deals.
+
+    Parameters
+    ----------
+    expected_close : array_like of date-like, shape (n,)
+        Close date expected for each closed deal (e.g. at creation).
+    actual_close : array_like of date-like, shape (n,)
+        When it actually closed. Rows with either date missing are skipped and
+        not counted.
+
+    Returns
+    -------
+    SlipDistribution
+
+    Raises
+    ------
+    InputError
+        If the columns differ in length or no row has both dates.
+
+    Examples
+    --------
+    >>> s = fit_slip(["2024-01-10", "2024-02-01"], ["2024-01-20", "2024-01-31"])
+    >>> s.days.tolist(), s.share_late
+    ([-1.0, 10.0], 0.5)
+    """
+    fn = "fit_slip"
+    exp = optional_times(expected_close, field="expected_close", function=fn)
+    act = optional_times(actual_close, field="actual_close", function=fn)
+    if exp.size != act.size:
+        raise InputError(
+            f"expected_close and actual_close of {fn} differ in length.", field="actual_close"
+        )
+    both = ~np.isnat(exp) & ~np.isnat(act)
+    if not both.any():
+        raise InputError(f"{fn} needs at least one deal with both dates.", field="actual_close")
+    days = np.sort((act[both] - exp[both]).astype(np.int64) / _US_PER_DAY)
+    return SlipDistribution(
+        days=as_readonly(days),
+        mean=float(days.mean()),
+        median=float(np.median(days)),
+        share_late=float((days > 0).mean()),
+    )
