@@ -346,3 +346,10 @@ def test_gamma_gamma_subsample_warm_start_reaches_the_same_optimum(cdnow_spend, 
     warm = fit_gamma_gamma(**cdnow_spend)
     for name in direct.params:
         assert warm.params[name] == pytest.approx(direct.params[name], rel=1e-5)
+
+
+def test_no_repeat_purchases_at_all_is_flagged_not_crashed():
+    with pytest.warns(ConvergenceWarning) as record:
+        fit = fit_bgnbd(frequency=np.zeros(50), recency=np.zeros(50), T=np.linspace(1, 30, 50))
+    assert not fit.diagnostics.ok
+    assert any("alive" in str(w.message) or "definite" in str(w.message) for w in record)

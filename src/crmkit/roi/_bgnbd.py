@@ -130,7 +130,7 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
         diff = log_atx.take(tx_code) - lt  # log((alpha + t_x) / (alpha + T)) <= 0
         d = log_ratio.take(x_code) - (r + x) * diff  # l4 - l3 per repeat row
         # softplus(d) = log(1 + e^d) and pi = e^d / (1 + e^d) from one exponential
-        big = float(d.max()) > _EXP_SAFE
+        big = d.size > 0 and float(d.max()) > _EXP_SAFE
         e = np.exp(np.minimum(d, _EXP_SAFE))
         stay = 1.0 / (1.0 + e)  # 1 - pi
         softplus = np.where(d > _EXP_SAFE, d, -np.log(stay)) if big else -np.log(stay)
