@@ -32,6 +32,7 @@ _MIN_TIME: Final = np.iinfo(np.int64).min + 1
 _SCAN_EVENTS: Final = 24  # up to this many events, match names by comparison, not hashing
 
 IntArray = npt.NDArray[np.int64]
+SmallArray = npt.NDArray[np.int16]  # stage and event codes (models have < 32768 of each)
 
 
 class RejectReason(enum.StrEnum):
@@ -281,17 +282,17 @@ def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
     )
 
 
-def _event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> IntArray:
+def _event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> SmallArray:
     names = as_ids(events, field=field, function=_FUNCTION).astype(str, copy=False)
     known = model.events
     if len(known) <= _SCAN_EVENTS:
-        codes = np.full(names.shape[0], -1, dtype=np.int64)
+        codes = np.full(names.shape[0], -1, dtype=np.int16)
         for i, name in enumerate(known):
             codes[names == name] = i
     else:
         fac = factorize(names)
         lookup = {e: i for i, e in enumerate(known)}
-        mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int64)
+        mapped = np.array([lookup.get(str(u), -1) for u in fac.uniques], dtype=np.int16)
         codes = mapped[fac.codes]
     if codes.size and int(codes.min()) < 0:
         bad = np.flatnonzero(codes < 0)
@@ -348,9 +349,9 @@ def _scan(
     starts: IntArray,
     by_count: IntArray,
     s_codes: IntArray,
-    s_ev: IntArray,
+    s_ev: SmallArray,
     early: npt.NDArray[np.bool_] | None,
-) -> tuple[IntArray, npt.NDArray[np.int8], IntArray]:
+) -> tuple[SmallArray, npt.NDArray[np.int8], SmallArray]:
     """Resolve every event; rows are grouped by customer and time-ordered (sorted order).
 
     The k-th events of all customers are laid out contiguously (rank-major:
@@ -364,8 +365,8 @@ def _scan(
     n = s_codes.size
     k = counts.size
     n_stages, n_events = table.shape
-    stay = np.repeat(np.arange(n_stages, dtype=np.int64)[:, None], n_events, axis=1)
-    after = np.where(table >= 0, table, stay).ravel()
+    stay = np.repeat(np.arange(n_stages, dtype=np.int16)[:, None], n_events, axis=1)
+    after = np.where(table >= 0, table, stay).astype(np.int16).ravel()
     why_table = np.zeros(table.shape, dtype=np.int8)
     why_table[table == _NOT_ALLOWED] = 1
     why_table[(table == _NOT_ALLOWED) & terminal[:, None]] = 2
@@ -382,7 +383,7 @@ def _scan(
     slot -= starts[s_codes]
     slot = offsets[slot]
     slot += position[s_codes]
-    rm_ev = np.empty(n, dtype=np.int64)
+    rm_ev = np.empty(n, dtype=np.int16)
     rm_ev[slot] = s_ev
     rm_early = None
     if early is not None:
@@ -393,15 +394,15 @@ def _scan(
         rm_mask = np.empty(n, dtype=bool)
         rm_mask[slot] = g_mask
         rm_guards.append((g_event, g_src, g_dst, rm_mask))
-    rm_dst = np.empty(n, dtype=np.int64)
+    rm_dst = np.empty(n, dtype=np.int16)
     rm_reason = np.empty(n, dtype=np.int8)
-    cur = stage0.copy()
+    cur = stage0.astype(np.int16)
     for j in range(max_len):
         m = int(n_active[j])
         lo, hi = int(offsets[j]), int(offsets[j + 1])
         c = cur[:m]
         e = rm_ev[lo:hi]
-        idx = c * n_events
+        idx = c * np.int32(n_events)
         idx += e
         new = after[idx]
         why = why_flat[idx]
