@@ -21,7 +21,12 @@ from crmkit.errors import InputError
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["read_table"]
+__all__ = ["column_names", "read_table"]
+
+
+def column_names(frame: object) -> list[str]:
+    """Return the column names of a frame narwhals understands."""
+    return [str(c) for c in nw.from_native(cast("Any", frame)).columns]
 
 
 def read_table(data: object, *, field: str, function: str) -> dict[str, npt.NDArray[Any]]:
@@ -47,7 +52,7 @@ def read_table(data: object, *, field: str, function: str) -> dict[str, npt.NDAr
         If *data* is neither a frame nor a mapping, or its columns differ in length.
     """
     if is_frame(data):
-        names = [str(c) for c in nw.from_native(cast("Any", data)).columns]
+        names = column_names(data)
         return read_columns(data, {name: name for name in names}, function=function)
     if isinstance(data, Mapping):
         out = {str(k): to_array(v) for k, v in data.items()}

@@ -249,3 +249,20 @@ def test_holdout_comparison_on_simulated_base():
         holdout_comparison(fit, split, holdout_purchases=[1])
     with pytest.raises(InputError, match="max_frequency"):
         holdout_comparison(fit, split, max_frequency=0)
+
+
+def test_frames_carry_customer_ids_into_clv():
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "customer": ["x", "y"],
+            "frequency": [2, 0],
+            "recency": [30.43, 0.0],
+            "T": [38.86, 38.86],
+            "monetary_value": [22.35, 0.0],
+        }
+    )
+    value = customer_clv(BG, GG, frame, periods=2, period_length=4.0, discount_rate=0.0)
+    assert value.customer.tolist() == ["x", "y"]
+    assert type(value.to_frame_like(frame)).__name__ == "DataFrame"

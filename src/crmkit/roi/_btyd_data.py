@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._frames import is_frame, read_columns
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, check_same_length
+from crmkit._tables import column_names
 from crmkit.errors import InputError
 
 __all__ = ["BTYDData", "RFMData", "SpendData", "read_rfm", "require_models_extra"]
@@ -139,7 +140,11 @@ def read_rfm(
                 field="frequency",
             )
         if is_frame(data):
-            columns = read_columns(data, {n: n for n in names}, function=function)
+            wanted = {n: n for n in names}
+            if "customer" in column_names(data):
+                wanted["customer"] = "customer"
+            columns = read_columns(data, wanted, function=function)
+            customer = columns.pop("customer", None)
             given = dict(columns.items())
         else:
             given = {n: _get(data, n) for n in names}
