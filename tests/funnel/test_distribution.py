@@ -239,3 +239,17 @@ def test_bad_arguments():
         lattice_forecast(opps, period="month", probabilities="configured", n_points=10)
     with pytest.raises(InputError, match="both dates"):
         fit_slip([None], ["2024-01-01"])
+
+
+def test_byte_bernoulli_draws_are_exact_in_distribution():
+    from crmkit.funnel._montecarlo import _bernoulli
+
+    # edges, exact multiples of 1/256, and values just off them (only the tie draw decides)
+    p = np.array([0.0, 1.0, 0.5, 0.5 + 1e-3, 1 / 256, 0.5 / 256, 255.5 / 256, 0.123456])
+    n = 200_000
+    out = np.empty((n, p.size), dtype=bool)
+    wins = _bernoulli(np.random.default_rng(5), p, n, out=out)
+    se = np.sqrt(p * (1 - p) / n)
+    assert np.all(np.abs(wins.mean(axis=0) - p) <= 4 * se + 1e-12)
+    assert wins[:, 0].sum() == 0
+    assert wins[:, 1].all()

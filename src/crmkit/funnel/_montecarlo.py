@@ -107,11 +107,36 @@ def _slip_plan(
     )
 
 
+def _bernoulli(
+    rng: np.random.Generator, prob: FloatArray, size: int, *, out: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Exact Bernoulli(p) draws from 8 random bits each, refined on ties.
+
+    With ``T = min(floor(256 p), 255)`` and ``r = 256 p - T``, a deal wins when a
+    uniform byte ``U < T``, or when ``U == T`` and a uniform ``V < r``:
+    ``P = T / 256 + r / 256 = p`` exactly (to float64), using a quarter of the
+    random bits of a float32 comparison.
+    """
+    n = prob.size
+    scaled = prob * 256.0
+    thresh = np.minimum(np.floor(scaled), 255.0)
+    rest = scaled - thresh
+    total = size * n
+    raw = rng.bit_generator.random_raw(-(-total // 8)) if total else np.zeros(0, np.uint64)
+    u = raw.view(np.uint8)[:total].reshape(size, n)
+    t8 = thresh.astype(np.uint8)
+    np.less(u, t8, out=out)
+    ties = np.flatnonzero(u == t8)
+    if ties.size:
+        out.reshape(-1)[ties] = rng.random(ties.size) < rest[ties % n]
+    return out
+
+
 def _chunk(
     seed_seq: np.random.SeedSequence,
     *,
     size: int,
-    p32: npt.NDArray[np.float32],
+    prob: FloatArray,
     mat: npt.NDArray[np.float32],
     amounts: FloatArray,
     plan: _SlipPlan | None,
@@ -119,19 +144,18 @@ def _chunk(
     buffers: dict[str, npt.NDArray[Any]],
 ) -> tuple[FloatArray, FloatArray]:
     rng = np.random.default_rng(seed_seq)
-    shape = (size, p32.size)
-    if buffers.get("u") is None or buffers["u"].shape[0] < size:
+    n = prob.size
+    shape = (size, n)
+    if buffers.get("w") is None or buffers["w"].shape[0] < size:
         # reused across a worker's chunks: no page faults on fresh 100 MB arrays
-        buffers["u"] = np.empty(shape, dtype=np.float32)
         buffers["w"] = np.empty(shape, dtype=np.bool_)
         buffers["f"] = np.empty(shape, dtype=np.float32)
-    u, w, f = buffers["u"][:size], buffers["w"][:size], buffers["f"][:size]
-    rng.random(out=u, dtype=np.float32)
-    wins = np.less(u, p32, out=w)
+    w, f = buffers["w"][:size], buffers["f"][:size]
+    wins = _bernoulli(rng, prob, size, out=w)
     if plan is None:
         np.copyto(f, wins)
         return (f @ mat).astype(np.float64), np.zeros(size)
-    idx = rng.integers(0, plan.days.size, size=(size, p32.size))
+    idx = rng.integers(0, plan.days.size, size=(size, n))
     shift = (plan.days[idx] * _US_PER_DAY).astype(np.int64).astype("timedelta64[us]")
     dates = np.maximum(plan.expected[None, :] + shift, plan.as_of)
     horizons = _horizons(plan.spec)
@@ -222,10 +246,11 @@ def simulate_forecast(
     Notes
     -----
     Each open deal wins independently with probability ``p_i``; a deal in
-    several overlapping horizons wins or loses in all of them at once. Wins
-    are drawn as float32 uniforms and summed with a float32 matrix product
-    over amounts scaled by the largest one (relative error ~1e-6, far below
-    the Monte Carlo error). Memory: the per-chunk buffers (about
+    several overlapping horizons wins or loses in all of them at once. Each
+    win is drawn exactly from one random byte (``U < floor(256 p)``, with a
+    float64 uniform deciding the 1-in-256 ties), and wins are summed with a
+    float32 matrix product over amounts scaled by the largest one (relative
+    error ~1e-6, far below the Monte Carlo error). Memory: the per-chunk buffers (about
     ``chunk_size x open deals x 9`` bytes per job) plus the kept totals,
     ``n_simulations x cells x 8`` bytes, from which the quantiles are exact.
 
@@ -263,7 +288,7 @@ def simulate_forecast(
     c = prep.cells
     n = c.n_cells
     open_deals = np.unique(c.deal[prep.is_open[c.deal]])
-    p32 = prep.prob[open_deals].astype(np.float32)
+    prob = prep.prob[open_deals]
     plan = None
     mat = np.zeros((open_deals.size, n), dtype=np.float32)
     scale = 1.0
@@ -297,7 +322,7 @@ def simulate_forecast(
             block, out = _chunk(
                 children[i],
                 size=sizes[i],
-                p32=p32,
+                prob=prob,
                 mat=mat,
                 amounts=amounts,
                 plan=plan,
