@@ -195,3 +195,19 @@ def test_quota_for_a_dimension_value_without_deals_gets_a_row():
     assert t.loc[("2024-07", "west"), "pipeline"] == 0.0
     assert t.loc[("2024-07", "west"), "coverage"] == 0.0
     assert t["weighted"].sum() == pytest.approx(21_600.0)
+
+
+def test_quotas_without_any_deal_and_weekly_labels():
+    lost_only = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[1], amount=[5.0], stage=["lost"], close_date=["2024-01-01"]
+    )
+    f = forecast_pipeline(
+        lost_only,
+        period="week",
+        probabilities="configured",
+        quotas={"period": ["2031-W02"], "quota": [100.0]},
+    )
+    assert f.period.tolist() == ["2031-W02"]
+    assert str(f.start[0]) == "2031-01-06T00:00:00.000000"
+    assert f.coverage.tolist() == [0.0]
+    assert f.n_lost == 1

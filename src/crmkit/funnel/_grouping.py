@@ -112,14 +112,17 @@ def extend_periods(
     if _horizons(spec) is not None or not labels.size:
         return periods, np.array([periods.lookup.get(str(x), -1) for x in labels], dtype=np.int64)
     freq = Frequency(spec)  # type: ignore[arg-type]
-    span = {"day": 3660, "week": 530, "month": 121, "quarter": 41}.get(freq.value, 11)
-    if periods.label.size:
-        first = int(period_keys(periods.start[:1], freq, calendar=calendar)[0])
-    else:
-        first = int(
-            period_keys(np.array(["2000-01-01"], dtype="M8[us]"), freq, calendar=calendar)[0]
-        )
-    wide = np.arange(first - span, first + periods.label.size + span, dtype=np.int64)
+    edges = np.array(["1950-01-01", "2100-01-01"], dtype="M8[us]")
+    lo_key, hi_key = (int(k) for k in period_keys(edges, freq, calendar=calendar))
+    first = (
+        int(period_keys(periods.start[:1], freq, calendar=calendar)[0])
+        if periods.label.size
+        else lo_key
+    )
+    # quota labels may name any period from 1950 to 2100 (or inside the data's span)
+    wide = np.arange(
+        min(lo_key, first), max(hi_key, first + periods.label.size) + 1, dtype=np.int64
+    )
     wide_labels = period_labels(wide, freq, calendar=calendar)
     where = {str(lab): int(k) for lab, k in zip(wide_labels.tolist(), wide.tolist(), strict=True)}
     qkeys = np.array([where.get(str(x), np.iinfo(np.int64).min) for x in labels], dtype=np.int64)
