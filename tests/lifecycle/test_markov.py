@@ -236,3 +236,27 @@ def test_results_are_json_safe():
     json.dumps(absorption(CHURN).to_dict())
     json.dumps(migration_value(CHURN, reward=[1, 0, 0], discount_rate=0.1).to_dict())
     assert CHURN.to_frame().shape == (3, 2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_row_order_does_not_matter(seed):
+    sim = simulate_lifecycle(
+        200,
+        probabilities=CHURN.probabilities,
+        stages=CHURN.stages,
+        n_periods=5,
+        start="2024-01-01",
+        acquisition_periods=2,
+        seed=seed,
+    )
+    perm = np.random.default_rng(seed).permutation(sim.customer.size)
+    shuffled = {
+        "customer": sim.customer[perm],
+        "period": sim.period[perm],
+        "stage": sim.stage[perm],
+    }
+    a = transition_matrix(sim, stages=CHURN.stages)
+    b = transition_matrix(shuffled, stages=CHURN.stages)
+    assert np.array_equal(a.counts, b.counts)
+    assert a.n_gap_pairs == b.n_gap_pairs == 0

@@ -325,20 +325,22 @@ def transition_matrix(
     cfac = factorize(ids)
     n_periods = max(pfac.n_groups, 1)
     S = len(names)
-    # one packed key (customer, period, stage) sorted with np.sort: no argsort needed
-    packed = cfac.codes * np.int64(n_periods)
-    packed += pfac.codes
-    packed *= S
-    packed += codes
-    packed.sort()
-    s_codes = packed % S
-    skey = packed // S
-    s_cust = skey // n_periods
+    key = cfac.codes * np.int64(n_periods)
+    key += pfac.codes
+    if key.size > 1 and bool((key[1:] > key[:-1]).all()):
+        skey, s_codes, s_cust = key, codes, cfac.codes  # already ordered: no sort
+    else:
+        # pack (customer, period, stage) into one key and np.sort it: no argsort needed
+        packed = key * S
+        packed += codes
+        packed.sort()
+        s_codes = packed % S
+        skey = packed // S
+        s_cust = skey // n_periods
     same_customer = s_cust[1:] == s_cust[:-1]
     step = np.diff(skey)
     if skey.size > 1 and not bool(step.all()):
         dup_keys = skey[1:][step == 0]
-        key = cfac.codes * np.int64(n_periods) + pfac.codes
         rows = np.flatnonzero(np.isin(key, dup_keys))
         raise InputError.for_rows(
             period,
