@@ -202,3 +202,16 @@ def test_simulator_is_seeded_and_consistent():
         simulate_pipeline(0, "2023-01-01", "2024-01-01", seed=1)
     with pytest.raises(InputError):
         simulate_pipeline(10, "2024-01-01", "2023-01-01", seed=1)
+
+
+def test_sales_velocity_formula():
+    rates = fit_stage_rates(_history(), prior=(1.0, 1.0))
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2, 3],
+        amount=[100.0, 300.0, 50.0],
+        stage=["plan", "qualify", "won"],
+    )
+    expected = 2 * rates.win_rate[0] * 200.0 / rates.cycle_days_won
+    assert rates.sales_velocity(opps) == pytest.approx(expected)
+    assert rates.sales_velocity(opps.subset(~opps.is_open)) == 0.0

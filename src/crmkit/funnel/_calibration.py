@@ -248,6 +248,41 @@ class StageRates(Result):
             out = np.where(known, self.group_win_rate[idx, st], out)
         return out.astype(np.float64)
 
+    def sales_velocity(self, opportunities: Opportunities) -> float:
+        """Return the sales velocity of an open pipeline, in currency per day.
+
+        Parameters
+        ----------
+        opportunities : Opportunities
+            Deals whose open ones make the pipeline.
+
+        Returns
+        -------
+        float
+            ``n_open x win_rate[0] x mean open amount / cycle_days_won`` (0 with no
+            open deal, NaN without a won deal to measure the cycle).
+
+        Notes
+        -----
+        The usual sales-velocity formula: opportunities x win rate x average
+        deal size / sales-cycle length, with the win rate of deals entering the
+        first stage.
+
+        Examples
+        --------
+        >>> from crmkit.datasets import simulate_pipeline
+        >>> sim = simulate_pipeline(2000, "2022-01-01", "2024-01-01", seed=5)
+        >>> rates = fit_stage_rates(sim.history, created_before="2023-09-01")
+        >>> bool(rates.sales_velocity(sim.opportunities) > 0)
+        True
+        """
+        is_open = opportunities.is_open
+        n_open = int(is_open.sum())
+        if n_open == 0:
+            return 0.0
+        mean_size = float(opportunities.amount[is_open].mean())
+        return n_open * float(self.win_rate[0]) * mean_size / self.cycle_days_won
+
 
 def _median_by(codes: IntArray, values: FloatArray, k: int) -> FloatArray:
     out = np.full(k, np.nan)
