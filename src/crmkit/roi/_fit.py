@@ -155,7 +155,11 @@ def maximise(
         options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
     )
     log_theta = np.asarray(result.x, dtype=np.float64)
-    value, grad = objective(log_theta)
+    # L-BFGS-B returns the objective and gradient at its final point
+    if "fun" in result and "jac" in result:
+        value, grad = float(result.fun), np.asarray(result.jac, dtype=np.float64)
+    else:
+        value, grad = objective(log_theta)
     message = str(result.message)
     gradient_norm = float(np.linalg.norm(grad))
     if not np.isfinite(value):
