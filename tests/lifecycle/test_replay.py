@@ -294,3 +294,22 @@ def test_strict_reports_earliest_rejection_in_time():
     }
     with pytest.raises(TransitionError, match=r"'upgrade' of customer 2 .*\(row 1\).*not_allowed"):
         replay(m, log, strict=True)
+
+
+def test_replay_result_is_json_safe_and_framed():
+    import json
+
+    r = replay(
+        relationship_lifecycle(),
+        {
+            "customer": [1, 1, 2],
+            "event": ["build_up", "reactivate", "terminate"],
+            "timestamp": ["2024-01-01", "2024-02-01", "2024-01-05"],
+        },
+    )
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["rejected_reason"] == ["not_allowed"]
+    assert d["changes"]["stages"] == list(relationship_lifecycle().stage_names)
+    frame = r.changes.to_frame()
+    assert frame["target"].tolist() == ["build_up", "terminated"]
+    assert len(r.changes) == 2

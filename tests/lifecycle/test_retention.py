@@ -78,7 +78,7 @@ def test_time_in_stage_from_replay_log():
             "timestamp": ["2024-01-01", "2024-01-11", "2024-01-16"],
         },
     )
-    t = time_in_stage(r.changes, as_of="2024-01-31")
+    t = time_in_stage(r, as_of="2024-01-31")
     assert dict(zip(t.stage.tolist(), t.n_spells.tolist(), strict=True)) == {
         "churned": 1,
         "customer": 2,

@@ -14,7 +14,7 @@ from crmkit._results import Result
 from crmkit._transactions import Transactions
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns
-from crmkit.lifecycle._replay import StageLog
+from crmkit.lifecycle._replay import Replay, StageLog
 from crmkit.periods import (
     DEFAULT_CALENDAR,
     Calendar,
@@ -148,9 +148,9 @@ def time_in_stage(
 
     Parameters
     ----------
-    data : StageLog, DataFrame-like or mapping of arrays
-        Rows "customer entered stage at timestamp" (e.g. ``replay(...).changes``,
-        whose ``target`` and ``at`` are used). A customer's stay lasts until
+    data : Replay, StageLog, DataFrame-like or mapping of arrays
+        Rows "customer entered stage at timestamp"; from a replay, its
+        recorded changes (``target`` and ``at``). A customer's stay lasts until
         their next entry.
     as_of : date, datetime, ISO string or numpy.datetime64
         End of observation; stays still open are censored here. Must not be
@@ -199,10 +199,11 @@ def time_in_stage(
     """
     function = "time_in_stage"
     end = scalar_datetime(as_of, field="as_of", function=function)
-    if isinstance(data, StageLog):
-        ids = data.customer
-        names = np.array(data.stages, dtype=str)[data.target_code]
-        times = data.at
+    if isinstance(data, (Replay, StageLog)):
+        log = data.changes if isinstance(data, Replay) else data
+        ids = log.customer
+        names = np.array(log.stages, dtype=str)[log.target_code]
+        times = log.at
     else:
         cols = columns(
             data, {"customer": customer, "stage": stage, "timestamp": timestamp}, function=function
