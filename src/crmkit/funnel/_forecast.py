@@ -122,6 +122,8 @@ class PipelineForecast(Result):
         date is before ``as_of`` (still counted in their period).
     overdue_amount : float
         Amount of those overdue open deals.
+    as_of : numpy.datetime64 or None
+        The ``as_of`` given (None: overdue deals were not counted).
 
     Examples
     --------
@@ -181,6 +183,7 @@ class PipelineForecast(Result):
     n_lost: int
     n_overdue: int
     overdue_amount: float
+    as_of: np.datetime64 | None
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the per-cell columns, dimension columns after the period bounds.
@@ -334,6 +337,7 @@ def forecast_pipeline(
         remaining = np.maximum(quota - closed_won, 0.0)
         coverage = np.where(remaining > 0, pipeline / remaining, np.nan)
     n_overdue, overdue_amount = 0, 0.0
+    ref = None
     if as_of is not None:
         ref = scalar_datetime(as_of, field="as_of", function=fn)
         overdue = (stage < won_code) & (opportunities.close_date < ref)
@@ -363,4 +367,5 @@ def forecast_pipeline(
         n_lost=int((stage == opportunities.process.lost_code).sum()),
         n_overdue=n_overdue,
         overdue_amount=overdue_amount,
+        as_of=ref,
     )
