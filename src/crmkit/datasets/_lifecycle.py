@@ -57,6 +57,15 @@ class SimulatedLifecycle(Result):
         Period length.
     seed : int or None
         The seed used.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import simulate_lifecycle
+    >>> sim = simulate_lifecycle(
+    ...     10, probabilities=[[1.0]], stages=["active"], n_periods=2, start="2024-01-01", seed=0
+    ... )
+    >>> sim.stage.tolist().count("active")
+    20
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "period_start", "stage")

@@ -47,6 +47,13 @@ class StageProjection(Result):
         Column order.
     total : float
         Customers at the start.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import TransitionMatrix, project_stages
+    >>> m = TransitionMatrix.from_probabilities([[0.9, 0.1], [0.0, 1.0]], stages=["active", "lost"])
+    >>> project_stages(m, {"active": 100}, periods=1).counts.tolist()
+    [[100.0, 0.0], [90.0, 10.0]]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("period",)
@@ -153,6 +160,13 @@ class SteadyState(Result):
         Stage names.
     share : ndarray of float64, shape (S,)
         Stationary distribution ``pi`` with ``pi P = pi`` and ``sum(pi) = 1``.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import TransitionMatrix, steady_state
+    >>> m = TransitionMatrix.from_probabilities([[0.5, 0.5], [0.5, 0.5]], stages=["a", "b"])
+    >>> steady_state(m).share.tolist()
+    [0.5, 0.5]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "share")
@@ -248,6 +262,13 @@ class Absorption(Result):
         Probability of ending in each absorbing stage.
     absorbing : tuple of str
         The absorbing stages (columns of ``probabilities``).
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import TransitionMatrix, absorption
+    >>> m = TransitionMatrix.from_probabilities([[0.75, 0.25], [0.0, 1.0]], stages=["on", "off"])
+    >>> absorption(m).expected_periods.tolist()
+    [4.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "expected_periods")
@@ -357,6 +378,13 @@ class MigrationValue(Result):
         Per-period discount rate *d*.
     horizon : int or None
         Periods counted; ``None`` for the infinite horizon.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import TransitionMatrix, migration_value
+    >>> m = TransitionMatrix.from_probabilities([[0.5, 0.5], [0.0, 1.0]], stages=["on", "off"])
+    >>> migration_value(m, reward=[10.0, 0.0], discount_rate=0.0, horizon=3).value.tolist()
+    [17.5, 0.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "value")

@@ -97,6 +97,12 @@ class TransitionMatrix(Result):
         InputError
             If the shape does not match, a value is negative or not finite, or
             a row does not sum to 1 (the message lists the rows and sums).
+
+        Examples
+        --------
+        >>> m = TransitionMatrix.from_probabilities([[0.8, 0.2], [0.1, 0.9]], stages=["a", "b"])
+        >>> m.source, m.stages
+        ('given', ('a', 'b'))
         """
         P, names = _check_matrix(probabilities, stages, "TransitionMatrix.from_probabilities")
         size = len(names)

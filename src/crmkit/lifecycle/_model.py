@@ -242,6 +242,12 @@ class LifecycleModel:
         ------
         InputError
             If the model has no such stage.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> prospect_lifecycle().stage_index("customer")
+        2
         """
         names = self.stage_names
         if stage not in names:
@@ -265,6 +271,12 @@ class LifecycleModel:
         -------
         bool
             True for terminal stages.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import dwyer_lifecycle
+        >>> dwyer_lifecycle().is_terminal("dissolution")
+        True
         """
         return stage in self.terminal
 
@@ -280,6 +292,12 @@ class LifecycleModel:
         -------
         tuple of Transition
             Possibly empty (terminal stages).
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> [t.name for t in prospect_lifecycle().transitions_from("upgraded")]
+        ['downgrade', 'churn']
         """
         self.stage_index(stage)
         return tuple(t for t in self.transitions if stage in t.source)
@@ -296,6 +314,12 @@ class LifecycleModel:
         -------
         tuple of str
             Distinct event names in definition order.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import marketing_funnel
+        >>> marketing_funnel().allowed_events("lead")
+        ('qualify_marketing',)
         """
         return tuple(dict.fromkeys(t.event for t in self.transitions_from(stage)))
 
@@ -365,6 +389,14 @@ class LifecycleModel:
         -------
         dict
             Restorable with :meth:`from_dict`; the round trip is exact.
+
+        Examples
+        --------
+        >>> import json
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> data = json.loads(json.dumps(prospect_lifecycle().to_dict()))
+        >>> data["schema"], data["version"], data["initial"]
+        ('crmkit.lifecycle.model', 1, 'prospect')
         """
         return {
             "schema": MODEL_SCHEMA,
@@ -408,6 +440,13 @@ class LifecycleModel:
         ModelDefinitionError
             If the schema or version is not recognised, keys are missing, or
             the definition is inconsistent.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> m = prospect_lifecycle()
+        >>> LifecycleModel.from_dict(m.to_dict()) == m
+        True
         """
         if data.get("schema") != MODEL_SCHEMA or data.get("version") != MODEL_SCHEMA_VERSION:
             raise ModelDefinitionError(
@@ -454,6 +493,13 @@ class LifecycleModel:
             ``-2`` where only guarded transitions apply.
         events : tuple of str
             The event order of the columns (:attr:`events`).
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import dwyer_lifecycle
+        >>> table, events = dwyer_lifecycle().event_table()
+        >>> events, table[0].tolist()
+        (('explore', 'expand', 'commit', 'dissolve'), [1, -1, -1, -1])
         """
         events = self.events
         ev_index = {e: i for i, e in enumerate(events)}

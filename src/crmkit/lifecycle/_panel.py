@@ -45,6 +45,17 @@ class StagePanel(Result):
         Period length.
     as_of : numpy.datetime64
         End of observation; its period is the last one (possibly partial).
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import stage_panel
+    >>> p = stage_panel(
+    ...     {"customer": [1], "stage": ["lead"], "timestamp": ["2024-01-15"]},
+    ...     frequency="quarter",
+    ...     as_of="2024-07-01",
+    ... )
+    >>> p.label.tolist(), p.stage.tolist()
+    (['2024-Q1', '2024-Q2'], ['lead', 'lead'])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "label", "stage")

@@ -192,6 +192,17 @@ class Replay(Result):
         -------
         dict of str to int
             Stage -> customers.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle, replay
+        >>> log = {
+        ...     "customer": [1, 2],
+        ...     "event": ["purchase", "purchase"],
+        ...     "timestamp": ["2024-01-01", "2024-01-02"],
+        ... }
+        >>> replay(prospect_lifecycle(), log).stage_counts()
+        {'customer': 2}
         """
         names, counts = np.unique(self.stage, return_counts=True)
         return {str(n): int(c) for n, c in zip(names, counts, strict=True)}

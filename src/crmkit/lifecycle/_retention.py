@@ -56,6 +56,20 @@ class StageSpells(Result):
         Duration in days.
     censored : ndarray of bool, shape (m,)
         Whether the stay was still open at ``as_of``.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import time_in_stage
+    >>> t = time_in_stage(
+    ...     {
+    ...         "customer": [1, 1],
+    ...         "stage": ["trial", "paid"],
+    ...         "timestamp": ["2024-01-01", "2024-01-08"],
+    ...     },
+    ...     as_of="2024-01-10",
+    ... )
+    >>> t.spells.days.tolist(), t.spells.censored.tolist()
+    ([7.0, 2.0], [False, True])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "start", "end", "days", "censored")
@@ -89,6 +103,20 @@ class TimeInStage(Result):
         The individual stays.
     as_of : numpy.datetime64
         End of observation.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import time_in_stage
+    >>> t = time_in_stage(
+    ...     {
+    ...         "customer": [1, 2],
+    ...         "stage": ["trial", "trial"],
+    ...         "timestamp": ["2024-01-01", "2024-01-05"],
+    ...     },
+    ...     as_of="2024-01-11",
+    ... )
+    >>> t.n_spells.tolist(), t.n_censored.tolist()
+    ([2], [2])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -336,6 +364,15 @@ class CohortRetention(Result):
         Period length.
     as_of : numpy.datetime64
         End of observation (the last period may be partial).
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import cohort_retention
+    >>> r = cohort_retention(
+    ...     {"customer": [1, 1], "timestamp": ["2024-01-02", "2024-02-02"]}, frequency="month"
+    ... )
+    >>> r.retention.tolist()
+    [[1.0, 1.0]]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("cohort", "size")
@@ -464,6 +501,20 @@ class PeriodChurn(Result):
         Customers whose first activity is in this period.
     active : ndarray of int64, shape (m,)
         Customers active in this period.
+    frequency : Frequency
+        Period length.
+    as_of : numpy.datetime64
+        End of observation.
+
+    Examples
+    --------
+    >>> from crmkit.lifecycle import churn_by_period
+    >>> c = churn_by_period(
+    ...     {"customer": [1, 2, 2], "timestamp": ["2024-01-02", "2024-01-03", "2024-02-01"]},
+    ...     frequency="month",
+    ... )
+    >>> c.churn_rate.tolist()
+    [0.5]
     """
 
     _table: ClassVar[tuple[str, ...]] = (

@@ -143,6 +143,12 @@ class CustomerState:
         -------
         CustomerState
             In ``model.initial`` with an empty history.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import marketing_funnel
+        >>> CustomerState.start(marketing_funnel(), at="2024-02-01").stage
+        'subscriber'
         """
         return cls(model=model.name, customer=customer, stage=model.initial, started_at=at)
 
@@ -163,6 +169,13 @@ class CustomerState:
         -------
         dict
             Restorable with :meth:`from_dict`; the round trip is exact.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> d = CustomerState.start(prospect_lifecycle(), at="2024-01-01", customer=5).to_dict()
+        >>> d["schema"], d["version"], d["stage"], d["started_at"]
+        ('crmkit.lifecycle.state', 1, 'prospect', '2024-01-01T00:00:00.000000')
         """
         return {
             "schema": STATE_SCHEMA,
@@ -192,6 +205,13 @@ class CustomerState:
         ------
         InputError
             If the schema or version is not recognised or a key is missing.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle
+        >>> s = CustomerState.start(prospect_lifecycle(), at="2024-01-01")
+        >>> CustomerState.from_dict(s.to_dict()) == s
+        True
         """
         if data.get("schema") != STATE_SCHEMA or data.get("version") != STATE_SCHEMA_VERSION:
             raise InputError(
