@@ -11,7 +11,7 @@ import numpy.typing as npt
 from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
+from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._fit import FitDiagnostics, maximise, prefit
 from crmkit.roi._pareto import ParetoNBDFit, pareto_expected, pareto_p_alive
 
@@ -135,29 +135,23 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
         stay = 1.0 / (1.0 + e)  # 1 - pi
         softplus = np.where(d > _EXP_SAFE, d, -np.log(stay)) if big else -np.log(stay)
         pi = 1.0 - stay
-        w_lt = float(np.dot(w, lt))
-        wx_lt = float(np.dot(w_x, lt))
-        value = (
-            float(np.dot(wx, a1 + a2))
-            - r * float(np.dot(w0_t, log_at))
-            - r * w_lt
-            - wx_lt
-            + float(np.dot(w, softplus))
-        )
+        w_lt = dot(w, lt)
+        wx_lt = dot(w_x, lt)
+        value = dot(wx, a1 + a2) - r * dot(w0_t, log_at) - r * w_lt - wx_lt + dot(w, softplus)
         wpi = w * pi
         # gradient of the mean log-likelihood with respect to (r, alpha, a, b)
-        d_r = float(np.dot(wx, special.digamma(r + xu) - special.digamma(r) + np.log(alpha)))
-        d_r -= float(np.dot(w0_t, log_at)) + w_lt + float(np.dot(wpi, diff))
+        d_r = dot(wx, special.digamma(r + xu) - special.digamma(r) + np.log(alpha))
+        d_r -= dot(w0_t, log_at) + w_lt + dot(wpi, diff)
         it = inv_at.take(t_code)
         blend = it + pi * (inv_atx.take(tx_code) - it)
-        d_alpha = r / alpha - r * float(np.dot(w0_t, inv_at))
-        d_alpha -= r * float(np.dot(w, blend)) + float(np.dot(w_x, blend))
+        d_alpha = r / alpha - r * dot(w0_t, inv_at)
+        d_alpha -= r * dot(w, blend) + dot(w_x, blend)
         psi_ab = special.digamma(a + b)
         psi_abx = special.digamma(a + b + xu)
         sum_pi = float(wpi.sum())
-        d_a = float(np.dot(wx, psi_ab - psi_abx)) + sum_pi / a
-        d_b = float(np.dot(wx, psi_ab + special.digamma(b + xu) - special.digamma(b) - psi_abx))
-        d_b -= float(np.dot(wpi, inv_b1.take(x_code)))
+        d_a = dot(wx, psi_ab - psi_abx) + sum_pi / a
+        d_b = dot(wx, psi_ab + special.digamma(b + xu) - special.digamma(b) - psi_abx)
+        d_b -= dot(wpi, inv_b1.take(x_code))
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         return -value, -grad
 

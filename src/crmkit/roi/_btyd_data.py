@@ -15,7 +15,7 @@ from crmkit._input import as_finite_float, as_ids, check_same_length
 from crmkit._tables import column_names
 from crmkit.errors import InputError
 
-__all__ = ["BTYDData", "RFMData", "SpendData", "read_rfm", "require_models_extra"]
+__all__ = ["BTYDData", "RFMData", "SpendData", "dot", "read_rfm", "require_models_extra"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -85,6 +85,16 @@ class BTYDData:
     def n(self) -> int:
         """Number of customers."""
         return int(self.frequency.shape[0])
+
+
+def dot(a: npt.NDArray[Any], b: npt.NDArray[Any] | float) -> float:
+    """Sum of the elementwise product, without BLAS.
+
+    ``np.dot`` on long vectors goes to a multi-threaded BLAS whose threads
+    spin-wait on a busy machine (20x slower measured on a shared 2-core box);
+    a multiply and numpy's pairwise sum is fast everywhere and more accurate.
+    """
+    return float(np.add.reduce(np.multiply(a, b)))
 
 
 def require_models_extra(function: str) -> None:

@@ -13,7 +13,7 @@ from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._bgnbd import given_diagnostics
-from crmkit.roi._btyd_data import BTYDData, read_rfm, require_models_extra, unique_codes
+from crmkit.roi._btyd_data import BTYDData, dot, read_rfm, require_models_extra, unique_codes
 from crmkit.roi._fit import FitDiagnostics, maximise, prefit
 
 __all__ = [
@@ -161,7 +161,7 @@ def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
     xm = x * m
     log_xu = np.log(xu)
     sum_log_m = float(log_m.mean())
-    sum_x_log_m = float(np.dot(x, log_m)) / n
+    sum_x_log_m = dot(x, log_m) / n
     xw = x / n
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
@@ -170,9 +170,9 @@ def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
         per_x = special.gammaln(pxu + q) - special.gammaln(pxu) + pxu * log_xu
         big_l = np.log(gamma + xm)
         mean_l = float(big_l.mean())
-        mean_xl = float(np.dot(xw, big_l))
+        mean_xl = dot(xw, big_l)
         ll = (
-            float(np.dot(wx, per_x))
+            dot(wx, per_x)
             - special.gammaln(q)
             + q * np.log(gamma)
             + p * sum_x_log_m
@@ -181,11 +181,11 @@ def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
             - q * mean_l
         )
         psi = special.digamma(pxu + q)
-        d_p = float(np.dot(wx, xu * (psi - special.digamma(pxu) + log_xu)))
+        d_p = dot(wx, xu * (psi - special.digamma(pxu) + log_xu))
         d_p += sum_x_log_m - mean_xl
-        d_q = float(np.dot(wx, psi)) - special.digamma(q) + np.log(gamma) - mean_l
+        d_q = dot(wx, psi) - special.digamma(q) + np.log(gamma) - mean_l
         inv = 1.0 / (gamma + xm)
-        d_g = q / gamma - p * float(np.dot(xw, inv)) - q * float(inv.mean())
+        d_g = q / gamma - p * dot(xw, inv) - q * float(inv.mean())
         grad = np.array([d_p * p, d_q * q, d_g * gamma])
         return -float(ll), -grad
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
+from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._fit import FitDiagnostics, maximise
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd", "pareto_nbd_from_params"]
@@ -119,7 +119,7 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
             + s * np.log(beta)
             + np.logaddexp(survive, dropped)
         )
-        return -float(np.dot(w, ll))
+        return -dot(w, ll)
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
         grad = np.empty(log_theta.size)
