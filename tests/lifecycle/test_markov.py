@@ -260,3 +260,15 @@ def test_row_order_does_not_matter(seed):
     b = transition_matrix(shuffled, stages=CHURN.stages)
     assert np.array_equal(a.counts, b.counts)
     assert a.n_gap_pairs == b.n_gap_pairs == 0
+
+
+def test_standard_errors():
+    panel = {
+        "customer": [1, 1, 1, 2, 2],
+        "period": [1, 2, 3, 1, 2],
+        "stage": ["a", "a", "b", "a", "a"],
+    }
+    m = transition_matrix(panel, stages=["a", "b"])
+    # a -> a twice, a -> b once: p = 2/3, n = 3
+    assert np.isclose(m.standard_errors[0, 0], np.sqrt(2 / 3 * 1 / 3 / 3))
+    assert np.isnan(m.standard_errors[1]).all()

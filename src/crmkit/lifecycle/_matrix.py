@@ -40,6 +40,9 @@ class TransitionMatrix(Result):
     probabilities : ndarray of float64, shape (S, S)
         Row-normalised counts; a stage never observed as a source keeps a
         row with probability 1 of staying (flagged in ``observed``).
+    standard_errors : ndarray of float64, shape (S, S)
+        Binomial standard error of each estimated probability,
+        ``sqrt(p_ij (1 - p_ij) / n_i)``; NaN for rows not estimated from data.
     observed : ndarray of bool, shape (S,)
         Whether the row was estimated from data.
     source : str
@@ -64,6 +67,7 @@ class TransitionMatrix(Result):
     n_from: IntArray
     counts: IntArray
     probabilities: FloatArray
+    standard_errors: FloatArray
     observed: npt.NDArray[np.bool_]
     source: str
     n_pairs: int
@@ -111,6 +115,7 @@ class TransitionMatrix(Result):
             n_from=as_readonly(np.zeros(size, dtype=np.int64)),
             counts=as_readonly(np.zeros((size, size), dtype=np.int64)),
             probabilities=as_readonly(P),
+            standard_errors=as_readonly(np.full((size, size), np.nan)),
             observed=as_readonly(np.ones(size, dtype=bool)),
             source="given",
             n_pairs=0,
@@ -226,11 +231,14 @@ def _build(
     observed = n_from > 0
     P = np.eye(S)
     P[observed] = counts[observed] / n_from[observed, None]
+    se = np.full((S, S), np.nan)
+    se[observed] = np.sqrt(P[observed] * (1.0 - P[observed]) / n_from[observed, None])
     return TransitionMatrix(
         stage=as_readonly(np.array(names, dtype=str)),
         n_from=as_readonly(n_from),
         counts=as_readonly(counts),
         probabilities=as_readonly(P),
+        standard_errors=as_readonly(se),
         observed=as_readonly(observed),
         source=source,
         n_pairs=int(src.size),
