@@ -52,6 +52,7 @@ def test_replay_equals_apply_one_by_one(data):
         assert r.stage[i] == s.stage
         assert r.entered_at[i] == s.entered_at
         assert r.n_applied[i] == len(s.history)
+        assert r.customer_state(model, c) == s
     assert sorted(r.rejected_rows.tolist()) == sorted(rejected)
     assert sum(r.rejected.values()) == len(rejected) == int(r.n_rejected.sum())
     if valid_only:
@@ -313,3 +314,12 @@ def test_replay_result_is_json_safe_and_framed():
     frame = r.changes.to_frame()
     assert frame["target"].tolist() == ["build_up", "terminated"]
     assert len(r.changes) == 2
+
+
+def test_customer_state_errors():
+    m = prospect_lifecycle()
+    r = replay(m, {"customer": [1], "event": ["purchase"], "timestamp": ["2024-01-01"]})
+    with pytest.raises(InputError, match="not in this replay"):
+        r.customer_state(m, 2)
+    with pytest.raises(InputError, match="model the log was replayed with"):
+        r.customer_state(relationship_lifecycle(), 1)

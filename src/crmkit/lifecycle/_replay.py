@@ -23,6 +23,7 @@ from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
 from crmkit.lifecycle._kernel import event_codes, group_order, scan
 from crmkit.lifecycle._model import LifecycleModel
+from crmkit.lifecycle._state import CustomerState, StageChange
 
 __all__ = ["RejectReason", "Replay", "StageLog", "replay"]
 
@@ -135,6 +136,9 @@ class Replay(Result):
     last_event_at : ndarray of datetime64[us], shape (k,)
         Time of the last applied change (or of the initial table's record,
         or of the first event when nothing was applied).
+    started_at : ndarray of datetime64[us], shape (k,)
+        Start of the replayed history: the initial table's ``entered_at``, else
+        the customer's first event.
     n_applied, n_rejected : ndarray of int64, shape (k,)
         Events applied and rejected per customer.
     model : str
@@ -168,6 +172,7 @@ class Replay(Result):
         "stage",
         "entered_at",
         "last_event_at",
+        "started_at",
         "n_applied",
         "n_rejected",
     )
@@ -176,6 +181,7 @@ class Replay(Result):
     stage: npt.NDArray[np.str_]
     entered_at: npt.NDArray[np.datetime64]
     last_event_at: npt.NDArray[np.datetime64]
+    started_at: npt.NDArray[np.datetime64]
     n_applied: IntArray
     n_rejected: IntArray
     model: str
@@ -184,6 +190,78 @@ class Replay(Result):
     rejected_rows: IntArray
     rejected_reason: npt.NDArray[np.object_]
     changes: StageLog
+
+    def customer_state(self, model: LifecycleModel, customer: str | int) -> CustomerState:
+        """Return one customer's replayed history as a storable :class:`CustomerState`.
+
+        Parameters
+        ----------
+        model : LifecycleModel
+            The model the log was replayed with.
+        customer : str or int
+            The customer's id.
+
+        Returns
+        -------
+        CustomerState
+            Started at :attr:`started_at` in the stage the replay started from,
+            with every applied change (guard context values are not kept by
+            :func:`replay`, so the changes carry none).
+
+        Raises
+        ------
+        InputError
+            If the customer is not in the result or *model* is not the one replayed.
+
+        Examples
+        --------
+        >>> from crmkit.lifecycle import prospect_lifecycle, replay
+        >>> m = prospect_lifecycle()
+        >>> log = {
+        ...     "customer": [9, 9],
+        ...     "event": ["purchase", "upgrade"],
+        ...     "timestamp": ["2024-01-02", "2024-02-01"],
+        ... }
+        >>> s = replay(m, log).customer_state(m, 9)
+        >>> s.stage, [h.transition for h in s.history]
+        ('upgraded', ['purchase', 'upgrade'])
+        """
+        if model.name != self.model or model.stage_names != self.changes.stages:
+            raise InputError(
+                f"customer_state needs the model the log was replayed with ({self.model!r}).",
+                field="model",
+            )
+        i = int(np.searchsorted(self.customer, customer))
+        if i >= self.customer.size or self.customer[i] != customer:
+            raise InputError(
+                f"The customer {customer!r} is not in this replay result.",
+                field="customer",
+                values=[customer],
+            )
+        log = self.changes
+        rows = np.flatnonzero(log.customer == customer)
+        history = []
+        for r in rows.tolist():
+            source = log.stages[int(log.source_code[r])]
+            target = log.stages[int(log.target_code[r])]
+            event = log.events[int(log.event_code[r])]
+            name = next(
+                t.name
+                for t in model.transitions
+                if t.event == event and t.target == target and source in t.source
+            )
+            history.append(
+                StageChange(
+                    source=source, target=target, event=event, transition=name, at=log.at[r]
+                )
+            )
+        return CustomerState(
+            model=model.name,
+            customer=self.customer[i].item(),
+            stage=str(self.stage[i]),
+            started_at=self.started_at[i],
+            history=history,
+        )
 
     def stage_counts(self) -> dict[str, int]:
         """Return the number of customers per current stage (stages in sorted order).
@@ -522,6 +600,7 @@ def replay(
     result_customer = out_customer
     result_stage = stage_idx
     result_entered = entered
+    result_started = base_entered
     result_last = last_event
     result_applied = n_applied
     result_rejected = n_rejected
@@ -532,6 +611,7 @@ def replay(
         result_customer = np.concatenate([out_customer, start.customer[idle]])
         result_stage = np.concatenate([stage_idx, start.stage[idle]])
         result_entered = np.concatenate([entered, start.entered_at[idle].view(np.int64)])
+        result_started = np.concatenate([base_entered, start.entered_at[idle].view(np.int64)])
         result_last = np.concatenate([last_event, start.last_event_at[idle].view(np.int64)])
         zeros = np.zeros(int(idle.sum()), dtype=np.int64)
         result_applied = np.concatenate([n_applied, zeros])
@@ -540,6 +620,7 @@ def replay(
         result_customer = result_customer[final]
         result_stage = result_stage[final]
         result_entered = result_entered[final]
+        result_started = result_started[final]
         result_last = result_last[final]
         result_applied = result_applied[final]
         result_rejected = result_rejected[final]
@@ -548,6 +629,7 @@ def replay(
         stage=as_readonly(names[result_stage]),
         entered_at=as_readonly(result_entered.view(DATETIME_DTYPE)),
         last_event_at=as_readonly(result_last.view(DATETIME_DTYPE)),
+        started_at=as_readonly(result_started.view(DATETIME_DTYPE)),
         n_applied=as_readonly(result_applied),
         n_rejected=as_readonly(result_rejected),
         model=model.name,
