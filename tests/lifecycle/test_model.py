@@ -265,3 +265,8 @@ def test_random_model_round_trip_and_diagrams(model):
     assert sum(" -> " in line and "__start__" not in line for line in dot) == n_edges
     assert dot[0].startswith("digraph ")
     assert dot[-1] == "}"
+
+
+def test_bad_comparison_is_a_definition_error():
+    with pytest.raises(ModelDefinitionError, match="'op' must be one of"):
+        Condition(field="x", op="=>", value=1.0)

@@ -60,6 +60,16 @@ def _finite(_inst: object, attribute: attrs.Attribute[float], value: object) -> 
         )
 
 
+def _comparison(value: object) -> Comparison:
+    try:
+        return Comparison(value)
+    except ValueError:
+        raise ModelDefinitionError(
+            f"A guard condition's 'op' must be one of {[c.value for c in Comparison]}; "
+            f"got {value!r}."
+        ) from None
+
+
 def _to_float(value: object) -> object:
     if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
         return float(value)
@@ -93,7 +103,7 @@ class Condition:
     """
 
     field: str = attrs.field(validator=nonempty)
-    op: Comparison = attrs.field(converter=Comparison)
+    op: Comparison = attrs.field(converter=_comparison)
     value: float = attrs.field(validator=_finite, converter=_to_float)
 
     def __str__(self) -> str:
