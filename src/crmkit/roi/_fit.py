@@ -152,7 +152,7 @@ def maximise(
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-7, "maxcor": 20},
     )
     log_theta = np.asarray(result.x, dtype=np.float64)
     # L-BFGS-B returns the objective and gradient at its final point
