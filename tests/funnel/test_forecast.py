@@ -211,3 +211,29 @@ def test_quotas_without_any_deal_and_weekly_labels():
     assert str(f.start[0]) == "2031-01-06T00:00:00.000000"
     assert f.coverage.tolist() == [0.0]
     assert f.n_lost == 1
+
+
+def test_entered_probabilities_override_the_stage_for_configured_forecasts():
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2, 3],
+        amount=[1_000.0, 1_000.0, 1_000.0],
+        stage=["plan", "plan", "won"],
+        close_date=["2024-07-01"] * 3,
+        probability=[0.9, None, 0.1],
+    )
+    assert np.isnan(opps.probability[2])  # ignored on closed deals
+    f = forecast_pipeline(opps, period="month", probabilities="configured")
+    assert f.weighted.tolist() == [900.0 + 400.0]
+    assert f.closed_won.tolist() == [1_000.0]
+    with pytest.raises(InputError) as err:
+        Opportunities.from_arrays(
+            process=DEFAULT_PROCESS,
+            id=[1, 2],
+            amount=[1.0, 1.0],
+            stage=["plan"] * 2,
+            probability=[40, 0.5],
+        )
+    assert err.value.field == "probability"
+    assert err.value.positions == (0,)
+    assert "0.4" in str(err.value)

@@ -13,6 +13,7 @@ from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_lengt
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
+from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities, optional_times
@@ -426,7 +427,7 @@ def backtest_forecast(
         actual = float(snap.amount[~np.isnat(wt) & (wt >= t) & (wt < t + horizon)].sum())
         for m in meths:
             if m == "configured":
-                p = history.process.probabilities[snap.stage]
+                p = deal_probabilities(snap, "configured")
             else:
                 known = truncate_history(history, t)
                 created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")

@@ -37,7 +37,8 @@ def deal_probabilities(
     opportunities : Opportunities
         The deals.
     probabilities : "configured" or StageRates
-        ``"configured"`` uses the process's stage probabilities; a
+        ``"configured"`` uses the probability entered on each deal, else its
+        stage's configured probability; a
         :class:`StageRates` from :func:`fit_stage_rates` uses the calibrated
         P(win | reached stage), per group when it was fitted per dimension.
 
@@ -71,7 +72,9 @@ def deal_probabilities(
                 probabilities,
                 function="deal_probabilities",
             )
-        return opportunities.process.probabilities[opportunities.stage]
+        stage_p = opportunities.process.probabilities[opportunities.stage]
+        entered = opportunities.probability
+        return np.where(np.isnan(entered), stage_p, entered)
     rates_for = getattr(probabilities, "probabilities_for", None)
     if rates_for is None:
         raise InputError.for_parameter(

@@ -133,6 +133,32 @@ def _categories(values: object, default: npt.NDArray[np.int64], *, function: str
     return np.where(mapped == -2, default, mapped)
 
 
+def _entered_probabilities(values: object, *, function: str) -> npt.NDArray[np.float64]:
+    arr = to_array(values)
+    if arr.dtype.kind == "O":
+        arr = np.array([np.nan if _is_missing(v) else v for v in arr.tolist()], dtype=object)
+    try:
+        out = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"The 'probability' column of {function} must hold numbers in [0, 1] or be empty.",
+            field="probability",
+        ) from None
+    bad = ~np.isnan(out) & ~((out >= 0) & (out <= 1))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        raise InputError.for_rows(
+            "probability",
+            "must be in [0, 1] (or empty for the stage's probability)",
+            positions=pos[:5].tolist(),
+            values=out[pos[:5]].tolist(),
+            n_bad=int(pos.size),
+            function=function,
+            hint="Percentages such as 40 must be given as 0.4.",
+        )
+    return out
+
+
 def _frozen_mapping(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
     return types.MappingProxyType(dict(value))
 
@@ -178,6 +204,9 @@ class Opportunities:
         Creation time (NaT if not given).
     category : ndarray of int64, shape (n,)
         :class:`ForecastCategory` of each deal, the stage default unless overridden.
+    probability : ndarray of float64, shape (n,)
+        Win probability entered on the deal by its owner (NaN: use the stage's);
+        always NaN on closed deals.
     dimensions : mapping of str to ndarray, shape (n,) each
         Grouping columns such as owner, team, region, product line.
     dimension_groups : mapping of str to Factorized
@@ -206,6 +235,7 @@ class Opportunities:
     close_date: npt.NDArray[np.datetime64] = attrs.field(validator=_check_array("M"))
     created: npt.NDArray[np.datetime64] = attrs.field(validator=_check_array("M"))
     category: npt.NDArray[np.int64] = attrs.field(validator=_check_array("i"))
+    probability: npt.NDArray[np.float64] = attrs.field(validator=_check_array("f"))
     dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=_frozen_mapping)
     dimension_groups: Mapping[str, Factorized] = attrs.field(converter=_frozen_groups)
 
@@ -224,6 +254,7 @@ class Opportunities:
         close_date: object | None = None,
         created: object | None = None,
         category: object | None = None,
+        probability: object | None = None,
         dimensions: Mapping[str, object] | None = None,
     ) -> Opportunities:
         """Validate columns given as arrays or sequences.
@@ -245,6 +276,10 @@ class Opportunities:
         category : array_like, shape (n,), optional
             Forecast-category overrides (names such as ``"commit"``,
             :class:`ForecastCategory` values, or empty for the stage default).
+        probability : array_like of float, shape (n,), optional
+            Win probabilities entered on deals, in [0, 1]; empty (None/NaN) for
+            the stage's. Used by ``probabilities="configured"``; ignored on
+            closed deals.
         dimensions : mapping of str to array_like, optional
             Grouping columns (owner, team, region, product line, ...), no nulls.
 
@@ -284,7 +319,8 @@ class Opportunities:
         lengths |= {"close_date": close.size, "created": made.size}
         dims: dict[str, npt.NDArray[Any]] = {}
         for name, col in (dimensions or {}).items():
-            if name in {"id", "amount", "stage", "close_date", "created", "category", "period"}:
+            core = {"id", "amount", "stage", "close_date", "created", "category", "probability"}
+            if name in core | {"period", "quota"}:
                 raise InputError.for_parameter(
                     "dimensions", "named differently from the core columns", name, function=_FN
                 )
@@ -299,6 +335,12 @@ class Opportunities:
             cats = _categories(cat_arr, default_cat, function=_FN)
             closed = codes >= process.won_code
             cats = np.where(closed, default_cat, cats)  # a closed deal's category is its outcome
+        entered = np.full(n, np.nan)
+        if probability is not None:
+            entered = _entered_probabilities(probability, function=_FN)
+            lengths["probability"] = entered.size
+            check_same_length(lengths, function=_FN)
+            entered = np.where(codes >= process.won_code, np.nan, entered)
         check_same_length(lengths, function=_FN)
         fact = factorize(ids)
         if fact.n_groups != n:
@@ -322,6 +364,7 @@ class Opportunities:
             close_date=as_readonly(close),
             created=as_readonly(made),
             category=as_readonly(np.asarray(cats, dtype=np.int64)),
+            probability=as_readonly(entered),
             dimensions=dims,
         )
 
@@ -337,6 +380,7 @@ class Opportunities:
         close_date: str | None = None,
         created: str | None = None,
         category: str | None = None,
+        probability: str | None = None,
         dimensions: Sequence[str] | Mapping[str, str] = (),
     ) -> Opportunities:
         """Validate the mapped columns of any DataFrame narwhals supports.
@@ -349,7 +393,7 @@ class Opportunities:
             The sales process the stage names belong to.
         id, amount, stage : str
             Column names of the core fields.
-        close_date, created, category : str, optional
+        close_date, created, category, probability : str, optional
             Column names of the optional fields.
         dimensions : sequence of str or mapping of str to str
             Dimension columns; a mapping renames them (crmkit name -> column).
@@ -385,7 +429,12 @@ class Opportunities:
             dict(dimensions) if isinstance(dimensions, Mapping) else {d: d for d in dimensions}
         )
         mapping = {"id": id, "amount": amount, "stage": stage}
-        optional = {"close_date": close_date, "created": created, "category": category}
+        optional = {
+            "close_date": close_date,
+            "created": created,
+            "category": category,
+            "probability": probability,
+        }
         mapping |= {f: c for f, c in optional.items() if c is not None}
         mapping |= {f"dim:{k}": v for k, v in dim_map.items()}
         cols = read_columns(frame, mapping, function=_FN)
@@ -397,6 +446,7 @@ class Opportunities:
             close_date=cols.get("close_date"),
             created=cols.get("created"),
             category=cols.get("category"),
+            probability=cols.get("probability"),
             dimensions={k: cols[f"dim:{k}"] for k in dim_map},
         )
 
@@ -450,6 +500,7 @@ class Opportunities:
             close_date=as_readonly(self.close_date[keep]),
             created=as_readonly(self.created[keep]),
             category=as_readonly(self.category[keep]),
+            probability=as_readonly(self.probability[keep]),
             dimensions={k: as_readonly(v[keep]) for k, v in self.dimensions.items()},
             dimension_groups={
                 k: Factorized(codes=g.codes[keep], uniques=g.uniques)
@@ -479,6 +530,7 @@ class Opportunities:
             "close_date": self.close_date,
             "created": self.created,
             "category": np.array([c.label for c in ForecastCategory])[self.category],
+            "probability": self.probability,
         }
         cols |= dict(self.dimensions)
         return {k: json_safe(v) for k, v in cols.items()}
@@ -506,7 +558,7 @@ class Opportunities:
         ...     dimensions={"team": ["a"]},
         ... )
         >>> list(o.to_frame().columns)
-        ['id', 'amount', 'stage', 'close_date', 'created', 'category', 'team']
+        ['id', 'amount', 'stage', 'close_date', 'created', 'category', 'probability', 'team']
         """
         cols: dict[str, npt.NDArray[Any]] = {
             "id": self.id,
@@ -515,6 +567,7 @@ class Opportunities:
             "close_date": self.close_date,
             "created": self.created,
             "category": np.array([c.label for c in ForecastCategory])[self.category],
+            "probability": self.probability,
         }
         cols |= dict(self.dimensions)
         return to_backend(cols, backend)
