@@ -62,7 +62,7 @@ def _finite(_inst: object, attribute: attrs.Attribute[float], value: object) -> 
 
 def _comparison(value: object) -> Comparison:
     try:
-        return Comparison(value)
+        return Comparison(str(value))
     except ValueError:
         raise ModelDefinitionError(
             f"A guard condition's 'op' must be one of {[c.value for c in Comparison]}; "
