@@ -164,3 +164,28 @@ def test_recorded_snapshots_give_the_same_backtest_as_reconstructed_ones():
             horizon_days=45,
             methods=("configured",),
         )
+
+
+def test_backtest_by_dimension_adds_up_to_the_total():
+    sim = simulate_pipeline(2500, "2022-01-01", "2024-07-01", seed=3)
+    kw = {
+        "opportunity": sim.opportunities.id,
+        "amount": sim.opportunities.amount,
+        "expected_close": sim.deals["expected_close"],
+        "snapshots": ["2023-01-01", "2023-07-01"],
+        "horizon_days": 90,
+        "methods": ("configured", "calibrated"),
+    }
+    total = backtest_forecast(sim.history, **kw)
+    per = backtest_forecast(sim.history, by="region", **kw)
+    assert set(per.group.tolist()) == {"east", "north", "south", "west"}
+    assert per.summary_group.size == 2 * 4
+    for snap in np.unique(total.snapshot):
+        for m in ("configured", "calibrated"):
+            t = (total.snapshot == snap) & (total.method == m)
+            g = (per.snapshot == snap) & (per.method == m)
+            assert per.forecast[g].sum() == pytest.approx(total.forecast[t].sum())
+            assert per.actual[g].sum() == pytest.approx(total.actual[t].sum())
+    assert per.best_method() in {"configured", "calibrated"}
+    with pytest.raises(InputError, match="by"):
+        backtest_forecast(sim.history, by="planet", **kw)

@@ -183,6 +183,8 @@ class Backtest(Result):
         When the pipeline was looked at.
     method : ndarray of str, shape (r,)
         ``configured`` or ``calibrated``.
+    group : ndarray of str, shape (r,)
+        Value of the ``by`` dimension (``"all"`` without ``by``).
     n_open : ndarray of int64, shape (r,)
         Open deals in the snapshot expected to close within the horizon.
     forecast, p10, p90 : ndarray of float64, shape (r,)
@@ -192,8 +194,8 @@ class Backtest(Result):
         (including deals that slipped in from a later expected date).
     error : ndarray of float64, shape (r,)
         ``forecast - actual``.
-    summary_method : ndarray of str, shape (m,)
-        Methods in the summary arrays below.
+    summary_method, summary_group : ndarray of str, shape (m,)
+        Method and group of each entry of the summary arrays below.
     mape, bias, coverage : ndarray of float64, shape (m,)
         Mean absolute percentage error over snapshots with a positive actual,
         relative bias ``Σ (forecast - actual) / Σ actual`` and the share of
@@ -226,6 +228,7 @@ class Backtest(Result):
     _table: ClassVar[tuple[str, ...]] = (
         "snapshot",
         "method",
+        "group",
         "n_open",
         "forecast",
         "p10",
@@ -235,6 +238,7 @@ class Backtest(Result):
     )
     snapshot: npt.NDArray[np.datetime64]
     method: npt.NDArray[np.str_]
+    group: npt.NDArray[np.str_]
     n_open: npt.NDArray[np.int64]
     forecast: FloatArray
     p10: FloatArray
@@ -242,13 +246,14 @@ class Backtest(Result):
     actual: FloatArray
     error: FloatArray
     summary_method: npt.NDArray[np.str_]
+    summary_group: npt.NDArray[np.str_]
     mape: FloatArray
     bias: FloatArray
     coverage: FloatArray
     horizon_days: int
 
     def best_method(self) -> str:
-        """Return the method with the lowest MAPE (ties: the first listed).
+        """Return the method with the lowest MAPE, averaged over groups (ties: the first).
 
         Returns
         -------
@@ -270,7 +275,9 @@ class Backtest(Result):
         >>> bt.best_method() in {"configured", "calibrated"}
         True
         """
-        return str(self.summary_method[int(np.nanargmin(self.mape))])
+        methods = list(dict.fromkeys(self.summary_method.tolist()))
+        means = [float(np.nanmean(self.mape[self.summary_method == m])) for m in methods]
+        return str(methods[int(np.nanargmin(means))])
 
 
 def backtest_forecast(
@@ -283,6 +290,7 @@ def backtest_forecast(
     expected_close: object | None = None,
     methods: Sequence[Method],
     maturity_days: int = 0,
+    by: str | None = None,
     n_points: int = 2**12,
 ) -> Backtest:
     """Replay past snapshots: forecast each horizon with each method and compare to actuals.
@@ -306,6 +314,9 @@ def backtest_forecast(
     maturity_days : int
         With ``calibrated``, learn only from opportunities created at least this
         many days before the snapshot (a mature cohort), >= 0.
+    by : str, optional
+        A dimension of the snapshots (e.g. ``"region"``): forecast and score each
+        of its values separately.
     n_points : int
         Lattice size for the P10/P90 band.
 
@@ -369,7 +380,17 @@ def backtest_forecast(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
     )
     horizon = np.timedelta64(horizon_days * _US_PER_DAY, "us")
-    columns = ("snapshot", "method", "n_open", "forecast", "p10", "p90", "actual", "error")
+    columns = (
+        "snapshot",
+        "method",
+        "group",
+        "n_open",
+        "forecast",
+        "p10",
+        "p90",
+        "actual",
+        "error",
+    )
     rows: dict[str, list[Any]] = {k: [] for k in columns}
     for raw in snapshots:
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
@@ -424,7 +445,15 @@ def backtest_forecast(
             )
         in_h = (snap.close_date >= t) & (snap.close_date < t + horizon)
         wt = won_time[snap_idx]
-        actual = float(snap.amount[~np.isnat(wt) & (wt >= t) & (wt < t + horizon)].sum())
+        won_in_h = ~np.isnat(wt) & (wt >= t) & (wt < t + horizon)
+        if by is None:
+            labels = np.full(snap.n_rows, "all")
+        elif by in snap.dimensions:
+            labels = snap.dimensions[by].astype(str)
+        else:
+            raise InputError.for_parameter(
+                "by", f"a dimension of the snapshots ({list(snap.dimensions)})", by, function=fn
+            )
         for m in meths:
             if m == "configured":
                 p = deal_probabilities(snap, "configured")
@@ -433,36 +462,48 @@ def backtest_forecast(
                 created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")
                 rates = fit_stage_rates(known, created_before=created_before)
                 p = rates.probabilities_for(snap)
-            a, pp = snap.amount[in_h], p[in_h]
-            dist = lattice_sum(a, pp, n_points=n_points)
-            rows["snapshot"].append(t)
-            rows["method"].append(m)
-            rows["n_open"].append(int(in_h.sum()))
-            rows["forecast"].append(float((a * pp).sum()))
-            rows["p10"].append(dist.quantile(0.1))
-            rows["p90"].append(dist.quantile(0.9))
-            rows["actual"].append(actual)
-            rows["error"].append(float((a * pp).sum()) - actual)
+            for label in ["all"] if by is None else np.unique(labels).tolist():
+                mine = labels == label
+                cell = in_h & mine
+                a, pp = snap.amount[cell], p[cell]
+                dist = lattice_sum(a, pp, n_points=n_points)
+                actual = float(snap.amount[won_in_h & mine].sum())
+                rows["snapshot"].append(t)
+                rows["method"].append(m)
+                rows["group"].append(label)
+                rows["n_open"].append(int(cell.sum()))
+                rows["forecast"].append(float((a * pp).sum()))
+                rows["p10"].append(dist.quantile(0.1))
+                rows["p90"].append(dist.quantile(0.9))
+                rows["actual"].append(actual)
+                rows["error"].append(float((a * pp).sum()) - actual)
     cols = {k: np.asarray(v) for k, v in rows.items()}
     mape, bias, coverage = [], [], []
+    s_method, s_group = [], []
     for m in meths:
-        sel = cols["method"] == m
-        f, act = cols["forecast"][sel], cols["actual"][sel]
-        pos_a = act > 0
-        mape.append(float(np.mean(np.abs(f - act)[pos_a] / act[pos_a])) if pos_a.any() else np.nan)
-        bias.append(float((f - act).sum() / act.sum()) if act.sum() > 0 else np.nan)
-        inside = (act >= cols["p10"][sel]) & (act <= cols["p90"][sel])
-        coverage.append(float(inside.mean()))
+        for label in np.unique(cols["group"].astype(str)).tolist():
+            sel = (cols["method"] == m) & (cols["group"] == label)
+            f, act = cols["forecast"][sel], cols["actual"][sel]
+            pos_a = act > 0
+            ape = np.abs(f - act)[pos_a] / act[pos_a]
+            mape.append(float(ape.mean()) if pos_a.any() else np.nan)
+            bias.append(float((f - act).sum() / act.sum()) if act.sum() > 0 else np.nan)
+            inside = (act >= cols["p10"][sel]) & (act <= cols["p90"][sel])
+            coverage.append(float(inside.mean()))
+            s_method.append(m)
+            s_group.append(label)
     return Backtest(
         snapshot=cols["snapshot"].astype("datetime64[us]"),
         method=cols["method"].astype(str),
+        group=cols["group"].astype(str),
         n_open=cols["n_open"].astype(np.int64),
         forecast=cols["forecast"].astype(np.float64),
         p10=cols["p10"].astype(np.float64),
         p90=cols["p90"].astype(np.float64),
         actual=cols["actual"].astype(np.float64),
         error=cols["error"].astype(np.float64),
-        summary_method=np.asarray(meths, dtype=str),
+        summary_method=np.asarray(s_method, dtype=str),
+        summary_group=np.asarray(s_group, dtype=str),
         mape=np.asarray(mape),
         bias=np.asarray(bias),
         coverage=np.asarray(coverage),
