@@ -91,3 +91,18 @@ def test_lazy_as_of_before_everything_is_an_error(frame):
             start="2024-02-01",
             **COLUMNS,
         )
+
+
+def test_dask_frame_aggregates_in_engine(frame, monkeypatch):
+    dd = pytest.importorskip("dask.dataframe")
+    eager = rfm_summary(frame, unit="day", **COLUMNS)
+
+    def no_row_read(*args, **kwargs):
+        raise AssertionError("the Dask frame was read row by row")
+
+    monkeypatch.setattr(_summary, "_read", no_row_read)
+    pushed = rfm_summary(dd.from_pandas(frame, npartitions=2), unit="day", **COLUMNS)
+    np.testing.assert_array_equal(pushed.customer, eager.customer)
+    np.testing.assert_array_equal(pushed.frequency, eager.frequency)
+    np.testing.assert_allclose(pushed.monetary, eager.monetary)
+    np.testing.assert_allclose(pushed.recency, eager.recency)
