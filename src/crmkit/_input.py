@@ -200,19 +200,21 @@ def _sum_and_count_negative(values: FloatArray, *, count: bool) -> tuple[float, 
 
     Works on cache-sized chunks so the comparison never allocates a full-size mask.
     """
-    if values.size <= _CHUNK:
-        total = float(np.add.reduce(values)) if values.size else 0.0
-        return total, int(np.count_nonzero(values < 0)) if count else 0
-    total = 0.0
-    negative = 0
-    mask = np.empty(_CHUNK, dtype=np.bool_)
-    for begin in range(0, values.size, _CHUNK):
-        chunk = values[begin : begin + _CHUNK]
-        total += float(np.add.reduce(chunk))
-        if count:
-            part = mask[: chunk.size]
-            np.less(chunk, 0.0, out=part)
-            negative += int(np.count_nonzero(part))
+    # inf - inf and overflow are the signal here, not an accident worth a warning
+    with np.errstate(invalid="ignore", over="ignore"):
+        if values.size <= _CHUNK:
+            total = float(np.add.reduce(values)) if values.size else 0.0
+            return total, int(np.count_nonzero(values < 0)) if count else 0
+        total = 0.0
+        negative = 0
+        mask = np.empty(_CHUNK, dtype=np.bool_)
+        for begin in range(0, values.size, _CHUNK):
+            chunk = values[begin : begin + _CHUNK]
+            total += float(np.add.reduce(chunk))
+            if count:
+                part = mask[: chunk.size]
+                np.less(chunk, 0.0, out=part)
+                negative += int(np.count_nonzero(part))
     return total, negative
 
 
