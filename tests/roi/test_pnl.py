@@ -203,3 +203,37 @@ def test_read_only_inputs_untouched():
     assert pnl.activity_counts["a"].tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="read-only"):
         pnl.profit[0] = 1.0
+
+
+def test_lazy_frames_for_every_table():
+    duckdb = pytest.importorskip("duckdb")
+    tx = pd.DataFrame(_tx([1, 2, 2], [10.0, 20.0, 5.0], cogs=[6.0, 10.0, 2.0]))
+    acts = pd.DataFrame({"customer": [1, 2], "visits": [1, 3]})
+    costs = pd.DataFrame({"customer": [2], "cost": [4.0]})
+    con = duckdb.connect()
+    lazy_tx = con.from_df(tx)
+    lazy_acts = con.from_df(acts)
+    lazy_costs = con.from_df(costs)
+    pnl = customer_pnl(
+        lazy_tx,
+        margin=CostColumn(column="cogs"),
+        activities=lazy_acts,
+        unit_costs={"visits": 2.0},
+        direct_costs=lazy_costs,
+    )
+    eager = customer_pnl(
+        tx,
+        margin=CostColumn(column="cogs"),
+        activities=acts,
+        unit_costs={"visits": 2.0},
+        direct_costs=costs,
+    )
+    assert pnl.profit.tolist() == eager.profit.tolist() == [2.0, 3.0]
+
+
+def test_margin_column_missing_is_named():
+    tx = Transactions.from_arrays(customer=[1], timestamp=["2024-01-01"], amount=[10.0])
+    with pytest.raises(InputError, match="'product'"):
+        customer_pnl(tx, margin=MarginRate(rate={"books": 0.3}, by="product"))
+    with pytest.raises(InputError, match="'cogs'"):
+        customer_pnl(tx, margin=CostColumn(column="cogs"))
