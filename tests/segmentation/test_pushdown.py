@@ -6,7 +6,7 @@ import pytest
 
 from crmkit.datasets import simulate_transactions
 from crmkit.errors import InputError
-from crmkit.segmentation import _summary, rfm_summary
+from crmkit.segmentation import _summary, btyd_summary, rfm_summary
 
 COLUMNS = {"customer": "c", "timestamp": "t", "amount": "a"}
 
@@ -106,3 +106,33 @@ def test_dask_frame_aggregates_in_engine(frame, monkeypatch):
     np.testing.assert_array_equal(pushed.frequency, eager.frequency)
     np.testing.assert_allclose(pushed.monetary, eager.monetary)
     np.testing.assert_allclose(pushed.recency, eager.recency)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+@pytest.mark.parametrize("include_first", [False, True])
+def test_lazy_btyd_summary_matches_numpy(frame, engine, freq, include_first, monkeypatch):
+    # weeks are read row by row (engines truncate weeks differently); the rest run in-engine
+    options = {"freq": freq, "as_of": "2024-03-15", "include_first_transaction": include_first}
+    eager = btyd_summary(frame, **COLUMNS, **options)
+    source = lazy_sources(frame)[engine]
+
+    def no_row_read(*args, **kwargs):
+        raise AssertionError("the lazy table was read row by row")
+
+    if freq != "week":
+        monkeypatch.setattr(_summary, "_read", no_row_read)
+    pushed = btyd_summary(source, **COLUMNS, **options)
+    np.testing.assert_array_equal(pushed.customer, eager.customer)
+    np.testing.assert_array_equal(pushed.frequency, eager.frequency)
+    np.testing.assert_array_equal(pushed.recency, eager.recency)
+    np.testing.assert_array_equal(pushed.T, eager.T)
+    np.testing.assert_allclose(pushed.monetary_value, eager.monetary_value, rtol=1e-9, atol=1e-9)
+    for field in (
+        "as_of",
+        "n_rows_used",
+        "n_rows_after_as_of",
+        "n_customers_after_as_of",
+        "n_negative_rows",
+    ):
+        assert getattr(pushed, field) == getattr(eager, field)

@@ -21,11 +21,18 @@ from crmkit._frames import read_columns
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_datetime, as_ids, as_readonly, scalar_datetime
 from crmkit.errors import InputError
-from crmkit.periods import default_as_of
+from crmkit.periods import (
+    Calendar,
+    Frequency,
+    default_as_of,
+    period_bounds,
+    period_keys,
+)
 
-__all__ = ["LazyRFM", "as_lazy", "lazy_rfm_columns"]
+__all__ = ["LazyRFM", "as_lazy", "lazy_btyd_columns", "lazy_rfm_columns"]
 
 _TRUNCATE: Final = {"day": "1d", "month": "1mo", "year": "1y"}
+_PERIODS: Final = {"day": "1d", "month": "1mo", "quarter": "1q", "year": "1y"}
 
 LazyRFM = dict[str, Any]
 
@@ -100,16 +107,14 @@ def lazy_rfm_columns(
         return None
 
 
-def _aggregate(
-    data: nw.LazyFrame[Any],
-    *,
-    mapping: Mapping[str, str],
-    as_of: object | None,
-    start: np.datetime64 | None,
-    count_by: str,
-    positive_only: bool,
-    function: str,
-) -> LazyRFM | None:
+def _checked(
+    data: nw.LazyFrame[Any], mapping: Mapping[str, str], as_of: object | None, function: str
+) -> tuple[nw.LazyFrame[Any], np.datetime64, bool, int] | None:
+    """Normalise the columns and check every row inside the engine, in one query.
+
+    Returns the normalised frame, ``as_of`` (and whether it was the default) and
+    the number of distinct customers; None when the rows need the detailed path.
+    """
     if any(col not in data.collect_schema().names() for col in mapping.values()):
         return None
     lf = _normalised(data, mapping["customer"], mapping["timestamp"], mapping["amount"])
@@ -125,6 +130,7 @@ def _aggregate(
             amount.is_finite().sum().alias("finite"),
             ts.min().alias("first"),
             ts.max().alias("last"),
+            nw.col("customer").n_unique().alias("customers"),
         )
         .collect()
         .to_dict(as_series=False)
@@ -137,17 +143,34 @@ def _aggregate(
     first = np.datetime64(check["first"][0], "us")
     last = np.datetime64(check["last"][0], "us")
     if as_of is None:
-        end, is_default = default_as_of(np.array([last], dtype=DATETIME_DTYPE)), True
-    else:
-        end, is_default = scalar_datetime(as_of, field="as_of", function=function), False
-        if end < first:
-            raise InputError.for_parameter(
-                "as_of",
-                f"on or after the first transaction ({first})",
-                str(end),
-                function=function,
-                hint="Every transaction is after as_of, so there is nothing to summarise.",
-            )
+        return lf, default_as_of(np.array([last], dtype=DATETIME_DTYPE)), True, 0
+    end = scalar_datetime(as_of, field="as_of", function=function)
+    if end < first:
+        raise InputError.for_parameter(
+            "as_of",
+            f"on or after the first transaction ({first})",
+            str(end),
+            function=function,
+            hint="Every transaction is after as_of, so there is nothing to summarise.",
+        )
+    return lf, end, False, int(check["customers"][0])
+
+
+def _aggregate(
+    data: nw.LazyFrame[Any],
+    *,
+    mapping: Mapping[str, str],
+    as_of: object | None,
+    start: np.datetime64 | None,
+    count_by: str,
+    positive_only: bool,
+    function: str,
+) -> LazyRFM | None:
+    checked = _checked(data, mapping, as_of, function)
+    if checked is None:
+        return None
+    lf, end, is_default, _ = checked
+    ts, amount = nw.col("timestamp"), nw.col("amount")
     end_py = _to_datetime(end)
     in_window = ts < end_py
     counts = [(ts >= end_py).sum().alias("after")]
@@ -221,4 +244,102 @@ def _finish(
         "n_rows_before_start": int(window_counts.get("before", [0])[0]),
         "n_rows_not_purchases": int(window_counts["non"][0]) if positive_only else 0,
         "n_customers_without_purchase": n_without,
+    }
+
+
+def lazy_btyd_columns(
+    data: nw.LazyFrame[Any],
+    *,
+    mapping: Mapping[str, str],
+    as_of: object | None,
+    freq: Frequency,
+    calendar: Calendar,
+    function: str,
+) -> LazyRFM | None:
+    """Aggregate a lazy table to the buy-till-you-die summary in its own engine.
+
+    Two group-bys run in the engine: (customer, period) sums, then per
+    customer the first and last period, the number of periods and the value
+    of the repeat periods. Returns None when the row-level path is needed
+    (weeks, bad rows, a missing engine operation).
+    """
+    if freq.value not in _PERIODS:  # engines do not truncate to weeks alike
+        return None
+    try:
+        return _aggregate_btyd(
+            data, mapping=mapping, as_of=as_of, freq=freq, calendar=calendar, function=function
+        )
+    except NotImplementedError:
+        return None
+
+
+def _aggregate_btyd(
+    data: nw.LazyFrame[Any],
+    *,
+    mapping: Mapping[str, str],
+    as_of: object | None,
+    freq: Frequency,
+    calendar: Calendar,
+    function: str,
+) -> LazyRFM | None:
+    checked = _checked(data, mapping, as_of, function)
+    if checked is None:
+        return None
+    lf, end, is_default, n_customers = checked
+    end_key = period_keys(np.array([end], dtype=DATETIME_DTYPE), freq, calendar=calendar)
+    bound = _to_datetime(period_bounds(end_key, freq, calendar=calendar)[1][0])
+    ts, amount = nw.col("timestamp"), nw.col("amount")
+    counts = (
+        lf.select(
+            (ts >= bound).sum().alias("after"),
+            (ts < bound).sum().alias("used"),
+            ((ts < bound) & (amount < 0)).sum().alias("negative"),
+        )
+        .collect()
+        .to_dict(as_series=False)
+    )
+    n_after = int(counts["after"][0])
+    if int(counts["used"][0]) == 0:
+        return None
+    window = lf.filter(ts < bound).with_columns(ts.dt.truncate(_PERIODS[freq.value]).alias("p"))
+    periods = window.group_by("customer", "p").agg(amount.sum().alias("value"))
+    per_customer = periods.group_by("customer").agg(
+        nw.col("p").min().alias("first"),
+        nw.col("p").max().alias("last"),
+        nw.len().alias("n_periods"),
+        nw.col("value").sum().alias("total"),
+    )
+    repeat = (
+        periods.join(per_customer.select("customer", "first"), on="customer")
+        .filter(nw.col("p") != nw.col("first"))
+        .group_by("customer")
+        .agg(nw.col("value").sum().alias("repeat"))
+    )
+    table = per_customer.join(repeat, on="customer", how="left").collect()
+    names = ("customer", "first", "last", "n_periods", "total", "repeat")
+    cols = read_columns(table.to_native(), {k: k for k in names}, function=function)
+    ids = as_ids(cols["customer"], field="customer", function=function)
+    groups = factorize(ids)
+    order = np.empty(ids.size, dtype=np.int64)
+    order[groups.codes] = np.arange(ids.size, dtype=np.int64)
+
+    def keys(name: str) -> npt.NDArray[np.int64]:
+        times = as_datetime(cols[name], field="timestamp", function=function).values[order]
+        return period_keys(times, freq, calendar=calendar)
+
+    repeat_value = np.asarray(cols["repeat"], dtype=np.float64)[order]
+    return {
+        "customer": as_readonly(groups.uniques),
+        "first_key": keys("first"),
+        "last_key": keys("last"),
+        "end_key": int(end_key[0]),
+        "n_periods": np.asarray(cols["n_periods"], dtype=np.int64)[order],
+        "total": np.asarray(cols["total"], dtype=np.float64)[order],
+        "repeat": np.where(np.isfinite(repeat_value), repeat_value, 0.0),
+        "as_of": end,
+        "as_of_is_default": is_default,
+        "n_rows_used": int(counts["used"][0]),
+        "n_rows_after_as_of": n_after,
+        "n_customers_after_as_of": (n_customers - ids.size) if n_after else 0,
+        "n_negative_rows": int(counts["negative"][0]),
     }

@@ -17,7 +17,12 @@ from crmkit._results import Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
-from crmkit.segmentation._pushdown import LazyRFM, as_lazy, lazy_rfm_columns
+from crmkit.segmentation._pushdown import (
+    LazyRFM,
+    as_lazy,
+    lazy_btyd_columns,
+    lazy_rfm_columns,
+)
 
 __all__ = ["BTYDSummary", "RFMSummary", "TimeUnit", "btyd_summary", "rfm_summary"]
 
@@ -533,6 +538,9 @@ def btyd_summary(
     monetary value :math:`= \sum_{p > \min p_i} amount / x`.
     Equal to ``lifetimes.utils.summary_data_from_transaction_data`` with
     ``freq="D"``/``"W"`` and ``observation_period_end=as_of`` (tested).
+    A lazy table (DuckDB relation, polars LazyFrame, Dask) is summarised
+    inside its engine for days, months, quarters and years (two group-bys);
+    weeks, and tables with bad rows, are read row by row.
 
     References
     ----------
@@ -559,6 +567,20 @@ def btyd_summary(
     """
     function = "btyd_summary"
     f = _freq(freq, function, allowed=["day", "week", "month", "quarter", "year"])
+    lazy = as_lazy(data)
+    if lazy is not None:
+        pushed = lazy_btyd_columns(
+            lazy,
+            mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
+            as_of=as_of,
+            freq=f,
+            calendar=calendar,
+            function=function,
+        )
+        if pushed is not None:
+            return _btyd_from_pushdown(
+                pushed, f, include_first_transaction=include_first_transaction
+            )
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
     keys = period_keys(tx.timestamp, f, calendar=calendar)
@@ -602,4 +624,37 @@ def btyd_summary(
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
         n_negative_rows=int(np.count_nonzero(amounts < 0)),
+    )
+
+
+def _btyd_from_pushdown(
+    pushed: LazyRFM, freq: Frequency, *, include_first_transaction: bool
+) -> BTYDSummary:
+    first, last = pushed["first_key"], pushed["last_key"]
+    n_periods = pushed["n_periods"]
+    if include_first_transaction:
+        frequency = n_periods
+        monetary = pushed["total"] / n_periods
+    else:
+        frequency = n_periods - 1
+        monetary = np.divide(
+            pushed["repeat"],
+            frequency,
+            out=np.zeros(frequency.size, dtype=np.float64),
+            where=frequency > 0,
+        )
+    return BTYDSummary(
+        customer=pushed["customer"],
+        frequency=as_readonly(frequency),
+        recency=as_readonly((last - first).astype(np.float64)),
+        T=as_readonly((pushed["end_key"] - first).astype(np.float64)),
+        monetary_value=as_readonly(monetary),
+        as_of=pushed["as_of"],
+        as_of_is_default=pushed["as_of_is_default"],
+        freq=freq,
+        include_first_transaction=bool(include_first_transaction),
+        n_rows_used=pushed["n_rows_used"],
+        n_rows_after_as_of=pushed["n_rows_after_as_of"],
+        n_customers_after_as_of=pushed["n_customers_after_as_of"],
+        n_negative_rows=pushed["n_negative_rows"],
     )
