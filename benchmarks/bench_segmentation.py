@@ -16,6 +16,8 @@ Run: ``python benchmarks/bench_segmentation.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 import tracemalloc
 
 import duckdb
@@ -135,6 +137,52 @@ def peak_memory(fn, cols) -> float:
     return peak / 2**20
 
 
+def interleaved(fns: dict, repeats: int) -> dict[str, float]:
+    """Median time of each function, run round-robin so a shared machine's load hits all alike."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def crmkit_summary(cols):
+    return rfm_summary(Transactions.from_arrays(**cols), unit="day", as_of=AS_OF, purchases="all")
+
+
+def pandas_summary(cols):
+    df = pd.DataFrame(cols)
+    return df.groupby("customer").agg(
+        last=("timestamp", "max"), frequency=("amount", "size"), monetary=("amount", "sum")
+    )
+
+
+def polars_summary(cols):
+    return (
+        pl.DataFrame(cols)
+        .group_by("customer")
+        .agg(
+            pl.col("timestamp").max().alias("last"),
+            pl.len().alias("frequency"),
+            pl.col("amount").sum().alias("monetary"),
+        )
+    )
+
+
+def duckdb_summary(cols):
+    con = duckdb.connect()
+    con.register("tx", pa.table(cols))
+    out = con.execute(
+        "SELECT customer, max(timestamp), count(*), sum(amount) FROM tx GROUP BY customer"
+    ).fetchnumpy()
+    con.close()
+    return out
+
+
 def bench_rfm(cols: dict[str, np.ndarray], label: str, repeats: int) -> None:
     for arr in cols.values():
         arr.flags.writeable = False
@@ -143,23 +191,29 @@ def bench_rfm(cols: dict[str, np.ndarray], label: str, repeats: int) -> None:
     print(f"RFM end to end ({label}), {n_rows:,} rows, {n_customers:,} customers")
     seg = crmkit_rfm(cols)
     assert seg.customer.size == pandas_rfm(cols).shape[0]
-    t_crmkit = median_time(lambda: crmkit_rfm(cols), repeats=repeats)
-    t_pandas = median_time(lambda: pandas_rfm(cols), repeats=repeats)
-    t_polars = median_time(lambda: polars_rfm(cols), repeats=repeats)
-    t_duckdb = median_time(lambda: duckdb_rfm(cols), repeats=repeats)
-    report(f"rfm {label} vs pandas", t_crmkit, "pandas groupby", t_pandas)
-    report(f"rfm {label} vs polars", t_crmkit, "polars", t_polars)
-    report(f"rfm {label} vs duckdb", t_crmkit, "duckdb", t_duckdb)
-    t_summary = median_time(
-        lambda: rfm_summary(
-            Transactions.from_arrays(**cols), unit="day", as_of=AS_OF, purchases="all"
-        ),
-        repeats=repeats,
+    t = interleaved(
+        {
+            "crmkit": lambda: crmkit_rfm(cols),
+            "pandas": lambda: pandas_rfm(cols),
+            "polars": lambda: polars_rfm(cols),
+            "duckdb": lambda: duckdb_rfm(cols),
+        },
+        repeats,
     )
-    t_read = median_time(
-        lambda: [np.asarray(c).sum() for c in cols.values() if c.dtype.kind == "f"], repeats=repeats
+    for name in ("pandas", "polars", "duckdb"):
+        report(f"rfm end to end {label} vs {name}", t["crmkit"], name, t[name])
+    t = interleaved(
+        {
+            "crmkit": lambda: crmkit_summary(cols),
+            "pandas": lambda: pandas_summary(cols),
+            "polars": lambda: polars_summary(cols),
+            "duckdb": lambda: duckdb_summary(cols),
+            "bare read": lambda: [c.sum() for c in cols.values() if c.dtype.kind == "f"],
+        },
+        repeats,
     )
-    report(f"rfm_summary alone {label}", t_summary, "bare pass over amount", t_read)
+    for name in ("pandas", "polars", "duckdb", "bare read"):
+        report(f"summary only {label} vs {name}", t["crmkit"], name, t[name])
     mem_c = peak_memory(crmkit_rfm, cols)
     mem_p = peak_memory(pandas_rfm, cols)
     print(
