@@ -353,3 +353,11 @@ def test_no_repeat_purchases_at_all_is_flagged_not_crashed():
         fit = fit_bgnbd(frequency=np.zeros(50), recency=np.zeros(50), T=np.linspace(1, 30, 50))
     assert not fit.diagnostics.ok
     assert any("alive" in str(w.message) or "definite" in str(w.message) for w in record)
+
+
+def test_expected_purchases_is_continuous_at_a_equal_one():
+    data = {"frequency": [0, 3], "recency": [0.0, 20.0], "T": [30.0, 30.0]}
+    at_one = expected_purchases(bgnbd_from_params(r=0.5, alpha=4.0, a=1.0, b=2.0), data, t=20.0)
+    near = expected_purchases(bgnbd_from_params(r=0.5, alpha=4.0, a=1.001, b=2.0), data, t=20.0)
+    assert np.all(np.isfinite(at_one))
+    np.testing.assert_allclose(at_one, near, rtol=1e-3)
