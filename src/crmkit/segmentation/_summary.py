@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -80,15 +80,8 @@ def _freq(value: object, function: str, *, allowed: Sequence[str] | None = None)
     return Frequency(text)
 
 
-def _read(
-    data: object,
-    *,
-    customer: str,
-    timestamp: str,
-    amount: str,
-    extra: Sequence[str] | Mapping[str, str] = (),
-) -> Transactions:
-    return as_transactions(data, customer=customer, timestamp=timestamp, amount=amount, extra=extra)
+def _read(data: object, *, customer: str, timestamp: str, amount: str) -> Transactions:
+    return as_transactions(data, customer=customer, timestamp=timestamp, amount=amount)
 
 
 def _as_of(tx: Transactions, as_of: object | None, function: str) -> tuple[np.datetime64, bool]:
