@@ -546,14 +546,19 @@ def replay(
     stage_idx = np.empty(k, dtype=np.int64)
     stage_idx[by_count] = cur
     applied = reason == 0
-    n_applied = np.bincount(s_codes[applied], minlength=k).astype(np.int64)
+    all_applied = bool(applied.all())  # the common case of a clean log: no gathers needed
+    n_applied = counts.copy() if all_applied else np.bincount(s_codes[applied], minlength=k)
+    n_applied = n_applied.astype(np.int64, copy=False)
     n_rejected = counts - n_applied
     first_time = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
     last_applied = np.full(k, _MIN_TIME - 1, dtype=np.int64)
+    a_pos: npt.NDArray[np.intp] | slice = slice(None) if all_applied else np.flatnonzero(applied)
     if n:
-        first_time[s_codes[starts[counts > 0]]] = s_time[starts[counts > 0]]
-        a_pos = np.flatnonzero(applied)
-        if a_pos.size:
+        seen = counts > 0
+        first_time[seen] = s_time[starts[seen]]
+        if all_applied:
+            last_applied[seen] = s_time[starts[seen] + counts[seen] - 1]
+        elif isinstance(a_pos, np.ndarray) and a_pos.size:
             a_codes = s_codes[a_pos]
             is_last = np.ones(a_pos.size, dtype=bool)
             is_last[:-1] = a_codes[1:] != a_codes[:-1]
@@ -568,10 +573,14 @@ def replay(
     entered = np.where(has_applied, last_applied, base_entered)
     last_event = np.where(has_applied, last_applied, base_last)
 
-    row_reason = np.empty(n, dtype=np.int8)
-    row_reason[order] = reason
-    rej_rows = np.flatnonzero(row_reason)
-    rej_reason = row_reason[rej_rows]
+    if all_applied:
+        rej_rows = np.zeros(0, dtype=np.int64)
+        rej_reason = np.zeros(0, dtype=np.int8)
+    else:
+        row_reason = np.empty(n, dtype=np.int8)
+        row_reason[order] = reason
+        rej_rows = np.flatnonzero(row_reason)
+        rej_reason = row_reason[rej_rows]
     if strict and rej_rows.size:
         row = int(rej_rows[np.lexsort((rej_rows, t_int[rej_rows]))[0]])
         first = int(np.flatnonzero(order == row)[0])
@@ -586,12 +595,11 @@ def replay(
             total=int(rej_rows.size),
         )
     names = np.array(model.stage_names)
-    a_pos = np.flatnonzero(applied)
     changes = StageLog(
         customer=as_readonly(fac.uniques[s_codes[a_pos]]),
-        source_code=as_readonly(src[a_pos].astype(np.int16)),
-        target_code=as_readonly(dst[a_pos].astype(np.int16)),
-        event_code=as_readonly(s_ev[a_pos].astype(np.int16)),
+        source_code=as_readonly(src[a_pos].astype(np.int16, copy=False)),
+        target_code=as_readonly(dst[a_pos].astype(np.int16, copy=False)),
+        event_code=as_readonly(s_ev[a_pos].astype(np.int16, copy=False)),
         at=as_readonly(s_time[a_pos].view(DATETIME_DTYPE)),
         stages=model.stage_names,
         events=model.events,
