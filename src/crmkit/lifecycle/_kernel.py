@@ -24,7 +24,12 @@ SmallArray = npt.NDArray[np.int16]  # stage and event codes (models have < 32768
 
 
 def event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> SmallArray:
-    names = as_ids(events, field=field, function=_FUNCTION).astype(str, copy=False)
+    # text columns need no id checks: an empty or unknown name is reported below
+    names = (
+        events
+        if events.dtype.kind == "U" and events.ndim == 1
+        else as_ids(events, field=field, function=_FUNCTION).astype(str, copy=False)
+    )
     known = model.events
     if len(known) <= _SCAN_EVENTS:
         codes = np.full(names.shape[0], -1, dtype=np.int16)
