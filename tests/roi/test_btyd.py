@@ -361,3 +361,11 @@ def test_expected_purchases_is_continuous_at_a_equal_one():
     near = expected_purchases(bgnbd_from_params(r=0.5, alpha=4.0, a=1.001, b=2.0), data, t=20.0)
     assert np.all(np.isfinite(at_one))
     np.testing.assert_allclose(at_one, near, rtol=1e-3)
+
+
+def test_expected_purchases_at_the_c_equal_zero_corner():
+    # x = 0 and a + b = 1 make 2F1's c zero; the value is the limit (continuous in b)
+    data = {"frequency": [0], "recency": [0.0], "T": [1.0]}
+    at = expected_purchases(bgnbd_from_params(r=1.0, alpha=1.0, a=0.5, b=0.5), data, t=1.0)
+    near = expected_purchases(bgnbd_from_params(r=1.0, alpha=1.0, a=0.5, b=0.5001), data, t=1.0)
+    np.testing.assert_allclose(at, near, rtol=1e-3)

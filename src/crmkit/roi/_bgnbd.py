@@ -28,6 +28,7 @@ _NAMES: Final = ("r", "alpha", "a", "b")
 _ALIVE_CORNER: Final = 0.999
 _COARSE_ABOVE: Final = 20_000  # distinct rows above which a coarse warm start pays off
 _COARSE_GRID: Final = 128  # time steps of the coarse grid over the longest T
+_C_NEAR_ZERO: Final = 1e-12  # a + b + x - 1 treated as 0 (x = 0 and a + b = 1)
 _A_NEAR_ONE: Final = 1e-4  # |a - 1| below which E[Y(t)] uses the symmetric limit
 _EXP_SAFE: Final = 700.0  # exp overflows float64 just above 709
 
@@ -414,9 +415,18 @@ def _bracket(model: BGNBDFit, a: float, rfm: BTYDData, t: float) -> FloatArray:
     x = rfm.frequency
     big_t = rfm.T
     z = t / (alpha + big_t + t)
-    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+    c = a + b + x - 1.0
     ratio = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
-    return np.asarray((a + b + x - 1.0) / (a - 1.0) * (1.0 - ratio * hyp), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        hyp = special.hyp2f1(r + x, b + x, c, z)
+        term = c / (a - 1.0) * (1.0 - ratio * hyp)
+    degenerate = np.abs(c) < _C_NEAR_ZERO  # x = 0 and a + b = 1: c * 2F1(.; c; z) is 0 * inf
+    if degenerate.any():
+        # lim_{c -> 0} c 2F1(p, q; c; z) = p q z 2F1(p + 1, q + 1; 2; z)
+        p_, q_ = r + x, b + x
+        limit = -ratio * p_ * q_ * z * special.hyp2f1(p_ + 1.0, q_ + 1.0, 2.0, z) / (a - 1.0)
+        term = np.where(degenerate, limit, term)
+    return np.asarray(term, dtype=np.float64)
 
 
 def conditional_expected(model: BGNBDFit, rfm: BTYDData, t: float) -> FloatArray:
