@@ -162,3 +162,36 @@ def test_simulated_retention_matches_truth():
     expected = 0.9**r.periods_since
     assert np.all(np.abs(r.retention[obs] - np.broadcast_to(expected, obs.shape)[obs]) < 0.03)
     assert np.allclose(r.churn_rate[1:], 0.1, atol=0.02)
+
+
+def _km_median_reference(days, ended):
+    """Textbook Kaplan-Meier: product over distinct event times of (1 - d_i / n_i)."""
+    days = np.asarray(days, dtype=float)
+    ended = np.asarray(ended, dtype=bool)
+    s = 1.0
+    for t in np.unique(days[ended]):
+        at_risk = np.count_nonzero(days >= t)
+        d = np.count_nonzero((days == t) & ended)
+        s *= 1 - d / at_risk
+        if s <= 0.5 + 1e-12:
+            return t
+    return np.nan
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(1, 20), st.booleans()), min_size=1, max_size=40
+    )
+)
+def test_km_median_matches_textbook(rows):
+    from crmkit.lifecycle._retention import _km_median
+
+    groups = np.array([r[0] for r in rows], dtype=np.int64)
+    days = np.array([r[1] for r in rows], dtype=float)
+    ended = np.array([r[2] for r in rows], dtype=bool)
+    got = _km_median(groups, days, ended, 3)
+    for g in range(3):
+        mine = groups == g
+        expected = _km_median_reference(days[mine], ended[mine]) if mine.any() else np.nan
+        assert (np.isnan(got[g]) and np.isnan(expected)) or got[g] == expected
