@@ -134,16 +134,20 @@ def numpy_select(m: dict[str, np.ndarray], th: StageThresholds) -> np.ndarray:
         f >= 2, (m["tenure_days"] - m["recency_days"]) / np.maximum(f - 1, 1), th.new_days
     )
     rc, ec, rs, es = m["recent_count"], m["earlier_count"], m["recent_spend"], m["earlier_spend"]
+    enough = (rc + ec) >= th.min_trend_purchases
     conds = [
         (m["recency_days"] > th.lapse_ratio * gap) & (m["recency_days"] > th.lapse_min_days),
         m["tenure_days"] < th.new_days,
         f <= 1,
         m["recency_days"] > th.overdue_ratio * gap,
-        (ec > 0) & (rc <= th.falling_ratio * ec),
-        (es > 0) & (rs <= th.falling_ratio * es),
-        ((ec > 0) & (rc >= th.rising_ratio * ec))
-        | ((ec == 0) & (rc > 0))
-        | ((es > 0) & (rs >= th.rising_ratio * es)),
+        enough & (ec > 0) & (rc <= th.falling_ratio * ec),
+        enough & (es > 0) & (rs <= th.falling_ratio * es),
+        enough
+        & (
+            ((ec > 0) & (rc >= th.rising_ratio * ec))
+            | ((ec == 0) & (rc > 0))
+            | ((es > 0) & (rs >= th.rising_ratio * es))
+        ),
     ]
     stages = [
         "terminated",

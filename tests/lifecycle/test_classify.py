@@ -32,6 +32,8 @@ def _reference(row, th, trends):
         rc, ec, rs, es = (
             row[k] for k in ("recent_count", "earlier_count", "recent_spend", "earlier_spend")
         )
+        if rc + ec < th.min_trend_purchases:
+            return "steady"
         if ec > 0 and rc <= th.falling_ratio * ec:
             return "falling_frequency"
         if es > 0 and rs <= th.falling_ratio * es:

@@ -82,6 +82,11 @@ class StageThresholds:
         ``build_up`` (rule ``rising``) when recent purchases or spend are at
         least this multiple of the earlier window (or the earlier window is
         empty and the recent one is not).
+    min_trend_purchases : float, default 4
+        The trend rules (falling and rising) only judge customers with at
+        least this many purchases in the two windows together; with fewer,
+        a change between windows is mostly noise (two purchases against one
+        is not growth).
 
     Examples
     --------
@@ -95,6 +100,7 @@ class StageThresholds:
     overdue_ratio: float = attrs.field(default=1.5, validator=_positive)
     falling_ratio: float = attrs.field(default=0.67, validator=_positive)
     rising_ratio: float = attrs.field(default=1.5, validator=_positive)
+    min_trend_purchases: float = attrs.field(default=4.0, validator=_positive)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -433,7 +439,8 @@ def classify_stages(
        earlier one (or the earlier one is zero and the recent one positive);
     8. ``steady`` -> maturity: everything else.
 
-    Rules 5-7 need the window columns; without them they never fire. Stage
+    Rules 5-7 need the window columns, and only judge customers with
+    ``recent_count + earlier_count >= min_trend_purchases``. Stage
     names are those of :func:`relationship_lifecycle` (Jap & Ganesan, 2000),
     measured with the customer's own purchase rhythm as the yardstick.
 
@@ -492,12 +499,16 @@ def classify_stages(
         ec = cols["earlier_count"].astype(np.float64, copy=False)
         rs = cols["recent_spend"].astype(np.float64, copy=False)
         es = cols["earlier_spend"].astype(np.float64, copy=False)
+        enough = (rc + ec) >= th.min_trend_purchases
         conds += [
-            (ec > 0) & (rc <= th.falling_ratio * ec),
-            (es > 0) & (rs <= th.falling_ratio * es),
-            ((ec > 0) & (rc >= th.rising_ratio * ec))
-            | ((ec == 0) & (rc > 0))
-            | ((es > 0) & (rs >= th.rising_ratio * es)),
+            enough & (ec > 0) & (rc <= th.falling_ratio * ec),
+            enough & (es > 0) & (rs <= th.falling_ratio * es),
+            enough
+            & (
+                ((ec > 0) & (rc >= th.rising_ratio * ec))
+                | ((ec == 0) & (rc > 0))
+                | ((es > 0) & (rs >= th.rising_ratio * es))
+            ),
         ]
     # assign in reverse so the first matching rule wins
     for i in range(len(conds) - 1, -1, -1):
