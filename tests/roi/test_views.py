@@ -157,3 +157,18 @@ def test_profit_by_segment_bad_input():
         profit_by_segment(pnl, segment=["a"] * 5, segment_customer=[1, 2, 3, 4, 4])
     with pytest.raises(InputError, match="null"):
         profit_by_segment(pnl, segment=["a", None, "b", "c"])
+
+
+def test_read_only_inputs_for_views_and_retention():
+    from crmkit.roi import retention_clv
+
+    profit = np.array([5.0, -2.0, 1.0])
+    ids = np.array([3, 1, 2])
+    margin = np.array([10.0, 20.0])
+    for arr in (profit, ids, margin):
+        arr.flags.writeable = False
+    curve = whale_curve(profit, customer=ids)
+    assert curve.customer.tolist() == [3, 2, 1]
+    value = retention_clv(margin, retention=0.5, discount_rate=0.0, horizon="infinite")
+    assert value.clv.tolist() == [10.0, 20.0]
+    assert profit.tolist() == [5.0, -2.0, 1.0]

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from crmkit.errors import InputError
 from crmkit.roi import (
@@ -88,3 +90,40 @@ def test_pyramid_runs_on_profit_clv():
     )
     assert tiers.tier[tiers.customer.tolist().index(5)] == "loss"
     assert tiers.customers["loss"] == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 1e4), st.floats(0.0, 1e4), st.floats(-0.5, 1.0)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_gap_margin_is_gap_times_margin_rate(rows):
+    spend = [r[0] for r in rows]
+    assume(sum(spend) > 0)
+    extra = [r[1] + 1.0 for r in rows]
+    pnl = customer_pnl(
+        {
+            "customer": list(range(len(rows))),
+            "timestamp": ["2024-01-01"] * len(rows),
+            "amount": spend,
+        },
+        margin=MarginRate(rate=0.25),
+    )
+    wallet = np.asarray(spend) + np.asarray(extra)
+    gap = wallet_opportunity(pnl, category_spend=wallet)
+    np.testing.assert_allclose(gap.wallet_gap, extra, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(gap.gap_margin, gap.wallet_gap * 0.25, rtol=1e-9, atol=1e-9)
+    assert np.all((gap.share >= 0) & (gap.share <= 1))
+
+
+def test_no_revenue_at_all_leaves_the_rate_undefined():
+    pnl = customer_pnl(
+        {"customer": [1], "timestamp": ["2024-01-01"], "amount": [0.0]},
+        margin=MarginRate(rate=0.3),
+    )
+    gap = wallet_opportunity(pnl, category_spend=[50.0])
+    assert np.isnan(gap.margin_rate[0])
+    assert gap.to_dict()["gap_margin"] == [None]

@@ -36,7 +36,7 @@ class WalletOpportunity(Result):
         Category spend that goes to competitors.
     margin_rate : ndarray of float64, shape (n,)
         The customer's gross margin rate (the base-wide rate where the
-        customer has no revenue).
+        customer has no revenue; NaN when no customer has revenue).
     gap_margin : ndarray of float64, shape (n,)
         ``wallet_gap x margin_rate``: gross margin if we won the gap.
     profit : ndarray of float64, shape (n,)
@@ -174,7 +174,7 @@ def wallet_opportunity(
         )
     sow = share_of_wallet(pnl.revenue, wallet, customer=pnl.customer, excess=excess)
     total_revenue = float(pnl.revenue.sum())
-    base_rate = float(pnl.gross_margin.sum()) / total_revenue if total_revenue > 0 else 0.0
+    base_rate = float(pnl.gross_margin.sum()) / total_revenue if total_revenue > 0 else np.nan
     with np.errstate(all="ignore"):
         rate = np.where(pnl.revenue > 0, pnl.gross_margin / pnl.revenue, base_rate)
     return WalletOpportunity(
