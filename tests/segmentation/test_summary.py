@@ -193,3 +193,14 @@ def test_summary_errors():
         rfm_summary({"customer": [], "timestamp": [], "amount": []}, unit="day")
     with pytest.raises(InputError, match="same length"):
         btyd_summary({"customer": [1, 2], "timestamp": ["2024-01-05"], "amount": [1.0]}, freq="day")
+
+
+@settings(max_examples=30, deadline=None)
+@given(transaction_logs())
+def test_count_by_day_counts_distinct_purchase_days(log):
+    s = rfm_summary(log, unit="day", as_of="2024-06-01", count_by="day")
+    df = pd.DataFrame(log)
+    days = df.assign(day=df["timestamp"].dt.floor("D")).groupby("customer")["day"].nunique()
+    np.testing.assert_array_equal(s.frequency, days.to_numpy())
+    by_row = rfm_summary(log, unit="day", as_of="2024-06-01")
+    assert np.all(s.frequency <= by_row.frequency)
