@@ -185,12 +185,12 @@ def _km_median_reference(days, ended):
     )
 )
 def test_km_median_matches_textbook(rows):
-    from crmkit.lifecycle._retention import _km_median
+    from crmkit.lifecycle._retention import km_median
 
     groups = np.array([r[0] for r in rows], dtype=np.int64)
     days = np.array([r[1] for r in rows], dtype=float)
     ended = np.array([r[2] for r in rows], dtype=bool)
-    got = _km_median(groups, days, ended, 3)
+    got = km_median(groups, days, ended, 3)
     for g in range(3):
         mine = groups == g
         expected = _km_median_reference(days[mine], ended[mine]) if mine.any() else np.nan

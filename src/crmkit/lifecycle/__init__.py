@@ -13,6 +13,7 @@ Examples
 'customer'
 """
 
+from crmkit.lifecycle._between import TimeBetweenStages, time_between_stages
 from crmkit.lifecycle._builtin import (
     dwyer_lifecycle,
     marketing_funnel,
@@ -81,6 +82,7 @@ __all__ = [
     "StageSpells",
     "StageThresholds",
     "SteadyState",
+    "TimeBetweenStages",
     "TimeInStage",
     "Transition",
     "TransitionMatrix",
@@ -100,6 +102,7 @@ __all__ = [
     "stage_panel",
     "steady_state",
     "time_between",
+    "time_between_stages",
     "time_in_stage",
     "time_in_stages",
     "transition_matrix",

@@ -136,7 +136,7 @@ class TimeInStage(Result):
     as_of: np.datetime64
 
 
-def _km_median(
+def km_median(
     groups: IntArray, days: FloatArray, event: npt.NDArray[np.bool_], k: int
 ) -> FloatArray:
     """Kaplan-Meier median per group, vectorised over groups."""
@@ -271,7 +271,7 @@ def time_in_stage(
     n_done = n_spells - n_cens
     mean_done = np.full(k, np.nan)
     np.divide(total_done, n_done, out=mean_done, where=n_done > 0)
-    median = _km_median(groups, days, done, k) if c.size else np.zeros(0)
+    median = km_median(groups, days, done, k) if c.size else np.zeros(0)
     spells = StageSpells(
         customer=as_readonly(cfac.uniques[c]),
         stage=as_readonly(sfac.uniques[groups].astype(str)),
