@@ -33,7 +33,7 @@ class TimeBetweenStages(Result):
     source_at : ndarray of datetime64[us], shape (m,)
         First entry into ``source``.
     target_at : ndarray of datetime64[us], shape (m,)
-        First entry into ``target`` at or after ``source_at`` (NaT if not reached).
+        First entry into ``target`` after that (in log order; NaT if not reached).
     days : ndarray of float64, shape (m,)
         Days from ``source_at`` to ``target_at``, or to ``as_of`` when the
         target was not reached (a censored observation).
@@ -100,7 +100,7 @@ def _replay_entries(
 def _first_per_customer(
     codes: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_], k: int, times: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """Earliest masked time per customer (rows sorted by customer then time); NaT if none."""
+    """First masked value per customer (rows sorted by customer then time); NaT if none."""
     out = np.full(k, _NAT, dtype=np.int64)
     c = codes[mask]
     if c.size:
@@ -201,9 +201,14 @@ def time_between_stages(
     st = t[order]
     sn = names[order]
     k = fac.n_groups
-    src = _first_per_customer(c, sn == source, k, st)
-    started = src != _NAT
-    after = (sn == target) & (st >= np.where(started, src, np.iinfo(np.int64).max)[c])
+    row = np.arange(c.size, dtype=np.int64)
+    src_row = _first_per_customer(c, sn == source, k, row)
+    started = src_row != _NAT
+    src = np.full(k, _NAT, dtype=np.int64)
+    src[started] = st[src_row[started]]
+    # "after" in log order (time, then row): an entry at the same instant but earlier
+    # in the log does not count
+    after = (sn == target) & (row >= np.where(started, src_row, np.iinfo(np.int64).max)[c])
     tgt = _first_per_customer(c, after, k, st)
     reached = tgt != _NAT
     end_i = int(end.astype(np.int64))
