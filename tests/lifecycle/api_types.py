@@ -1,0 +1,82 @@
+"""Type-checked, never run: pins the public signatures of crmkit.lifecycle.
+
+Check with ``mypy --strict tests/lifecycle/api_types.py``.
+"""
+
+from __future__ import annotations
+
+from typing import assert_type
+
+import numpy as np
+
+from crmkit.datasets import SimulatedLifecycle, simulate_lifecycle
+from crmkit.lifecycle import (
+    Absorption,
+    CohortRetention,
+    CustomerState,
+    LifecycleMetrics,
+    LifecycleModel,
+    MigrationValue,
+    PeriodChurn,
+    Replay,
+    StageClassification,
+    StagePanel,
+    StageProjection,
+    SteadyState,
+    TimeBetweenStages,
+    TimeInStage,
+    TransitionMatrix,
+    absorption,
+    apply,
+    churn_by_period,
+    classify_stages,
+    cohort_retention,
+    lifecycle_metrics,
+    migration_value,
+    project_stages,
+    prospect_lifecycle,
+    replay,
+    stage_panel,
+    steady_state,
+    time_between,
+    time_between_stages,
+    time_in_stage,
+    time_in_stages,
+    transition_matrix,
+)
+
+
+def lifecycle_api() -> None:
+    model = prospect_lifecycle()
+    assert_type(model, LifecycleModel)
+    assert_type(LifecycleModel.from_dict(model.to_dict()), LifecycleModel)
+    assert_type(model.to_mermaid(), str)
+    state = CustomerState.start(model, at="2024-01-01")
+    state = apply(model, state, "purchase", at="2024-01-02", context={"x": 1.0})
+    assert_type(state, CustomerState)
+    assert_type(time_in_stages(state, as_of="2024-02-01"), dict[str, np.timedelta64])
+    assert_type(time_between(state, "prospect", "customer"), np.timedelta64 | None)
+    log = {"customer": [1], "event": ["purchase"], "timestamp": ["2024-01-02"]}
+    r = replay(model, log, strict=False)
+    assert_type(r, Replay)
+    assert_type(r.customer_state(model, 1), CustomerState)
+    assert_type(classify_stages(lifecycle_metrics(log)), StageClassification)
+    assert_type(lifecycle_metrics(log, window_days=30.0), LifecycleMetrics)
+    m = transition_matrix(r, stages=model)
+    assert_type(m, TransitionMatrix)
+    assert_type(project_stages(m, {"prospect": 10.0}, periods=3), StageProjection)
+    assert_type(steady_state(m), SteadyState)
+    assert_type(absorption(m, absorbing=["churned"]), Absorption)
+    assert_type(migration_value(m, reward=[1.0] * 5, discount_rate=0.1), MigrationValue)
+    assert_type(time_in_stage(r, as_of="2024-03-01"), TimeInStage)
+    assert_type(
+        time_between_stages(r, source="prospect", target="customer", as_of="2024-03-01"),
+        TimeBetweenStages,
+    )
+    assert_type(stage_panel(r, frequency="month", as_of="2024-03-01"), StagePanel)
+    assert_type(cohort_retention(log, frequency="month"), CohortRetention)
+    assert_type(churn_by_period(log, frequency="month"), PeriodChurn)
+    sim = simulate_lifecycle(
+        10, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=1
+    )
+    assert_type(sim, SimulatedLifecycle)
