@@ -24,6 +24,8 @@ def test_scores_in_range_monotone_and_ties_together(values, k, method, higher):
     for v in np.unique(values):
         assert np.unique(s.score[values == v]).size == 1
     assert s.levels_used == np.unique(s.score).size
+    if method == "quantile":  # no empty score between the lowest and the highest
+        assert set(s.score.tolist()) == set(range(1, s.levels_used + 1))
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,8 +58,10 @@ def test_heavy_ties_use_fewer_scores_and_say_so():
     freq = np.array([1] * 60 + [2] * 15 + [3] * 10 + [5] * 10 + [9] * 5, dtype=float)
     s = score_values(freq, k=5)
     assert s.score[freq == 1].tolist() == [1] * 60
-    assert s.levels_used == 3
-    assert set(s.score.tolist()) == {1, 4, 5}
+    # no empty score: the 40% who bought again spread over 2..5
+    assert s.levels_used == 5
+    assert s.score[freq == 2][0] == 2
+    assert s.score[freq == 9][0] == 5
     rank = score_values(freq, k=5, method="rank")
     assert np.unique(rank.score[freq == 1]).size == 1
 
@@ -106,7 +110,7 @@ def test_rfm_scores_cells_weights_and_edges():
     again = rfm_scores(cols, method="thresholds", edges=dict(s.edges))
     np.testing.assert_array_equal(again.cell, s.cell)
     big = rfm_scores(cols, k=10)
-    assert big.cell[0] == "9-9-9"  # five customers cannot fill ten scores
+    assert big.cell[0] == "5-5-5"  # five customers can use five of ten scores, no gaps
     assert s.levels_used == {"recency": 5, "frequency": 5, "monetary": 5}
     assert s.to_dict()["method"] == "quantile"
 
@@ -121,7 +125,7 @@ def test_rfm_scores_from_summary():
     s = rfm_scores(summary, k=3)
     assert s.customer.tolist() == [1, 2, 3]
     assert s.recency_score.tolist() == [2, 1, 3]
-    assert s.frequency_score.tolist() == [3, 1, 1]
+    assert s.frequency_score.tolist() == [2, 1, 1]
     mean = rfm_scores(summary, k=3, monetary="mean")
     assert mean.monetary.tolist() == [15.0, 5.0, 100.0]
 

@@ -29,10 +29,13 @@ class ScoringMethod(enum.StrEnum):
     """How values become scores 1..k.
 
     ``QUANTILE``
-        Edges are the values at the ``j/k`` quantiles (lower, inverted-CDF);
-        a tied block of values takes the score of its first member, so equal
-        values never get different scores and a heavy tie leaves some scores
-        unused rather than splitting the tie.
+        Quantile scores with ties kept together: each block of equal values
+        gets the quantile score of its first member (``1 + floor(k * below /
+        n)``, as ``pandas.qcut`` when there are no ties), except that a heavy
+        tie never makes the next value jump more than one score. Equal values
+        never get different scores, and the scores used are always ``1..m``
+        with none left empty in between; ``m < k`` only when there are fewer
+        than ``k`` distinct values or the top values are tied.
     ``RANK``
         Percentile of the average rank: ``score = ceil(k * avg_rank / n)``,
         as ``pandas.Series.rank(pct=True)`` followed by equal-width bins; ties
@@ -127,8 +130,7 @@ def _score_unchecked(
         score = (k * twice_rank + 2 * n - 1) // (2 * n)
         return np.clip(score, 1, k).astype(np.int64), None
     if method is ScoringMethod.QUANTILE:
-        positions = -((-np.arange(1, k, dtype=np.int64) * n) // k) - 1  # ceil(j n / k) - 1
-        cut = np.partition(oriented, np.unique(positions))[positions]
+        cut = _quantile_edges(oriented, k)
     else:
         assert edges is not None  # noqa: S101  (checked by the caller)
         cut = edges if higher_is_better else -edges[::-1]
@@ -136,6 +138,28 @@ def _score_unchecked(
     score += 1
     reported = cut if higher_is_better else -cut[::-1]
     return score, np.ascontiguousarray(reported, dtype=np.float64)
+
+
+def _quantile_edges(oriented: FloatArray, k: int) -> FloatArray:
+    """Edges of the tie-respecting quantile scores, in the oriented space.
+
+    Each block of equal values aims at the quantile score of its first member,
+    ``1 + floor(k * below / n)``, but never more than one score above the
+    block before it, so the scores used are always ``1..m`` with none empty in
+    between: ``s_j = j + min_{i <= j}(target_i - i)``.
+    """
+    n = oriented.size
+    ordered = np.sort(oriented)
+    start = np.empty(n, dtype=np.bool_)
+    start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    below = np.flatnonzero(start)  # customers below each distinct value
+    target = 1 + (k * below) // n
+    steps = np.arange(below.size, dtype=np.int64)
+    block_score = np.minimum.accumulate(target - steps) + steps
+    # edge j: the largest value scoring <= j (the maximum once scores run out)
+    last_block = np.searchsorted(block_score, np.arange(1, k), side="right") - 1
+    return ordered[below[last_block]]
 
 
 def score_values(
@@ -177,23 +201,27 @@ def score_values(
     Notes
     -----
     Quantile scores, with :math:`o` the values oriented so that higher is
-    better and :math:`o_{(i)}` sorted: edges :math:`e_j = o_{(\lceil jn/k
-    \rceil)}` for :math:`j = 1..k-1`, and :math:`score = 1 + |\{j : e_j < o\}|`.
-    A value equal to an edge gets the lower score, so a tied block gets the
-    score of its first member. Every customer identical (or a single
-    customer): everyone scores 1 with quantiles, and
-    :math:`\lceil k (n + 1) / 2n \rceil` with ranks (the average rank is the
-    middle; ``k`` for one customer).
+    better, :math:`v_1 < v_2 < \dots` its distinct values and :math:`b_j` the
+    number of customers below :math:`v_j`: the target of block :math:`j` is
+    :math:`t_j = 1 + \lfloor k b_j / n \rfloor` and its score
+    :math:`s_j = \min(t_j, s_{j-1} + 1) = j + \min_{i \le j}(t_i - i)`
+    (0-based :math:`j`). Without ties :math:`s_j = t_j`, the usual quantile
+    (``pandas.qcut``) score. The reported edge :math:`e_m` is the largest
+    value scoring at most :math:`m`, and :math:`score = 1 + |\{m : e_m < o\}|`
+    reproduces the scores (a value equal to an edge gets the lower score).
+    Every customer identical (or a single customer): everyone scores 1 with
+    quantiles, and :math:`\lceil k (n + 1) / 2n \rceil` with ranks (the
+    average rank is the middle; ``k`` for one customer).
 
     Examples
     --------
     Six shoppers, four of whom bought once: the one-time buyers share score 1
-    and the dimension uses only three of the five scores.
+    and, with only three distinct values, the dimension can use three scores.
 
     >>> from crmkit.segmentation import score_values
     >>> s = score_values([1, 1, 1, 1, 2, 7], k=5)
     >>> s.score.tolist(), s.levels_used
-    ([1, 1, 1, 1, 4, 5], 3)
+    ([1, 1, 1, 1, 2, 3], 3)
     """
     function = "score_values"
     arr = values_1d(values, field="values", function=function)

@@ -116,7 +116,7 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
     ...     }
     ... )
     >>> assign_segments(s).segment.tolist()
-    ['champions', 'promising', 'loyal customers', 'hibernating', 'at risk']
+    ['champions', 'promising', 'need attention', 'hibernating', 'hibernating']
     """
     if not isinstance(scores, RFMScores):
         raise InputError(
