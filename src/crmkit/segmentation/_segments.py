@@ -233,7 +233,8 @@ def segment_summary(
     segments : Segments
         From :func:`assign_segments`.
     revenue : array_like of float, shape (n,), optional
-        Revenue per customer; default the scored monetary value.
+        Revenue per customer; default the scored monetary value (the total
+        by default; pass the totals here if you scored mean spend).
     by : array_like of int or str, shape (n,), optional
         An extra dimension per customer (region, channel): one row per
         (segment, group), every combination listed.
