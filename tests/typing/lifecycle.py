@@ -1,6 +1,6 @@
 """Type-checked, never run: pins the public signatures of crmkit.lifecycle.
 
-Check with ``mypy --strict tests/lifecycle/api_types.py``.
+CI checks it with ``mypy --strict tests/typing``.
 """
 
 from __future__ import annotations
