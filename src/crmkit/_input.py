@@ -105,6 +105,24 @@ def _is_null(value: object) -> bool:
         return True
 
 
+def _rows_error(
+    mask: npt.NDArray[np.bool_],
+    arr: npt.NDArray[Any],
+    *,
+    field: str,
+    requirement: str,
+    function: str,
+    hint: str | None = None,
+    as_text: bool = False,
+) -> InputError:
+    """Build the standard error for the rows of *arr* flagged by *mask*."""
+    n, pos, vals = _bad_rows(mask, arr)
+    shown = [str(v) for v in vals] if as_text else vals
+    return InputError.for_rows(
+        field, requirement, positions=pos, values=shown, n_bad=n, function=function, hint=hint
+    )
+
+
 def _bad_rows(
     mask: npt.NDArray[np.bool_], arr: npt.NDArray[Any]
 ) -> tuple[int, list[int], list[object]]:
@@ -133,13 +151,11 @@ def as_finite_float(
     elif arr.dtype.kind == "O":
         nulls = np.fromiter((_is_null(v) for v in arr), dtype=bool, count=arr.size)
         if nulls.any():
-            n, pos, vals = _bad_rows(nulls, arr)
-            raise InputError.for_rows(
-                field,
-                "must not be null",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                nulls,
+                arr,
+                field=field,
+                requirement="must not be null",
                 function=function,
                 hint="Fill or drop the missing values before calling crmkit.",
             )
@@ -151,13 +167,11 @@ def as_finite_float(
                 dtype=bool,
                 count=arr.size,
             )
-            n, pos, vals = _bad_rows(bad, arr)
-            raise InputError.for_rows(
-                field,
-                "must hold numbers",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                bad,
+                arr,
+                field=field,
+                requirement="must hold numbers",
                 function=function,
             ) from None
     else:
@@ -179,15 +193,9 @@ def as_finite_float(
         low = out.min()
         if low < minimum or (strict_minimum and low == minimum):
             bad = out <= minimum if strict_minimum else out < minimum
-            n, pos, vals = _bad_rows(bad, out)
             op = ">" if strict_minimum else ">="
-            raise InputError.for_rows(
-                field,
-                f"must be {op} {minimum:g}",
-                positions=pos,
-                values=vals,
-                n_bad=n,
-                function=function,
+            raise _rows_error(
+                bad, out, field=field, requirement=f"must be {op} {minimum:g}", function=function
             )
     return out
 
@@ -235,13 +243,11 @@ def _raise_non_finite(out: FloatArray, *, field: str, function: str) -> None:
     finite = np.isfinite(out)
     if finite.all():  # the sum overflowed; every value is finite after all
         return
-    n, pos, vals = _bad_rows(~finite, out)
-    raise InputError.for_rows(
-        field,
-        "must be finite (no NaN or infinity)",
-        positions=pos,
-        values=vals,
-        n_bad=n,
+    raise _rows_error(
+        ~finite,
+        out,
+        field=field,
+        requirement="must be finite (no NaN or infinity)",
         function=function,
         hint="Drop or fill the missing values before calling crmkit.",
     )
@@ -265,25 +271,21 @@ def as_ids(values: object, *, field: str, function: str) -> npt.NDArray[Any]:
     elif kind == "f":
         finite = np.isfinite(arr)
         if not finite.all():
-            n, pos, vals = _bad_rows(~finite, arr)
-            raise InputError.for_rows(
-                field,
-                "must not be null",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                ~finite,
+                arr,
+                field=field,
+                requirement="must not be null",
                 function=function,
                 hint="Every row needs a customer id; drop or fill the missing ones.",
             )
         whole = arr == np.floor(arr)
         if not whole.all():
-            n, pos, vals = _bad_rows(~whole, arr)
-            raise InputError.for_rows(
-                field,
-                "must hold whole numbers or strings",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                ~whole,
+                arr,
+                field=field,
+                requirement="must hold whole numbers or strings",
                 function=function,
             )
         out = arr.astype(np.int64)
@@ -294,13 +296,11 @@ def as_ids(values: object, *, field: str, function: str) -> npt.NDArray[Any]:
     elif kind == "O":
         nulls = np.fromiter((_is_null(v) for v in arr), dtype=bool, count=arr.size)
         if nulls.any():
-            n, pos, vals = _bad_rows(nulls, arr)
-            raise InputError.for_rows(
-                field,
-                "must not be null",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                nulls,
+                arr,
+                field=field,
+                requirement="must not be null",
                 function=function,
                 hint="Every row needs an id; drop or fill the missing ones.",
             )
@@ -314,13 +314,11 @@ def as_ids(values: object, *, field: str, function: str) -> npt.NDArray[Any]:
                 count=arr.size,
             )
             if bad.any():
-                n, pos, vals = _bad_rows(bad, arr)
-                raise InputError.for_rows(
-                    field,
-                    "must hold ints or strings",
-                    positions=pos,
-                    values=vals,
-                    n_bad=n,
+                raise _rows_error(
+                    bad,
+                    arr,
+                    field=field,
+                    requirement="must hold ints or strings",
                     function=function,
                 )
             out = arr.astype(str)  # a mix of ints and strings: compare as text
@@ -337,13 +335,11 @@ def as_ids(values: object, *, field: str, function: str) -> npt.NDArray[Any]:
     if out.dtype.kind == "U" and out.size:
         empty = np.strings.str_len(cast("npt.NDArray[np.str_]", out)) == 0
         if empty.any():
-            n, pos, vals = _bad_rows(empty, out)
-            raise InputError.for_rows(
-                field,
-                "must not hold empty strings",
-                positions=pos,
-                values=vals,
-                n_bad=n,
+            raise _rows_error(
+                empty,
+                out,
+                field=field,
+                requirement="must not hold empty strings",
                 function=function,
                 hint="Every row needs an id; drop or fill the missing ones.",
             )
@@ -383,13 +379,11 @@ def _parse_strings(arr: npt.NDArray[np.str_], *, field: str, function: str) -> P
         return ParsedTimes(values=stripped.astype(DATETIME_DTYPE), aware=False)
     except ValueError:
         bad = np.fromiter((not _parses(s) for s in stripped), dtype=bool, count=stripped.size)
-        n, pos, vals = _bad_rows(bad, arr)
-        raise InputError.for_rows(
-            field,
-            "must hold ISO-8601 dates or datetimes",
-            positions=pos,
-            values=vals,
-            n_bad=n,
+        raise _rows_error(
+            bad,
+            arr,
+            field=field,
+            requirement="must hold ISO-8601 dates or datetimes",
             function=function,
             hint="Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'.",
         ) from None
@@ -432,13 +426,11 @@ def _raise_mixed(
     aware: npt.NDArray[np.bool_], arr: npt.NDArray[Any], *, field: str, function: str
 ) -> None:
     minority = aware if aware.sum() <= (~aware).sum() else ~aware
-    n, pos, vals = _bad_rows(minority, arr)
-    raise InputError.for_rows(
-        field,
-        "must not mix timezone-aware and naive timestamps",
-        positions=pos,
-        values=vals,
-        n_bad=n,
+    raise _rows_error(
+        minority,
+        arr,
+        field=field,
+        requirement="must not mix timezone-aware and naive timestamps",
         function=function,
         hint="Localise the naive timestamps (or drop the zones) before calling crmkit.",
     )
@@ -447,13 +439,11 @@ def _raise_mixed(
 def _parse_objects(arr: npt.NDArray[Any], *, field: str, function: str) -> ParsedTimes:
     nulls = np.fromiter((_is_null(v) for v in arr), dtype=bool, count=arr.size)
     if nulls.any():
-        n, pos, vals = _bad_rows(nulls, arr)
-        raise InputError.for_rows(
-            field,
-            "must not be null",
-            positions=pos,
-            values=vals,
-            n_bad=n,
+        raise _rows_error(
+            nulls,
+            arr,
+            field=field,
+            requirement="must not be null",
             function=function,
             hint="Drop or fill the missing timestamps before calling crmkit.",
         )
@@ -485,13 +475,11 @@ def _parse_objects(arr: npt.NDArray[Any], *, field: str, function: str) -> Parse
         else:
             bad[i] = True
     if bad.any():
-        n, pos, vals = _bad_rows(bad, arr)
-        raise InputError.for_rows(
-            field,
-            "must hold dates, datetimes or ISO-8601 strings",
-            positions=pos,
-            values=vals,
-            n_bad=n,
+        raise _rows_error(
+            bad,
+            arr,
+            field=field,
+            requirement="must hold dates, datetimes or ISO-8601 strings",
             function=function,
         )
     if strings.any():
@@ -512,14 +500,13 @@ def as_datetime(values: object, *, field: str, function: str) -> ParsedTimes:
         out = arr if arr.dtype == DATETIME_DTYPE else arr.astype(DATETIME_DTYPE)
         if out.size and out.view(np.int64).min() == _NAT_INT:
             nat = np.isnat(out)
-            n, pos, vals = _bad_rows(nat, arr)
-            raise InputError.for_rows(
-                field,
-                "must not be null (NaT)",
-                positions=pos,
-                values=[str(v) for v in vals],
-                n_bad=n,
+            raise _rows_error(
+                nat,
+                arr,
+                field=field,
+                requirement="must not be null (NaT)",
                 function=function,
+                as_text=True,
                 hint="Drop or fill the missing timestamps before calling crmkit.",
             )
         parsed = ParsedTimes(values=out, aware=False)
