@@ -45,6 +45,7 @@ from crmkit.errors import InputError
 __all__ = [
     "Calendar",
     "Frequency",
+    "FrequencyLike",
     "Horizon",
     "PeriodBuckets",
     "Weekday",
@@ -81,6 +82,7 @@ class Frequency(enum.StrEnum):
 FrequencyLike = (
     Frequency | Literal["day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 )
+"""A :class:`Frequency` or its string value, e.g. ``"month"``."""
 
 
 class Weekday(enum.IntEnum):

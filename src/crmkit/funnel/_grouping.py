@@ -18,6 +18,7 @@ from crmkit.periods import (
     DEFAULT_CALENDAR,
     Calendar,
     Frequency,
+    FrequencyLike,
     Horizon,
     period_bounds,
     period_keys,
@@ -27,7 +28,7 @@ from crmkit.periods import (
 __all__ = ["Cells", "PeriodSpec", "assign_cells", "read_quotas"]
 
 IntArray = npt.NDArray[np.int64]
-PeriodSpec = Frequency | str | Horizon | Sequence[Horizon]
+PeriodSpec = FrequencyLike | Horizon | Sequence[Horizon]
 
 
 @attrs.frozen(kw_only=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar, Literal
 
 import attrs
 import numpy as np
@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from crmkit._results import Result
 from crmkit.errors import InputError
+from crmkit.funnel._calibration import StageRates
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._scoring import WinScorer, score_opportunities
@@ -171,7 +172,7 @@ def evaluate_win_scorer(
     scorer: WinScorer,
     holdout: StageHistory,
     *,
-    baseline: Any,  # noqa: ANN401  ("configured" or a StageRates; see Parameters)
+    baseline: Literal["configured"] | StageRates,
     n_bins: int = 10,
 ) -> WinScoreEvaluation:
     """Score closed held-out deals at every stage they reached and check calibration.
