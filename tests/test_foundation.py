@@ -173,8 +173,16 @@ def test_cli_version_and_demo(capsys):
     assert crmkit.__version__ in capsys.readouterr().out
     assert main(["demo", "--customers", "500", "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert "customers" in out
-    assert "top 20% revenue" in out
+    for section in (
+        "Customer base",
+        "RFM segments",
+        "80/20",
+        "lifecycle",
+        "Pipeline forecast",
+        "lifetime value",
+    ):
+        assert section in out, section
+    assert "top 20% of customers bring" in out
 
 
 def test_cli_reports_bad_input(capsys):
