@@ -112,10 +112,39 @@ def test_factorize_matches_numpy_unique(values):
     np.testing.assert_array_equal(f.codes, inverse)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="AB", max_size=2),
+    st.lists(st.text(alphabet="0123456789-", min_size=1, max_size=14), min_size=1, max_size=60),
+    st.booleans(),
+)
+def test_factorize_strings_by_packing_or_hashing(prefix, suffixes, big_endian):
+    # narrow id formats take the exact packing path, wide ones the hashed path
+    ids = np.asarray([prefix + x for x in suffixes])
+    if big_endian:
+        ids = ids.astype(ids.dtype.newbyteorder(">"))
+    f = factorize(ids)
+    uniques, inverse = np.unique(ids, return_inverse=True)
+    np.testing.assert_array_equal(f.uniques, uniques)
+    np.testing.assert_array_equal(f.codes, inverse)
+
+
+def test_factorize_packs_zero_padded_ids_exactly():
+    from crmkit import _groups  # noqa: PLC0415
+
+    ids = np.array(["C00017", "C00003", "C00017", "C00100"])
+    key, _ = _groups._pack_strings(ids)
+    assert np.all(np.diff(key[[1, 0, 3]]) > 0)  # integer order is string order
+    f = factorize(ids)
+    assert f.uniques.tolist() == ["C00003", "C00017", "C00100"]
+    assert f.codes.tolist() == [1, 0, 1, 2]
+
+
 def test_factorize_survives_a_hash_collision(monkeypatch):
     from crmkit import _groups
 
     monkeypatch.setattr(_groups, "_hash_strings", lambda ids: np.zeros(ids.size, dtype=np.uint64))
+    monkeypatch.setattr(_groups, "_pack_strings", lambda ids: None)
     f = factorize(np.array(["b", "a", "b", "c"]))
     assert f.uniques.tolist() == ["a", "b", "c"]
     assert f.codes.tolist() == [1, 0, 1, 2]

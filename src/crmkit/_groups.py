@@ -5,10 +5,14 @@ ids in ascending order, without ``argsort`` over the rows:
 
 * integer ids whose range is small relative to the row count use a
   presence table (two passes, no sort at all);
+* string ids narrow enough to encode (each character position a mixed-radix
+  digit of its observed range, under 2**62 in all: most id formats) become
+  integers that sort like the strings, and are then grouped as integers,
+  exactly;
 * other integer ids sort one packed int64 key, ``(id - min) << b | row``
   (``np.sort`` is several times faster than ``np.argsort``), and read the
   codes off the sorted keys;
-* string ids (and integers too spread out to pack) are hashed to 64 bits and
+* other string ids (and integers too spread out to pack) are hashed to 64 bits and
   grouped the same way on the hash; every row is then checked against its
   group's representative, and the rows of a colliding hash (rare) get codes
   of their own, so the result is exact.
@@ -16,6 +20,7 @@ ids in ascending order, without ``argsort`` over the rows:
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 import attrs
@@ -60,14 +65,16 @@ def factorize(ids: npt.NDArray[Any]) -> Factorized:
     if ids.size == 0:
         return Factorized(codes=np.zeros(0, dtype=np.int64), uniques=ids[:0].copy())
     if ids.dtype.kind in "iu":
-        return _factorize_int(ids.astype(np.int64, copy=False))
+        codes, uniques = _int_codes(ids.astype(np.int64, copy=False))
+        return Factorized(codes=codes, uniques=uniques)
     if ids.dtype.kind == "U":
         return _factorize_str(ids)
     uniques, codes = np.unique(ids, return_inverse=True)
     return Factorized(codes=codes.astype(np.int64, copy=False), uniques=uniques)
 
 
-def _factorize_int(ids: IntArray) -> Factorized:
+def _int_codes(ids: IntArray) -> tuple[IntArray, IntArray]:
+    """Codes in ascending id order and the sorted unique ids, for int64 ids."""
     lo = int(ids.min())
     hi = int(ids.max())
     span = hi - lo + 1
@@ -75,19 +82,17 @@ def _factorize_int(ids: IntArray) -> Factorized:
         offset = ids - lo
         present = np.zeros(span, dtype=np.bool_)
         present[offset] = True
-        rank = np.cumsum(present, dtype=np.int64)
-        rank -= 1
-        codes = rank[offset]
-        uniques = np.flatnonzero(present).astype(np.int64)
-        uniques += lo
-        return Factorized(codes=codes, uniques=uniques)
+        found = np.flatnonzero(present)
+        rank = np.empty(span, dtype=np.int64)  # read only where present
+        rank[found] = np.arange(found.size, dtype=np.int64)
+        return rank[offset], found.astype(np.int64) + lo
     position_bits = max(1, (ids.size - 1).bit_length())
     if span < (1 << (63 - position_bits)):
         # exact: (id - lo) in the high bits, the row position in the low bits
-        key = ids - lo
-        codes, rep = _codes_from_keys(key, position_bits)
-        return Factorized(codes=codes, uniques=ids[rep])
-    return _factorize_hashed(ids, _mix64(ids.view(np.uint64).copy()))
+        codes, rep = _codes_from_keys(ids - lo, position_bits)
+        return codes, ids[rep]
+    hashed = _factorize_hashed(ids, _mix64(ids.view(np.uint64).copy()))
+    return hashed.codes, hashed.uniques
 
 
 def _codes_from_keys(key: IntArray, position_bits: int) -> tuple[IntArray, IntArray]:
@@ -104,11 +109,11 @@ def _codes_from_keys(key: IntArray, position_bits: int) -> tuple[IntArray, IntAr
     starts = np.empty(n, dtype=np.bool_)
     starts[0] = True
     np.not_equal(packed[1:], packed[:-1], out=starts[1:])
-    group = np.cumsum(starts, dtype=np.int64)
-    group -= 1
+    first = np.flatnonzero(starts)
+    sizes = np.diff(first, append=n)
     codes = np.empty(n, dtype=np.int64)
-    codes[position] = group
-    return codes, position[starts]
+    codes[position] = np.repeat(np.arange(first.size, dtype=np.int64), sizes)
+    return codes, position[first]
 
 
 def _mix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -153,5 +158,59 @@ def _hash_strings(ids: npt.NDArray[np.str_]) -> npt.NDArray[np.uint64]:
     return _mix64(h)
 
 
+_PACK_LIMIT: Final = 1 << 62
+
+
+@attrs.frozen
+class _Packing:
+    """How strings of one fixed width map to int64 keys: one mixed-radix digit per character."""
+
+    width: int
+    low: npt.NDArray[np.uint32]
+    base: tuple[int, ...]
+
+
+def _pack_strings(ids: npt.NDArray[np.str_]) -> tuple[IntArray, _Packing] | None:
+    """Encode each string as an int64 that sorts like the string, if the ids are narrow enough.
+
+    Character position j becomes a digit of base ``max_j - min_j + 1`` (its
+    observed range), most significant first, so integer order is string
+    order and ``"C0001234"``-style ids pack into a range close to the number
+    of possible ids. Returns None when the product of the bases reaches 2**62.
+    """
+    width = ids.dtype.itemsize // 4
+    if width == 0:
+        return None
+    chars = np.ascontiguousarray(ids).view(np.uint32).reshape(ids.size, width)
+    low = chars.min(axis=0)
+    high = chars.max(axis=0)
+    base = tuple(int(h) - int(lo) + 1 for lo, h in zip(low.tolist(), high.tolist(), strict=True))
+    if math.prod(base) >= _PACK_LIMIT:
+        return None
+    key = np.zeros(ids.size, dtype=np.int64)
+    for j, b in enumerate(base):
+        if b > 1:
+            key *= b
+            key += chars[:, j] - low[j]
+    return key, _Packing(width=width, low=low, base=base)
+
+
+def _unpack_strings(keys: IntArray, packing: _Packing, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+    chars = np.empty((keys.size, packing.width), dtype=np.uint32)
+    rest = keys.copy()
+    for j in range(packing.width - 1, -1, -1):
+        b = packing.base[j]
+        chars[:, j] = rest % b + packing.low[j]
+        rest //= b
+    return chars.view(dtype).reshape(keys.size)
+
+
 def _factorize_str(ids: npt.NDArray[np.str_]) -> Factorized:
+    if ids.dtype.byteorder == ">":
+        ids = ids.astype(ids.dtype.newbyteorder("="))
+    packed = _pack_strings(ids)
+    if packed is not None:
+        key, packing = packed
+        codes, unique_keys = _int_codes(key)
+        return Factorized(codes=codes, uniques=_unpack_strings(unique_keys, packing, ids.dtype))
     return _factorize_hashed(ids, _hash_strings(ids))
