@@ -130,7 +130,7 @@ def test_factorize_strings_by_packing_or_hashing(prefix, suffixes, big_endian):
 
 
 def test_factorize_packs_zero_padded_ids_exactly():
-    from crmkit import _groups  # noqa: PLC0415
+    from crmkit import _groups
 
     ids = np.array(["C00017", "C00003", "C00017", "C00100"])
     key, _ = _groups._pack_strings(ids)
@@ -144,7 +144,7 @@ def test_factorize_survives_a_hash_collision(monkeypatch):
     from crmkit import _groups
 
     monkeypatch.setattr(_groups, "_hash_strings", lambda ids: np.zeros(ids.size, dtype=np.uint64))
-    monkeypatch.setattr(_groups, "_pack_strings", lambda ids: None)
+    monkeypatch.setattr(_groups, "_pack_strings", lambda _ids: None)
     f = factorize(np.array(["b", "a", "b", "c"]))
     assert f.uniques.tolist() == ["a", "b", "c"]
     assert f.codes.tolist() == [1, 0, 1, 2]
