@@ -176,8 +176,8 @@ class RFMSummary(Result):
     as_of_is_default: bool
     start: np.datetime64 | None
     unit: TimeUnit
-    count_by: str
-    purchases: str
+    count_by: CountBy
+    purchases: Literal["positive", "all"]
     n_rows_used: int
     n_rows_after_as_of: int
     n_rows_before_start: int
@@ -289,7 +289,7 @@ def rfm_summary(
             mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
             as_of=as_of,
             start=start_lazy,
-            count_by=str(count_by),
+            count_by=count_by,
             positive_only=purchases == "positive",
             function=function,
         )
@@ -367,7 +367,7 @@ def rfm_summary(
         as_of_is_default=is_default,
         start=start_value,
         unit=time_unit,
-        count_by=str(count_by),
+        count_by=count_by,
         purchases=purchases,
         n_rows_used=int(ids.size),
         n_rows_after_as_of=n_after,
@@ -381,8 +381,8 @@ def _summary_from_pushdown(
     pushed: LazyRFM,
     unit: TimeUnit,
     start: np.datetime64 | None,
-    count_by: str,
-    purchases: str,
+    count_by: CountBy,
+    purchases: Literal["positive", "all"],
 ) -> RFMSummary:
     end: np.datetime64 = pushed["as_of"]
     if start is not None and start >= end:
@@ -405,7 +405,7 @@ def _summary_from_pushdown(
         as_of_is_default=pushed["as_of_is_default"],
         start=start,
         unit=unit,
-        count_by=str(count_by),
+        count_by=count_by,
         purchases=purchases,
         n_rows_used=pushed["n_rows_used"],
         n_rows_after_as_of=pushed["n_rows_after_as_of"],
