@@ -217,3 +217,17 @@ def test_cli_version_and_demo(capsys):
 def test_cli_reports_bad_input(capsys):
     assert main(["demo", "--customers", "0"]) == 2
     assert "n_customers" in capsys.readouterr().err
+
+
+def test_result_mappings_are_read_only():
+    from crmkit.segmentation import abc_classes
+
+    abc = abc_classes(np.array([5.0, 1.0, 1.0, 0.5]))
+    with pytest.raises(TypeError):
+        abc.customers["A"] = 0  # type: ignore[index]
+    assert json.loads(json.dumps(abc.to_dict()))["customers"] == dict(abc.customers)
+    tx = crmkit.Transactions.from_arrays(
+        customer=[1], timestamp=["2024-01-01"], amount=[1.0], extra={"sku": ["a"]}
+    )
+    with pytest.raises(TypeError):
+        tx.extra["sku"] = np.array(["b"])  # type: ignore[index]

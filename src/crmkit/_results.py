@@ -12,8 +12,8 @@ import datetime as dt
 import enum
 import html
 import math
-from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -21,9 +21,59 @@ import numpy.typing as npt
 
 from crmkit._frames import Backend, frame_like, to_backend
 
-__all__ = ["Result", "json_safe"]
+__all__ = ["FrozenMapping", "Result", "frozen_mapping", "json_safe"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _HTML_ROWS = 10
+
+
+class FrozenMapping(Mapping[_K, _V]):
+    """A read-only mapping for the dict-like fields of frozen values and results.
+
+    It behaves like a dict for reading (and prints like one) but has no way
+    to change it, so a frozen result stays frozen all the way down.
+
+    Examples
+    --------
+    >>> counts = FrozenMapping({"champions": 12, "hibernating": 40})
+    >>> counts["champions"], counts
+    (12, {'champions': 12, 'hibernating': 40})
+    >>> counts == {"champions": 12, "hibernating": 40}
+    True
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[_K, _V] | None = None) -> None:
+        self._data: dict[_K, _V] = dict(data) if data is not None else {}
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+def frozen_mapping(value: Mapping[str, Any]) -> FrozenMapping[str, Any]:
+    """Convert a mapping to a :class:`FrozenMapping` (an attrs converter for result fields).
+
+    Not generic on purpose: the attrs plugin of mypy types ``__init__`` from the
+    converter's parameter, and the field's own annotation carries the precise type.
+
+    Examples
+    --------
+    >>> frozen_mapping({"a": 1})["a"]
+    1
+    """
+    return value if isinstance(value, FrozenMapping) else FrozenMapping(value)
 
 
 def json_safe(value: object) -> object:

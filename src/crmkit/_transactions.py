@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -21,19 +20,13 @@ from crmkit._input import (
     check_same_length,
     to_array,
 )
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 
 __all__ = ["Transactions", "as_transactions"]
 
 _CORE = ("customer", "timestamp", "amount")
 _FUNCTION = "Transactions"
-
-
-def _frozen_mapping(
-    value: Mapping[str, npt.NDArray[Any]],
-) -> types.MappingProxyType[str, npt.NDArray[Any]]:
-    return types.MappingProxyType(dict(value))
 
 
 def _check_ids(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -113,7 +106,7 @@ class Transactions(Result):
     customer: npt.NDArray[Any] = attrs.field(validator=_check_ids)
     timestamp: npt.NDArray[np.datetime64] = attrs.field(validator=_check_times)
     amount: npt.NDArray[np.float64] = attrs.field(validator=_check_amounts)
-    extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=_frozen_mapping)
+    extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=frozen_mapping)
     n_negative: int = 0
     converted_to_utc: bool = False
 

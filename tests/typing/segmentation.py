@@ -233,7 +233,7 @@ def segments_api(scores: RFMScores) -> None:
     assert_type(seg.names, tuple[str, ...])
     assert_type(seg.scores, RFMScores)
     assert_type(seg.rule_table, RuleTable)
-    assert_type(seg.counts, dict[str, int])
+    assert_type(seg.counts, Mapping[str, int])
 
     t = segment_summary(seg)
     assert_type(t, SegmentSummary)
@@ -302,8 +302,8 @@ def concentration_api() -> None:
     assert_type(abc.abc_class, npt.NDArray[np.str_])
     assert_type(abc.thresholds, tuple[float, ...])
     assert_type(abc.labels, tuple[str, ...])
-    assert_type(abc.customers, dict[str, int])
-    assert_type(abc.value_share, dict[str, float])
+    assert_type(abc.customers, Mapping[str, int])
+    assert_type(abc.value_share, Mapping[str, float])
 
 
 def value_api() -> None:
@@ -321,9 +321,9 @@ def value_api() -> None:
     assert_type(tiers.value, FloatArray)
     assert_type(tiers.tier, npt.NDArray[np.str_])
     assert_type(tiers.labels, tuple[str, ...])
-    assert_type(tiers.customers, dict[str, int])
-    assert_type(tiers.value_total, dict[str, float])
-    assert_type(tiers.value_share, dict[str, float])
+    assert_type(tiers.customers, Mapping[str, int])
+    assert_type(tiers.value_total, Mapping[str, float])
+    assert_type(tiers.value_share, Mapping[str, float])
 
     q = Quantile(0.75)
     assert_type(q, Quantile)
@@ -348,8 +348,8 @@ def value_api() -> None:
     assert_type(vm.quadrant, npt.NDArray[np.str_])
     assert_type(vm.current_cut, float)
     assert_type(vm.potential_cut, float)
-    assert_type(vm.customers, dict[str, int])
-    assert_type(vm.current_total, dict[str, float])
+    assert_type(vm.customers, Mapping[str, int])
+    assert_type(vm.current_total, Mapping[str, float])
 
     sow = share_of_wallet(values, [600.0, 300.0, 100.0, 80.0])
     assert_type(sow, ShareOfWallet)
@@ -376,7 +376,7 @@ def value_api() -> None:
     assert_type(vc.customer, npt.NDArray[Any])
     assert_type(vc.value_class, npt.NDArray[np.str_])
     assert_type(vc.labels, tuple[str, ...])
-    assert_type(vc.customers, dict[str, int])
+    assert_type(vc.customers, Mapping[str, int])
 
 
 def products_api(tx: Transactions, seg: Segments) -> None:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_readonly
+from crmkit._results import frozen_mapping
 from crmkit._transactions import Transactions
 from crmkit.datasets._transactions import SimulatedCustomerBase
 from crmkit.errors import InputError
@@ -48,10 +49,6 @@ _US_PER_DAY: Final = 86_400_000_000
 _TOUCH_EVERY_DAYS: Final = 30.0
 
 
-def _frozen(value: Mapping[str, Any]) -> types.MappingProxyType[str, Any]:
-    return types.MappingProxyType(dict(value))
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class SimulatedCostDrivers:
     """Per-customer activity counts behind cost to serve, with the truth kept.
@@ -80,9 +77,9 @@ class SimulatedCostDrivers:
     """
 
     customer: npt.NDArray[Any]
-    counts: Mapping[str, npt.NDArray[np.int64]] = attrs.field(converter=_frozen)
-    unit_costs: Mapping[str, float] = attrs.field(converter=_frozen)
-    margin_rates: Mapping[str, float] = attrs.field(converter=_frozen)
+    counts: Mapping[str, npt.NDArray[np.int64]] = attrs.field(converter=frozen_mapping)
+    unit_costs: Mapping[str, float] = attrs.field(converter=frozen_mapping)
+    margin_rates: Mapping[str, float] = attrs.field(converter=frozen_mapping)
     high_touch: npt.NDArray[np.bool_]
 
     def __repr__(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ import numpy.typing as npt
 from crmkit._frames import read_columns
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_ids, as_readonly, check_same_length, to_array
+from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import stage_codes
 from crmkit.funnel._process import SalesProcess
@@ -21,10 +21,6 @@ __all__ = ["StageHistory"]
 
 _FN = "StageHistory"
 IntArray = npt.NDArray[np.int64]
-
-
-def _frozen(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -76,7 +72,7 @@ class StageHistory:
     stage: IntArray
     entered: npt.NDArray[np.datetime64]
     reason: npt.NDArray[np.str_]
-    dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=_frozen)
+    dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
 
     @classmethod
     def from_arrays(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from crmkit._input import (
     check_same_length,
     to_array,
 )
-from crmkit._results import json_safe
+from crmkit._results import frozen_mapping, json_safe
 from crmkit.errors import InputError
 from crmkit.funnel._process import ForecastCategory, SalesProcess
 
@@ -159,14 +158,6 @@ def _entered_probabilities(values: object, *, function: str) -> npt.NDArray[np.f
     return out
 
 
-def _frozen_mapping(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
-    return types.MappingProxyType(dict(value))
-
-
-def _frozen_groups(value: Mapping[str, Factorized]) -> Mapping[str, Factorized]:
-    return types.MappingProxyType(dict(value))
-
-
 def _check_array(kind: str) -> Any:  # noqa: ANN401
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype.kind not in kind:
@@ -236,8 +227,8 @@ class Opportunities:
     created: npt.NDArray[np.datetime64] = attrs.field(validator=_check_array("M"))
     category: npt.NDArray[np.int64] = attrs.field(validator=_check_array("i"))
     probability: npt.NDArray[np.float64] = attrs.field(validator=_check_array("f"))
-    dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=_frozen_mapping)
-    dimension_groups: Mapping[str, Factorized] = attrs.field(converter=_frozen_groups)
+    dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
+    dimension_groups: Mapping[str, Factorized] = attrs.field(converter=frozen_mapping)
 
     @dimension_groups.default
     def _factorize_dimensions(self) -> Mapping[str, Factorized]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
@@ -12,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._history import StageHistory
@@ -27,10 +26,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _US_PER_DAY: Final = 86_400_000_000
 _FN: Final = "scorecards"
-
-
-def _frozen(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[Any]]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -110,7 +105,7 @@ class Scorecard(Result):
     parent: npt.NDArray[Any]
     conversion_vs_parent: FloatArray
     overall_conversion: FloatArray
-    activities: Mapping[str, FloatArray] = attrs.field(converter=_frozen)
+    activities: Mapping[str, FloatArray] = attrs.field(converter=frozen_mapping)
     by: str
 
     def table(self) -> dict[str, npt.NDArray[Any]]:

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import default_as_of
@@ -311,7 +311,7 @@ class StageClassification(Result):
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
     rule: npt.NDArray[np.str_]
-    stage_counts: Mapping[str, int]
+    stage_counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
     rule_counts: Mapping[str, int]
     thresholds: StageThresholds
     used_trends: bool

@@ -18,7 +18,7 @@ from crmkit._input import (
     as_ids,
     as_readonly,
 )
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
 from crmkit.lifecycle._kernel import event_codes, group_order, scan
@@ -186,7 +186,7 @@ class Replay(Result):
     n_rejected: IntArray
     model: str
     n_events: int
-    rejected: Mapping[str, int]
+    rejected: Mapping[str, int] = attrs.field(converter=frozen_mapping)
     rejected_rows: IntArray
     rejected_reason: npt.NDArray[np.object_]
     changes: StageLog

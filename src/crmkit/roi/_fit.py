@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
@@ -11,6 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._results import frozen_mapping
 from crmkit.errors import ConvergenceWarning, FitError
 
 __all__ = ["FitDiagnostics", "maximise", "prefit"]
@@ -21,10 +21,6 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 _LOG_BOUND: Final = 25.0  # parameters kept within exp(+-25) ~ [1.4e-11, 7.2e10]
 _CORNER: Final = 18.0  # |log parameter| beyond this is a degenerate corner
 _GRADIENT_TOLERANCE: Final = 1e-3  # per-customer gradient norm accepted as converged
-
-
-def _frozen(value: Mapping[str, float]) -> types.MappingProxyType[str, float]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen(kw_only=True)
@@ -68,7 +64,7 @@ class FitDiagnostics:
     n_evaluations: int
     gradient_norm: float
     hessian_positive_definite: bool
-    standard_errors: Mapping[str, float] = attrs.field(converter=_frozen)
+    standard_errors: Mapping[str, float] = attrs.field(converter=frozen_mapping)
     warnings: tuple[str, ...]
 
     @property

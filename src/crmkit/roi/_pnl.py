@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, to_array
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit._tables import read_table
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
@@ -21,10 +21,6 @@ __all__ = ["CostColumn", "CustomerPnL", "MarginRate", "customer_pnl"]
 
 _FN: Final = "customer_pnl"
 FloatArray = npt.NDArray[np.float64]
-
-
-def _frozen(value: Mapping[str, Any]) -> types.MappingProxyType[str, Any]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen(kw_only=True)
@@ -174,14 +170,14 @@ class CustomerPnL(Result):
     revenue: FloatArray
     cost_of_goods: FloatArray
     gross_margin: FloatArray
-    activity_counts: Mapping[str, FloatArray] = attrs.field(converter=_frozen)
-    activity_costs: Mapping[str, FloatArray] = attrs.field(converter=_frozen)
+    activity_counts: Mapping[str, FloatArray] = attrs.field(converter=frozen_mapping)
+    activity_costs: Mapping[str, FloatArray] = attrs.field(converter=frozen_mapping)
     direct_cost: FloatArray
     cost_to_serve: FloatArray
     profit: FloatArray
     profit_margin: FloatArray
     return_on_cost_to_serve: FloatArray
-    unit_costs: Mapping[str, float] = attrs.field(converter=_frozen)
+    unit_costs: Mapping[str, float] = attrs.field(converter=frozen_mapping)
     n_without_transactions: int
     n_counts_filled: int
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, overload
 
 import attrs
@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import increasing_fractions, optional_ids, values_1d
 
@@ -360,8 +360,8 @@ class ABCClasses(Result):
     abc_class: npt.NDArray[np.str_]
     thresholds: tuple[float, ...]
     labels: tuple[str, ...]
-    customers: dict[str, int]
-    value_share: dict[str, float]
+    customers: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    value_share: Mapping[str, float] = attrs.field(converter=frozen_mapping)
 
 
 def abc_classes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._reduce import group_count, group_sum
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.segmentation._common import values_1d
 from crmkit.segmentation._rules import RFM_GRID_10, RuleTable
@@ -77,7 +78,7 @@ class Segments(Result):
     names: tuple[str, ...]
     scores: RFMScores
     rule_table: RuleTable
-    counts: dict[str, int]
+    counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
 
 
 def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Segments:

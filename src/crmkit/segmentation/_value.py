@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import fraction, optional_ids, values_1d
 
@@ -95,9 +95,9 @@ class ValueTiers(Result):
     value: FloatArray
     tier: npt.NDArray[np.str_]
     labels: tuple[str, ...]
-    customers: dict[str, int]
-    value_total: dict[str, float]
-    value_share: dict[str, float]
+    customers: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    value_total: Mapping[str, float] = attrs.field(converter=frozen_mapping)
+    value_share: Mapping[str, float] = attrs.field(converter=frozen_mapping)
 
 
 def value_tiers(
@@ -285,8 +285,8 @@ class ValueMatrix(Result):
     quadrant: npt.NDArray[np.str_]
     current_cut: float
     potential_cut: float
-    customers: dict[str, int]
-    current_total: dict[str, float]
+    customers: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    current_total: Mapping[str, float] = attrs.field(converter=frozen_mapping)
 
 
 QUADRANTS = ("core", "maintain", "grow", "deprioritise")
@@ -526,7 +526,7 @@ class ValueClasses(Result):
     customer: npt.NDArray[Any]
     value_class: npt.NDArray[np.str_]
     labels: tuple[str, ...]
-    customers: dict[str, int]
+    customers: Mapping[str, int] = attrs.field(converter=frozen_mapping)
 
 
 def value_classes(
