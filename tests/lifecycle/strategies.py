@@ -105,3 +105,61 @@ def random_models(draw: st.DrawFn) -> LifecycleModel:
         transitions=transitions,
         description=draw(text),
     )
+
+
+GUARD_FIELDS = ("spend", "visits", "score.x")
+
+
+@st.composite
+def guarded_models(draw: st.DrawFn) -> LifecycleModel:
+    """Valid models whose events fire one of several guarded transitions.
+
+    Each guarded event splits one context field into disjoint bins (so its
+    guards exclude each other), may add a condition on another field, and may
+    send several transitions to the same target (only the transition name then
+    tells which guard fired).
+    """
+    from crmkit.lifecycle import Transition
+
+    n = draw(st.integers(2, 5))
+    names = [f"s{i}" for i in range(n)]
+    terminal = [names[-1]] if draw(st.booleans()) else []
+    transitions = [
+        Transition(name=f"t{i}", source=names[i], target=names[i + 1]) for i in range(n - 1)
+    ]
+    if not terminal:
+        transitions.append(Transition(name="back", source=names[-1], target=names[0]))
+    sources = [s for s in names if s not in terminal]
+    for e in range(draw(st.integers(1, 2))):
+        field = draw(st.sampled_from(GUARD_FIELDS))
+        edges = sorted(draw(st.lists(st.integers(0, 10), min_size=2, max_size=4, unique=True)))
+        for j in range(len(edges) - 1):
+            guard = [f"{field} >= {edges[j]}", f"{field} < {edges[j + 1]}"]
+            if draw(st.booleans()):
+                other = draw(st.sampled_from([f for f in GUARD_FIELDS if f != field]))
+                op = draw(st.sampled_from([">", ">=", "<", "<=", "!="]))
+                guard.append(f"{other} {op} {draw(st.integers(0, 10))}")
+            transitions.append(
+                Transition(
+                    name=f"g{e}_{j}",
+                    source=draw(
+                        st.lists(st.sampled_from(sources), min_size=1, max_size=3, unique=True)
+                    ),
+                    target=draw(st.sampled_from(names)),
+                    event=f"review{e}",
+                    guard=guard,
+                )
+            )
+    return LifecycleModel(
+        name="guarded", stages=names, initial=names[0], terminal=terminal, transitions=transitions
+    )
+
+
+@st.composite
+def context_columns(draw: st.DrawFn, n: int) -> dict[str, np.ndarray]:
+    """Finite context values for every guard field, on and around the guard thresholds."""
+    values = st.integers(-1, 11).map(float) | st.sampled_from([0.5, 2.25, 9.75])
+    return {
+        f: np.array(draw(st.lists(values, min_size=n, max_size=n)), dtype=np.float64)
+        for f in GUARD_FIELDS
+    }

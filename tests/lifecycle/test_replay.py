@@ -15,10 +15,10 @@ from crmkit.lifecycle import (
     relationship_lifecycle,
     replay,
 )
-from tests.lifecycle.strategies import event_logs, models
+from tests.lifecycle.strategies import context_columns, event_logs, guarded_models, models
 
 
-def _one_by_one(model, customers, events, times):
+def _one_by_one(model, customers, events, times, context=None):
     """Oracle: apply() per customer in (time, row) order, skipping rejected events."""
     order = np.lexsort((np.arange(len(times)), times))
     states, rejected = {}, []
@@ -27,50 +27,82 @@ def _one_by_one(model, customers, events, times):
         state = states.get(c)
         if state is None:
             state = CustomerState.start(model, at=times[row], customer=c)
+        ctx = None if context is None else {k: v[row] for k, v in context.items()}
         try:
-            state = apply(model, state, str(events[row]), at=times[row])
+            state = apply(model, state, str(events[row]), at=times[row], context=ctx)
         except TransitionError:
             rejected.append(int(row))
         states[c] = state
     return states, rejected
 
 
-@settings(max_examples=60, deadline=None)
+def _read_only(*arrays):
+    out = tuple(a.copy() for a in arrays)
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+@settings(max_examples=80, deadline=None)
 @given(st.data())
 def test_replay_equals_apply_one_by_one(data):
-    model = data.draw(models())
-    valid_only = data.draw(st.booleans())
+    guarded = data.draw(st.booleans())
+    model = data.draw(guarded_models() if guarded else models())
+    valid_only = not guarded and data.draw(st.booleans())
     customers, events, times = data.draw(event_logs(model, valid_only=valid_only))
-    ro = customers.copy(), events.copy(), times.copy()
-    for a in ro:
-        a.flags.writeable = False
-    r = replay(model, {"customer": ro[0], "event": ro[1], "timestamp": ro[2]})
-    states, rejected = _one_by_one(model, customers, events, times)
+    context = data.draw(context_columns(len(events))) if guarded else None
+    ro = _read_only(customers, events, times)
+    log = {"customer": ro[0], "event": ro[1], "timestamp": ro[2]}
+    if context is not None:
+        log.update(dict(zip(context, _read_only(*context.values()), strict=True)))
+    r = replay(model, log, context=list(context or ()))
+    states, rejected = _one_by_one(model, customers, events, times, context)
     assert sorted(states) == r.customer.tolist()
     for i, c in enumerate(r.customer.tolist()):
         s = states[c]
         assert r.stage[i] == s.stage
         assert r.entered_at[i] == s.entered_at
         assert r.n_applied[i] == len(s.history)
+        # the full state: transitions taken and the guard context values they read
         assert r.customer_state(model, c) == s
+        assert CustomerState.from_dict(r.customer_state(model, c).to_dict()) == s
     assert sorted(r.rejected_rows.tolist()) == sorted(rejected)
     assert sum(r.rejected.values()) == len(rejected) == int(r.n_rejected.sum())
     if valid_only:
         assert not rejected
-    # the change log equals the concatenated histories
+    # the change log equals the concatenated histories, guard records included
     logged = sorted(
-        (c, str(h.at), h.source, h.target) for c, s in states.items() for h in s.history
+        (c, str(h.at), h.source, h.target, h.transition, h.context)
+        for c, s in states.items()
+        for h in s.history
     )
-    got = sorted(
-        zip(
-            r.changes.customer.tolist(),
-            [str(t) for t in r.changes.at],
-            r.changes.source.tolist(),
-            r.changes.target.tolist(),
-            strict=True,
-        )
-    )
-    assert got == logged
+    ch = r.changes
+    at = ch.at
+    guard_of = {
+        int(row): (ch.transitions[int(t)], j)
+        for j, (row, t) in enumerate(zip(ch.guard_rows, ch.guard_transition, strict=True))
+    }
+    assert (np.diff(ch.guard_rows) > 0).all()
+    got = []
+    for row in range(len(ch)):
+        source, event = ch.source[row], ch.event[row]
+        if row in guard_of:
+            name, j = guard_of[row]
+            ctx = tuple(
+                (f, float(v[j])) for f, v in sorted(ch.guard_context.items()) if not np.isnan(v[j])
+            )
+        else:
+            name = next(
+                t.name
+                for t in model.transitions
+                if t.event == event and source in t.source and not t.guard
+            )
+            ctx = ()
+        got.append((ch.customer[row].item(), str(at[row]), source, ch.target[row], name, ctx))
+    assert sorted(got) == logged
+    if not guarded:
+        assert ch.guard_rows.size == 0
+        assert dict(ch.guard_context) == {}
 
 
 def test_reasons_and_positions():
@@ -323,3 +355,106 @@ def test_customer_state_errors():
         r.customer_state(m, 2)
     with pytest.raises(InputError, match="model the log was replayed with"):
         r.customer_state(relationship_lifecycle(), 1)
+
+
+def test_customer_state_keeps_which_guard_fired_and_what_it_read():
+    # two guarded transitions with the same source, event and target: only the
+    # recorded transition (not the stages) tells which one fired
+    m = LifecycleModel(
+        name="upsell",
+        stages=["customer", "premium", "closed"],
+        initial="customer",
+        terminal=["closed"],
+        transitions=[
+            Transition(
+                name="small",
+                source="customer",
+                target="premium",
+                event="upsell",
+                guard=["spend < 100", "visits >= 2"],
+            ),
+            Transition(
+                name="big",
+                source="customer",
+                target="premium",
+                event="upsell",
+                guard=["spend >= 100"],
+            ),
+            Transition(name="downgrade", source="premium", target="customer"),
+            Transition(name="close", source=["customer", "premium"], target="closed"),
+        ],
+    )
+    log = {
+        "customer": ["x", "x", "x", "y", "y", "x"],
+        "event": ["upsell", "downgrade", "upsell", "upsell", "close", "close"],
+        "timestamp": [
+            "2024-01-01",
+            "2024-02-01",
+            "2024-03-01",
+            "2024-01-05",
+            "2024-01-06",
+            "2024-04-01",
+        ],
+        "spend": [40.0, 0.0, 400.0, 10.0, 0.0, 0.0],
+        "visits": [3.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+        "ignored": [1.0] * 6,
+    }
+    r = replay(m, log, context=["spend", "visits", "ignored"])
+    ch = r.changes
+    assert r.rejected["guard_failed"] == 1  # y: spend < 100 but visits < 2
+    assert sorted(ch.guard_context) == ["spend", "visits"]  # fields no guard reads are not kept
+    assert [ch.transitions[t] for t in ch.guard_transition] == ["small", "big"]
+    assert ch.guard_context["spend"].tolist() == [40.0, 400.0]
+    assert np.isnan(ch.guard_context["visits"][1])
+    x = r.customer_state(m, "x")
+    assert [h.transition for h in x.history] == ["small", "downgrade", "big", "close"]
+    assert [dict(h.context) for h in x.history] == [
+        {"spend": 40.0, "visits": 3.0},
+        {},
+        {"spend": 400.0},
+        {},
+    ]
+    s = CustomerState.start(m, at="2024-01-01", customer="x")
+    for i in (0, 1, 2, 5):
+        ctx = {k: log[k][i] for k in ("spend", "visits", "ignored")}
+        s = apply(m, s, log["event"][i], at=log["timestamp"][i], context=ctx)
+    assert x == s
+    assert r.customer_state(m, "y").history[0].context == ()
+    d = ch.to_dict()
+    assert d["guard_context"]["visits"] == [3.0, None]
+    assert d["transitions"] == ["small", "big", "downgrade", "close"]
+
+
+def test_guard_records_with_rejections_and_initial_table():
+    m = _tiers()
+    first = replay(
+        m,
+        {
+            "customer": [1, 2],
+            "event": ["review", "review"],
+            "timestamp": ["2024-01-01"] * 2,
+            "spend": [150.0, 5.0],
+        },
+        context=["spend"],
+    )
+    assert first.changes.guard_rows.tolist() == [0]
+    second = replay(
+        m,
+        {
+            "customer": [1, 1, 2, 1],
+            "event": ["close", "review", "review", "review"],
+            "timestamp": ["2023-12-01", "2024-02-01", "2024-02-01", "2024-03-01"],
+            "spend": [0.0, 50.0, 2000.0, 3000.0],
+        },
+        context=["spend"],
+        initial=first,
+    )
+    ch = second.changes
+    # row 0 is before the last recorded change, row 1 fails every guard
+    assert second.rejected["before_last_recorded"] == 1
+    assert second.rejected["guard_failed"] == 1
+    assert ch.customer.tolist() == [1, 2]
+    assert ch.guard_rows.tolist() == [0, 1]
+    assert ch.guard_context["spend"].tolist() == [3000.0, 2000.0]
+    assert [ch.transitions[t] for t in ch.guard_transition] == ["g", "g"]
+    assert second.customer_state(m, 1).history[0].context == (("spend", 3000.0),)

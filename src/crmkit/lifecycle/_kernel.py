@@ -12,7 +12,7 @@ from crmkit._input import as_ids
 from crmkit.errors import InputError
 from crmkit.lifecycle._model import LifecycleModel
 
-__all__ = ["Guard", "event_codes", "group_order", "scan"]
+__all__ = ["Guard", "event_codes", "fired_guards", "group_order", "scan"]
 
 _FUNCTION: Final = "replay"
 _NOT_ALLOWED: Final = -1
@@ -167,3 +167,38 @@ def scan(
         rm_reason[lo:hi] = why
         cur[:m] = new
     return rm_dst[slot], rm_reason[slot], cur
+
+
+def fired_guards(
+    *,
+    guarded: list[tuple[int, Guard]],
+    src: SmallArray,
+    dst: SmallArray,
+    s_ev: SmallArray,
+    applied: npt.NDArray[np.bool_],
+) -> tuple[IntArray, SmallArray]:
+    """Sorted rows applied by a guarded transition (ascending) and that transition's index.
+
+    *guarded* pairs each guarded transition's index in the model with its
+    ``(event, source mask, target, guard mask in sorted order)``. A (stage,
+    event) pair has either one unguarded transition or only guarded ones whose
+    guards exclude each other, so an applied row matching a guarded
+    transition's event, source, target and guard was moved by it, and by no
+    other.
+    """
+    rows: list[IntArray] = []
+    which: list[SmallArray] = []
+    for t_index, (g_event, g_src, g_dst, g_mask) in guarded:
+        fire = s_ev == g_event
+        fire &= g_mask
+        fire &= dst == g_dst
+        fire &= applied
+        hit = np.flatnonzero(fire)
+        hit = hit[g_src[src[hit]]]
+        rows.append(hit.astype(np.int64, copy=False))
+        which.append(np.full(hit.size, t_index, dtype=np.int16))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)
+    all_rows = np.concatenate(rows)
+    ranks = np.argsort(all_rows, kind="stable")
+    return all_rows[ranks], np.concatenate(which)[ranks]

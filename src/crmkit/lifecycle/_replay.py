@@ -21,7 +21,7 @@ from crmkit._input import (
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
-from crmkit.lifecycle._kernel import event_codes, group_order, scan
+from crmkit.lifecycle._kernel import Guard, event_codes, fired_guards, group_order, scan
 from crmkit.lifecycle._model import LifecycleModel
 from crmkit.lifecycle._state import CustomerState, StageChange
 
@@ -78,6 +78,26 @@ class StageLog(Result):
         The model's stage names.
     events : tuple of str
         The model's event names.
+    transitions : tuple of str
+        The model's transition names.
+    guard_rows : ndarray of int64, shape (g,)
+        Positions (rows of this log, ascending) of the changes made by a
+        guarded transition.
+    guard_transition : ndarray of int16, shape (g,)
+        The guarded transition of each of ``guard_rows``, as a position in
+        :attr:`transitions`.
+    guard_context : dict of str to ndarray of float64, shape (g,)
+        For every field any guard of the model reads, the context value the
+        guard of each of ``guard_rows`` read; NaN where that transition's
+        guard does not read the field (context values are finite, so NaN only
+        ever means "not read"). Empty when the model has no guards.
+
+    Notes
+    -----
+    Guard records are kept only for guarded changes: an unguarded change
+    reads no context and its transition follows from (source, event), so a
+    log without guards pays nothing, and a mixed log stores
+    ``g * (8 + 2 + 8 * fields)`` bytes rather than that much per change.
 
     Examples
     --------
@@ -89,6 +109,29 @@ class StageLog(Result):
     ... }
     >>> replay(prospect_lifecycle(), log).changes.target.tolist()
     ['customer', 'churned']
+
+    A guarded move keeps the value its guard read:
+
+    >>> from crmkit.lifecycle import LifecycleModel, Transition
+    >>> tiers = LifecycleModel(
+    ...     name="tiers",
+    ...     stages=["member", "gold"],
+    ...     initial="member",
+    ...     terminal=[],
+    ...     transitions=[
+    ...         Transition(name="promote", source="member", target="gold", guard=["spend >= 1000"]),
+    ...         Transition(name="demote", source="gold", target="member"),
+    ...     ],
+    ... )
+    >>> log = {
+    ...     "customer": [1, 1, 1],
+    ...     "event": ["promote", "demote", "promote"],
+    ...     "timestamp": ["2024-01-02", "2024-02-01", "2024-03-01"],
+    ...     "spend": [1500.0, 0.0, 1200.0],
+    ... }
+    >>> changes = replay(tiers, log, context=["spend"]).changes
+    >>> changes.guard_rows.tolist(), changes.guard_context["spend"].tolist()
+    ([0, 2], [1500.0, 1200.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source", "target", "event", "at")
@@ -100,6 +143,10 @@ class StageLog(Result):
     at: npt.NDArray[np.datetime64]
     stages: tuple[str, ...]
     events: tuple[str, ...]
+    transitions: tuple[str, ...]
+    guard_rows: IntArray
+    guard_transition: npt.NDArray[np.int16]
+    guard_context: Mapping[str, npt.NDArray[np.float64]] = attrs.field(converter=frozen_mapping)
 
     @property
     def source(self) -> npt.NDArray[np.str_]:
@@ -205,8 +252,9 @@ class Replay(Result):
         -------
         CustomerState
             Started at :attr:`started_at` in the stage the replay started from,
-            with every applied change (guard context values are not kept by
-            :func:`replay`, so the changes carry none).
+            with every applied change, each with its transition and the
+            context values its guard read: the state applying the same events
+            one by one with :func:`~crmkit.lifecycle.apply` returns.
 
         Raises
         ------
@@ -226,7 +274,12 @@ class Replay(Result):
         >>> s.stage, [h.transition for h in s.history]
         ('upgraded', ['purchase', 'upgrade'])
         """
-        if model.name != self.model or model.stage_names != self.changes.stages:
+        log = self.changes
+        if (
+            model.name != self.model
+            or model.stage_names != log.stages
+            or tuple(t.name for t in model.transitions) != log.transitions
+        ):
             raise InputError(
                 f"customer_state needs the model the log was replayed with ({self.model!r}).",
                 field="model",
@@ -238,21 +291,31 @@ class Replay(Result):
                 field="customer",
                 values=[customer],
             )
-        log = self.changes
         rows = np.flatnonzero(log.customer == customer)
+        where = np.searchsorted(log.guard_rows, rows)
         history = []
-        for r in rows.tolist():
+        for r, g in zip(rows.tolist(), where.tolist(), strict=True):
             source = log.stages[int(log.source_code[r])]
             target = log.stages[int(log.target_code[r])]
             event = log.events[int(log.event_code[r])]
-            name = next(
-                t.name
-                for t in model.transitions
-                if t.event == event and t.target == target and source in t.source
-            )
+            context: dict[str, float] = {}
+            if g < log.guard_rows.size and int(log.guard_rows[g]) == r:
+                taken = model.transitions[int(log.guard_transition[g])]
+                context = {c.field: float(log.guard_context[c.field][g]) for c in taken.guard}
+            else:  # an unguarded change: the only transition on (source, event)
+                taken = next(
+                    t
+                    for t in model.transitions
+                    if t.event == event and source in t.source and not t.guard
+                )
             history.append(
                 StageChange(
-                    source=source, target=target, event=event, transition=name, at=log.at[r]
+                    source=source,
+                    target=target,
+                    event=event,
+                    transition=taken.name,
+                    at=log.at[r],
+                    context=context,
                 )
             )
         return CustomerState(
@@ -422,8 +485,10 @@ def replay(
     The model becomes a table ``next[stage, event]``; the k-th events of all
     customers are then resolved together, for k = 1, 2, ..., so the Python
     loop runs once per event *rank*, not once per event. Guards are evaluated
-    once over the whole log. The result equals applying the events one by
-    one with :func:`apply`, skipping the rejected ones.
+    once over the whole log; the changes a guarded transition made keep the
+    context values its guard read (:class:`StageLog`). The result equals
+    applying the events one by one with :func:`apply`, skipping the rejected
+    ones (:meth:`Replay.customer_state` rebuilds exactly that state).
 
     Examples
     --------
@@ -506,12 +571,16 @@ def replay(
         terminal[model.stage_index(s)] = True
     st_index = {s: i for i, s in enumerate(model.stage_names)}
     ev_index = {e: i for i, e in enumerate(model.events)}
+    t_index = {t.name: i for i, t in enumerate(model.transitions)}
     guarded = [
         (
-            ev_index[t.event],
-            np.isin(np.arange(len(st_index)), [st_index[s] for s in t.source]),
-            st_index[t.target],
-            m,
+            t_index[t.name],
+            (
+                ev_index[t.event],
+                np.isin(np.arange(len(st_index)), [st_index[s] for s in t.source]),
+                st_index[t.target],
+                m,
+            ),
         )
         for t, m in guard_masks
     ]
@@ -524,11 +593,12 @@ def replay(
     s_ev = ev[order]
     s_time = t_int[order]
     early = s_time < floor[s_codes] if start is not None else np.zeros(s_time.size, dtype=bool)
+    guarded_sorted = [(i, (ge, gs, gd, gm[order])) for i, (ge, gs, gd, gm) in guarded]
     by_count = np.argsort(-counts, kind="stable")
     dst, reason, final_rank_major = scan(
         table=table,
         terminal=terminal,
-        guarded=[(ge, gs, gd, gm[order]) for ge, gs, gd, gm in guarded],
+        guarded=[g for _, g in guarded_sorted],
         stage0=stage0[by_count],
         counts=counts,
         starts=starts,
@@ -595,6 +665,17 @@ def replay(
             total=int(rej_rows.size),
         )
     names = np.array(model.stage_names)
+    g_rows, g_which, g_context = _guard_records(
+        model,
+        guarded_sorted,
+        ctx,
+        order=order,
+        src=src,
+        dst=dst,
+        s_ev=s_ev,
+        applied=applied,
+        a_pos=a_pos,
+    )
     changes = StageLog(
         customer=as_readonly(fac.uniques[s_codes[a_pos]]),
         source_code=as_readonly(src[a_pos].astype(np.int16, copy=False)),
@@ -603,6 +684,10 @@ def replay(
         at=as_readonly(s_time[a_pos].view(DATETIME_DTYPE)),
         stages=model.stage_names,
         events=model.events,
+        transitions=tuple(t_index),
+        guard_rows=as_readonly(g_rows),
+        guard_transition=as_readonly(g_which),
+        guard_context=g_context,
     )
     per_reason = np.bincount(rej_reason, minlength=len(_REASONS) + 1)
     result_customer = out_customer
@@ -647,6 +732,42 @@ def replay(
         rejected_reason=as_readonly(_REASON_OBJECTS[rej_reason]),
         changes=changes,
     )
+
+
+def _guard_records(
+    model: LifecycleModel,
+    guarded: list[tuple[int, Guard]],
+    ctx: Mapping[str, npt.NDArray[np.float64]],
+    *,
+    order: IntArray,
+    src: npt.NDArray[np.int16],
+    dst: npt.NDArray[np.int16],
+    s_ev: npt.NDArray[np.int16],
+    applied: npt.NDArray[np.bool_],
+    a_pos: npt.NDArray[np.intp] | slice,
+) -> tuple[IntArray, npt.NDArray[np.int16], dict[str, npt.NDArray[np.float64]]]:
+    """Return the changes guarded transitions made (change-log rows) and what the guards read."""
+    fields = sorted({c.field for t in model.transitions for c in t.guard})
+    if not guarded or not src.size:
+        empty = np.zeros(0, dtype=np.float64)
+        return (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int16),
+            {f: as_readonly(empty) for f in fields},
+        )
+    rows, which = fired_guards(guarded=guarded, src=src, dst=dst, s_ev=s_ev, applied=applied)
+    reads = np.array(
+        [[any(c.field == f for c in t.guard) for f in fields] for t in model.transitions],
+        dtype=bool,
+    ).reshape(len(model.transitions), len(fields))
+    caller_rows = order[rows]
+    context = {
+        f: as_readonly(np.where(reads[which, j], ctx[f][caller_rows], np.nan))
+        for j, f in enumerate(fields)
+    }
+    # sorted-row positions -> positions in the change log (the applied rows, in order)
+    log_rows = rows if isinstance(a_pos, slice) else np.searchsorted(a_pos, rows)
+    return log_rows.astype(np.int64, copy=False), which, context
 
 
 def _raise_first(
