@@ -19,6 +19,8 @@ from crmkit.funnel import (
     ForecastDistribution,
     Opportunities,
     PipelineForecast,
+    QuotaAttainment,
+    QuotaDistribution,
     ReasonBreakdown,
     Reliability,
     SalesProcess,
@@ -216,6 +218,11 @@ def forecast_api(opps: Opportunities, history: StageHistory) -> None:
     assert_type(fc.overdue_amount, float)
     assert_type(fc.as_of, np.datetime64 | None)
     assert_type(fc.table(), dict[str, npt.NDArray[Any]])
+    assert_type(fc.quota_level, QuotaAttainment | None)
+    if fc.quota_level is not None:
+        assert_type(fc.quota_level.coverage, FloatArray)
+        assert_type(fc.quota_level.groups, Mapping[str, npt.NDArray[Any]])
+        assert_type(fc.quota_level.by, tuple[str, ...])
 
 
 def distribution_api(opps: Opportunities, rates: StageRates) -> None:
@@ -238,6 +245,11 @@ def distribution_api(opps: Opportunities, rates: StageRates) -> None:
     assert_type(dist.n_simulations, int)
     assert_type(dist.probabilities, str)
     assert_type(dist.table(), dict[str, npt.NDArray[Any]])
+    assert_type(dist.quota_level, QuotaDistribution | None)
+    if dist.quota_level is not None:
+        assert_type(dist.quota_level.p_reach_quota, FloatArray)
+        assert_type(dist.quota_level.p50, FloatArray)
+        assert_type(dist.quota_level.by, tuple[str, ...])
 
     slip = fit_slip(["2024-01-01"], ["2024-01-15"])
     assert_type(slip, SlipDistribution)

@@ -16,6 +16,7 @@ from crmkit.funnel._history import StageHistory
 from crmkit.funnel._montecarlo import simulate_forecast
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
+from crmkit.funnel._quotas import QuotaAttainment, QuotaDistribution
 from crmkit.funnel._reliability import (
     Reliability,
     WinScoreEvaluation,
@@ -33,6 +34,8 @@ __all__ = [
     "ForecastDistribution",
     "Opportunities",
     "PipelineForecast",
+    "QuotaAttainment",
+    "QuotaDistribution",
     "ReasonBreakdown",
     "Reliability",
     "SalesProcess",

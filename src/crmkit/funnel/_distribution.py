@@ -12,9 +12,10 @@ import numpy.typing as npt
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
-from crmkit.funnel._grouping import Cells, PeriodSpec, assign_cells, read_quotas
+from crmkit.funnel._grouping import Cells, PeriodSpec
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._quotas import QuotaDistribution, QuotaLevel, quota_cells
 from crmkit.periods import DEFAULT_CALENDAR, Calendar
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class ForecastDistribution(Result):
     p10, p50, p90 : ndarray of float64, shape (k,)
         Quantiles of the total.
     quota : ndarray of float64, shape (k,)
-        Quota of the cell (NaN if none).
+        Quota of the cell (NaN if none, or if the quotas are coarser than the cells).
     p_reach_quota : ndarray of float64, shape (k,)
         P(total >= quota) (NaN without quota).
     amount_tolerance, probability_tolerance : ndarray of float64, shape (k,)
@@ -65,6 +66,9 @@ class ForecastDistribution(Result):
     slipped_out : float
         Monte Carlo with slip: mean amount per simulation won in a period (or
         outside every horizon) that is not a row of the table.
+    quota_level : QuotaDistribution or None
+        With quotas: the distribution of the SUM over the cells of each
+        quota-level cell and its P(reach quota).
 
     Examples
     --------
@@ -120,6 +124,7 @@ class ForecastDistribution(Result):
     method: Literal["lattice", "monte_carlo"]
     n_simulations: int
     probabilities: str
+    quota_level: QuotaDistribution | None = None
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the per-cell columns with the dimension columns after the bounds.
@@ -144,6 +149,7 @@ class _Prepared:
     closed_won: FloatArray
     quota: FloatArray
     label: str
+    level: QuotaLevel | None
 
 
 def _prepare(
@@ -159,27 +165,16 @@ def _prepare(
     p = deal_probabilities(opportunities, probabilities)
     won_code = opportunities.process.won_code
     rows = np.flatnonzero(opportunities.stage <= won_code).astype(np.int64)
-    q_labels = q_dims = q_amount = None
-    if quotas is not None:
-        q_labels, q_dims, q_amount = read_quotas(quotas, tuple(by), function=function)
-    cells = assign_cells(
-        opportunities,
-        rows,
-        period,
-        tuple(by),
-        calendar=calendar,
-        quota_periods=q_labels,
-        quota_dims=q_dims,
-        function=function,
+    cells, level = quota_cells(
+        opportunities, rows, period, by, quotas, calendar=calendar, function=function
     )
     n = cells.n_cells
     is_open = opportunities.stage < won_code
     pair_open = is_open[cells.deal]
     amount = opportunities.amount
     won_amt = np.where(pair_open, 0.0, amount[cells.deal])
-    quota = np.full(n, np.nan)
-    if q_amount is not None:
-        quota[cells.quota_code] = q_amount
+    same = level is not None and level.same_level
+    quota = level.quota if level is not None and same else np.full(n, np.nan)
     return _Prepared(
         cells=cells,
         prob=p,
@@ -188,6 +183,7 @@ def _prepare(
         closed_won=np.bincount(cells.code, weights=won_amt, minlength=n).astype(np.float64),
         quota=quota,
         label="configured" if isinstance(probabilities, str) else "calibrated",
+        level=level,
     )
 
 
@@ -221,6 +217,7 @@ def _result(
     slipped_out: float,
     method: Literal["lattice", "monte_carlo"],
     n_simulations: int,
+    quota_level: QuotaDistribution | None = None,
 ) -> ForecastDistribution:
     c = prep.cells
     expected, analytic_sd, n_open = _moments(prep)
@@ -247,6 +244,83 @@ def _result(
         method=method,
         n_simulations=n_simulations,
         probabilities=prep.label,
+        quota_level=quota_level,
+    )
+
+
+def _lattice_cells(
+    prep: _Prepared,
+    *,
+    code: IntArray,
+    n: int,
+    closed_won: FloatArray,
+    quota: FloatArray,
+    points: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Lattice distribution of each cell's total; *code* is the cell of every (deal, period)."""
+    c = prep.cells
+    op = prep.is_open[c.deal]
+    order = np.argsort(code[op], kind="stable")
+    deals = c.deal[op][order]
+    bounds = np.searchsorted(code[op][order], np.arange(n + 1))
+    mean, sd = np.zeros(n), np.zeros(n)
+    qs = np.zeros((n, 3))
+    p_quota = np.full(n, np.nan)
+    a_tol, p_tol = np.zeros(n), np.zeros(n)
+    for j in range(n):
+        sel = deals[bounds[j] : bounds[j + 1]]
+        dist = lattice_sum(prep.amount[sel], prep.prob[sel], n_points=points)
+        base = closed_won[j]
+        vals = dist.values + base
+        m = float((vals * dist.pmf).sum() / dist.pmf.sum())
+        mean[j] = m
+        sd[j] = float(np.sqrt(((vals - m) ** 2 * dist.pmf).sum() / dist.pmf.sum()))
+        qs[j] = [dist.quantile(q) + base for q in (0.1, 0.5, 0.9)]
+        if np.isfinite(quota[j]):
+            p_quota[j] = dist.survival_at(quota[j] - base) if quota[j] > base else 1.0
+        a_tol[j], p_tol[j] = dist.amount_tolerance, dist.probability_tolerance
+    return mean, sd, qs, p_quota, a_tol, p_tol
+
+
+def level_distribution(
+    prep: _Prepared,
+    *,
+    closed_won: FloatArray,
+    mean: FloatArray,
+    quantiles: FloatArray,
+    p_quota: FloatArray,
+    amount_tol: FloatArray,
+    prob_tol: FloatArray,
+) -> QuotaDistribution:
+    """Assemble the quota-level distribution table from per-level-cell statistics."""
+    if prep.level is None:  # pragma: no cover - callers check
+        msg = "no quota level"
+        raise AssertionError(msg)
+    lv = prep.level
+    c = prep.cells
+    op = prep.is_open[c.deal]
+    code = lv.fine_to_coarse[c.code]
+    k = lv.cells.n_cells
+    a = np.where(op, prep.amount[c.deal], 0.0)
+    expected = closed_won + np.bincount(code, weights=a * prep.prob[c.deal], minlength=k)
+    per = lv.cells.periods
+    return QuotaDistribution(
+        period=per.label[lv.cells.period],
+        start=per.start[lv.cells.period],
+        end=per.end[lv.cells.period],
+        groups=lv.cells.dims,
+        n_open=np.bincount(code, weights=op, minlength=k).astype(np.int64),
+        closed_won=closed_won,
+        expected=expected,
+        mean=mean,
+        p10=quantiles[:, 0],
+        p50=quantiles[:, 1],
+        p90=quantiles[:, 2],
+        quota=lv.quota,
+        p_reach_quota=p_quota,
+        amount_tolerance=amount_tol,
+        probability_tolerance=prob_tol,
+        by=lv.level,
     )
 
 
@@ -273,7 +347,9 @@ def lattice_forecast(
     by : sequence of str
         Dimensions to group by.
     quotas : DataFrame or dict of columns, optional
-        ``period``, the ``by`` dimensions and ``quota``, for ``p_reach_quota``.
+        ``period``, ``quota`` and any subset of the ``by`` dimensions (the
+        columns decide the level, as in :func:`forecast_pipeline`); reported in
+        ``quota_level`` (and in ``p_reach_quota`` when at the cells' level).
     n_points : int
         Lattice size per cell (>= 256); more points, smaller error.
     calendar : Calendar
@@ -304,6 +380,11 @@ def lattice_forecast(
     ``F_L(x - t) - ε <= F(x) <= F_L(x + t) + ε``; so every reported quantile
     is off by at most ``t`` in amount or ``ε`` in probability.
 
+    At a coarser quota level the lattice is built over all the open deals of
+    the quota-level cell (the convolution of its cells' distributions), so
+    ``P(Σ_cells S_c >= quota)`` is exact up to the same bounds; it is not a sum
+    or product of the cells' probabilities.
+
     Examples
     --------
     >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
@@ -322,6 +403,26 @@ def lattice_forecast(
     ... )
     >>> round(float(d.mean[0])), round(float(d.p_reach_quota[0]), 3)
     (23000, 0.608)
+
+    The same quota while grouping by product: P(reach) is for the month's total.
+
+    >>> by_product = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[10_000.0, 20_000.0, 5_000.0],
+    ...     stage=["plan", "close", "propose solution"],
+    ...     close_date=["2024-07-10", "2024-07-25", "2024-07-03"],
+    ...     dimensions={"product": ["software", "services", "software"]},
+    ... )
+    >>> e = lattice_forecast(
+    ...     by_product,
+    ...     period="month",
+    ...     by=["product"],
+    ...     probabilities="configured",
+    ...     quotas={"period": ["2024-07"], "quota": [25_000.0]},
+    ... )
+    >>> round(float(e.quota_level.p_reach_quota[0]), 3)
+    0.608
     """
     fn = "lattice_forecast"
     points = _check_positive_int("n_points", n_points, fn, minimum=256)
@@ -335,27 +436,35 @@ def lattice_forecast(
         function=fn,
     )
     c = prep.cells
-    n = c.n_cells
-    op = prep.is_open[c.deal]
-    order = np.argsort(c.code[op], kind="stable")
-    deals = c.deal[op][order]
-    bounds = np.searchsorted(c.code[op][order], np.arange(n + 1))
-    mean, sd = np.zeros(n), np.zeros(n)
-    qs = np.zeros((n, 3))
-    p_quota = np.full(n, np.nan)
-    a_tol, p_tol = np.zeros(n), np.zeros(n)
-    for j in range(n):
-        sel = deals[bounds[j] : bounds[j + 1]]
-        dist = lattice_sum(prep.amount[sel], prep.prob[sel], n_points=points)
-        base = prep.closed_won[j]
-        vals = dist.values + base
-        m = float((vals * dist.pmf).sum() / dist.pmf.sum())
-        mean[j] = m
-        sd[j] = float(np.sqrt(((vals - m) ** 2 * dist.pmf).sum() / dist.pmf.sum()))
-        qs[j] = [dist.quantile(q) + base for q in (0.1, 0.5, 0.9)]
-        if np.isfinite(prep.quota[j]):
-            p_quota[j] = dist.survival_at(prep.quota[j] - base) if prep.quota[j] > base else 1.0
-        a_tol[j], p_tol[j] = dist.amount_tolerance, dist.probability_tolerance
+    mean, sd, qs, p_quota, a_tol, p_tol = _lattice_cells(
+        prep,
+        code=c.code,
+        n=c.n_cells,
+        closed_won=prep.closed_won,
+        quota=prep.quota,
+        points=points,
+    )
+    at_level = None
+    if prep.level is not None:
+        lv = prep.level
+        won = lv.roll_up(prep.closed_won)
+        lm, _, lq, lp, la, lt = _lattice_cells(
+            prep,
+            code=lv.fine_to_coarse[c.code],
+            n=lv.cells.n_cells,
+            closed_won=won,
+            quota=lv.quota,
+            points=points,
+        )
+        at_level = level_distribution(
+            prep,
+            closed_won=won,
+            mean=lm,
+            quantiles=lq,
+            p_quota=lp,
+            amount_tol=la,
+            prob_tol=lt,
+        )
     return _result(
         prep,
         mean=mean,
@@ -367,4 +476,5 @@ def lattice_forecast(
         slipped_out=0.0,
         method="lattice",
         n_simulations=0,
+        quota_level=at_level,
     )

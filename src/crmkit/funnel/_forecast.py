@@ -12,9 +12,10 @@ import numpy.typing as npt
 from crmkit._input import scalar_datetime
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.funnel._grouping import PeriodSpec, assign_cells, read_quotas
+from crmkit.funnel._grouping import PeriodSpec
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import ForecastCategory
+from crmkit.funnel._quotas import QuotaAttainment, QuotaLevel, quota_cells
 from crmkit.periods import DEFAULT_CALENDAR, Calendar
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ class PipelineForecast(Result):
     quota, attainment, remaining_quota, coverage : ndarray of float64, shape (k,)
         When quotas are given: the quota (NaN where none), closed_won / quota,
         max(quota - closed_won, 0) and pipeline / remaining_quota (NaN where the
-        quota is already met or absent).
+        quota is already met or absent). All NaN when the quotas are coarser
+        than the cells: see ``quota_level``.
     by : tuple of str
         The dimension names.
     probabilities : str
@@ -127,6 +129,9 @@ class PipelineForecast(Result):
         Amount of those overdue open deals.
     as_of : numpy.datetime64 or None
         The ``as_of`` given (None: overdue deals were not counted).
+    quota_level : QuotaAttainment or None
+        With quotas: pipeline, bookings, attainment and coverage at the quota
+        table's level (the cells summed up to it), one row per quota-level cell.
 
     Examples
     --------
@@ -187,6 +192,7 @@ class PipelineForecast(Result):
     n_overdue: int
     overdue_amount: float
     as_of: np.datetime64 | None
+    quota_level: QuotaAttainment | None = None
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the per-cell columns, dimension columns after the period bounds.
@@ -205,6 +211,45 @@ class PipelineForecast(Result):
 
 def _sum(codes: IntArray, weights: FloatArray, n: int) -> FloatArray:
     return np.bincount(codes, weights=weights, minlength=n).astype(np.float64)
+
+
+def _attainment(
+    quota: FloatArray, closed_won: FloatArray, pipeline: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = np.where(quota > 0, closed_won / quota, np.nan)
+        remaining = np.maximum(quota - closed_won, 0.0)
+        coverage = np.where(remaining > 0, pipeline / remaining, np.nan)
+    return attainment, remaining, coverage
+
+
+def _quota_attainment(
+    level: QuotaLevel,
+    n_open: IntArray,
+    pipeline: FloatArray,
+    weighted: FloatArray,
+    closed_won: FloatArray,
+) -> QuotaAttainment:
+    c = level.cells
+    up = level.roll_up
+    pipe, won = up(pipeline), up(closed_won)
+    attainment, remaining, coverage = _attainment(level.quota, won, pipe)
+    return QuotaAttainment(
+        period=c.periods.label[c.period],
+        start=c.periods.start[c.period],
+        end=c.periods.end[c.period],
+        groups=c.dims,
+        n_open=up(n_open.astype(np.float64)).astype(np.int64),
+        pipeline=pipe,
+        weighted=up(weighted),
+        closed_won=won,
+        expected_total=won + up(weighted),
+        quota=level.quota,
+        attainment=attainment,
+        remaining_quota=remaining,
+        coverage=coverage,
+        by=level.level,
+    )
 
 
 def forecast_pipeline(
@@ -233,8 +278,11 @@ def forecast_pipeline(
     by : sequence of str
         Dimension names to group by at once (e.g. ``("region", "product")``).
     quotas : DataFrame or dict of columns, optional
-        Columns ``period`` (labels such as ``"2024-07"`` or horizon labels), one
-        per ``by`` dimension and ``quota``; one row per cell.
+        Columns ``period`` (labels such as ``"2024-07"`` or horizon labels),
+        ``quota`` and any subset of the ``by`` dimensions; the columns decide the
+        quota's level (all of ``by``: per cell; ``region`` only while grouping by
+        region x product: per region; none: one total per period), reported in
+        ``quota_level``. One row per quota-level cell.
     as_of : date-like, optional
         When given, open deals expected to close before it are reported as overdue.
     calendar : Calendar
@@ -249,7 +297,8 @@ def forecast_pipeline(
     ------
     InputError
         For open or won deals without a close date, unknown ``by`` names,
-        quotas for periods that do not exist, duplicate quota cells.
+        quotas for periods that do not exist, duplicate quota cells, quota
+        columns other than ``period``, ``quota`` and ``by`` names (naming the column).
 
     Notes
     -----
@@ -281,6 +330,18 @@ def forecast_pipeline(
     (['2024-07', '2024-07', '2024-08'], ['north', 'south', 'south'], [20000.0, 0.0, 1600.0])
     >>> float(f.coverage[0])
     1.0
+
+    One quota for the whole month while still grouping by region:
+
+    >>> g = forecast_pipeline(
+    ...     opps,
+    ...     period="month",
+    ...     by=["region"],
+    ...     probabilities="configured",
+    ...     quotas={"period": ["2024-07"], "quota": [35_000.0]},
+    ... )
+    >>> g.quota_level.period.tolist(), g.quota_level.coverage.tolist()
+    (['2024-07', '2024-08'], [1.0, nan])
     """
     fn = "forecast_pipeline"
     by = tuple(by)
@@ -288,18 +349,8 @@ def forecast_pipeline(
     stage = opportunities.stage
     won_code = opportunities.process.won_code
     rows = np.flatnonzero(stage <= won_code).astype(np.int64)
-    q_labels = q_dims = q_amount = None
-    if quotas is not None:
-        q_labels, q_dims, q_amount = read_quotas(quotas, by, function=fn)
-    cells = assign_cells(
-        opportunities,
-        rows,
-        period,
-        by,
-        calendar=calendar,
-        quota_periods=q_labels,
-        quota_dims=q_dims,
-        function=fn,
+    cells, level = quota_cells(
+        opportunities, rows, period, by, quotas, calendar=calendar, function=fn
     )
     n = cells.n_cells
     d = cells.deal
@@ -320,25 +371,12 @@ def forecast_pipeline(
     pipeline = _sum(code, open_amount, n)
     weighted = _sum(code, open_amount * p[d], n)
     closed_won = _sum(code, np.where(is_open, 0.0, amount), n)
-    quota = np.full(n, np.nan)
-    if q_amount is not None:
-        counts = np.bincount(cells.quota_code, minlength=n)
-        if (counts > 1).any():
-            dup = np.flatnonzero(counts[cells.quota_code] > 1)
-            raise InputError.for_rows(
-                "period",
-                "must give each period and dimension cell at most one quota",
-                positions=dup[:5].tolist(),
-                values=[q_labels[i] for i in dup[:5]] if q_labels is not None else [],
-                n_bad=int(dup.size),
-                function=fn,
-                kind="quota column",
-            )
-        quota[cells.quota_code] = q_amount
-    with np.errstate(divide="ignore", invalid="ignore"):
-        attainment = np.where(quota > 0, closed_won / quota, np.nan)
-        remaining = np.maximum(quota - closed_won, 0.0)
-        coverage = np.where(remaining > 0, pipeline / remaining, np.nan)
+    n_open = np.bincount(code, weights=is_open, minlength=n).astype(np.int64)
+    quota = level.quota if level is not None and level.same_level else np.full(n, np.nan)
+    attainment, remaining, coverage = _attainment(quota, closed_won, pipeline)
+    at_level = None
+    if level is not None:
+        at_level = _quota_attainment(level, n_open, pipeline, weighted, closed_won)
     n_overdue, overdue_amount = 0, 0.0
     ref = None
     if as_of is not None:
@@ -352,7 +390,7 @@ def forecast_pipeline(
         start=per.start[cells.period],
         end=per.end[cells.period],
         groups=cells.dims,
-        n_open=np.bincount(code, weights=is_open, minlength=n).astype(np.int64),
+        n_open=n_open,
         pipeline=pipeline,
         weighted=weighted,
         closed_won=closed_won,
@@ -371,4 +409,5 @@ def forecast_pipeline(
         n_overdue=n_overdue,
         overdue_amount=overdue_amount,
         as_of=ref,
+        quota_level=at_level,
     )

@@ -19,6 +19,7 @@ from crmkit.funnel._distribution import (
     _prepare,
     _Prepared,
     _result,
+    level_distribution,
 )
 from crmkit.funnel._grouping import PeriodSpec, _horizons
 from crmkit.funnel._opportunities import Opportunities
@@ -216,7 +217,9 @@ def simulate_forecast(
     by : sequence of str
         Dimensions to group by.
     quotas : DataFrame or dict of columns, optional
-        ``period``, the ``by`` dimensions and ``quota``.
+        ``period``, ``quota`` and any subset of the ``by`` dimensions (the
+        columns decide the level, as in :func:`forecast_pipeline`); reported in
+        ``quota_level`` from the per-simulation SUM of the cells.
     slip : SlipDistribution, optional
         When given, each simulated win closes at its expected date plus a slip
         drawn from this distribution (never before ``as_of``), so it may move
@@ -253,6 +256,8 @@ def simulate_forecast(
     error ~1e-6, far below the Monte Carlo error). Memory: the per-chunk buffers (about
     ``chunk_size x open deals x 9`` bytes per job) plus the kept totals,
     ``n_simulations x cells x 8`` bytes, from which the quantiles are exact.
+    At a coarser quota level each simulation's cells are summed into their
+    quota-level cell, so P(reach quota) is ``mean_s 1[Σ_cells total_s >= quota]``.
 
     Examples
     --------
@@ -345,6 +350,25 @@ def simulate_forecast(
         np.isfinite(prep.quota), (totals >= prep.quota[None, :]).mean(axis=0), np.nan
     )
     slipped = float(outside.mean() * scale) if plan is not None else 0.0
+    at_level = None
+    if prep.level is not None:
+        lv = prep.level
+        k = lv.cells.n_cells
+        roll = np.zeros((n, k))
+        roll[np.arange(n), lv.fine_to_coarse] = 1.0
+        level_totals = totals @ roll  # the SUM of the simulated cells, per simulation
+        lq = np.quantile(level_totals, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
+        reach = (level_totals >= lv.quota[None, :]).mean(axis=0)
+        lsd = level_totals.std(axis=0, ddof=1) if n_sims > 1 else np.zeros(k)
+        at_level = level_distribution(
+            prep,
+            closed_won=lv.roll_up(prep.closed_won),
+            mean=level_totals.mean(axis=0),
+            quantiles=lq.T.reshape(k, 3),
+            p_quota=np.where(np.isfinite(lv.quota), reach, np.nan),
+            amount_tol=lsd / np.sqrt(n_sims),
+            prob_tol=np.zeros(k),
+        )
     return _result(
         prep,
         mean=mean,
@@ -356,4 +380,5 @@ def simulate_forecast(
         slipped_out=slipped,
         method="monte_carlo",
         n_simulations=n_sims,
+        quota_level=at_level,
     )
