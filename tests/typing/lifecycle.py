@@ -5,9 +5,11 @@ CI checks it with ``mypy --strict tests/typing``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import assert_type
 
 import numpy as np
+import numpy.typing as npt
 
 from crmkit.datasets import SimulatedLifecycle, simulate_lifecycle
 from crmkit.lifecycle import (
@@ -60,6 +62,8 @@ def lifecycle_api() -> None:
     r = replay(model, log, strict=False)
     assert_type(r, Replay)
     assert_type(r.customer_state(model, 1), CustomerState)
+    assert_type(r.changes.guard_context, Mapping[str, npt.NDArray[np.float64]])
+    assert_type(r.changes.guard_transition, npt.NDArray[np.int16])
     assert_type(classify_stages(lifecycle_metrics(log)), StageClassification)
     assert_type(lifecycle_metrics(log, window_days=30.0), LifecycleMetrics)
     m = transition_matrix(r, stages=model)
