@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from crmkit.datasets import simulate_pipeline
 from crmkit.errors import InputError
@@ -16,6 +18,7 @@ from crmkit.funnel import (
     pipeline_snapshot,
     truncate_history,
 )
+from tests.funnel.strategies import history_columns
 
 
 def _history() -> StageHistory:
@@ -189,3 +192,134 @@ def test_backtest_by_dimension_adds_up_to_the_total():
     assert per.best_method() in {"configured", "calibrated"}
     with pytest.raises(InputError, match="by"):
         backtest_forecast(sim.history, by="planet", **kw)
+
+
+def _team_history() -> StageHistory:
+    # team a: 2 of 3 plan deals won; team b: 0 of 2; deals 6 and 7 are open at the snapshot
+    return StageHistory.from_arrays(
+        process=DEFAULT_PROCESS,
+        opportunity=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7],
+        stage=[*("plan", "won") * 2, *("plan", "lost") * 3, "plan", "won", "plan"],
+        entered=["2023-01-01", "2023-02-01"] * 5 + ["2024-01-01", "2024-01-20", "2024-01-02"],
+        dimensions={"team": list("aaaaaabbbbaab")},
+    )
+
+
+def test_group_calibration_by_hand_without_shrinkage():
+    bt = backtest_forecast(
+        _team_history(),
+        opportunity=[1, 2, 3, 4, 5, 6, 7],
+        amount=[1.0] * 5 + [1_000.0, 3_000.0],
+        expected_close=["2023-02-01"] * 5 + ["2024-01-25", "2024-01-30"],
+        snapshots=["2024-01-10"],
+        horizon_days=30,
+        methods=("calibrated", "calibrated_by_group"),
+        calibrate_by="team",
+        shrinkage=0.0,
+    )
+    assert bt.method.tolist() == ["calibrated", "calibrated_by_group"]
+    assert bt.calibrate_by == "team"
+    overall = (2 + 0.5) / (5 + 1)  # Jeffreys posterior mean of 2 wins in 5 plan deals
+    assert bt.forecast[0] == pytest.approx(4_000.0 * overall)
+    # per team, no pull toward the overall rate: a 2/3, b 0/2 (fit_stage_rates adds
+    # 1e-9 pseudo-deals at zero shrinkage to keep the Beta proper)
+    assert bt.forecast[1] == pytest.approx(1_000.0 * 2 / 3 + 3_000.0 * 0.0, abs=1e-5)
+    assert bt.actual.tolist() == [1_000.0, 1_000.0]
+    assert bt.summary_method.tolist() == ["calibrated", "calibrated_by_group"]
+    assert bt.best_method() == "calibrated_by_group"
+    json.dumps(bt.to_dict())
+
+
+@settings(max_examples=30, deadline=None)
+@given(history_columns(max_opps=10), st.floats(min_value=0.0, max_value=50.0))
+def test_group_calibration_converges_to_overall_and_keeps_actuals(cols, m):
+    h = StageHistory.from_arrays(
+        process=DEFAULT_PROCESS,
+        opportunity=cols["opportunity"],
+        stage=cols["stage"],
+        entered=cols["entered"],
+        dimensions={"team": cols["team"]},
+    )
+    assume((h.outcome >= DEFAULT_PROCESS.won_code).any())  # something to calibrate on
+    ids = np.unique(cols["opportunity"])
+    kw = {
+        "opportunity": ids,
+        "amount": np.full(ids.size, 100.0),
+        "expected_close": np.full(ids.size, np.datetime64("2025-06-01", "D")),
+        "snapshots": ["2025-06-01"],  # after every row: the open deals are the snapshot
+        "horizon_days": 10,
+        "by": "team",
+    }
+    bt = backtest_forecast(
+        h, methods=("calibrated", "calibrated_by_group"), calibrate_by="team", shrinkage=m, **kw
+    )
+    huge = backtest_forecast(
+        h, methods=("calibrated", "calibrated_by_group"), calibrate_by="team", shrinkage=1e12, **kw
+    )
+    cal, grp = huge.method == "calibrated", huge.method == "calibrated_by_group"
+    # infinite shrinkage: per-group calibration is overall calibration
+    np.testing.assert_allclose(huge.forecast[grp], huge.forecast[cal], rtol=1e-6, atol=1e-6)
+    # forecasts are amounts times probabilities in [0, 1]
+    assert np.all((bt.forecast >= -1e-9) & (bt.forecast <= 100.0 * bt.n_open + 1e-6))
+    np.testing.assert_array_equal(bt.actual[bt.method == "calibrated"], bt.actual[grp])
+
+
+def test_group_calibration_on_simulated_regions():
+    sim = simulate_pipeline(2500, "2022-01-01", "2024-07-01", seed=5)
+    bt = backtest_forecast(
+        sim.history,
+        opportunity=sim.opportunities.id,
+        amount=sim.opportunities.amount,
+        expected_close=sim.deals["expected_close"],
+        snapshots=["2023-01-01", "2023-07-01"],
+        horizon_days=90,
+        methods=("configured", "calibrated", "calibrated_by_group"),
+        calibrate_by="region",
+        by="region",
+    )
+    assert bt.summary_method.size == 3 * 4
+    assert set(bt.method.tolist()) == {"configured", "calibrated", "calibrated_by_group"}
+    assert bt.best_method() in {"configured", "calibrated", "calibrated_by_group"}
+    for m in ("calibrated", "calibrated_by_group"):
+        sel = bt.method == m
+        assert np.all(bt.p10[sel] <= bt.forecast[sel] + 1e-6)
+
+
+def test_group_calibration_arguments():
+    kw = {
+        "opportunity": IDS,
+        "amount": AMOUNT,
+        "expected_close": EXPECTED,
+        "snapshots": ["2024-01-15"],
+        "horizon_days": 30,
+    }
+    h = _team_history()
+    kw7 = {**kw, "opportunity": [1, 2, 3, 4, 5, 6, 7], "amount": [1.0] * 7}
+    kw7["expected_close"] = ["2024-01-20"] * 7
+    with pytest.raises(InputError) as err:
+        backtest_forecast(h, methods=("calibrated_by_group",), **kw7)
+    assert err.value.field == "calibrate_by"
+    with pytest.raises(InputError) as err:
+        backtest_forecast(h, methods=("calibrated",), calibrate_by="team", **kw7)
+    assert err.value.field == "calibrate_by"
+    with pytest.raises(InputError, match="planet"):
+        backtest_forecast(h, methods=("calibrated_by_group",), calibrate_by="planet", **kw7)
+    for bad in (-1.0, float("nan"), True, "20"):
+        with pytest.raises(InputError) as err:
+            backtest_forecast(
+                h, methods=("calibrated_by_group",), calibrate_by="team", shrinkage=bad, **kw7
+            )
+        assert err.value.field == "shrinkage"
+    from crmkit.funnel import Opportunities
+
+    no_team = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[7], amount=[1.0], stage=["plan"], close_date=["2024-01-20"]
+    )
+    with pytest.raises(InputError, match="snapshots"):
+        backtest_forecast(
+            h,
+            snapshots=[("2024-01-10", no_team)],
+            horizon_days=30,
+            methods=("calibrated_by_group",),
+            calibrate_by="team",
+        )

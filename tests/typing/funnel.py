@@ -315,6 +315,15 @@ def backtest_api(history: StageHistory) -> None:
     assert_type(bt.mape, FloatArray)
     assert_type(bt.horizon_days, int)
     assert_type(bt.best_method(), str)
+    bt = backtest_forecast(
+        history,
+        snapshots=["2023-01-01"],
+        horizon_days=90,
+        methods=["calibrated", "calibrated_by_group"],
+        calibrate_by="region",
+        shrinkage=10.0,
+    )
+    assert_type(bt.calibrate_by, str | None)
 
 
 def scoring_api(opps: Opportunities, history: StageHistory, rates: StageRates) -> None:

@@ -21,7 +21,8 @@ from crmkit.funnel._opportunities import Opportunities, optional_times
 __all__ = ["Backtest", "backtest_forecast", "pipeline_snapshot", "truncate_history"]
 
 FloatArray = npt.NDArray[np.float64]
-Method = Literal["configured", "calibrated"]
+Method = Literal["configured", "calibrated", "calibrated_by_group"]
+_METHODS: Final = ("configured", "calibrated", "calibrated_by_group")
 _US_PER_DAY: Final = 86_400_000_000
 
 
@@ -182,7 +183,7 @@ class Backtest(Result):
     snapshot : ndarray of datetime64[us], shape (r,)
         When the pipeline was looked at.
     method : ndarray of str, shape (r,)
-        ``configured`` or ``calibrated``.
+        ``configured``, ``calibrated`` or ``calibrated_by_group``.
     group : ndarray of str, shape (r,)
         Value of the ``by`` dimension (``"all"`` without ``by``).
     n_open : ndarray of int64, shape (r,)
@@ -202,6 +203,8 @@ class Backtest(Result):
         snapshots whose actual fell inside [P10, P90].
     horizon_days : int
         Forecast horizon after each snapshot.
+    calibrate_by : str or None
+        The dimension ``calibrated_by_group`` fitted its per-group rates on.
 
     Examples
     --------
@@ -251,6 +254,7 @@ class Backtest(Result):
     bias: FloatArray
     coverage: FloatArray
     horizon_days: int
+    calibrate_by: str | None = None
 
     def best_method(self) -> str:
         """Return the method with the lowest MAPE, averaged over groups (ties: the first).
@@ -280,6 +284,45 @@ class Backtest(Result):
         return str(methods[int(np.nanargmin(means))])
 
 
+def _check_group_calibration(
+    history: StageHistory,
+    methods: tuple[str, ...],
+    calibrate_by: str | None,
+    shrinkage: object,
+    *,
+    function: str,
+) -> None:
+    wanted = "calibrated_by_group" in methods
+    if wanted and calibrate_by is None:
+        raise InputError.for_parameter(
+            "calibrate_by",
+            "a dimension name when methods include 'calibrated_by_group'",
+            None,
+            function=function,
+        )
+    if not wanted and calibrate_by is not None:
+        raise InputError.for_parameter(
+            "calibrate_by",
+            "None unless methods include 'calibrated_by_group'",
+            calibrate_by,
+            function=function,
+        )
+    if calibrate_by is not None and calibrate_by not in history.dimensions:
+        raise InputError.for_parameter(
+            "calibrate_by",
+            f"a dimension of the history ({list(history.dimensions)})",
+            calibrate_by,
+            function=function,
+        )
+    ok = isinstance(shrinkage, (int, float, np.integer, np.floating)) and not isinstance(
+        shrinkage, bool
+    )
+    if not ok or not np.isfinite(float(shrinkage)) or float(shrinkage) < 0:  # type: ignore[arg-type]
+        raise InputError.for_parameter(
+            "shrinkage", "a finite number >= 0", shrinkage, function=function
+        )
+
+
 def backtest_forecast(
     history: StageHistory,
     *,
@@ -291,6 +334,8 @@ def backtest_forecast(
     methods: Sequence[Method],
     maturity_days: int = 0,
     by: str | None = None,
+    calibrate_by: str | None = None,
+    shrinkage: float = 20.0,
     n_points: int = 2**12,
 ) -> Backtest:
     """Replay past snapshots: forecast each horizon with each method and compare to actuals.
@@ -308,15 +353,26 @@ def backtest_forecast(
     opportunity, amount, expected_close : array_like, shape (n,), optional
         Per-opportunity deal value and expected close date, as for
         :func:`pipeline_snapshot`; required when a snapshot is a bare date.
-    methods : sequence of {"configured", "calibrated"}
+    methods : sequence of {"configured", "calibrated", "calibrated_by_group"}
         Probability sources to compare. ``calibrated`` refits
-        :func:`fit_stage_rates` at each snapshot on the history known then.
+        :func:`fit_stage_rates` at each snapshot on the history known then;
+        ``calibrated_by_group`` refits it per value of *calibrate_by* (each
+        group's rates shrunk toward the overall ones), so the backtest shows
+        whether per-group calibration beats overall calibration.
     maturity_days : int
         With ``calibrated``, learn only from opportunities created at least this
         many days before the snapshot (a mature cohort), >= 0.
     by : str, optional
         A dimension of the snapshots (e.g. ``"region"``): forecast and score each
         of its values separately.
+    calibrate_by : str, optional
+        A dimension of the history and the snapshots to fit the
+        ``calibrated_by_group`` rates on; required with that method and only
+        allowed with it. It may differ from *by* (e.g. calibrate per team,
+        score per region).
+    shrinkage : float
+        Pseudo-deals pulling each group's rate toward the overall rate, as in
+        :func:`fit_stage_rates`, >= 0.
     n_points : int
         Lattice size for the P10/P90 band.
 
@@ -327,15 +383,20 @@ def backtest_forecast(
     Raises
     ------
     InputError
-        For no snapshots, an unknown method, a non-positive horizon, or a
-        calibrated snapshot with no closed deal before it.
+        For no snapshots, an unknown method, a non-positive horizon, a
+        calibrated snapshot with no closed deal before it, ``calibrated_by_group``
+        without ``calibrate_by`` (or the reverse), a ``calibrate_by`` that is not
+        a dimension of the history or of a snapshot, or a negative shrinkage.
 
     Notes
     -----
     At snapshot *t* with horizon *H*: the forecast is ``Σ a_i p_i`` over open
     deals with expected close in *H*; the actual is the amount of the
     snapshot's open deals won in *H*. ``MAPE = mean |f - a| / a`` over
-    snapshots with ``a > 0``; ``bias = Σ (f - a) / Σ a``.
+    snapshots with ``a > 0``; ``bias = Σ (f - a) / Σ a``. With
+    ``calibrated_by_group`` the deal of group *g* at stage *s* gets
+    ``(w_gs + m r_s) / (n_gs + m)`` (wins and reaches of the group, overall
+    rate ``r_s``, shrinkage ``m``), fitted on the history known at *t*.
 
     Examples
     --------
@@ -363,10 +424,11 @@ def backtest_forecast(
     if isinstance(md, bool) or not isinstance(md, int) or md < 0:
         raise InputError.for_parameter("maturity_days", "an int >= 0", maturity_days, function=fn)
     meths = tuple(methods)
-    if not meths or any(m not in {"configured", "calibrated"} for m in meths):
+    if not meths or any(m not in _METHODS for m in meths):
         raise InputError.for_parameter(
-            "methods", "a non-empty list of 'configured' / 'calibrated'", list(meths), function=fn
+            "methods", f"a non-empty list of {list(_METHODS)}", list(meths), function=fn
         )
+    _check_group_calibration(history, meths, calibrate_by, shrinkage, function=fn)
     if not snapshots:
         raise InputError.for_parameter("snapshots", "at least one date", [], function=fn)
     columns_given = opportunity is not None and amount is not None and expected_close is not None
@@ -454,13 +516,25 @@ def backtest_forecast(
             raise InputError.for_parameter(
                 "by", f"a dimension of the snapshots ({list(snap.dimensions)})", by, function=fn
             )
+        if calibrate_by is not None and calibrate_by not in snap.dimensions:
+            raise InputError.for_parameter(
+                "calibrate_by",
+                f"a dimension of the snapshots ({list(snap.dimensions)})",
+                calibrate_by,
+                function=fn,
+            )
+        known = truncate_history(history, t) if meths != ("configured",) else history
+        created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")
         for m in meths:
             if m == "configured":
                 p = deal_probabilities(snap, "configured")
-            else:
-                known = truncate_history(history, t)
-                created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")
+            elif m == "calibrated":
                 rates = fit_stage_rates(known, created_before=created_before)
+                p = rates.probabilities_for(snap)
+            else:
+                rates = fit_stage_rates(
+                    known, created_before=created_before, by=calibrate_by, shrinkage=shrinkage
+                )
                 p = rates.probabilities_for(snap)
             for label in ["all"] if by is None else np.unique(labels).tolist():
                 mine = labels == label
@@ -508,4 +582,5 @@ def backtest_forecast(
         bias=np.asarray(bias),
         coverage=np.asarray(coverage),
         horizon_days=horizon_days,
+        calibrate_by=calibrate_by,
     )
