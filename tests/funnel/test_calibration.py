@@ -93,6 +93,10 @@ def test_shrinkage_pulls_small_groups_to_the_overall_rate():
         strong.group_win_rate, np.broadcast_to(strong.win_rate, (2, 5)), atol=1e-5
     )
     assert none.group_n_reached.sum(axis=0).tolist() == none.n_reached.tolist()
+    # a subnormal shrinkage behaves like zero instead of overflowing the Beta quantiles
+    tiny = fit_stage_rates(h, by="team", shrinkage=2.2e-311)
+    np.testing.assert_allclose(tiny.group_win_rate, none.group_win_rate, atol=1e-9)
+    assert np.isfinite(tiny.group_lower).all()
 
 
 def test_calibrated_probabilities_feed_the_forecast():

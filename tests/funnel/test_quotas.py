@@ -219,3 +219,59 @@ def test_monte_carlo_with_slip_reports_the_quota_level():
     assert q.period.tolist() == ["2024-07", "2024-08"]
     assert 0.0 <= q.p_reach_quota[0] <= 1.0
     assert np.isnan(q.p_reach_quota[1])
+
+
+def test_slipped_wins_count_toward_a_quota_only_period():
+    opps = _opps()
+    slip = fit_slip(["2024-01-01"], ["2024-03-03"])  # every win closes 62 days late
+    mc = simulate_forecast(
+        opps,
+        period="month",
+        by=["region", "product"],
+        probabilities="configured",
+        quotas={"period": ["2024-09"], "quota": [25_000.0]},
+        n_simulations=40_000,
+        seed=2,
+        slip=slip,
+        as_of="2024-07-01",
+    )
+    assert "2024-09" not in mc.period.tolist()  # no deal is expected to close then
+    q = mc.quota_level
+    assert q is not None
+    sept = q.period.tolist().index("2024-09")
+    # July's open deals all land in September (the won deal stays in July)
+    a = np.array([10_000.0, 20_000.0, 5_000.0, 12_000.0])
+    values, probs = _enumerate(a, np.array([0.4, 0.8, 0.6, 0.2]))
+    exact = probs[values >= 25_000].sum()
+    se = np.sqrt(exact * (1 - exact) / 40_000)
+    assert abs(q.p_reach_quota[sept] - exact) < 5 * se
+    assert abs(q.mean[sept] - (a * [0.4, 0.8, 0.6, 0.2]).sum()) < 5 * q.amount_tolerance[sept]
+    # in the cell table those wins (and deal 6's, pushed to October) slipped out
+    assert mc.slipped_out == pytest.approx(q.mean[sept] + 0.8 * 3_000.0, rel=0.01)
+
+
+@settings(max_examples=15, deadline=None)
+@given(opportunity_columns(max_rows=12))
+def test_with_slip_the_quota_level_sums_the_same_futures(cols):
+    opps = build(cols)
+    slip = fit_slip(["2024-01-01"] * 3, ["2024-01-01", "2024-01-20", "2024-03-01"])
+    mc = simulate_forecast(
+        opps,
+        period="quarter",
+        by=["region", "product"],
+        probabilities="configured",
+        quotas={"period": ["2024-Q1"], "region": ["north"], "quota": [1e6]},
+        n_simulations=300,
+        seed=4,
+        slip=slip,
+        as_of="2024-01-01",
+    )
+    q = mc.quota_level
+    assert q is not None
+    # the same futures: a quota-level cell holds its cells' wins and possibly wins that
+    # slipped into a (period, region) with no cell of its own, never less
+    for j in range(q.period.size):
+        mine = (mc.period == q.period[j]) & (mc.groups["region"] == q.groups["region"][j])
+        assert q.mean[j] >= mc.mean[mine].sum() - 1e-6 * (1 + abs(q.mean[j]))
+    everything = mc.mean.sum() + mc.slipped_out
+    assert q.mean.sum() <= everything + 1e-6 * (1 + everything)

@@ -505,8 +505,10 @@ def _groups(
     flat_w = fact.codes[use & won] * (k + 1) + reach_top[use & won] + 1
     top_w = np.bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
     wins = np.cumsum(top_w[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
-    a = wins + m * overall[None, :] + (1e-9 if m == 0 else 0.0)
-    b = reached - wins + m * (1.0 - overall[None, :]) + (1e-9 if m == 0 else 0.0)
+    # a floor of 1e-9 pseudo-deals keeps the Beta proper when m is 0 (or subnormal)
+    floor = 1e-9 if m < 1e-9 else 0.0
+    a = wins + m * overall[None, :] + floor
+    b = reached - wins + m * (1.0 - overall[None, :]) + floor
     rate = a / (a + b)
     lo, hi = beta_interval(a, b, level=level)
     return fact.uniques, reached, wins, rate, lo, hi

@@ -257,7 +257,10 @@ def simulate_forecast(
     ``chunk_size x open deals x 9`` bytes per job) plus the kept totals,
     ``n_simulations x cells x 8`` bytes, from which the quantiles are exact.
     At a coarser quota level each simulation's cells are summed into their
-    quota-level cell, so P(reach quota) is ``mean_s 1[Σ_cells total_s >= quota]``.
+    quota-level cell, so P(reach quota) is ``mean_s 1[Σ_cells total_s >= quota]``;
+    with slip, the same simulated futures (same child seeds) are also mapped
+    straight onto the quota-level cells, so a win slipping into a period that
+    only the quotas name still counts toward that quota.
 
     Examples
     --------
@@ -312,6 +315,24 @@ def simulate_forecast(
             spec=period,
             calendar=calendar,
         )
+    level = prep.level
+    level_plan = None
+    if plan is not None and slip is not None and level is not None and not level.same_level:
+        # the same futures (same child seeds) mapped straight to the quota-level cells, so
+        # a win slipping into a quota-only period still counts toward that quota
+        level_plan = _slip_plan(
+            attrs.evolve(prep, cells=level.cells),
+            open_deals,
+            opportunities=opportunities,
+            by=level.level,
+            slip=slip,
+            as_of=plan.as_of,
+            spec=period,
+            calendar=calendar,
+        )
+    k_level = level.cells.n_cells if level is not None else 0
+    level_won = level.roll_up(prep.closed_won) if level is not None else np.zeros(0)
+    level_slipped = np.empty((n_sims, k_level)) if level_plan is not None else None
     sizes = [chunk] * (n_sims // chunk) + ([n_sims % chunk] if n_sims % chunk else [])
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = root.spawn(len(sizes))
@@ -337,6 +358,18 @@ def simulate_forecast(
             lo = starts[i]
             totals[lo : lo + sizes[i]] = block * scale + prep.closed_won[None, :]
             outside[lo : lo + sizes[i]] = out / scale
+            if level_slipped is not None:
+                level_block, _ = _chunk(
+                    children[i],
+                    size=sizes[i],
+                    prob=prob,
+                    mat=mat,
+                    amounts=amounts,
+                    plan=level_plan,
+                    n_cells=k_level,
+                    buffers=buffers,
+                )
+                level_slipped[lo : lo + sizes[i]] = level_block * scale + level_won[None, :]
 
     if jobs == 1:
         work(0)
@@ -351,18 +384,21 @@ def simulate_forecast(
     )
     slipped = float(outside.mean() * scale) if plan is not None else 0.0
     at_level = None
-    if prep.level is not None:
-        lv = prep.level
-        k = lv.cells.n_cells
-        roll = np.zeros((n, k))
-        roll[np.arange(n), lv.fine_to_coarse] = 1.0
-        level_totals = totals @ roll  # the SUM of the simulated cells, per simulation
+    if level is not None:
+        lv = level
+        k = k_level
+        if level_slipped is not None:
+            level_totals = level_slipped
+        else:
+            roll = np.zeros((n, k))
+            roll[np.arange(n), lv.fine_to_coarse] = 1.0
+            level_totals = totals @ roll  # the SUM of the simulated cells, per simulation
         lq = np.quantile(level_totals, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
         reach = (level_totals >= lv.quota[None, :]).mean(axis=0)
         lsd = level_totals.std(axis=0, ddof=1) if n_sims > 1 else np.zeros(k)
         at_level = level_distribution(
             prep,
-            closed_won=lv.roll_up(prep.closed_won),
+            closed_won=level_won,
             mean=level_totals.mean(axis=0),
             quantiles=lq.T.reshape(k, 3),
             p_quota=np.where(np.isfinite(lv.quota), reach, np.nan),
