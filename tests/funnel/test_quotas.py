@@ -22,6 +22,7 @@ from crmkit.funnel import (
     lattice_forecast,
     simulate_forecast,
 )
+from crmkit.periods import Horizon
 from tests.funnel.strategies import build, opportunity_columns
 
 
@@ -275,3 +276,48 @@ def test_with_slip_the_quota_level_sums_the_same_futures(cols):
         assert q.mean[j] >= mc.mean[mine].sum() - 1e-6 * (1 + abs(q.mean[j]))
     everything = mc.mean.sum() + mc.slipped_out
     assert q.mean.sum() <= everything + 1e-6 * (1 + everything)
+
+
+def test_horizons_read_only_columns_and_a_region_without_deals():
+    month = Horizon.next_days("2024-07-01", 31)
+    ninety = Horizon.next_days("2024-07-01", 90)
+    cols = {
+        "period": np.array([month.label, ninety.label, ninety.label]),
+        "region": np.array(["north", "north", "west"]),
+        "quota": np.array([30_000.0, 40_000.0, 5_000.0]),
+    }
+    for v in cols.values():
+        v.flags.writeable = False
+    before = {k: v.copy() for k, v in cols.items()}
+    lat = lattice_forecast(
+        _opps(),
+        period=[month, ninety],
+        by=["region", "product"],
+        probabilities="configured",
+        quotas=cols,
+    )
+    for k, v in cols.items():
+        np.testing.assert_array_equal(v, before[k])
+    q = lat.quota_level
+    assert q is not None
+    t = q.to_frame().set_index(["period", "region"])
+    # a deal in both horizons counts in both; north's July deals are also in the 90 days
+    assert t.loc[(ninety.label, "north"), "expected"] == t.loc[(month.label, "north"), "expected"]
+    assert t.loc[(ninety.label, "west"), "n_open"] == 0
+    assert t.loc[(ninety.label, "west"), "p_reach_quota"] == 0.0
+    assert t.loc[(ninety.label, "south"), "closed_won"] == 7_000.0
+
+
+def test_a_frame_with_an_unknown_column_is_rejected_by_name():
+    quotas = pd.DataFrame({"period": ["2024-07"], "owner": ["ana"], "quota": [1.0]})
+    with pytest.raises(InputError, match="'owner'") as err:
+        simulate_forecast(
+            _opps(),
+            period="month",
+            by=["region"],
+            probabilities="configured",
+            quotas=quotas,
+            n_simulations=10,
+            seed=0,
+        )
+    assert err.value.field == "owner"
