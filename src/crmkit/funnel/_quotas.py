@@ -185,7 +185,26 @@ class QuotaAttainment(_LevelTable):
 
     Examples
     --------
-    See :func:`forecast_pipeline`.
+    One quota for the region while forecasting per region and product:
+
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, forecast_pipeline
+    >>> opps = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[10_000.0, 20_000.0, 4_000.0],
+    ...     stage=["plan", "close", "won"],
+    ...     close_date=["2024-07-10", "2024-07-25", "2024-07-03"],
+    ...     dimensions={"region": ["north"] * 3, "product": ["sw", "svc", "sw"]},
+    ... )
+    >>> f = forecast_pipeline(
+    ...     opps,
+    ...     period="month",
+    ...     by=["region", "product"],
+    ...     probabilities="configured",
+    ...     quotas={"period": ["2024-07"], "region": ["north"], "quota": [34_000.0]},
+    ... )
+    >>> f.quota_level.pipeline.tolist(), f.quota_level.coverage.tolist()
+    ([30000.0], [1.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -247,7 +266,26 @@ class QuotaDistribution(_LevelTable):
 
     Examples
     --------
-    See :func:`lattice_forecast`.
+    Two products that each miss a 15,000 quota alone, but together?
+
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, lattice_forecast
+    >>> opps = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[10_000.0, 10_000.0],
+    ...     stage=["propose solution", "propose solution"],
+    ...     close_date=["2024-07-10", "2024-07-25"],
+    ...     dimensions={"product": ["sw", "svc"]},
+    ... )
+    >>> d = lattice_forecast(
+    ...     opps,
+    ...     period="month",
+    ...     by=["product"],
+    ...     probabilities="configured",
+    ...     quotas={"period": ["2024-07"], "quota": [15_000.0]},
+    ... )
+    >>> round(float(d.quota_level.p_reach_quota[0]), 2)  # both must win: 0.6 x 0.6
+    0.36
     """
 
     _table: ClassVar[tuple[str, ...]] = (
