@@ -24,7 +24,7 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_preprocess_types = True
 autodoc_member_order = "bysource"
-# the numpydoc docstrings carry the types in the domain's words; annotations would repeat them as noise
+# numpydoc docstrings carry the types in the domain's words; annotations would be noise
 autodoc_typehints = "none"
 autodoc_default_options = {"members": True, "imported-members": True, "show-inheritance": False}
 # numpy/attrs annotations cannot all be cross-referenced; the docstrings carry the types
