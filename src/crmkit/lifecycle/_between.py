@@ -9,11 +9,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import DATETIME_DTYPE, as_datetime, as_ids, as_readonly, scalar_datetime
+from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._results import Result
-from crmkit.errors import InputError
-from crmkit.lifecycle._columns import columns
-from crmkit.lifecycle._replay import Replay, StageLog
+from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
+from crmkit.lifecycle._replay import Replay
 from crmkit.lifecycle._retention import km_median
 
 __all__ = ["TimeBetweenStages", "time_between_stages"]
@@ -172,28 +171,11 @@ def time_between_stages(
     end = scalar_datetime(as_of, field="as_of", function=function)
     if isinstance(data, Replay):
         ids, names, times = _replay_entries(data)
-    elif isinstance(data, StageLog):
-        ids = data.customer
-        names = np.array(data.stages, dtype=str)[data.target_code]
-        times = data.at
     else:
-        cols = columns(
-            data, {"customer": customer, "stage": stage, "timestamp": timestamp}, function=function
+        ids, names, times = stage_entries(
+            data, customer=customer, stage=stage, timestamp=timestamp, function=function
         )
-        ids = as_ids(cols["customer"], field=customer, function=function)
-        names = as_ids(cols["stage"], field=stage, function=function).astype(str)
-        times = as_datetime(cols["timestamp"], field=timestamp, function=function).values
-    late = times > end
-    if late.any():
-        pos = np.flatnonzero(late)
-        raise InputError.for_rows(
-            timestamp,
-            f"must not be after as_of ({end})",
-            positions=pos[:5].tolist(),
-            values=[str(v) for v in times[pos[:5]]],
-            n_bad=int(pos.size),
-            function=function,
-        )
+    reject_after_as_of(times, end, field=timestamp, function=function, allow_equal=True)
     fac = factorize(ids)
     t = times.view(np.int64)
     order = np.lexsort((np.arange(t.size), t, fac.codes))

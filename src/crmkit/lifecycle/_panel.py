@@ -9,11 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_datetime, as_ids, as_readonly, scalar_datetime
+from crmkit._input import as_readonly, scalar_datetime
 from crmkit._results import Result
-from crmkit.errors import InputError
-from crmkit.lifecycle._columns import columns
-from crmkit.lifecycle._replay import Replay, StageLog
+from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
 from crmkit.periods import (
     DEFAULT_CALENDAR,
     Calendar,
@@ -128,29 +126,10 @@ def stage_panel(
     function = "stage_panel"
     end = scalar_datetime(as_of, field="as_of", function=function)
     freq = Frequency(frequency)
-    if isinstance(data, (Replay, StageLog)):
-        log = data.changes if isinstance(data, Replay) else data
-        ids = log.customer
-        names = np.array(log.stages, dtype=str)[log.target_code]
-        times = log.at
-    else:
-        cols = columns(
-            data, {"customer": customer, "stage": stage, "timestamp": timestamp}, function=function
-        )
-        ids = as_ids(cols["customer"], field=customer, function=function)
-        names = as_ids(cols["stage"], field=stage, function=function).astype(str)
-        times = as_datetime(cols["timestamp"], field=timestamp, function=function).values
-    late = times >= end
-    if late.any():
-        pos = np.flatnonzero(late)
-        raise InputError.for_rows(
-            timestamp,
-            f"must be before as_of ({end})",
-            positions=pos[:5].tolist(),
-            values=[str(v) for v in times[pos[:5]]],
-            n_bad=int(pos.size),
-            function=function,
-        )
+    ids, names, times = stage_entries(
+        data, customer=customer, stage=stage, timestamp=timestamp, function=function
+    )
+    reject_after_as_of(times, end, field=timestamp, function=function, allow_equal=False)
     last_key = int(
         period_keys(np.array([end - np.timedelta64(1, "us")]), freq, calendar=calendar)[0]
     )
