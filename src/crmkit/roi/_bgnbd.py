@@ -12,7 +12,7 @@ from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._fit import FitDiagnostics, maximise, prefit
+from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise, prefit
 from crmkit.roi._pareto import ParetoNBDFit, pareto_expected, pareto_p_alive
 
 __all__ = [
@@ -566,16 +566,7 @@ def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit
     4.414
     """
     values = {"r": r, "alpha": alpha, "a": a, "b": b}
-    for name, value in values.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float, np.number))  # type: ignore[redundant-expr]
-            or not np.isfinite(value)
-            or value <= 0
-        ):
-            raise InputError.for_parameter(
-                name, "a finite number > 0", value, function="bgnbd_from_params"
-            )
+    check_given_params(values, function="bgnbd_from_params")
     return BGNBDFit(
         r=float(r),
         alpha=float(alpha),

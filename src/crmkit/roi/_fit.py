@@ -11,9 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._results import frozen_mapping
-from crmkit.errors import ConvergenceWarning, FitError
+from crmkit.errors import ConvergenceWarning, FitError, InputError
 
-__all__ = ["FitDiagnostics", "maximise", "prefit"]
+__all__ = ["FitDiagnostics", "check_given_params", "maximise", "prefit"]
 
 FloatArray = npt.NDArray[np.float64]
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -21,6 +21,18 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 _LOG_BOUND: Final = 25.0  # parameters kept within exp(+-25) ~ [1.4e-11, 7.2e10]
 _CORNER: Final = 18.0  # |log parameter| beyond this is a degenerate corner
 _GRADIENT_TOLERANCE: Final = 1e-3  # per-customer gradient norm accepted as converged
+
+
+def check_given_params(values: Mapping[str, object], *, function: str) -> None:
+    """Check that every given model parameter is a finite number > 0 (``*_from_params``)."""
+    for name, value in values.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or not np.isfinite(float(value))
+            or float(value) <= 0
+        ):
+            raise InputError.for_parameter(name, "a finite number > 0", value, function=function)
 
 
 @attrs.frozen(kw_only=True)

@@ -14,7 +14,7 @@ from crmkit._results import Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._bgnbd import given_diagnostics
 from crmkit.roi._btyd_data import BTYDData, dot, read_rfm, require_models_extra, unique_codes
-from crmkit.roi._fit import FitDiagnostics, maximise, prefit
+from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise, prefit
 
 __all__ = [
     "GammaGammaFit",
@@ -359,16 +359,7 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
     35.22
     """
     values = {"p": p, "q": q, "gamma": gamma}
-    for name, value in values.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float, np.number))  # type: ignore[redundant-expr]
-            or not np.isfinite(value)
-            or value <= 0
-        ):
-            raise InputError.for_parameter(
-                name, "a finite number > 0", value, function="gamma_gamma_from_params"
-            )
+    check_given_params(values, function="gamma_gamma_from_params")
     return GammaGammaFit(
         p=float(p),
         q=float(q),

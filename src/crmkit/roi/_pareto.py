@@ -9,9 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._results import Result
-from crmkit.errors import InputError
 from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._fit import FitDiagnostics, maximise
+from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd", "pareto_nbd_from_params"]
 
@@ -255,17 +254,7 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
     from crmkit.roi._bgnbd import given_diagnostics  # noqa: PLC0415
 
     values = {"r": r, "alpha": alpha, "s": s, "beta": beta}
-    for name, value in values.items():
-        given: object = value
-        if (
-            isinstance(given, bool)
-            or not isinstance(given, (int, float, np.number))
-            or not np.isfinite(float(given))
-            or float(given) <= 0
-        ):
-            raise InputError.for_parameter(
-                name, "a finite number > 0", value, function="pareto_nbd_from_params"
-            )
+    check_given_params(values, function="pareto_nbd_from_params")
     return ParetoNBDFit(
         r=float(r),
         alpha=float(alpha),
