@@ -442,18 +442,7 @@ def backtest_forecast(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
     )
     horizon = np.timedelta64(horizon_days * _US_PER_DAY, "us")
-    columns = (
-        "snapshot",
-        "method",
-        "group",
-        "n_open",
-        "forecast",
-        "p10",
-        "p90",
-        "actual",
-        "error",
-    )
-    rows: dict[str, list[Any]] = {k: [] for k in columns}
+    rows: dict[str, list[Any]] = {k: [] for k in Backtest._table}  # noqa: SLF001  (same module)
     for raw in snapshots:
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
             t = scalar_datetime(raw[0], field="snapshots", function=fn)

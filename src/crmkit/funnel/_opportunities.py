@@ -499,6 +499,19 @@ class Opportunities:
             },
         )
 
+    def _columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One array per column: the core fields, then every dimension."""
+        cols: dict[str, npt.NDArray[Any]] = {
+            "id": self.id,
+            "amount": self.amount,
+            "stage": self.stage_names,
+            "close_date": self.close_date,
+            "created": self.created,
+            "category": np.array([c.label for c in ForecastCategory])[self.category],
+            "probability": self.probability,
+        }
+        return cols | dict(self.dimensions)
+
     def to_dict(self) -> dict[str, object]:
         """Return the columns as JSON-safe lists (stages as names).
 
@@ -514,17 +527,7 @@ class Opportunities:
         ... ).to_dict()["stage"]
         ['plan']
         """
-        cols: dict[str, object] = {
-            "id": self.id,
-            "amount": self.amount,
-            "stage": self.stage_names,
-            "close_date": self.close_date,
-            "created": self.created,
-            "category": np.array([c.label for c in ForecastCategory])[self.category],
-            "probability": self.probability,
-        }
-        cols |= dict(self.dimensions)
-        return {k: json_safe(v) for k, v in cols.items()}
+        return {k: json_safe(v) for k, v in self._columns().items()}
 
     def to_frame(self, backend: Backend = "pandas") -> Any:  # noqa: ANN401
         """Return the deals as a DataFrame (stage and category as names).
@@ -551,17 +554,7 @@ class Opportunities:
         >>> list(o.to_frame().columns)
         ['id', 'amount', 'stage', 'close_date', 'created', 'category', 'probability', 'team']
         """
-        cols: dict[str, npt.NDArray[Any]] = {
-            "id": self.id,
-            "amount": self.amount,
-            "stage": self.stage_names,
-            "close_date": self.close_date,
-            "created": self.created,
-            "category": np.array([c.label for c in ForecastCategory])[self.category],
-            "probability": self.probability,
-        }
-        cols |= dict(self.dimensions)
-        return to_backend(cols, backend)
+        return to_backend(self._columns(), backend)
 
     def __repr__(self) -> str:
         return (
