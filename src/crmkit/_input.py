@@ -138,15 +138,31 @@ def as_finite_float(
     function: str,
     minimum: float | None = None,
     strict_minimum: bool = False,
-    _skip_scan: bool = False,
 ) -> FloatArray:
     """Coerce to a float64 array and check every value is finite (and above a floor).
 
     Costs one pass (a sum) when the data are clean; only a dirty column pays for
     locating its bad rows.
     """
+    out = _coerce_float(values, field=field, function=function)
+    total, _ = _sum_and_count_negative(out, count=False)
+    if not np.isfinite(total):
+        _raise_non_finite(out, field=field, function=function)
+    if minimum is not None and out.size:
+        low = out.min()
+        if low < minimum or (strict_minimum and low == minimum):
+            bad = out <= minimum if strict_minimum else out < minimum
+            op = ">" if strict_minimum else ">="
+            raise _rows_error(
+                bad, out, field=field, requirement=f"must be {op} {minimum:g}", function=function
+            )
+    return out
+
+
+def _coerce_float(values: object, *, field: str, function: str) -> FloatArray:
+    """Coerce to a one-dimensional float64 array, rejecting nulls and non-numbers."""
     arr = to_array(values)
-    if arr.dtype.kind in "iub" or arr.dtype.kind == "f":
+    if arr.dtype.kind in "iubf":
         out = arr.astype(np.float64, copy=False)
     elif arr.dtype.kind == "O":
         nulls = np.fromiter((_is_null(v) for v in arr), dtype=bool, count=arr.size)
@@ -185,18 +201,6 @@ def as_finite_float(
             f"The {field!r} column of {function} must be one-dimensional; got shape {out.shape}.",
             field=field,
         )
-    if not _skip_scan:
-        total, _ = _sum_and_count_negative(out, count=False)
-        if not np.isfinite(total):
-            _raise_non_finite(out, field=field, function=function)
-    if minimum is not None and out.size:
-        low = out.min()
-        if low < minimum or (strict_minimum and low == minimum):
-            bad = out <= minimum if strict_minimum else out < minimum
-            op = ">" if strict_minimum else ">="
-            raise _rows_error(
-                bad, out, field=field, requirement=f"must be {op} {minimum:g}", function=function
-            )
     return out
 
 
@@ -232,7 +236,7 @@ def as_amounts(values: object, *, field: str, function: str) -> tuple[FloatArray
     Returns the array and the number of negative rows, found in the same pass
     as the finiteness check.
     """
-    out = as_finite_float(values, field=field, function=function, _skip_scan=True)
+    out = _coerce_float(values, field=field, function=function)
     total, negative = _sum_and_count_negative(out, count=True)
     if not np.isfinite(total):
         _raise_non_finite(out, field=field, function=function)
