@@ -2,10 +2,22 @@
 
 Customer input-output (a P&L line per customer with activity-based cost to
 serve), the whale curve and the customers to fix, retention-based and
-buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, and lifetime value on
-profit rather than revenue.
+buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, lifetime value on
+profit rather than revenue, and a vectorised finance core (NPV, IRR, MIRR,
+XNPV, XIRR, payback) that works on one cash-flow series or many scenarios at once.
 """
 
+from crmkit.roi._finance._payback import Payback, discounted_payback_period, payback_period
+from crmkit.roi._finance._rates import (
+    IRRRoots,
+    irr,
+    irr_roots,
+    mirr,
+    npv,
+    xirr,
+    xirr_roots,
+    xnpv,
+)
 from crmkit.roi._models._bgnbd import (
     BGNBDFit,
     bgnbd_from_params,
@@ -57,8 +69,10 @@ __all__ = [
     "FitDiagnostics",
     "GammaGammaFit",
     "HoldoutComparison",
+    "IRRRoots",
     "MarginRate",
     "ParetoNBDFit",
+    "Payback",
     "RFMData",
     "RetentionCLV",
     "RetentionEconomics",
@@ -72,6 +86,7 @@ __all__ = [
     "calibration_holdout",
     "customer_clv",
     "customer_pnl",
+    "discounted_payback_period",
     "expected_purchases",
     "expected_spend",
     "fit_bgnbd",
@@ -79,7 +94,12 @@ __all__ = [
     "fit_pareto_nbd",
     "gamma_gamma_from_params",
     "holdout_comparison",
+    "irr",
+    "irr_roots",
+    "mirr",
+    "npv",
     "pareto_nbd_from_params",
+    "payback_period",
     "probability_alive",
     "profit_by_segment",
     "profit_clv",
@@ -89,4 +109,7 @@ __all__ = [
     "unprofitable_customers",
     "wallet_opportunity",
     "whale_curve",
+    "xirr",
+    "xirr_roots",
+    "xnpv",
 ]
