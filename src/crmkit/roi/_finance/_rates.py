@@ -32,11 +32,13 @@ from crmkit.roi._finance._roots import (
 
 __all__ = [
     "IRRRoots",
+    "dated_roots",
     "irr",
     "irr_roots",
     "mirr",
     "npv",
     "npv_unchecked",
+    "periodic_roots",
     "xirr",
     "xirr_roots",
     "xnpv",
@@ -221,7 +223,7 @@ class IRRRoots(Result):
         return as_readonly(self.rate[self.scenario == scenario])
 
 
-def _periodic_roots(values: FloatArray) -> IRRRoots:
+def periodic_roots(values: FloatArray) -> IRRRoots:
     ct = np.ascontiguousarray(values.T)
     changes = sign_changes(ct)
     one = np.flatnonzero(changes == 1)
@@ -355,7 +357,7 @@ def irr_roots(cashflows: npt.ArrayLike) -> IRRRoots:
     [0.1, 0.2]
     """
     flows = read_flows(cashflows, function="irr_roots", min_periods=2)
-    return _periodic_roots(flows.values)
+    return periodic_roots(flows.values)
 
 
 @overload
@@ -417,7 +419,7 @@ def irr(cashflows: npt.ArrayLike) -> float | FloatArray:
     fn = "irr"
     flows = read_flows(cashflows, function=fn, min_periods=2)
     return _out(
-        _unique_or_raise(_periodic_roots(flows.values), function=fn, single=flows.single),
+        _unique_or_raise(periodic_roots(flows.values), function=fn, single=flows.single),
         flows.single,
     )
 
@@ -597,7 +599,7 @@ def xnpv(rate: npt.ArrayLike, cashflows: npt.ArrayLike, dates: object) -> float 
     return _out(out, flows.single and np.ndim(rate) == 0)
 
 
-def _dated_roots(values: FloatArray, tau: FloatArray) -> IRRRoots:
+def dated_roots(values: FloatArray, tau: FloatArray) -> IRRRoots:
     merged, tau_m = merge_same_dates(values, tau)
     changes = sign_changes(np.ascontiguousarray(merged.T))
     one = np.flatnonzero(changes == 1)
@@ -659,7 +661,7 @@ def xirr_roots(cashflows: npt.ArrayLike, dates: object) -> IRRRoots:
     [0.1]
     """
     flows, tau = _dated(cashflows, dates, "xirr_roots")
-    return _dated_roots(flows.values, tau)
+    return dated_roots(flows.values, tau)
 
 
 @overload
@@ -724,5 +726,5 @@ def xirr(cashflows: npt.ArrayLike, dates: object) -> float | FloatArray:
             rows=[0],
             n_bad=flows.n_scenarios,
         )
-    roots = _dated_roots(flows.values, tau)
+    roots = dated_roots(flows.values, tau)
     return _out(_unique_or_raise(roots, function=fn, single=flows.single), flows.single)
