@@ -180,7 +180,7 @@ def simulate_campaigns(
     extra = rng.poisson(per_campaign * (1.0 - rate) / rate + 2.0)
     cpl = np.array([COST_PER_LEAD[ch] for ch in channels])[camp_channel]
     n_leads = per_campaign + extra
-    spend = np.round(n_leads * cpl * np.exp(rng.normal(0.0, 0.15, size=ids.size)), 2)
+    spend = np.round(n_leads * cpl * np.exp(rng.normal(-0.5 * 0.15**2, 0.15, size=ids.size)), 2)
     budget = np.maximum(np.round(spend * (1.0 + rng.normal(0.0, 0.12, size=ids.size)), -2), 0.0)
     # leads that became opportunities: days before the deal, not before the campaign
     before = (rng.exponential(10.0, size=n) * _US_PER_DAY).astype(np.int64).astype("m8[us]")

@@ -27,6 +27,7 @@ def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> FloatArray:
     a = np.asarray(numerator, dtype=np.float64)
     b = np.asarray(denominator, dtype=np.float64)
     zero = b == 0
-    out = a / np.where(zero, 1.0, b)
+    with np.errstate(over="ignore"):  # a huge quotient is +-inf, as the rule says
+        out = a / np.where(zero, 1.0, b)
     infinite = np.where(a > 0, np.inf, np.where(a < 0, -np.inf, np.nan))
     return np.asarray(np.where(zero, infinite, out), dtype=np.float64)

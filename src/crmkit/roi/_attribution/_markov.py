@@ -99,6 +99,9 @@ def markov_chain(paths: TouchpointPaths, order: int, *, function: str) -> Chain:
     counts[conversion, conversion] = 1.0
     counts[null, null] = 1.0
     rows = counts.sum(axis=1)
+    empty = rows == 0  # the start state of paths that are all outside the window
+    counts[empty, null] = 1.0
+    rows[empty] = 1.0
     probabilities = counts / rows[:, None]
     return Chain(probabilities, member)
 

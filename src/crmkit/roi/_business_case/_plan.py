@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
 import attrs
@@ -468,6 +468,14 @@ def _unique_names(items: Sequence[CostItem | BenefitStream], field: str) -> None
         )
 
 
+def _cost_items(value: Iterable[CostItem]) -> tuple[CostItem, ...]:
+    return tuple(value)
+
+
+def _benefit_streams(value: Iterable[BenefitStream]) -> tuple[BenefitStream, ...]:
+    return tuple(value)
+
+
 def _start_date(value: object) -> np.datetime64 | None:
     if value is None:
         return None
@@ -511,8 +519,8 @@ class BusinessCase:
     ('licences one-off', 'licences recurring', 'service', 'discount rate')
     """
 
-    costs: tuple[CostItem, ...] = attrs.field(converter=tuple)
-    benefits: tuple[BenefitStream, ...] = attrs.field(converter=tuple)
+    costs: tuple[CostItem, ...] = attrs.field(converter=_cost_items)
+    benefits: tuple[BenefitStream, ...] = attrs.field(converter=_benefit_streams)
     periods: int
     discount_rate: float
     first_period: FirstPeriod

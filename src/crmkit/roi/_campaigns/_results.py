@@ -722,7 +722,8 @@ def _figures(sums: dict[str, FloatArray]) -> dict[str, FloatArray]:
     conv = sums["conversions"]
     per_conversion = ratio(gross, conv)
     positive = per_conversion > 0
-    needed = np.where(positive, spend / np.where(positive, per_conversion, 1.0), np.inf)
+    with np.errstate(over="ignore"):
+        needed = np.where(positive, spend / np.where(positive, per_conversion, 1.0), np.inf)
     break_even = np.where(spend <= 0, 0.0, np.where(conv <= 0, np.nan, needed))
     out = dict(sums)
     out |= {
