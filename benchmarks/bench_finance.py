@@ -8,7 +8,10 @@ investment, then nine returns):
 * ``irr`` against ``numpy_financial.irr`` called once per scenario (the loop is timed
   on a sample of rows and scaled up, since it is linear in the rows);
 * the largest absolute difference from numpy-financial (target 1e-9) and the peak
-  memory traced while crmkit runs (target under 2 GiB).
+  memory traced while crmkit runs (target under 2 GiB);
+* a business-case Monte Carlo (``simulate_business_case``) of 10 x S futures of a five-year
+  plan against drawing the same multipliers and calling ``npf.npv`` per future (timed on a
+  sample, scaled).
 
 The issue's target: at least 50x faster than the loop. Run:
 ``python benchmarks/bench_finance.py [--scenarios S] [--repeats R] [--quick]``.
@@ -24,7 +27,16 @@ import numpy as np
 import numpy_financial as npf
 from _timing import median_time, report
 
-from crmkit.roi import irr, npv
+from crmkit.roi import (
+    BenefitStream,
+    BusinessCase,
+    CostItem,
+    Triangular,
+    Uniform,
+    irr,
+    npv,
+    simulate_business_case,
+)
 
 
 def peak_mib(fn) -> float:
@@ -74,6 +86,49 @@ def main() -> None:
         f"  peak traced memory: npv {peak_mib(lambda: npv(rates, flows, first_period=0)):.0f} MiB,"
         f" irr {peak_mib(lambda: irr(flows)):.0f} MiB (target under 2,048 MiB)"
     )
+    monte_carlo(10 * s, repeats)
+
+
+def monte_carlo(n: int, repeats: int) -> None:
+    case = BusinessCase(
+        costs=(
+            CostItem(name="licences", category="technology", one_off=80_000.0, recurring=60_000.0),
+            CostItem(name="CRM team", category="people", recurring=90_000.0),
+        ),
+        benefits=(
+            BenefitStream.revenue_growth(
+                name="cross-sell", extra_revenue=900_000.0, margin_rate=0.3, ramp_up=(0.2, 0.5)
+            ),
+        ),
+        periods=5,
+        discount_rate=0.1,
+        first_period=0,
+    )
+    dists = {
+        "cross-sell": Triangular(low=0.4, mode=0.9, high=1.2),
+        "licences recurring": Uniform(low=0.9, high=1.3),
+    }
+
+    def ours():
+        return simulate_business_case(case, distributions=dists, n_simulations=n, seed=1)
+
+    t_ours = median_time(ours, repeats=repeats)
+    rng = np.random.default_rng(1)
+    sample = min(n, 20_000)
+    base = np.array(
+        [
+            [-80_000, -150_000, -150_000, -150_000, -150_000, -150_000],
+            [0.0, 54_000, 135_000, 270_000, 270_000, 270_000],
+            [0.0, -60_000, -60_000, -60_000, -60_000, -60_000],
+        ]
+    )
+    start = time.perf_counter()
+    for _ in range(sample):
+        m = np.array([1.0, rng.triangular(0.4, 0.9, 1.2), rng.uniform(0.9, 1.3) - 1.0])
+        npf.npv(0.1, m @ base)
+    t_loop = (time.perf_counter() - start) * n / sample
+    report(f"business-case Monte Carlo, {n:,} futures", t_ours, "loop of draws + npf.npv", t_loop)
+    print(f"  speed-up {t_loop / t_ours:.0f}x; peak traced {peak_mib(ours):.0f} MiB")
 
 
 if __name__ == "__main__":

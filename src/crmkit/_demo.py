@@ -14,7 +14,7 @@ import numpy as np
 from crmkit._groups import factorize
 from crmkit._transactions import Transactions
 from crmkit._version import __version__
-from crmkit.datasets import simulate_customer_base, simulate_pipeline
+from crmkit.datasets import simulate_campaigns, simulate_customer_base, simulate_pipeline
 from crmkit.funnel import fit_stage_rates, forecast_pipeline, lattice_forecast
 from crmkit.lifecycle import classify_stages, lifecycle_metrics
 from crmkit.periods import Horizon, default_as_of
@@ -136,8 +136,119 @@ def _clv(tx: Transactions, as_of: np.datetime64, out: TextIO) -> None:
     )
 
 
+def _campaigns(seed: int, out: TextIO) -> None:
+    from crmkit.roi import (  # noqa: PLC0415  (roi is loaded only for its sections)
+        DealRevenue,
+        LastTouch,
+        MarginRate,
+        MarkovChain,
+        campaign_results,
+        compare_attribution,
+        touchpoint_paths,
+    )
+
+    sim = simulate_campaigns(2_000, "2023-01-01", "2025-01-01", seed=seed)
+    report = campaign_results(
+        sim.campaigns,
+        leads=sim.leads["campaign"],
+        opportunities=sim.opportunities,
+        revenue=DealRevenue(margin=MarginRate(rate=0.35)),
+        by=["channel"],
+    )
+    _heading(out, "Campaign ROI by channel (won deals sourced, 35% gross margin)")
+    out.write(
+        f"{'channel':<10}{'spend':>11}{'leads':>8}{'won':>6}{'CPL':>8}{'CAC':>10}"
+        f"{'ROI':>8}{'payback':>10}\n"
+    )
+    for i in np.argsort(-np.nan_to_num(report.roi, nan=-np.inf), kind="stable"):
+        payback = f"{report.payback_days[i]:.0f} d" if report.paid_back[i] else "no"
+        out.write(
+            f"{report.groups['channel'][i]:<10}{report.spend[i]:>11,.0f}{report.leads[i]:>8,.0f}"
+            f"{report.won_deals[i]:>6,.0f}{report.cost_per_lead[i]:>8,.0f}"
+            f"{report.cac[i]:>10,.0f}{report.roi[i]:>8.0%}{payback:>10}\n"
+        )
+    totals = report.totals
+    out.write(
+        f"{'all':<10}{totals.spend:>11,.0f}{totals.leads:>8,.0f}{totals.won_deals:>6,.0f}"
+        f"{totals.cost_per_lead:>8,.0f}{totals.cac:>10,.0f}{totals.roi:>8.0%}\n"
+    )
+    paths = touchpoint_paths(sim.touchpoints, sim.conversions, lookback_days=180, channel="medium")
+    table = compare_attribution(paths, models=[LastTouch(), MarkovChain()])
+    total = table.value.sum(axis=0)
+    out.write(f"\nrevenue share by attribution model ({paths.n_conversions} won deals)\n")
+    out.write(f"{'channel':<10}{'last touch':>12}{'Markov':>10}\n")
+    for i, channel in enumerate(table.channel.tolist()):
+        out.write(
+            f"{channel:<10}{table.value[i, 0] / total[0]:>12.1%}"
+            f"{table.value[i, 1] / total[1]:>10.1%}\n"
+        )
+
+
+def _business_case(seed: int, out: TextIO) -> None:
+    from crmkit.roi import (  # noqa: PLC0415  (roi is loaded only for its sections)
+        BenefitStream,
+        BusinessCase,
+        CostItem,
+        Triangular,
+        evaluate_business_case,
+        sensitivity,
+        simulate_business_case,
+    )
+
+    case = BusinessCase(
+        costs=(
+            CostItem(name="licences", category="technology", one_off=80_000.0, recurring=60_000.0),
+            CostItem(name="training", category="people", one_off=50_000.0, recurring=10_000.0),
+            CostItem(name="CRM team", category="people", recurring=90_000.0),
+            CostItem(name="change management", category="process", one_off=60_000.0),
+        ),
+        benefits=(
+            BenefitStream.revenue_growth(
+                name="cross-sell",
+                extra_revenue=900_000.0,
+                margin_rate=0.3,
+                ramp_up=(0.2, 0.5, 0.8),
+            ),
+            BenefitStream(
+                name="service cost", kind="cost reduction", value=80_000.0, ramp_up=(0.5,)
+            ),
+        ),
+        periods=5,
+        discount_rate=0.1,
+        first_period=0,
+    )
+    plan = evaluate_business_case(case)
+    _heading(out, "CRM business case (5 years, 10% discount rate, period 0 undiscounted)")
+    out.write(f"{'year':<6}{'costs':>10}{'benefits':>11}{'net':>11}{'cumulative PV':>15}\n")
+    out.writelines(
+        f"{t:<6}{plan.total_cost[t]:>10,.0f}{plan.total_benefit[t]:>11,.0f}"
+        f"{plan.net_cash_flow[t]:>11,.0f}{plan.cumulative_discounted[t]:>15,.0f}\n"
+        for t in range(plan.period.size)
+    )
+    irr = "several or none" if plan.irr is None else f"{plan.irr:.1%}"
+    payback = (
+        "not within the plan" if plan.payback_period is None else f"{plan.payback_period:.1f} years"
+    )
+    out.write(f"NPV {plan.npv:,.0f}, IRR {irr}, payback {payback}, ROI {plan.roi:.0%}\n")
+    tornado = sensitivity(case, change=0.2)
+    out.write("largest effects on NPV of +-20%: ")
+    out.write(
+        ", ".join(f"{tornado.assumption[i]} {tornado.swing[i]:,.0f}" for i in range(3)) + "\n"
+    )
+    futures = simulate_business_case(
+        case,
+        distributions={"cross-sell": Triangular(low=0.4, mode=0.9, high=1.2)},
+        n_simulations=20_000,
+        seed=seed,
+    )
+    out.write(
+        f"Monte Carlo, 20,000 futures: NPV P5 {futures.npv_p5:,.0f}, P50 {futures.npv_p50:,.0f},"
+        f" P95 {futures.npv_p95:,.0f}; P(NPV < 0) {futures.p_npv_negative:.1%}\n"
+    )
+
+
 def run_demo(*, n_customers: int, start: str, end: str, seed: int, out: TextIO) -> None:
-    """Simulate a company and print its segments, stages, pipeline and CLV to *out*."""
+    """Simulate a company and print its segments, stages, pipeline, CLV, campaigns, CRM case."""
     base = simulate_customer_base(n_customers, start, end, seed=seed)
     tx = base.transactions
     as_of = default_as_of(tx.timestamp)
@@ -147,3 +258,5 @@ def run_demo(*, n_customers: int, start: str, end: str, seed: int, out: TextIO) 
     _lifecycle(tx, as_of, out)
     _pipeline(seed, out)
     _clv(tx, as_of, out)
+    _campaigns(seed, out)
+    _business_case(seed, out)

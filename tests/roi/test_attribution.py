@@ -276,7 +276,7 @@ def test_milestone_before_the_window_spreads_its_weight():
     paths = touchpoint_paths(
         touches, conv, lookback_days=None, lead_created="lead", opportunity_created="opp"
     )
-    assert paths.lead_touch.tolist() == [-1]
+    assert paths.lead_position.tolist() == [-1]
     # present roles: first (email) 0.3, opportunity (email) 0.3, rest (search) 0.1 -> / 0.7
     result = attribute(paths, model=WShaped())
     assert result.value.tolist() == pytest.approx([90 * 0.6 / 0.7, 90 * 0.1 / 0.7])

@@ -208,12 +208,12 @@ def _check(paths: object, model: object, function: str) -> tuple[TouchpointPaths
 def _apportion(paths: TouchpointPaths, weight: FloatArray) -> FloatArray:
     """Split each conversion over the distinct channels of its path in proportion to *weight*.
 
-    A channel's share of a conversion is divided evenly over its touches in the path.
+    A channel's share of a conversion is divided evenly over its touches in the
+    path. Returns one credit per converting touch (the first ``n_converting_touches``).
     """
     n_channels = len(paths.channels)
-    conv = paths.converted[paths.touch_path]
-    rows = np.flatnonzero(conv)
-    key = paths.touch_path[rows] * n_channels + paths.touch_channel[rows]
+    m = paths.n_converting_touches
+    key = paths.touch_path[:m] * n_channels + paths.touch_channel[:m]
     groups, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     group_path = groups // n_channels
     group_weight = weight[groups % n_channels]
@@ -221,19 +221,20 @@ def _apportion(paths: TouchpointPaths, weight: FloatArray) -> FloatArray:
     # a channel on a converting path always has weight > 0 (removing it loses that path);
     # the even split guards against rounding to exactly 0
     zero = total[group_path] <= 0
+    n_distinct = np.bincount(group_path, minlength=paths.n_paths)[group_path]
     per_group = np.where(
-        zero, 1.0 / np.bincount(group_path, minlength=paths.n_paths)[group_path], 0.0
+        zero, 1.0 / n_distinct, group_weight / np.where(zero, 1.0, total[group_path])
     )
-    per_group = np.where(zero, per_group, group_weight / np.where(zero, 1.0, total[group_path]))
-    credit = np.zeros(paths.n_touches)
-    credit[rows] = (per_group / counts)[inverse]
-    return credit
+    return np.asarray((per_group / counts)[inverse], dtype=np.float64)
 
 
 def touch_credits(
     paths: TouchpointPaths, model: AttributionModel, *, function: str
 ) -> tuple[FloatArray, ChannelWeights | None]:
-    """Credit of each kept touch (paths and model checked), with the data-driven weights."""
+    """Credit of each converting touch (paths and model checked), with the data-driven weights.
+
+    The credits are those of the first ``paths.n_converting_touches`` touches.
+    """
     if isinstance(model, (MarkovChain, Shapley)):
         names = np.array(paths.channels, dtype=str)
         if isinstance(model, MarkovChain):
@@ -377,11 +378,11 @@ def _summarise(
     paths: TouchpointPaths, credit: FloatArray, label: str, weights: ChannelWeights | None
 ) -> Attribution:
     n_channels = len(paths.channels)
-    conversions = np.bincount(paths.touch_channel, weights=credit, minlength=n_channels).astype(
-        np.float64
-    )
+    m = paths.n_converting_touches
+    channel = paths.touch_channel[:m]
+    conversions = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
     value = np.bincount(
-        paths.touch_channel, weights=credit * paths.value[paths.touch_path], minlength=n_channels
+        channel, weights=credit * paths.value[paths.touch_path[:m]], minlength=n_channels
     ).astype(np.float64)
     n_conv = paths.n_conversions
     return Attribution(
@@ -503,10 +504,10 @@ def attribution_credits(paths: TouchpointPaths, *, model: AttributionModel) -> C
     checked, chosen = _check(paths, model, function)
     credit, _ = touch_credits(checked, chosen, function=function)
     n_channels = len(checked.channels)
-    rows = np.flatnonzero(checked.converted[checked.touch_path])
-    key = checked.touch_path[rows] * n_channels + checked.touch_channel[rows]
+    m = checked.n_converting_touches
+    key = checked.touch_path[:m] * n_channels + checked.touch_channel[:m]
     groups, inverse = np.unique(key, return_inverse=True)
-    summed = np.bincount(inverse, weights=credit[rows], minlength=groups.size).astype(np.float64)
+    summed = np.bincount(inverse, weights=credit, minlength=groups.size).astype(np.float64)
     path = groups // n_channels
     return ConversionCredits(
         customer=as_readonly(checked.path_customer[path]),

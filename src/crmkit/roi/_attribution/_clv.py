@@ -258,10 +258,11 @@ def clv_attribution(
     per_path = _clv_per_path(checked, clv, customer, function)
     credit, _ = touch_credits(checked, chosen, function=function)
     n_channels = len(checked.channels)
-    channel = checked.touch_channel
+    m = checked.n_converting_touches
+    channel = checked.touch_channel[:m]
     customers = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
     ltv = np.bincount(
-        channel, weights=credit * per_path[checked.touch_path], minlength=n_channels
+        channel, weights=credit * per_path[checked.touch_path[:m]], minlength=n_channels
     ).astype(np.float64)
     if spend is None:
         cost = np.full(n_channels, np.nan)

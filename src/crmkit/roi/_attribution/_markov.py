@@ -56,7 +56,7 @@ def channels_seen(paths: TouchpointPaths) -> BoolArray:
 def _state_codes(paths: TouchpointPaths, order: int) -> tuple[IntArray, IntArray, int]:
     """Each touch's state as a base-(C + 1) code of its last ``order`` channels (0 pads)."""
     base = len(paths.channels) + 1
-    pos = np.arange(paths.n_touches) - paths.path_start[paths.touch_path]
+    pos = paths.touch_position
     code = paths.touch_channel + 1
     for lag in range(1, order):
         earlier = np.zeros(paths.n_touches, dtype=np.int64)
@@ -89,8 +89,7 @@ def markov_chain(paths: TouchpointPaths, order: int, *, function: str) -> Chain:
     size = n_states + 3
     start, conversion, null = 0, n_states + 1, n_states + 2
     node = state + 1
-    pos = np.arange(paths.n_touches) - paths.path_start[paths.touch_path]
-    source = np.where(pos == 0, start, np.roll(node, 1))
+    source = np.where(paths.touch_position == 0, start, np.roll(node, 1))
     last = paths.path_start + paths.path_length - 1
     end_from = node[last]
     end_to = np.where(paths.converted, conversion, null)

@@ -31,15 +31,17 @@ class TouchpointPaths:
 
     Build with :func:`touchpoint_paths`, which validates the touchpoints and
     conversions once; every attribution model then works on these arrays.
-    Touches are sorted by path, then time; ``touch_*`` arrays hold the
-    touches kept (within the lookback window, not after the conversion).
+    Converting paths come first (by customer), then the others (by customer);
+    ``touch_*`` arrays hold the touches kept (within the lookback window, not
+    after the conversion), path by path in time order, so the touches that
+    earn credit are the first ``n_converting_touches``.
 
     Attributes
     ----------
     channels : tuple of str
         Channel (or campaign) names; ``touch_channel`` codes index this.
     path_customer : ndarray, shape (p,)
-        The customer (journey) of each path, ascending.
+        The customer (journey) of each path: converting paths first.
     path_start : ndarray of int64, shape (p,)
         Index of each path's first touch in the ``touch_*`` arrays.
     path_length : ndarray of int64, shape (p,)
@@ -50,16 +52,19 @@ class TouchpointPaths:
         Conversion value (0 for paths that do not convert).
     conversion_time : ndarray of datetime64[us], shape (p,)
         When the path converted (NaT for paths that do not convert).
-    lead_touch, opportunity_touch : ndarray of int64, shape (p,)
-        Index of the touch that created the lead / the opportunity: the last
-        kept touch at or before that milestone; -1 where the milestone is not
-        known or precedes every kept touch.
+    lead_position, opportunity_position : ndarray of int64, shape (p,)
+        Position within its path (0 = first touch) of the touch that created
+        the lead / the opportunity: the last kept touch at or before that
+        milestone; -1 where the milestone is not known or precedes every kept
+        touch.
     touch_channel : ndarray of int64, shape (t,)
         Channel code of each kept touch.
     touch_time : ndarray of datetime64[us], shape (t,)
         Time of each kept touch.
     touch_path : ndarray of int64, shape (t,)
         Path of each kept touch.
+    touch_position : ndarray of int64, shape (t,)
+        Position of each kept touch in its path (0 = first).
     lookback_days : float or None
         Window before the conversion (or, for paths that do not convert,
         before their last touch) within which touches count.
@@ -99,11 +104,12 @@ class TouchpointPaths:
     converted: npt.NDArray[np.bool_]
     value: FloatArray
     conversion_time: TimeArray
-    lead_touch: IntArray
-    opportunity_touch: IntArray
+    lead_position: IntArray
+    opportunity_position: IntArray
     touch_channel: IntArray
     touch_time: TimeArray
     touch_path: IntArray
+    touch_position: IntArray
     lookback_days: float | None
     n_touch_rows: int
     n_touches_after_conversion: int
@@ -131,6 +137,12 @@ class TouchpointPaths:
     def n_touches(self) -> int:
         """Touches kept in the paths."""
         return int(self.touch_channel.size)
+
+    @property
+    def n_converting_touches(self) -> int:
+        """Touches on converting paths: the first this many of the ``touch_*`` arrays."""
+        n = self.n_conversions
+        return self.n_touches if n == self.n_paths else int(self.path_start[n])
 
     @property
     def converted_value(self) -> float:
@@ -390,14 +402,29 @@ def touchpoint_paths(
         np.not_equal(t_code[1:], t_code[:-1], out=new_path[1:])
     start = np.flatnonzero(new_path).astype(np.int64)
     length = np.diff(np.append(start, n)).astype(np.int64)
-    touch_path = np.repeat(np.arange(start.size, dtype=np.int64), length)
     path_conv = touch_conv[start] if n else np.zeros(0, dtype=np.int64)
+    lead_pos = _milestone_position(lead, micros, start, length, path_conv)
+    opp_pos = _milestone_position(opp, micros, start, length, path_conv)
+    # converting paths first (each group by customer): the credited touches are a prefix
     converted = path_conv >= 0
+    order = np.concatenate([np.flatnonzero(converted), np.flatnonzero(~converted)])
+    length = length[order]
+    new_start = np.cumsum(length) - length
+    touch_order = np.repeat(start[order] - new_start, length) + np.arange(n, dtype=np.int64)
+    t_code, micros, t_code_channel = (
+        t_code[touch_order],
+        micros[touch_order],
+        t_code_channel[touch_order],
+    )
+    start = new_start.astype(np.int64)
+    path_conv = path_conv[order]
+    converted = converted[order]
+    lead_pos, opp_pos = lead_pos[order], opp_pos[order]
+    touch_path = np.repeat(np.arange(start.size, dtype=np.int64), length)
+    position = np.arange(n, dtype=np.int64) - np.repeat(start, length)
     safe = np.maximum(path_conv, 0)
     conv_time = np.where(converted, c_time[safe], np.iinfo(np.int64).min).view("M8[us]")
     values = np.where(converted, c_value[safe], 0.0)
-    lead_touch = _milestone_touch(lead, micros, touch_path, start, path_conv)
-    opp_touch = _milestone_touch(opp, micros, touch_path, start, path_conv)
     return TouchpointPaths(
         channels=channel_names,
         path_customer=as_readonly(uniques[t_code[start]] if n else uniques[:0]),
@@ -406,11 +433,12 @@ def touchpoint_paths(
         converted=as_readonly(converted),
         value=as_readonly(values.astype(np.float64)),
         conversion_time=as_readonly(np.where(converted, conv_time, _NAT)),
-        lead_touch=as_readonly(lead_touch),
-        opportunity_touch=as_readonly(opp_touch),
+        lead_position=as_readonly(lead_pos),
+        opportunity_position=as_readonly(opp_pos),
         touch_channel=as_readonly(t_code_channel.astype(np.int64, copy=False)),
         touch_time=as_readonly(micros.view("M8[us]")),
         touch_path=as_readonly(touch_path),
+        touch_position=as_readonly(position),
         lookback_days=lookback,
         n_touch_rows=int(t_ids.size),
         n_touches_after_conversion=int(np.count_nonzero(after)),
@@ -421,21 +449,22 @@ def touchpoint_paths(
     )
 
 
-def _milestone_touch(
+def _milestone_position(
     milestone: IntArray | None,
     micros: IntArray,
-    touch_path: IntArray,
     start: IntArray,
+    length: IntArray,
     path_conv: IntArray,
 ) -> IntArray:
-    """Index of the last kept touch at or before each converting path's milestone (-1: none)."""
+    """Position of the last kept touch at or before each converting path's milestone (-1: none)."""
     out = np.full(start.size, -1, dtype=np.int64)
     if milestone is None or start.size == 0:
         return out
-    conv = path_conv[touch_path]
+    path = np.repeat(np.arange(start.size), length)
+    conv = path_conv[path]
     at = np.where(conv >= 0, milestone[np.maximum(conv, 0)], np.iinfo(np.int64).min)
     # touches are in time order within a path, so those at or before the milestone are a prefix
-    count = np.bincount(touch_path, weights=micros <= at, minlength=start.size).astype(np.int64)
+    count = np.bincount(path, weights=micros <= at, minlength=start.size).astype(np.int64)
     hit = (path_conv >= 0) & (count > 0)
-    out[hit] = start[hit] + count[hit] - 1
+    out[hit] = count[hit] - 1
     return out

@@ -1,13 +1,17 @@
 """Per-touch credit of the rule-based and milestone models (paths trusted, fully vectorised).
 
-Every function returns one credit per kept touch; the touches of a converting
-path sum to exactly 1 (up to rounding) and those of other paths are 0.
+Every function returns one credit per touch of a converting path: the first
+``paths.n_converting_touches`` touches, as converting paths come first. The
+touches of one conversion sum to exactly 1 (up to rounding). Touches of paths
+that do not convert carry no credit and are never visited, so the work grows
+with the converting touches only.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -23,7 +27,7 @@ from crmkit.roi._attribution._models import (
 )
 from crmkit.roi._attribution._paths import TouchpointPaths
 
-__all__ = ["RuleModel", "rule_credits"]
+__all__ = ["Converting", "RuleModel", "converting", "rule_credits"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -31,98 +35,136 @@ RuleModel = (
     FirstTouch | LastTouch | LastNonDirect | Linear | TimeDecay | PositionBased | WShaped | FullPath
 )
 _US_PER_DAY: Final = 86_400_000_000.0
+_SAFE_HALVINGS: Final = 900.0  # 2**-900 is far from float64 underflow
 
 
-def _at(paths: TouchpointPaths, index: IntArray) -> FloatArray:
-    """Credit 1 at one touch per converting path."""
-    credit = np.zeros(paths.n_touches)
-    credit[index[paths.converted]] = 1.0
+@attrs.frozen
+class Converting:
+    """The converting touches (a prefix of the touch arrays) and their paths."""
+
+    m: int  # converting touches
+    path: IntArray  # path of each (a view)
+    position: IntArray  # position in its path (a view)
+    offsets: IntArray  # start of each converting path (a view)
+    lengths: IntArray  # length of each converting path (a view)
+
+
+def converting(paths: TouchpointPaths) -> Converting:
+    """Return views of the converting paths' touches (the first ``n_converting_touches``)."""
+    m = paths.n_converting_touches
+    k = paths.n_conversions
+    return Converting(
+        m=m,
+        path=paths.touch_path[:m],
+        position=paths.touch_position[:m],
+        offsets=paths.path_start[:k],
+        lengths=paths.path_length[:k],
+    )
+
+
+def _one_at(c: Converting, position: IntArray) -> FloatArray:
+    """Credit 1 at one position (per converting path) of each path."""
+    credit = np.zeros(c.m)
+    credit[c.offsets + position] = 1.0
     return credit
 
 
-def _last(paths: TouchpointPaths) -> IntArray:
-    out: IntArray = paths.path_start + paths.path_length - 1
+def _time_decay(paths: TouchpointPaths, c: Converting, half_life_days: float) -> FloatArray:
+    if c.m == 0:
+        return np.zeros(0)
+    times = paths.touch_time.view(np.int64)[: c.m]
+    # weights relative to one reference cancel in the normalisation; the latest touch of
+    # all serves unless the half-lives between touches could underflow, then each path's own
+    newest = int(times.max())
+    if (newest - int(times.min())) / _US_PER_DAY / half_life_days < _SAFE_HALVINGS:
+        age = (newest - times) / _US_PER_DAY
+    else:
+        age = (times[c.offsets + c.lengths - 1][c.path] - times) / _US_PER_DAY
+    weight = np.exp2(age * (-1.0 / half_life_days))
+    total = np.bincount(c.path, weights=weight, minlength=c.offsets.size)
+    return np.asarray(weight / total[c.path], dtype=np.float64)
+
+
+def _last_non_direct(paths: TouchpointPaths, c: Converting, direct: tuple[str, ...]) -> FloatArray:
+    codes = [i for i, name in enumerate(paths.channels) if name in direct]
+    if not codes or c.offsets.size == 0:
+        return _one_at(c, c.lengths - 1)
+    non_direct = ~np.isin(paths.touch_channel[: c.m], codes)
+    where = np.where(non_direct, c.position, -1)
+    best = np.maximum.reduceat(where, c.offsets)
+    return _one_at(c, np.where(best >= 0, best, c.lengths - 1))
+
+
+def _roles(c: Converting, roles: list[tuple[IntArray, float]], rest: float) -> FloatArray:
+    """Credit of role models: each role's weight to its touch, the other touches share ``rest``.
+
+    *roles* give each converting path's role position (-1: no touch holds the
+    role). A touch holding several roles gets all their weights. The weight of
+    a role no touch holds (no middle touch, no lead touch) goes to the present
+    roles in proportion to theirs; if those weigh nothing, the path is split
+    evenly.
+    """
+    positions = [r for r, _ in roles]
+    present = [r >= 0 for r in positions]
+    # distinct role touches per path: a role counts unless an earlier role holds its touch
+    n_distinct = np.zeros(c.offsets.size, dtype=np.int64)
+    for k, (at, has) in enumerate(zip(positions, present, strict=True)):
+        new = has.copy()
+        for j in range(k):
+            new &= ~(present[j] & (positions[j] == at))
+        n_distinct += new
+    n_rest = c.lengths - n_distinct
+    total = np.where(n_rest > 0, rest, 0.0)
+    for (_, w), has in zip(roles, present, strict=True):
+        total = total + np.where(has, w, 0.0)
+    positive = total > 0
+    scale = np.where(positive, 1.0 / np.where(positive, total, 1.0), 0.0)
+    # every touch starts with the rest share; role touches are reset, then get their weights;
+    # absent roles point at a spare slot past the end, dropped at the end
+    credit = np.empty(c.m + 1)
+    credit[: c.m] = (rest * scale / np.maximum(n_rest, 1))[c.path]
+    spare = c.m
+    slots = [
+        np.where(has, c.offsets + at, spare) for at, has in zip(positions, present, strict=True)
+    ]
+    for index in slots:
+        credit[index] = 0.0
+    for (_, w), index in zip(roles, slots, strict=True):
+        credit[index] += w * scale
+    out = credit[: c.m]
+    if not bool(positive.all()):
+        spread = ~positive[c.path]
+        out[spread] = 1.0 / c.lengths[c.path[spread]]
+    return np.asarray(out, dtype=np.float64)
+
+
+def _milestone(c: Converting, position: IntArray) -> IntArray:
+    """Position of a milestone touch within each converting path (-1: none)."""
+    out: IntArray = position[: c.offsets.size]
     return out
 
 
-def _linear(paths: TouchpointPaths) -> FloatArray:
-    share = np.where(paths.converted, 1.0 / paths.path_length, 0.0)
-    return np.asarray(share[paths.touch_path], dtype=np.float64)
-
-
-def _time_decay(paths: TouchpointPaths, half_life_days: float) -> FloatArray:
-    path = paths.touch_path
-    conv = paths.converted[path]
-    # measured from the path's latest touch, so the largest weight is exactly 1 (no underflow)
-    latest = paths.touch_time.view(np.int64)[_last(paths)][path]
-    age = (latest - paths.touch_time.view(np.int64)) / _US_PER_DAY
-    weight = np.where(conv, np.exp2(-age / half_life_days), 0.0)
-    total = np.bincount(path, weights=weight, minlength=paths.n_paths)
-    return np.asarray(weight / np.where(total > 0, total, 1.0)[path], dtype=np.float64)
-
-
-def _last_non_direct(paths: TouchpointPaths, direct: tuple[str, ...]) -> FloatArray:
-    codes = [i for i, name in enumerate(paths.channels) if name in direct]
-    if not codes:
-        return _at(paths, _last(paths))
-    non_direct = ~np.isin(paths.touch_channel, codes)
-    index = np.where(non_direct, np.arange(paths.n_touches), -1)
-    best = np.maximum.reduceat(index, paths.path_start) if paths.n_paths else index[:0]
-    return _at(paths, np.where(best >= 0, best, _last(paths)))
-
-
-def _roles(paths: TouchpointPaths, roles: list[tuple[IntArray, float]], rest: float) -> FloatArray:
-    """Credit of role models: each role's touch gets its weight, the other touches share ``rest``.
-
-    A touch holding several roles gets all their weights. The weight of a role
-    no touch holds (no middle touch, no lead touch) goes to the present roles
-    in proportion to theirs; if those weigh nothing, the path is split evenly.
-    """
-    p = paths.n_paths
-    t = paths.n_touches
-    path = paths.touch_path
-    conv = paths.converted
-    index = np.stack([r for r, _ in roles], axis=1) if roles else np.zeros((p, 0), dtype=np.int64)
-    weight = np.array([w for _, w in roles], dtype=np.float64)
-    present = (index >= 0) & conv[:, None]
-    is_role = np.zeros(t, dtype=bool)
-    is_role[index[present]] = True
-    n_rest = paths.path_length - np.bincount(path, weights=is_role, minlength=p).astype(np.int64)
-    total = (present * weight).sum(axis=1) + np.where(n_rest > 0, rest, 0.0)
-    scale = np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
-    credit = np.zeros(t)
-    for k in range(index.shape[1]):
-        rows = np.flatnonzero(present[:, k])
-        credit += np.bincount(index[rows, k], weights=weight[k] * scale[rows], minlength=t)
-    rest_share = rest * scale / np.maximum(n_rest, 1)
-    others = ~is_role & conv[path]
-    credit[others] += rest_share[path[others]]
-    even = conv & (total <= 0)
-    if even.any():
-        spread = even[path]
-        credit[spread] = 1.0 / paths.path_length[path[spread]]
-    return credit
-
-
 def rule_credits(paths: TouchpointPaths, model: RuleModel) -> FloatArray:
-    """Credit of each kept touch under a rule-based or milestone model."""
-    start = paths.path_start
-    last = _last(paths)
+    """Credit of each converting touch under a rule-based or milestone model."""
+    c = converting(paths)
+    first = np.zeros(c.offsets.size, dtype=np.int64)
+    last = c.lengths - 1
     if isinstance(model, FirstTouch):
-        return _at(paths, start)
+        return _one_at(c, first)
     if isinstance(model, LastTouch):
-        return _at(paths, last)
+        return _one_at(c, last)
     if isinstance(model, LastNonDirect):
-        return _last_non_direct(paths, model.direct)
+        return _last_non_direct(paths, c, model.direct)
     if isinstance(model, Linear):
-        return _linear(paths)
+        return np.asarray((1.0 / c.lengths)[c.path], dtype=np.float64)
     if isinstance(model, TimeDecay):
-        return _time_decay(paths, float(model.half_life_days))
+        return _time_decay(paths, c, float(model.half_life_days))
     if isinstance(model, PositionBased):
-        return _roles(paths, [(start, model.first), (last, model.last)], model.middle)
-    lead, opp = paths.lead_touch, paths.opportunity_touch
+        return _roles(c, [(first, model.first), (last, model.last)], model.middle)
+    lead = _milestone(c, paths.lead_position)
+    opp = _milestone(c, paths.opportunity_position)
     if isinstance(model, WShaped):
-        roles = [(start, model.first), (lead, model.lead), (opp, model.opportunity)]
-        return _roles(paths, roles, model.rest)
-    roles = [(start, model.first), (lead, model.lead), (opp, model.opportunity), (last, model.won)]
-    return _roles(paths, roles, model.rest)
+        roles = [(first, model.first), (lead, model.lead), (opp, model.opportunity)]
+        return _roles(c, roles, model.rest)
+    roles = [(first, model.first), (lead, model.lead), (opp, model.opportunity), (last, model.won)]
+    return _roles(c, roles, model.rest)

@@ -14,8 +14,8 @@ from crmkit._params import SeedLike, as_generator, instance, integer, number, wo
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.roi._business_case._plan import BusinessCase, assumption_flows
-from crmkit.roi._finance._payback import payback_unchecked
-from crmkit.roi._finance._rates import npv_unchecked, periodic_roots
+from crmkit.roi._finance._payback import payback_columns
+from crmkit.roi._finance._rates import npv_columns, periodic_roots
 from crmkit.roi._ratios import ratio
 
 __all__ = [
@@ -158,10 +158,10 @@ Distribution = Triangular | Uniform
 def _evaluate(
     case: BusinessCase, multipliers: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Flows, NPV and rates of each multiplier row (one column per assumption, rate last)."""
-    flows = multipliers[:, :-1] @ assumption_flows(case)
+    """Flows (periods x scenarios), NPV and rate of each multiplier row (rate multiplier last)."""
+    flows = np.ascontiguousarray(assumption_flows(case).T @ multipliers[:, :-1].T)
     rates = float(case.discount_rate) * multipliers[:, -1]
-    return flows, npv_unchecked(rates, flows, int(case.first_period)), rates
+    return flows, npv_columns(rates, flows, int(case.first_period)), rates
 
 
 def _check_rates(case: BusinessCase, multipliers: FloatArray, function: str) -> None:
@@ -445,16 +445,17 @@ def scenarios(case: BusinessCase, named: Mapping[str, Mapping[str, float]]) -> S
         [_multipliers(plan, named[k], field=f"named[{k!r}]", function=fn) for k in named]
     )
     _check_rates(plan, multipliers, fn)
-    flows, values, rates = _evaluate(plan, multipliers)
+    columns, values, rates = _evaluate(plan, multipliers)
+    flows = np.ascontiguousarray(columns.T)
     roots = periodic_roots(flows)
     irr = np.full(len(labels), np.nan)
     of_unique = (np.asarray(roots.n_roots) == 1)[roots.scenario]
     irr[roots.scenario[of_unique]] = roots.rate[of_unique]
     start = int(plan.first_period)
-    payback, paid = payback_unchecked(flows, start)
-    t = np.arange(flows.shape[1]) + start
-    discounted = flows * np.exp(-np.log1p(rates)[:, None] * t[None, :])
-    d_payback, d_paid = payback_unchecked(discounted, start)
+    payback, paid = payback_columns(columns, start)
+    t = np.arange(columns.shape[0]) + start
+    discounted = columns * np.exp(-np.log1p(rates)[None, :] * t[:, None])
+    d_payback, d_paid = payback_columns(discounted, start)
     costs = np.maximum(-flows, 0.0).sum(axis=1)
     gains = np.maximum(flows, 0.0).sum(axis=1)
     names = plan.assumptions
@@ -652,7 +653,7 @@ def simulate_business_case(
         rows = slice(begin, begin + chunk)
         flows, values, _ = _evaluate(plan, multipliers[rows])
         npv[rows] = values
-        payback[rows], paid[rows] = payback_unchecked(flows, start)
+        payback[rows], paid[rows] = payback_columns(flows, start)
     ordered = np.sort(np.where(paid, payback, np.inf))
     p5, p50, p95 = np.quantile(npv, [0.05, 0.5, 0.95]).tolist()
     return BusinessCaseSimulation(

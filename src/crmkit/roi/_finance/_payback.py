@@ -12,7 +12,13 @@ from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.roi._finance._flows import FirstPeriod, first_period_of, read_flows, read_rates
 
-__all__ = ["Payback", "discounted_payback_period", "payback_period", "payback_unchecked"]
+__all__ = [
+    "Payback",
+    "discounted_payback_period",
+    "payback_columns",
+    "payback_period",
+    "payback_unchecked",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,25 +59,34 @@ class Payback(Result):
     discounted: bool
 
 
+def payback_columns(
+    flows: FloatArray, first_period: int
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Payback of each column of *flows* (periods x scenarios): period (NaN if never), paid."""
+    n, s = flows.shape
+    cum = np.empty_like(flows)
+    running = np.zeros(s)
+    last_negative = np.full(s, -1, dtype=np.int64)
+    for t in range(n):  # a few periods, each a vector over all scenarios
+        running += flows[t]
+        cum[t] = running
+        last_negative[running < 0] = t
+    paid = last_negative < n - 1
+    period = np.full(s, np.nan)
+    never_negative = last_negative < 0
+    period[never_negative] = 0.0
+    cross = np.flatnonzero(paid & ~never_negative)
+    k = last_negative[cross] + 1
+    owed = -cum[k - 1, cross]
+    period[cross] = (k - 1 + first_period) + owed / flows[k, cross]
+    return period, paid
+
+
 def payback_unchecked(
     values: FloatArray, first_period: int
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Payback period per row (NaN if never) and whether each row pays back."""
-    s, n = values.shape
-    cum = np.cumsum(values, axis=1)
-    negative = cum < 0
-    # last period with a negative cumulative flow (-1: never negative)
-    last_neg = n - 1 - np.argmax(negative[:, ::-1], axis=1)
-    last_neg = np.where(negative.any(axis=1), last_neg, -1)
-    paid = last_neg < n - 1
-    period = np.full(s, np.nan)
-    never_negative = last_neg < 0
-    period[never_negative] = 0.0
-    cross = np.flatnonzero(paid & ~never_negative)
-    k = last_neg[cross] + 1
-    owed = -cum[cross, k - 1]
-    period[cross] = (k - 1 + first_period) + owed / values[cross, k]
-    return period, paid
+    """Payback period per row of *values* (NaN if never) and whether each row pays back."""
+    return payback_columns(np.ascontiguousarray(values.T), first_period)
 
 
 def payback_period(cashflows: npt.ArrayLike, *, first_period: FirstPeriod) -> Payback:

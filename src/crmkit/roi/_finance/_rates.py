@@ -37,6 +37,7 @@ __all__ = [
     "irr_roots",
     "mirr",
     "npv",
+    "npv_columns",
     "npv_unchecked",
     "periodic_roots",
     "xirr",
@@ -73,14 +74,20 @@ def npv_unchecked(rates: FloatArray, values: FloatArray, first_period: int) -> F
     if values.shape[0] == 1:
         out = np.exp(-log_growth[:, None] * t[None, :]) @ values[0]
         return np.asarray(out, dtype=np.float64)
-    v = np.exp(-log_growth)
-    acc = values[:, n - 1].copy()
-    for k in range(n - 2, -1, -1):
+    return npv_columns(rates, np.ascontiguousarray(values.T), first_period)
+
+
+def npv_columns(rates: FloatArray, flows: FloatArray, first_period: int) -> FloatArray:
+    """NPV of each column of *flows* (periods x scenarios) at *rates* (one, or one per column)."""
+    n = flows.shape[0]
+    v = np.exp(-np.log1p(rates))
+    acc = flows[n - 1].copy()
+    for k in range(n - 2, -1, -1):  # Horner in v = 1 / (1 + r), a vector over the scenarios
         acc *= v
-        acc += values[:, k]
+        acc += flows[k]
     if first_period:
         acc *= v
-    return acc
+    return np.asarray(acc, dtype=np.float64)
 
 
 @overload
