@@ -542,3 +542,32 @@ def test_simulated_touchpoints_are_reproducible_and_checked():
     with pytest.raises(InputError) as err:
         simulate_touchpoints(10, "2024-07-01", "2024-01-01", seed=1)
     assert err.value.field == "end"
+
+
+def test_empty_paths_and_unsorted_input():
+    empty = touchpoint_paths(
+        {
+            "customer": np.array([], dtype=np.int64),
+            "timestamp": np.array([], dtype="M8[us]"),
+            "channel": np.array([], dtype=str),
+        },
+        {
+            "customer": np.array([], dtype=np.int64),
+            "timestamp": np.array([], dtype="M8[us]"),
+            "value": np.array([], dtype=float),
+        },
+        lookback_days=None,
+    )
+    for model in MODELS[:7] + MODELS[9:]:
+        result = attribute(empty, model=model)
+        assert result.value.size == 0
+        assert result.n_conversions == 0
+    sim = simulate_touchpoints(300, "2024-01-01", "2024-12-31", seed=4)
+    order = np.random.default_rng(0).permutation(np.asarray(sim.touchpoints["customer"]).size)
+    shuffled = {k: np.asarray(v)[order] for k, v in sim.touchpoints.items()}
+    a = touchpoint_paths(sim.touchpoints, sim.conversions, lookback_days=30)
+    b = touchpoint_paths(shuffled, sim.conversions, lookback_days=30)
+    for model in (Linear(), TimeDecay(half_life_days=2), MarkovChain()):
+        np.testing.assert_allclose(
+            attribute(a, model=model).value, attribute(b, model=model).value, rtol=1e-12
+        )

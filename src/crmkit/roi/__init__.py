@@ -3,8 +3,11 @@
 Customer input-output (a P&L line per customer with activity-based cost to
 serve), the whale curve and the customers to fix, retention-based and
 buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, lifetime value on
-profit rather than revenue, and a vectorised finance core (NPV, IRR, MIRR,
-XNPV, XIRR, payback) that works on one cash-flow series or many scenarios at once.
+profit rather than revenue; which campaigns and channels paid back (campaign
+results, lift against a control group, rule-based, milestone and data-driven
+attribution); whether a CRM investment pays back (TCO, benefit streams,
+sensitivity, scenarios, Monte Carlo); and the vectorised finance core under it
+(NPV, IRR, MIRR, XNPV, XIRR, payback) on one cash-flow series or many scenarios.
 """
 
 from crmkit.roi._attribution._attribute import (

@@ -382,7 +382,7 @@ def _summarise(
     channel = paths.touch_channel[:m]
     conversions = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
     value = np.bincount(
-        channel, weights=credit * paths.value[paths.touch_path[:m]], minlength=n_channels
+        channel, weights=credit * paths.touch_value[:m], minlength=n_channels
     ).astype(np.float64)
     n_conv = paths.n_conversions
     return Attribution(

@@ -162,6 +162,8 @@ def shapley_values(paths: TouchpointPaths, *, function: str) -> tuple[FloatArray
             hint="Group rare channels into one (or attribute by channel group), or use "
             "MarkovChain(), which grows linearly with the channels.",
         )
+    if n == 0:  # no touch at all: nothing to share
+        return np.zeros(len(paths.channels)), 0.0
     chain = markov_chain(paths, 1, function=function)
     P = chain.probabilities
     # first order: each state holds one channel; its bit in the subset masks

@@ -65,6 +65,8 @@ class TouchpointPaths:
         Path of each kept touch.
     touch_position : ndarray of int64, shape (t,)
         Position of each kept touch in its path (0 = first).
+    touch_value : ndarray of float64, shape (t,)
+        Value of the conversion each touch's path ends in (0 where it does not convert).
     lookback_days : float or None
         Window before the conversion (or, for paths that do not convert,
         before their last touch) within which touches count.
@@ -110,6 +112,7 @@ class TouchpointPaths:
     touch_time: TimeArray
     touch_path: IntArray
     touch_position: IntArray
+    touch_value: FloatArray
     lookback_days: float | None
     n_touch_rows: int
     n_touches_after_conversion: int
@@ -439,6 +442,7 @@ def touchpoint_paths(
         touch_time=as_readonly(micros.view("M8[us]")),
         touch_path=as_readonly(touch_path),
         touch_position=as_readonly(position),
+        touch_value=as_readonly(values.astype(np.float64)[touch_path]),
         lookback_days=lookback,
         n_touch_rows=int(t_ids.size),
         n_touches_after_conversion=int(np.count_nonzero(after)),

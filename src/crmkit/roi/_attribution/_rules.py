@@ -76,13 +76,15 @@ def _time_decay(paths: TouchpointPaths, c: Converting, half_life_days: float) ->
     # weights relative to one reference cancel in the normalisation; the latest touch of
     # all serves unless the half-lives between touches could underflow, then each path's own
     newest = int(times.max())
+    scale = -1.0 / (half_life_days * _US_PER_DAY)
     if (newest - int(times.min())) / _US_PER_DAY / half_life_days < _SAFE_HALVINGS:
-        age = (newest - times) / _US_PER_DAY
+        exponent = np.multiply(newest - times, scale)
     else:
-        age = (times[c.offsets + c.lengths - 1][c.path] - times) / _US_PER_DAY
-    weight = np.exp2(age * (-1.0 / half_life_days))
+        exponent = np.multiply(times[c.offsets + c.lengths - 1][c.path] - times, scale)
+    weight = np.exp2(exponent, out=exponent)
     total = np.bincount(c.path, weights=weight, minlength=c.offsets.size)
-    return np.asarray(weight / total[c.path], dtype=np.float64)
+    weight /= total[c.path]
+    return np.asarray(weight, dtype=np.float64)
 
 
 def _last_non_direct(paths: TouchpointPaths, c: Converting, direct: tuple[str, ...]) -> FloatArray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Final, Literal, get_args
+from typing import Any, ClassVar, Final, Literal, cast, get_args
 
 import attrs
 import numpy as np
@@ -79,6 +79,11 @@ class DealRevenue:
 
     margin: MarginRate
 
+    def __attrs_post_init__(self) -> None:
+        instance(
+            self.margin, MarginRate, name="margin", function="DealRevenue", what="a MarginRate"
+        )
+
 
 @attrs.frozen(kw_only=True)
 class AttributedRevenue:
@@ -110,6 +115,15 @@ class AttributedRevenue:
     paths: TouchpointPaths
     model: AttributionModel
     margin: MarginRate
+
+    def __attrs_post_init__(self) -> None:
+        fn = "AttributedRevenue"
+        instance(self.paths, TouchpointPaths, name="paths", function=fn, what="TouchpointPaths")
+        instance(self.margin, MarginRate, name="margin", function=fn, what="a MarginRate")
+        if isinstance(self.margin.rate, Mapping):
+            raise InputError.for_parameter(
+                "margin", "one margin rate for attributed revenue", "a mapping", function=fn
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -648,10 +662,6 @@ def campaign_results(
         conversions = np.bincount(gain_campaign, minlength=k).astype(np.float64)
         source = "won deals"
     elif isinstance(revenue, AttributedRevenue):
-        if isinstance(revenue.margin.rate, Mapping):
-            raise InputError.for_parameter(
-                "revenue", "one margin rate for attributed revenue", "a mapping", function=_FN
-            )
         credited = attribution_credits(revenue.paths, model=revenue.model)
         gain_campaign = _codes(
             _as_campaign_ids(credited.channel, table),
@@ -660,7 +670,8 @@ def campaign_results(
             what="the paths' channels, labelled by campaign",
         )
         gain_revenue = np.asarray(credited.value, dtype=np.float64)
-        gain_profit = gain_revenue * float(revenue.margin.rate)
+        rate = float(cast("float", revenue.margin.rate))  # AttributedRevenue refuses a mapping
+        gain_profit = gain_revenue * rate
         gain_time = np.asarray(credited.conversion_time).view(np.int64)
         conversions = np.bincount(gain_campaign, weights=credited.credit, minlength=k).astype(
             np.float64
