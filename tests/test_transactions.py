@@ -346,10 +346,12 @@ def test_as_transactions_dispatch():
     ]
     b = as_transactions(records, customer="id", timestamp="day", amount="eur")
     np.testing.assert_array_equal(a.amount, b.amount)
-    with pytest.raises(InputError, match="no 'day'"):
+    with pytest.raises(InputError, match="mapped to 'day'") as info:
         as_transactions({"id": [1]}, customer="id", timestamp="day", amount="eur")
-    with pytest.raises(InputError, match="cannot read"):
+    assert info.value.field == "timestamp"
+    with pytest.raises(InputError, match="cannot read") as info:
         as_transactions(42)
+    assert info.value.field == "data"
 
 
 @attrs.frozen

@@ -12,18 +12,21 @@ import numpy.typing as npt
 from crmkit._frames import is_frame, read_columns
 from crmkit._input import (
     DATETIME_DTYPE,
+    DEFAULT_YEARS,
     as_amounts,
     as_datetime,
     as_finite_float,
     as_ids,
     as_readonly,
+    check_date_format,
     check_same_length,
+    check_valid_years,
     to_array,
 )
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 
-__all__ = ["Transactions", "as_transactions"]
+__all__ = ["Transactions", "as_transactions", "read_transactions"]
 
 _CORE = ("customer", "timestamp", "amount")
 _FUNCTION = "Transactions"
@@ -204,6 +207,8 @@ class Transactions(Result):
         amount: npt.ArrayLike,
         extra: Mapping[str, npt.ArrayLike] | None = None,
         copy: bool = False,
+        date_format: str | None = None,
+        valid_years: tuple[int, int] = DEFAULT_YEARS,
     ) -> Transactions:
         """Validate column arrays (or sequences) into a ``Transactions`` value.
 
@@ -212,8 +217,10 @@ class Transactions(Result):
         customer : array_like of int or str, shape (n,)
             Customer id per row; null or empty ids are rejected.
         timestamp : array_like, shape (n,)
-            ``datetime64``, ``datetime``/``date`` objects or ISO-8601 strings.
-            Aware values are converted to UTC; mixing aware and naive is an error.
+            ``datetime64``, ``datetime``/``date`` objects or ISO-8601 strings
+            (``YYYY-MM-DD[THH:MM[:SS]]``); with *date_format*, text or whole
+            numbers in that layout. Aware values are converted to UTC; mixing
+            aware and naive is an error.
         amount : array_like of float, shape (n,)
             Finite purchase values; negatives (refunds) are allowed and counted.
         extra : mapping of str to array_like, optional
@@ -221,6 +228,12 @@ class Transactions(Result):
             whole numbers int64, text str, datetimes datetime64[us].
         copy : bool, default False
             Copy arrays that need no conversion instead of viewing them.
+        date_format : str, optional
+            A strftime pattern for text or numeric timestamps that are not
+            ISO-8601, e.g. ``"%Y%m%d"`` or ``"%d/%m/%Y"``.
+        valid_years : tuple of (int, int), default (1900, 2200)
+            Years a timestamp may fall in (both inclusive); a date outside is
+            refused as a likely misread.
 
         Returns
         -------
@@ -230,9 +243,10 @@ class Transactions(Result):
         Raises
         ------
         InputError
-            On empty input, a length mismatch, null ids, NaN/inf amounts or
-            unparsable/mixed-zone timestamps; the message names the column,
-            the number of bad rows and the first positions and values.
+            On empty input, a length mismatch, null or mixed-type ids, NaN/inf
+            amounts, or missing, unparsable, mixed-zone or out-of-window
+            timestamps; the message names the column, the number of bad rows
+            and the first positions and values.
 
         Examples
         --------
@@ -253,7 +267,12 @@ class Transactions(Result):
             "timestamp": timestamp,
             "amount": amount,
         }
-        return cls._build(arrays, dict(extra or {}), copy=copy)
+        return cls._build(
+            arrays,
+            dict(extra or {}),
+            copy=copy,
+            dates=_DateRules.checked(date_format, valid_years, "Transactions.from_arrays"),
+        )
 
     @classmethod
     def from_records(
@@ -264,6 +283,8 @@ class Transactions(Result):
         timestamp: str = "timestamp",
         amount: str = "amount",
         extra: Sequence[str] | Mapping[str, str] = (),
+        date_format: str | None = None,
+        valid_years: tuple[int, int] = DEFAULT_YEARS,
     ) -> Transactions:
         """Validate an iterable of records (dicts or attrs/dataclass objects).
 
@@ -276,6 +297,10 @@ class Transactions(Result):
             The key (or attribute) holding each core field.
         extra : sequence of str or mapping of str to str
             Extra fields to keep: names, or crmkit name -> record key.
+        date_format : str, optional
+            A strftime pattern for timestamps that are not ISO-8601.
+        valid_years : tuple of (int, int), default (1900, 2200)
+            Years a timestamp may fall in; a date outside is refused.
 
         Returns
         -------
@@ -299,16 +324,9 @@ class Transactions(Result):
         ... ).n_rows
         2
         """
+        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_records")
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
-        extra_map = _extra_mapping(extra)
-        keys = {**mapping, **extra_map}
-        columns: dict[str, list[Any]] = {field: [] for field in keys}
-        for position, record in enumerate(records):
-            for field, key in keys.items():
-                columns[field].append(_read_field(record, key, field, position))
-        core = {field: columns[field] for field in mapping}
-        extras = {field: columns[field] for field in extra_map}
-        return cls._build(core, extras, copy=False)
+        return _from_records(records, mapping, _extra_mapping(extra), dates)
 
     @classmethod
     def from_frame(
@@ -319,6 +337,8 @@ class Transactions(Result):
         timestamp: str = "timestamp",
         amount: str = "amount",
         extra: Sequence[str] | Mapping[str, str] = (),
+        date_format: str | None = None,
+        valid_years: tuple[int, int] = DEFAULT_YEARS,
     ) -> Transactions:
         """Validate the mapped columns of any DataFrame narwhals supports.
 
@@ -333,6 +353,11 @@ class Transactions(Result):
             The caller's column name for each core field.
         extra : sequence of str or mapping of str to str
             Extra columns to keep: names, or crmkit name -> frame column.
+        date_format : str, optional
+            A strftime pattern for text or numeric timestamps that are not
+            ISO-8601 (``"%Y%m%d"`` reads CDNOW's ``19970101``).
+        valid_years : tuple of (int, int), default (1900, 2200)
+            Years a timestamp may fall in; a date outside is refused.
 
         Returns
         -------
@@ -360,29 +385,49 @@ class Transactions(Result):
         ... ).customer.tolist()
         [1, 2]
         """
+        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_frame")
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
-        extra_map = _extra_mapping(extra)
-        columns = read_columns(frame, {**mapping, **extra_map}, function=_FUNCTION)
-        core = {field: columns[field] for field in mapping}
-        extras = {field: columns[field] for field in extra_map}
-        return cls._build(core, extras, copy=False)
+        return _from_frame(frame, mapping, _extra_mapping(extra), dates)
 
     @classmethod
-    def _build(cls, core: dict[str, Any], extra: dict[str, Any], *, copy: bool) -> Transactions:
-        ids = as_ids(core["customer"], field="customer", function=_FUNCTION)
-        times = as_datetime(core["timestamp"], field="timestamp", function=_FUNCTION)
-        amount, n_negative = as_amounts(core["amount"], field="amount", function=_FUNCTION)
+    def _build(
+        cls,
+        core: dict[str, Any],
+        extra: dict[str, Any],
+        *,
+        copy: bool,
+        dates: _DateRules,
+        names: Mapping[str, str] | None = None,
+    ) -> Transactions:
+        """Validate columns; *names* maps crmkit fields to the caller's names for messages."""
+        fn = dates.function
+        label = dict(names or {})
+        ids = as_ids(core["customer"], field="customer", function=fn, column=label.get("customer"))
+        times = as_datetime(
+            core["timestamp"],
+            field="timestamp",
+            function=fn,
+            column=label.get("timestamp"),
+            date_format=dates.date_format,
+            valid_years=dates.valid_years,
+        )
+        amount, n_negative = as_amounts(
+            core["amount"], field="amount", function=fn, column=label.get("amount")
+        )
         lengths = {
             "customer": ids.size,
             "timestamp": times.values.size,
             "amount": amount.size,
         }
-        extras = {name: _coerce_extra(name, values) for name, values in extra.items()}
+        extras = {
+            name: _coerce_extra(name, values, dates, label.get(name, name))
+            for name, values in extra.items()
+        }
         lengths.update({name: arr.size for name, arr in extras.items()})
-        n = check_same_length(lengths, function=_FUNCTION)
+        n = check_same_length(lengths, function=fn)
         if n == 0:
             raise InputError(
-                f"{_FUNCTION} needs at least one row; got empty columns.",
+                f"{fn} needs at least one row; got empty columns.",
                 field="customer",
                 hint="Check the filter that produced the data.",
             )
@@ -400,6 +445,23 @@ class Transactions(Result):
         )
 
 
+@attrs.frozen
+class _DateRules:
+    """How the timestamps of one call are read, and which function to name in errors."""
+
+    function: str
+    date_format: str | None = None
+    valid_years: tuple[int, int] = DEFAULT_YEARS
+
+    @classmethod
+    def checked(cls, date_format: object, valid_years: object, function: str) -> _DateRules:
+        return cls(
+            function=function,
+            date_format=check_date_format(date_format, function=function),
+            valid_years=check_valid_years(valid_years, function=function),
+        )
+
+
 def _extra_mapping(extra: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
     if isinstance(extra, str):
         return {extra: extra}
@@ -408,36 +470,116 @@ def _extra_mapping(extra: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
     return {name: name for name in extra}
 
 
-def _read_field(record: object, key: str, field: str, position: int) -> object:
+def _read_field(record: object, key: str, field: str, position: int, function: str) -> object:
     if isinstance(record, Mapping):
         if key in record:
             return record[key]
     elif hasattr(record, key):
         return getattr(record, key)
     raise InputError(
-        f"Record {position} given to {_FUNCTION} has no {key!r} (mapped to the {field!r} field).",
+        f"Record {position} given to {function} has no {key!r} (mapped to the {field!r} field).",
         field=field,
         positions=[position],
         hint=f"Pass {field}='<key>' naming the key that holds it.",
     )
 
 
-def _coerce_extra(name: str, values: object) -> npt.NDArray[Any]:
-    arr = to_array(values)
+def _from_records(
+    records: Iterable[object],
+    mapping: dict[str, str],
+    extra_map: dict[str, str],
+    dates: _DateRules,
+) -> Transactions:
+    keys = {**mapping, **extra_map}
+    columns: dict[str, list[Any]] = {field: [] for field in keys}
+    for position, record in enumerate(records):
+        for field, key in keys.items():
+            columns[field].append(_read_field(record, key, field, position, dates.function))
+    core = {field: columns[field] for field in mapping}
+    extras = {field: columns[field] for field in extra_map}
+    return Transactions._build(core, extras, copy=False, dates=dates, names=keys)  # noqa: SLF001
+
+
+def _from_frame(
+    frame: object,
+    mapping: dict[str, str],
+    extra_map: dict[str, str],
+    dates: _DateRules,
+) -> Transactions:
+    keys = {**mapping, **extra_map}
+    columns = read_columns(frame, keys, function=dates.function)
+    core = {field: columns[field] for field in mapping}
+    extras = {field: columns[field] for field in extra_map}
+    return Transactions._build(core, extras, copy=False, dates=dates, names=keys)  # noqa: SLF001
+
+
+def _coerce_extra(name: str, values: object, dates: _DateRules, column: str) -> npt.NDArray[Any]:
+    fn = dates.function
+    arr = to_array(values, field=name, function=fn)
     kind = arr.dtype.kind
     if kind == "O" and any(
         isinstance(v, (float, np.floating)) and not isinstance(v, bool) for v in arr
     ):
-        return as_finite_float(arr, field=name, function=_FUNCTION)
+        return as_finite_float(arr, field=name, function=fn, column=column)
     if kind in "iu":
         return arr.astype(np.int64, copy=False)
     if kind == "b":
         return arr
     if kind == "f":
-        return as_finite_float(arr, field=name, function=_FUNCTION)
+        return as_finite_float(arr, field=name, function=fn, column=column)
     if kind == "M":
-        return as_datetime(arr, field=name, function=_FUNCTION).values
-    return as_ids(arr, field=name, function=_FUNCTION)
+        return as_datetime(
+            arr, field=name, function=fn, column=column, valid_years=dates.valid_years
+        ).values
+    return as_ids(arr, field=name, function=fn, column=column)
+
+
+def read_transactions(
+    data: object,
+    *,
+    function: str,
+    customer: str = "customer",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    extra: Sequence[str] | Mapping[str, str] = (),
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+) -> Transactions:
+    """Turn whatever the caller has into ``Transactions``, naming *function* in every error.
+
+    The reader behind :func:`as_transactions` and every area function that
+    takes transaction data: a ``Transactions`` value is returned as is; a
+    frame, a mapping of columns or an iterable of records is validated once.
+    """
+    if isinstance(data, Transactions):
+        return data
+    dates = _DateRules.checked(date_format, valid_years, function)
+    mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
+    extra_map = _extra_mapping(extra)
+    if isinstance(data, Mapping):
+        missing = [k for k in (*mapping.values(), *extra_map.values()) if k not in data]
+        if missing:
+            field = next(f for f, k in {**mapping, **extra_map}.items() if k == missing[0])
+            raise InputError(
+                f"The {field!r} column of {function} was mapped to {missing[0]!r}, "
+                "which the columns given do not have.",
+                field=field,
+                hint=f"Available columns: {sorted(map(str, data))}; map each crmkit field "
+                f"with {field}='<your column>'.",
+            )
+        core = {field: data[col] for field, col in mapping.items()}
+        extras = {field: data[col] for field, col in extra_map.items()}
+        names = {**mapping, **extra_map}
+        return Transactions._build(core, extras, copy=False, dates=dates, names=names)  # noqa: SLF001
+    if is_frame(data):
+        return _from_frame(data, mapping, extra_map, dates)
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
+        return _from_records(data, mapping, extra_map, dates)
+    raise InputError(
+        f"{function} cannot read transactions from a {type(data).__name__}.",
+        field="data",
+        hint="Pass a Transactions value, a DataFrame, a dict of columns or a list of records.",
+    )
 
 
 def as_transactions(
@@ -447,6 +589,8 @@ def as_transactions(
     timestamp: str = "timestamp",
     amount: str = "amount",
     extra: Sequence[str] | Mapping[str, str] = (),
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
 ) -> Transactions:
     """Turn whatever the caller has into ``Transactions``.
 
@@ -462,6 +606,11 @@ def as_transactions(
         The caller's name for each core field.
     extra : sequence of str or mapping of str to str
         Extra columns to keep.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (e.g.
+        ``"%Y%m%d"``); ignored for a ``Transactions`` value, already read.
+    valid_years : tuple of (int, int), default (1900, 2200)
+        Years a timestamp may fall in; a date outside is refused.
 
     Returns
     -------
@@ -478,35 +627,20 @@ def as_transactions(
     >>> cols = {"id": [1, 1], "day": ["2024-01-01", "2024-02-01"], "eur": [10.0, 12.0]}
     >>> as_transactions(cols, customer="id", timestamp="day", amount="eur").n_rows
     2
+
+    CDNOW's raw file writes dates as ``YYYYMMDD`` numbers:
+
+    >>> cdnow = {"customer": [4, 4], "timestamp": [19970101, 19970118], "amount": [29.33, 29.73]}
+    >>> str(as_transactions(cdnow, date_format="%Y%m%d").timestamp[1])
+    '1997-01-18T00:00:00.000000'
     """
-    if isinstance(data, Transactions):
-        return data
-    if isinstance(data, Mapping):
-        keys = {"customer": customer, "timestamp": timestamp, "amount": amount}
-        extra_map = _extra_mapping(extra)
-        missing = [k for k in (*keys.values(), *extra_map.values()) if k not in data]
-        if missing:
-            raise InputError(
-                f"The columns given to as_transactions have no {missing[0]!r}.",
-                field=missing[0],
-                hint=f"Available columns: {sorted(map(str, data))}.",
-            )
-        return Transactions.from_arrays(
-            customer=data[customer],
-            timestamp=data[timestamp],
-            amount=data[amount],
-            extra={name: data[col] for name, col in extra_map.items()},
-        )
-    if is_frame(data):
-        return Transactions.from_frame(
-            data, customer=customer, timestamp=timestamp, amount=amount, extra=extra
-        )
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
-        return Transactions.from_records(
-            data, customer=customer, timestamp=timestamp, amount=amount, extra=extra
-        )
-    raise InputError(
-        f"as_transactions cannot read a {type(data).__name__}.",
-        field="data",
-        hint="Pass a Transactions value, a DataFrame, a dict of columns or a list of records.",
+    return read_transactions(
+        data,
+        function="as_transactions",
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        extra=extra,
+        date_format=date_format,
+        valid_years=valid_years,
     )
