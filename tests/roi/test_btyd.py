@@ -8,8 +8,6 @@ from crmkit.roi import (
     BGNBDFit,
     RFMData,
     SpendData,
-    _bgnbd,
-    _gamma_gamma,
     bgnbd_from_params,
     expected_purchases,
     expected_spend,
@@ -19,7 +17,8 @@ from crmkit.roi import (
     probability_alive,
     spend_independence,
 )
-from crmkit.roi._btyd_data import read_rfm
+from crmkit.roi._models import _bgnbd, _gamma_gamma
+from crmkit.roi._models._btyd_data import read_rfm
 from crmkit.segmentation import btyd_summary
 
 
