@@ -8,7 +8,8 @@ module that touches a DataFrame; everything behind it sees numpy arrays.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import importlib.util
+from collections.abc import Collection, Mapping
 from typing import Any, Literal, cast
 
 import narwhals.stable.v2 as nw
@@ -32,8 +33,12 @@ def is_frame(obj: object) -> bool:
 
 
 def read_columns(
-    frame: object, mapping: Mapping[str, str], *, function: str
-) -> dict[str, npt.NDArray[Any]]:
+    frame: object,
+    mapping: Mapping[str, str],
+    *,
+    function: str,
+    ids: Collection[str] = (),
+) -> dict[str, Any]:
     """Pull the mapped columns of *frame* out as numpy arrays.
 
     Parameters
@@ -46,13 +51,19 @@ def read_columns(
         crmkit field name -> the caller's column name.
     function : str
         The public function asking, for error messages.
+    ids : collection of str
+        Fields holding ids. A text (or categorical) id column comes back as a
+        :class:`~crmkit._groups.Factorized` (dense codes and sorted uniques),
+        read from the frame's Arrow buffers when pyarrow is installed, never
+        through a Python string per row; null, empty and blank ids are refused
+        there with their positions.
 
     Returns
     -------
-    dict of str to ndarray
-        One array per crmkit field. Timezone-aware datetime columns come back
-        as UTC ``datetime64``; null strings come back as ``None`` so the
-        field validators can report them.
+    dict of str to ndarray or Factorized
+        One array per crmkit field (a ``Factorized`` for text *ids* fields).
+        Timezone-aware datetime columns come back as UTC ``datetime64``; null
+        strings come back as ``None`` so the field validators can report them.
     """
     nw_frame = nw.from_native(cast("Any", frame))
     available = list(nw_frame.columns)
@@ -75,11 +86,25 @@ def read_columns(
     columns = list(dict.fromkeys(mapping.values()))
     selected = nw_frame.select(columns)
     eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
-    out: dict[str, npt.NDArray[Any]] = {}
+    out: dict[str, Any] = {}
     for field, col in mapping.items():
         series = eager.get_column(col)
+        if field in ids and series.dtype in (nw.String, nw.Categorical, nw.Enum):
+            native = _arrow_ids(series, field=field, function=function, column=col)
+            if native is not None:
+                out[field] = native
+                continue
         out[field] = _series_to_numpy(series)
     return out
+
+
+def _arrow_ids(series: nw.Series[Any], *, field: str, function: str, column: str) -> Any:  # noqa: ANN401
+    """Factorise a text id column from its Arrow form; None when pyarrow is not installed."""
+    if importlib.util.find_spec("pyarrow") is None:
+        return None
+    from crmkit._arrow import factorize_arrow  # noqa: PLC0415  (imports pyarrow)
+
+    return factorize_arrow(series.to_arrow(), field=field, function=function, column=column)
 
 
 def _series_to_numpy(series: nw.Series[Any]) -> npt.NDArray[Any]:

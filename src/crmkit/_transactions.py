@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
+from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
     DEFAULT_YEARS,
@@ -26,16 +27,29 @@ from crmkit._input import (
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 
-__all__ = ["Transactions", "as_transactions", "read_transactions"]
+__all__ = ["Transactions", "as_transactions", "customer_groups", "read_transactions"]
 
 _CORE = ("customer", "timestamp", "amount")
 _FUNCTION = "Transactions"
 
 
 def _check_ids(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype.kind not in "iU":
+    ok = isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iU"
+    if ok and isinstance(value, np.ndarray) and value.size > 1:
+        ok = bool(np.all(value[1:] > value[:-1]))
+    if not ok:
         raise InputError(
-            f"Transactions.{attribute.name} must be a 1-D int64 or str array.",
+            f"Transactions.{attribute.name} must be a 1-D int64 or str array of distinct "
+            "ids in ascending order.",
+            field=attribute.name,
+            hint="Build Transactions with Transactions.from_arrays(), which converts.",
+        )
+
+
+def _check_codes(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype != np.int64:
+        raise InputError(
+            f"Transactions.{attribute.name} must be a 1-D int64 array.",
             field=attribute.name,
             hint="Build Transactions with Transactions.from_arrays(), which converts.",
         )
@@ -70,8 +84,14 @@ class Transactions(Result):
 
     Attributes
     ----------
+    customer_codes : ndarray of int64, shape (n,)
+        Per row, the position of its customer in ``customer_ids``.
+    customer_ids : ndarray of int64 or str, shape (k,)
+        The distinct customer ids, ascending. Ids are factorised once, when
+        the rows are read; every analysis groups by these codes.
     customer : ndarray of int64 or str, shape (n,)
-        Customer id per row.
+        Customer id per row, ``customer_ids[customer_codes]`` (built on each
+        access: prefer the codes in hot loops).
     timestamp : ndarray of datetime64[us], shape (n,)
         Purchase time, UTC-naive (aware inputs were converted to UTC).
     amount : ndarray of float64, shape (n,)
@@ -106,7 +126,8 @@ class Transactions(Result):
 
     _table: ClassVar[tuple[str, ...]] = _CORE
 
-    customer: npt.NDArray[Any] = attrs.field(validator=_check_ids)
+    customer_codes: npt.NDArray[np.int64] = attrs.field(validator=_check_codes)
+    customer_ids: npt.NDArray[Any] = attrs.field(validator=_check_ids)
     timestamp: npt.NDArray[np.datetime64] = attrs.field(validator=_check_times)
     amount: npt.NDArray[np.float64] = attrs.field(validator=_check_amounts)
     extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=frozen_mapping)
@@ -114,8 +135,15 @@ class Transactions(Result):
     converted_to_utc: bool = False
 
     def __attrs_post_init__(self) -> None:
+        codes = self.customer_codes
+        k = self.customer_ids.shape[0]
+        if codes.size and (int(codes.min()) < 0 or int(codes.max()) >= k):
+            raise InputError(
+                f"Transactions.customer_codes must index customer_ids (0 to {k - 1}).",
+                field="customer_codes",
+            )
         lengths = {
-            "customer": self.customer.shape[0],
+            "customer": codes.shape[0],
             "timestamp": self.timestamp.shape[0],
             "amount": self.amount.shape[0],
         }
@@ -134,6 +162,16 @@ class Transactions(Result):
             f"Transactions(rows={len(self)}{extra}, n_negative={self.n_negative}, "
             f"n_zero={self.n_zero}, converted_to_utc={self.converted_to_utc})"
         )
+
+    @property
+    def customer(self) -> npt.NDArray[Any]:
+        """Customer id per row (read-only; built from the codes on each access)."""
+        return as_readonly(self.customer_ids[self.customer_codes])
+
+    @property
+    def n_customers(self) -> int:
+        """Number of distinct customers."""
+        return int(self.customer_ids.shape[0])
 
     @property
     def n_zero(self) -> int:
@@ -189,8 +227,10 @@ class Transactions(Result):
                 field="rows",
             )
         amount = self.amount[index]
+        groups = customer_groups(self).take(index)
         return Transactions(
-            customer=self.customer[index],
+            customer_codes=as_readonly(groups.codes),
+            customer_ids=as_readonly(groups.uniques),
             timestamp=self.timestamp[index],
             amount=amount,
             extra={k: v[index] for k, v in self.extra.items()},
@@ -402,7 +442,12 @@ class Transactions(Result):
         """Validate columns; *names* maps crmkit fields to the caller's names for messages."""
         fn = dates.function
         label = dict(names or {})
-        ids = as_ids(core["customer"], field="customer", function=fn, column=label.get("customer"))
+        raw_ids = core["customer"]
+        if isinstance(raw_ids, Factorized):  # read from a frame's own buffers
+            groups = raw_ids
+        else:
+            ids = as_ids(raw_ids, field="customer", function=fn, column=label.get("customer"))
+            groups = factorize(ids)
         times = as_datetime(
             core["timestamp"],
             field="timestamp",
@@ -415,7 +460,7 @@ class Transactions(Result):
             core["amount"], field="amount", function=fn, column=label.get("amount")
         )
         lengths = {
-            "customer": ids.size,
+            "customer": groups.codes.size,
             "timestamp": times.values.size,
             "amount": amount.size,
         }
@@ -436,7 +481,8 @@ class Transactions(Result):
             return as_readonly(arr.copy() if copy else arr)
 
         return cls(
-            customer=finish(ids),
+            customer_codes=as_readonly(groups.codes),
+            customer_ids=as_readonly(groups.uniques),
             timestamp=finish(times.values),
             amount=finish(amount),
             extra={name: finish(arr) for name, arr in extras.items()},
@@ -460,6 +506,11 @@ class _DateRules:
             date_format=check_date_format(date_format, function=function),
             valid_years=check_valid_years(valid_years, function=function),
         )
+
+
+def customer_groups(tx: Transactions) -> Factorized:
+    """Return the customer codes and sorted ids of *tx*, as every per-customer kernel takes them."""
+    return Factorized(codes=tx.customer_codes, uniques=tx.customer_ids)
 
 
 def _extra_mapping(extra: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
@@ -507,7 +558,7 @@ def _from_frame(
     dates: _DateRules,
 ) -> Transactions:
     keys = {**mapping, **extra_map}
-    columns = read_columns(frame, keys, function=dates.function)
+    columns = read_columns(frame, keys, function=dates.function, ids=("customer",))
     core = {field: columns[field] for field in mapping}
     extras = {field: columns[field] for field in extra_map}
     return Transactions._build(core, extras, copy=False, dates=dates, names=keys)  # noqa: SLF001

@@ -51,6 +51,7 @@ __all__ = [
     "Weekday",
     "bucket",
     "default_as_of",
+    "last_observed_period",
     "period_bounds",
     "period_keys",
     "period_labels",
@@ -203,6 +204,50 @@ def _keys(times: TimeArray, freq: Frequency, calendar: Calendar) -> IntArray:
     if freq is Frequency.FISCAL_QUARTER:
         return (months - shift) // 3
     return (months - shift) // 12
+
+
+def last_observed_period(
+    as_of: object,
+    freq: FrequencyLike,
+    *,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> int:
+    """Return the key of the last period observed before ``as_of`` (exclusive).
+
+    ``as_of`` is the exclusive end of observation everywhere in crmkit, so
+    the last observed period is the one holding the instant just before it:
+    as of midnight on 1 July, the last observed month is June. Period counts
+    (a customer's age ``T``, the periods of a cohort) run to this period.
+
+    Parameters
+    ----------
+    as_of : date-like
+        End of observation, exclusive.
+    freq : Frequency or str
+        Period length.
+    calendar : Calendar
+        Week start and fiscal year start.
+
+    Returns
+    -------
+    int
+        A period key as :func:`period_keys` gives.
+
+    Examples
+    --------
+    >>> last_observed_period("2024-07-01", "month") == period_keys(
+    ...     np.array(["2024-06-30"], dtype="M8[D]"), "month"
+    ... )[0]
+    np.True_
+    >>> last_observed_period("2024-07-01T12:00", "month") == period_keys(
+    ...     np.array(["2024-07-01"], dtype="M8[D]"), "month"
+    ... )[0]
+    np.True_
+    """
+    f = _frequency(freq, "last_observed_period")
+    end = scalar_datetime(as_of, field="as_of", function="last_observed_period")
+    last_instant = end - np.timedelta64(1, "us")
+    return int(_keys(np.array([last_instant], dtype=DATETIME_DTYPE), f, calendar)[0])
 
 
 def period_bounds(
