@@ -129,8 +129,7 @@ def _factorize_bytes(matrix: npt.NDArray[np.uint8], arr: Any, pc: Any) -> Factor
     if packed is not None:
         key, packing = packed
         codes, unique_keys = int_codes(key)
-        chars = unpack_chars(unique_keys, packing).astype(np.uint8)
-        return Factorized(codes=codes, uniques=_decode(chars))
+        return Factorized(codes=codes, uniques=_decode(unpack_chars(unique_keys, packing)))
     rows = np.ascontiguousarray(matrix).view(f"S{matrix.shape[1]}").reshape(n)
     hashed = factorize_hashed(rows, hash_chars(matrix))
     width = matrix.shape[1]
@@ -157,8 +156,17 @@ def _factorize_dictionary(arr: Any, pc: Any) -> Factorized:  # noqa: ANN401
     return Factorized(codes=rank[indices], uniques=dictionary[order])
 
 
-def _decode(chars: npt.NDArray[np.uint8]) -> npt.NDArray[np.str_]:
-    """Decode zero-padded UTF-8 byte rows (the distinct ids only) to numpy text."""
-    width = max(chars.shape[1], 1)
-    raw = np.ascontiguousarray(chars).view(f"S{width}").reshape(chars.shape[0])
+def _decode(chars: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.str_]:
+    """Decode zero-padded UTF-8 byte rows (the distinct ids only) to numpy text.
+
+    ASCII rows (every byte below 128, most id formats) are their own code
+    points, so they are widened and viewed as text without a decoder.
+    """
+    k, width = chars.shape
+    if width == 0:
+        return np.zeros(k, dtype="<U1")
+    if k == 0 or int(chars.max()) < 128:
+        wide = np.ascontiguousarray(chars, dtype=np.uint32)
+        return wide.view(f"<U{width}").reshape(k)
+    raw = np.ascontiguousarray(chars, dtype=np.uint8).view(f"S{width}").reshape(k)
     return np.char.decode(raw, "utf-8")
