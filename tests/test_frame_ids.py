@@ -18,14 +18,14 @@ from crmkit.segmentation import rfm_scores, rfm_summary
 from tests.strategies import str_ids
 
 FRAMES = {
-    "pandas": lambda cols: pd.DataFrame(cols),
+    "pandas": pd.DataFrame,
     "pandas-object": lambda cols: pd.DataFrame(cols).astype({"customer": object}),
     "pandas-category": lambda cols: pd.DataFrame(cols).astype({"customer": "category"}),
-    "polars": lambda cols: pl.DataFrame(cols),
+    "polars": pl.DataFrame,
     "polars-categorical": lambda cols: pl.DataFrame(cols).with_columns(
         pl.col("customer").cast(pl.Categorical)
     ),
-    "pyarrow": lambda cols: pa.table(cols),
+    "pyarrow": pa.table,
 }
 
 

@@ -443,10 +443,18 @@ def test_any_non_finite_amount_is_caught(values):
     call = lambda: Transactions.from_arrays(  # noqa: E731
         customer=[1] * len(values), timestamp=["2024-01-01"] * len(values), amount=values
     )
+    magnitude = sum(abs(v) for v in values if np.isfinite(v))  # Python floats: inf on overflow
     if bad:
         with pytest.raises(InputError) as info:
             call()
+        assert info.value.field == "amount"
         assert info.value.positions == tuple(bad[:5])
         assert info.value.n_bad == len(bad)
+        assert "finite" in str(info.value)
+    elif not np.isfinite(magnitude):
+        with pytest.raises(InputError) as info:  # every total must stay finite
+            call()
+        assert info.value.field == "amount"
+        assert "sum to a finite float64 total" in str(info.value)
     else:
         assert call().n_rows == len(values)
