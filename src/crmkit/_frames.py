@@ -18,7 +18,14 @@ import numpy.typing as npt
 
 from crmkit.errors import InputError
 
-__all__ = ["Backend", "frame_like", "is_frame", "read_columns", "to_backend"]
+__all__ = [
+    "Backend",
+    "check_column_names",
+    "frame_like",
+    "is_frame",
+    "read_columns",
+    "to_backend",
+]
 
 Backend = Literal["pandas", "polars", "pyarrow"]
 """Eager frame libraries a result table can be returned as."""
@@ -65,6 +72,7 @@ def read_columns(
         Timezone-aware datetime columns come back as UTC ``datetime64``; null
         strings come back as ``None`` so the field validators can report them.
     """
+    check_column_names(mapping, function=function)
     nw_frame = nw.from_native(cast("Any", frame))
     available = list(nw_frame.columns)
     missing = [col for col in mapping.values() if col not in available]
@@ -105,6 +113,19 @@ def _arrow_ids(series: nw.Series[Any], *, field: str, function: str, column: str
     from crmkit._arrow import factorize_arrow  # noqa: PLC0415  (imports pyarrow)
 
     return factorize_arrow(series.to_arrow(), field=field, function=function, column=column)
+
+
+def check_column_names(mapping: Mapping[str, object], *, function: str) -> None:
+    """Refuse a column mapping whose names are not strings (``customer=3``)."""
+    for field, col in mapping.items():
+        if not isinstance(col, str) or not col:
+            raise InputError.for_parameter(
+                field,
+                "the name of a column (a non-empty str)",
+                col,
+                function=function,
+                hint=f"Pass {field}='<your column>'.",
+            )
 
 
 def _series_to_numpy(series: nw.Series[Any]) -> npt.NDArray[Any]:

@@ -66,8 +66,9 @@ def check_same_length(columns: dict[str, int], *, function: str) -> int:
     lengths = set(columns.values())
     if len(lengths) > 1:
         shown = ", ".join(f"{name}={n}" for name, n in columns.items())
-        first = next(iter(columns))
-        odd = next(name for name, n in columns.items() if n != columns[first])
+        counts = [list(columns.values()).count(n) for n in columns.values()]
+        usual = list(columns.values())[counts.index(max(counts))]  # the majority length
+        odd = next(name for name, n in columns.items() if n != usual)
         raise InputError(
             f"The columns given to {function} must all have the same length; got {shown}.",
             field=odd,

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._frames import is_frame, read_columns
+from crmkit._frames import check_column_names, is_frame, read_columns
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
@@ -24,6 +24,7 @@ from crmkit._input import (
     check_valid_years,
     to_array,
 )
+from crmkit._params import flag
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 
@@ -310,8 +311,8 @@ class Transactions(Result):
         return cls._build(
             arrays,
             dict(extra or {}),
-            copy=copy,
             dates=_DateRules.checked(date_format, valid_years, "Transactions.from_arrays"),
+            copy=flag(copy, name="copy", function="Transactions.from_arrays"),
         )
 
     @classmethod
@@ -364,7 +365,9 @@ class Transactions(Result):
         ... ).n_rows
         2
         """
-        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_records")
+        dates = _DateRules.checked(
+            date_format, valid_years, "Transactions.from_records", data_name="records"
+        )
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
         return _from_records(records, mapping, _extra_mapping(extra), dates)
 
@@ -425,7 +428,9 @@ class Transactions(Result):
         ... ).customer.tolist()
         [1, 2]
         """
-        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_frame")
+        dates = _DateRules.checked(
+            date_format, valid_years, "Transactions.from_frame", data_name="frame"
+        )
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
         return _from_frame(frame, mapping, _extra_mapping(extra), dates)
 
@@ -473,7 +478,7 @@ class Transactions(Result):
         if n == 0:
             raise InputError(
                 f"{fn} needs at least one row; got empty columns.",
-                field="customer",
+                field=dates.data_name,
                 hint="Check the filter that produced the data.",
             )
 
@@ -493,18 +498,22 @@ class Transactions(Result):
 
 @attrs.frozen
 class _DateRules:
-    """How the timestamps of one call are read, and which function to name in errors."""
+    """How the timestamps of one call are read, which function and argument errors name."""
 
     function: str
     date_format: str | None = None
     valid_years: tuple[int, int] = DEFAULT_YEARS
+    data_name: str = "customer"
 
     @classmethod
-    def checked(cls, date_format: object, valid_years: object, function: str) -> _DateRules:
+    def checked(
+        cls, date_format: object, valid_years: object, function: str, data_name: str = "customer"
+    ) -> _DateRules:
         return cls(
             function=function,
             date_format=check_date_format(date_format, function=function),
             valid_years=check_valid_years(valid_years, function=function),
+            data_name=data_name,
         )
 
 
@@ -542,6 +551,7 @@ def _from_records(
     dates: _DateRules,
 ) -> Transactions:
     keys = {**mapping, **extra_map}
+    check_column_names(keys, function=dates.function)
     columns: dict[str, list[Any]] = {field: [] for field in keys}
     for position, record in enumerate(records):
         for field, key in keys.items():
@@ -595,6 +605,7 @@ def read_transactions(
     extra: Sequence[str] | Mapping[str, str] = (),
     date_format: str | None = None,
     valid_years: tuple[int, int] = DEFAULT_YEARS,
+    data_name: str = "data",
 ) -> Transactions:
     """Turn whatever the caller has into ``Transactions``, naming *function* in every error.
 
@@ -604,9 +615,10 @@ def read_transactions(
     """
     if isinstance(data, Transactions):
         return data
-    dates = _DateRules.checked(date_format, valid_years, function)
+    dates = _DateRules.checked(date_format, valid_years, function, data_name=data_name)
     mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
     extra_map = _extra_mapping(extra)
+    check_column_names({**mapping, **extra_map}, function=function)
     if isinstance(data, Mapping):
         missing = [k for k in (*mapping.values(), *extra_map.values()) if k not in data]
         if missing:
@@ -628,7 +640,7 @@ def read_transactions(
         return _from_records(data, mapping, extra_map, dates)
     raise InputError(
         f"{function} cannot read transactions from a {type(data).__name__}.",
-        field="data",
+        field=data_name,
         hint="Pass a Transactions value, a DataFrame, a dict of columns or a list of records.",
     )
 

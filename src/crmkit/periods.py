@@ -39,7 +39,7 @@ import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_datetime, scalar_datetime, to_array
-from crmkit._params import choice, instance, integer
+from crmkit._params import choice, flag, instance, integer
 from crmkit._results import Result
 from crmkit.errors import InputError
 
@@ -495,10 +495,10 @@ def bucket(
     times = _times(timestamps, "bucket")
     keys = _keys(times, f, calendar)
     bounds = [int(keys.min()), int(keys.max())] if keys.size else []
-    for edge in (first, last):
+    for name, edge in (("first", first), ("last", last)):
         if edge is not None:
             edge_key = _keys(
-                np.array([scalar_datetime(edge, field="first/last", function="bucket")]),
+                np.array([scalar_datetime(edge, field=name, function="bucket")]),
                 f,
                 calendar,
             )
@@ -674,6 +674,9 @@ class Horizon:
         '2024-Q2'
         """
         f = _frequency(freq, "Horizon.next_periods")
+        include_current = flag(
+            include_current, name="include_current", function="Horizon.next_periods"
+        )
         calendar = _calendar(calendar, "Horizon.next_periods")
         count = _positive_int(n, "n", "Horizon.next_periods", _MAX_SPAN_DAYS)
         ref = scalar_datetime(as_of, field="as_of", function="Horizon.next_periods")
