@@ -141,6 +141,6 @@ CASES = [
 ]
 
 EXEMPT = {
-    "crmkit.Transactions": "built only through its from_* constructors (cases above)",
+    "Transactions": "built only through its from_* constructors (cases above)",
     "periods.Horizon": "built only through its next_* constructors (cases above)",
 }
