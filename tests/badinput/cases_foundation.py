@@ -141,6 +141,5 @@ CASES = [
 ]
 
 EXEMPT = {
-    "Transactions": "built only through its from_* constructors (cases above)",
     "periods.Horizon": "built only through its next_* constructors (cases above)",
 }
