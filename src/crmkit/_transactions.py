@@ -89,10 +89,8 @@ class Transactions(Result):
         Per row, the position of its customer in ``customer_ids``.
     customer_ids : ndarray of int64 or str, shape (k,)
         The distinct customer ids, ascending. Ids are factorised once, when
-        the rows are read; every analysis groups by these codes.
-    customer : ndarray of int64 or str, shape (n,)
-        Customer id per row, ``customer_ids[customer_codes]`` (built on each
-        access: prefer the codes in hot loops).
+        the rows are read; every analysis groups by these codes. The
+        ``customer`` property gives the id per row (built on each access).
     timestamp : ndarray of datetime64[us], shape (n,)
         Purchase time, UTC-naive (aware inputs were converted to UTC).
     amount : ndarray of float64, shape (n,)
