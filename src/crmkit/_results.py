@@ -26,7 +26,15 @@ from crmkit.errors import InputError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["FrozenMapping", "Kind", "Result", "frozen_mapping", "json_safe", "source_names"]
+__all__ = [
+    "FrozenMapping",
+    "Kind",
+    "Result",
+    "count_labels",
+    "frozen_mapping",
+    "json_safe",
+    "source_names",
+]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -157,6 +165,19 @@ def source_names(**names: str) -> dict[str, str]:
     {'customer': 'customer_id'}
     """
     return {field: column for field, column in names.items() if column != field}
+
+
+def count_labels(labels: npt.ArrayLike, names: tuple[str, ...] | list[str]) -> dict[str, int]:
+    """Count how often each of *names* occurs in *labels* (zeros included, in order).
+
+    Examples
+    --------
+    >>> count_labels(["b", "a", "b"], ("a", "b", "c"))
+    {'a': 1, 'b': 2, 'c': 0}
+    """
+    values, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
+    found = dict(zip(values.tolist(), counts.tolist(), strict=True))
+    return {name: int(found.get(name, 0)) for name in names}
 
 
 class Result:
