@@ -168,14 +168,14 @@ def format_value(value: object, kind: Kind | None = None) -> str:
     Returns
     -------
     str
-        ``"1,225,000.00"`` for money, ``"12.5%"`` for a share, ``"0.873"`` for a
+        ``"1,225,000"`` for money, ``"12.5%"`` for a share, ``"0.873"`` for a
         probability, ``"3,726"`` for a count, ``"2024-03-01"`` for a date and
         ``"—"`` for a missing value.
 
     Examples
     --------
     >>> format_value(1225000.0, "money"), format_value(0.0005106, "share")
-    ('1,225,000.00', '0.051%')
+    ('1,225,000', '0.051%')
     >>> format_value(0.87312, "probability"), format_value(3726, "count")
     ('0.873', '3,726')
     """
@@ -276,6 +276,9 @@ def _fields(obj: object) -> list[str]:
 
 
 def _kinds(obj: object) -> Mapping[str, Kind]:
+    hook = getattr(obj, "_column_kinds", None)
+    if hook is not None:
+        return cast("Mapping[str, Kind]", hook())
     return cast("Mapping[str, Kind]", getattr(type(obj), "_kinds", {}))
 
 
@@ -398,12 +401,19 @@ def _html_table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _same_kind(names: Mapping[str, object], kind: Kind | None) -> dict[str, Kind]:
+    if kind is None:
+        return {}
+    return dict.fromkeys(names, kind)
+
+
 def _mapping_html(value: Mapping[str, Any], kind: Kind | None) -> str:
     items = list(value.items())
     if items and all(isinstance(v, np.ndarray) and v.ndim == 1 for _, v in items):
         lengths = {int(v.shape[0]) for _, v in items}
         if len(lengths) == 1:
-            return _html_table({str(k): v for k, v in items}, dict.fromkeys(map(str, value), kind))
+            columns = {str(k): v for k, v in items}
+            return _html_table(columns, _same_kind(columns, kind))
     if all(np.ndim(v) == 0 for _, v in items):
         head = "".join(f"<th>{_e(k)}</th>" for k, _ in items)
         row = "".join(
@@ -444,9 +454,7 @@ def _matrix_html(result: Result, matrix: npt.NDArray[Any], kind: Kind | None) ->
     )
     col_idx, _ = _rows_shown(cols, _MATRIX_ROWS // 2)
     columns = {col_labels[j]: matrix[:, j] for j in col_idx}
-    return _html_table(
-        columns, dict.fromkeys(columns, kind) if kind else {}, limit=6, index=row_labels
-    )
+    return _html_table(columns, _same_kind(columns, kind), limit=6, index=row_labels)
 
 
 def _attrs_html(value: object, depth: int) -> str:
@@ -483,7 +491,9 @@ def _result_html(result: Result, depth: int) -> str:
     kinds = _kinds(result)
     dims = ""
     if parts.n_rows is not None:
-        dims = f" <span class='crmkit-dim'>{parts.n_rows:,} rows × {len(parts.table)} columns</span>"
+        dims = (
+            f" <span class='crmkit-dim'>{parts.n_rows:,} rows x {len(parts.table)} columns</span>"
+        )
     out = [f"<div class='crmkit-title'>{_e(parts.name)}{dims}</div>"]
     if parts.scalars:
         spans = "".join(f"<span><b>{_e(k)}</b>{_e(v)}</span>" for k, v in parts.scalars)
@@ -500,7 +510,7 @@ def _result_html(result: Result, depth: int) -> str:
         out.append(_html_table(parts.table, kinds))
     for name, matrix in parts.matrices:
         opened = " open" if matrix.shape[0] <= _MATRIX_ROWS else ""
-        shape = f"{matrix.shape[0]} × {matrix.shape[1]}"
+        shape = f"{matrix.shape[0]} x {matrix.shape[1]}"
         out.append(
             f"<details{opened}><summary><b>{_e(name)}</b> · {shape}</summary>"
             f"{_matrix_html(result, matrix, kinds.get(name))}</details>"
@@ -515,7 +525,9 @@ def _result_html(result: Result, depth: int) -> str:
                 f"{_e(type(value).__name__)}</span></div>"
             )
             continue
-        out.append(f"<details>{_nested_summary(name, value)}{_attrs_html(value, depth + 1)}</details>")
+        out.append(
+            f"<details>{_nested_summary(name, value)}{_attrs_html(value, depth + 1)}</details>"
+        )
     body = "\n".join(out)
     return f"<div class='crmkit-result'>{body}</div>"
 

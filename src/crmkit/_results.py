@@ -241,6 +241,10 @@ class Result:
         names: Mapping[str, str] = getattr(self, "_source_names", None) or {}
         return names
 
+    def _column_kinds(self) -> Mapping[str, Kind]:
+        """Return what each column and field means (a hook for tables with computed columns)."""
+        return self._kinds
+
     def _named_table(self) -> dict[str, npt.NDArray[Any]]:
         names = self.column_names
         return {names.get(k, k): v for k, v in self.table().items()}
@@ -341,7 +345,7 @@ class Result:
                 changes[name] = {k: as_readonly(np.asarray(v)[index]) for k, v in value.items()}
             else:
                 changes[name] = as_readonly(np.asarray(value)[index])
-        return attrs.evolve(cast("Any", self), **self._recount(changes))
+        return cast("Self", attrs.evolve(cast("Any", self), **self._recount(changes)))
 
     def filter(self, mask: npt.ArrayLike) -> Self:
         """Return the same result with only the rows where *mask* is true.

@@ -20,7 +20,7 @@ from crmkit._input import (
     check_same_length,
     to_array,
 )
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 
 __all__ = ["Transactions", "as_transactions"]
@@ -102,6 +102,7 @@ class Transactions(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = _CORE
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "amount": "money"}
 
     customer: npt.NDArray[Any] = attrs.field(validator=_check_ids)
     timestamp: npt.NDArray[np.datetime64] = attrs.field(validator=_check_times)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from typing import ClassVar, Final, Literal
 
 import attrs
@@ -39,7 +40,7 @@ import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, as_datetime, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
 __all__ = [
@@ -352,6 +353,7 @@ class PeriodBuckets(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("key", "label", "start", "end", "count")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"key": "id"}
 
     freq: Frequency
     calendar: Calendar

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_datetime, as_ids, as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns
@@ -73,6 +74,8 @@ class StageSpells(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "start", "end", "days", "censored")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "days": "number"}
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
@@ -126,6 +129,11 @@ class TimeInStage(Result):
         "mean_completed_days",
         "median_days",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "mean_completed_days": "number",
+        "median_days": "number",
+    }
+    _plot: ClassVar[str] = "survival_curves"
 
     stage: npt.NDArray[np.str_]
     n_spells: IntArray
@@ -357,6 +365,8 @@ class CohortRetention(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("cohort", "size")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"retention": "share", "churn_rate": "share"}
+    _plot: ClassVar[str] = "cohort_heatmap"
 
     cohort: npt.NDArray[np.str_]
     size: IntArray
@@ -507,6 +517,9 @@ class PeriodChurn(Result):
         "new",
         "active",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {"churn_rate": "share"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "churn_chart"
 
     period: npt.NDArray[np.str_]
     active_previous: IntArray

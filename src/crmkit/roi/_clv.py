@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
@@ -76,6 +77,22 @@ class CustomerCLV(Result):
         "value_per_purchase",
         "clv",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "p_alive": "probability",
+        "expected_purchases": "number",
+        "value_per_purchase": "money",
+        "clv": "money",
+        "period_length": "number",
+        "discount_rate": "share",
+        "total_clv": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "clv_histogram"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        clv = rows["clv"]
+        return rows | {"total_clv": float(clv.sum()), "n_negative": int((clv < 0).sum())}
 
     customer: npt.NDArray[Any]
     p_alive: FloatArray

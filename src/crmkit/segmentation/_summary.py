@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -13,7 +13,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
@@ -163,6 +163,15 @@ class RFMSummary(Result):
         "last_purchase",
         "tenure",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "frequency": "count",
+        "monetary": "money",
+        "monetary_mean": "money",
+        "tenure": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     recency: FloatArray
@@ -464,6 +473,13 @@ class BTYDSummary(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T", "monetary_value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "T": "number",
+        "monetary_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     frequency: IntArray
