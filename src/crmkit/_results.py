@@ -33,6 +33,8 @@ __all__ = [
     "count_labels",
     "frozen_mapping",
     "json_safe",
+    "names_field",
+    "names_of",
     "source_names",
 ]
 
@@ -152,6 +154,15 @@ def _short(value: object) -> str:
     return repr(value)
 
 
+def names_field() -> Any:  # noqa: ANN401  (an attrs field definition)
+    """Return the field definition of a result's ``_source_names`` (the caller's column names).
+
+    Declared as ``_source_names: Mapping[str, str] = names_field()``; the
+    constructor takes it as ``source_names=`` and defaults to no renaming.
+    """
+    return attrs.field(factory=FrozenMapping, converter=frozen_mapping, eq=False, kw_only=True)
+
+
 def source_names(**names: str) -> dict[str, str]:
     """Return the caller's column names that differ from crmkit's field names.
 
@@ -178,6 +189,18 @@ def count_labels(labels: npt.ArrayLike, names: tuple[str, ...] | list[str]) -> d
     values, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
     found = dict(zip(values.tolist(), counts.tolist(), strict=True))
     return {name: int(found.get(name, 0)) for name in names}
+
+
+def names_of(data: object, *fields: str) -> dict[str, str]:
+    """Return the caller's names of *fields* that *data* (a result) remembers.
+
+    Examples
+    --------
+    >>> names_of(object(), "customer")
+    {}
+    """
+    names: Mapping[str, str] = getattr(data, "column_names", None) or {}
+    return {f: names[f] for f in fields if f in names}
 
 
 class Result:

@@ -20,7 +20,7 @@ from crmkit._input import (
     check_same_length,
     to_array,
 )
-from crmkit._results import Kind, Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping, names_field, source_names
 from crmkit.errors import InputError
 
 __all__ = ["Transactions", "as_transactions"]
@@ -110,6 +110,7 @@ class Transactions(Result):
     extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=frozen_mapping)
     n_negative: int = 0
     converted_to_utc: bool = False
+    _source_names: Mapping[str, str] = names_field()
 
     def __attrs_post_init__(self) -> None:
         lengths = {
@@ -194,6 +195,7 @@ class Transactions(Result):
             extra={k: v[index] for k, v in self.extra.items()},
             n_negative=int(np.count_nonzero(amount < 0)),
             converted_to_utc=self.converted_to_utc,
+            source_names=self.column_names,
         )
 
     @classmethod
@@ -309,7 +311,7 @@ class Transactions(Result):
                 columns[field].append(_read_field(record, key, field, position))
         core = {field: columns[field] for field in mapping}
         extras = {field: columns[field] for field in extra_map}
-        return cls._build(core, extras, copy=False)
+        return cls._build(core, extras, copy=False, names=source_names(**keys))
 
     @classmethod
     def from_frame(
@@ -366,10 +368,17 @@ class Transactions(Result):
         columns = read_columns(frame, {**mapping, **extra_map}, function=_FUNCTION)
         core = {field: columns[field] for field in mapping}
         extras = {field: columns[field] for field in extra_map}
-        return cls._build(core, extras, copy=False)
+        return cls._build(core, extras, copy=False, names=source_names(**{**mapping, **extra_map}))
 
     @classmethod
-    def _build(cls, core: dict[str, Any], extra: dict[str, Any], *, copy: bool) -> Transactions:
+    def _build(
+        cls,
+        core: dict[str, Any],
+        extra: dict[str, Any],
+        *,
+        copy: bool,
+        names: Mapping[str, str] | None = None,
+    ) -> Transactions:
         ids = as_ids(core["customer"], field="customer", function=_FUNCTION)
         times = as_datetime(core["timestamp"], field="timestamp", function=_FUNCTION)
         amount, n_negative = as_amounts(core["amount"], field="amount", function=_FUNCTION)
@@ -398,6 +407,7 @@ class Transactions(Result):
             extra={name: finish(arr) for name, arr in extras.items()},
             n_negative=n_negative,
             converted_to_utc=times.aware,
+            source_names=names or {},
         )
 
 
@@ -492,12 +502,14 @@ def as_transactions(
                 field=missing[0],
                 hint=f"Available columns: {sorted(map(str, data))}.",
             )
-        return Transactions.from_arrays(
+        tx = Transactions.from_arrays(
             customer=data[customer],
             timestamp=data[timestamp],
             amount=data[amount],
             extra={name: data[col] for name, col in extra_map.items()},
         )
+        names = source_names(**{**keys, **extra_map})
+        return attrs.evolve(tx, source_names=names) if names else tx
     if is_frame(data):
         return Transactions.from_frame(
             data, customer=customer, timestamp=timestamp, amount=amount, extra=extra

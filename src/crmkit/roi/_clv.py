@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Kind, Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.roi._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
 from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
@@ -105,6 +105,7 @@ class CustomerCLV(Result):
     discount_rate: float
     total_clv: float
     n_negative: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def _horizon_args(periods: object, period_length: object, discount_rate: object, fn: str) -> None:
@@ -276,6 +277,7 @@ def customer_clv(
         periods=int(periods),
         period_length=float(period_length),
         discount_rate=float(discount_rate),
+        names=names_of(data, "customer"),
     )
 
 
@@ -288,6 +290,7 @@ def _result(
     periods: int,
     period_length: float,
     discount_rate: float,
+    names: Mapping[str, str],
 ) -> CustomerCLV:
     discounted, total, alive = _discounted_purchases(
         model, rfm, periods=periods, period_length=period_length, discount_rate=discount_rate
@@ -305,6 +308,7 @@ def _result(
         discount_rate=discount_rate,
         total_clv=float(clv.sum()),
         n_negative=int(np.count_nonzero(clv < 0)),
+        source_names=names,
     )
 
 
@@ -453,4 +457,5 @@ def profit_clv(
         periods=int(periods),
         period_length=float(period_length),
         discount_rate=float(discount_rate),
+        names=names_of(data, "customer"),
     )

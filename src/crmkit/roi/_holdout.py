@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Kind, Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
@@ -70,6 +70,7 @@ class CalibrationHoldout(Result):
     observation_end: np.datetime64
     freq: Frequency
     n_new_in_holdout: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def calibration_holdout(
@@ -164,6 +165,7 @@ def calibration_holdout(
         observation_end=obs_end,
         freq=f,
         n_new_in_holdout=int(n_new),
+        source_names=names_of(summary, "customer"),
     )
 
 

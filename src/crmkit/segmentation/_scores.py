@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Kind, Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, positive_int, values_1d
 from crmkit.segmentation._summary import RFMSummary
@@ -343,6 +343,7 @@ class RFMScores(Result):
     weights: Mapping[str, float]
     edges: Mapping[str, FloatArray | None]
     levels_used: Mapping[str, int]
+    _source_names: Mapping[str, str] = names_field()
 
 
 def _weights(weights: object, function: str) -> dict[str, float]:
@@ -504,6 +505,7 @@ def rfm_scores(
         weights=types.MappingProxyType(w),
         edges=types.MappingProxyType(used_edges),
         levels_used=types.MappingProxyType({d: _levels(scores[d], kk) for d in DIMENSIONS}),
+        source_names=names_of(summary, "customer"),
     )
 
 

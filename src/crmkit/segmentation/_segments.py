@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._reduce import group_count, group_sum
-from crmkit._results import Kind, Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping, names_field
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.segmentation._common import values_1d
 from crmkit.segmentation._rules import RFM_GRID_10, RuleTable
@@ -86,6 +86,7 @@ class Segments(Result):
     scores: RFMScores
     rule_table: RuleTable
     counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    _source_names: Mapping[str, str] = names_field()
 
 
 def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Segments:
@@ -152,6 +153,7 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
         scores=scores,
         rule_table=table,
         counts={n: int(c) for n, c in zip(names, counts, strict=True)},
+        source_names=scores.column_names,
     )
 
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
-from crmkit._results import Kind, Result
+from crmkit._results import Kind, Result, names_field, names_of, source_names
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
@@ -192,6 +192,7 @@ class RFMSummary(Result):
     n_rows_before_start: int
     n_rows_not_purchases: int
     n_customers_without_purchase: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def rfm_summary(
@@ -303,7 +304,10 @@ def rfm_summary(
             function=function,
         )
         if pushed is not None:
-            return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
+            return attrs.evolve(
+                _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases),
+                source_names=source_names(customer=customer),
+            )
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
     ts = tx.timestamp.view(np.int64)
@@ -383,6 +387,7 @@ def rfm_summary(
         n_rows_before_start=n_before,
         n_rows_not_purchases=n_not,
         n_customers_without_purchase=n_without,
+        source_names=names_of(tx, "customer"),
     )
 
 
@@ -494,6 +499,7 @@ class BTYDSummary(Result):
     n_rows_after_as_of: int
     n_customers_after_as_of: int
     n_negative_rows: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def btyd_summary(
@@ -587,8 +593,9 @@ def btyd_summary(
             function=function,
         )
         if pushed is not None:
-            return _btyd_from_pushdown(
-                pushed, f, include_first_transaction=include_first_transaction
+            return attrs.evolve(
+                _btyd_from_pushdown(pushed, f, include_first_transaction=include_first_transaction),
+                source_names=source_names(customer=customer),
             )
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
@@ -633,6 +640,7 @@ def btyd_summary(
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
         n_negative_rows=int(np.count_nonzero(amounts < 0)),
+        source_names=names_of(tx, "customer"),
     )
 
 
