@@ -47,14 +47,14 @@ def test_alive_matrix_equals_lifetimes_grid(weekly):
     fit = bgnbd_from_params(**CDNOW)
     m = alive_matrix(fit, summary)
     top, big_t = int(summary.frequency.max()), int(summary.T.max())
-    assert m.values.shape == (top + 1, big_t + 1)
+    assert m.matrix.shape == (top + 1, big_t + 1)
     np.testing.assert_array_equal(m.recency, np.arange(big_t + 1))
     bg = _lifetimes_bg()
     theirs = np.fromfunction(bg.conditional_probability_alive, (top + 1, big_t + 1), T=big_t)
-    possible = ~np.isnan(m.values)
-    np.testing.assert_allclose(m.values[possible], theirs[possible], rtol=1e-10)
+    possible = ~np.isnan(m.matrix)
+    np.testing.assert_allclose(m.matrix[possible], theirs[possible], rtol=1e-10)
     # impossible cells: no repeat purchase but a recency above zero
-    assert np.isnan(m.values[0, 1:]).all()
+    assert np.isnan(m.matrix[0, 1:]).all()
     assert possible[1:].all()
     assert m.customers.sum() + m.n_beyond == m.n_customers == summary.customer.size
 
@@ -66,8 +66,8 @@ def test_expected_matrix_equals_lifetimes(weekly):
     bg = _lifetimes_bg()
     x, tx = np.meshgrid(m.frequency, m.recency, indexing="ij")
     theirs = bg.conditional_expected_number_of_purchases_up_to_time(26.0, x, tx, m.T)
-    possible = ~np.isnan(m.values)
-    np.testing.assert_allclose(m.values[possible], np.asarray(theirs)[possible], rtol=1e-8)
+    possible = ~np.isnan(m.matrix)
+    np.testing.assert_allclose(m.matrix[possible], np.asarray(theirs)[possible], rtol=1e-8)
     assert m.quantity == "expected_purchases"
     assert m.t == 26.0
     assert m.n_beyond == int((summary.frequency > 6).sum())
@@ -84,18 +84,18 @@ def test_alive_matrix_is_a_probability_rising_with_recency(r, alpha, a, b):
     fit = bgnbd_from_params(r=r, alpha=alpha, a=a, b=b)
     data = {"frequency": [0, 3, 9], "recency": [0.0, 10.0, 40.0], "T": [40.0, 40.0, 40.0]}
     m = alive_matrix(fit, data)
-    v = m.values[1:]
+    v = m.matrix[1:]
     assert np.all((v > 0) & (v <= 1))
     # at a fixed frequency, the later the last purchase, the likelier the customer is alive
     assert np.all(np.diff(v, axis=1) >= -1e-12)
-    assert np.all(m.values[0, :1] == 1.0)
+    assert np.all(m.matrix[0, :1] == 1.0)
 
 
 def test_pareto_matrix_works_too():
     fit = pareto_nbd_from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
     m = alive_matrix(fit, {"frequency": [2], "recency": [20.0], "T": [39.0]})
-    assert m.values.shape == (3, 40)
-    assert 0 < m.values[2, 20] < 1
+    assert m.matrix.shape == (3, 40)
+    assert 0 < m.matrix[2, 20] < 1
 
 
 def test_matrix_errors():
@@ -121,7 +121,7 @@ def test_matrix_is_bounded_whatever_the_customers():
     rec = t * rng.uniform(0, 1, n)
     x = rng.integers(1, 40, n)
     m = alive_matrix(fit, {"frequency": x, "recency": rec, "T": t})
-    assert m.values.shape == (int(x.max()) + 1, 200)
+    assert m.matrix.shape == (int(x.max()) + 1, 200)
     assert m.customers.sum() == n
 
 

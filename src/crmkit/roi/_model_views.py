@@ -61,14 +61,14 @@ class FrequencyRecencyMatrix(Result):
         Repeat purchases of each row, ``0 .. max_frequency``.
     recency : ndarray of float64, shape (R,)
         Time of the last purchase after the first, of each column, from 0 to ``T``.
-    values : ndarray of float64, shape (F, R)
+    matrix : ndarray of float64, shape (F, R)
         The quantity for a customer with that frequency and recency observed
         for ``T``; NaN for the impossible cells (no repeat purchase but a
         recency above 0).
     customers : ndarray of int64, shape (F, R)
         Customers of the data in each cell (frequency row; nearest recency column).
     quantity : {"p_alive", "expected_purchases"}
-        What ``values`` holds.
+        What ``matrix`` holds.
     T : float
         Observation length the grid is evaluated at (the data's longest by default).
     t : float or None
@@ -85,13 +85,13 @@ class FrequencyRecencyMatrix(Result):
     ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
     ...     {"frequency": [0, 2, 5], "recency": [0.0, 20.0, 38.0], "T": [38.0, 38.0, 38.0]},
     ... )
-    >>> m.values.shape, m.customers.sum()
+    >>> m.matrix.shape, m.customers.sum()
     ((6, 39), np.int64(3))
     """
 
     _kinds: ClassVar[Mapping[str, Kind]] = {
         "recency": "number",
-        "values": "number",
+        "matrix": "number",
         "T": "number",
         "t": "number",
     }
@@ -99,7 +99,7 @@ class FrequencyRecencyMatrix(Result):
 
     frequency: IntArray
     recency: FloatArray
-    values: FloatArray
+    matrix: FloatArray
     customers: IntArray
     quantity: Literal["p_alive", "expected_purchases"]
     T: float
@@ -165,7 +165,7 @@ def _matrix(
     return FrequencyRecencyMatrix(
         frequency=as_readonly(rows),
         recency=as_readonly(cols),
-        values=as_readonly(values),
+        matrix=as_readonly(values),
         customers=as_readonly(counts),
         quantity="p_alive" if t is None else "expected_purchases",
         T=big_t,
@@ -199,7 +199,7 @@ def alive_matrix(
     Returns
     -------
     FrequencyRecencyMatrix
-        ``values[x, j]`` = P(alive | x, recency[j], T), and the customers per cell.
+        ``matrix[x, j]`` = P(alive | x, recency[j], T), and the customers per cell.
 
     Raises
     ------
@@ -233,7 +233,7 @@ def alive_matrix(
     >>> from crmkit.roi import bgnbd_from_params
     >>> fit = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> m = alive_matrix(fit, {"frequency": [5], "recency": [37.0], "T": [38.0]})
-    >>> m.values[5, [8, 37]].round(3)
+    >>> m.matrix[5, [8, 37]].round(3)
     array([0.013, 0.877])
     """
     return _matrix(fit, data, t=None, T=T, max_frequency=max_frequency, function="alive_matrix")
@@ -265,7 +265,7 @@ def expected_purchases_matrix(
     Returns
     -------
     FrequencyRecencyMatrix
-        ``values[x, j]`` = E[Y(t) | x, recency[j], T].
+        ``matrix[x, j]`` = E[Y(t) | x, recency[j], T].
 
     Raises
     ------
@@ -288,7 +288,7 @@ def expected_purchases_matrix(
     >>> m = expected_purchases_matrix(
     ...     fit, {"frequency": [2], "recency": [30.0], "T": [38.0]}, t=39.0
     ... )
-    >>> float(m.values[2, 30].round(3))
+    >>> float(m.matrix[2, 30].round(3))
     1.253
     """
     fn = "expected_purchases_matrix"
