@@ -29,6 +29,7 @@ from crmkit.plot._style import (
     new_axes,
     style,
     text_color,
+    title,
 )
 
 if TYPE_CHECKING:
@@ -93,11 +94,11 @@ def funnel_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         ax = new_axes(ax, (7.2, 0.6 * len(stages) + 1.8))
         ax.barh(y, reached, left=-reached / 2, height=0.72, color=palette, alpha=0.85)
         for yi, n, conv in zip(y, reached, rates.conversion, strict=True):
-            nxt = f"  → {conv:.0%} go on" if np.isfinite(conv) else ""
-            ax.text(0, yi, f"{int(n):,}{nxt}", ha="center", va="center", fontsize=9, color="white")
+            nxt = f", {conv:.0%} go on" if np.isfinite(conv) else ""
+            ax.text(n / 2, yi, f"  {int(n):,}{nxt}", ha="left", va="center", fontsize=9, color=INK)
         ax.set_yticks(y, stages)
         top = float(reached.max()) if reached.size else 1.0
-        ax.set_xlim(-top * 0.55, top * 0.55)
+        ax.set_xlim(-top * 0.55, top * 1.05)
         ax.xaxis.set_major_formatter(_abs_count())
         ax.grid(visible=False)
         ax.set_xlabel("Closed deals that reached the stage")
@@ -105,7 +106,7 @@ def funnel_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         won = int(rates.n_won[0]) if rates.n_won.size else 0
         first = int(rates.n_reached[0]) if rates.n_reached.size else 0
         share = won / first if first else float("nan")
-        ax.set_title(f"Sales funnel: {first:,} closed deals, {share:.0%} won")
+        title(ax, f"Sales funnel: {first:,} closed deals, {share:.0%} won")
     return ax
 
 
@@ -185,9 +186,10 @@ def calibration_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         ax.set_ylabel("Win probability")
         ax.legend(loc="upper left")
         gap = np.nanmax(np.abs(rates.win_rate - conf)) if np.isfinite(conf).any() else 0.0
-        ax.set_title(
+        title(
+            ax,
             f"Stage win probabilities: configured vs learnt from {rates.n_closed:,} "
-            f"closed deals (largest gap {gap:.0%})"
+            f"closed deals (largest gap {gap:.0%})",
         )
     return ax
 
@@ -286,8 +288,8 @@ def forecast_fan(distribution: ForecastDistribution, *, ax: Axes | None = None) 
         ax.set_ylabel("Amount won in the period")
         ax.legend(loc="upper right")
         total = float(d.mean.sum())
-        ax.set_title(
-            f"Pipeline forecast: {compact(total, 'money')} expected, band P10-P90 ({d.method})"
+        title(
+            ax, f"Pipeline forecast: {compact(total, 'money')} expected, band P10-P90 ({d.method})"
         )
     return ax
 
@@ -366,9 +368,10 @@ def quota_chart(
         if len(series) > 1:
             ax.legend(loc="upper right")
         hit = int(np.count_nonzero(d.p_reach_quota >= 0.5))
-        ax.set_title(
+        title(
+            ax,
             f"Chance of reaching quota: {hit} of {int(np.isfinite(d.p_reach_quota).sum())} "
-            "cells more likely than not"
+            "cells more likely than not",
         )
     return ax
 
@@ -419,13 +422,13 @@ def reliability_diagram(
             (f"Win scorer (Brier {result.brier:.3f})", result.model),
             (f"{result.baseline_name} stages (Brier {result.brier_baseline:.3f})", result.baseline),
         ]
-        title = (
+        heading = (
             f"Reliability: scorer Brier {result.brier:.3f} vs {result.brier_baseline:.3f} "
             f"stage-only, {result.n_examples:,} predictions"
         )
     else:
         tables = [(f"Predictions (Brier {result.brier:.3f})", result)]
-        title = f"Reliability: Brier {result.brier:.3f}, base rate {result.base_rate:.0%}"
+        heading = f"Reliability: Brier {result.brier:.3f}, base rate {result.base_rate:.0%}"
     palette = colors(len(tables))
     with style():
         ax = new_axes(ax, (5.8, 5.4))
@@ -449,7 +452,7 @@ def reliability_diagram(
         ax.set_xlabel("Predicted win probability")
         ax.set_ylabel("Observed win share")
         ax.legend(loc="upper left")
-        ax.set_title(title)
+        title(ax, heading)
     return ax
 
 
@@ -540,7 +543,7 @@ def backtest_chart(backtest: Backtest, *, group: str | None = None, ax: Axes | N
         ax.legend(loc="upper left")
         ax.figure.autofmt_xdate()
         best = backtest.best_method()
-        ax.set_title(f"Backtest ({chosen}): forecast vs actual, {best} errs least")
+        title(ax, f"Backtest ({chosen}): forecast vs actual, {best} errs least")
     return ax
 
 
@@ -653,5 +656,5 @@ def scorecard_chart(
         ax.grid(visible=False)
         ax.set_ylabel(scorecard.by)
         ax.set_xlabel("Colour: rank among groups (yellow best)")
-        ax.set_title(f"Scorecards by {scorecard.by}: {g} groups", pad=24)
+        title(ax, f"Scorecards by {scorecard.by}: {g} groups")
     return ax

@@ -27,6 +27,7 @@ from crmkit.plot._style import (
     colors,
     new_axes,
     style,
+    title,
 )
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def transition_heatmap(matrix: TransitionMatrix, *, ax: Axes | None = None) -> A
         ax.set_ylabel("Stage now")
         stay = float(np.mean(np.diag(p)))
         source = f"{matrix.n_pairs:,} transitions" if matrix.source != "given" else "given"
-        ax.set_title(f"Stage transitions ({source}): {stay:.0%} stay put on average")
+        title(ax, f"Stage transitions ({source}): {stay:.0%} stay put on average")
         bar = ax.figure.colorbar(mesh, ax=ax, shrink=0.85)
         bar.set_label("Probability")
         axis_format(bar.ax, "y", "share")
@@ -183,9 +184,10 @@ def stage_flow(
         ax.set_ylabel("Share of customers" if share else "Customers")
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
         last = shown[-1]
-        ax.set_title(
+        title(
+            ax,
             f"Stage flow over {len(x_labels)} periods: {stages[int(np.argmax(last))]} "
-            "is the largest stage at the end"
+            "is the largest stage at the end",
         )
     return ax
 
@@ -248,7 +250,7 @@ def cohort_heatmap(retention: CohortRetention, *, ax: Axes | None = None) -> Axe
         ax.set_ylabel("Cohort (customers)")
         first = retention.churn_rate[1] if k > 1 else float("nan")
         lead = f"{1 - first:.0%} come back the next {unit}" if np.isfinite(first) else "one period"
-        ax.set_title(f"Cohort retention: {int(retention.size.sum()):,} customers, {lead}")
+        title(ax, f"Cohort retention: {int(retention.size.sum()):,} customers, {lead}")
         bar = ax.figure.colorbar(mesh, ax=ax, shrink=0.85)
         bar.set_label("Share of the cohort active")
         axis_format(bar.ax, "y", "share")
@@ -313,7 +315,7 @@ def retention_curves(retention: CohortRetention, *, ax: Axes | None = None) -> A
         ax.legend(loc="upper right")
         tail = pooled[min(k - 1, 3)] if k > 1 else float("nan")
         at = min(k - 1, 3)
-        ax.set_title(f"Retention by cohort: {tail:.0%} of customers active {at} {unit}s on")
+        title(ax, f"Retention by cohort: {tail:.0%} of customers active {at} {unit}s on")
     return ax
 
 
@@ -421,7 +423,7 @@ def survival_curves(
         ax.set_xlabel("Days in the stage")
         ax.set_ylabel("Share of stays still open")
         ax.legend(loc="upper right")
-        ax.set_title(f"Time in stage: Kaplan-Meier curves with {conf:.0%} bands")
+        title(ax, f"Time in stage: Kaplan-Meier curves with {conf:.0%} bands")
     return ax
 
 
@@ -478,8 +480,9 @@ def churn_chart(churn: PeriodChurn, *, ax: Axes | None = None) -> Axes:
         ax.set_xlabel(churn.frequency.value.capitalize())
         ax.set_ylabel("Churn rate")
         mean = float(churn.churned.sum()) / max(int(churn.active_previous.sum()), 1)
-        ax.set_title(
+        title(
+            ax,
             f"Churn per {churn.frequency.value}: {mean:.0%} on average "
-            "(customers lost above the bars)"
+            "(customers lost above the bars)",
         )
     return ax

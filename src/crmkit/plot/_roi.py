@@ -19,6 +19,7 @@ from crmkit.plot._style import (
     compact,
     new_axes,
     style,
+    title,
 )
 from crmkit.roi import (
     CustomerCLV,
@@ -129,9 +130,10 @@ def whale_chart(whale: WhaleCurve, *, ax: Axes | None = None) -> Axes:
         axis_format(ax, "y", "share" if share else "money")
         ax.set_xlabel("Share of customers, most profitable first")
         ax.set_ylabel("Cumulative profit, share of the total" if share else "Cumulative profit")
-        ax.set_title(
+        title(
+            ax,
             f"Whale curve: {whale.n_unprofitable:,} unprofitable customers give back "
-            f"{compact(whale.tail_give_back, 'money')}"
+            f"{compact(whale.tail_give_back, 'money')}",
         )
     return ax
 
@@ -232,7 +234,7 @@ def pnl_waterfall(
         ax.set_xlabel("P&L line")
         ax.set_ylabel("Amount")
         profit = steps[-1][1]
-        ax.set_title(f"P&L of {who}: profit {compact(profit, 'money')}")
+        title(ax, f"P&L of {who}: profit {compact(profit, 'money')}")
     return ax
 
 
@@ -306,8 +308,9 @@ def segment_profit_chart(profit: SegmentProfit, *, ax: Axes | None = None) -> Ax
         ax.set_xlabel("Profit")
         ax.set_ylabel("Segment")
         best = labels[int(np.argmax(profit.profit))]
-        ax.set_title(
-            f"Profit by segment: {compact(profit.total_profit, 'money')} in all, most from {best}"
+        title(
+            ax,
+            f"Profit by segment: {compact(profit.total_profit, 'money')} in all, most from {best}",
         )
     return ax
 
@@ -369,7 +372,7 @@ def holdout_chart(comparison: HoldoutComparison, *, ax: Axes | None = None) -> A
         ax.set_ylabel(f"Purchases per customer in the holdout ({c.holdout_length:g} periods)")
         ax.legend(loc="upper left")
         ratio = c.predicted_total / c.actual_total if c.actual_total else float("nan")
-        ax.set_title(f"Holdout check: the model predicts {ratio:.0%} of actual purchases")
+        title(ax, f"Holdout check: the model predicts {ratio:.0%} of actual purchases")
     return ax
 
 
@@ -447,7 +450,7 @@ def frequency_recency_heatmap(matrix: FrequencyRecencyMatrix, *, ax: Axes | None
         else:
             bar.set_label(f"Expected purchases in the next {m.t:g}")
             what = f"Expected purchases in the next {m.t:g}"
-        ax.set_title(f"{what} by frequency and recency, observed for T = {m.T:g}")
+        title(ax, f"{what} by frequency and recency, observed for T = {m.T:g}")
     return ax
 
 
@@ -504,9 +507,7 @@ def repeat_purchase_chart(histogram: RepeatPurchaseHistogram, *, ax: Axes | None
         ax.set_ylabel("Customers")
         ax.legend(loc="upper right")
         gap = float(np.abs(h.expected - h.actual).sum()) / 2 / max(h.n_customers, 1)
-        ax.set_title(
-            f"Repeat purchases: model vs {h.n_customers:,} customers ({gap:.1%} misplaced)"
-        )
+        title(ax, f"Repeat purchases: model vs {h.n_customers:,} customers ({gap:.1%} misplaced)")
     return ax
 
 
@@ -580,7 +581,7 @@ def tracking_chart(
         ax.figure.autofmt_xdate()
         last_a, last_m = float(t.actual_cumulative[-1]), float(t.expected_cumulative[-1])
         ratio = last_m / last_a if last_a else float("nan")
-        ax.set_title(f"Tracking repeat purchases: the model expects {ratio:.0%} of actual")
+        title(ax, f"Tracking repeat purchases: the model expects {ratio:.0%} of actual")
     return ax
 
 
@@ -659,8 +660,9 @@ def clv_histogram(clv: CustomerCLV, *, bins: int = 40, ax: Axes | None = None) -
         ax.set_ylabel("Customers")
         ax.legend(loc="upper right")
         beyond = f"; {tail:,} above the 99th percentile shown at its edge" if tail else ""
-        ax.set_title(
+        title(
+            ax,
             f"Customer lifetime value: the top 20% hold {top20:.0%} of "
-            f"{compact(clv.total_clv, 'money')}{beyond}"
+            f"{compact(clv.total_clv, 'money')}{beyond}",
         )
     return ax

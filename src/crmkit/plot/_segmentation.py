@@ -20,6 +20,7 @@ from crmkit.plot._style import (
     compact,
     new_axes,
     style,
+    title,
 )
 from crmkit.segmentation import (
     ABCClasses,
@@ -165,7 +166,7 @@ def segment_map(
         ax.set_xlabel(f"Recency score ({k} = bought most recently)")
         ax.set_ylabel(f"Frequency score ({k} = buys most often)")
         measure = "customers" if what == "customers" else "revenue"
-        ax.set_title(f"RFM segment map: {total:,} customers, bubbles sized by {measure}")
+        title(ax, f"RFM segment map: {total:,} customers, bubbles sized by {measure}")
     return ax
 
 
@@ -224,7 +225,7 @@ def rfm_heatmap(scores: RFMScores, *, ax: Axes | None = None) -> Axes:
         ax.grid(visible=False)
         ax.set_xlabel(f"Recency score ({k} = bought most recently)")
         ax.set_ylabel(f"Frequency score ({k} = buys most often)")
-        ax.set_title("Mean monetary value by recency and frequency score")
+        title(ax, "Mean monetary value by recency and frequency score")
         bar = ax.figure.colorbar(mesh, ax=ax, shrink=0.85)
         bar.set_label("Mean monetary value per customer")
     return ax
@@ -300,9 +301,7 @@ def migration_heatmap(
         ax.set_xlabel("Segment after")
         ax.set_ylabel("Segment before")
         stayed = float(np.trace(migration.matrix)) / max(migration.n_matched, 1)
-        ax.set_title(
-            f"Segment migration: {migration.n_matched:,} customers, {stayed:.0%} stayed put"
-        )
+        title(ax, f"Segment migration: {migration.n_matched:,} customers, {stayed:.0%} stayed put")
         bar = ax.figure.colorbar(mesh, ax=ax, shrink=0.85)
         bar.set_label("Share of the segment's customers" if normalize else "Customers")
         if normalize:
@@ -389,7 +388,7 @@ def lorenz_chart(curve: LorenzCurve, *, ax: Axes | None = None) -> Axes:
         axis_format(ax, "y", "share")
         ax.set_xlabel("Share of customers, smallest first")
         ax.set_ylabel("Share of the total")
-        ax.set_title(f"Concentration: Gini {curve.gini:.2f}, top {p:.0%} bring {1 - p:.0%}")
+        title(ax, f"Concentration: Gini {curve.gini:.2f}, top {p:.0%} bring {1 - p:.0%}")
         ax.legend(loc="upper left")
     return ax
 
@@ -469,9 +468,10 @@ def abc_chart(abc: ABCClasses, *, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("Share of customers, most valuable first")
         ax.set_ylabel("Cumulative share of the total")
         top = abc.labels[0]
-        ax.set_title(
+        title(
+            ax,
             f"ABC classes: {top} is {abc.customers[top] / n:.0%} of customers "
-            f"and {abc.value_share[top]:.0%} of the value"
+            f"and {abc.value_share[top]:.0%} of the value",
         )
     return ax
 
@@ -532,9 +532,10 @@ def customer_pyramid(tiers: ValueTiers, *, ax: Axes | None = None) -> Axes:
         ax.set_ylabel("Tier")
         ax.legend(loc="lower right")
         top = labels[0]
-        ax.set_title(
+        title(
+            ax,
             f"Customer pyramid: the {top} {cust[0]:.1%} of customers bring {share[0]:.0%} "
-            "of the value"
+            "of the value",
         )
     return ax
 
@@ -614,8 +615,8 @@ def value_potential_chart(matrix: ValueMatrix, *, ax: Axes | None = None) -> Axe
         ax.set_xlabel("Current value")
         ax.set_ylabel("Potential value")
         core = matrix.customers["core"]
-        ax.set_title(
-            f"Value x potential: {core:,} core customers, {matrix.customers['grow']:,} to grow"
+        title(
+            ax, f"Value x potential: {core:,} core customers, {matrix.customers['grow']:,} to grow"
         )
     return ax
 
@@ -679,9 +680,10 @@ def wallet_gap_chart(wallet: ShareOfWallet, *, bins: int = 10, ax: Axes | None =
         ax.set_xlabel("Share of wallet")
         ax.set_ylabel("Spend (customers per band above the bars)")
         ax.legend(loc="upper right")
-        ax.set_title(
+        title(
+            ax,
             f"Share of wallet: {wallet.overall_share:.0%} overall, "
-            f"{compact(float(wallet.wallet_gap.sum()), 'money')} spent elsewhere"
+            f"{compact(float(wallet.wallet_gap.sum()), 'money')} spent elsewhere",
         )
     return ax
 
@@ -743,5 +745,5 @@ def segment_bars(summary: SegmentSummary, *, ax: Axes | None = None) -> Axes:
         ax.set_ylabel("Segment")
         ax.legend(loc="lower right")
         best = labels[int(np.argmax(rev))]
-        ax.set_title(f"Segments: {best} bring the largest share of revenue ({rev.max():.0%})")
+        title(ax, f"Segments: {best} bring the largest share of revenue ({rev.max():.0%})")
     return ax

@@ -32,6 +32,7 @@ __all__ = [
     "compact",
     "new_axes",
     "style",
+    "title",
 ]
 
 OKABE_ITO: Final = (
@@ -70,7 +71,7 @@ MUTED: Final = "#888888"
 _RC: Final[dict[str, Any]] = {
     "font.size": 10.0,
     "axes.titlesize": 11.5,
-    "axes.titleweight": "semibold",
+    "axes.titleweight": "bold",
     "axes.titlepad": 10.0,
     "axes.labelsize": 10.0,
     "axes.labelcolor": INK,
@@ -134,6 +135,16 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> Axes:
     return axes
 
 
+def title(ax: Axes, text: str) -> None:
+    """Set the chart's title, wrapped to the width of its figure."""
+    import textwrap  # noqa: PLC0415
+
+    owner: Any = ax.figure  # a Figure, or a SubFigure whose .figure is the root Figure
+    inches = float(owner.figure.get_size_inches()[0])
+    width = max(30, int(inches * 10.5))
+    ax.set_title(textwrap.fill(text, width=width))
+
+
 def check_result(value: object, expected: type | tuple[type, ...], *, chart: str) -> None:
     """Raise the parameter error when a chart gets the wrong kind of result."""
     if not isinstance(value, expected):
@@ -167,9 +178,9 @@ def compact(value: float, kind: Literal["money", "count", "share", "number"] = "
     size = abs(value)
     if kind == "count" and size < 100_000:
         return f"{value:,.0f}"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if size >= limit:
-            return f"{value / limit:,.1f}{suffix}".replace(".0" + suffix, suffix)
+            return f"{value / unit:,.1f}{suffix}".replace(".0" + suffix, suffix)
     if size >= 100 or kind == "count":
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".") if size >= 1 else f"{value:.2g}"
