@@ -69,7 +69,8 @@ def test_chart_renders_with_title_and_labels(chart, results):
     before = dict(mpl.rcParams)
     ax = getattr(cplot, chart)(results[CHARTS[chart]])
     assert ax.get_title().strip(), chart
-    assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), chart
+    assert ax.get_xlabel().strip(), chart
+    assert ax.get_ylabel().strip(), chart
     pixels = _png(ax)
     # not blank: plenty of pixels differ from the white background, in several colours
     ink = np.any(pixels < 235, axis=2)
@@ -82,7 +83,7 @@ def test_chart_renders_with_title_and_labels(chart, results):
 
 @pytest.mark.parametrize("chart", ["segment_map", "cohort_heatmap", "whale_chart"])
 def test_chart_draws_into_the_given_axes(chart, results):
-    fig, (left, right) = plt.subplots(1, 2)
+    _fig, (left, right) = plt.subplots(1, 2)
     out = getattr(cplot, chart)(results[CHARTS[chart]], ax=right)
     assert out is right
     assert not left.has_data()
