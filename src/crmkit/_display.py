@@ -81,7 +81,10 @@ def _number(value: float) -> str:
         return f"{value:,.0f}"
     if size >= 1:
         return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:.3g}"
+    if size >= 1e-6:
+        decimals = 2 - math.floor(math.log10(size))
+        return f"{value:.{decimals}f}"
+    return f"{value:.2e}"
 
 
 def _share(value: float) -> str:
@@ -298,6 +301,8 @@ def _summary(arr: npt.NDArray[Any], kind: Kind | None) -> str:
 
 
 def _short(value: object, kind: Kind | None) -> str:
+    if isinstance(value, (tuple, list)) and value and attrs.has(type(value[0])):
+        return f"{len(value)} x {type(value[0]).__name__}"
     if isinstance(value, (tuple, list, frozenset, set)):
         items = [format_value(v, kind) for v in list(value)[:6]]
         more = f", … ({len(value)} in all)" if len(value) > 6 else ""
