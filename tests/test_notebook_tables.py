@@ -82,7 +82,7 @@ class _StrictParser(html.parser.HTMLParser):
         self.errors: list[str] = []
         self.text: list[str] = []
 
-    def handle_starttag(self, tag, attrs_):
+    def handle_starttag(self, tag, _attrs):
         if tag not in _VOID:
             self.stack.append(tag)
 
