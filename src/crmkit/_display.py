@@ -280,9 +280,11 @@ def _fields(obj: object) -> list[str]:
 
 def _kinds(obj: object) -> Mapping[str, Kind]:
     hook = getattr(obj, "_column_kinds", None)
-    if hook is not None:
-        return cast("Mapping[str, Kind]", hook())
-    return cast("Mapping[str, Kind]", getattr(type(obj), "_kinds", {}))
+    if hook is None:
+        return cast("Mapping[str, Kind]", getattr(type(obj), "_kinds", {}))
+    kinds = cast("Mapping[str, Kind]", hook())
+    names: Mapping[str, str] = getattr(obj, "column_names", {})
+    return {**kinds, **{names[k]: v for k, v in kinds.items() if k in names}}
 
 
 def _summary(arr: npt.NDArray[Any], kind: Kind | None) -> str:
@@ -339,7 +341,7 @@ def _parts(result: Result) -> _Parts:
         name=type(result).__name__,
         n_rows=n_rows,
         scalars=scalars,
-        table=result.table(),
+        table=result._named_table(),  # noqa: SLF001  (the caller's column names)
         mappings=mappings,
         matrices=matrices,
         arrays=arrays,
@@ -617,5 +619,5 @@ def render_text(result: Result, header: str) -> str:
     """
     if result._n_rows() is None:  # noqa: SLF001
         return header
-    lines = _text_table(result.table(), _kinds(result))
+    lines = _text_table(result._named_table(), _kinds(result))  # noqa: SLF001
     return "\n".join([header, *lines])

@@ -180,3 +180,14 @@ def test_missing_matplotlib_names_the_extra(results, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"crmkit\[plot\]"):
         cplot.lorenz_chart(results["lorenz"])
+
+
+def test_every_chart_is_drawn_in_the_docs():
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "api" / "plot.md").read_text()
+    for chart in CHARTS:
+        doc = getattr(cplot, chart).__doc__
+        assert ".. plot::" in doc, chart
+        assert f":filename-prefix: {chart}\n" in doc, chart
+        assert f".. autofunction:: crmkit.plot.{chart}\n" in page, chart

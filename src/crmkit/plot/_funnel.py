@@ -76,6 +76,7 @@ def funnel_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: funnel_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -142,6 +143,7 @@ def calibration_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: calibration_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -247,6 +249,7 @@ def forecast_fan(distribution: ForecastDistribution, *, ax: Axes | None = None) 
     Examples
     --------
     .. plot::
+        :filename-prefix: forecast_fan
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -321,6 +324,7 @@ def quota_chart(
     Examples
     --------
     .. plot::
+        :filename-prefix: quota_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -406,6 +410,7 @@ def reliability_diagram(
     Examples
     --------
     .. plot::
+        :filename-prefix: reliability_diagram
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -484,6 +489,7 @@ def backtest_chart(backtest: Backtest, *, group: str | None = None, ax: Axes | N
     Examples
     --------
     .. plot::
+        :filename-prefix: backtest_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline
@@ -594,6 +600,7 @@ def scorecard_chart(
     Examples
     --------
     .. plot::
+        :filename-prefix: scorecard_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_pipeline

@@ -69,6 +69,7 @@ def transition_heatmap(matrix: TransitionMatrix, *, ax: Axes | None = None) -> A
     Examples
     --------
     .. plot::
+        :filename-prefix: transition_heatmap
 
         >>> from crmkit import plot
         >>> from crmkit.lifecycle import TransitionMatrix
@@ -134,6 +135,7 @@ def stage_flow(
     Examples
     --------
     .. plot::
+        :filename-prefix: stage_flow
 
         >>> from crmkit import plot
         >>> from crmkit.lifecycle import TransitionMatrix, project_stages
@@ -218,6 +220,7 @@ def cohort_heatmap(retention: CohortRetention, *, ax: Axes | None = None) -> Axe
     Examples
     --------
     .. plot::
+        :filename-prefix: cohort_heatmap
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -283,6 +286,7 @@ def retention_curves(retention: CohortRetention, *, ax: Axes | None = None) -> A
     Examples
     --------
     .. plot::
+        :filename-prefix: retention_curves
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -360,6 +364,7 @@ def survival_curves(
     Examples
     --------
     .. plot::
+        :filename-prefix: survival_curves
 
         >>> import numpy as np
         >>> from crmkit import plot
@@ -453,6 +458,7 @@ def churn_chart(churn: PeriodChurn, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: churn_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions

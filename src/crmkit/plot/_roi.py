@@ -81,6 +81,7 @@ def whale_chart(whale: WhaleCurve, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: whale_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_cost_drivers, simulate_customer_base
@@ -169,6 +170,7 @@ def pnl_waterfall(
     Examples
     --------
     .. plot::
+        :filename-prefix: pnl_waterfall
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_cost_drivers, simulate_customer_base
@@ -263,6 +265,7 @@ def segment_profit_chart(profit: SegmentProfit, *, ax: Axes | None = None) -> Ax
     Examples
     --------
     .. plot::
+        :filename-prefix: segment_profit_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_cost_drivers, simulate_customer_base
@@ -341,6 +344,7 @@ def holdout_chart(comparison: HoldoutComparison, *, ax: Axes | None = None) -> A
     Examples
     --------
     .. plot::
+        :filename-prefix: holdout_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_customer_base
@@ -408,6 +412,7 @@ def frequency_recency_heatmap(matrix: FrequencyRecencyMatrix, *, ax: Axes | None
     Examples
     --------
     .. plot::
+        :filename-prefix: frequency_recency_heatmap
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_customer_base
@@ -479,6 +484,7 @@ def repeat_purchase_chart(histogram: RepeatPurchaseHistogram, *, ax: Axes | None
     Examples
     --------
     .. plot::
+        :filename-prefix: repeat_purchase_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_customer_base
@@ -540,6 +546,7 @@ def tracking_chart(
     Examples
     --------
     .. plot::
+        :filename-prefix: tracking_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_customer_base
@@ -613,6 +620,7 @@ def clv_histogram(clv: CustomerCLV, *, bins: int = 40, ax: Axes | None = None) -
     Examples
     --------
     .. plot::
+        :filename-prefix: clv_histogram
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_customer_base

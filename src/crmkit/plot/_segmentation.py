@@ -100,6 +100,7 @@ def segment_map(
     Examples
     --------
     .. plot::
+        :filename-prefix: segment_map
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -196,6 +197,7 @@ def rfm_heatmap(scores: RFMScores, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: rfm_heatmap
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -262,6 +264,7 @@ def migration_heatmap(
     Examples
     --------
     .. plot::
+        :filename-prefix: migration_heatmap
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -354,6 +357,7 @@ def lorenz_chart(curve: LorenzCurve, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: lorenz_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -420,6 +424,7 @@ def abc_chart(abc: ABCClasses, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: abc_chart
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -502,6 +507,7 @@ def customer_pyramid(tiers: ValueTiers, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: customer_pyramid
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
@@ -566,6 +572,7 @@ def value_potential_chart(matrix: ValueMatrix, *, ax: Axes | None = None) -> Axe
     Examples
     --------
     .. plot::
+        :filename-prefix: value_potential_chart
 
         >>> import numpy as np
         >>> from crmkit import plot
@@ -650,6 +657,7 @@ def wallet_gap_chart(wallet: ShareOfWallet, *, bins: int = 10, ax: Axes | None =
     Examples
     --------
     .. plot::
+        :filename-prefix: wallet_gap_chart
 
         >>> import numpy as np
         >>> from crmkit import plot
@@ -713,6 +721,7 @@ def segment_bars(summary: SegmentSummary, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     .. plot::
+        :filename-prefix: segment_bars
 
         >>> from crmkit import plot
         >>> from crmkit.datasets import simulate_transactions
