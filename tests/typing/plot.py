@@ -29,7 +29,7 @@ from crmkit.roi import (
 from crmkit.segmentation import BTYDSummary, LorenzCurve, RFMSummary, Segments
 
 
-def charts(
+def charts(  # noqa: PLR0917  (one parameter per result type)
     seg: Segments,
     lorenz: LorenzCurve,
     cohorts: CohortRetention,
