@@ -29,9 +29,9 @@ from crmkit.periods import (
     period_keys,
     period_labels,
 )
-from crmkit.roi._bgnbd import BGNBDFit, alive, check_purchase_model, expected
-from crmkit.roi._btyd_data import BTYDData, read_rfm, require_models_extra
-from crmkit.roi._pareto import ParetoNBDFit
+from crmkit.roi._models._bgnbd import BGNBDFit, alive, check_purchase_model, expected
+from crmkit.roi._models._btyd_data import BTYDData, read_rfm, require_models_extra
+from crmkit.roi._models._pareto import ParetoNBDFit
 
 __all__ = [
     "FrequencyRecencyMatrix",
