@@ -252,7 +252,7 @@ def test_correlated_spend_warns():
         ({"frequency": [1], "recency": [-1.0], "T": [2.0]}, "recency", ">= 0"),
         ({"frequency": [1], "recency": [1.0], "T": [np.nan]}, "T", "finite"),
         ({"frequency": [1], "recency": [1.0]}, "T", "missing"),
-        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0]}, "recency", "same length"),
+        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0, 3.0]}, "recency", "same length"),
     ],
 )
 def test_bad_rfm_input(columns, field, match):

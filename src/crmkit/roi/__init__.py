@@ -107,6 +107,15 @@ from crmkit.roi._models._holdout import (
     calibration_holdout,
     holdout_comparison,
 )
+from crmkit.roi._models._model_views import (
+    FrequencyRecencyMatrix,
+    PurchaseTracking,
+    RepeatPurchaseHistogram,
+    alive_matrix,
+    expected_purchases_matrix,
+    purchase_tracking,
+    repeat_purchase_histogram,
+)
 from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
 from crmkit.roi._profit._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._profit._retention import (
@@ -155,6 +164,7 @@ __all__ = [
     "Distribution",
     "FirstTouch",
     "FitDiagnostics",
+    "FrequencyRecencyMatrix",
     "FullPath",
     "GammaGammaFit",
     "HoldoutComparison",
@@ -169,7 +179,9 @@ __all__ = [
     "ParetoNBDFit",
     "Payback",
     "PositionBased",
+    "PurchaseTracking",
     "RFMData",
+    "RepeatPurchaseHistogram",
     "RetentionCLV",
     "RetentionEconomics",
     "SampleSize",
@@ -187,6 +199,7 @@ __all__ = [
     "WShaped",
     "WalletOpportunity",
     "WhaleCurve",
+    "alive_matrix",
     "attribute",
     "attribution_credits",
     "bgnbd_from_params",
@@ -199,6 +212,7 @@ __all__ = [
     "discounted_payback_period",
     "evaluate_business_case",
     "expected_purchases",
+    "expected_purchases_matrix",
     "expected_spend",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -216,6 +230,8 @@ __all__ = [
     "probability_alive",
     "profit_by_segment",
     "profit_clv",
+    "purchase_tracking",
+    "repeat_purchase_histogram",
     "retention_clv",
     "retention_economics",
     "sample_size_for_lift",

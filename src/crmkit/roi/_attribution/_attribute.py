@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._input import as_readonly
 from crmkit._params import instance
 from crmkit._results import Result
@@ -93,11 +94,19 @@ class ChannelWeights(Result):
     ...     {"customer": [1, 3], "timestamp": ["2024-01-03"] * 2, "value": [1.0, 1.0]},
     ...     lookback_days=None,
     ... )
-    >>> attribute(paths, model=MarkovChain()).weights.weight.tolist()
+    >>> markov = attribute(paths, model=MarkovChain())
+    >>> markov.weights.weight.tolist()
     [0.5, 1.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("channel", "weight", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "weight": "number",
+        "share": "share",
+        "conversion_probability": "probability",
+        "n_states": "count",
+        "order": "count",
+    }
 
     channel: npt.NDArray[np.str_]
     weight: FloatArray
@@ -155,11 +164,26 @@ class Attribution(Result):
     ...     {"customer": [1], "timestamp": ["2024-01-03"], "value": [300.0]},
     ...     lookback_days=None,
     ... )
-    >>> attribute(paths, model=Linear()).value.tolist()
+    >>> credited = attribute(paths, model=Linear())
+    >>> credited.value.tolist()
     [150.0, 150.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("channel", "conversions", "value", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "conversions": "number",
+        "value": "money",
+        "share": "share",
+        "attributed_value": "money",
+        "unattributed_value": "money",
+        "n_conversions": "count",
+        "n_conversions_outside_lookback": "count",
+        "n_paths": "count",
+        "n_non_converting": "count",
+        "n_touches": "count",
+        "n_touches_after_conversion": "count",
+        "n_touches_outside_lookback": "count",
+    }
 
     channel: npt.NDArray[np.str_]
     conversions: FloatArray
@@ -447,6 +471,13 @@ class ConversionCredits(Result):
         "value",
         "conversion_time",
     )
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "credit": "share",
+        "value": "money",
+        "conversion_time": "date",
+    }
 
     customer: npt.NDArray[Any]
     channel: npt.NDArray[np.str_]
@@ -556,12 +587,19 @@ class AttributionComparison(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("channel",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "value": "money",
+        "conversions": "number",
+    }
 
     channel: npt.NDArray[np.str_]
     models: tuple[str, ...]
     value: FloatArray
     conversions: FloatArray
     results: tuple[Attribution, ...]
+
+    def _column_kinds(self) -> dict[str, Kind]:
+        return {**self._kinds, "channel": "text", **dict.fromkeys(self.models, "money")}
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the channel column and one column of credited value per model.

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly
 from crmkit._results import Result
@@ -87,6 +88,16 @@ class ChannelValue(Result):
         "cac",
         "ltv_to_cac",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customers": "number",
+        "ltv": "money",
+        "ltv_per_customer": "money",
+        "spend": "money",
+        "cac": "money",
+        "ltv_to_cac": "number",
+        "n_customers": "count",
+        "total_ltv": "money",
+    }
 
     channel: npt.NDArray[np.str_]
     customers: FloatArray

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
+from crmkit._display import Kind
 from crmkit._input import DATETIME_DTYPE, as_readonly
 from crmkit._params import instance
 from crmkit._results import Result, frozen_mapping
@@ -105,6 +106,37 @@ class BusinessCaseResult(Result):
     (1541.94, 0.097, 2.5, 1)
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "period": "count",
+        "date": "date",
+        "one_off_cost": "money",
+        "recurring_cost": "money",
+        "total_cost": "money",
+        "benefits": "money",
+        "total_benefit": "money",
+        "net_cash_flow": "money",
+        "cumulative_cash_flow": "money",
+        "discount_factor": "number",
+        "discounted_cash_flow": "money",
+        "cumulative_discounted": "money",
+        "npv": "money",
+        "irr": "share",
+        "irr_roots": "share",
+        "mirr": "share",
+        "xnpv": "money",
+        "xirr": "share",
+        "payback_period": "number",
+        "discounted_payback_period": "number",
+        "break_even_period": "count",
+        "total_costs": "money",
+        "total_benefits": "money",
+        "roi": "share",
+        "discounted_roi": "share",
+        "tco": "money",
+        "discount_rate": "share",
+        "first_period": "count",
+    }
+
     _table: ClassVar[tuple[str, ...]] = (
         "period",
         "date",
@@ -146,6 +178,12 @@ class BusinessCaseResult(Result):
     discount_rate: float
     first_period: int
     period_unit: str
+
+    def _column_kinds(self) -> dict[str, Kind]:
+        categories: dict[str, Kind] = {
+            f"{c} {part}": "money" for c in self.one_off_cost for part in ("one-off", "recurring")
+        }
+        return {**self._kinds, **categories, **dict.fromkeys(self.benefits, "money")}
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the per-period cash-flow table, cost categories and benefit streams included.

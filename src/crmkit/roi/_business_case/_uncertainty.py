@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._input import as_readonly
 from crmkit._params import SeedLike, as_generator, instance, integer, number, work_limit
 from crmkit._results import Result, frozen_mapping
@@ -206,7 +207,16 @@ class Sensitivity(Result):
     ['service', 'licences one-off', 'discount rate', 'licences recurring']
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "low_npv": "money",
+        "high_npv": "money",
+        "swing": "money",
+        "base_npv": "money",
+        "change": "share",
+    }
+
     _table: ClassVar[tuple[str, ...]] = ("assumption", "low_npv", "high_npv", "swing")
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     assumption: npt.NDArray[np.str_]
     low_npv: FloatArray
@@ -349,6 +359,16 @@ class ScenarioResults(Result):
     >>> s.npv.round(0).tolist(), s.paid_back.tolist()
     ([-13921.0, 1542.0], [False, True])
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "npv": "money",
+        "irr": "share",
+        "n_irr": "count",
+        "payback_period": "number",
+        "discounted_payback_period": "number",
+        "roi": "share",
+        "multipliers": "number",
+    }
 
     _table: ClassVar[tuple[str, ...]] = (
         "scenario",
@@ -522,6 +542,21 @@ class BusinessCaseSimulation(Result):
     >>> round(sim.p_npv_negative, 2)
     0.43
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "npv": "money",
+        "payback_period": "number",
+        "n_simulations": "count",
+        "npv_mean": "money",
+        "npv_p5": "money",
+        "npv_p50": "money",
+        "npv_p95": "money",
+        "p_npv_negative": "probability",
+        "p_paid_back": "probability",
+        "payback_p10": "number",
+        "payback_p50": "number",
+        "payback_p90": "number",
+    }
 
     _table: ClassVar[tuple[str, ...]] = ("npv", "payback_period", "paid_back")
 

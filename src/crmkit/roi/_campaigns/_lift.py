@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from statistics import NormalDist
 from typing import Any, ClassVar, Final
 
@@ -10,6 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length
 from crmkit._params import integer, number, probability
 from crmkit._results import Result
@@ -83,6 +85,27 @@ class LiftTest(Result):
     ([0.06], [0.03], [0.03])
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "campaign": "id",
+        "treated": "count",
+        "control": "count",
+        "responders": "count",
+        "control_responders": "count",
+        "response_rate": "share",
+        "control_rate": "share",
+        "absolute_lift": "share",
+        "relative_lift": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "z": "number",
+        "p_value": "probability",
+        "incremental_responders": "number",
+        "incremental_revenue": "money",
+        "incremental_profit": "money",
+        "incremental_roi": "share",
+        "confidence": "probability",
+    }
+
     _table: ClassVar[tuple[str, ...]] = (
         "campaign",
         "treated",
@@ -103,6 +126,7 @@ class LiftTest(Result):
         "incremental_profit",
         "incremental_roi",
     )
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     campaign: npt.NDArray[Any]
     treated: IntArray
@@ -406,6 +430,18 @@ class SampleSize(Result):
     (686, 686)
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "treated": "count",
+        "control": "count",
+        "total": "count",
+        "baseline_rate": "share",
+        "target_rate": "share",
+        "minimum_lift": "share",
+        "power": "probability",
+        "confidence": "probability",
+        "control_share": "share",
+    }
+
     treated: int
     control: int
     total: int
@@ -564,6 +600,17 @@ class DetectableLift(Result):
     >>> round(d.absolute_lift, 3)
     0.05
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "absolute_lift": "share",
+        "relative_lift": "share",
+        "target_rate": "share",
+        "baseline_rate": "share",
+        "treated": "count",
+        "control": "count",
+        "power": "probability",
+        "confidence": "probability",
+    }
 
     absolute_lift: float
     relative_lift: float

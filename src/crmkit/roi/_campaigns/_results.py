@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly
 from crmkit._params import choice, flag, instance, names
@@ -194,6 +195,28 @@ class CampaignTotals(Result):
     20.0
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "n_campaigns": "count",
+        "budget": "money",
+        "spend": "money",
+        "budget_variance": "money",
+        "leads": "count",
+        "opportunities": "count",
+        "won_deals": "count",
+        "lead_to_opportunity": "share",
+        "opportunity_to_won": "share",
+        "lead_to_won": "share",
+        "conversions": "number",
+        "revenue": "money",
+        "gross_profit": "money",
+        "cost_per_lead": "money",
+        "cost_per_opportunity": "money",
+        "cac": "money",
+        "roi": "share",
+        "roas": "number",
+        "break_even_conversions": "number",
+    }
+
     n_campaigns: int
     budget: float
     spend: float
@@ -300,6 +323,30 @@ class CampaignResults(Result):
     ([30.0, 150.0], [-0.778, -0.953])
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "groups": "id",
+        "n_campaigns": "count",
+        "budget": "money",
+        "spend": "money",
+        "budget_variance": "money",
+        "leads": "count",
+        "opportunities": "count",
+        "won_deals": "count",
+        "lead_to_opportunity": "share",
+        "opportunity_to_won": "share",
+        "lead_to_won": "share",
+        "conversions": "number",
+        "revenue": "money",
+        "gross_profit": "money",
+        "cost_per_lead": "money",
+        "cost_per_opportunity": "money",
+        "cac": "money",
+        "roi": "share",
+        "roas": "number",
+        "break_even_conversions": "number",
+        "payback_days": "number",
+    }
+
     _table: ClassVar[tuple[str, ...]] = (
         "n_campaigns",
         "budget",
@@ -350,6 +397,9 @@ class CampaignResults(Result):
     model: str | None
     by: tuple[str, ...]
     totals: CampaignTotals
+
+    def _column_kinds(self) -> dict[str, Kind]:
+        return {**self._kinds, **dict.fromkeys(self.groups, "id")}
 
     def table(self) -> dict[str, npt.NDArray[Any]]:
         """Return the row labels, then every per-row figure.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.roi._finance._flows import FirstPeriod, first_period_of, read_flows, read_rates
@@ -51,6 +53,11 @@ class Payback(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("scenario", "period", "paid_back")
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "scenario": "id",
+        "period": "number",
+    }
 
     scenario: IntArray
     period: FloatArray

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, Final, overload
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._display import Kind
 from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import MultipleIRRError, NoIRRError, NoSignChangeError
@@ -202,6 +203,12 @@ class IRRRoots(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("scenario", "rate")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "scenario": "id",
+        "rate": "share",
+        "n_roots": "count",
+        "n_sign_changes": "count",
+    }
 
     scenario: IntArray
     rate: FloatArray
