@@ -13,7 +13,7 @@ import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._params import SeedLike, as_seed_sequence, integer
+from crmkit._params import SeedLike, as_seed_sequence, integer, work_limit
 from crmkit._results import frozen_mapping
 from crmkit.datasets._pipeline import SOURCES, simulate_pipeline
 from crmkit.errors import InputError
@@ -24,6 +24,7 @@ __all__ = ["COST_PER_LEAD", "LEAD_TO_OPPORTUNITY", "SimulatedCampaigns", "simula
 
 _FN: Final = "simulate_campaigns"
 _US_PER_DAY: Final = 86_400_000_000
+_MAX_OPPORTUNITIES: Final = 20_000_000
 
 COST_PER_LEAD: Final = types.MappingProxyType(
     {"web": 35.0, "event": 150.0, "referral": 60.0, "outbound": 80.0}
@@ -154,6 +155,7 @@ def simulate_campaigns(
     (2000, ['campaign', 'owner'])
     """
     n = integer(n_opportunities, name="n_opportunities", function=_FN, minimum=1)
+    work_limit(n, limit=_MAX_OPPORTUNITIES, name="n_opportunities", function=_FN, what="deals")
     t0 = scalar_datetime(start, field="start", function=_FN)
     t1 = scalar_datetime(end, field="end", function=_FN)
     if t1 <= t0:

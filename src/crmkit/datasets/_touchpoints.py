@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._params import SeedLike, as_generator, integer, number, probability
+from crmkit._params import SeedLike, as_generator, integer, number, probability, work_limit
 from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.lifecycle import TransitionMatrix, absorption
@@ -21,6 +21,7 @@ __all__ = ["CHANNELS", "SimulatedTouchpoints", "channel_chain", "simulate_touchp
 _FN: Final = "simulate_touchpoints"
 _US_PER_DAY: Final = 86_400_000_000
 _MAX_STEPS: Final = 10_000
+_MAX_CUSTOMERS: Final = 50_000_000
 
 CHANNELS: Final = types.MappingProxyType(
     {
@@ -216,6 +217,7 @@ def simulate_touchpoints(
     if t1 <= t0:
         raise InputError.for_parameter("end", f"after start ({t0})", str(t1), function=_FN)
     names, P = channel_chain(channels)
+    work_limit(n, limit=_MAX_CUSTOMERS, name="n_customers", function=_FN, what="journeys")
     gap_mean = number(mean_gap_days, name="mean_gap_days", function=_FN, low=0.0, low_open=True)
     value_mean = number(mean_value, name="mean_value", function=_FN, low=0.0, low_open=True)
     rng = as_generator(seed, function=_FN)

@@ -19,6 +19,7 @@ __all__ = ["TouchpointPaths", "touchpoint_paths"]
 
 _FN: Final = "touchpoint_paths"
 _US_PER_DAY: Final = 86_400_000_000
+_LONGEST_WINDOW_US: Final = 2**62  # a longer window than datetime64[us] spans keeps every touch
 _NAT: Final = np.datetime64("NaT", "us")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -248,8 +249,9 @@ def touchpoint_paths(
         opportunity were created.
     lookback_days : float or None
         Only touches within this many days before the conversion count (for
-        paths that do not convert: before their last touch); ``None`` keeps
-        every touch. No default: the window changes every credit.
+        paths that do not convert: before their last touch); ``None`` (or a
+        window longer than the dates can span) keeps every touch. No default:
+        the window changes every credit.
     channels : sequence of str, optional
         The known channels, in the order results list them; a touch with
         another label is an error. Default: the labels found, sorted.
@@ -358,6 +360,13 @@ def touchpoint_paths(
             function=_FN,
             hint="One conversion per path: give repeat conversions their own journey ids.",
         )
+    if t_ids.size == 0 and c_ids.size:
+        raise InputError(
+            f"The touchpoints given to {_FN} are empty, but {c_ids.size:,} conversions need "
+            "touches to be attributed to.",
+            field="touchpoints",
+            hint="Pass the touchpoint table the conversions come from.",
+        )
     t_code, c_code, uniques = _join_ids(t_ids, c_ids)
     micros = t_time.view(np.int64)
     order = _sort_touches(t_code, micros)
@@ -367,7 +376,12 @@ def touchpoint_paths(
     conv_of[c_code] = np.arange(c_ids.size)
     touch_conv = conv_of[t_code]
     has_conv = touch_conv >= 0
-    conv_at = np.where(has_conv, c_time[np.maximum(touch_conv, 0)], np.iinfo(np.int64).max)
+    never = np.iinfo(np.int64).max
+    conv_at = (
+        np.where(has_conv, c_time[np.maximum(touch_conv, 0)], never)
+        if c_time.size
+        else np.full(touch_conv.size, never)
+    )
     after = has_conv & (micros > conv_at)
     before_count = np.bincount(touch_conv[has_conv & ~after], minlength=c_ids.size)
     orphan = np.flatnonzero(before_count == 0)
@@ -385,7 +399,7 @@ def touchpoint_paths(
             "and time zones of both tables.",
         )
     outside = np.zeros(micros.size, dtype=bool)
-    if lookback is not None:
+    if lookback is not None and lookback * _US_PER_DAY < _LONGEST_WINDOW_US:
         window = round(lookback * _US_PER_DAY)
         # touches are sorted by customer then time: a customer's last touch ends its run
         ends = np.flatnonzero(np.append(t_code[1:] != t_code[:-1], True))
@@ -425,9 +439,8 @@ def touchpoint_paths(
     lead_pos, opp_pos = lead_pos[order], opp_pos[order]
     touch_path = np.repeat(np.arange(start.size, dtype=np.int64), length)
     position = np.arange(n, dtype=np.int64) - np.repeat(start, length)
-    safe = np.maximum(path_conv, 0)
-    conv_time = np.where(converted, c_time[safe], np.iinfo(np.int64).min).view("M8[us]")
-    values = np.where(converted, c_value[safe], 0.0)
+    conv_time = _of_conversion(c_time, path_conv, np.iinfo(np.int64).min).view("M8[us]")
+    values = _of_conversion(c_value, path_conv, 0.0)
     return TouchpointPaths(
         channels=channel_names,
         path_customer=as_readonly(uniques[t_code[start]] if n else uniques[:0]),
@@ -453,6 +466,13 @@ def touchpoint_paths(
     )
 
 
+def _of_conversion(values: npt.NDArray[Any], conversion: IntArray, fill: float) -> npt.NDArray[Any]:
+    """Return the value of each row's conversion, *fill* where it has none (-1)."""
+    if values.size == 0:
+        return np.full(conversion.size, fill, dtype=values.dtype)
+    return np.where(conversion >= 0, values[np.maximum(conversion, 0)], fill)
+
+
 def _milestone_position(
     milestone: IntArray | None,
     micros: IntArray,
@@ -466,7 +486,7 @@ def _milestone_position(
         return out
     path = np.repeat(np.arange(start.size), length)
     conv = path_conv[path]
-    at = np.where(conv >= 0, milestone[np.maximum(conv, 0)], np.iinfo(np.int64).min)
+    at = _of_conversion(milestone, conv, np.iinfo(np.int64).min)
     # touches are in time order within a path, so those at or before the milestone are a prefix
     count = np.bincount(path, weights=micros <= at, minlength=start.size).astype(np.int64)
     hit = (path_conv >= 0) & (count > 0)

@@ -34,6 +34,7 @@ BenefitKind = Literal["revenue growth", "cost reduction", "retention"]
 DISCOUNT_RATE: Final = "discount rate"
 """The name of the discount-rate assumption in sensitivity, scenarios and simulation."""
 CATEGORIES: Final = ("technology", "people", "process")
+_MAX_PERIODS: Final = 12_000
 KINDS: Final = ("revenue growth", "cost reduction", "retention")
 
 
@@ -536,7 +537,14 @@ class BusinessCase:
         if not self.costs and not self.benefits:
             raise InputError.for_parameter("costs", "at least one cost or benefit", [], function=fn)
         _unique_names([*self.costs, *self.benefits], "benefits")
-        integer(self.periods, name="periods", function=fn, minimum=1)
+        integer(
+            self.periods,
+            name="periods",
+            function=fn,
+            minimum=1,
+            maximum=_MAX_PERIODS,
+            hint="A plan of monthly periods over 100 years has 1,200.",
+        )
         number(
             self.discount_rate,
             name="discount_rate",

@@ -154,10 +154,17 @@ def _open_unit(value: object, name: str, function: str) -> float:
     return probability(value, name=name, function=function, low_open=True, high_open=True)
 
 
-def _counts(values: object, field: str, function: str) -> IntArray:
-    arr = as_finite_float(
-        np.atleast_1d(np.asarray(values)), field=field, function=function, minimum=0.0
-    )
+def _counts(values: npt.ArrayLike, field: str, function: str) -> IntArray:
+    if np.ndim(values) == 0:  # one campaign: a scalar, checked as a parameter
+        scalar = values.item() if isinstance(values, np.ndarray) else values
+        return np.array([integer(scalar, name=field, function=function, minimum=0)])
+    raw = np.asarray(values)
+    if raw.dtype.kind == "b":
+        raise InputError(
+            f"The {field!r} of {function} must hold counts of customers; got booleans.",
+            field=field,
+        )
+    arr = as_finite_float(raw, field=field, function=function, minimum=0.0)
     whole = arr == np.floor(arr)
     if not bool(whole.all()):
         bad = np.flatnonzero(~whole)
