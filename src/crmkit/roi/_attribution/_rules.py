@@ -91,9 +91,14 @@ def _last_non_direct(paths: TouchpointPaths, c: Converting, direct: tuple[str, .
     codes = [i for i, name in enumerate(paths.channels) if name in direct]
     if not codes or c.offsets.size == 0:
         return _one_at(c, c.lengths - 1)
-    non_direct = ~np.isin(paths.touch_channel[: c.m], codes)
-    where = np.where(non_direct, c.position, -1)
-    best = np.maximum.reduceat(where, c.offsets)
+    channel = paths.touch_channel[: c.m]
+    non_direct = channel != codes[0] if len(codes) == 1 else ~np.isin(channel, codes)
+    # the running maximum of the non-direct touches' indices, read at each path's last touch,
+    # is the path's last non-direct touch (or an earlier path's: then it has none)
+    index = np.where(non_direct, np.arange(c.m), -1)
+    np.maximum.accumulate(index, out=index)
+    last = c.offsets + c.lengths - 1
+    best = index[last] - c.offsets
     return _one_at(c, np.where(best >= 0, best, c.lengths - 1))
 
 
