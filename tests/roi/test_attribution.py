@@ -571,3 +571,17 @@ def test_empty_paths_and_unsorted_input():
         np.testing.assert_allclose(
             attribute(a, model=model).value, attribute(b, model=model).value, rtol=1e-12
         )
+
+
+@settings(max_examples=40, deadline=None)
+@given(journeys())
+def test_channel_totals_are_the_sums_of_the_conversion_credits(data):
+    # attribute() takes shortcuts for some models; they must agree with the credits
+    paths = _build(*data)
+    for model in MODELS:
+        totals = attribute(paths, model=model)
+        credited = attribution_credits(paths, model=model)
+        for k, channel in enumerate(totals.channel.tolist()):
+            mask = credited.channel == channel
+            assert totals.conversions[k] == pytest.approx(credited.credit[mask].sum(), abs=1e-9)
+            assert totals.value[k] == pytest.approx(credited.value[mask].sum(), rel=1e-9, abs=1e-6)

@@ -14,7 +14,12 @@ from crmkit._input import as_readonly
 from crmkit._params import instance
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._attribution._markov import markov_chain, removal_effects, shapley_values
+from crmkit.roi._attribution._markov import (
+    channels_seen,
+    markov_chain,
+    removal_effects,
+    shapley_values,
+)
 from crmkit.roi._attribution._models import (
     AttributionModel,
     FirstTouch,
@@ -29,7 +34,7 @@ from crmkit.roi._attribution._models import (
     WShaped,
 )
 from crmkit.roi._attribution._paths import TouchpointPaths
-from crmkit.roi._attribution._rules import rule_credits
+from crmkit.roi._attribution._rules import kernel_view, rule_credits, rule_totals
 
 __all__ = [
     "Attribution",
@@ -270,7 +275,7 @@ def touch_credits(
             weight, grand = shapley_values(paths, function=function)
             probability = grand / paths.n_paths if paths.n_paths else 0.0
             kind, order = "shapley value", 1
-            n_states = int(np.count_nonzero(np.bincount(paths.touch_channel, minlength=names.size)))
+            n_states = int(np.count_nonzero(channels_seen(paths)))
         total = float(weight.sum())
         weights = ChannelWeights(
             channel=as_readonly(names),
@@ -394,8 +399,16 @@ def attribute(paths: TouchpointPaths, *, model: AttributionModel) -> Attribution
     """
     function = "attribute"
     checked, chosen = _check(paths, model, function)
-    credit, weights = touch_credits(checked, chosen, function=function)
-    return _summarise(checked, credit, chosen.label, weights)
+    return _attribute(checked, chosen, function)
+
+
+def _attribute(paths: TouchpointPaths, model: AttributionModel, function: str) -> Attribution:
+    if not isinstance(model, (MarkovChain, Shapley)):
+        totals = rule_totals(paths, model, len(paths.channels))
+        if totals is not None:
+            return _result(paths, totals[0], totals[1], model.label, None)
+    credit, weights = touch_credits(paths, model, function=function)
+    return _summarise(paths, credit, model.label, weights)
 
 
 def _summarise(
@@ -403,11 +416,22 @@ def _summarise(
 ) -> Attribution:
     n_channels = len(paths.channels)
     m = paths.n_converting_touches
-    channel = paths.touch_channel[:m]
+    channel = kernel_view(paths.touch_channel[:m])
     conversions = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
     value = np.bincount(
         channel, weights=credit * paths.touch_value[:m], minlength=n_channels
     ).astype(np.float64)
+    return _result(paths, conversions, value, label, weights)
+
+
+def _result(
+    paths: TouchpointPaths,
+    conversions: FloatArray,
+    value: FloatArray,
+    label: str,
+    weights: ChannelWeights | None,
+) -> Attribution:
+    n_channels = len(paths.channels)
     n_conv = paths.n_conversions
     return Attribution(
         channel=as_readonly(np.array(paths.channels, dtype=str)),
@@ -672,10 +696,7 @@ def compare_attribution(
         raise InputError.for_parameter(
             "models", "models with distinct labels (each model once)", labels, function=function
         )
-    results = []
-    for p, m in checked:
-        credit, weights = touch_credits(p, m, function=function)
-        results.append(_summarise(p, credit, m.label, weights))
+    results = [_attribute(p, m, function) for p, m in checked]
     first = results[0]
     return AttributionComparison(
         channel=first.channel,

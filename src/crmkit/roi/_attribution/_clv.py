@@ -17,6 +17,7 @@ from crmkit.errors import InputError
 from crmkit.roi._attribution._attribute import _check, touch_credits
 from crmkit.roi._attribution._models import AttributionModel
 from crmkit.roi._attribution._paths import TouchpointPaths
+from crmkit.roi._attribution._rules import kernel_view
 from crmkit.roi._models._clv import CustomerCLV
 from crmkit.roi._ratios import ratio
 
@@ -270,7 +271,7 @@ def clv_attribution(
     credit, _ = touch_credits(checked, chosen, function=function)
     n_channels = len(checked.channels)
     m = checked.n_converting_touches
-    channel = checked.touch_channel[:m]
+    channel = kernel_view(checked.touch_channel[:m])
     customers = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
     ltv = np.bincount(
         channel, weights=credit * per_path[checked.touch_path[:m]], minlength=n_channels

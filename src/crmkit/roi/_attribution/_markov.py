@@ -22,6 +22,7 @@ from crmkit.errors import TooManyChannelsError
 from crmkit.lifecycle import TransitionMatrix, absorption
 from crmkit.roi._attribution._models import SHAPLEY_MAX_CHANNELS
 from crmkit.roi._attribution._paths import TouchpointPaths
+from crmkit.roi._attribution._rules import kernel_view
 
 __all__ = ["Chain", "channels_seen", "markov_chain", "removal_effects", "shapley_values"]
 
@@ -50,7 +51,7 @@ class Chain:
 
 def channels_seen(paths: TouchpointPaths) -> BoolArray:
     """Which channels appear in at least one kept touch."""
-    return np.bincount(paths.touch_channel, minlength=len(paths.channels)) > 0
+    return np.bincount(kernel_view(paths.touch_channel), minlength=len(paths.channels)) > 0
 
 
 def _state_codes(paths: TouchpointPaths, order: int) -> tuple[IntArray, IntArray, int]:

@@ -9,7 +9,7 @@ with the converting touches only.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 import numpy as np
@@ -27,15 +27,27 @@ from crmkit.roi._attribution._models import (
 )
 from crmkit.roi._attribution._paths import TouchpointPaths
 
-__all__ = ["Converting", "RuleModel", "converting", "rule_credits"]
+__all__ = ["Converting", "RuleModel", "converting", "kernel_view", "rule_credits", "rule_totals"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_G = TypeVar("_G", bound=np.generic)
 RuleModel = (
     FirstTouch | LastTouch | LastNonDirect | Linear | TimeDecay | PositionBased | WShaped | FullPath
 )
 _US_PER_DAY: Final = 86_400_000_000.0
 _SAFE_HALVINGS: Final = 900.0  # 2**-900 is far from float64 underflow
+
+
+def kernel_view(array: npt.NDArray[_G]) -> npt.NDArray[_G]:
+    """Return a writable view of one of the paths' read-only arrays, for numpy kernels only.
+
+    ``np.bincount`` copies (slowly) any read-only input; these views are only
+    ever read, so the paths stay unchanged.
+    """
+    view = array.view()
+    view.flags.writeable = True
+    return view
 
 
 @attrs.frozen
@@ -55,11 +67,16 @@ def converting(paths: TouchpointPaths) -> Converting:
     k = paths.n_conversions
     return Converting(
         m=m,
-        path=paths.touch_path[:m],
-        position=paths.touch_position[:m],
-        offsets=paths.path_start[:k],
-        lengths=paths.path_length[:k],
+        path=kernel_view(paths.touch_path[:m]),
+        position=kernel_view(paths.touch_position[:m]),
+        offsets=kernel_view(paths.path_start[:k]),
+        lengths=kernel_view(paths.path_length[:k]),
     )
+
+
+def _one_at_index(c: Converting, position: IntArray) -> IntArray:
+    index: IntArray = c.offsets + position
+    return index
 
 
 def _one_at(c: Converting, position: IntArray) -> FloatArray:
@@ -78,28 +95,32 @@ def _time_decay(paths: TouchpointPaths, c: Converting, half_life_days: float) ->
     newest = int(times.max())
     scale = -1.0 / (half_life_days * _US_PER_DAY)
     if (newest - int(times.min())) / _US_PER_DAY / half_life_days < _SAFE_HALVINGS:
-        exponent = np.multiply(newest - times, scale)
+        exponent = np.subtract(newest, times, dtype=np.float64)
     else:
-        exponent = np.multiply(times[c.offsets + c.lengths - 1][c.path] - times, scale)
+        exponent = np.subtract(times[c.offsets + c.lengths - 1][c.path], times, dtype=np.float64)
+    exponent *= scale
     weight = np.exp2(exponent, out=exponent)
     total = np.bincount(c.path, weights=weight, minlength=c.offsets.size)
-    weight /= total[c.path]
+    weight *= (1.0 / total)[c.path]
     return np.asarray(weight, dtype=np.float64)
 
 
-def _last_non_direct(paths: TouchpointPaths, c: Converting, direct: tuple[str, ...]) -> FloatArray:
+def _last_non_direct_position(
+    paths: TouchpointPaths, c: Converting, direct: tuple[str, ...]
+) -> IntArray:
     codes = [i for i, name in enumerate(paths.channels) if name in direct]
     if not codes or c.offsets.size == 0:
-        return _one_at(c, c.lengths - 1)
-    channel = paths.touch_channel[: c.m]
+        last: IntArray = c.lengths - 1
+        return last
+    channel = kernel_view(paths.touch_channel[: c.m])
     non_direct = channel != codes[0] if len(codes) == 1 else ~np.isin(channel, codes)
     # the running maximum of the non-direct touches' indices, read at each path's last touch,
     # is the path's last non-direct touch (or an earlier path's: then it has none)
     index = np.where(non_direct, np.arange(c.m), -1)
     np.maximum.accumulate(index, out=index)
-    last = c.offsets + c.lengths - 1
-    best = index[last] - c.offsets
-    return _one_at(c, np.where(best >= 0, best, c.lengths - 1))
+    best = index[c.offsets + c.lengths - 1] - c.offsets
+    out: IntArray = np.where(best >= 0, best, c.lengths - 1)
+    return out
 
 
 def _roles(c: Converting, roles: list[tuple[IntArray, float]], rest: float) -> FloatArray:
@@ -161,7 +182,7 @@ def rule_credits(paths: TouchpointPaths, model: RuleModel) -> FloatArray:
     if isinstance(model, LastTouch):
         return _one_at(c, last)
     if isinstance(model, LastNonDirect):
-        return _last_non_direct(paths, c, model.direct)
+        return _one_at(c, _last_non_direct_position(paths, c, model.direct))
     if isinstance(model, Linear):
         return np.asarray((1.0 / c.lengths)[c.path], dtype=np.float64)
     if isinstance(model, TimeDecay):
@@ -175,3 +196,39 @@ def rule_credits(paths: TouchpointPaths, model: RuleModel) -> FloatArray:
         return _roles(c, roles, model.rest)
     roles = [(first, model.first), (lead, model.lead), (opp, model.opportunity), (last, model.won)]
     return _roles(c, roles, model.rest)
+
+
+def rule_totals(
+    paths: TouchpointPaths, model: RuleModel, n_channels: int
+) -> tuple[FloatArray, FloatArray] | None:
+    """Conversions and value per channel without per-touch credits, where a model allows it.
+
+    The one-touch models credit one touch per conversion, and linear credit is
+    the same for every touch of a path: their channel totals need no array of
+    per-touch credits. Returns None for the other models.
+    """
+    c = converting(paths)
+    k = c.offsets.size
+    value = kernel_view(paths.value[:k])
+    if isinstance(model, (FirstTouch, LastTouch, LastNonDirect)):
+        if isinstance(model, FirstTouch):
+            position = np.zeros(k, dtype=np.int64)
+        elif isinstance(model, LastTouch):
+            position = c.lengths - 1
+        else:
+            position = _last_non_direct_position(paths, c, model.direct)
+        channel = paths.touch_channel[_one_at_index(c, position)]  # a fresh array
+        conversions = np.bincount(channel, minlength=n_channels).astype(np.float64)
+        worth = np.bincount(channel, weights=value, minlength=n_channels).astype(np.float64)
+        return conversions, worth
+    if isinstance(model, Linear):
+        share = 1.0 / c.lengths
+        channel = kernel_view(paths.touch_channel[: c.m])
+        conversions = np.bincount(channel, weights=share[c.path], minlength=n_channels).astype(
+            np.float64
+        )
+        worth = np.bincount(channel, weights=(share * value)[c.path], minlength=n_channels).astype(
+            np.float64
+        )
+        return conversions, worth
+    return None
