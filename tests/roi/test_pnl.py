@@ -134,7 +134,7 @@ def test_unknown_activity_names_are_listed():
         ({"customer": [1, 2], "visits": [1, -2]}, {"visits": 3.0}, "visits"),
         ({"customer": [1], "visits": [1]}, {"visits": -3.0}, "unit_costs['visits']"),
         ({"customer": [1], "visits": [1]}, {"visits": float("nan")}, "unit_costs['visits']"),
-        ({"client": [1], "visits": [1]}, {"visits": 3.0}, "customer"),
+        ({"client": [1], "visits": [1]}, {"visits": 3.0}, "activity_customer"),
     ],
 )
 def test_bad_activities(activities, unit_costs, field):

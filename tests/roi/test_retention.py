@@ -93,7 +93,7 @@ def test_infinite_is_limit_of_finite(m, r, d):
 def test_bad_input(kwargs, field):
     args = {"retention": 0.5, "discount_rate": 0.1, "horizon": 3} | kwargs
     with pytest.raises(InputError) as err:
-        retention_clv(100.0, **args)
+        retention_clv([100.0, 80.0], **args)
     assert err.value.field == field
 
 

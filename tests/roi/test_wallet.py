@@ -50,7 +50,7 @@ def test_wallet_aligned_by_customer_and_capped():
     )
     assert gap.category_spend.tolist() == [300.0, 100.0, 200.0]
     assert gap.n_capped == 1
-    with pytest.raises(InputError, match="our_spend"):
+    with pytest.raises(InputError, match="at least each customer.s revenue"):
         wallet_opportunity(pnl, category_spend=[250.0, 100.0, 200.0])
     with pytest.raises(InputError, match="every P&L customer") as err:
         wallet_opportunity(pnl, category_spend=[1.0], wallet_customer=["a"])
