@@ -144,7 +144,7 @@ def simulate_cost_drivers(
         raise InputError.for_parameter(
             "data",
             "a SimulatedCustomerBase or Transactions",
-            type(data).__name__,
+            data if data is None else f"a {type(data).__name__}",
             function=fn,
             hint="Read your own rows with crmkit.as_transactions(...) first.",
         )

@@ -113,8 +113,17 @@ def _per_stage(
     if len(items) != k:
         raise InputError.for_parameter(name, requirement, items, function=_FN)
     out = [
-        number(v, name=name, function=_FN, low=low, high=high, low_open=True, high_open=high_open)
-        for v in items
+        number(
+            v,
+            name=name,
+            function=_FN,
+            low=low,
+            high=high,
+            low_open=True,
+            high_open=high_open,
+            hint=f"Item {i} (stage {i}) is not; every item must be.",
+        )
+        for i, v in enumerate(items)
     ]
     return np.array(out, dtype=np.float64)
 

@@ -271,10 +271,19 @@ def _check_margin(margin: object) -> CostColumn | MarginRate:
     raise InputError.for_parameter(
         "margin",
         "a MarginRate or a CostColumn",
-        margin if isinstance(margin, (int, float, str)) else type(margin).__name__,
+        _shown(margin),
         function=_FN,
         hint=hint,
     )
+
+
+def _shown(value: object) -> object:
+    """Return what an error shows of a wrong value: a small value itself, else its type."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping) and len(value) <= 3:
+        return dict(value)
+    return f"a {type(value).__name__}"
 
 
 def _counts(values: npt.NDArray[Any], name: str) -> tuple[FloatArray, int]:

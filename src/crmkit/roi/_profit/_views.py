@@ -473,13 +473,13 @@ def profit_by_segment(
     fn = "profit_by_segment"
     pnl = pnl_value(pnl, fn)
     labels = as_ids(segment, field="segment", function=fn)
-    _not_empty(labels, "segment", fn)
+    not_empty(labels, "segment", fn)
     n = pnl.customer.shape[0]
     if segment_customer is None:
         check_same_length({"pnl.customer": n, "segment": labels.shape[0]}, function=fn)
     else:
         owners = as_ids(segment_customer, field="segment_customer", function=fn)
-        _not_empty(owners, "segment_customer", fn)
+        not_empty(owners, "segment_customer", fn)
         check_same_length(
             {"segment": labels.shape[0], "segment_customer": owners.shape[0]}, function=fn
         )
@@ -510,7 +510,8 @@ def profit_by_segment(
     )
 
 
-def _not_empty(values: npt.NDArray[Any], field: str, function: str) -> None:
+def not_empty(values: npt.NDArray[Any], field: str, function: str) -> None:
+    """Refuse an empty column that should hold a value per P&L customer."""
     if values.shape[0] == 0:
         raise InputError(
             f"The {field!r} column of {function} is empty; it needs a value per P&L customer.",

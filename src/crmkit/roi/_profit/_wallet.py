@@ -14,7 +14,7 @@ from crmkit._results import Result
 from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
-from crmkit.roi._profit._views import _align, pnl_value
+from crmkit.roi._profit._views import _align, not_empty, pnl_value
 from crmkit.segmentation import share_of_wallet
 
 __all__ = ["WalletOpportunity", "wallet_opportunity"]
@@ -151,13 +151,10 @@ def wallet_opportunity(
         "cap" if choice(excess, ("raise", "cap"), name="excess", function=fn) == "cap" else "raise"
     )
     wallet, _ = as_amounts(category_spend, field="category_spend", function=fn)
+    not_empty(wallet, "category_spend", fn)
     if wallet_customer is not None:
         owners = as_ids(wallet_customer, field="wallet_customer", function=fn)
-        if owners.shape[0] == 0 and wallet.shape[0] > 0:
-            raise InputError(
-                f"The 'wallet_customer' column of {fn} is empty; it needs an id per wallet.",
-                field="wallet_customer",
-            )
+        not_empty(owners, "wallet_customer", fn)
         check_same_length(
             {"category_spend": wallet.shape[0], "wallet_customer": owners.shape[0]}, function=fn
         )
