@@ -363,7 +363,8 @@ def _margin_cost(tx: Transactions, margin: CostColumn | MarginRate) -> FloatArra
         cost, _ = as_amounts(tx.extra[margin.column], field=margin.column, function=_FN)
         return cost
     if not isinstance(margin.rate, Mapping):
-        return tx.amount * (1.0 - float(margin.rate))
+        with np.errstate(over="ignore", invalid="ignore"):  # checked with the P&L lines
+            return tx.amount * (1.0 - float(margin.rate))
     by = margin.by
     if by is None or by not in tx.extra:
         raise InputError(
