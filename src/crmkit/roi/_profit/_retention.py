@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, Final, Literal
 
 import attrs
@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import integer, number, probability
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 
@@ -194,6 +194,17 @@ class RetentionCLV(Result):
         "acquisition_cost",
         "net_value",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "margin": "money",
+        "retention": "share",
+        "discount_rate": "share",
+        "clv": "money",
+        "margin_multiple": "number",
+        "expected_periods": "number",
+        "acquisition_cost": "money",
+        "net_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     margin: FloatArray
     retention: FloatArray
@@ -366,6 +377,22 @@ class RetentionEconomics(Result):
     >>> round(econ.customers_after), round(econ.profit_after)
     (250, 2100)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "retention_before": "share",
+        "retention_after": "share",
+        "clv_before": "money",
+        "clv_after": "money",
+        "clv_change": "money",
+        "customers_before": "number",
+        "customers_after": "number",
+        "profit_before": "money",
+        "profit_after": "money",
+        "profit_change": "money",
+        "programme_cost": "money",
+        "acquisition_cost_to_match": "money",
+        "break_even_retention_cost": "money",
+    }
 
     retention_before: float
     retention_after: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_amounts, as_ids, as_readonly, check_same_length
 from crmkit._params import choice
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
@@ -72,6 +73,23 @@ class WalletOpportunity(Result):
         "gap_margin",
         "profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "revenue": "money",
+        "category_spend": "money",
+        "share": "share",
+        "wallet_gap": "money",
+        "margin_rate": "share",
+        "gap_margin": "money",
+        "profit": "money",
+        "overall_share": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        wallet = float(rows["category_spend"].sum())
+        share = float(rows["revenue"].sum()) / wallet if wallet > 0 else float("nan")
+        return rows | {"overall_share": share}
 
     customer: npt.NDArray[Any]
     revenue: FloatArray
