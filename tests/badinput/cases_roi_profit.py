@@ -90,17 +90,17 @@ CASES = [
         tables={"transactions": {**_TX_CORE, "cogs": "amount"}},
         nonfinite=frozenset({"profit_margin", "return_on_cost_to_serve"}),
     ),
-    # the column names these values hold are checked (non-empty text) in tests/roi/test_pnl.py:
-    # whether the column exists is known only when customer_pnl reads the transactions
+    # the column names these values hold are free text here: whether the column exists is
+    # known only when customer_pnl reads the transactions (its cases above)
     Case("roi.MarginRate", MarginRate, lambda: {"rate": 0.3}, params={"rate": "number"}),
     Case(
         "roi.MarginRate",
         MarginRate,
         lambda: {"rate": dict(_RATES), "by": "product"},
-        params={"rate": "value"},
+        params={"rate": "value", "by": "text"},
         fields={"rate": ("by",)},  # a single rate with by= is refused naming by
     ),
-    Case("roi.CostColumn", CostColumn, lambda: {"column": "cogs"}),
+    Case("roi.CostColumn", CostColumn, lambda: {"column": "cogs"}, params={"column": "text"}),
     Case(
         "roi.whale_curve",
         whale_curve,
