@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import InputError
 from crmkit.roi import (
+    CustomerPnL,
     MarginRate,
     customer_pnl,
     profit_by_segment,
@@ -208,3 +209,32 @@ def test_read_only_inputs_for_views_and_retention():
     value = retention_clv(margin, retention=0.5, discount_rate=0.0, horizon="infinite")
     assert value.clv.tolist() == [10.0, 20.0]
     assert profit.tolist() == [5.0, -2.0, 1.0]
+
+
+def test_a_pnl_without_customers_is_refused_by_every_view():
+    empty = np.zeros(0)
+    pnl = CustomerPnL(
+        customer=np.zeros(0, dtype=np.int64),
+        n_purchases=np.zeros(0, dtype=np.int64),
+        revenue=empty,
+        cost_of_goods=empty,
+        gross_margin=empty,
+        activity_counts={},
+        activity_costs={},
+        direct_cost=empty,
+        cost_to_serve=empty,
+        profit=empty,
+        profit_margin=empty,
+        return_on_cost_to_serve=empty,
+        unit_costs={},
+        n_without_transactions=0,
+        n_counts_filled=0,
+    )
+    for call, field in [
+        (lambda: whale_curve(pnl), "values"),
+        (lambda: unprofitable_customers(pnl), "pnl"),
+        (lambda: profit_by_segment(pnl, segment=["a"]), "pnl"),
+    ]:
+        with pytest.raises(InputError, match="has no customers") as err:
+            call()
+        assert err.value.field == field

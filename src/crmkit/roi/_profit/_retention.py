@@ -237,10 +237,15 @@ def retention_clv(
     discount_rate : float or array_like of float, shape (n,)
         Discount rate per period, > -1 (0.1 = 10% per period).
     horizon : int or "infinite"
-        Number of future periods valued (>= 1), or ``"infinite"``. No default:
-        it changes the value.
+        Number of future periods valued, in [1, 2**53], or ``"infinite"``. No
+        default: it changes the value.
     acquisition_cost : float or array_like of float, shape (n,)
         Cost of acquiring the customer, subtracted for ``net_value``.
+
+    Each of *margin*, *retention*, *discount_rate* and *acquisition_cost* is
+    one number (a parameter, checked as such) or one value per customer (a
+    column); numbers broadcast against the columns, which share one length.
+    Element-wise: no customers give an empty result.
 
     Returns
     -------
@@ -251,9 +256,13 @@ def retention_clv(
     Raises
     ------
     InputError
-        For retention outside [0, 1), a discount rate <= -1, non-finite
-        values, arrays of different lengths or a bad horizon; for an infinite
-        horizon also when retention >= 1 + discount rate (the sum diverges).
+        For retention outside [0, 1), a discount rate <= -1, non-finite or
+        non-numeric values, columns of different lengths or a bad horizon;
+        for an infinite horizon also when retention >= 1 + discount rate (the
+        sum diverges). A margin multiple, value or net value beyond float64's
+        range (about 1.8e308) is refused naming ``horizon`` (a finite horizon
+        over which ``retention / (1 + discount_rate) > 1`` compounds),
+        ``margin`` or ``acquisition_cost``.
 
     Notes
     -----
@@ -268,6 +277,8 @@ def retention_clv(
 
     the second being the limit of the first as :math:`H \to \infty`
     (Gupta & Lehmann 2003). ``expected_periods`` is :math:`\sum_{t=1}^H r^t`.
+    The finite sum is evaluated as :math:`q\,\mathrm{expm1}(H \log(1 + (q - 1))) / (q - 1)`,
+    accurate when :math:`q` is close to 1 and exactly :math:`H` at :math:`q = 1`.
 
     References
     ----------
@@ -449,7 +460,11 @@ def retention_economics(
     Raises
     ------
     InputError
-        For rates out of range or negative costs and counts.
+        For a parameter that is not a finite number (bools and text are not
+        numbers), rates out of range, negative costs, a count of new
+        customers <= 0, a discount rate at which the infinite-horizon CLV
+        after the uplift diverges (``retention + uplift >= 1 + discount_rate``),
+        or a figure beyond float64's range (naming the input that scales it).
 
     Notes
     -----

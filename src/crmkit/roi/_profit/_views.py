@@ -115,7 +115,8 @@ def _values(
                 type(customer).__name__,
                 function=function,
             )
-        return values.customer, values.profit
+        pnl = pnl_value(values, function, name="values")
+        return pnl.customer, pnl.profit
     profit, _ = as_amounts(values, field="values", function=function)
     if profit.size == 0:
         raise InputError(
@@ -131,13 +132,13 @@ def _values(
     return ids, profit
 
 
-def pnl_value(pnl: object, function: str) -> CustomerPnL:
+def pnl_value(pnl: object, function: str, name: str = "pnl") -> CustomerPnL:
     """Return *pnl* if it is a ``CustomerPnL`` with at least one customer; refuse it otherwise."""
-    checked = instance(pnl, CustomerPnL, name="pnl", function=function, what="a CustomerPnL")
+    checked = instance(pnl, CustomerPnL, name=name, function=function, what="a CustomerPnL")
     if checked.customer.shape[0] == 0:
         raise InputError(
             f"The CustomerPnL given to {function} has no customers.",
-            field="pnl",
+            field=name,
             hint="Build it with customer_pnl() from at least one transaction.",
         )
     return checked
