@@ -483,3 +483,14 @@ def test_value_classes_refuse_bad_fields(make, field):
     with pytest.raises(InputError) as err:
         make()
     assert err.value.field == field
+
+
+def test_parameters_are_checked_for_a_transactions_value_too():
+    tx = Transactions.from_arrays(customer=[1], timestamp=["2024-01-01"], amount=[10.0])
+    for kwargs, field in [
+        ({"date_format": "nonsense"}, "date_format"),
+        ({"customer": 3}, "customer"),
+    ]:
+        with pytest.raises(InputError) as err:
+            customer_pnl(tx, margin=MarginRate(rate=0.5), **kwargs)
+        assert err.value.field == field

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._frames import check_column_names
 from crmkit._groups import factorize
-from crmkit._input import as_amounts, as_finite_float, as_ids, as_readonly
+from crmkit._input import as_amounts, as_finite_float, as_ids, as_readonly, check_date_format
 from crmkit._params import number
 from crmkit._results import Kind, Result, frozen_mapping
 from crmkit._tables import read_table
@@ -710,10 +710,18 @@ def customer_pnl(
     Pass margin=MarginRate(rate=0.3) for an overall gross margin rate.
     """
     checked = _check_margin(margin)
+    # checked here too: read_transactions passes a Transactions value through unread
     check_column_names(
-        {"activity_customer": activity_customer, "direct_cost_column": direct_cost_column},
+        {
+            "customer": customer,
+            "timestamp": timestamp,
+            "amount": amount,
+            "activity_customer": activity_customer,
+            "direct_cost_column": direct_cost_column,
+        },
         function=_FN,
     )
+    check_date_format(date_format, function=_FN)
     if (activities is None) != (unit_costs is None):
         raise InputError.for_parameter(
             "unit_costs" if unit_costs is None else "activities",
