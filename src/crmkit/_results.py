@@ -145,7 +145,10 @@ class Result:
     """Mixin giving a frozen attrs result its table, dict, repr and HTML forms.
 
     Subclasses list their per-row array fields in ``_table``; those arrays
-    all have one entry per row (per customer, per period, ...).
+    all have one entry per row (per customer, per period, ...). A table column
+    may be a property instead of a field (labels built from stored integer
+    codes when read): ``table``, ``to_frame`` and ``to_dict`` include it all
+    the same.
 
     Examples
     --------
@@ -184,11 +187,21 @@ class Result:
         dict
             Serialisable with :func:`json.dumps` as it is.
         """
-        return {
-            a.name: json_safe(getattr(self, a.name))
+        fields = [
+            a.name
             for a in attrs.fields(cast("type[attrs.AttrsInstance]", type(self)))
             if not a.name.startswith("_")
-        }
+        ]
+        derived = [c for c in self._table if c not in fields]
+        if derived:  # table columns built on access go after the column before them
+            placed = set(fields)
+            for column in self._table:
+                if column not in placed:
+                    before = self._table[: self._table.index(column)]
+                    anchor = next((c for c in reversed(before) if c in fields), None)
+                    fields.insert(0 if anchor is None else fields.index(anchor) + 1, column)
+                    placed.add(column)
+        return {name: json_safe(getattr(self, name)) for name in fields}
 
     def to_frame(self, backend: Backend = "pandas") -> Any:  # noqa: ANN401
         """Return the per-row table as a DataFrame of *backend*.

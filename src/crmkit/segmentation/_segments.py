@@ -40,7 +40,8 @@ class Segments(Result):
     customer : ndarray, shape (n,)
         Customer ids.
     segment : ndarray of str, shape (n,)
-        Segment name per customer.
+        Segment name per customer: a property, ``names[code]``, built when
+        read (and by ``to_frame``).
     code : ndarray of int64, shape (n,)
         Position of the segment in ``names``.
     names : tuple of str
@@ -73,12 +74,16 @@ class Segments(Result):
     _table: ClassVar[tuple[str, ...]] = ("customer", "segment")
 
     customer: npt.NDArray[Any]
-    segment: npt.NDArray[np.str_]
     code: IntArray
     names: tuple[str, ...]
     scores: RFMScores
     rule_table: RuleTable
     counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+
+    @property
+    def segment(self) -> npt.NDArray[np.str_]:
+        """The segment name per customer, ``names[code]``, built when read."""
+        return as_readonly(np.asarray(self.names)[self.code])
 
 
 def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Segments:
@@ -139,7 +144,6 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
     counts = np.bincount(code, minlength=len(names))
     return Segments(
         customer=scores.customer,
-        segment=as_readonly(np.asarray(names)[code]),
         code=as_readonly(code),
         names=names,
         scores=scores,
