@@ -58,7 +58,7 @@ def sum_shift(values: FloatArray) -> int:
     >>> sum_shift(np.array([1.0, 250.0]))
     0
     >>> sum_shift(np.array([1e308, 1.0]))
-    -1023
+    -1024
     """
     if values.size == 0:
         return 0
