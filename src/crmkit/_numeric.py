@@ -29,11 +29,13 @@ import numpy.typing as npt
 from crmkit.errors import InputError
 
 __all__ = [
+    "cancellation_error",
     "group_means",
     "group_shares",
     "group_sums",
     "overflow_error",
     "safe_sum",
+    "shares_representable",
     "sum_shift",
     "with_shift",
 ]
@@ -43,6 +45,7 @@ IntArray = npt.NDArray[np.int64]
 
 _SAFE_HIGH: Final = 2.0**1000  # n * max|x| below this: no sum of them can overflow
 _SAFE_LOW: Final = 2.0**-900  # max|x| above this: no sum of them is pushed into subnormals
+_RATIO_LIMIT: Final = 2.0**900  # max|x| / |total| up to this: every share of the total fits
 _MAX_SHOWN: Final = 5
 
 
@@ -165,7 +168,10 @@ def group_means(codes: IntArray, values: FloatArray, counts: IntArray, n_groups:
 def group_shares(codes: IntArray, values: FloatArray, n_groups: int, total: float) -> FloatArray:
     """Return ``group sum / total`` per group, scaled when a plain sum or *total* is not finite.
 
-    *total* is ``safe_sum`` of the same values (``inf`` allowed); it must not be 0.
+    *total* is ``safe_sum`` of the same values (``inf`` allowed); it must not be
+    0. A share is ``±inf`` only where it is itself beyond float64: a total
+    that cancels to almost nothing against large values of both signs
+    (:func:`shares_representable` tells beforehand).
 
     Examples
     --------
@@ -174,11 +180,49 @@ def group_shares(codes: IntArray, values: FloatArray, n_groups: int, total: floa
     [0.5, 0.5]
     """
     sums = _bincount_sums(codes, values, n_groups)
-    if math.isfinite(total) and np.isfinite(sums).all():
-        return sums / total
-    shift = sum_shift(values)
-    scaled = with_shift(values, shift)
-    return _bincount_sums(codes, scaled, n_groups) / float(np.add.reduce(scaled))
+    with np.errstate(over="ignore"):
+        if math.isfinite(total) and np.isfinite(sums).all():
+            return sums / total
+        shift = sum_shift(values)
+        scaled = with_shift(values, shift)
+        return _bincount_sums(codes, scaled, n_groups) / float(np.add.reduce(scaled))
+
+
+def shares_representable(values: FloatArray, total: float) -> bool:
+    """Return whether every share of *total* (partial sums over it) fits in float64.
+
+    Shares reach at most ``n * max|x| / |total|``; they are representable when
+    the largest magnitude is within ``2**900`` of the total. Only values of
+    both signs that cancel to almost nothing can break that.
+
+    Examples
+    --------
+    >>> shares_representable(np.array([3.0, -1.0]), 2.0)
+    True
+    >>> shares_representable(np.array([1e308, -1e308, 1e-300]), 1e-300)
+    False
+    """
+    if values.size == 0 or total == 0:
+        return False
+    big = max(-float(values.min()), float(values.max()))
+    return big <= abs(total) * _RATIO_LIMIT
+
+
+def cancellation_error(field: str, *, function: str, total: float, largest: float) -> InputError:
+    """Build the error for shares of a total that cancels to almost nothing.
+
+    Examples
+    --------
+    >>> print(cancellation_error("values", function="gini", total=1e-300, largest=1e308))
+    The 'values' column of gini sums to 1e-300, too small against its largest value ...
+    """
+    return InputError(
+        f"The {field!r} column of {function} sums to {total:g}, too small against its "
+        f"largest value ({largest:g}) for shares of that total to fit in a float64.",
+        field=field,
+        hint="Positive and negative values cancel almost exactly; analyse the positive "
+        "values (revenue) or a less cancelling figure.",
+    )
 
 
 def overflow_error(
@@ -188,26 +232,31 @@ def overflow_error(
     what: str,
     labels: Sequence[object] = (),
     n_bad: int | None = None,
+    noun: str = "group",
 ) -> InputError:
     """Build the error for a sum whose true value is beyond float64 (about 1.8e308).
 
-    *what* names the figure (``"the monetary total of"``); *labels* are the
-    first groups affected (customer ids, tier names).
+    *what* names the figure (``"customer totals"``); *labels* are the first
+    groups affected (customer ids, tier names) and *noun* what a group is.
 
     Examples
     --------
     >>> err = overflow_error(
-    ...     "amount", function="rfm_summary", what="monetary totals", labels=[7], n_bad=1
+    ...     "amount",
+    ...     function="rfm_summary",
+    ...     what="customer totals",
+    ...     labels=[7],
+    ...     n_bad=1,
+    ...     noun="customer",
     ... )
     >>> print(err)
-    The 'amount' column of rfm_summary gives monetary totals beyond the float64 range ...
+    The 'amount' column of rfm_summary gives customer totals beyond the float64 range ...
     """
     shown = [v.item() if isinstance(v, np.generic) else v for v in labels[:_MAX_SHOWN]]
     where = ""
     if shown:
         count = n_bad if n_bad is not None else len(labels)
-        noun = "group" if count == 1 else "groups"
-        where = f" for {count} {noun}, first {shown!r}"
+        where = f" for {count} {noun if count == 1 else noun + 's'}, first {shown!r}"
     return InputError(
         f"The {field!r} column of {function} gives {what} beyond the float64 range "
         f"(about 1.8e308){where}.",

@@ -20,7 +20,14 @@ import numpy.typing as npt
 
 from crmkit import _params
 from crmkit._input import as_readonly
-from crmkit._numeric import overflow_error, safe_sum, sum_shift, with_shift
+from crmkit._numeric import (
+    cancellation_error,
+    overflow_error,
+    safe_sum,
+    shares_representable,
+    sum_shift,
+    with_shift,
+)
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, values_1d
@@ -57,16 +64,19 @@ class _Sorted(NamedTuple):
 
 def _sorted(values: object, function: str) -> _Sorted:
     arr = as_readonly(values_1d(values, field="values", function=function))
-    shift = sum_shift(arr)
-    total = safe_sum(with_shift(arr, shift))
-    if not total > 0:
-        shown = safe_sum(arr)
+    plain = safe_sum(arr)
+    if not plain > 0:
         raise InputError(
-            f"The 'values' column of {function} must have a positive total; got {shown:g}.",
+            f"The 'values' column of {function} must have a positive total; got {plain:g}.",
             field="values",
             hint="Concentration is a share of the total; a base that loses money overall "
             "has no meaningful share. Analyse revenue, or the profitable customers only.",
         )
+    if not shares_representable(arr, plain):
+        largest = max(-float(arr.min()), float(arr.max()))
+        raise cancellation_error("values", function=function, total=plain, largest=largest)
+    shift = sum_shift(arr)
+    total = plain if shift == 0 else safe_sum(with_shift(arr, shift))
     ascending = np.sort(arr)
     work = with_shift(ascending, shift)
     n_negative = int(np.searchsorted(ascending, 0.0, side="left"))

@@ -335,7 +335,8 @@ def _aggregate_btyd(
         "end_key": int(end_key[0]),
         "n_periods": np.asarray(cols["n_periods"], dtype=np.int64)[order],
         "total": np.asarray(cols["total"], dtype=np.float64)[order],
-        "repeat": np.where(np.isfinite(repeat_value), repeat_value, 0.0),
+        # no repeat period: null from the join (NaN); an overflowing sum stays inf
+        "repeat": np.where(np.isnan(repeat_value), 0.0, repeat_value),
         "as_of": end,
         "as_of_is_default": is_default,
         "n_rows_used": int(counts["used"][0]),

@@ -490,6 +490,8 @@ class RFMScores(Result):
 def _weights(weights: object, function: str) -> dict[str, float]:
     if weights is None:
         return dict.fromkeys(DIMENSIONS, 1.0)
+    requirement = "three finite numbers >= 0 (recency, frequency, monetary), not all zero"
+    raw: object = weights
     if isinstance(weights, Mapping):
         unknown = set(weights) - set(DIMENSIONS)
         if unknown:
@@ -500,21 +502,10 @@ def _weights(weights: object, function: str) -> dict[str, float]:
                 function=function,
             )
         raw = [weights.get(d, 0.0) for d in DIMENSIONS]
-    else:
-        raw = list(np.asarray(weights, dtype=object).reshape(-1))
-    ok = len(raw) == 3 and all(
-        isinstance(w, (int, float, np.integer, np.floating)) and not isinstance(w, bool)
-        for w in raw
-    )
-    arr = np.asarray(raw, dtype=np.float64) if ok else np.zeros(0)
-    if not ok or not np.all(np.isfinite(arr)) or np.any(arr < 0) or arr.sum() == 0:
-        raise InputError.for_parameter(
-            "weights",
-            "three finite numbers >= 0 (recency, frequency, monetary), not all zero",
-            weights,
-            function=function,
-        )
-    return dict(zip(DIMENSIONS, arr.tolist(), strict=True))
+    values = _params.numbers(raw, name="weights", function=function, low=0.0)
+    if len(values) != len(DIMENSIONS) or sum(values) == 0:
+        raise InputError.for_parameter("weights", requirement, weights, function=function)
+    return dict(zip(DIMENSIONS, values, strict=True))
 
 
 def _columns(

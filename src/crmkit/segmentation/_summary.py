@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
+from crmkit._numeric import group_means, group_sums, overflow_error
+from crmkit._reduce import distinct_pairs, group_count, group_max, group_min
 from crmkit._results import Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
@@ -62,22 +64,33 @@ CountBy = Literal["transaction", "day", "week", "month", "quarter", "year"]
 
 
 def _unit(value: object, function: str) -> TimeUnit:
-    try:
-        return TimeUnit(str(value))
-    except ValueError:
-        valid = ", ".join(repr(u.value) for u in TimeUnit)
-        raise InputError.for_parameter(
-            "unit", f"one of {valid}", value, function=function
-        ) from None
+    return _params.choice(value, TimeUnit, name="unit", function=function)
 
 
-def _freq(value: object, function: str, *, allowed: Sequence[str] | None = None) -> Frequency:
+def _freq(
+    value: object, function: str, *, name: str = "freq", allowed: Sequence[str] | None = None
+) -> Frequency:
     names = allowed if allowed is not None else [f.value for f in Frequency]
     text = value.value if isinstance(value, Frequency) else value
-    if not isinstance(text, str) or text not in names:
-        valid = ", ".join(repr(n) for n in names)
-        raise InputError.for_parameter("freq", f"one of {valid}", value, function=function)
-    return Frequency(text)
+    return Frequency(_params.choice(text, names, name=name, function=function))
+
+
+def _checked_sums(
+    codes: IntArray, amounts: FloatArray, k: int, customers: npt.NDArray[Any], function: str
+) -> FloatArray:
+    """Net value per customer; a total beyond float64 is a named error, not inf."""
+    sums = group_sums(codes, amounts, k)
+    bad = np.flatnonzero(~np.isfinite(sums))
+    if bad.size:
+        raise overflow_error(
+            "amount",
+            function=function,
+            what="customer totals",
+            labels=customers[bad].tolist(),
+            n_bad=int(bad.size),
+            noun="customer",
+        )
+    return sums
 
 
 def _read(data: object, *, customer: str, timestamp: str, amount: str) -> Transactions:
@@ -273,12 +286,22 @@ def rfm_summary(
     """
     function = "rfm_summary"
     time_unit = _unit(unit, function)
-    if count_by != "transaction":
-        _freq(count_by, function, allowed=["day", "week", "month", "quarter", "year"])
-    if purchases not in ("positive", "all"):
-        raise InputError.for_parameter(
-            "purchases", "'positive' or 'all'", purchases, function=function
-        )
+    count_by = cast(
+        "CountBy",
+        _params.choice(
+            count_by,
+            ("transaction", "day", "week", "month", "quarter", "year"),
+            name="count_by",
+            function=function,
+        ),
+    )
+    purchases = cast(
+        "Literal['positive', 'all']",
+        _params.choice(purchases, ("positive", "all"), name="purchases", function=function),
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     lazy = as_lazy(data)
     if lazy is not None:
         start_lazy = (
@@ -293,7 +316,8 @@ def rfm_summary(
             positive_only=purchases == "positive",
             function=function,
         )
-        if pushed is not None:
+        # an engine's sum beyond float64 is inf: the row-level path names the customers
+        if pushed is not None and np.isfinite(pushed["monetary"]).all():
             return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
@@ -325,7 +349,7 @@ def rfm_summary(
     groups = factorize(ids)
     k = groups.n_groups
     codes = groups.codes
-    monetary = group_sum(codes, amounts, k)
+    monetary = _checked_sums(codes, amounts, k, groups.uniques, function)
     if purchases == "positive" and amounts.min() <= 0:
         is_purchase = amounts > 0
         n_not = int(amounts.size - np.count_nonzero(is_purchase))
@@ -560,6 +584,12 @@ def btyd_summary(
     """
     function = "btyd_summary"
     f = _freq(freq, function, allowed=["day", "week", "month", "quarter", "year"])
+    include_first = _params.flag(
+        include_first_transaction, name="include_first_transaction", function=function
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     lazy = as_lazy(data)
     if lazy is not None:
         pushed = lazy_btyd_columns(
@@ -570,10 +600,11 @@ def btyd_summary(
             calendar=calendar,
             function=function,
         )
-        if pushed is not None:
-            return _btyd_from_pushdown(
-                pushed, f, include_first_transaction=include_first_transaction
-            )
+        finite = pushed is not None and all(
+            np.isfinite(pushed[c]).all() for c in ("total", "repeat")
+        )
+        if pushed is not None and finite:  # else the row-level path sums without overflow
+            return _btyd_from_pushdown(pushed, f, include_first_transaction=include_first)
     tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
     end, is_default = _as_of(tx, as_of, function)
     keys = period_keys(tx.timestamp, f, calendar=calendar)
@@ -593,16 +624,14 @@ def btyd_summary(
     first = group_min(codes, keys, k)
     last = group_max(codes, keys, k)
     n_periods = group_count(distinct_pairs(codes, keys, k).group, k)
-    if include_first_transaction:
+    if include_first:
         frequency = n_periods
-        monetary = group_sum(codes, amounts, k) / n_periods
+        monetary = group_means(codes, amounts, n_periods, k)
     else:
         frequency = n_periods - 1
         repeat_row = keys != first[codes]
-        repeat = group_sum(codes[repeat_row], amounts[repeat_row], k)
-        monetary = np.divide(
-            repeat, frequency, out=np.zeros(k, dtype=np.float64), where=frequency > 0
-        )
+        monetary = group_means(codes[repeat_row], amounts[repeat_row], frequency, k)
+        monetary[frequency == 0] = 0.0
     return BTYDSummary(
         customer=as_readonly(groups.uniques),
         frequency=as_readonly(frequency),
@@ -612,7 +641,7 @@ def btyd_summary(
         as_of=end,
         as_of_is_default=is_default,
         freq=f,
-        include_first_transaction=bool(include_first_transaction),
+        include_first_transaction=include_first,
         n_rows_used=n_used,
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
