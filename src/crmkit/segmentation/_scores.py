@@ -363,6 +363,15 @@ def score_values(
     quantiles, and :math:`\lceil k (n + 1) / 2n \rceil` with ranks (the
     average rank is the middle; ``k`` for one customer).
 
+    Both methods reduce to ``k - 1`` edges, and a customer's score is one
+    plus the edges their value exceeds (``k - 1`` vectorised comparisons).
+    The edges come from counting when the values are whole numbers in a
+    small range (:math:`O(n)`), otherwise from ``k - 1`` order statistics
+    (``np.partition``, :math:`O(n)`; without a tie block of :math:`n/k` or
+    more customers below the top value no score is held back, so quantile
+    edge :math:`m` is the value at sorted position :math:`\lceil mn/k
+    \rceil - 1`), and from one sort only under such heavy ties.
+
     Examples
     --------
     Six shoppers, four of whom bought once: the one-time buyers share score 1
