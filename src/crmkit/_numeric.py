@@ -49,12 +49,13 @@ _RATIO_LIMIT: Final = 2.0**900  # max|x| / |total| up to this: every share of th
 _MAX_SHOWN: Final = 5
 
 
-def sum_shift(values: FloatArray) -> int:
+def sum_shift(values: FloatArray, *, largest: float | None = None) -> int:
     """Return the exponent ``s`` such that sums of ``values * 2**s`` are safe (0: already so).
 
     Safe means no sum of the values can overflow and none falls into the
     subnormal range, where float64 loses precision. After scaling the largest
-    magnitude is in [0.5, 1).
+    magnitude is in [0.5, 1). Pass *largest* (``max|x|``) when it is known, to
+    save the two passes that find it.
 
     Examples
     --------
@@ -65,10 +66,14 @@ def sum_shift(values: FloatArray) -> int:
     """
     if values.size == 0:
         return 0
-    big = max(-float(values.min()), float(values.max()))
+    big = _largest(values) if largest is None else largest
     if big == 0.0 or (values.size * big < _SAFE_HIGH and big > _SAFE_LOW):
         return 0
     return -math.frexp(big)[1]
+
+
+def _largest(values: FloatArray) -> float:
+    return max(-float(values.min()), float(values.max()))
 
 
 def with_shift(values: FloatArray, shift: int) -> FloatArray:
@@ -188,7 +193,7 @@ def group_shares(codes: IntArray, values: FloatArray, n_groups: int, total: floa
         return _bincount_sums(codes, scaled, n_groups) / float(np.add.reduce(scaled))
 
 
-def shares_representable(values: FloatArray, total: float) -> bool:
+def shares_representable(values: FloatArray, total: float, *, largest: float | None = None) -> bool:
     """Return whether every share of *total* (partial sums over it) fits in float64.
 
     Shares reach at most ``n * max|x| / |total|``; they are representable when
@@ -204,7 +209,7 @@ def shares_representable(values: FloatArray, total: float) -> bool:
     """
     if values.size == 0 or total == 0:
         return False
-    big = max(-float(values.min()), float(values.max()))
+    big = _largest(values) if largest is None else largest
     return big <= abs(total) * _RATIO_LIMIT
 
 

@@ -204,38 +204,42 @@ def test_abc_block_scan_crosses_blocks_like_one_cumsum(thresholds):
     s = _sorted(values, "test")
     names = _labels(None, len(thresholds) + 1, "test")
     ids = np.arange(values.size)
-    scanned = _abc(s, None, thresholds, names, ids)
-    stored = concentration(values).abc_classes(thresholds=thresholds)
-    np.testing.assert_array_equal(scanned.code, stored.code)
+    scanned = _abc(s, thresholds, names, ids)
     np.testing.assert_array_equal(scanned.code, reference_abc(values, thresholds))
+    stored = concentration(values).abc_classes(thresholds=thresholds)
+    np.testing.assert_array_equal(stored.code, scanned.code)
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.one_of(positive_total, mixed_sign), st.lists(st.floats(0, 1), min_size=1, max_size=5))
 def test_concentration_answers_as_the_single_purpose_functions(values, ps):
     c = concentration(values)
-    assert c.sorted_value.tolist() == sorted(values.tolist(), reverse=True)
+    assert c.sorted_value.tolist() == sorted(values.tolist())
     assert c.cumulative_share[0] == 0.0
     assert c.cumulative_share[-1] == 1.0
-    assert c.customer_share.size == values.size + 1
+    np.testing.assert_array_equal(c.population_share, np.arange(values.size + 1) / values.size)
     assert c.gini == gini(values)
     np.testing.assert_array_equal(c.top_share(ps), top_share(values, ps))
     assert c.pareto_point() == pareto_point(values)
     lc, lf = c.lorenz_curve(), lorenz_curve(values)
     np.testing.assert_array_equal(lc.value_share, lf.value_share)
+    np.testing.assert_array_equal(lc.population_share, lf.population_share)
     assert lc.gini == lf.gini
     assert c.total == lf.total
     assert c.n_negative == int(np.count_nonzero(values < 0))
-    # the top share is one minus the Lorenz curve read from the other end
-    np.testing.assert_allclose(c.cumulative_share[::-1], 1 - lf.value_share, atol=1e-12)
+    # the top share is the Lorenz curve read from the other end, summed from the top
+    j = np.arange(values.size + 1)
+    from_top = np.concatenate([[0.0], np.cumsum(np.sort(values)[::-1])]) / values.sum()
+    np.testing.assert_allclose(c.top_share(j / values.size), from_top, atol=1e-9)
 
 
 def test_concentration_table_and_dict():
     c = concentration([3.0, 1.0])
-    assert c.table()["customer_share"].tolist() == [0.0, 0.5, 1.0]
-    assert c.table()["cumulative_share"].tolist() == [0.0, 0.75, 1.0]
+    assert c.table()["population_share"].tolist() == [0.0, 0.5, 1.0]
+    assert c.table()["cumulative_share"].tolist() == [0.0, 0.25, 1.0]
+    assert c.sorted_value.tolist() == [1.0, 3.0]
     d = c.to_dict()
-    assert list(d)[:2] == ["customer_share", "value"]
+    assert list(d)[:2] == ["population_share", "value"]
     assert "source" not in d
     assert "_source" not in d
     assert repr(c).startswith("Concentration(rows=3")

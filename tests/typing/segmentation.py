@@ -315,7 +315,7 @@ def concentration_result_api() -> None:
     assert_type(concentration([1.0, 2.0]), Concentration)
     assert_type(c.value, FloatArray)
     assert_type(c.sorted_value, FloatArray)
-    assert_type(c.customer_share, FloatArray)
+    assert_type(c.population_share, FloatArray)
     assert_type(c.cumulative_share, FloatArray)
     assert_type(c.total, float)
     assert_type(c.gini, float)

@@ -1,10 +1,10 @@
 """80/20 concentration of any per-customer value: top shares, Pareto point, Lorenz, Gini, ABC.
 
 Every measure reads one sorted copy of the values. :func:`concentration` sorts
-once and keeps the cumulative shares, so all of them together cost one sort
-and one cumulative sum; the single-purpose functions are thin wrappers over
-the same kernels (``gini`` and ``abc_classes`` need no full-size cumulative
-array at all).
+once and keeps the cumulative shares (the Lorenz curve), so all of them
+together cost one sort and one cumulative sum; the single-purpose functions
+are thin wrappers over the same kernels (``gini`` and ``abc_classes`` need no
+full-size cumulative array at all).
 """
 
 from __future__ import annotations
@@ -72,12 +72,12 @@ def _sorted(values: object, function: str) -> _Sorted:
             hint="Concentration is a share of the total; a base that loses money overall "
             "has no meaningful share. Analyse revenue, or the profitable customers only.",
         )
-    if not shares_representable(arr, plain):
-        largest = max(-float(arr.min()), float(arr.max()))
-        raise cancellation_error("values", function=function, total=plain, largest=largest)
-    shift = sum_shift(arr)
-    total = plain if shift == 0 else safe_sum(with_shift(arr, shift))
     ascending = np.sort(arr)
+    largest = max(-float(ascending[0]), float(ascending[-1]))
+    if not shares_representable(arr, plain, largest=largest):
+        raise cancellation_error("values", function=function, total=plain, largest=largest)
+    shift = sum_shift(arr, largest=largest)
+    total = plain if shift == 0 else safe_sum(with_shift(arr, shift))
     work = with_shift(ascending, shift)
     n_negative = int(np.searchsorted(ascending, 0.0, side="left"))
     return _Sorted(arr, ascending, work, total, shift, n_negative)
@@ -91,20 +91,26 @@ def _real_total(s: _Sorted, function: str) -> float:
         raise overflow_error("values", function=function, what="a total") from None
 
 
-def _cumulative_share(s: _Sorted) -> FloatArray:
-    """Share of the total held by the top j customers, j = 0..n (exactly 1 at n).
+def _lorenz_share(s: _Sorted) -> FloatArray:
+    """Share of the total held by the poorest i customers, i = 0..n: 0 to exactly 1.
 
-    Without negative values no share exceeds 1, so the curve is monotone even
-    where the running sum rounds past the total; classes are unaffected (no
-    threshold exceeds 1).
+    Without negative values no share exceeds 1, so the curve stays monotone
+    even where the running sum rounds past the (pairwise) total.
     """
-    out = np.empty(s.work.size + 1, dtype=np.float64)
-    out[0] = 0.0
-    np.cumsum(s.work[::-1], out=out[1:])
-    out /= s.total
-    if s.n_negative == 0 and out[-1] > 1.0:  # the running sum rounded past the total
-        np.minimum(out, 1.0, out=out)
-    out[-1] = 1.0
+    share = np.empty(s.work.size + 1, dtype=np.float64)
+    share[0] = 0.0
+    np.cumsum(s.work, out=share[1:])
+    share /= s.total
+    if s.n_negative == 0 and share[-1] > 1.0:
+        np.minimum(share, 1.0, out=share)
+    share[-1] = 1.0
+    return share
+
+
+def _grid(n: int) -> FloatArray:
+    """``0, 1/n, ..., 1`` (one allocation)."""
+    out = np.arange(n + 1, dtype=np.float64)
+    out /= n
     return out
 
 
@@ -213,22 +219,15 @@ def lorenz_curve(values: npt.ArrayLike) -> LorenzCurve:
     ([0.0, 0.1, 0.2, 0.3, 1.0], 0.45)
     """
     function = "lorenz_curve"
-    return _lorenz(_sorted(values, function), function)
+    s = _sorted(values, function)
+    return _lorenz(s, _lorenz_share(s), _gini(s), function)
 
 
-def _lorenz(s: _Sorted, function: str, gini: float | None = None) -> LorenzCurve:
-    n = s.work.size
-    share = np.empty(n + 1, dtype=np.float64)
-    share[0] = 0.0
-    np.cumsum(s.work, out=share[1:])
-    share /= s.total
-    if s.n_negative == 0 and share[-1] > 1.0:  # the running sum rounded past the total
-        np.minimum(share, 1.0, out=share)
-    share[-1] = 1.0
+def _lorenz(s: _Sorted, share: FloatArray, gini: float, function: str) -> LorenzCurve:
     return LorenzCurve(
-        population_share=as_readonly(np.arange(n + 1, dtype=np.float64) / n),
-        value_share=as_readonly(share),
-        gini=_gini(s) if gini is None else gini,
+        population_share=as_readonly(_grid(s.work.size)),
+        value_share=share if not share.flags.writeable else as_readonly(share),
+        gini=gini,
         total=_real_total(s, function),
         n_negative=s.n_negative,
     )
@@ -319,7 +318,7 @@ def top_share(values: npt.ArrayLike, p: float | Sequence[float] | FloatArray) ->
     """
     function = "top_share"
     ps = _shares_of_customers(p, function)
-    out = _top_share(_cumulative_share(_sorted(values, function)), ps)
+    out = _top_share(_lorenz_share(_sorted(values, function)), ps)
     return float(out[0]) if np.ndim(p) == 0 else out
 
 
@@ -329,13 +328,14 @@ def _shares_of_customers(p: float | Sequence[float] | FloatArray, function: str)
     return np.array(_params.numbers(p, name="p", function=function, low=0.0, high=1.0))
 
 
-def _top_share(cum: FloatArray, ps: FloatArray) -> FloatArray:
-    """Linear interpolation of the cumulative share at ``p * n`` (as ``np.interp``, no grid)."""
-    n = cum.size - 1
-    x = ps * n
-    j = np.minimum(np.floor(x), n - 1).astype(np.int64)
-    out = (cum[j + 1] - cum[j]) * (x - j) + cum[j]
-    return np.where(x >= n, cum[n], out)
+def _top_share(lorenz: FloatArray, ps: FloatArray) -> FloatArray:
+    """``1 - L(1 - p)``: the Lorenz curve read from the top, interpolated linearly."""
+    n = lorenz.size - 1
+    x = n - ps * n  # customers below the top p
+    j = np.clip(np.floor(x), 0, n - 1).astype(np.int64)
+    below = (lorenz[j + 1] - lorenz[j]) * (x - j) + lorenz[j]
+    out: FloatArray = 1.0 - np.where(x >= n, lorenz[n], below)
+    return out
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -398,23 +398,25 @@ def pareto_point(values: npt.ArrayLike) -> ParetoPoint:
     the top 20.0% of customers bring 80.0% of the total
     """
     s = _sorted(values, "pareto_point")
-    return _pareto(_cumulative_share(s), s.n_negative)
+    return _pareto(_lorenz_share(s), s.n_negative)
 
 
-def _pareto(cum: FloatArray, n_negative: int) -> ParetoPoint:
+def _pareto(lorenz: FloatArray, n_negative: int) -> ParetoPoint:
     """First j with ``h_j = C(j/n) + j/n - 1 >= 0``, interpolated linearly before it.
 
-    Without negative values ``h`` increases strictly, so a bisection over the
-    stored cumulative shares finds the crossing without building ``h``.
+    ``C(j/n) = 1 - L(1 - j/n)`` is the share of the top j customers. Without
+    negative values ``h`` increases strictly, so a bisection over the stored
+    Lorenz curve finds the crossing without building ``h``.
     """
-    n = cum.size - 1
+    n = lorenz.size - 1
 
-    def h(i: int) -> float:
-        return float(cum[i]) + i / n - 1.0
+    def h(j: int) -> float:
+        return (1.0 - float(lorenz[n - j])) + j / n - 1.0
 
     if n_negative:
         grid = np.arange(n + 1, dtype=np.float64) / n
-        j = int(np.argmax(cum + grid - 1.0 >= 0))  # h[n] = 1 > 0, so a crossing exists
+        top = 1.0 - lorenz[::-1]
+        j = int(np.argmax(top + grid - 1.0 >= 0))  # h(n) = 1 > 0, so a crossing exists
     else:
         lo, hi = 0, n  # h(hi) >= 0 always
         while lo < hi:
@@ -535,7 +537,7 @@ def abc_classes(
     names = _labels(labels, len(cuts) + 1, function)
     s = _sorted(values, function)
     ids = optional_ids(customer, s.value.size, function=function)
-    return _abc(s, None, cuts, names, ids)
+    return _abc(s, cuts, names, ids)
 
 
 def _thresholds(thresholds: object, function: str) -> tuple[float, ...]:
@@ -550,25 +552,20 @@ def _thresholds(thresholds: object, function: str) -> tuple[float, ...]:
     )
 
 
-def _class_starts(s: _Sorted, cum: FloatArray | None, cuts: tuple[float, ...]) -> list[int]:
+def _class_starts(s: _Sorted, cuts: tuple[float, ...]) -> list[int]:
     """Descending position where each class after A starts (n when nobody reaches it).
 
     A class starts at the first customer whose share before them reaches its
     threshold, moved to the end of that customer's tie block. The share
     before a customer only grows over the non-negative values, so the first
-    crossing, when there is one, lies there: a bisection of the stored
-    cumulative shares, or without them a scan of blocks of the sorted values
-    that stops once every threshold is crossed (no full-size array).
+    crossing, when there is one, lies there: a scan of blocks of the sorted
+    values, summed from the top exactly as one ``np.cumsum``, stops once every
+    threshold is crossed (no full-size array).
     """
     n = s.work.size
     last = min(n - s.n_negative, n - 1)  # positions 0..last: the share before them grows
     found = [n] * len(cuts)
-    if cum is not None:
-        for j, t in enumerate(cuts):
-            i = int(np.searchsorted(cum[: last + 1], t, side="left"))
-            found[j] = i if i <= last else n
-    else:
-        _scan_starts(s, last, cuts, found)
+    _scan_starts(s, last, cuts, found)
     ascending = s.ascending
     for j, i in enumerate(found):
         if 0 < i < n and ascending[n - i] == ascending[n - 1 - i]:  # inside a tie block
@@ -601,14 +598,10 @@ def _scan_starts(s: _Sorted, last: int, cuts: tuple[float, ...], found: list[int
 
 
 def _abc(
-    s: _Sorted,
-    cum: FloatArray | None,
-    cuts: tuple[float, ...],
-    names: tuple[str, ...],
-    ids: npt.NDArray[Any],
+    s: _Sorted, cuts: tuple[float, ...], names: tuple[str, ...], ids: npt.NDArray[Any]
 ) -> ABCClasses:
     n = s.work.size
-    starts = _class_starts(s, cum, cuts)
+    starts = _class_starts(s, cuts)
     top_first = s.ascending[::-1]
     code = np.zeros(n, dtype=np.int8 if len(names) < 127 else np.int64)
     hit = np.empty(n, dtype=np.bool_)
@@ -646,22 +639,23 @@ def _labels(labels: Sequence[str] | None, n: int, function: str) -> tuple[str, .
 class Concentration(Result):
     r"""The sorted values and cumulative shares behind every 80/20 measure of a per-customer value.
 
-    Made by :func:`concentration` with one sort; its methods answer the
-    Lorenz curve, top shares, the Pareto point and ABC classes from the
-    stored shares, without sorting again. Its table is the concentration
-    curve (cumulative gains): the share of the total held by the top ``j``
-    customers, ``j = 0..n``.
+    Made by :func:`concentration` with one sort and one cumulative sum; its
+    methods answer the Lorenz curve, top shares, the Pareto point and ABC
+    classes without sorting again. Its table is the Lorenz curve: the share
+    of the total held by the poorest ``i`` customers, ``i = 0..n``; the share
+    of the top ``p`` of customers is the same curve read from the other end.
 
     Attributes
     ----------
     value : ndarray of float64, shape (n,)
         The values, in the caller's order.
     sorted_value : ndarray of float64, shape (n,)
-        The values sorted descending (top customer first).
-    customer_share : ndarray of float64, shape (n + 1,)
-        ``0, 1/n, ..., 1``: the top share of customers (a property).
+        The values sorted ascending (poorest first, as the curve).
+    population_share : ndarray of float64, shape (n + 1,)
+        ``0, 1/n, ..., 1``: the poorest share of customers (a property).
     cumulative_share : ndarray of float64, shape (n + 1,)
-        Share of the total held by the top ``j`` customers, from 0 to exactly 1.
+        Share of the total held by the poorest ``i`` customers, from 0 to
+        exactly 1: the Lorenz curve, shared with :meth:`lorenz_curve`.
     total : float
         Sum of the values.
     gini : float
@@ -678,7 +672,7 @@ class Concentration(Result):
     {'A': 4, 'B': 1, 'C': 5}
     """
 
-    _table: ClassVar[tuple[str, ...]] = ("customer_share", "cumulative_share")
+    _table: ClassVar[tuple[str, ...]] = ("population_share", "cumulative_share")
 
     value: FloatArray
     sorted_value: FloatArray
@@ -689,20 +683,19 @@ class Concentration(Result):
     _source: _Sorted = attrs.field(eq=False, repr=False)
 
     @property
-    def customer_share(self) -> FloatArray:
-        """``0, 1/n, ..., 1``: the top share of customers at each point of the curve."""
-        n = self.value.size
-        return as_readonly(np.arange(n + 1, dtype=np.float64) / n)
+    def population_share(self) -> FloatArray:
+        """``0, 1/n, ..., 1``: the poorest share of customers at each point of the curve."""
+        return as_readonly(_grid(self.value.size))
 
     def lorenz_curve(self) -> LorenzCurve:
-        """Return the Lorenz curve (poorest customers first), as :func:`lorenz_curve`.
+        """Return the Lorenz curve, as :func:`lorenz_curve` (its shares are the stored ones).
 
         Returns
         -------
         LorenzCurve
             ``n + 1`` points from (0, 0) to (1, 1) and the Gini coefficient.
         """
-        return _lorenz(self._source, "concentration", gini=self.gini)
+        return _lorenz(self._source, self.cumulative_share, self.gini, "concentration")
 
     @overload
     def top_share(self, p: float) -> float: ...
@@ -774,7 +767,7 @@ class Concentration(Result):
         cuts = _thresholds(thresholds, function)
         names = _labels(labels, len(cuts) + 1, function)
         ids = optional_ids(customer, self.value.size, function=function)
-        return _abc(self._source, self.cumulative_share, cuts, names, ids)
+        return _abc(self._source, cuts, names, ids)
 
 
 def concentration(values: npt.ArrayLike) -> Concentration:
@@ -789,27 +782,30 @@ def concentration(values: npt.ArrayLike) -> Concentration:
     Returns
     -------
     Concentration
-        The sorted values, the cumulative shares from the top, the total and
+        The sorted values, the Lorenz curve's cumulative shares, the total and
         the Gini coefficient; its methods give the Lorenz curve, top shares,
         the Pareto point and ABC classes.
 
     Raises
     ------
     InputError
-        On empty or non-finite values, a total <= 0, or a total beyond the
+        On empty or non-finite values, a total <= 0, a total beyond the
         float64 range (about 1.8e308; the single-purpose functions other than
-        :func:`lorenz_curve` need no total and still answer).
+        :func:`lorenz_curve` need no total and still answer), or a total that
+        cancels to almost nothing against the largest values (no share of it
+        fits in a float64).
 
     Notes
     -----
-    With values sorted descending :math:`x_{(1)} \ge \dots \ge x_{(n)}`,
-    the cumulative share is :math:`C(j/n) = \sum_{i \le j} x_{(i)} / \sum x`
-    (the sequential sum, as ``np.cumsum``). Lorenz: :math:`L(i/n) = 1 - C(1 -
-    i/n)`, computed from the poorest up; top share: :math:`C(p)` interpolated;
-    Pareto point: :math:`C(p) = 1 - p`; ABC: the classes of
-    :func:`abc_classes`. One sort (:math:`O(n \log n)`) and one cumulative
-    sum; each answer after that costs at most one pass. Extreme magnitudes are
-    summed scaled by an exact power of two, so the shares stay finite.
+    With values sorted ascending :math:`x_{(1)} \le \dots \le x_{(n)}` the
+    stored curve is :math:`L(i/n) = \sum_{j \le i} x_{(j)} / \sum x` (the
+    sequential sum, as ``np.cumsum``). Top share: :math:`C(p) = 1 - L(1 - p)`,
+    interpolated linearly between customers; Pareto point: :math:`C(p) = 1 -
+    p`; Gini: :math:`\sum_i (2i - n - 1) x_{(i)} / (n \sum x)`; ABC: the classes
+    of :func:`abc_classes`, from the same sorted copy. One sort
+    (:math:`O(n \log n)`) and one cumulative sum; every answer after that
+    costs at most one pass. Extreme magnitudes are summed scaled by an exact
+    power of two, so the shares stay finite.
 
     References
     ----------
@@ -823,15 +819,15 @@ def concentration(values: npt.ArrayLike) -> Concentration:
 
     >>> from crmkit.segmentation import concentration
     >>> c = concentration([5.0, 100.0, 10.0, 500.0, 20.0, 50.0, 100.0, 200.0, 10.0, 5.0])
-    >>> c.sorted_value[:3].tolist(), c.total
-    ([500.0, 200.0, 100.0], 1000.0)
+    >>> c.sorted_value[-3:].tolist(), c.total
+    ([100.0, 200.0, 500.0], 1000.0)
     >>> c.top_share(0.2)
     0.7
     >>> print(c.pareto_point())
     the top 25.0% of customers bring 75.0% of the total
     >>> c.abc_classes().customers
     {'A': 4, 'B': 1, 'C': 5}
-    >>> round(c.lorenz_curve().gini, 3) == round(c.gini, 3)
+    >>> c.lorenz_curve().value_share is c.cumulative_share
     True
     """
     function = "concentration"
@@ -839,8 +835,8 @@ def concentration(values: npt.ArrayLike) -> Concentration:
     total = _real_total(s, function)
     return Concentration(
         value=s.value,
-        sorted_value=as_readonly(s.ascending[::-1]),
-        cumulative_share=as_readonly(_cumulative_share(s)),
+        sorted_value=as_readonly(s.ascending),
+        cumulative_share=as_readonly(_lorenz_share(s)),
         total=total,
         gini=_gini(s),
         n_negative=s.n_negative,
