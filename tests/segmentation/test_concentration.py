@@ -325,3 +325,9 @@ def test_concentration_parameter_errors_name_the_parameter():
     with pytest.raises(InputError, match="positive total; got 0") as err:
         concentration([0.0])
     assert err.value.field == "values"
+    with pytest.raises(InputError, match="at most 126 cumulative shares") as err:
+        abc_classes([1.0, 2.0], thresholds=np.linspace(0.001, 1.0, 127))
+    assert err.value.field == "thresholds"
+    many = abc_classes(np.arange(1.0, 300.0), thresholds=np.linspace(0.01, 1.0, 126))
+    assert many.code.dtype == np.int8
+    assert int(many.code.max()) <= 126

@@ -302,7 +302,7 @@ def concentration_api() -> None:
     assert_type(abc.customer, npt.NDArray[Any])
     assert_type(abc.value, FloatArray)
     assert_type(abc.abc_class, npt.NDArray[np.str_])
-    assert_type(abc.code, IntArray)
+    assert_type(abc.code, npt.NDArray[np.int8])
     assert_type(abc.thresholds, tuple[float, ...])
     assert_type(abc.labels, tuple[str, ...])
     assert_type(abc.customers, Mapping[str, int])

@@ -49,6 +49,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _CHUNK: Final = 1 << 16  # values per block where a measure scans the sorted values
+_MAX_CLASSES: Final = 127  # ABC class codes are one byte
 
 
 class _Sorted(NamedTuple):
@@ -149,7 +150,8 @@ class LorenzCurve(Result):
     Attributes
     ----------
     population_share : ndarray of float64, shape (n + 1,)
-        ``0, 1/n, ..., 1``: the poorest share of customers.
+        ``0, 1/n, ..., 1``: the poorest share of customers (a property: the
+        grid is built when read, and by ``to_frame``).
     value_share : ndarray of float64, shape (n + 1,)
         Share of the total they hold, from 0 to exactly 1.
     gini : float
@@ -161,17 +163,22 @@ class LorenzCurve(Result):
 
     Examples
     --------
-    >>> lorenz_curve([1.0, 3.0]).value_share.tolist()
-    [0.0, 0.25, 1.0]
+    >>> c = lorenz_curve([1.0, 3.0])
+    >>> c.population_share.tolist(), c.value_share.tolist()
+    ([0.0, 0.5, 1.0], [0.0, 0.25, 1.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("population_share", "value_share")
 
-    population_share: FloatArray
     value_share: FloatArray
     gini: float
     total: float
     n_negative: int
+
+    @property
+    def population_share(self) -> FloatArray:
+        """``0, 1/n, ..., 1``: the poorest share of customers at each point of the curve."""
+        return as_readonly(_grid(self.value_share.size - 1))
 
 
 def lorenz_curve(values: npt.ArrayLike) -> LorenzCurve:
@@ -225,7 +232,6 @@ def lorenz_curve(values: npt.ArrayLike) -> LorenzCurve:
 
 def _lorenz(s: _Sorted, share: FloatArray, gini: float, function: str) -> LorenzCurve:
     return LorenzCurve(
-        population_share=as_readonly(_grid(s.work.size)),
         value_share=share if not share.flags.writeable else as_readonly(share),
         gini=gini,
         total=_real_total(s, function),
@@ -447,8 +453,8 @@ class ABCClasses(Result):
     abc_class : ndarray of str, shape (n,)
         ``labels[code]`` per customer: a property, built when read (and by
         ``to_frame``).
-    code : ndarray of int64, shape (n,)
-        Position of the class in ``labels`` (0 = A).
+    code : ndarray of int8, shape (n,)
+        Position of the class in ``labels`` (0 = A); one byte per customer.
     thresholds : tuple of float
         Cumulative shares closing each class but the last.
     labels : tuple of str
@@ -468,7 +474,7 @@ class ABCClasses(Result):
 
     customer: npt.NDArray[Any]
     value: FloatArray
-    code: IntArray
+    code: npt.NDArray[np.int8]
     thresholds: tuple[float, ...]
     labels: tuple[str, ...]
     customers: Mapping[str, int] = attrs.field(converter=frozen_mapping)
@@ -541,7 +547,7 @@ def abc_classes(
 
 
 def _thresholds(thresholds: object, function: str) -> tuple[float, ...]:
-    return _params.numbers(
+    cuts = _params.numbers(
         thresholds,
         name="thresholds",
         function=function,
@@ -550,6 +556,14 @@ def _thresholds(thresholds: object, function: str) -> tuple[float, ...]:
         low_open=True,
         increasing=True,
     )
+    if len(cuts) >= _MAX_CLASSES:
+        raise InputError.for_parameter(
+            "thresholds",
+            f"at most {_MAX_CLASSES - 1} cumulative shares ({_MAX_CLASSES} classes)",
+            f"{len(cuts)} shares",
+            function=function,
+        )
+    return cuts
 
 
 def _class_starts(s: _Sorted, cuts: tuple[float, ...]) -> list[int]:
@@ -603,19 +617,19 @@ def _abc(
     n = s.work.size
     starts = _class_starts(s, cuts)
     top_first = s.ascending[::-1]
-    code = np.zeros(n, dtype=np.int8 if len(names) < 127 else np.int64)
+    code = np.zeros(n, dtype=np.int8)  # at most _MAX_CLASSES classes
     hit = np.empty(n, dtype=np.bool_)
     for i in starts:
         if i < n:  # this class and the later ones: values up to the first one in it
             np.less_equal(s.value, top_first[i], out=hit)
-            np.add(code, hit.view(np.int8), out=code, casting="unsafe")
+            code += hit.view(np.int8)
     bounds = [0, *starts, n]
     work_top = s.work[::-1]
     shares = [float(work_top[lo:hi].sum()) / s.total for lo, hi in itertools.pairwise(bounds)]
     return ABCClasses(
         customer=ids,
         value=s.value,
-        code=as_readonly(code.astype(np.int64)),
+        code=as_readonly(code),
         thresholds=cuts,
         labels=names,
         customers={
