@@ -124,41 +124,34 @@ def _log(amounts, customers=None):
     }
 
 
-def test_rfm_summary_recovers_an_overflow_on_the_way():
-    # 1.5e308 + 1.5e308 overflows in a running sum; the true total 1.5e308 does not
-    s = rfm_summary(_log([BIG, BIG, -BIG]), unit="day", purchases="all")
-    assert s.monetary.tolist() == [BIG]
-    assert s.monetary_mean.tolist() == [BIG / 3]
+def test_transaction_sums_cannot_overflow_amounts_that_could_are_refused():
+    # the boundary refuses amounts whose magnitudes sum past float64, so every
+    # customer total, net or mean formed from the rest is finite
+    big_but_valid = _log([8e307, 8e307, -1e307], customers=["ann", "ann", "bob"])
+    s = rfm_summary(big_but_valid, unit="day", purchases="all")
+    assert s.monetary.tolist() == [1.6e308, -1e307]
+    b = btyd_summary(big_but_valid, freq="day", include_first_transaction=True)
+    assert np.all(np.isfinite(b.monetary_value))
+    for call in (
+        lambda d: rfm_summary(d, unit="day"),
+        lambda d: btyd_summary(d, freq="day"),
+        product_mix,
+    ):
+        with pytest.raises(InputError, match="must sum to a finite float64 total") as err:
+            call(_log([BIG, -BIG, BIG]))
+        assert err.value.field == "amount"
 
 
-def test_rfm_summary_names_the_customers_whose_total_is_beyond_float64():
-    with pytest.raises(InputError, match="customer totals beyond the float64 range") as err:
-        rfm_summary(_log([BIG, BIG, 5.0], customers=["ann", "ann", "bob"]), unit="day")
-    assert err.value.field == "amount"
-    assert "for 1 customer, first ['ann']" in str(err.value)
-    assert err.value.values == ("ann",)
-    assert "larger unit" in str(err.value)
-
-
-def test_rfm_summary_of_a_lazy_table_with_an_overflow_raises_the_same_error():
+def test_a_lazy_table_is_refused_like_the_arrays_it_holds():
+    # the engine's own sums would not overflow in this order; the rows are refused all the same
     pl = pytest.importorskip("polars")
-    frame = pl.DataFrame(_log([BIG, BIG, 3.0], customers=[1, 1, 2])).with_columns(
+    frame = pl.DataFrame(_log([BIG, -BIG, BIG], customers=[1, 1, 2])).with_columns(
         pl.col("timestamp").str.to_datetime()
     )
-    with pytest.raises(InputError, match="customer totals") as err:
-        rfm_summary(frame.lazy(), unit="day")
-    assert err.value.field == "amount"
-
-
-def test_btyd_monetary_value_is_a_mean_and_stays_finite():
-    data = _log([1.0, BIG, BIG])
-    s = btyd_summary(data, freq="day")
-    assert s.monetary_value.tolist() == [BIG]
-    first = btyd_summary(data, freq="day", include_first_transaction=True)
-    assert first.monetary_value[0] == pytest.approx(BIG / 3 * 2)
-    pl = pytest.importorskip("polars")
-    lazy = pl.DataFrame(data).with_columns(pl.col("timestamp").str.to_datetime()).lazy()
-    assert btyd_summary(lazy, freq="day").monetary_value.tolist() == [BIG]
+    for call in (lambda d: rfm_summary(d, unit="day"), lambda d: btyd_summary(d, freq="day")):
+        with pytest.raises(InputError, match="must sum to a finite float64 total") as err:
+            call(frame.lazy())
+        assert err.value.field == "amount"
 
 
 def test_value_tiers_shares_when_the_total_is_zero_or_huge():
@@ -214,15 +207,6 @@ def test_segment_summary_shares_and_means_at_extremes():
     assert "for 1 segment" in str(err.value)
 
 
-def test_product_mix_shares_stay_finite_when_a_customer_total_overflows():
-    mix = product_mix(_log([BIG, BIG]), segments={"customer": [1], "segment": ["s"]})
-    assert mix.share.tolist() == [0.5, 0.5]
-    assert mix.segment_share.tolist() == [[0.5, 0.5]]
-    with pytest.raises(InputError, match="customer x product revenue") as err:
-        product_mix(_log([BIG, 1.0, BIG]))
-    assert err.value.field == "amount"
-
-
 @settings(max_examples=60, deadline=None)
 @given(hnp.arrays(np.float64, st.integers(1, 12), elements=magnitudes))
 def test_segmentation_is_finite_or_a_named_error_at_extreme_magnitudes(amounts):
@@ -231,12 +215,12 @@ def test_segmentation_is_finite_or_a_named_error_at_extreme_magnitudes(amounts):
     s, err = outcome(rfm_summary, data, unit="day", purchases="all")
     if err is not None:
         assert err.field == "amount"
-        assert "beyond the float64 range" in str(err)
+        assert "float64" in str(err)
     else:
         assert np.all(np.isfinite(s.monetary))
         assert np.all(np.isfinite(s.monetary_mean))
-    b = btyd_summary(data, freq="day", include_first_transaction=True)
-    assert np.all(np.isfinite(b.monetary_value))
+        b = btyd_summary(data, freq="day", include_first_transaction=True)
+        assert np.all(np.isfinite(b.monetary_value))
     t, err = outcome(value_tiers, amounts, cuts=[0.5], labels=["a", "b"])
     if err is not None:
         assert err.field == "values"
@@ -271,7 +255,7 @@ def test_a_total_that_cancels_to_almost_nothing_is_a_named_error(call):
 
 
 def test_product_shares_of_a_customer_whose_refunds_cancel_are_a_named_error():
-    data = _log([1e308, -1e308, 1e-300])
+    data = _log([1e307, -1e307, 1e-300])
     data["product"] = ["a", "b", "c"]
     with pytest.raises(InputError, match="too small against its largest value") as err:
         product_mix(data)

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit import _params
 from crmkit._groups import Factorized, factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
-from crmkit._numeric import cancellation_error, group_sums, overflow_error, sum_shift, with_shift
+from crmkit._numeric import cancellation_error
 from crmkit._reduce import distinct_pairs
 from crmkit._results import Result
 from crmkit._transactions import Transactions, as_transactions
@@ -66,19 +66,11 @@ def _check_size(k: int, m: int, function: str) -> None:
 def _row_shares(table: FloatArray, function: str) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Each row over its sum (0 where the sum is <= 0), and which rows are positive.
 
-    A row whose sum is beyond float64 is summed again scaled to its own largest
-    magnitude (an exact power of two), so its shares stay finite; a row whose
-    refunds cancel its purchases to almost nothing has shares beyond float64,
-    a named error.
+    Row sums cannot overflow (the boundary refuses amounts whose magnitudes
+    sum past float64), but refunds can cancel a row's purchases to almost
+    nothing: its shares are then beyond float64, a named error.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = table.sum(axis=1)
-    odd = np.flatnonzero(~np.isfinite(total))
-    if odd.size:
-        table = table.copy()
-        for row in odd.tolist():
-            table[row] = with_shift(table[row], sum_shift(table[row]))
-        total = table.sum(axis=1)
+    total = table.sum(axis=1)
     positive = total > 0
     share = np.zeros_like(table)
     with np.errstate(over="ignore"):
@@ -88,7 +80,7 @@ def _row_shares(table: FloatArray, function: str) -> tuple[FloatArray, npt.NDArr
         largest = float(np.abs(table[row]).max())
         raise cancellation_error(
             "amount", function=function, total=float(total[row]), largest=largest
-        ) from None
+        )
     return share, positive
 
 
@@ -217,8 +209,9 @@ def product_mix(
     ------
     InputError
         On a missing product column, invalid rows, a customer x product
-        table above 200 million cells, or a customer's revenue of a product
-        beyond the float64 range (about 1.8e308; shares never overflow).
+        table above 200 million cells, or refunds that cancel a customer's
+        (or segment's) revenue to almost nothing against its largest product
+        (no share of it fits in a float64).
 
     Notes
     -----
@@ -254,18 +247,9 @@ def product_mix(
     k, m = cust.n_groups, prod.n_groups
     _check_size(k, m, function)
     cell = cust.codes * m + prod.codes
-    revenue = group_sums(cell, tx.amount, k * m).reshape(k, m)
+    # amounts are checked at the boundary: no sum of them can overflow
+    revenue = np.bincount(cell, weights=tx.amount, minlength=k * m).astype(np.float64).reshape(k, m)
     bought = np.bincount(cell, minlength=k * m).reshape(k, m) > 0
-    if not np.isfinite(revenue).all():
-        rows = np.unique(np.nonzero(~np.isfinite(revenue))[0])
-        raise overflow_error(
-            "amount",
-            function=function,
-            what="customer x product revenue",
-            labels=cust.uniques[rows].tolist(),
-            n_bad=int(rows.size),
-            noun="customer",
-        )
     share, positive = _row_shares(revenue, function)
     rows, cols = np.nonzero(bought)
     seg_names: tuple[str, ...] = ()
@@ -276,10 +260,8 @@ def product_mix(
         has = codes >= 0
         n_unseg = int(k - np.count_nonzero(has))
         s = len(seg_names)
-        # segment sums are only used as shares: sum them scaled, so none overflows
-        scaled = with_shift(revenue[has], sum_shift(revenue[has]))
         seg_rev = np.zeros((s, m), dtype=np.float64)
-        np.add.at(seg_rev, codes[has], scaled)
+        np.add.at(seg_rev, codes[has], revenue[has])
         seg_share, _ = _row_shares(seg_rev, function)
     return ProductMix(
         customer=as_readonly(cust.uniques[rows]),
