@@ -599,15 +599,18 @@ def _scan_starts(s: _Sorted, last: int, cuts: tuple[float, ...], found: list[int
         part[0] = carry
         part[1:] = top_first[begin : end - 1]
         np.cumsum(part, out=part)  # part[t]: the sum of the top begin + t values, in order
-        shares = part / s.total
-        while pending < len(cuts):
-            i = int(np.searchsorted(shares, cuts[pending], side="left"))
-            if i == part.size:
-                break
-            found[pending] = begin + i
-            pending += 1
-        if pending == len(cuts):
-            return
+        # shares only grow here: a block whose last share is below the next threshold
+        # holds no crossing, and needs no division
+        if float(part[-1]) / s.total >= cuts[pending]:
+            shares = part / s.total
+            while pending < len(cuts):
+                i = int(np.searchsorted(shares, cuts[pending], side="left"))
+                if i == part.size:
+                    break
+                found[pending] = begin + i
+                pending += 1
+            if pending == len(cuts):
+                return
         carry = float(part[-1]) + float(top_first[end - 1])
 
 
