@@ -28,7 +28,7 @@ from crmkit._numeric import (
     sum_shift,
     with_shift,
 )
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, values_1d
 
@@ -169,6 +169,13 @@ class LorenzCurve(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("population_share", "value_share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "population_share": "share",
+        "value_share": "share",
+        "gini": "number",
+        "total": "money",
+    }
+    _plot: ClassVar[str] = "lorenz_chart"
 
     value_share: FloatArray
     gini: float
@@ -361,6 +368,8 @@ class ParetoPoint(Result):
     0.5
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer_share": "share", "value_share": "share"}
+
     customer_share: float
     value_share: float
 
@@ -471,6 +480,13 @@ class ABCClasses(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "abc_class")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "value": "money",
+        "thresholds": "share",
+        "value_share": "share",
+    }
+    _plot: ClassVar[str] = "abc_chart"
 
     customer: npt.NDArray[Any]
     value: FloatArray
@@ -690,6 +706,14 @@ class Concentration(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("population_share", "cumulative_share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "population_share": "share",
+        "cumulative_share": "share",
+        "value": "money",
+        "sorted_value": "money",
+        "total": "money",
+        "gini": "number",
+    }
 
     value: FloatArray
     sorted_value: FloatArray
