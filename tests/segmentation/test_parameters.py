@@ -53,6 +53,7 @@ CASES = [
     ),
     (lambda: btyd_summary(TX, freq="day", calendar="mon"), "calendar", ["Calendar"]),
     (lambda: rfm_scores(COLS, k=True), "k", ["an int >= 2. Got True"]),
+    (lambda: rfm_scores(COLS, k=10**12), "k", ["scores per dimension; the limit is 10,000"]),
     (lambda: rfm_scores(COLS, weights=(1, 1)), "weights", ["three finite numbers >= 0"]),
     (lambda: rfm_scores(COLS, weights=(1, "2", 1)), "weights", ["numbers >= 0"]),
     (lambda: rfm_scores(COLS, weights={"age": 1.0}), "weights", ["keys among"]),

@@ -25,6 +25,7 @@ IntArray = npt.NDArray[np.int64]
 
 DIMENSIONS: Final = ("recency", "frequency", "monetary")
 
+_MAX_K: Final = 10_000  # scores per dimension (percentiles are k = 100)
 _COMPARE_MAX_EDGES: Final = 32  # up to this many edges, comparisons beat a binary search
 _SELECTION_MIN_SIZE: Final = 1024  # below this, one sort is as fast as a selection
 _SELECTION_MAX_EDGES: Final = 16  # a selection of more order statistics costs a sort
@@ -332,7 +333,7 @@ def score_values(
     values : array_like of float, shape (n,)
         One value per customer (recency, frequency, monetary, CLV, ...).
     k : int, default 5
-        Number of scores, >= 2.
+        Number of scores, 2..10,000.
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`.
     edges : array_like of float, shape (k - 1,), optional
@@ -350,7 +351,7 @@ def score_values(
     Raises
     ------
     InputError
-        On empty or non-finite values, ``k < 2``, an unknown method, or
+        On empty or non-finite values, ``k`` outside 2..10,000, an unknown method, or
         edges missing, decreasing or not ``k - 1`` long.
 
     Notes
@@ -390,6 +391,7 @@ def score_values(
     function = "score_values"
     arr = values_1d(values, field="values", function=function)
     kk = _params.integer(k, name="k", function=function, minimum=2)
+    _params.work_limit(kk, limit=_MAX_K, name="k", function=function, what="scores per dimension")
     m = _params.choice(method, ScoringMethod, name="method", function=function)
     higher = _params.flag(higher_is_better, name="higher_is_better", function=function)
     edge_arr = _check_edges(m, edges, kk, "edges", function)
@@ -586,7 +588,7 @@ def rfm_scores(
         From :func:`rfm_summary`, or columns ``recency``, ``frequency``,
         ``monetary`` (and optionally ``customer``), one value per customer.
     k : int, default 5
-        Scores per dimension, >= 2.
+        Scores per dimension, 2..10,000.
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`; default quantiles with ties kept together.
     edges : mapping of str to array_like, optional
@@ -608,7 +610,7 @@ def rfm_scores(
     Raises
     ------
     InputError
-        On ``k < 2``, bad weights or edges, non-finite values or empty input.
+        On ``k`` outside 2..10,000, bad weights or edges, non-finite values or empty input.
 
     Notes
     -----
@@ -633,6 +635,7 @@ def rfm_scores(
     """
     function = "rfm_scores"
     kk = _params.integer(k, name="k", function=function, minimum=2)
+    _params.work_limit(kk, limit=_MAX_K, name="k", function=function, what="scores per dimension")
     m = _params.choice(method, ScoringMethod, name="method", function=function)
     w = _weights(weights, function)
     money = _params.choice(monetary, ("total", "mean"), name="monetary", function=function)
