@@ -164,7 +164,7 @@ def test_close_dates_past_the_window_are_refused_naming_end():
     ("kwargs", "field", "words"),
     [
         ({"advance": [0.5] * 4}, "advance", "sequence of 5 numbers"),
-        ({"advance": 0.5}, "advance", "sequence of 5 numbers"),
+        ({"advance": 0.5}, "advance", "non-empty sequence of numbers in (0, 1)"),
         ({"advance": [0.5, 0.5, 1.0, 0.5, 0.5]}, "advance", "in (0, 1)"),
         ({"advance": np.array([0.5, 0.5, 0.5, 0.5, np.nan])}, "advance", "in (0, 1)"),
         ({"mean_days_in_stage": [10.0, 0.0, 10.0, 10.0, 10.0]}, "mean_days_in_stage", "(0, 3650]"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -16,7 +16,7 @@ from crmkit._input import (
     check_date_format,
     scalar_datetime,
 )
-from crmkit._params import SeedLike, as_generator, instance, integer, number, work_limit
+from crmkit._params import SeedLike, as_generator, instance, integer, numbers, work_limit
 from crmkit.errors import InputError
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, SalesProcess, StageHistory
 
@@ -102,29 +102,22 @@ def _per_stage(
     """One number per stage, each in ``(low, high]`` (``(low, high)`` if *high_open*)."""
     if value is None:
         return np.resize(np.array(default, dtype=np.float64), k)
-    requirement = f"a sequence of {k} numbers (one per stage)"
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        number_given = isinstance(value, (int, float, np.integer, np.floating))
-        hint = (
-            f"Pass [{value!r}] * {k} for the same value in every stage." if number_given else None
+    given = isinstance(value, (int, float, np.integer, np.floating))
+    hint = f"Pass [{value!r}] * {k} for the same value in every stage." if given else None
+    out = numbers(
+        value,
+        name=name,
+        function=_FN,
+        low=low,
+        high=high,
+        low_open=True,
+        high_open=high_open,
+        hint=hint,
+    )
+    if len(out) != k:
+        raise InputError.for_parameter(
+            name, f"a sequence of {k} numbers (one per stage)", list(out), function=_FN
         )
-        raise InputError.for_parameter(name, requirement, value, function=_FN, hint=hint)
-    items = list(cast("Iterable[object]", value))
-    if len(items) != k:
-        raise InputError.for_parameter(name, requirement, items, function=_FN)
-    out = [
-        number(
-            v,
-            name=name,
-            function=_FN,
-            low=low,
-            high=high,
-            low_open=True,
-            high_open=high_open,
-            hint=f"Item {i} (stage {i}) is not; every item must be.",
-        )
-        for i, v in enumerate(items)
-    ]
     return np.array(out, dtype=np.float64)
 
 
