@@ -121,11 +121,11 @@ def _orders_options(func: _F) -> _F:
 
 def _cols(kw: dict[str, Any]) -> OrderColumns:
     return OrderColumns(
-        customer=kw.pop("customer"),
-        timestamp=kw.pop("timestamp"),
-        amount=kw.pop("amount"),
-        date_format=kw.pop("date_format"),
-        delimiter=kw.pop("delimiter"),
+        customer=kw["customer"],
+        timestamp=kw["timestamp"],
+        amount=kw["amount"],
+        date_format=kw["date_format"],
+        delimiter=kw["delimiter"],
     )
 
 
@@ -792,7 +792,7 @@ def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
       crmkit profitability orders.csv --margin 0.3 --costs activities.csv \\
           --unit-cost sales_visits=40 --unit-cost service_tickets=6
     """
-    from crmkit.roi import customer_pnl, unprofitable_customers, whale_curve  # noqa: PLC0415
+    from crmkit.roi import customer_pnl, whale_curve  # noqa: PLC0415
 
     term = _term(ctx)
     margin = _margin(kw)
@@ -809,14 +809,13 @@ def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
     else:
         pnl = customer_pnl(tx, margin=margin)
     whale = whale_curve(pnl)
-    worst = unprofitable_customers(pnl)
     term.line(
         f"Revenue {float(pnl.revenue.sum()):,.2f}, gross margin {float(pnl.gross_margin.sum()):,.2f}, "
         f"cost to serve {float(pnl.cost_to_serve.sum()):,.2f}, profit {whale.total_profit:,.2f}."
     )
     term.line(
         f"The most profitable {whale.peak_share_of_customers:.0%} of customers earn "
-        f"{whale.peak_share_of_total:.0%} of profit; {worst.n_customers:,} unprofitable "
+        f"{whale.peak_share_of_total:.0%} of profit; {whale.n_unprofitable:,} unprofitable "
         f"customers give back {whale.tail_give_back:,.2f}."
     )
     _finish(
@@ -928,6 +927,7 @@ def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
             opportunities=opportunities,
             history=history,
             quotas=quotas,
+            activity_customer=customer,
             charts=not kw["no_charts"],
             title=kw["title"],
         )

@@ -191,6 +191,7 @@ def _kind(path: str) -> Literal["csv", "parquet"]:
 def _pyarrow() -> Any:  # noqa: ANN401
     try:
         import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute  # noqa: PLC0415, F401
         import pyarrow.csv  # noqa: PLC0415, F401
         import pyarrow.parquet  # noqa: PLC0415, F401
     except ImportError:

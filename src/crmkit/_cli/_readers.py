@@ -35,13 +35,20 @@ class OrderColumns:
 
 
 def _say_guessed(
-    term: Terminal, file: InputFile, fields: Mapping[str, str | None], found: Mapping[str, str]
+    term: Terminal,
+    file: InputFile,
+    fields: Mapping[str, str | None],
+    found: Mapping[str, str],
+    *,
+    flags: Mapping[str, str] | None = None,
 ) -> None:
     guessed = [f for f in found if not fields.get(f)]
     if guessed:
         pairs = ", ".join(f"{f}={found[f]!r}" for f in guessed)
-        flags = ", ".join("--" + f.replace("_", "-") for f in guessed)
-        term.note(f"{file.label}: guessed the columns {pairs} (set them with {flags})")
+        names = flags if flags is not None else {f: "--" + f.replace("_", "-") for f in guessed}
+        how = ", ".join(names[f] for f in guessed if f in names)
+        said = f" (set them with {how})" if how else ""
+        term.note(f"{file.label}: guessed the columns {pairs}{said}")
 
 
 def read_orders(
@@ -77,14 +84,20 @@ def read_orders(
 
 
 def read_table(
-    path: str, term: Terminal, *, what: str, delimiter: str | None, fields: Mapping[str, str | None]
+    path: str,
+    term: Terminal,
+    *,
+    what: str,
+    delimiter: str | None,
+    fields: Mapping[str, str | None],
+    flags: Mapping[str, str] | None = None,
 ) -> tuple[InputFile, dict[str, str]]:
     """Read a helper table (quotas, costs) as it is, with its columns found."""
     with term.progress(f"reading {path}"):
         file, found = read_file(
             path, what=what, delimiter=delimiter, fields=fields, id_fields=list(fields)
         )
-    _say_guessed(term, file, fields, found)
+    _say_guessed(term, file, fields, found, flags=flags if flags is not None else {})
     return file, found
 
 
@@ -176,7 +189,12 @@ def read_activities(
 ) -> tuple[Any, str, InputFile]:
     """Read activity counts per customer: a customer column and one column per activity."""
     file, found = read_table(
-        path, term, what="activity", delimiter=delimiter, fields={"customer": customer}
+        path,
+        term,
+        what="activity",
+        delimiter=delimiter,
+        fields={"customer": customer},
+        flags={"customer": "--costs-customer"},
     )
     return file.table, found["customer"], file
 

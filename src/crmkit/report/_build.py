@@ -711,6 +711,7 @@ def build(
     margin: CostColumn | MarginRate | None = None,
     activities: object | None = None,
     unit_costs: Mapping[str, float] | None = None,
+    activity_customer: str = "customer",
     opportunities: Opportunities | None = None,
     history: StageHistory | None = None,
     quotas: object | None = None,
@@ -751,6 +752,8 @@ def build(
         Activity counts per customer, as :func:`crmkit.roi.customer_pnl` takes them.
     unit_costs : mapping of str to float, optional
         Cost of one unit of each activity; required with *activities*.
+    activity_customer : str
+        The customer column of *activities*.
     opportunities : Opportunities, optional
         The sales pipeline; adds Performance.
     history : StageHistory, optional
@@ -825,7 +828,13 @@ def build(
     }
     missing: dict[str, str] = {}
     if margin is not None:
-        pnl = customer_pnl(tx, margin=margin, activities=activities, unit_costs=unit_costs)
+        pnl = customer_pnl(
+            tx,
+            margin=margin,
+            activities=activities,
+            unit_costs=unit_costs,
+            activity_customer=activity_customer,
+        )
         sections["profitability"] = _profitability(ctx, pnl)
     else:
         missing["Profitability"] = (

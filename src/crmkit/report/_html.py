@@ -78,6 +78,8 @@ def format_cell(value: Cell, kind: ColumnFormat) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if kind in ("money", "number") and abs(value) < 0.005:  # noqa: PLR2004
+        value = 0.0  # no "-0.00" from a sum that is zero up to rounding
     if kind == "count":
         return f"{value:,.0f}"
     if kind == "money":
