@@ -112,8 +112,8 @@ def _profiling(ctx: _Context) -> Section:
     best = int(order[0])
     first, last = summary.first_purchase.min(), summary.last_purchase.max()
     headlines = [
-        f"{summary.customer.size:,} customers bought {summary.n_rows_used:,} times between "
-        f"{_day(first)} and {_day(last)}, for {_money(float(revenue.sum()))} in total.",
+        f"{ctx.tx.n_customers:,} customers, {ctx.tx.n_rows:,} orders between "
+        f"{_day(first)} and {_day(last)}, {_money(float(revenue.sum()))} of revenue in total.",
         f"The top 20 % of customers bring {_pct(top20)} of revenue; {point}.",
         f"The '{table.segment[best]}' segment brings the most revenue: "
         f"{_pct(float(table.revenue_share[best]))} of it from "
@@ -142,6 +142,11 @@ def _profiling(ctx: _Context) -> Section:
         )
     if summary.n_rows_after_as_of:
         notes.append(f"{summary.n_rows_after_as_of:,} rows at or after as_of are left out.")
+    if summary.n_customers_without_purchase:
+        notes.append(
+            f"{summary.n_customers_without_purchase:,} customers have no purchase of a positive "
+            "amount and are not scored."
+        )
     return Section(
         key="profiling",
         title=SECTION_TITLES["profiling"],
@@ -173,6 +178,7 @@ def _profiling(ctx: _Context) -> Section:
         ],
         charts=[
             ctx.charts.chart("segment_map", "RFM segment map", segments),
+            ctx.charts.chart("rfm_heatmap", "Customers per recency and frequency score", segments.scores),
             ctx.charts.chart("segment_bars", "Customers and revenue per segment", table),
             ctx.charts.chart("lorenz_chart", "Concentration of revenue (Lorenz curve)", curve),
             ctx.charts.chart("abc_chart", "ABC classes", abc),
@@ -534,8 +540,14 @@ def _performance(
 
 
 def _prospecting(ctx: _Context) -> Section:
-    from crmkit.roi import customer_clv, fit_bgnbd, fit_gamma_gamma  # noqa: PLC0415
-    from crmkit.segmentation import btyd_summary  # noqa: PLC0415
+    from crmkit.roi import (  # noqa: PLC0415
+        alive_matrix,
+        customer_clv,
+        fit_bgnbd,
+        fit_gamma_gamma,
+        repeat_purchase_histogram,
+    )
+    from crmkit.segmentation import Quantile, btyd_summary, value_potential_matrix  # noqa: PLC0415
 
     summary = btyd_summary(ctx.tx, freq="week", as_of=ctx.as_of)
     purchases = fit_bgnbd(summary)
@@ -558,7 +570,7 @@ def _prospecting(ctx: _Context) -> Section:
         f"{_CLV_PERIODS} months (discounted at {_MONTHLY_DISCOUNT:.0%} a month).",
         f"The top 10 % of customers by lifetime value hold "
         f"{_pct(float(clv.clv[ranked[:n_top]].sum()) / positive if positive else 0.0)} "
-        "of it: the core customers to grow.",
+        "of it.",
         f"{_pct(float(np.mean(clv.p_alive > 0.5)))} of customers are more likely alive than "
         "not (probability alive above 50 %).",
     ]
@@ -579,6 +591,46 @@ def _prospecting(ctx: _Context) -> Section:
             f"{excluded:,} customers whose repeat purchases net to zero or less (returned "
             "everything) are left out of lifetime value."
         )
+    charts = [
+        ctx.charts.chart("clv_histogram", "Distribution of lifetime value", clv),
+        ctx.charts.chart(
+            "frequency_recency_heatmap",
+            "Probability alive by frequency and recency",
+            alive_matrix(purchases, summary),
+        ),
+        ctx.charts.chart(
+            "repeat_purchase_chart",
+            "Repeat purchases: the model against the data",
+            repeat_purchase_histogram(purchases, summary),
+        ),
+    ]
+    functions = [
+        "crmkit.segmentation.btyd_summary",
+        "crmkit.roi.fit_bgnbd",
+        "crmkit.roi.fit_gamma_gamma",
+        "crmkit.roi.customer_clv",
+        "crmkit.roi.alive_matrix",
+        "crmkit.roi.repeat_purchase_histogram",
+    ]
+    where = np.searchsorted(ctx.summary.customer, clv.customer)
+    if np.array_equal(ctx.summary.customer[np.minimum(where, ctx.summary.customer.size - 1)], clv.customer):
+        matrix = value_potential_matrix(
+            ctx.summary.monetary[where],
+            clv.clv,
+            current_threshold=Quantile(0.8),
+            potential_threshold=Quantile(0.8),
+            customer=clv.customer,
+        )
+        counts = matrix.customers
+        headlines.append(
+            f"By value so far and value to come (top 20 % of each): {counts['core']:,} core "
+            f"customers to keep, {counts['grow']:,} to grow, {counts['maintain']:,} to "
+            "maintain."
+        )
+        charts.append(
+            ctx.charts.chart("value_potential_chart", "Value so far and value to come", matrix)
+        )
+        functions.append("crmkit.segmentation.value_potential_matrix")
     params = ", ".join(f"{k} = {v:.3g}" for k, v in purchases.params.items())
     top_rows = [
         (
@@ -610,13 +662,8 @@ def _prospecting(ctx: _Context) -> Section:
                 function="crmkit.roi.customer_clv",
             )
         ],
-        charts=[ctx.charts.chart("clv_histogram", "Distribution of lifetime value", clv)],
-        functions=[
-            "crmkit.segmentation.btyd_summary",
-            "crmkit.roi.fit_bgnbd",
-            "crmkit.roi.fit_gamma_gamma",
-            "crmkit.roi.customer_clv",
-        ],
+        charts=charts,
+        functions=functions,
         notes=notes,
         docs="roi",
     )
