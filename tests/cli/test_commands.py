@@ -285,7 +285,7 @@ def test_csv_on_stdin(company, tmp_path):
     base = company[0]
     tx = base.transactions
     rows = "\n".join(
-        f"{c},{str(t)[:10]},{a!r}"
+        f"{c},{str(t)[:10]},{float(a)!r}"
         for c, t, a in zip(tx.customer[:50], tx.timestamp[:50], tx.amount[:50], strict=True)
     )
     out = tmp_path / "rfm.csv"
