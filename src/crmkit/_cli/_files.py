@@ -252,7 +252,7 @@ def read_file(
             raise Problem(
                 f"{label}: the file is empty (expected a header line and {what} rows)"
             ) from None
-        raise Problem(f"{label}: cannot read it as CSV ({_first_line(err)})") from None
+        raise _csv_problem(err, InputFile(label, "csv", None, source, data, sep)) from None
     header = InputFile(label=label, kind="csv", table=_Names(names), path=source, data=data)
     if delimiter is None and len(names) == 1:
         for char, said in _DELIMITERS.items():
@@ -271,14 +271,17 @@ def read_file(
     try:
         table = pa.csv.read_csv(stream, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as err:
-        file = InputFile(label=label, kind="csv", table=None, path=source, data=data, delimiter=sep)
-        detail = file.first_bad_width() if "columns" in str(err) else None
-        raise Problem(f"{label}: cannot read it as CSV ({detail or _first_line(err)})") from None
+        raise _csv_problem(err, InputFile(label, "csv", None, source, data, sep)) from None
     if table.num_rows == 0:
         raise Problem(f"{label}: the file has a header but no {what} rows")
     table = _integer_ids(pa, table, [mapping[f] for f in id_fields if f in mapping])
     file = InputFile(label=label, kind="csv", table=table, path=source, data=data, delimiter=sep)
     return file, mapping
+
+
+def _csv_problem(err: Exception, file: InputFile) -> Problem:
+    detail = file.first_bad_width() if "columns" in str(err) else None
+    return Problem(f"{file.label}: cannot read it as CSV ({detail or _first_line(err)})")
 
 
 @attrs.frozen
@@ -386,7 +389,8 @@ def one_line(
         shown = ", ".join(repr(v) for v in err.values)
         count = f"{err.n_bad:,} bad rows, " if err.n_bad and err.n_bad > 1 else ""
         more = ", ..." if err.n_bad and err.n_bad > len(err.positions) else ""
-        where = f": {count}{file.where(err.positions)}{more} (values {shown})"
+        noun = "value" if len(err.values) == 1 else "values"
+        where = f": {count}{file.where(err.positions)}{more} ({noun} {shown})"
     return f"{file.label}: {name} {requirement}{where}.{hint}"
 
 
