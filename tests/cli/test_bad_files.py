@@ -193,7 +193,16 @@ def test_bad_as_of_is_one_line(tmp_path):
 def test_pipeline_with_unknown_stage(tmp_path):
     text = "deal_id,amount,stage,close_date\n1,1000,negotiation,2025-02-01\n"
     path = _csv(tmp_path, text, name="opps.csv")
-    named = ("--id", "deal_id", "--amount", "amount", "--stage", "stage", "--close-date", "close_date")
+    named = (
+        "--id",
+        "deal_id",
+        "--amount",
+        "amount",
+        "--stage",
+        "stage",
+        "--close-date",
+        "close_date",
+    )
     line = _refused("forecast", str(path), *named, "--as-of", "2025-01-01")
     assert "opps.csv: column 'stage' (--stage)" in line
     assert "line 2 (value 'negotiation')" in line
@@ -204,4 +213,6 @@ def test_debug_shows_the_traceback(tmp_path):
     ran = crmkit_cli("rfm", str(tmp_path / "nope.csv"), *COLS, "--debug")
     assert ran.code == 2
     assert "Traceback" in ran.err
-    assert ran.err.strip().splitlines()[-1] == f"crmkit: error: {tmp_path / 'nope.csv'}: no such file"
+    assert (
+        ran.err.strip().splitlines()[-1] == f"crmkit: error: {tmp_path / 'nope.csv'}: no such file"
+    )

@@ -52,17 +52,16 @@ def test_orders_alone_give_three_views_and_say_what_to_add(company):
 
 
 def test_every_input_adds_its_view(full):
-    assert [s.key for s in full.sections] == [
-        k for k in SECTION_TITLES if k != "promotion"
-    ]
+    assert [s.key for s in full.sections] == [k for k in SECTION_TITLES if k != "promotion"]
     assert list(full.not_computed) == ["Promotion"]
 
 
 def test_profiling_headline_is_the_library_top_share(company, full):
     summary = rfm_summary(company[0].transactions, unit="day")
     share = float(top_share(summary.monetary, 0.2))
-    assert f"The top 20 % of customers bring {100 * share:.0f} % of revenue" in (
-        full.section("profiling").headlines[1]
+    assert (
+        f"The top 20 % of customers bring {100 * share:.0f} % of revenue"
+        in (full.section("profiling").headlines[1])
     )
 
 

@@ -41,8 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [name for name in ("click", "rich") if importlib.util.find_spec(name) is None]
     if missing:
         sys.stderr.write(
-            f"crmkit: the command line needs {' and '.join(missing)}: "
-            'pip install "crmkit[cli]"\n'
+            f'crmkit: the command line needs {" and ".join(missing)}: pip install "crmkit[cli]"\n'
         )
         return 2
     from crmkit._cli._app import run  # noqa: PLC0415

@@ -10,12 +10,12 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 import numpy as np
 
-from crmkit._cli._files import Problem, one_line, reading
+from crmkit._cli._files import CommandError, one_line, reading
 from crmkit._cli._output import Column, Terminal, write_result
 from crmkit._cli._readers import (
     OrderColumns,
@@ -35,8 +35,7 @@ __all__ = ["cli", "run"]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-
-class _Pair(click.ParamType):
+class _Pair(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """``NAME=NUMBER``, e.g. ``--unit-cost sales_visits=40``."""
 
     name = "NAME=NUMBER"
@@ -45,7 +44,7 @@ class _Pair(click.ParamType):
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> tuple[str, float]:
         if isinstance(value, tuple):
-            return value  # type: ignore[return-value]
+            return cast("tuple[str, float]", value)
         text = str(value)
         name, sep, number = text.partition("=")
         try:
@@ -62,7 +61,7 @@ def _term(ctx: click.Context) -> Terminal:
 
 
 def _debug_option(func: _F) -> _F:
-    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:  # noqa: FBT001
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
         if value:
             ctx.ensure_object(dict)
             ctx.find_root().ensure_object(dict)["debug"] = True
@@ -109,9 +108,7 @@ def _orders_options(func: _F) -> _F:
             metavar="PATH",
             help="Write the full table: .csv, .parquet, or .json (the whole result).",
         ),
-        click.option(
-            "--rows", default=10, show_default=True, help="Rows shown on the terminal."
-        ),
+        click.option("--rows", default=10, show_default=True, help="Rows shown on the terminal."),
         _debug_option,
     ]
     for option in reversed(options):
@@ -192,7 +189,7 @@ def cli(ctx: click.Context) -> None:
     help="How scores are cut.",
 )
 @click.pass_context
-def rfm(ctx: click.Context, file: str, **kw: Any) -> None:
+def rfm(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Recency, frequency and monetary value per customer, with their scores.
 
     \b
@@ -239,7 +236,7 @@ def rfm(ctx: click.Context, file: str, **kw: Any) -> None:
     help="Rule table: the 10-segment or the 11-segment RFM grid.",
 )
 @click.pass_context
-def segments(ctx: click.Context, file: str, **kw: Any) -> None:
+def segments(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Named RFM segments (champions, at risk, ...) per customer, and per segment.
 
     \b
@@ -307,7 +304,7 @@ def segments(ctx: click.Context, file: str, **kw: Any) -> None:
     help="Cumulative revenue shares closing classes A and B.",
 )
 @click.pass_context
-def pareto(ctx: click.Context, file: str, **kw: Any) -> None:
+def pareto(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Revenue concentration: the 80/20 point, top shares, Gini and ABC classes.
 
     \b
@@ -343,14 +340,22 @@ def pareto(ctx: click.Context, file: str, **kw: Any) -> None:
             "customers": np.asarray([abc.customers[k] for k in abc.labels]),
             "share": np.asarray([abc.value_share[k] for k in abc.labels]),
         },
-        [("class", "class", "text"), ("customers", "customers", "count"), ("share", "share of revenue", "share")],
+        [
+            ("class", "class", "text"),
+            ("customers", "customers", "count"),
+            ("share", "share of revenue", "share"),
+        ],
         rows=len(abc.labels),
     )
     _finish(
         term,
         "ABC class per customer",
         abc.table(),
-        [("customer", "customer", "text"), ("value", "revenue", "money"), ("abc_class", "class", "text")],
+        [
+            ("customer", "customer", "text"),
+            ("value", "revenue", "money"),
+            ("abc_class", "class", "text"),
+        ],
         result=abc,
         out=kw["out"],
         rows=kw["rows"],
@@ -369,7 +374,7 @@ def pareto(ctx: click.Context, file: str, **kw: Any) -> None:
     help="Recent window compared with the one before it (days).",
 )
 @click.pass_context
-def lifecycle(ctx: click.Context, file: str, **kw: Any) -> None:
+def lifecycle(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Relationship stage per customer (exploration, build-up, maturity, decline, ...).
 
     \b
@@ -383,7 +388,7 @@ def lifecycle(ctx: click.Context, file: str, **kw: Any) -> None:
     tx, _ = read_orders(file, _cols(kw), term)
     metrics = lifecycle_metrics(tx, as_of=kw["as_of"], window_days=kw["window_days"])
     stages = classify_stages(metrics)
-    term.line(f"as_of {np.datetime64(metrics.as_of, 'D')} (exclusive).")
+    term.line(f"as_of {_day(metrics.as_of)} (exclusive).")
     names = list(stages.stage_counts)
     counts = np.asarray([stages.stage_counts[s] for s in names])
     term.table(
@@ -419,7 +424,7 @@ def lifecycle(ctx: click.Context, file: str, **kw: Any) -> None:
     help="Cohort and period length.",
 )
 @click.pass_context
-def cohorts(ctx: click.Context, file: str, **kw: Any) -> None:
+def cohorts(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Cohort retention: the share of each first-purchase cohort buying n periods later.
 
     \b
@@ -433,7 +438,7 @@ def cohorts(ctx: click.Context, file: str, **kw: Any) -> None:
     term = _term(ctx)
     tx, _ = read_orders(file, _cols(kw), term)
     result = cohort_retention(tx, frequency=kw["frequency"], as_of=kw["as_of"])
-    term.line(f"as_of {np.datetime64(result.as_of, 'D')} (exclusive).")
+    term.line(f"as_of {_day(result.as_of)} (exclusive).")
     columns: dict[str, Any] = {"cohort": result.cohort, "size": result.size}
     for j, since in enumerate(result.periods_since):
         shares = np.where(result.observable[:, j], result.retention[:, j], np.nan)
@@ -459,7 +464,12 @@ def cohorts(ctx: click.Context, file: str, **kw: Any) -> None:
 
 def _pipeline_options(func: _F) -> _F:
     options = [
-        click.option("--id", "id_", metavar="COLUMN", help="Opportunity id column (guessed: id, deal_id, ...)."),
+        click.option(
+            "--id",
+            "id_",
+            metavar="COLUMN",
+            help="Opportunity id column (guessed: id, deal_id, ...).",
+        ),
         click.option("--amount", metavar="COLUMN", help="Deal value column."),
         click.option("--stage", "stage_", metavar="COLUMN", help="Stage column."),
         click.option("--close-date", metavar="COLUMN", help="Expected close date column."),
@@ -505,12 +515,16 @@ def _history_columns() -> dict[str, str | None]:
     show_default=True,
     help="Forecast period length.",
 )
-@click.option("--periods", default=1, show_default=True, help="Number of periods, from the current one.")
-@click.option("--as-of", metavar="DATE", help="Forecast date (default: today's data, the last stage entry).")
+@click.option(
+    "--periods", default=1, show_default=True, help="Number of periods, from the current one."
+)
+@click.option(
+    "--as-of", metavar="DATE", help="Forecast date (default: today's data, the last stage entry)."
+)
 @click.option("--out", metavar="PATH", help="Write the forecast table (.csv, .parquet, .json).")
 @_debug_option
 @click.pass_context
-def forecast(ctx: click.Context, file: str, **kw: Any) -> None:
+def forecast(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Pipeline forecast per period: weighted value and its spread (P10, P50, P90).
 
     \b
@@ -538,14 +552,20 @@ def forecast(ctx: click.Context, file: str, **kw: Any) -> None:
     as_of = kw["as_of"]
     if kw["history"]:
         history, _h = read_history(
-            kw["history"], term, process=process, columns=_history_columns(), delimiter=kw["delimiter"]
+            kw["history"],
+            term,
+            process=process,
+            columns=_history_columns(),
+            delimiter=kw["delimiter"],
         )
         with term.progress("calibrating win rates"):
             probabilities = fit_stage_rates(history)
         if as_of is None:
             as_of = default_as_of(history.entered)
     if as_of is None:
-        raise Problem("forecast: give --as-of DATE (or --history FILE, whose last entry sets it)")
+        raise CommandError(
+            "forecast: give --as-of DATE (or --history FILE, whose last entry sets it)"
+        )
     horizon = Horizon.next_periods(as_of, kw["period"], kw["periods"], include_current=True)
     quotas = None
     if kw["quotas"]:
@@ -562,11 +582,11 @@ def forecast(ctx: click.Context, file: str, **kw: Any) -> None:
             opps, period=periods, probabilities=probabilities, by=kw["by"], quotas=quotas
         )
     source = "calibrated" if kw["history"] else "configured"
-    term.line(
-        f"{opps.n_open:,} open deals as of {np.datetime64(weighted.as_of, 'D')}; "
-        f"{source} win rates."
-    )
-    table = {**weighted.table(), **{k: spread.table()[k] for k in ("p10", "p50", "p90", "p_reach_quota")}}
+    term.line(f"{opps.n_open:,} open deals as of {_day(weighted.as_of)}; {source} win rates.")
+    table = {
+        **weighted.table(),
+        **{k: spread.table()[k] for k in ("p10", "p50", "p90", "p_reach_quota")},
+    }
     for name in kw["by"]:
         table[name] = weighted.groups[name]
     shown: list[Column] = [("period", "period", "text")]
@@ -591,7 +611,11 @@ def forecast(ctx: click.Context, file: str, **kw: Any) -> None:
 @click.option("--entered", metavar="COLUMN", help="When the stage was entered.")
 @click.option("--reason", metavar="COLUMN", help="Win/loss reason column (optional).")
 @click.option(
-    "--process-stage", "process", type=_Pair(), multiple=True, help="Sales process stages, NAME=PROBABILITY, in order."
+    "--process-stage",
+    "process",
+    type=_Pair(),
+    multiple=True,
+    help="Sales process stages, NAME=PROBABILITY, in order.",
 )
 @click.option("--won", default="won", show_default=True, help="Name of the won outcome.")
 @click.option("--lost", default="lost", show_default=True, help="Name of the lost outcome.")
@@ -600,7 +624,7 @@ def forecast(ctx: click.Context, file: str, **kw: Any) -> None:
 @click.option("--out", metavar="PATH", help="Write the stage table (.csv, .parquet, .json).")
 @_debug_option
 @click.pass_context
-def calibrate(ctx: click.Context, file: str, **kw: Any) -> None:
+def calibrate(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Win rate from each stage, learnt from past deals, with a credible interval.
 
     \b
@@ -619,7 +643,9 @@ def calibrate(ctx: click.Context, file: str, **kw: Any) -> None:
         "entered": kw["entered"],
         "reason": kw["reason"] or "",
     }
-    history, _ = read_history(file, term, process=process, columns=columns, delimiter=kw["delimiter"])
+    history, _ = read_history(
+        file, term, process=process, columns=columns, delimiter=kw["delimiter"]
+    )
     rates = fit_stage_rates(history, level=kw["level"])
     term.line(
         f"{rates.n_closed:,} closed deals ({rates.n_open_excluded:,} still open, left out); "
@@ -669,7 +695,7 @@ def calibrate(ctx: click.Context, file: str, **kw: Any) -> None:
     "--discount-rate", default=0.01, show_default=True, help="Discount rate per value period."
 )
 @click.pass_context
-def clv(ctx: click.Context, file: str, **kw: Any) -> None:
+def clv(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """Customer lifetime value: BG/NBD purchases x Gamma-Gamma spend, and P(alive).
 
     \b
@@ -704,12 +730,8 @@ def clv(ctx: click.Context, file: str, **kw: Any) -> None:
     term.line(f"Gamma-Gamma {gg}; converged: {spend.diagnostics.converged}.")
     dropped = int(np.count_nonzero(~keep))
     if dropped:
-        term.note(
-            f"{dropped:,} customers whose repeat purchases net to zero or less are left out"
-        )
-    term.line(
-        f"Expected value of the base over {kw['periods']} periods: {result.total_clv:,.2f}."
-    )
+        term.note(f"{dropped:,} customers whose repeat purchases net to zero or less are left out")
+    term.line(f"Expected value of the base over {kw['periods']} periods: {result.total_clv:,.2f}.")
     _finish(
         term,
         "Lifetime value per customer",
@@ -740,7 +762,9 @@ def _profit_options(func: _F) -> _F:
             "--costs-customer", metavar="COLUMN", help="Customer column of --costs (guessed)."
         ),
         click.option(
-            "--unit-costs", metavar="FILE", help="Cost per unit of each activity: columns activity, unit_cost."
+            "--unit-costs",
+            metavar="FILE",
+            help="Cost per unit of each activity: columns activity, unit_cost.",
         ),
         click.option(
             "--unit-cost",
@@ -755,11 +779,11 @@ def _profit_options(func: _F) -> _F:
     return func
 
 
-def _margin(kw: dict[str, Any]) -> Any:  # noqa: ANN401
+def _margin(kw: dict[str, Any]) -> Any:
     from crmkit.roi import CostColumn, MarginRate  # noqa: PLC0415
 
     if kw["margin"] is not None and kw["cogs"]:
-        raise Problem("give --margin RATE or --cogs COLUMN, not both")
+        raise CommandError("give --margin RATE or --cogs COLUMN, not both")
     if kw["margin"] is not None:
         return MarginRate(rate=kw["margin"])
     if kw["cogs"]:
@@ -775,7 +799,7 @@ def _costs(kw: dict[str, Any], term: Terminal) -> tuple[Any, str, dict[str, floa
         )
     unit_costs = read_unit_costs(kw["unit_costs"], kw["unit_cost"], term, delimiter=kw["delimiter"])
     if activities is None and unit_costs:
-        raise Problem("unit costs need --costs FILE with the activity counts per customer")
+        raise CommandError("unit costs need --costs FILE with the activity counts per customer")
     return activities, customer, unit_costs, file
 
 
@@ -783,7 +807,7 @@ def _costs(kw: dict[str, Any], term: Terminal) -> tuple[Any, str, dict[str, floa
 @_orders_options
 @_profit_options
 @click.pass_context
-def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
+def profitability(ctx: click.Context, /, file: str, **kw: Any) -> None:
     """A profit-and-loss line per customer: margin, cost to serve, profit; the whale curve.
 
     \b
@@ -797,20 +821,25 @@ def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
     term = _term(ctx)
     margin = _margin(kw)
     if margin is None:
-        raise Problem("profitability: give --margin RATE (e.g. 0.3) or --cogs COLUMN")
+        raise CommandError("profitability: give --margin RATE (e.g. 0.3) or --cogs COLUMN")
     extra = {"cogs": kw["cogs"]} if kw["cogs"] else {}
     tx, _ = read_orders(file, _cols(kw), term, extra=extra)
     activities, customer, unit_costs, costs_file = _costs(kw, term)
     if costs_file is not None:
         with reading(costs_file, {"customer": customer}):
             pnl = customer_pnl(
-                tx, margin=margin, activities=activities, unit_costs=unit_costs, activity_customer=customer
+                tx,
+                margin=margin,
+                activities=activities,
+                unit_costs=unit_costs,
+                activity_customer=customer,
             )
     else:
         pnl = customer_pnl(tx, margin=margin)
     whale = whale_curve(pnl)
     term.line(
-        f"Revenue {float(pnl.revenue.sum()):,.2f}, gross margin {float(pnl.gross_margin.sum()):,.2f}, "
+        f"Revenue {float(pnl.revenue.sum()):,.2f}, "
+        f"gross margin {float(pnl.gross_margin.sum()):,.2f}, "
         f"cost to serve {float(pnl.cost_to_serve.sum()):,.2f}, profit {whale.total_profit:,.2f}."
     )
     term.line(
@@ -840,7 +869,9 @@ def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
 
 @cli.command()
 @click.argument("file", metavar="FILE", required=False)
-@click.option("--example", type=click.Choice(["cdnow"]), help="Run on a real data set shipped with crmkit.")
+@click.option(
+    "--example", type=click.Choice(["cdnow"]), help="Run on a real data set shipped with crmkit."
+)
 @click.option("--customer", metavar="COLUMN", help="Customer id column (guessed).")
 @click.option("--timestamp", metavar="COLUMN", help="Order date column (guessed).")
 @click.option("--amount", metavar="COLUMN", help="Order value column (guessed).")
@@ -849,24 +880,36 @@ def profitability(ctx: click.Context, file: str, **kw: Any) -> None:
 @click.option("--delimiter", metavar="CHAR", help="CSV field separator.")
 @click.option("--as-of", metavar="DATE", help="End of observation, exclusive.")
 @_profit_options
-@click.option("--opportunities", metavar="FILE", help="The open and closed deals: adds Performance.")
-@click.option("--history", metavar="FILE", help="Stage history of past deals: calibrated win rates.")
+@click.option(
+    "--opportunities", metavar="FILE", help="The open and closed deals: adds Performance."
+)
+@click.option(
+    "--history", metavar="FILE", help="Stage history of past deals: calibrated win rates."
+)
 @click.option("--quotas", metavar="FILE", help="Quotas per period (columns period, quota).")
 @click.option("--title", default="Customer analysis", show_default=True, help="Page title.")
-@click.option("--out", default="crmkit-report.html", show_default=True, metavar="PATH", help="The HTML page to write.")
+@click.option(
+    "--out",
+    default="crmkit-report.html",
+    show_default=True,
+    metavar="PATH",
+    help="The HTML page to write.",
+)
 @click.option("--json", "json_path", metavar="PATH", help="Also write the same content as JSON.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out (faster; no matplotlib).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the browser.")
 @_debug_option
 @click.pass_context
-def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
+def report(ctx: click.Context, /, file: str | None, **kw: Any) -> None:
     """The 7P customer-analysis report: one self-contained HTML page (and JSON).
 
     \b
     Profiling, Persistency and Prospecting from the orders alone; add
     --margin/--costs for Profitability, --opportunities for Performance and
     --product for Product. Runs crmkit.report.build.
-    Examples:
+
+    Examples
+    --------
       crmkit report orders.csv --out report.html
       crmkit report orders.csv --product category --margin 0.3 --opportunities opps.csv
       crmkit report --example cdnow --out cdnow.html
@@ -875,7 +918,7 @@ def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
 
     term = _term(ctx)
     if (file is None) == (kw["example"] is None):
-        raise Problem("report: give one orders FILE, or --example cdnow")
+        raise CommandError("report: give one orders FILE, or --example cdnow")
     margin = _margin(kw)
     if file is None:
         from crmkit.datasets import load_cdnow  # noqa: PLC0415
@@ -894,7 +937,7 @@ def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
         product = "product" if kw["product"] else None
     activities, customer, unit_costs, _costs_file = _costs(kw, term)
     if activities is not None and margin is None:
-        raise Problem("--costs needs --margin RATE or --cogs COLUMN for the gross margin")
+        raise CommandError("--costs needs --margin RATE or --cogs COLUMN for the gross margin")
     process = sales_process((), "won", "lost")
     opportunities = history = None
     if kw["opportunities"]:
@@ -908,7 +951,11 @@ def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
         )
     if kw["history"]:
         history, _h = read_history(
-            kw["history"], term, process=process, columns=_history_columns(), delimiter=kw["delimiter"]
+            kw["history"],
+            term,
+            process=process,
+            columns=_history_columns(),
+            delimiter=kw["delimiter"],
         )
     quotas = None
     if kw["quotas"]:
@@ -935,7 +982,13 @@ def report(ctx: click.Context, file: str | None, **kw: Any) -> None:
 
 
 def _write_report(
-    term: Terminal, result: Any, out: str, json_path: str | None, *, label: str, open_: bool  # noqa: ANN401
+    term: Terminal,
+    result: Any,
+    out: str,
+    json_path: str | None,
+    *,
+    label: str,
+    open_: bool,
 ) -> Path:
     path = _write_text(Path(out), result.to_html())
     for section in result.sections:
@@ -955,7 +1008,7 @@ def _write_text(path: Path, text: str) -> Path:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
-        raise Problem(f"{path}: cannot write it ({err.strerror or err})") from None
+        raise CommandError(f"{path}: cannot write it ({err.strerror or err})") from None
     return path
 
 
@@ -972,14 +1025,22 @@ def _open(term: Terminal, path: Path) -> None:
 
 @cli.command()
 @click.option("--customers", default=5_000, show_default=True, help="Customers to simulate.")
-@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same company).")
-@click.option("--out", default="crmkit-report.html", show_default=True, metavar="PATH", help="The report to write.")
+@click.option(
+    "--seed", default=42, show_default=True, help="Random seed (same seed, same company)."
+)
+@click.option(
+    "--out",
+    default="crmkit-report.html",
+    show_default=True,
+    metavar="PATH",
+    help="The report to write.",
+)
 @click.option("--json", "json_path", metavar="PATH", help="Also write the report as JSON.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out.")
 @click.option("--open", "open_", is_flag=True, help="Open the report in the browser.")
 @_debug_option
 @click.pass_context
-def demo(ctx: click.Context, **kw: Any) -> None:
+def demo(ctx: click.Context, /, **kw: Any) -> None:
     """Simulate one company and run every analysis on it, writing the report.
 
     \b
@@ -1006,9 +1067,13 @@ def demo(ctx: click.Context, **kw: Any) -> None:
 # --------------------------------------------------------------------------- running
 
 
-def _as_of_line(term: Terminal, summary: Any) -> None:  # noqa: ANN401
+def _day(when: object) -> str:
+    return str(np.asarray(when).astype("datetime64[D]"))
+
+
+def _as_of_line(term: Terminal, summary: Any) -> None:
     default = " (default: midnight after the last order)" if summary.as_of_is_default else ""
-    term.line(f"as_of {np.datetime64(summary.as_of, 'D')}, exclusive{default}.")
+    term.line(f"as_of {_day(summary.as_of)}, exclusive{default}.")
     if summary.n_rows_after_as_of:
         term.note(f"{summary.n_rows_after_as_of:,} rows at or after as_of are left out")
 
@@ -1017,7 +1082,7 @@ def _need_scipy() -> None:
     import importlib.util  # noqa: PLC0415
 
     if importlib.util.find_spec("scipy") is None:
-        raise Problem('the lifetime-value models need scipy: pip install "crmkit[models]"')
+        raise CommandError('the lifetime-value models need scipy: pip install "crmkit[models]"')
 
 
 def run(args: Sequence[str], *, terminal: Terminal | None = None) -> int:
@@ -1039,10 +1104,10 @@ def run(args: Sequence[str], *, terminal: Terminal | None = None) -> int:
     except click.exceptions.Abort:
         term.note("aborted")
         return 1
-    except (Problem, CrmkitError) as err:
+    except (CommandError, CrmkitError) as err:
         if debug or obj.get("debug"):
             traceback.print_exc(file=term.err.file)
-        message = str(err) if isinstance(err, Problem) else one_line(err)
+        message = str(err) if isinstance(err, CommandError) else one_line(err)
         term.err.print(f"crmkit: error: {message}", markup=False, highlight=False)
         return 2
     return 0

@@ -1,6 +1,6 @@
 """Reading the user's CSV and Parquet files (pyarrow), guessing columns, and explaining errors.
 
-Every problem with a file becomes one :class:`Problem`: one line naming the
+Every problem with a file becomes one :class:`CommandError`: one line naming the
 file, the column, the line numbers and what is valid. CSV files are parsed by
 pyarrow; the standard library's ``csv`` module is used only after a failure,
 to find the file line of a bad row (a quoted field may span lines).
@@ -24,15 +24,15 @@ from crmkit.errors import CrmkitError, InputError
 
 __all__ = [
     "GUESSES",
+    "CommandError",
     "InputFile",
-    "Problem",
     "guess_columns",
     "one_line",
     "read_file",
 ]
 
 
-class Problem(Exception):
+class CommandError(Exception):
     """A problem the command line reports in one line (exit status 2)."""
 
 
@@ -191,11 +191,11 @@ def _kind(path: str) -> Literal["csv", "parquet"]:
 def _pyarrow() -> Any:  # noqa: ANN401
     try:
         import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.compute  # noqa: PLC0415, F401
-        import pyarrow.csv  # noqa: PLC0415, F401
-        import pyarrow.parquet  # noqa: PLC0415, F401
+        import pyarrow.compute  # noqa: PLC0415
+        import pyarrow.csv  # noqa: PLC0415
+        import pyarrow.parquet  # noqa: PLC0415
     except ImportError:
-        raise Problem(
+        raise CommandError(
             'reading CSV and Parquet files needs pyarrow: pip install "crmkit[files]"'
         ) from None
     return pa
@@ -229,17 +229,21 @@ def read_file(
     else:
         source = Path(path)
         if not source.exists():
-            raise Problem(f"{label}: no such file")
+            raise CommandError(f"{label}: no such file")
         if source.is_dir():
-            raise Problem(f"{label}: is a folder, not a {what} file")
+            raise CommandError(f"{label}: is a folder, not a {what} file")
         if source.stat().st_size == 0:
-            raise Problem(f"{label}: the file is empty (expected a header line and {what} rows)")
+            raise CommandError(
+                f"{label}: the file is empty (expected a header line and {what} rows)"
+            )
     sep = delimiter or ("\t" if path.lower().endswith((".tsv", ".tab")) else ",")
     if kind == "parquet":
         try:
             table = pa.parquet.read_table(source)
         except (pa.ArrowException, OSError) as err:
-            raise Problem(f"{label}: not a readable Parquet file ({_first_line(err)})") from None
+            raise CommandError(
+                f"{label}: not a readable Parquet file ({_first_line(err)})"
+            ) from None
         file = InputFile(label=label, kind="parquet", table=table, path=source)
         mapping = guess_columns(file, fields, what=what)
         return file, mapping
@@ -249,7 +253,7 @@ def read_file(
         names = [str(n) for n in pa.csv.open_csv(stream, parse_options=parse).schema.names]
     except pa.ArrowInvalid as err:
         if "Empty CSV" in str(err):
-            raise Problem(
+            raise CommandError(
                 f"{label}: the file is empty (expected a header line and {what} rows)"
             ) from None
         raise _csv_problem(err, InputFile(label, "csv", None, source, data, sep)) from None
@@ -257,7 +261,7 @@ def read_file(
     if delimiter is None and len(names) == 1:
         for char, said in _DELIMITERS.items():
             if char in names[0]:
-                raise Problem(
+                raise CommandError(
                     f"{label}: the header {names[0]!r} reads as one column with delimiter ','; "
                     f"the file looks {said}-separated: pass --delimiter {said.split(' ')[0]}"
                 )
@@ -273,15 +277,15 @@ def read_file(
     except pa.ArrowInvalid as err:
         raise _csv_problem(err, InputFile(label, "csv", None, source, data, sep)) from None
     if table.num_rows == 0:
-        raise Problem(f"{label}: the file has a header but no {what} rows")
+        raise CommandError(f"{label}: the file has a header but no {what} rows")
     table = _integer_ids(pa, table, [mapping[f] for f in id_fields if f in mapping])
     file = InputFile(label=label, kind="csv", table=table, path=source, data=data, delimiter=sep)
     return file, mapping
 
 
-def _csv_problem(err: Exception, file: InputFile) -> Problem:
+def _csv_problem(err: Exception, file: InputFile) -> CommandError:
     detail = file.first_bad_width() if "columns" in str(err) else None
-    return Problem(f"{file.label}: cannot read it as CSV ({detail or _first_line(err)})")
+    return CommandError(f"{file.label}: cannot read it as CSV ({detail or _first_line(err)})")
 
 
 @attrs.frozen
@@ -314,7 +318,7 @@ def guess_columns(
 
     A field mapped to ``None`` is guessed; a field whose value is ``""`` is
     optional and guessed only when a known name is present. Raises
-    :class:`Problem` for a given column the file lacks or a required field
+    :class:`CommandError` for a given column the file lacks or a required field
     that could not be guessed.
     """
     names = list(file.table.column_names)
@@ -327,7 +331,7 @@ def guess_columns(
             if given not in names:
                 close = difflib.get_close_matches(given, names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise Problem(
+                raise CommandError(
                     f"{file.label}: no column {given!r} ({flag}); the columns are "
                     f"{', '.join(names)}{hint}"
                 )
@@ -342,7 +346,7 @@ def guess_columns(
                 break
         else:
             if given is None:
-                raise Problem(
+                raise CommandError(
                     f"{file.label}: no column found for the {field} of each {what} row: "
                     f"pass {flag} COLUMN (the columns are {', '.join(names)})"
                 )
@@ -396,8 +400,8 @@ def one_line(
 
 @contextmanager
 def reading(file: InputFile, columns: Mapping[str, str]) -> Iterator[None]:
-    """Turn a crmkit error raised while reading *file* into a one-line :class:`Problem`."""
+    """Turn a crmkit error raised while reading *file* into a one-line :class:`CommandError`."""
     try:
         yield
     except CrmkitError as err:
-        raise Problem(one_line(err, file=file, columns=columns)) from err
+        raise CommandError(one_line(err, file=file, columns=columns)) from err

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._cli._files import Problem
+from crmkit._cli._files import CommandError
 from crmkit.report import ColumnFormat, format_cell
 
 __all__ = ["Column", "Terminal", "write_result"]
@@ -63,7 +63,9 @@ class Terminal:
             table.add_row(*(_cell(columns[f][i], kind) for f, _h, kind in shown))
         self.out.print(table)
         if n > rows:
-            self.out.print(f"... {n - rows:,} more rows (write them all with --out FILE)", markup=False)
+            self.out.print(
+                f"... {n - rows:,} more rows (write them all with --out FILE)", markup=False
+            )
 
     @contextmanager
     def progress(self, label: str) -> Iterator[None]:
@@ -107,10 +109,10 @@ def write_result(path: str, columns: Mapping[str, npt.NDArray[Any]], result: obj
         _write(target, lambda p: p.write_text(text + "\n", encoding="utf-8"))
         return target
     if suffix not in (".csv", ".parquet", ".pq"):
-        raise Problem(f"--out {path}: the name must end in .csv, .json or .parquet")
+        raise CommandError(f"--out {path}: the name must end in .csv, .json or .parquet")
     import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.csv  # noqa: PLC0415, F401
-    import pyarrow.parquet  # noqa: PLC0415, F401
+    import pyarrow.csv  # noqa: PLC0415
+    import pyarrow.parquet  # noqa: PLC0415
 
     table = pa.table({name: _arrow(np.asarray(col)) for name, col in columns.items()})
     if suffix == ".csv":
@@ -134,4 +136,4 @@ def _write(target: Path, write: Any) -> None:  # noqa: ANN401
     try:
         write(target)
     except OSError as err:
-        raise Problem(f"--out {target}: cannot write it ({err.strerror or err})") from None
+        raise CommandError(f"--out {target}: cannot write it ({err.strerror or err})") from None

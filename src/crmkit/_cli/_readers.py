@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from crmkit._cli._files import InputFile, Problem, read_file, reading
+from crmkit._cli._files import CommandError, InputFile, read_file, reading
 from crmkit._cli._output import Terminal
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, SalesProcess, StageHistory
@@ -102,7 +102,7 @@ def read_table(
 
 
 def sales_process(stages: Sequence[tuple[str, float]], won: str, lost: str) -> SalesProcess:
-    """The default process, or the one given stage by stage with ``--stage NAME=P``."""
+    """Return the default process, or the one given stage by stage (``--process-stage``)."""
     if not stages:
         return DEFAULT_PROCESS
     from crmkit.funnel import Stage  # noqa: PLC0415
@@ -134,7 +134,7 @@ def read_opportunities(
         )
         missing = [d for d in by if d not in found]
         if missing:
-            raise Problem(
+            raise CommandError(
                 f"{file.label}: no column {missing[0]!r} (--by); the columns are "
                 f"{', '.join(file.columns)}"
             )
@@ -202,7 +202,7 @@ def read_activities(
 def read_unit_costs(
     path: str | None, pairs: Sequence[tuple[str, float]], term: Terminal, *, delimiter: str | None
 ) -> dict[str, float] | None:
-    """Unit costs from ``--unit-cost NAME=VALUE`` pairs and/or a file of (activity, unit_cost)."""
+    """Read unit costs from ``--unit-cost NAME=VALUE`` pairs and/or a unit-cost file."""
     costs: dict[str, float] = {}
     if path is not None:
         file, found = read_table(
@@ -217,7 +217,7 @@ def read_unit_costs(
         for i, (name, value) in enumerate(zip(names, values, strict=True)):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 where = file.where([i])
-                raise Problem(
+                raise CommandError(
                     f"{file.label}: column {found['unit_cost']!r} must hold numbers: {where} "
                     f"(value {value!r})"
                 )

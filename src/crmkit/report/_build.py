@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -84,8 +84,8 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def _day(t: np.datetime64) -> str:
-    return str(np.datetime64(t, "D"))
+def _day(t: object) -> str:
+    return str(np.asarray(t).astype("datetime64[D]"))
 
 
 class _Context:
@@ -112,14 +112,20 @@ def _profiling(ctx: _Context) -> Section:
     best = int(order[0])
     first, last = summary.first_purchase.min(), summary.last_purchase.max()
     headlines = [
-        f"{ctx.tx.n_customers:,} customers, {ctx.tx.n_rows:,} orders between "
-        f"{_day(first)} and {_day(last)}, {_money(float(revenue.sum()))} of revenue in total.",
+        (
+            f"{ctx.tx.n_customers:,} customers, {ctx.tx.n_rows:,} orders between "
+            f"{_day(first)} and {_day(last)}, {_money(float(revenue.sum()))} of revenue in total."
+        ),
         f"The top 20 % of customers bring {_pct(top20)} of revenue; {point}.",
-        f"The '{table.segment[best]}' segment brings the most revenue: "
-        f"{_pct(float(table.revenue_share[best]))} of it from "
-        f"{_pct(float(table.customer_share[best]))} of customers.",
-        f"Revenue concentration (Gini) is {gini(revenue):.2f} on a scale from 0 (everyone "
-        "spends the same) to 1 (one customer brings everything).",
+        (
+            f"The '{table.segment[best]}' segment brings the most revenue: "
+            f"{_pct(float(table.revenue_share[best]))} of it from "
+            f"{_pct(float(table.customer_share[best]))} of customers."
+        ),
+        (
+            f"Revenue concentration (Gini) is {gini(revenue):.2f} on a scale from 0 (everyone "
+            "spends the same) to 1 (one customer brings everything)."
+        ),
     ]
     seg_rows = [
         (
@@ -178,7 +184,9 @@ def _profiling(ctx: _Context) -> Section:
         ],
         charts=[
             ctx.charts.chart("segment_map", "RFM segment map", segments),
-            ctx.charts.chart("rfm_heatmap", "Customers per recency and frequency score", segments.scores),
+            ctx.charts.chart(
+                "rfm_heatmap", "Customers per recency and frequency score", segments.scores
+            ),
             ctx.charts.chart("segment_bars", "Customers and revenue per segment", table),
             ctx.charts.chart("lorenz_chart", "Concentration of revenue (Lorenz curve)", curve),
             ctx.charts.chart("abc_chart", "ABC classes", abc),
@@ -232,10 +240,13 @@ def _persistency(ctx: _Context) -> Section:
     n_periods = min(7, cohorts.periods_since.size)
     shown = np.arange(cohorts.cohort.size)[-12:]
     cohort_rows = [
-        (cohorts.cohort[i], cohorts.size[i])
-        + tuple(
-            float(cohorts.retention[i, j]) if cohorts.observable[i, j] else None
-            for j in range(n_periods)
+        (
+            cohorts.cohort[i],
+            cohorts.size[i],
+            *tuple(
+                float(cohorts.retention[i, j]) if cohorts.observable[i, j] else None
+                for j in range(n_periods)
+            ),
         )
         for i in shown
     ]
@@ -271,7 +282,7 @@ def _persistency(ctx: _Context) -> Section:
     if ctx.summary.first_purchase.min() < earlier:
         before = assign_segments(rfm_scores(rfm_summary(tx, unit="day", as_of=earlier)))
         after = assign_segments(
-            rfm_scores(ctx.summary, method="thresholds", edges=before.scores.edges)
+            rfm_scores(ctx.summary, method="thresholds", edges=cast("Any", before.scores.edges))
         )
         migration = segment_migration(before, after)
         flows = [
@@ -322,14 +333,19 @@ def _profitability(ctx: _Context, pnl: CustomerPnL) -> Section:
         pnl, segment=ctx.segments.segment, segment_customer=ctx.segments.customer
     )
     headlines = [
-        f"Customers brought {_money(float(pnl.revenue.sum()))} of revenue, "
-        f"{_money(float(pnl.gross_margin.sum()))} of gross margin and "
-        f"{_money(whale.total_profit)} of profit after {_money(float(pnl.cost_to_serve.sum()))} "
-        "of cost to serve.",
-        f"The most profitable {_pct(whale.peak_share_of_customers)} of customers earn "
-        f"{_pct(whale.peak_share_of_total)} of the total profit; the other "
-        f"{whale.n_unprofitable:,} unprofitable customers give back "
-        f"{_money(whale.tail_give_back)}.",
+        (
+            f"Customers brought {_money(float(pnl.revenue.sum()))} of revenue, "
+            f"{_money(float(pnl.gross_margin.sum()))} of gross margin and "
+            f"{_money(whale.total_profit)} of profit after "
+            f"{_money(float(pnl.cost_to_serve.sum()))} "
+            "of cost to serve."
+        ),
+        (
+            f"The most profitable {_pct(whale.peak_share_of_customers)} of customers earn "
+            f"{_pct(whale.peak_share_of_total)} of the total profit; the other "
+            f"{whale.n_unprofitable:,} unprofitable customers give back "
+            f"{_money(whale.tail_give_back)}."
+        ),
     ]
     if worst.n_customers and worst.main_cost_driver.size:
         drivers, counts = np.unique(worst.main_cost_driver, return_counts=True)
@@ -399,6 +415,7 @@ def _profitability(ctx: _Context, pnl: CustomerPnL) -> Section:
 
 def _performance(
     ctx: _Context,
+    *,
     opportunities: Opportunities,
     history: StageHistory | None,
     quotas: object | None,
@@ -566,13 +583,19 @@ def _prospecting(ctx: _Context) -> Section:
     n_top = max(1, clv.clv.size // 10)
     positive = float(clv.clv[clv.clv > 0].sum())
     headlines = [
-        f"The customers are expected to bring {_money(clv.total_clv)} over the next "
-        f"{_CLV_PERIODS} months (discounted at {_MONTHLY_DISCOUNT:.0%} a month).",
-        f"The top 10 % of customers by lifetime value hold "
-        f"{_pct(float(clv.clv[ranked[:n_top]].sum()) / positive if positive else 0.0)} "
-        "of it.",
-        f"{_pct(float(np.mean(clv.p_alive > 0.5)))} of customers are more likely alive than "
-        "not (probability alive above 50 %).",
+        (
+            f"The customers are expected to bring {_money(clv.total_clv)} over the next "
+            f"{_CLV_PERIODS} months (discounted at {_MONTHLY_DISCOUNT:.0%} a month)."
+        ),
+        (
+            f"The top 10 % of customers by lifetime value hold "
+            f"{_pct(float(clv.clv[ranked[:n_top]].sum()) / positive if positive else 0.0)} "
+            "of it."
+        ),
+        (
+            f"{_pct(float(np.mean(clv.p_alive > 0.5)))} of customers are more likely alive than "
+            "not (probability alive above 50 %)."
+        ),
     ]
     notes = []
     for name, fit in (("BG/NBD", purchases), ("Gamma-Gamma", spend)):
@@ -580,7 +603,7 @@ def _prospecting(ctx: _Context) -> Section:
         if not diag.converged or diag.warnings:
             said = "; ".join(diag.warnings) or diag.optimizer_message
             notes.append(f"The {name} fit should be read with care: {said}.")
-    if not spend.independence.plausible:
+    if spend.independence is not None and not spend.independence.plausible:
         notes.append(
             "Spend per purchase is correlated with purchase frequency "
             f"({spend.independence.correlation:.2f}): Gamma-Gamma assumes it is not."
@@ -613,7 +636,9 @@ def _prospecting(ctx: _Context) -> Section:
         "crmkit.roi.repeat_purchase_histogram",
     ]
     where = np.searchsorted(ctx.summary.customer, clv.customer)
-    if np.array_equal(ctx.summary.customer[np.minimum(where, ctx.summary.customer.size - 1)], clv.customer):
+    if np.array_equal(
+        ctx.summary.customer[np.minimum(where, ctx.summary.customer.size - 1)], clv.customer
+    ):
         matrix = value_potential_matrix(
             ctx.summary.monetary[where],
             clv.clv,
@@ -889,13 +914,17 @@ def build(
             "for cost to serve) to add Profitability"
         )
     if opportunities is not None:
-        sections["performance"] = _performance(ctx, opportunities, history, quotas, by, as_of)
+        sections["performance"] = _performance(
+            ctx, opportunities=opportunities, history=history, quotas=quotas, by=by, as_of=as_of
+        )
     else:
         missing["Performance"] = (
             "give opportunities (crmkit report --opportunities FILE) to add Performance"
         )
     if importlib.util.find_spec("scipy") is None:
-        missing["Prospecting"] = 'needs scipy for the lifetime-value models: pip install "crmkit[models]"'
+        missing["Prospecting"] = (
+            'needs scipy for the lifetime-value models: pip install "crmkit[models]"'
+        )
     else:
         try:
             sections["prospecting"] = _prospecting(ctx)
@@ -904,7 +933,9 @@ def build(
     if product is not None:
         sections["product"] = _product(ctx, product)
     else:
-        missing["Product"] = "give the product column (crmkit report --product COLUMN) to add Product"
+        missing["Product"] = (
+            "give the product column (crmkit report --product COLUMN) to add Product"
+        )
     missing["Promotion"] = _promotion_missing()
     ordered = [sections[key] for key in SECTION_TITLES if key in sections]
     inputs = {
@@ -920,7 +951,9 @@ def build(
         as_of_is_default=ctx.summary.as_of_is_default,
         inputs=inputs,
         sections=ordered,
-        not_computed={k: missing[k] for k in (SECTION_TITLES[s] for s in SECTION_TITLES) if k in missing},
+        not_computed={
+            k: missing[k] for k in (SECTION_TITLES[s] for s in SECTION_TITLES) if k in missing
+        },
         crmkit_version=__version__,
     )
 
@@ -928,4 +961,3 @@ def build(
 def _chart_slots(report: Report) -> list[Chart]:
     """Every chart slot of *report*, section by section (for tests and summaries)."""
     return [chart for section in report.sections for chart in section.charts]
-

@@ -41,9 +41,7 @@ class ChartMaker:
             return Chart(name=name, title=title, svg=None, missing=self._why_not)
         draw = getattr(self._plot, name, None)
         if draw is None:
-            return Chart(
-                name=name, title=title, svg=None, missing=f"crmkit.plot has no {name} yet"
-            )
+            return Chart(name=name, title=title, svg=None, missing=f"crmkit.plot has no {name} yet")
         from matplotlib.figure import Figure  # noqa: PLC0415
 
         figure = Figure(figsize=(_WIDTH, _HEIGHT), layout="constrained")

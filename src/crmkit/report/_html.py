@@ -78,7 +78,7 @@ def format_cell(value: Cell, kind: ColumnFormat) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if kind in ("money", "number") and abs(value) < 0.005:  # noqa: PLR2004
+    if kind in ("money", "number") and abs(value) < 0.005:
         value = 0.0  # no "-0.00" from a sum that is zero up to rounding
     if kind == "count":
         return f"{value:,.0f}"
@@ -118,7 +118,9 @@ def _table(table: Table) -> str:
 
 
 def _chart(chart: Chart) -> str:
-    caption = f"<figcaption>{_e(chart.title)} · <code>crmkit.plot.{_e(chart.name)}</code></figcaption>"
+    caption = (
+        f"<figcaption>{_e(chart.title)} · <code>crmkit.plot.{_e(chart.name)}</code></figcaption>"
+    )
     if chart.svg is None:
         return (
             f"<figure class='chart-slot' data-chart='{_e(chart.name)}'><div class='slot'>"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import attrs
 import numpy as np
@@ -54,8 +54,28 @@ def _plain_cell(value: object) -> Cell:
     return str(value)
 
 
-def _rows(rows: Sequence[Sequence[object]]) -> tuple[tuple[Cell, ...], ...]:
+def _rows(rows: Iterable[Sequence[object]]) -> tuple[tuple[Cell, ...], ...]:
     return tuple(tuple(_plain_cell(v) for v in row) for row in rows)
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+def _formats(values: Iterable[str]) -> tuple[ColumnFormat, ...]:
+    return cast("tuple[ColumnFormat, ...]", tuple(values))
+
+
+def _tables(values: Iterable[Table]) -> tuple[Table, ...]:
+    return tuple(values)
+
+
+def _charts(values: Iterable[Chart]) -> tuple[Chart, ...]:
+    return tuple(values)
+
+
+def _sections(values: Iterable[Section]) -> tuple[Section, ...]:
+    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -89,8 +109,8 @@ class Table:
     """
 
     title: str
-    columns: tuple[str, ...] = attrs.field(converter=tuple)
-    formats: tuple[ColumnFormat, ...] = attrs.field(converter=tuple, validator=_check_table)
+    columns: tuple[str, ...] = attrs.field(converter=_texts)
+    formats: tuple[ColumnFormat, ...] = attrs.field(converter=_formats, validator=_check_table)
     rows: tuple[tuple[Cell, ...], ...] = attrs.field(converter=_rows)
     function: str
 
@@ -175,11 +195,11 @@ class Section:
     key: str
     title: str
     question: str
-    headlines: tuple[str, ...] = attrs.field(converter=tuple)
-    tables: tuple[Table, ...] = attrs.field(converter=tuple)
-    charts: tuple[Chart, ...] = attrs.field(converter=tuple)
-    functions: tuple[str, ...] = attrs.field(converter=tuple)
-    notes: tuple[str, ...] = attrs.field(converter=tuple)
+    headlines: tuple[str, ...] = attrs.field(converter=_texts)
+    tables: tuple[Table, ...] = attrs.field(converter=_tables)
+    charts: tuple[Chart, ...] = attrs.field(converter=_charts)
+    functions: tuple[str, ...] = attrs.field(converter=_texts)
+    notes: tuple[str, ...] = attrs.field(converter=_texts)
     docs: str
 
 
@@ -225,7 +245,7 @@ class Report(Result):
     as_of: np.datetime64
     as_of_is_default: bool
     inputs: Mapping[str, str] = attrs.field(converter=frozen_mapping)
-    sections: tuple[Section, ...] = attrs.field(converter=tuple)
+    sections: tuple[Section, ...] = attrs.field(converter=_sections)
     not_computed: Mapping[str, str] = attrs.field(converter=frozen_mapping)
     crmkit_version: str
 
