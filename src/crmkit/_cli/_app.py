@@ -948,6 +948,7 @@ def report(ctx: click.Context, /, file: str | None, **kw: Any) -> None:
             columns={"id": None, "amount": None, "stage": None, "close_date": None, "created": ""},
             by=(),
             delimiter=kw["delimiter"],
+            flags={},
         )
     if kw["history"]:
         history, _h = read_history(
@@ -956,6 +957,7 @@ def report(ctx: click.Context, /, file: str | None, **kw: Any) -> None:
             process=process,
             columns=_history_columns(),
             delimiter=kw["delimiter"],
+            flags={},
         )
     quotas = None
     if kw["quotas"]:

@@ -120,6 +120,7 @@ def read_opportunities(
     columns: Mapping[str, str | None],
     by: Sequence[str],
     delimiter: str | None,
+    flags: Mapping[str, str] | None = None,
 ) -> tuple[Opportunities, InputFile]:
     """Read a pipeline file: one row per deal (id, amount, stage, close date, ...)."""
     fields: dict[str, str | None] = {**columns, **dict.fromkeys(by, "")}
@@ -138,7 +139,9 @@ def read_opportunities(
                 f"{file.label}: no column {missing[0]!r} (--by); the columns are "
                 f"{', '.join(file.columns)}"
             )
-        _say_guessed(term, file, columns, {k: v for k, v in found.items() if k not in by})
+        _say_guessed(
+            term, file, columns, {k: v for k, v in found.items() if k not in by}, flags=flags
+        )
         with reading(file, found):
             opps = Opportunities.from_frame(
                 file.table,
@@ -160,6 +163,7 @@ def read_history(
     process: SalesProcess,
     columns: Mapping[str, str | None],
     delimiter: str | None,
+    flags: Mapping[str, str] | None = None,
 ) -> tuple[StageHistory, InputFile]:
     """Read a stage history: one row per stage entered (opportunity, stage, entered)."""
     with term.progress(f"reading {path}"):
@@ -171,7 +175,7 @@ def read_history(
             text_fields=["opportunity", "stage", "entered", "reason"],
             id_fields=["opportunity"],
         )
-        _say_guessed(term, file, columns, found)
+        _say_guessed(term, file, columns, found, flags=flags)
         with reading(file, found):
             history = StageHistory.from_frame(
                 file.table,
