@@ -26,6 +26,7 @@ from crmkit.funnel._reliability import (
 from crmkit.funnel._scorecards import Scorecard, scorecards
 from crmkit.funnel._scoring import WinScorer, WinScores, fit_win_scorer, score_opportunities
 from crmkit.funnel._slip import SlipDistribution, fit_slip
+from crmkit.funnel._state import PipelineState
 
 __all__ = [
     "DEFAULT_PROCESS",
@@ -34,6 +35,7 @@ __all__ = [
     "ForecastDistribution",
     "Opportunities",
     "PipelineForecast",
+    "PipelineState",
     "QuotaAttainment",
     "QuotaDistribution",
     "ReasonBreakdown",

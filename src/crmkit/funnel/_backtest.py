@@ -17,6 +17,7 @@ from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities, optional_times
+from crmkit.funnel._state import PipelineState, cut_history
 
 __all__ = ["Backtest", "backtest_forecast", "pipeline_snapshot", "truncate_history"]
 
@@ -54,22 +55,7 @@ def truncate_history(history: StageHistory, as_of: object) -> StageHistory:
     [2]
     """
     cut = scalar_datetime(as_of, field="as_of", function="truncate_history")
-    keep = history.entered < cut
-    opp_rows = np.bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
-    alive = opp_rows > 0
-    new_index = np.cumsum(alive) - 1
-    offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
-    np.cumsum(opp_rows[alive], out=offsets[1:])
-    return attrs.evolve(
-        history,
-        opportunity=as_readonly(history.opportunity[alive]),
-        offsets=as_readonly(offsets),
-        row_opportunity=as_readonly(new_index[history.row_opportunity[keep]].astype(np.int64)),
-        stage=as_readonly(history.stage[keep]),
-        entered=as_readonly(history.entered[keep]),
-        reason=as_readonly(history.reason[keep]),
-        dimensions={k: as_readonly(v[alive]) for k, v in history.dimensions.items()},
-    )
+    return cut_history(history, cut)
 
 
 def _align(
@@ -99,9 +85,9 @@ def pipeline_snapshot(
     history: StageHistory,
     *,
     as_of: object,
-    opportunity: object,
-    amount: object,
-    expected_close: object,
+    opportunity: object | None = None,
+    amount: object | None = None,
+    expected_close: object | None = None,
 ) -> Opportunities:
     """Reconstruct the open pipeline at *as_of* from stage histories.
 
@@ -111,12 +97,14 @@ def pipeline_snapshot(
         Full stage histories (later rows are ignored).
     as_of : date-like
         Snapshot time.
-    opportunity : array_like, shape (n,)
+    opportunity : array_like, shape (n,), optional
         Opportunity ids for the two columns below (any order, a superset is fine).
-    amount : array_like of float, shape (n,)
+    amount : array_like of float, shape (n,), optional
         Deal value.
-    expected_close : array_like of date-like, shape (n,)
-        Close date expected at the time (e.g. at creation).
+    expected_close : array_like of date-like, shape (n,), optional
+        Close date expected at the time (e.g. at creation). Leave the three
+        out when the history carries ``amount`` and ``close_date`` columns:
+        the values in force at *as_of* are used.
 
     Returns
     -------
@@ -128,7 +116,8 @@ def pipeline_snapshot(
     Raises
     ------
     InputError
-        If an opportunity of the history has no amount or expected close date.
+        If an opportunity of the history has no amount or expected close date,
+        or the columns are left out and the history does not carry them.
 
     Examples
     --------
@@ -151,6 +140,26 @@ def pipeline_snapshot(
     """
     fn = "pipeline_snapshot"
     cut = scalar_datetime(as_of, field="as_of", function=fn)
+    if opportunity is None and amount is None and expected_close is None:
+        if history.amount is None or history.close_date is None:
+            raise InputError.for_parameter(
+                "opportunity",
+                "given (with amount and expected_close) when the history has no amount "
+                "and close_date columns",
+                None,
+                function=fn,
+            )
+        now = PipelineState.from_history(history, as_of=cut).snapshot()
+        live = now.subset(now.is_open)
+        close = np.where(live.close_date >= cut, live.close_date, cut)
+        return attrs.evolve(live, close_date=as_readonly(close.astype("datetime64[us]")))
+    if opportunity is None or amount is None or expected_close is None:
+        raise InputError.for_parameter(
+            "opportunity",
+            "given together with amount and expected_close (or all three left out)",
+            None,
+            function=fn,
+        )
     amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
     closes = optional_times(expected_close, field="expected_close", function=fn)
     ids = as_ids(opportunity, field="opportunity", function=fn)
