@@ -14,6 +14,13 @@ from crmkit.funnel._distribution import ForecastDistribution, lattice_forecast
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._montecarlo import simulate_forecast
+from crmkit.funnel._movement import (
+    COMPONENTS,
+    DealChanges,
+    PipelineMovement,
+    Waterfall,
+    pipeline_movement,
+)
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
 from crmkit.funnel._quotas import QuotaAttainment, QuotaDistribution
@@ -29,6 +36,11 @@ from crmkit.funnel._slip import SlipDistribution, fit_slip
 from crmkit.funnel._state import PipelineState
 
 __all__ = [
+    "COMPONENTS",
+    "DealChanges",
+    "PipelineMovement",
+    "Waterfall",
+    "pipeline_movement",
     "DEFAULT_PROCESS",
     "Backtest",
     "ForecastCategory",

@@ -1,0 +1,803 @@
+"""Pipeline movement between two snapshots: what changed since last week, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._groups import factorize
+from crmkit._params import flag, instance
+from crmkit._results import Result
+from crmkit.errors import InputError
+from crmkit.funnel._forecast import deal_probabilities
+from crmkit.funnel._grouping import PeriodSpec, _horizons
+from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._state import PipelineState
+from crmkit.periods import (
+    DEFAULT_CALENDAR,
+    Calendar,
+    Frequency,
+    period_bounds,
+    period_keys,
+    period_labels,
+)
+
+if TYPE_CHECKING:
+    from crmkit.funnel._calibration import StageRates
+
+__all__ = ["COMPONENTS", "DealChanges", "PipelineMovement", "Waterfall", "pipeline_movement"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_FN: Final = "pipeline_movement"
+
+COMPONENTS: Final = (
+    "new",
+    "reopened",
+    "pulled_in",
+    "pushed_in",
+    "reassigned_in",
+    "amount_change",
+    "advanced",
+    "regressed",
+    "reweighted",
+    "pushed_out",
+    "pulled_out",
+    "reassigned_out",
+    "won",
+    "lost",
+    "removed",
+)
+"""Movement components in waterfall order (inflows, changes of deals that stay, outflows)."""
+_C: Final = {name: i for i, name in enumerate(COMPONENTS)}
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Waterfall(Result):
+    """The bars of a waterfall chart from the start pipeline to the end pipeline.
+
+    Attributes
+    ----------
+    step : ndarray of str, shape (s,)
+        ``"start"``, each component, ``"end"``.
+    amount : ndarray of float64, shape (s,)
+        The start and end totals, and each component's signed change.
+    bottom, top : ndarray of float64, shape (s,)
+        Where each bar starts and ends (the start and end bars stand on 0).
+    weighted : bool
+        Whether the bars are of the weighted pipeline.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, pipeline_movement
+    >>> week1 = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[100.0, 50.0],
+    ...     stage=["plan", "plan"],
+    ...     close_date=["2024-07-10", "2024-07-20"],
+    ... )
+    >>> week2 = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[100.0, 50.0, 30.0],
+    ...     stage=["won", "plan", "qualify"],
+    ...     close_date=["2024-07-08", "2024-07-20", "2024-07-30"],
+    ... )
+    >>> m = pipeline_movement(week1, week2, period="month", probabilities="configured")
+    >>> w = m.waterfall(weighted=False)
+    >>> [(str(s), float(a)) for s, a in zip(w.step, w.amount) if a]
+    [('start', 150.0), ('new', 30.0), ('won', -100.0), ('end', 80.0)]
+    """
+
+    _table: ClassVar[tuple[str, ...]] = ("step", "amount", "bottom", "top")
+    step: npt.NDArray[np.str_]
+    amount: FloatArray
+    bottom: FloatArray
+    top: FloatArray
+    weighted: bool
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DealChanges(Result):
+    """Deal-level change log between two snapshots: what changed, from what to what.
+
+    One row per deal present in either snapshot that differs between them (in
+    presence, stage, amount, close date or a ``by`` dimension); unchanged deals
+    are counted in :attr:`PipelineMovement.n_unchanged`.
+
+    Attributes
+    ----------
+    id : ndarray, shape (r,)
+        Deal id.
+    stage_before, stage_after : ndarray of str, shape (r,)
+        Stage name in each snapshot ("" where the deal is absent).
+    amount_before, amount_after : ndarray of float64, shape (r,)
+        Amount in each snapshot (NaN where absent).
+    close_before, close_after : ndarray of datetime64[us], shape (r,)
+        Close date in each snapshot (NaT where absent or unknown).
+    weighted_before, weighted_after : ndarray of float64, shape (r,)
+        Amount x win probability while open (0 when closed or absent).
+    created, removed, won, lost, reopened : ndarray of bool, shape (r,)
+        Absent before; absent after; open (or absent) before and won / lost
+        after; closed before and open after.
+    advanced, regressed : ndarray of bool, shape (r,)
+        Open in both and in a later / earlier stage.
+    pushed, pulled : ndarray of bool, shape (r,)
+        In both, close date later / earlier.
+    amount_up, amount_down : ndarray of bool, shape (r,)
+        In both, amount higher / lower.
+    reassigned : ndarray of bool, shape (r,)
+        In both, some ``by`` dimension differs.
+    groups_before, groups_after : mapping of str to ndarray, shape (r,) each
+        The ``by`` dimensions in each snapshot (a deal absent from one
+        snapshot shows the other snapshot's values in both).
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "id",
+        "stage_before",
+        "stage_after",
+        "amount_before",
+        "amount_after",
+        "close_before",
+        "close_after",
+        "weighted_before",
+        "weighted_after",
+        "created",
+        "removed",
+        "won",
+        "lost",
+        "reopened",
+        "advanced",
+        "regressed",
+        "pushed",
+        "pulled",
+        "amount_up",
+        "amount_down",
+        "reassigned",
+    )
+    id: npt.NDArray[Any]
+    stage_before: npt.NDArray[np.str_]
+    stage_after: npt.NDArray[np.str_]
+    amount_before: FloatArray
+    amount_after: FloatArray
+    close_before: npt.NDArray[np.datetime64]
+    close_after: npt.NDArray[np.datetime64]
+    weighted_before: FloatArray
+    weighted_after: FloatArray
+    created: BoolArray
+    removed: BoolArray
+    won: BoolArray
+    lost: BoolArray
+    reopened: BoolArray
+    advanced: BoolArray
+    regressed: BoolArray
+    pushed: BoolArray
+    pulled: BoolArray
+    amount_up: BoolArray
+    amount_down: BoolArray
+    reassigned: BoolArray
+    groups_before: Mapping[str, npt.NDArray[Any]]
+    groups_after: Mapping[str, npt.NDArray[Any]]
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PipelineMovement(Result):
+    """Start pipeline + every movement = end pipeline, per period and dimension cell.
+
+    Attributes
+    ----------
+    period : ndarray of str, shape (k,)
+        Close period (or horizon) label of each cell.
+    start_date, end_date : ndarray of datetime64[us], shape (k,)
+        Bounds of the period.
+    groups : mapping of str to ndarray, shape (k,) each
+        Dimension values of each cell.
+    start, end : ndarray of float64, shape (k,)
+        Open pipeline (Σ amount of open deals closing in the cell) in the
+        first and the second snapshot.
+    weighted_start, weighted_end : ndarray of float64, shape (k,)
+        The same weighted by each snapshot's win probabilities.
+    n_start, n_end : ndarray of int64, shape (k,)
+        Open deals in the cell in each snapshot.
+    components : tuple of str
+        :data:`COMPONENTS`, the column order of the three arrays below.
+    amount : ndarray of float64, shape (k, c)
+        Signed change of the pipeline due to each component (outflows negative).
+    weighted : ndarray of float64, shape (k, c)
+        The same for the weighted pipeline.
+    count : ndarray of int64, shape (k, c)
+        Deals behind each component (for ``amount_change``, deals whose amount
+        changed; for ``advanced``/``regressed``/``reweighted``, deals whose stage
+        or probability changed).
+    by : tuple of str
+        The dimension names.
+    n_unchanged : int
+        Deals present and identical in both snapshots (stage, amount, close
+        date, ``by`` dimensions).
+    n_closed_between : int
+        Deals absent from (or closed in) the first snapshot and closed in the
+        second: they never were open pipeline in either, and are only in the
+        change log.
+    changes : DealChanges
+        The deal-level change log.
+    probabilities : str
+        ``"configured"`` or ``"calibrated"``.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, pipeline_movement
+    >>> monday = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[100.0, 50.0],
+    ...     stage=["plan", "close"],
+    ...     close_date=["2024-07-10", "2024-07-20"],
+    ... )
+    >>> friday = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[80.0, 50.0],
+    ...     stage=["plan", "close"],
+    ...     close_date=["2024-07-10", "2024-08-05"],
+    ... )
+    >>> m = pipeline_movement(monday, friday, period="month", probabilities="configured")
+    >>> m.period.tolist(), m.start.tolist(), m.end.tolist()
+    (['2024-07', '2024-08'], [150.0, 0.0], [80.0, 50.0])
+    >>> m.component("amount_change").tolist(), m.component("pushed_out").tolist()
+    ([-20.0, 0.0], [-50.0, 0.0])
+    """
+
+    _table: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start_date",
+        "end_date",
+        "n_start",
+        "start",
+        "n_end",
+        "end",
+        "weighted_start",
+        "weighted_end",
+    )
+    period: npt.NDArray[np.str_]
+    start_date: npt.NDArray[np.datetime64]
+    end_date: npt.NDArray[np.datetime64]
+    groups: Mapping[str, npt.NDArray[Any]]
+    start: FloatArray
+    end: FloatArray
+    weighted_start: FloatArray
+    weighted_end: FloatArray
+    n_start: IntArray
+    n_end: IntArray
+    components: tuple[str, ...]
+    amount: FloatArray
+    weighted: FloatArray
+    count: IntArray
+    by: tuple[str, ...]
+    n_unchanged: int
+    n_closed_between: int
+    changes: DealChanges
+    probabilities: str
+
+    def component(self, name: str, *, weighted: bool = False) -> FloatArray:
+        """Return one component's signed change per cell.
+
+        Parameters
+        ----------
+        name : str
+            One of :data:`COMPONENTS`.
+        weighted : bool
+            The weighted pipeline's column instead of the amount's.
+
+        Returns
+        -------
+        ndarray of float64, shape (k,)
+
+        Raises
+        ------
+        InputError
+            For an unknown component name.
+        """
+        if name not in _C:
+            raise InputError.for_parameter(
+                "name", f"one of {list(COMPONENTS)}", name, function="PipelineMovement.component"
+            )
+        table = (
+            self.weighted if flag(weighted, name="weighted", function="component") else self.amount
+        )
+        return table[:, _C[name]]
+
+    def table(self) -> dict[str, npt.NDArray[Any]]:
+        """Return one row per cell: bounds, dimensions, totals and every component.
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``period``, the bounds, the ``by`` dimensions, ``n_start``, ``start``,
+            each component (``new`` ...), ``end``, then ``n_<component>`` and
+            ``weighted_<component>`` columns.
+        """
+        cols: dict[str, npt.NDArray[Any]] = {
+            "period": self.period,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+        }
+        cols |= {k: np.asarray(v) for k, v in self.groups.items()}
+        cols |= {"n_start": self.n_start, "start": self.start}
+        cols |= {c: self.amount[:, i] for i, c in enumerate(self.components)}
+        cols |= {"end": self.end, "n_end": self.n_end}
+        cols |= {f"n_{c}": self.count[:, i] for i, c in enumerate(self.components)}
+        cols["weighted_start"] = self.weighted_start
+        cols |= {f"weighted_{c}": self.weighted[:, i] for i, c in enumerate(self.components)}
+        cols["weighted_end"] = self.weighted_end
+        return cols
+
+    def waterfall(self, *, weighted: bool, where: Mapping[str, object] | None = None) -> Waterfall:
+        """Return the bars of a waterfall chart, summed over the cells that match *where*.
+
+        Parameters
+        ----------
+        weighted : bool
+            Bars of the weighted pipeline (True) or of the amounts (False).
+        where : mapping of str to value, optional
+            Keep cells whose ``period`` label or ``by`` dimension equals the
+            value (e.g. ``{"period": "2024-08", "region": "north"}``); all cells
+            by default.
+
+        Returns
+        -------
+        Waterfall
+
+        Raises
+        ------
+        InputError
+            For a key of *where* that is neither ``period`` nor a ``by`` name.
+        """
+        fn = "PipelineMovement.waterfall"
+        use_w = flag(weighted, name="weighted", function=fn)
+        keep = np.ones(self.period.size, dtype=bool)
+        for key, value in (where or {}).items():
+            if key == "period":
+                keep &= self.period == str(value)
+            elif key in self.groups:
+                keep &= np.asarray(self.groups[key]) == value
+            else:
+                raise InputError.for_parameter(
+                    "where", f"keys among {['period', *self.by]}", key, function=fn
+                )
+        start = float((self.weighted_start if use_w else self.start)[keep].sum())
+        end = float((self.weighted_end if use_w else self.end)[keep].sum())
+        deltas = (self.weighted if use_w else self.amount)[keep].sum(axis=0)
+        run = start + np.concatenate([[0.0], np.cumsum(deltas)])
+        bottom = np.concatenate([[0.0], np.minimum(run[:-1], run[1:]), [0.0]])
+        top = np.concatenate([[start], np.maximum(run[:-1], run[1:]), [end]])
+        return Waterfall(
+            step=np.array(["start", *self.components, "end"]),
+            amount=np.concatenate([[start], deltas, [end]]),
+            bottom=bottom,
+            top=top,
+            weighted=use_w,
+        )
+
+
+def _snapshot(value: object, name: str) -> Opportunities:
+    if isinstance(value, PipelineState):
+        return value.snapshot()
+    return instance(
+        value, Opportunities, name=name, function=_FN, what="Opportunities or a PipelineState"
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _Layers:
+    """Per period layer (one for a frequency, one per horizon): each deal's cell key or -1."""
+
+    key0: list[IntArray]
+    key1: list[IntArray]
+    moved: list[BoolArray]
+    label: npt.NDArray[np.str_]
+    start: npt.NDArray[np.datetime64]
+    end: npt.NDArray[np.datetime64]
+
+
+def _check_close(opps: Opportunities, open_: BoolArray, which: str) -> None:
+    missing = open_ & np.isnat(opps.close_date)
+    if missing.any():
+        pos = np.flatnonzero(missing)
+        raise InputError.for_rows(
+            "close_date",
+            f"must be known for every open deal of the {which!r} snapshot",
+            positions=pos[:5].tolist(),
+            values=[opps.id[p] for p in pos[:5]],
+            n_bad=int(pos.size),
+            function=_FN,
+            hint="The values shown are opportunity ids; give them an expected close date.",
+        )
+
+
+def _layers(
+    close0: npt.NDArray[np.datetime64],
+    close1: npt.NDArray[np.datetime64],
+    open0: BoolArray,
+    open1: BoolArray,
+    combo0: IntArray,
+    combo1: IntArray,
+    n_combo: int,
+    spec: PeriodSpec,
+    calendar: Calendar,
+) -> _Layers:
+    horizons = _horizons(spec)
+    if horizons is not None:
+        key0, key1, moved = [], [], []
+        for i, h in enumerate(horizons):
+            in0 = open0 & (close0 >= h.start) & (close0 < h.end)
+            in1 = open1 & (close1 >= h.start) & (close1 < h.end)
+            key0.append(np.where(in0, i * n_combo + combo0, -1))
+            key1.append(np.where(in1, i * n_combo + combo1, -1))
+            moved.append(in0 != in1)
+        return _Layers(
+            key0=key0,
+            key1=key1,
+            moved=moved,
+            label=np.array([h.label for h in horizons]),
+            start=np.array([h.start for h in horizons], dtype="datetime64[us]"),
+            end=np.array([h.end for h in horizons], dtype="datetime64[us]"),
+        )
+    try:
+        freq = Frequency(spec)  # type: ignore[arg-type]
+    except ValueError:
+        valid = [f.value for f in Frequency]
+        raise InputError.for_parameter(
+            "period", f"a Frequency ({valid}), a Horizon or a list of Horizons", spec, function=_FN
+        ) from None
+    both = np.concatenate([close0[open0], close1[open1]])
+    keys = period_keys(both, freq, calendar=calendar)
+    lo = int(keys.min()) if keys.size else 0
+    hi = int(keys.max()) if keys.size else -1
+    table = np.arange(lo, hi + 1, dtype=np.int64)
+    k0 = np.full(close0.size, -1, dtype=np.int64)
+    k1 = np.full(close1.size, -1, dtype=np.int64)
+    n0 = int(open0.sum())
+    k0[open0] = keys[:n0] - lo
+    k1[open1] = keys[n0:] - lo
+    start, end = period_bounds(table, freq, calendar=calendar)
+    return _Layers(
+        key0=[np.where(open0, k0 * n_combo + combo0, -1)],
+        key1=[np.where(open1, k1 * n_combo + combo1, -1)],
+        moved=[k0 != k1],
+        label=period_labels(table, freq, calendar=calendar),
+        start=start,
+        end=end,
+    )
+
+
+def pipeline_movement(  # noqa: PLR0914, PLR0915
+    before: Opportunities | PipelineState,
+    after: Opportunities | PipelineState,
+    *,
+    period: PeriodSpec,
+    probabilities: Literal["configured"] | StageRates,
+    by: Sequence[str] = (),
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> PipelineMovement:
+    """Explain how the pipeline moved between two snapshots, per period and dimension cell.
+
+    Parameters
+    ----------
+    before, after : Opportunities or PipelineState
+        The two snapshots (e.g. last Monday's and this Monday's CRM export,
+        open and closed deals with their current stage, amount and close
+        date). A :class:`PipelineState` stands for its :meth:`~PipelineState.snapshot`:
+        a stage-history log sliced at two dates is
+        ``PipelineState.from_history(log, as_of=t0)`` and ``(..., as_of=t1)``.
+    period : Frequency, str, Horizon or list of Horizon
+        Cells by close period (``"month"``, ``"quarter"``, ...) or horizons.
+    probabilities : "configured" or StageRates
+        Win probabilities of each snapshot's deals for the weighted pipeline.
+    by : sequence of str
+        Dimensions of both snapshots to group by (e.g. ``("region", "product")``).
+    calendar : Calendar
+        Week start and fiscal year.
+
+    Returns
+    -------
+    PipelineMovement
+        One row per cell holding an open deal in either snapshot, and the
+        deal-level change log.
+
+    Raises
+    ------
+    InputError
+        For snapshots of different sales processes, a deal id repeated in a
+        snapshot (raised when the snapshot is built), ids of different kinds
+        (ints in one, strings in the other), an unknown ``by`` dimension, an
+        open deal without close date, or a bad ``period``.
+
+    Notes
+    -----
+    A deal is in cell *c* of a snapshot when it is open there, its close date
+    falls in *c*'s period and its ``by`` dimensions are *c*'s. For every cell::
+
+        end = start + new + reopened + pulled_in + pushed_in + reassigned_in
+              + amount_change + advanced + regressed + reweighted
+              + pushed_out + pulled_out + reassigned_out + won + lost + removed
+
+    with outflows negative. A deal that leaves *c* counts its ``before``
+    amount (won, lost, removed from the second snapshot, or moved: its close
+    date pushed later or pulled earlier out of the period, or its dimensions
+    reassigned); a deal that enters *c* counts its ``after`` amount (new,
+    reopened, or moved in); a deal in *c* in both counts ``a1 - a0`` as
+    ``amount_change``. A move whose period changed counts as pushed/pulled
+    even if the dimensions changed too. The unweighted stage columns are 0.
+    The weighted pipeline splits a staying deal's change
+    ``a1 p1 - a0 p0 = (a1 - a0) p0 + a1 (p1 - p0)`` into ``amount_change`` and
+    ``advanced`` / ``regressed`` (stage later / earlier) or ``reweighted``
+    (same stage, other probability). Every deal's contribution is attributed
+    once, so the identity is exact in exact arithmetic; in floating point it is
+    exact whenever the amounts are whole numbers (totals below 2**53) and
+    otherwise holds to rounding.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> last_week = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[100.0, 40.0, 60.0],
+    ...     stage=["plan", "qualify", "close"],
+    ...     close_date=["2024-07-10", "2024-07-20", "2024-07-25"],
+    ... )
+    >>> this_week = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3, 4],
+    ...     amount=[100.0, 40.0, 60.0, 25.0],
+    ...     stage=["propose solution", "lost", "won", "qualify"],
+    ...     close_date=["2024-07-10", "2024-07-19", "2024-07-18", "2024-07-30"],
+    ... )
+    >>> m = pipeline_movement(last_week, this_week, period="month", probabilities="configured")
+    >>> {c: float(m.component(c)[0]) for c in ("new", "won", "lost")}
+    {'new': 25.0, 'won': -60.0, 'lost': -40.0}
+    >>> float(m.start[0] + m.amount[0].sum()) == float(m.end[0])
+    True
+    >>> round(float(m.component("advanced", weighted=True)[0]), 6)  # plan 0.4 -> propose 0.6
+    20.0
+    """
+    s0 = _snapshot(before, "before")
+    s1 = _snapshot(after, "after")
+    if s0.process != s1.process:
+        raise InputError.for_parameter(
+            "after",
+            "a snapshot of the same sales process as 'before'",
+            "another SalesProcess",
+            function=_FN,
+            hint="Both snapshots must use one SalesProcess (same stages, same names).",
+        )
+    process = s0.process
+    by = tuple(by)
+    for name in by:
+        for which, snap in (("before", s0), ("after", s1)):
+            if name not in snap.dimensions:
+                raise InputError.for_parameter(
+                    "by",
+                    f"dimension names of the {which!r} snapshot ({list(snap.dimensions)})",
+                    name,
+                    function=_FN,
+                )
+    if s0.n_rows and s1.n_rows and (s0.id.dtype.kind == "U") != (s1.id.dtype.kind == "U"):
+        raise InputError.for_parameter(
+            "after",
+            "a snapshot whose ids are of the same kind (ints or strings) as 'before'",
+            str(s1.id.dtype),
+            function=_FN,
+        )
+    p0 = deal_probabilities(s0, probabilities)
+    p1 = deal_probabilities(s1, probabilities)
+    # align the deals of both snapshots on one union index
+    ids = np.concatenate([s0.id, s1.id])
+    fact = factorize(ids)
+    u = fact.n_groups
+    n0 = s0.n_rows
+    r0 = np.full(u, -1, dtype=np.int64)
+    r1 = np.full(u, -1, dtype=np.int64)
+    r0[fact.codes[:n0]] = np.arange(n0)
+    r1[fact.codes[n0:]] = np.arange(s1.n_rows)
+    in0, in1 = r0 >= 0, r1 >= 0
+    i0, i1 = np.maximum(r0, 0), np.maximum(r1, 0)
+    won_code = process.won_code
+    stage0 = np.where(in0, s0.stage[i0] if n0 else 0, -1)
+    stage1 = np.where(in1, s1.stage[i1] if s1.n_rows else 0, -1)
+    open0 = in0 & (stage0 >= 0) & (stage0 < won_code)
+    open1 = in1 & (stage1 >= 0) & (stage1 < won_code)
+    _check_close(s0, s0.is_open, "before")
+    _check_close(s1, s1.is_open, "after")
+    nat = np.datetime64("NaT", "us")
+    close0 = np.where(in0, s0.close_date[i0] if n0 else nat, nat)
+    close1 = np.where(in1, s1.close_date[i1] if s1.n_rows else nat, nat)
+    amt0 = np.where(in0, s0.amount[i0] if n0 else 0.0, 0.0)
+    amt1 = np.where(in1, s1.amount[i1] if s1.n_rows else 0.0, 0.0)
+    pp0 = np.where(open0, p0[i0] if n0 else 0.0, 0.0)
+    pp1 = np.where(open1, p1[i1] if s1.n_rows else 0.0, 0.0)
+    w0 = amt0 * pp0
+    w1 = amt1 * pp1
+    # dimensions: one code space over both snapshots
+    combo0 = np.zeros(u, dtype=np.int64)
+    combo1 = np.zeros(u, dtype=np.int64)
+    radix: list[int] = []
+    uniques: list[npt.NDArray[Any]] = []
+    dim_diff = np.zeros(u, dtype=bool)
+    vals0: dict[str, npt.NDArray[Any]] = {}
+    vals1: dict[str, npt.NDArray[Any]] = {}
+    for name in by:
+        g0, g1 = s0.dimension_groups[name], s1.dimension_groups[name]
+        a, b = g0.uniques, g1.uniques
+        if a.size and b.size and a.dtype.kind != b.dtype.kind:
+            a, b = a.astype(str), b.astype(str)
+        allv = np.union1d(a, b) if (a.size or b.size) else a
+        c0 = np.searchsorted(allv, a)[g0.codes] if n0 else g0.codes
+        c1 = np.searchsorted(allv, b)[g1.codes] if s1.n_rows else g1.codes
+        d0 = np.where(in0, c0[i0] if n0 else 0, -1)
+        d1 = np.where(in1, c1[i1] if s1.n_rows else 0, -1)
+        d0 = np.where(in0, d0, d1)  # absent: the other snapshot's value
+        d1 = np.where(in1, d1, d0)
+        dim_diff |= d0 != d1
+        r = max(int(allv.size), 1)
+        combo0 = combo0 * r + d0
+        combo1 = combo1 * r + d1
+        radix.append(r)
+        uniques.append(allv)
+        vals0[name], vals1[name] = allv[d0], allv[d1]
+    n_combo = int(np.prod(radix)) if radix else 1
+    layers = _layers(close0, close1, open0, open1, combo0, combo1, n_combo, period, calendar)
+    # the cells: every key taken in either snapshot
+    all_keys = np.concatenate([k[k >= 0] for k in (*layers.key0, *layers.key1)])
+    cells = factorize(all_keys)
+    cell_keys = cells.uniques.astype(np.int64)
+    k = cell_keys.size
+    n_comp = len(COMPONENTS)
+
+    def dense(key: IntArray) -> IntArray:
+        out = np.full(key.size, -1, dtype=np.int64)
+        ok = key >= 0
+        out[ok] = np.searchsorted(cell_keys, key[ok])
+        return out
+
+    absent1, absent0 = ~in1, ~in0
+    won1 = stage1 == won_code
+    lost1 = stage1 == process.lost_code
+    closed0 = in0 & ~open0
+    later = close1 > close0
+    earlier = close1 < close0
+    s_up, s_down = stage1 > stage0, stage1 < stage0
+    amount_tab = np.zeros(k * n_comp)
+    weighted_tab = np.zeros(k * n_comp)
+    count_tab = np.zeros(k * n_comp, dtype=np.int64)
+    start, end = np.zeros(k), np.zeros(k)
+    wstart, wend = np.zeros(k), np.zeros(k)
+    nstart, nend = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+
+    def add(
+        cell: IntArray, comp: IntArray, amount: FloatArray, weighted: FloatArray, cnt: IntArray
+    ) -> None:
+        flat = cell * n_comp + comp
+        amount_tab[:] += np.bincount(flat, weights=amount, minlength=k * n_comp)
+        weighted_tab[:] += np.bincount(flat, weights=weighted, minlength=k * n_comp)
+        count_tab[:] += np.bincount(flat, weights=cnt, minlength=k * n_comp).astype(np.int64)
+
+    for key0, key1, moved in zip(layers.key0, layers.key1, layers.moved, strict=True):
+        c0, c1 = dense(key0), dense(key1)
+        has0, has1 = c0 >= 0, c1 >= 0
+        start += np.bincount(c0[has0], weights=amt0[has0], minlength=k)
+        end += np.bincount(c1[has1], weights=amt1[has1], minlength=k)
+        wstart += np.bincount(c0[has0], weights=w0[has0], minlength=k)
+        wend += np.bincount(c1[has1], weights=w1[has1], minlength=k)
+        nstart += np.bincount(c0[has0], minlength=k)
+        nend += np.bincount(c1[has1], minlength=k)
+        stay = has0 & (c0 == c1)
+        leave = has0 & (c0 != c1)
+        enter = has1 & (c0 != c1)
+        out_comp = np.select(
+            [absent1, won1, lost1, moved & later, moved & earlier],
+            [_C["removed"], _C["won"], _C["lost"], _C["pushed_out"], _C["pulled_out"]],
+            default=_C["reassigned_out"],
+        )
+        in_comp = np.select(
+            [absent0, closed0, moved & earlier, moved & later],
+            [_C["new"], _C["reopened"], _C["pulled_in"], _C["pushed_in"]],
+            default=_C["reassigned_in"],
+        )
+        lv, en, st = np.flatnonzero(leave), np.flatnonzero(enter), np.flatnonzero(stay)
+        ones_l = np.ones(lv.size, dtype=np.int64)
+        add(c0[lv], out_comp[lv], -amt0[lv], -w0[lv], ones_l)
+        add(c1[en], in_comp[en], amt1[en], w1[en], np.ones(en.size, dtype=np.int64))
+        d_amt = amt1[st] - amt0[st]
+        add(
+            c0[st],
+            np.full(st.size, _C["amount_change"]),
+            d_amt,
+            d_amt * pp0[st],
+            (d_amt != 0).astype(np.int64),
+        )
+        stage_comp = np.where(
+            s_up[st], _C["advanced"], np.where(s_down[st], _C["regressed"], _C["reweighted"])
+        )
+        add(
+            c0[st],
+            stage_comp,
+            np.zeros(st.size),
+            amt1[st] * (pp1[st] - pp0[st]),
+            ((stage1[st] != stage0[st]) | (pp1[st] != pp0[st])).astype(np.int64),
+        )
+    # decode the cells
+    rem = cell_keys.copy()
+    decoded: list[IntArray] = []
+    for r in reversed(radix):
+        decoded.append(rem % r)
+        rem //= r
+    decoded.reverse()
+    per = rem
+    groups = {name: uniques[j][decoded[j]] for j, name in enumerate(by)}
+    # the change log
+    changed = (
+        (in0 != in1)
+        | (stage0 != stage1)
+        | (in0 & in1 & (amt0 != amt1))
+        | (in0 & in1 & ~((close0 == close1) | (np.isnat(close0) & np.isnat(close1))))
+        | dim_diff
+    )
+    rows = np.flatnonzero(changed)
+    names = np.asarray(process.names)
+    both = in0 & in1
+    nan = np.full(u, np.nan)
+    changes = DealChanges(
+        id=fact.uniques[rows],
+        stage_before=np.where(in0, names[np.maximum(stage0, 0)], "")[rows],
+        stage_after=np.where(in1, names[np.maximum(stage1, 0)], "")[rows],
+        amount_before=np.where(in0, amt0, nan)[rows],
+        amount_after=np.where(in1, amt1, nan)[rows],
+        close_before=close0[rows],
+        close_after=close1[rows],
+        weighted_before=w0[rows],
+        weighted_after=w1[rows],
+        created=absent0[rows],
+        removed=absent1[rows],
+        won=((open0 | absent0) & won1)[rows],
+        lost=((open0 | absent0) & lost1)[rows],
+        reopened=(closed0 & open1)[rows],
+        advanced=(open0 & open1 & s_up)[rows],
+        regressed=(open0 & open1 & s_down)[rows],
+        pushed=(both & later)[rows],
+        pulled=(both & earlier)[rows],
+        amount_up=(both & (amt1 > amt0))[rows],
+        amount_down=(both & (amt1 < amt0))[rows],
+        reassigned=(both & dim_diff)[rows],
+        groups_before={name: v[rows] for name, v in vals0.items()},
+        groups_after={name: v[rows] for name, v in vals1.items()},
+    )
+    closed_between = (absent0 | closed0) & (won1 | lost1)
+    return PipelineMovement(
+        period=layers.label[per],
+        start_date=layers.start[per],
+        end_date=layers.end[per],
+        groups=groups,
+        start=start,
+        end=end,
+        weighted_start=wstart,
+        weighted_end=wend,
+        n_start=nstart,
+        n_end=nend,
+        components=COMPONENTS,
+        amount=amount_tab.reshape(k, n_comp),
+        weighted=weighted_tab.reshape(k, n_comp),
+        count=count_tab.reshape(k, n_comp),
+        by=by,
+        n_unchanged=int(u - rows.size),
+        n_closed_between=int(closed_between.sum()),
+        changes=changes,
+        probabilities="configured" if isinstance(probabilities, str) else "calibrated",
+    )
