@@ -8,6 +8,7 @@ Carlo), backtests itself on past snapshots, scores open deals with an
 explainable naive Bayes model and builds rep and team scorecards.
 """
 
+from crmkit.funnel._aging import DealAging, TimeToClose, deal_aging, fit_time_to_close
 from crmkit.funnel._backtest import Backtest, backtest_forecast, pipeline_snapshot, truncate_history
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
 from crmkit.funnel._distribution import ForecastDistribution, lattice_forecast
@@ -36,6 +37,10 @@ from crmkit.funnel._slip import SlipDistribution, fit_slip
 from crmkit.funnel._state import PipelineState
 
 __all__ = [
+    "DealAging",
+    "TimeToClose",
+    "deal_aging",
+    "fit_time_to_close",
     "COMPONENTS",
     "DealChanges",
     "PipelineMovement",
