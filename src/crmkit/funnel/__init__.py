@@ -13,6 +13,7 @@ from crmkit.funnel._backtest import Backtest, backtest_forecast, pipeline_snapsh
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
 from crmkit.funnel._distribution import ForecastDistribution, lattice_forecast
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
+from crmkit.funnel._hierarchy import Hierarchy
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._montecarlo import simulate_forecast
 from crmkit.funnel._movement import (
@@ -31,12 +32,29 @@ from crmkit.funnel._reliability import (
     evaluate_win_scorer,
     reliability,
 )
+from crmkit.funnel._rollup import (
+    MEASURES,
+    AdjustmentAudit,
+    BiasCorrected,
+    Rollup,
+    SubmissionBias,
+    fit_submission_bias,
+    rollup_forecast,
+)
 from crmkit.funnel._scorecards import Scorecard, scorecards
 from crmkit.funnel._scoring import WinScorer, WinScores, fit_win_scorer, score_opportunities
 from crmkit.funnel._slip import SlipDistribution, fit_slip
 from crmkit.funnel._state import PipelineState
 
 __all__ = [
+    "MEASURES",
+    "AdjustmentAudit",
+    "BiasCorrected",
+    "Hierarchy",
+    "Rollup",
+    "SubmissionBias",
+    "fit_submission_bias",
+    "rollup_forecast",
     "DealAging",
     "TimeToClose",
     "deal_aging",
