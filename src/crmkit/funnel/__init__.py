@@ -45,8 +45,13 @@ from crmkit.funnel._scorecards import Scorecard, scorecards
 from crmkit.funnel._scoring import WinScorer, WinScores, fit_win_scorer, score_opportunities
 from crmkit.funnel._slip import SlipDistribution, fit_slip
 from crmkit.funnel._state import PipelineState
+from crmkit.funnel._trends import ChangeTest, PipelineTrends, detect_change, pipeline_trends
 
 __all__ = [
+    "ChangeTest",
+    "PipelineTrends",
+    "detect_change",
+    "pipeline_trends",
     "MEASURES",
     "AdjustmentAudit",
     "BiasCorrected",
