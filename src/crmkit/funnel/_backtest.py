@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
+from crmkit._params import choice, flag, integer
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
@@ -18,6 +19,7 @@ from crmkit.funnel._history import StageHistory
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities, optional_times
 from crmkit.funnel._state import PipelineState, cut_history
+from crmkit.periods import DEFAULT_CALENDAR, Calendar, Frequency, FrequencyLike, Horizon
 
 __all__ = ["Backtest", "backtest_forecast", "pipeline_snapshot", "truncate_history"]
 
@@ -210,8 +212,14 @@ class Backtest(Result):
         Mean absolute percentage error over snapshots with a positive actual,
         relative bias ``Σ (forecast - actual) / Σ actual`` and the share of
         snapshots whose actual fell inside [P10, P90].
-    horizon_days : int
-        Forecast horizon after each snapshot.
+    horizon_days : int or None
+        Forecast horizon after each snapshot (None for a calendar-period backtest).
+    window_start, window_end : ndarray of datetime64[us], shape (r,)
+        The forecast window of each row: ``[snapshot, snapshot + horizon_days)``,
+        or the calendar period after the snapshot (from the snapshot to the end
+        of its own period with ``include_current``).
+    period : str or None
+        The calendar period of a calendar-period backtest (``"month"``, ...).
     calibrate_by : str or None
         The dimension ``calibrated_by_group`` fitted its per-group rates on.
 
@@ -239,6 +247,8 @@ class Backtest(Result):
 
     _table: ClassVar[tuple[str, ...]] = (
         "snapshot",
+        "window_start",
+        "window_end",
         "method",
         "group",
         "n_open",
@@ -249,6 +259,8 @@ class Backtest(Result):
         "error",
     )
     snapshot: npt.NDArray[np.datetime64]
+    window_start: npt.NDArray[np.datetime64]
+    window_end: npt.NDArray[np.datetime64]
     method: npt.NDArray[np.str_]
     group: npt.NDArray[np.str_]
     n_open: npt.NDArray[np.int64]
@@ -262,8 +274,9 @@ class Backtest(Result):
     mape: FloatArray
     bias: FloatArray
     coverage: FloatArray
-    horizon_days: int
+    horizon_days: int | None
     calibrate_by: str | None = None
+    period: str | None = None
 
     def best_method(self) -> str:
         """Return the method with the lowest MAPE, averaged over groups (ties: the first).
@@ -336,7 +349,10 @@ def backtest_forecast(
     history: StageHistory,
     *,
     snapshots: Sequence[object],
-    horizon_days: int,
+    horizon_days: int | None = None,
+    period: FrequencyLike | None = None,
+    include_current: bool = False,
+    calendar: Calendar = DEFAULT_CALENDAR,
     opportunity: object | None = None,
     amount: object | None = None,
     expected_close: object | None = None,
@@ -357,8 +373,18 @@ def backtest_forecast(
         Past times to replay: a date alone reconstructs the pipeline from the
         histories with :func:`pipeline_snapshot`; a pair gives the pipeline as
         it was recorded then (its open deals are used; ids must be in *history*).
-    horizon_days : int
-        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1.
+    horizon_days : int, optional
+        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1. Give
+        either it or *period*.
+    period : Frequency or str, optional
+        Calendar-period backtest: the window is the whole period after the
+        snapshot's (``"month"``: next month; ``"quarter"``: next quarter), the
+        forecast users see, or with *include_current* the rest of the
+        snapshot's own period.
+    include_current : bool
+        With *period*: forecast the rest of the current period instead of the next one.
+    calendar : Calendar
+        Week start and fiscal year of the periods.
     opportunity, amount, expected_close : array_like, shape (n,), optional
         Per-opportunity deal value and expected close date, as for
         :func:`pipeline_snapshot`; required when a snapshot is a bare date.
@@ -392,14 +418,16 @@ def backtest_forecast(
     Raises
     ------
     InputError
-        For no snapshots, an unknown method, a non-positive horizon, a
+        For no snapshots, an unknown method, a non-positive horizon, both or
+        neither of ``horizon_days`` and ``period``, a
         calibrated snapshot with no closed deal before it, ``calibrated_by_group``
         without ``calibrate_by`` (or the reverse), a ``calibrate_by`` that is not
         a dimension of the history or of a snapshot, or a negative shrinkage.
 
     Notes
     -----
-    At snapshot *t* with horizon *H*: the forecast is ``Σ a_i p_i`` over open
+    At snapshot *t* with window *H* (``[t, t + horizon_days)``, or the calendar
+    period after *t*'s, or ``[t, end of t's period)``): the forecast is ``Σ a_i p_i`` over open
     deals with expected close in *H*; the actual is the amount of the
     snapshot's open deals won in *H*. ``MAPE = mean |f - a| / a`` over
     snapshots with ``a > 0``; ``bias = Σ (f - a) / Σ a``. With
@@ -426,9 +454,20 @@ def backtest_forecast(
     (8, True)
     """
     fn = "backtest_forecast"
-    hd: object = horizon_days
-    if isinstance(hd, bool) or not isinstance(hd, int) or hd < 1:
-        raise InputError.for_parameter("horizon_days", "an int >= 1", horizon_days, function=fn)
+    if (horizon_days is None) == (period is None):
+        raise InputError.for_parameter(
+            "horizon_days",
+            "given, or else period given (exactly one of the two)",
+            horizon_days,
+            function=fn,
+            hint="horizon_days=90 backtests rolling windows; period='month' the next calendar month.",
+        )
+    freq = None
+    if horizon_days is not None:
+        integer(horizon_days, name="horizon_days", function=fn, minimum=1)
+    else:
+        freq = choice(period, Frequency, name="period", function=fn)
+    current = flag(include_current, name="include_current", function=fn)
     md: object = maturity_days
     if isinstance(md, bool) or not isinstance(md, int) or md < 0:
         raise InputError.for_parameter("maturity_days", "an int >= 0", maturity_days, function=fn)
@@ -450,7 +489,7 @@ def backtest_forecast(
     won_time = np.where(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
     )
-    horizon = np.timedelta64(horizon_days * _US_PER_DAY, "us")
+    horizon = np.timedelta64((horizon_days or 0) * _US_PER_DAY, "us")
     rows: dict[str, list[Any]] = {k: [] for k in Backtest._table}  # noqa: SLF001  (same module)
     for raw in snapshots:
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
@@ -503,9 +542,14 @@ def backtest_forecast(
                 kind="snapshot column",
                 hint="The values shown are opportunity ids.",
             )
-        in_h = (snap.close_date >= t) & (snap.close_date < t + horizon)
+        if freq is None:
+            lo_t, hi_t = t, t + horizon
+        else:
+            window = Horizon.next_periods(t, freq, 1, calendar=calendar, include_current=current)
+            lo_t, hi_t = max(window.start, t), window.end
+        in_h = (snap.close_date >= lo_t) & (snap.close_date < hi_t)
         wt = won_time[snap_idx]
-        won_in_h = ~np.isnat(wt) & (wt >= t) & (wt < t + horizon)
+        won_in_h = ~np.isnat(wt) & (wt >= lo_t) & (wt < hi_t)
         if by is None:
             labels = np.full(snap.n_rows, "all")
         elif by in snap.dimensions:
@@ -541,6 +585,8 @@ def backtest_forecast(
                 dist = lattice_sum(a, pp, n_points=n_points)
                 actual = float(snap.amount[won_in_h & mine].sum())
                 rows["snapshot"].append(t)
+                rows["window_start"].append(lo_t)
+                rows["window_end"].append(hi_t)
                 rows["method"].append(m)
                 rows["group"].append(label)
                 rows["n_open"].append(int(cell.sum()))
@@ -566,6 +612,8 @@ def backtest_forecast(
             s_group.append(label)
     return Backtest(
         snapshot=cols["snapshot"].astype("datetime64[us]"),
+        window_start=cols["window_start"].astype("datetime64[us]"),
+        window_end=cols["window_end"].astype("datetime64[us]"),
         method=cols["method"].astype(str),
         group=cols["group"].astype(str),
         n_open=cols["n_open"].astype(np.int64),
@@ -581,4 +629,5 @@ def backtest_forecast(
         coverage=np.asarray(coverage),
         horizon_days=horizon_days,
         calibrate_by=calibrate_by,
+        period=None if freq is None else freq.value,
     )
