@@ -84,10 +84,11 @@ class KaplanMeier:
         return out
 
     def quantile(self, group: IntArray, q: float, *, elapsed: FloatArray) -> FloatArray:
-        """Smallest ``t >= elapsed`` with ``S(t) <= (1 - q) S(elapsed)`` per pair; NaN if none.
+        """Smallest ``t > elapsed`` with ``S(t) <= (1 - q) S(elapsed)`` per pair; NaN if none.
 
         This is the *q* quantile of the duration of a subject known to have
-        lasted *elapsed* already (the conditional distribution ``S(t) / S(elapsed)``).
+        lasted more than *elapsed* (the conditional distribution ``S(t) / S(elapsed)``);
+        ``elapsed = -inf`` gives the unconditional quantile.
         """
         out = np.full(elapsed.size, np.nan)
         base = self.survival_at(group, elapsed)

@@ -149,7 +149,7 @@ def _time_to_close(state: PipelineState, cut: np.datetime64) -> TimeToClose:
     days = (stop - fis[opp, stage]).astype(np.int64) / _US_PER_DAY
     km = kaplan_meier(stage.astype(np.int64), days, closed, k)
     groups = np.arange(k, dtype=np.int64)
-    zero = np.zeros(k)
+    zero = np.full(k, -np.inf)  # unconditional
     curve_stage = np.repeat(groups, np.diff(km.offsets))
     return TimeToClose(
         stage=np.asarray(state.process.names[:k]),
