@@ -94,11 +94,19 @@ def test_time_to_close_by_hand():
         process=DEFAULT_PROCESS,
         opportunity=[1, 1, 2, 2, 3, 4],
         stage=["plan", "won", "plan", "lost", "plan", "plan"],
-        entered=["2024-01-01", "2024-01-11", "2024-01-01", "2024-01-21", "2024-01-01", "2024-01-01"],
+        entered=[
+            "2024-01-01",
+            "2024-01-11",
+            "2024-01-01",
+            "2024-01-21",
+            "2024-01-01",
+            "2024-01-01",
+        ],
     )
     t = fit_time_to_close(h, as_of="2024-01-16")
     # plan: 10 days (closed), 15 (open: deal 2 closes later), 15, 15 -> S(10) = 3/4, no median
-    assert t.n_entered[2] == 4 and t.n_closed[2] == 1
+    assert t.n_entered[2] == 4
+    assert t.n_closed[2] == 1
     assert t.curve_survival[t.curve_stage == 2].tolist() == [0.75]
     assert np.isnan(t.median_days[2])
     later = fit_time_to_close(h, as_of="2024-02-01")
@@ -112,12 +120,31 @@ def test_deal_aging_by_hand():
     h = StageHistory.from_arrays(
         process=DEFAULT_PROCESS,
         opportunity=[1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 5],
-        stage=["plan", "close", "won", "plan", "close", "won", "plan", "close", "won", "plan", "plan"],
+        stage=[
+            "plan",
+            "close",
+            "won",
+            "plan",
+            "close",
+            "won",
+            "plan",
+            "close",
+            "won",
+            "plan",
+            "plan",
+        ],
         entered=[
-            "2024-01-01", "2024-01-06", "2024-01-07",
-            "2024-01-01", "2024-01-11", "2024-01-12",
-            "2024-01-01", "2024-01-21", "2024-01-22",
-            "2024-01-16", "2024-01-29",
+            "2024-01-01",
+            "2024-01-06",
+            "2024-01-07",
+            "2024-01-01",
+            "2024-01-11",
+            "2024-01-12",
+            "2024-01-01",
+            "2024-01-21",
+            "2024-01-22",
+            "2024-01-16",
+            "2024-01-29",
         ],
     )
     a = deal_aging(h, as_of="2024-01-31", stale_share=0.6)
@@ -154,5 +181,6 @@ def test_simulated_stale_deals_are_older_than_won_deals_were():
     with np.errstate(invalid="ignore"):
         rule = (a.in_stage_percentile > 0.9) | (a.age_percentile > 0.9)
     np.testing.assert_array_equal(a.stale, rule)  # the documented rule, nothing else
-    assert a.stale.any() and not a.stale.all()
+    assert a.stale.any()
+    assert not a.stale.all()
     assert not np.isnat(a.close_date).any()  # the log carries the rep's dates

@@ -135,7 +135,14 @@ def test_known_movement_by_hand():
         id=[1, 2, 3, 4, 5, 7],
         amount=[100.0, 150.0, 300.0, 400.0, 500.0, 70.0],
         stage=["propose solution", "plan", "won", "lost", "plan", "qualify"],
-        close_date=["2024-07-05", "2024-07-05", "2024-07-02", "2024-07-03", "2024-08-05", "2024-07-30"],
+        close_date=[
+            "2024-07-05",
+            "2024-07-05",
+            "2024-07-02",
+            "2024-07-03",
+            "2024-08-05",
+            "2024-07-30",
+        ],
         dimensions={"region": ["n", "n", "n", "n", "n", "s"]},
     )
     m = pipeline_movement(before, after, period="month", by=["region"], probabilities="configured")
@@ -160,10 +167,12 @@ def test_known_movement_by_hand():
     assert ch.won.tolist() == [False, False, True, False, False, False, False]
     assert ch.pushed.tolist() == [False, False, False, False, True, False, False]
     assert ch.amount_down.tolist() == [False, True, False, False, False, False, False]
-    assert ch.created.tolist()[-1] and ch.removed.tolist()[5]
+    assert ch.created.tolist()[-1]
+    assert ch.removed.tolist()[5]
     assert m.n_unchanged == 0
     w_all = m.waterfall(weighted=False, where={"period": "2024-07", "region": "n"})
-    assert w_all.amount[0] == 2100.0 and w_all.amount[-1] == 250.0
+    assert w_all.amount[0] == 2100.0
+    assert w_all.amount[-1] == 250.0
     assert w_all.amount[1:-1].sum() == pytest.approx(250.0 - 2100.0)
     assert np.all(w_all.bottom <= w_all.top)
 
@@ -185,10 +194,12 @@ def test_movement_from_a_log_sliced_at_two_dates_matches_the_snapshots():
 
 def test_movement_refuses_snapshots_of_other_processes():
     other = SalesProcess(stages=(Stage(name="plan", probability=0.5),))
-    a = Opportunities.from_arrays(process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"],
-                                  close_date=["2024-01-01"])
-    b = Opportunities.from_arrays(process=other, id=[1], amount=[1.0], stage=["plan"],
-                                  close_date=["2024-01-01"])
+    a = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"], close_date=["2024-01-01"]
+    )
+    b = Opportunities.from_arrays(
+        process=other, id=[1], amount=[1.0], stage=["plan"], close_date=["2024-01-01"]
+    )
     with pytest.raises(InputError, match="same sales process") as err:
         pipeline_movement(a, b, period="month", probabilities="configured")
     assert err.value.field == "after"
@@ -197,26 +208,33 @@ def test_movement_refuses_snapshots_of_other_processes():
 def test_a_deal_id_twice_in_a_snapshot_is_named():
     with pytest.raises(InputError, match="must be unique") as err:
         Opportunities.from_arrays(
-            process=DEFAULT_PROCESS, id=[1, 2, 1], amount=[1.0, 2.0, 3.0],
-            stage=["plan"] * 3, close_date=["2024-01-01"] * 3,
+            process=DEFAULT_PROCESS,
+            id=[1, 2, 1],
+            amount=[1.0, 2.0, 3.0],
+            stage=["plan"] * 3,
+            close_date=["2024-01-01"] * 3,
         )
     assert err.value.field == "id"
     assert err.value.positions == (0, 2)
 
 
 def test_movement_errors_name_the_field():
-    a = Opportunities.from_arrays(process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"],
-                                  close_date=["2024-01-01"])
-    b = Opportunities.from_arrays(process=DEFAULT_PROCESS, id=["x"], amount=[1.0],
-                                  stage=["plan"], close_date=["2024-01-01"])
+    a = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"], close_date=["2024-01-01"]
+    )
+    b = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=["x"], amount=[1.0], stage=["plan"], close_date=["2024-01-01"]
+    )
     with pytest.raises(InputError, match="same kind") as err:
         pipeline_movement(a, b, period="month", probabilities="configured")
     assert err.value.field == "after"
     with pytest.raises(InputError, match="dimension names") as err:
         pipeline_movement(a, a, period="month", by=["region"], probabilities="configured")
     assert err.value.field == "by"
-    nodate = Opportunities.from_arrays(process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"])
-    with pytest.raises(InputError, match="close date|must be known") as err:
+    nodate = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["plan"]
+    )
+    with pytest.raises(InputError, match="must be known") as err:
         pipeline_movement(a, nodate, period="month", probabilities="configured")
     assert err.value.field == "close_date"
     with pytest.raises(InputError) as err:
@@ -232,4 +250,5 @@ def test_movement_errors_name_the_field():
     with pytest.raises(InputError) as err:
         m.component("teleported")
     assert err.value.field == "name"
-    assert m.n_unchanged == 1 and m.changes.id.size == 0
+    assert m.n_unchanged == 1
+    assert m.changes.id.size == 0

@@ -58,14 +58,17 @@ def test_rollups_equal_the_sum_of_children(tree, data):
         for period in np.unique(r.period).tolist():
             m = r.select(measure=measure, period=period)
             value = dict(zip(r.node[m].tolist(), r.system[m].tolist(), strict=True))
-            own = {x: 0.0 for x in nodes}
+            own = dict.fromkeys(nodes, 0.0)
             sel = f.period == period
-            fm = {"closed": f.closed_won, "commit": f.closed_won + f.commit,
-                  "best_case": f.closed_won + f.commit + f.best_case,
-                  "pipeline": f.closed_won + f.commit + f.best_case + f.pipeline_category}[measure]
+            fm = {
+                "closed": f.closed_won,
+                "commit": f.closed_won + f.commit,
+                "best_case": f.closed_won + f.commit + f.best_case,
+                "pipeline": f.closed_won + f.commit + f.best_case + f.pipeline_category,
+            }[measure]
             for o, v in zip(f.groups["owner"][sel].tolist(), fm[sel].tolist(), strict=True):
                 own[o] += v
-            for x, p in zip(nodes, parents, strict=True):
+            for x, _p in zip(nodes, parents, strict=True):
                 kids = sum(value[c] for c, q in zip(nodes, parents, strict=True) if q == x)
                 assert value[x] == own[x] + kids
     roots = r.depth == 0
@@ -115,14 +118,19 @@ def test_adjustments_override_a_childs_number_from_the_adjusters_level_up():
     assert a.superseded.tolist() == [True, False, False, False]
     assert a.before.tolist() == [150.0, 290.0, 150.0, 300.0]
     assert a.change.tolist() == [0.0, -40.0, -60.0, -200.0]
-    assert v["south"] == 700.0 and v["shenyang"] == 200.0
+    assert v["south"] == 700.0
+    assert v["shenyang"] == 200.0
     json.dumps(r.to_dict()["audit"])
 
 
 def test_submissions_sit_beside_the_system_numbers():
     h, f = _network()
-    subs = {"period": ["2024-07", "2024-07"], "node": ["north", "china"],
-            "measure": ["commit", "best_case"], "amount": [280.0, 1000.0]}
+    subs = {
+        "period": ["2024-07", "2024-07"],
+        "node": ["north", "china"],
+        "measure": ["commit", "best_case"],
+        "amount": [280.0, 1000.0],
+    }
     r = rollup_forecast(f, h, node="dealer", submissions=subs)
     north = r.select(measure="commit") & (r.node == "north")
     assert r.submitted[north].tolist() == [280.0]
@@ -138,13 +146,15 @@ def test_hierarchy_errors_name_field_and_rows():
     assert set(err.value.positions) == {0, 1, 2}
     with pytest.raises(InputError, match="several parents") as err:
         Hierarchy.from_arrays(node=["a", "b", "c", "c"], parent=[None, "a", "a", "b"])
-    assert err.value.field == "node" and err.value.positions == (2, 3)
+    assert err.value.field == "node"
+    assert err.value.positions == (2, 3)
     with pytest.raises(InputError, match="once") as err:
         Hierarchy.from_arrays(node=["a", "a"], parent=[None, None])
     assert err.value.field == "node"
     with pytest.raises(InputError, match="must name a node") as err:
         Hierarchy.from_arrays(node=["a", "b"], parent=[None, "zz"])
-    assert err.value.field == "parent" and err.value.values == ("zz",)
+    assert err.value.field == "parent"
+    assert err.value.values == ("zz",)
     with pytest.raises(InputError) as err:
         Hierarchy.from_arrays(node=["a", "b"], parent=[None])
     assert err.value.field == "parent"
@@ -155,7 +165,8 @@ def test_rollup_errors_name_field_and_rows():
     base = {"period": ["2024-07"], "node": ["north"], "measure": ["commit"], "amount": [1.0]}
     with pytest.raises(InputError, match="period") as err:
         rollup_forecast(f, h, node="dealer", submissions=base | {"period": ["2031-01"]})
-    assert err.value.field == "period" and err.value.values == ("2031-01",)
+    assert err.value.field == "period"
+    assert err.value.values == ("2031-01",)
     with pytest.raises(InputError, match="nodes of the hierarchy") as err:
         rollup_forecast(f, h, node="dealer", submissions=base | {"node": ["mars"]})
     assert err.value.field == "node"
@@ -165,16 +176,28 @@ def test_rollup_errors_name_field_and_rows():
     with pytest.raises(InputError, match="once") as err:
         rollup_forecast(f, h, node="dealer", submissions={k: v * 2 for k, v in base.items()})
     assert err.value.field == "node"
-    adj = {"period": ["2024-07"], "node": ["north"], "adjuster": ["beijing"], "measure": ["commit"],
-           "amount": [1.0], "author": ["li"], "at": ["2024-07-01"]}
+    adj = {
+        "period": ["2024-07"],
+        "node": ["north"],
+        "adjuster": ["beijing"],
+        "measure": ["commit"],
+        "amount": [1.0],
+        "author": ["li"],
+        "at": ["2024-07-01"],
+    }
     with pytest.raises(InputError, match="ancestor") as err:
         rollup_forecast(f, h, node="dealer", adjustments=adj)
-    assert err.value.field == "adjuster" and err.value.values == ("beijing",)
+    assert err.value.field == "adjuster"
+    assert err.value.values == ("beijing",)
     with pytest.raises(InputError, match="ancestor"):
         rollup_forecast(f, h, node="dealer", adjustments=adj | {"adjuster": ["north"]})
     with pytest.raises(InputError, match="must differ") as err:
-        rollup_forecast(f, h, node="dealer",
-                        adjustments={k: v * 2 for k, v in (adj | {"adjuster": ["china"]}).items()})
+        rollup_forecast(
+            f,
+            h,
+            node="dealer",
+            adjustments={k: v * 2 for k, v in (adj | {"adjuster": ["china"]}).items()},
+        )
     assert err.value.field == "at"
     with pytest.raises(InputError, match="columns") as err:
         rollup_forecast(f, h, node="dealer", adjustments={"period": ["2024-07"]})
@@ -191,16 +214,27 @@ def test_rollup_errors_name_field_and_rows():
 def test_submission_bias_and_correction_by_hand():
     h, f = _network()
     r = rollup_forecast(f, h, node="dealer")
-    past = {"period": ["2024-07", "2024-07"], "node": ["north", "south"],
-            "measure": ["closed", "closed"], "amount": [100.0, 25.0]}
+    past = {
+        "period": ["2024-07", "2024-07"],
+        "node": ["north", "south"],
+        "measure": ["closed", "closed"],
+        "amount": [100.0, 25.0],
+    }
     b = fit_submission_bias(past, r, measure="closed")
     # only beijing's 50 was won in July: north called 100 (bias +1), south 25 against 0
     assert b.node.tolist() == ["north", "south"]
-    assert b.bias[0] == 1.0 and np.isnan(b.bias[1])
+    assert b.bias[0] == 1.0
+    assert np.isnan(b.bias[1])
     assert b.correction.tolist() == [0.5, 0.0]
     assert b.hit_rate.tolist() == [0.0, 0.0]
-    c = b.correct({"period": ["2024-08", "2024-08"], "node": ["north", "china"],
-                   "measure": ["closed", "closed"], "amount": [80.0, 10.0]})
+    c = b.correct(
+        {
+            "period": ["2024-08", "2024-08"],
+            "node": ["north", "china"],
+            "measure": ["closed", "closed"],
+            "amount": [80.0, 10.0],
+        }
+    )
     assert c.corrected.tolist() == [40.0, 10.0]
     assert c.has_history.tolist() == [True, False]
     with pytest.raises(InputError) as err:

@@ -132,7 +132,9 @@ def test_runs_of_one_stage_are_one_stay():
 
 def test_update_refuses_rows_that_break_the_log():
     day1 = StageHistory.from_arrays(
-        process=DEFAULT_PROCESS, opportunity=[1, 2], stage=["plan", "won"],
+        process=DEFAULT_PROCESS,
+        opportunity=[1, 2],
+        stage=["plan", "won"],
         entered=["2024-01-05", "2024-01-05"],
     )
     state = PipelineState.from_history(day1)

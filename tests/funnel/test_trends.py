@@ -12,7 +12,9 @@ from crmkit.errors import InputError
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, detect_change, pipeline_trends
 
 
-def _closed(won: list[bool], month: list[int], amount: list[float], cycle: list[int]) -> Opportunities:
+def _closed(
+    won: list[bool], month: list[int], amount: list[float], cycle: list[int]
+) -> Opportunities:
     close = np.datetime64("2024-01-15") + np.asarray(month, dtype="m8[M]").astype("m8[D]")
     return Opportunities.from_arrays(
         process=DEFAULT_PROCESS,
@@ -41,7 +43,9 @@ def test_trends_by_hand():
     levers = np.array([t.lever_deals, t.lever_win_rate, t.lever_deal_size, t.lever_cycle])[:, 1]
     assert levers.sum() == pytest.approx(t.velocity_change[1], rel=1e-12)
     assert levers[0] == pytest.approx(0.0, abs=1e-12)  # as many deals closed both months
-    assert levers[1] < 0 and levers[2] > 0 and levers[3] < 0
+    assert levers[1] < 0
+    assert levers[2] > 0
+    assert levers[3] < 0
     assert np.isnan(t.velocity_lower[1])  # one won deal: no interval
 
 
@@ -59,7 +63,9 @@ def test_levers_split_the_velocity_change_exactly(data):
     total = t.lever_deals + t.lever_win_rate + t.lever_deal_size + t.lever_cycle
     ok = ~np.isnan(total)
     np.testing.assert_allclose(total[ok], t.velocity_change[ok], rtol=1e-10, atol=1e-9)
-    np.testing.assert_array_equal(ok, (t.n_won > 0) & (np.roll(t.n_won, 1) > 0) & (np.arange(t.period.size) > 0))
+    np.testing.assert_array_equal(
+        ok, (t.n_won > 0) & (np.roll(t.n_won, 1) > 0) & (np.arange(t.period.size) > 0)
+    )
     assert np.all(t.n_won <= t.n_closed)
 
 
@@ -76,7 +82,11 @@ def test_false_alarms_on_stable_pipelines_stay_under_five_percent():
             ("cycle_days", "increase"),
         ):
             test = detect_change(
-                sim.opportunities, metric=metric, alternative=alt, period="quarter", recent=1,
+                sim.opportunities,
+                metric=metric,
+                alternative=alt,
+                period="quarter",
+                recent=1,
                 baseline=3,
             )
             alarms[metric] += int(test.alarm[0])
@@ -97,7 +107,8 @@ def test_a_real_drop_is_flagged():
     won = rng.random(n) < p
     o = _closed(won=won.tolist(), month=month.tolist(), amount=[1000.0] * n, cycle=[30] * n)
     test = detect_change(o, metric="win_rate", alternative="decrease", period="month", recent=1)
-    assert bool(test.alarm[0]) and test.p_value[0] < 1e-6
+    assert bool(test.alarm[0])
+    assert test.p_value[0] < 1e-6
     assert test.recent[0] == pytest.approx(won[month == 11].mean())
     up = detect_change(o, metric="win_rate", alternative="increase", period="month", recent=1)
     assert not up.alarm[0]
@@ -117,7 +128,8 @@ def test_change_test_by_hand_matches_fisher():
     assert test.p_value[0] == pytest.approx(ref, rel=1e-10)
     two = detect_change(o, metric="win_rate", alternative="two-sided", period="month")
     assert two.p_value[0] >= test.p_value[0]
-    assert str(test.recent_start)[:10] == "2024-02-01" and str(test.baseline_start)[:10] == "2024-01-01"
+    assert str(test.recent_start)[:10] == "2024-02-01"
+    assert str(test.baseline_start)[:10] == "2024-01-01"
 
 
 def test_trend_errors_name_the_field():
@@ -137,8 +149,9 @@ def test_trend_errors_name_the_field():
     with pytest.raises(InputError) as err:
         detect_change(o, metric="win_rate", alternative="decrease", period="month", recent=0)
     assert err.value.field == "recent"
-    nodate = Opportunities.from_arrays(process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["won"],
-                                       close_date=["2024-01-01"])
+    nodate = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[1], amount=[1.0], stage=["won"], close_date=["2024-01-01"]
+    )
     with pytest.raises(InputError, match="cycle") as err:
         pipeline_trends(nodate, period="month")
     assert err.value.field == "created"

@@ -1,4 +1,4 @@
-"""Deal aging: how long open deals have sat in their stage, against won deals, and when they close."""
+"""Deal aging: how long open deals have sat in their stage vs won deals; when when they close."""
 
 from __future__ import annotations
 

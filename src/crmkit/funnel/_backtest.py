@@ -460,7 +460,7 @@ def backtest_forecast(
             "given, or else period given (exactly one of the two)",
             horizon_days,
             function=fn,
-            hint="horizon_days=90 backtests rolling windows; period='month' the next calendar month.",
+            hint="horizon_days=90: rolling windows; period='month': the next calendar month.",
         )
     freq = None
     if horizon_days is not None:

@@ -138,12 +138,9 @@ class Hierarchy:
             parent_idx[~root] = order[idx]
         if dup.any():
             pos = np.flatnonzero(dup)
-            parents = {}
-            for p in pos.tolist():
-                parents.setdefault(
-                    nodes[p].item() if hasattr(nodes[p], "item") else nodes[p], set()
-                ).add(int(parent_idx[p]))
-            several = any(len(v) > 1 for v in parents.values())
+            sorted_parent = parent_idx[order]
+            same = sorted_nodes[1:] == sorted_nodes[:-1]
+            several = bool((same & (sorted_parent[1:] != sorted_parent[:-1])).any())
             raise InputError.for_rows(
                 "node",
                 "must list each node once" + (" (a node has several parents)" if several else ""),
@@ -171,7 +168,7 @@ class Hierarchy:
                 values=[raw[p] for p in pos[:5]],
                 n_bad=int(pos.size),
                 function=_FN,
-                hint="Follow the parents from each of these nodes: one of them leads back to itself.",
+                hint="Follow the parents from each of these nodes: one leads back to itself.",
             )
         columns = [np.arange(nodes.size, dtype=np.int64)]
         cur = columns[0]

@@ -16,9 +16,9 @@ from crmkit.errors import InputError
 from crmkit.funnel._distribution import (
     ForecastDistribution,
     _check_positive_int,
+    _pair_moments,
     _prepare,
     _Prepared,
-    _pair_moments,
     _result,
     level_distribution,
     slip_pairs,

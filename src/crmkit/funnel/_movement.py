@@ -421,7 +421,7 @@ def _check_close(opps: Opportunities, open_: BoolArray, which: str) -> None:
         )
 
 
-def _layers(
+def _layers(  # noqa: PLR0917  (a private kernel over aligned arrays)
     close0: npt.NDArray[np.datetime64],
     close1: npt.NDArray[np.datetime64],
     open0: BoolArray,
@@ -477,7 +477,7 @@ def _layers(
     )
 
 
-def pipeline_movement(  # noqa: PLR0914, PLR0915
+def pipeline_movement(
     before: Opportunities | PipelineState,
     after: Opportunities | PipelineState,
     *,

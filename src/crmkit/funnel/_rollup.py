@@ -30,7 +30,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _FN: Final = "rollup_forecast"
 MEASURES: Final = ("closed", "commit", "best_case", "pipeline", "expected")
-"""Rolled-up forecast measures, cumulative as in CRM forecast categories (see :func:`rollup_forecast`)."""
+"""Rolled-up measures, cumulative as CRM forecast categories (see :func:`rollup_forecast`)."""
 
 
 def _columns(table: object, names: tuple[str, ...], *, field: str, function: str) -> dict[str, Any]:
@@ -191,7 +191,7 @@ class Rollup(Result):
         keep = self.measure == m
         if period is not None:
             keep &= self.period == str(period)
-        return keep
+        return np.asarray(keep, dtype=bool)
 
 
 def _forecast_measures(forecast: PipelineForecast) -> FloatArray:
@@ -711,8 +711,8 @@ def fit_submission_bias(
     uniq, code = np.unique(r_node, return_inverse=True)
     g = uniq.size
     n_per = np.bincount(code, minlength=g).astype(np.int64)
-    sub = np.bincount(code, weights=r_sub, minlength=g)
-    act = np.bincount(code, weights=r_act, minlength=g)
+    sub = np.bincount(code, weights=r_sub, minlength=g).astype(np.float64)
+    act = np.bincount(code, weights=r_act, minlength=g).astype(np.float64)
     pos = r_act > 0
     ape = np.bincount(code[pos], weights=np.abs(r_sub - r_act)[pos] / r_act[pos], minlength=g)
     n_pos = np.bincount(code[pos], minlength=g)

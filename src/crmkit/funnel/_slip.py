@@ -91,7 +91,7 @@ def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
 
 
 def slip_shifts(slip: SlipDistribution) -> npt.NDArray[np.int64]:
-    """The slips as sorted int64 microsecond shifts (as the Monte Carlo draws them)."""
+    """Return the slips as sorted int64 microsecond shifts (as the Monte Carlo draws them)."""
     return (slip.days * _US_PER_DAY).astype(np.int64)
 
 
@@ -102,7 +102,7 @@ def window_probabilities(
     start: npt.NDArray[np.datetime64],
     end: npt.NDArray[np.datetime64],
 ) -> FloatArray:
-    """P(close in ``[start, end)``) per (deal, window) pair for ``close = max(expected + slip, as_of)``.
+    """Return P(close in ``[start, end)``) per (deal, window) for ``max(expected + slip, as_of)``.
 
     With the slips drawn uniformly from the empirical distribution, the close
     falls before a bound ``B`` when ``as_of < B`` and ``expected + slip < B``, so

@@ -183,7 +183,7 @@ class PipelineState:
         if as_of is not None:
             cut = scalar_datetime(as_of, field="as_of", function="PipelineState.from_history")
             history = cut_history(history, cut)
-        return attrs.evolve(cls._empty(history)._absorb(history), as_of=cut)
+        return attrs.evolve(cls._empty(history).update(history), as_of=cut)
 
     @classmethod
     def _empty(cls, history: StageHistory) -> PipelineState:
@@ -392,12 +392,12 @@ class PipelineState:
             keep_old = found & (last_start < 0)
             stage_entered[keep_old] = self.stage_entered[pos[keep_old]]
         top = h.max_open_stage
-        fis = np.full(ids.size * k, _NEVER, dtype=np.int64)
+        flat_fis = np.full(ids.size * k, _NEVER, dtype=np.int64)
         open_rows = h.stage < k
         np.minimum.at(
-            fis, g[open_rows] * k + h.stage[open_rows], h.entered[open_rows].view(np.int64)
+            flat_fis, g[open_rows] * k + h.stage[open_rows], h.entered[open_rows].view(np.int64)
         )
-        fis = fis.reshape(ids.size, k)
+        fis = flat_fis.reshape(ids.size, k)
         # deals already known: combine with their summary
         if found.any():
             fp = pos[found]

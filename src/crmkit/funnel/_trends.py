@@ -285,7 +285,7 @@ def pipeline_trends(
     deal size, mean cycle in days). Its change from period 0 to 1 is split
     into the four levers with the Shapley decomposition of the product
     (Sun 1998; Ang, Liu & Chung 2004): lever *j* gets
-    ``Σ_S |S|! (3 - |S|)! / 4! [V(S ∪ j) - V(S)]`` over the sets *S* of the
+    ``Σ_S |S|! (3 - |S|)! / 4! [V(S + j) - V(S)]`` over the sets *S* of the
     other levers taken at their period-1 values, so the four shares add up to
     ``V_1 - V_0`` with no residual. Win-rate intervals are Jeffreys
     (Beta(won + 1/2, lost + 1/2)); deal size and cycle have t intervals; the
@@ -323,7 +323,7 @@ def pipeline_trends(
     n_closed = np.bincount(cell, minlength=k).astype(np.int64)
     wc = cell[d.won]
     n_won = np.bincount(wc, minlength=k).astype(np.int64)
-    won_amt = np.bincount(wc, weights=d.amount[d.won], minlength=k)
+    won_amt = np.bincount(wc, weights=d.amount[d.won], minlength=k).astype(np.float64)
     cyc_sum = np.bincount(wc, weights=d.cycle[d.won], minlength=k)
     amt_sq = np.bincount(wc, weights=d.amount[d.won] ** 2, minlength=k)
     cyc_sq = np.bincount(wc, weights=d.cycle[d.won] ** 2, minlength=k)
@@ -481,9 +481,11 @@ def detect_change(
     period : Frequency or str
         Calendar period (``"month"``, ``"quarter"``, ...).
     recent : int
-        The last *recent* periods (ending with the period of the latest close) form the recent window, >= 1.
+        The last *recent* periods (ending with the period of the latest close)
+        form the recent window, >= 1.
     baseline : int, optional
-        The *baseline* periods before them form the baseline (all earlier ones by default), >= 1.
+        The *baseline* periods before them form the baseline (all earlier
+        ones by default), >= 1.
     by : sequence of str
         Dimensions to test separately.
     alpha : float
