@@ -36,7 +36,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _FN: Final = "pipeline_movement"
 
-COMPONENTS: Final = (
+COMPONENTS: Final[tuple[str, ...]] = (
     "new",
     "reopened",
     "pulled_in",

@@ -29,7 +29,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _FN: Final = "rollup_forecast"
-MEASURES: Final = ("closed", "commit", "best_case", "pipeline", "expected")
+MEASURES: Final[tuple[str, ...]] = ("closed", "commit", "best_case", "pipeline", "expected")
 """Rolled-up measures, cumulative as CRM forecast categories (see :func:`rollup_forecast`)."""
 
 
