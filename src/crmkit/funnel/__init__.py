@@ -6,6 +6,12 @@ forecast (amount x stage probability), learns those probabilities from stage
 histories, gives the distribution of the total (exact lattice and Monte
 Carlo), backtests itself on past snapshots, scores open deals with an
 explainable naive Bayes model and builds rep and team scorecards.
+
+Over time it explains how the pipeline moved between two snapshots (new,
+pushed, cut, won, lost), ages open deals against won ones with a censored
+time to close, rolls forecasts up a sales hierarchy beside managers' calls,
+adjustments and their historical bias, tracks win rate and velocity with tests
+for a change, and keeps all of it up to date from a log fed a day at a time.
 """
 
 from crmkit.funnel._aging import DealAging, TimeToClose, deal_aging, fit_time_to_close

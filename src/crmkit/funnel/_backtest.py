@@ -387,7 +387,9 @@ def backtest_forecast(
         Week start and fiscal year of the periods.
     opportunity, amount, expected_close : array_like, shape (n,), optional
         Per-opportunity deal value and expected close date, as for
-        :func:`pipeline_snapshot`; required when a snapshot is a bare date.
+        :func:`pipeline_snapshot`; required when a snapshot is a bare date,
+        unless the history carries ``amount`` and ``close_date`` columns (a
+        field-history log: the values in force at each snapshot are used).
     methods : sequence of {"configured", "calibrated", "calibrated_by_group"}
         Probability sources to compare. ``calibrated`` refits
         :func:`fit_stage_rates` at each snapshot on the history known then;
@@ -502,19 +504,23 @@ def backtest_forecast(
                     "another process",
                     function=fn,
                 )
+        elif columns_given:
+            t = scalar_datetime(raw, field="snapshots", function=fn)
+            snap = pipeline_snapshot(
+                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
+            )
         else:
-            if not columns_given:
+            if history.amount is None or history.close_date is None:
                 raise InputError.for_parameter(
                     "opportunity",
                     "given (with amount and expected_close) to reconstruct a snapshot",
                     None,
                     function=fn,
-                    hint="Or pass each snapshot as a (date, Opportunities) pair.",
+                    hint="Or pass each snapshot as a (date, Opportunities) pair, or a log "
+                    "with amount and close_date columns.",
                 )
             t = scalar_datetime(raw, field="snapshots", function=fn)
-            snap = pipeline_snapshot(
-                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
-            )
+            snap = pipeline_snapshot(history, as_of=t)
         snap_idx = np.clip(
             np.searchsorted(history.opportunity, snap.id), 0, history.n_opportunities - 1
         )
