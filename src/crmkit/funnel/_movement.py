@@ -625,33 +625,27 @@ def pipeline_movement(
     pp1 = np.where(open1, p1[i1] if s1.n_rows else 0.0, 0.0)
     w0 = amt0 * pp0
     w1 = amt1 * pp1
-    # dimensions: one code space over both snapshots
-    combo0 = np.zeros(u, dtype=np.int64)
-    combo1 = np.zeros(u, dtype=np.int64)
+    # dimensions: one code space over both snapshots, combined per snapshot row, then aligned
+    snap_combo0 = np.zeros(n0, dtype=np.int64)
+    snap_combo1 = np.zeros(s1.n_rows, dtype=np.int64)
     radix: list[int] = []
     uniques: list[npt.NDArray[Any]] = []
-    dim_diff = np.zeros(u, dtype=bool)
-    vals0: dict[str, npt.NDArray[Any]] = {}
-    vals1: dict[str, npt.NDArray[Any]] = {}
     for name in by:
         g0, g1 = s0.dimension_groups[name], s1.dimension_groups[name]
         a, b = g0.uniques, g1.uniques
         if a.size and b.size and a.dtype.kind != b.dtype.kind:
             a, b = a.astype(str), b.astype(str)
         allv = np.union1d(a, b) if (a.size or b.size) else a
-        c0 = np.searchsorted(allv, a)[g0.codes] if n0 else g0.codes
-        c1 = np.searchsorted(allv, b)[g1.codes] if s1.n_rows else g1.codes
-        d0 = np.where(in0, c0[i0] if n0 else 0, -1)
-        d1 = np.where(in1, c1[i1] if s1.n_rows else 0, -1)
-        d0 = np.where(in0, d0, d1)  # absent: the other snapshot's value
-        d1 = np.where(in1, d1, d0)
-        dim_diff |= d0 != d1
         r = max(int(allv.size), 1)
-        combo0 = combo0 * r + d0
-        combo1 = combo1 * r + d1
+        snap_combo0 = snap_combo0 * r + np.searchsorted(allv, a)[g0.codes]
+        snap_combo1 = snap_combo1 * r + np.searchsorted(allv, b)[g1.codes]
         radix.append(r)
         uniques.append(allv)
-        vals0[name], vals1[name] = allv[d0], allv[d1]
+    combo0 = np.where(in0, snap_combo0[i0] if n0 else 0, -1)
+    combo1 = np.where(in1, snap_combo1[i1] if s1.n_rows else 0, -1)
+    combo0 = np.where(in0, combo0, combo1)  # absent: the other snapshot's value
+    combo1 = np.where(in1, combo1, combo0)
+    dim_diff = combo0 != combo1
     n_combo = int(np.prod(radix)) if radix else 1
     layers = _layers(close0, close1, open0, open1, combo0, combo1, n_combo, period, calendar)
     # the cells: every key taken in either snapshot
@@ -661,11 +655,21 @@ def pipeline_movement(
     k = cell_keys.size
     n_comp = len(COMPONENTS)
 
-    def dense(key: IntArray) -> IntArray:
-        out = np.full(key.size, -1, dtype=np.int64)
-        ok = key >= 0
-        out[ok] = np.searchsorted(cell_keys, key[ok])
-        return out
+    span = int(cell_keys[-1]) + 1 if k else 0
+    if span <= 4 * u + (1 << 20):  # small key space: a lookup table instead of a search
+        table = np.full(span + 1, -1, dtype=np.int64)
+        table[cell_keys] = np.arange(k, dtype=np.int64)
+
+        def dense(key: IntArray) -> IntArray:
+            return table[key]  # key -1 reads the last entry, -1
+
+    else:
+
+        def dense(key: IntArray) -> IntArray:
+            out = np.full(key.size, -1, dtype=np.int64)
+            ok = key >= 0
+            out[ok] = np.searchsorted(cell_keys, key[ok])
+            return out
 
     absent1, absent0 = ~in1, ~in0
     won1 = stage1 == won_code
@@ -733,15 +737,18 @@ def pipeline_movement(
             amt1[st] * (pp1[st] - pp0[st]),
             ((stage1[st] != stage0[st]) | (pp1[st] != pp0[st])).astype(np.int64),
         )
-    # decode the cells
-    rem = cell_keys.copy()
-    decoded: list[IntArray] = []
-    for r in reversed(radix):
-        decoded.append(rem % r)
-        rem //= r
-    decoded.reverse()
-    per = rem
-    groups = {name: uniques[j][decoded[j]] for j, name in enumerate(by)}
+
+    # decode the cells (and the change log's dimensions) from the combined codes
+    def decode(codes: IntArray) -> tuple[IntArray, dict[str, npt.NDArray[Any]]]:
+        rem = codes.copy()
+        parts: list[IntArray] = []
+        for r in reversed(radix):
+            parts.append(rem % r)
+            rem //= r
+        parts.reverse()
+        return rem, {name: uniques[j][parts[j]] for j, name in enumerate(by)}
+
+    per, groups = decode(cell_keys)
     # the change log
     changed = (
         (in0 != in1)
@@ -751,33 +758,37 @@ def pipeline_movement(
         | dim_diff
     )
     rows = np.flatnonzero(changed)
-    names = np.asarray(process.names)
-    both = in0 & in1
-    nan = np.full(u, np.nan)
+    names = np.asarray([*process.names, ""])  # code -1 (absent) reads ""
+    r_in0, r_in1 = in0[rows], in1[rows]
+    r_open0, r_open1 = open0[rows], open1[rows]
+    r_both = r_in0 & r_in1
+    r_a0, r_a1 = amt0[rows], amt1[rows]
+    r_s0, r_s1 = stage0[rows], stage1[rows]
+    r_later, r_earlier = later[rows], earlier[rows]
     changes = DealChanges(
         id=fact.uniques[rows],
-        stage_before=np.where(in0, names[np.maximum(stage0, 0)], "")[rows],
-        stage_after=np.where(in1, names[np.maximum(stage1, 0)], "")[rows],
-        amount_before=np.where(in0, amt0, nan)[rows],
-        amount_after=np.where(in1, amt1, nan)[rows],
+        stage_before=names[r_s0],
+        stage_after=names[r_s1],
+        amount_before=np.where(r_in0, r_a0, np.nan),
+        amount_after=np.where(r_in1, r_a1, np.nan),
         close_before=close0[rows],
         close_after=close1[rows],
         weighted_before=w0[rows],
         weighted_after=w1[rows],
-        created=absent0[rows],
-        removed=absent1[rows],
-        won=((open0 | absent0) & won1)[rows],
-        lost=((open0 | absent0) & lost1)[rows],
-        reopened=(closed0 & open1)[rows],
-        advanced=(open0 & open1 & s_up)[rows],
-        regressed=(open0 & open1 & s_down)[rows],
-        pushed=(both & later)[rows],
-        pulled=(both & earlier)[rows],
-        amount_up=(both & (amt1 > amt0))[rows],
-        amount_down=(both & (amt1 < amt0))[rows],
-        reassigned=(both & dim_diff)[rows],
-        groups_before={name: v[rows] for name, v in vals0.items()},
-        groups_after={name: v[rows] for name, v in vals1.items()},
+        created=~r_in0,
+        removed=~r_in1,
+        won=(r_open0 | ~r_in0) & won1[rows],
+        lost=(r_open0 | ~r_in0) & lost1[rows],
+        reopened=closed0[rows] & r_open1,
+        advanced=r_open0 & r_open1 & (r_s1 > r_s0),
+        regressed=r_open0 & r_open1 & (r_s1 < r_s0),
+        pushed=r_both & r_later,
+        pulled=r_both & r_earlier,
+        amount_up=r_both & (r_a1 > r_a0),
+        amount_down=r_both & (r_a1 < r_a0),
+        reassigned=r_both & dim_diff[rows],
+        groups_before=decode(combo0[rows])[1],
+        groups_after=decode(combo1[rows])[1],
     )
     closed_between = (absent0 | closed0) & (won1 | lost1)
     return PipelineMovement(
