@@ -43,7 +43,7 @@ _NAMES = np.asarray(DEFAULT_PROCESS.names)
 
 
 def make_snapshots(n: int, seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Two weekly snapshots: 2 % of deals gone, 5 % new, stages, amounts, dates and regions edited."""
+    """Two weekly snapshots: 2 % of deals gone, 5 % new; stages, amounts, dates, regions edited."""
     rng = np.random.default_rng(seed)
     k = DEFAULT_PROCESS.n_stages
     regions = np.asarray(["north", "south", "east", "west"])
@@ -114,7 +114,10 @@ def pandas_movement(df0: pd.DataFrame, df1: pd.DataFrame) -> pd.DataFrame:
     per0 = m["close_date0"].dt.to_period("M")
     per1 = m["close_date1"].dt.to_period("M")
     same_cell = (
-        open0 & open1 & (per0 == per1) & (m["region0"] == m["region1"])
+        open0
+        & open1
+        & (per0 == per1)
+        & (m["region0"] == m["region1"])
         & (m["product0"] == m["product1"])
     )
     moved = per0 != per1
@@ -141,9 +144,9 @@ def pandas_movement(df0: pd.DataFrame, df1: pd.DataFrame) -> pd.DataFrame:
         pd.DataFrame(
             keys0 | {"component": "amount_change", "amount": a1 - a0, "weighted": (a1 - a0) * p0}
         )[same_cell],
-        pd.DataFrame(
-            keys0 | {"component": stage_comp, "amount": 0.0, "weighted": a1 * (p1 - p0)}
-        )[same_cell],
+        pd.DataFrame(keys0 | {"component": stage_comp, "amount": 0.0, "weighted": a1 * (p1 - p0)})[
+            same_cell
+        ],
         pd.DataFrame(keys0 | {"component": "start", "amount": a0, "weighted": a0 * p0})[open0],
         pd.DataFrame(keys1 | {"component": "end", "amount": a1, "weighted": a1 * p1})[open1],
     ]
@@ -247,8 +250,11 @@ def main() -> None:
         stage=rng.integers(0, DEFAULT_PROCESS.n_stages + 1, n_cells_deals),
         close_date=np.datetime64("2024-01-01", "us")
         + rng.integers(0, 365 * _US_PER_DAY, n_cells_deals).astype("timedelta64[us]"),
-        dimensions={"owner": np.array([f"rep{i:05d}" for i in range(n_reps)])[
-            rng.integers(0, n_reps, n_cells_deals)]},
+        dimensions={
+            "owner": np.array([f"rep{i:05d}" for i in range(n_reps)])[
+                rng.integers(0, n_reps, n_cells_deals)
+            ]
+        },
     )
     f = forecast_pipeline(deals, period="month", by=["owner"], probabilities="configured")
     commit = f.closed_won + f.commit
@@ -277,9 +283,7 @@ def main() -> None:
     pr = pandas_rollup(cells, table)
     top = pr.loc[pr.index.get_level_values(0).str.startswith("country"), "expected"].sum()
     print(f"  same totals as pandas: difference {abs(r.system[roots].sum() - top):.2e}")
-    t_h = median_time(
-        lambda: Hierarchy.from_frame(table), repeats=repeats
-    )
+    t_h = median_time(lambda: Hierarchy.from_frame(table), repeats=repeats)
     print(f"  boundary: Hierarchy.from_frame of {len(table):,} nodes {t_h:.4f} s")
 
     log = make_log(n_log_opps)
