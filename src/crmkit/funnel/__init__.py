@@ -16,19 +16,16 @@ for a change, and keeps all of it up to date from a log fed a day at a time.
 
 from crmkit.funnel._aging import DealAging, TimeToClose, deal_aging, fit_time_to_close
 from crmkit.funnel._backtest import Backtest, backtest_forecast, pipeline_snapshot, truncate_history
+from crmkit.funnel._bias import BiasCorrected, SubmissionBias, fit_submission_bias
 from crmkit.funnel._calibration import ReasonBreakdown, StageRates, beta_interval, fit_stage_rates
+from crmkit.funnel._change_test import ChangeTest, detect_change
+from crmkit.funnel._changes import DealChanges, Waterfall
 from crmkit.funnel._distribution import ForecastDistribution, lattice_forecast
 from crmkit.funnel._forecast import PipelineForecast, deal_probabilities, forecast_pipeline
 from crmkit.funnel._hierarchy import Hierarchy
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._montecarlo import simulate_forecast
-from crmkit.funnel._movement import (
-    COMPONENTS,
-    DealChanges,
-    PipelineMovement,
-    Waterfall,
-    pipeline_movement,
-)
+from crmkit.funnel._movement import COMPONENTS, PipelineMovement, pipeline_movement
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import DEFAULT_PROCESS, ForecastCategory, SalesProcess, Stage
 from crmkit.funnel._quotas import QuotaAttainment, QuotaDistribution
@@ -38,20 +35,12 @@ from crmkit.funnel._reliability import (
     evaluate_win_scorer,
     reliability,
 )
-from crmkit.funnel._rollup import (
-    MEASURES,
-    AdjustmentAudit,
-    BiasCorrected,
-    Rollup,
-    SubmissionBias,
-    fit_submission_bias,
-    rollup_forecast,
-)
+from crmkit.funnel._rollup import MEASURES, AdjustmentAudit, Rollup, rollup_forecast
 from crmkit.funnel._scorecards import Scorecard, scorecards
 from crmkit.funnel._scoring import WinScorer, WinScores, fit_win_scorer, score_opportunities
 from crmkit.funnel._slip import SlipDistribution, fit_slip
 from crmkit.funnel._state import PipelineState
-from crmkit.funnel._trends import ChangeTest, PipelineTrends, detect_change, pipeline_trends
+from crmkit.funnel._trends import PipelineTrends, pipeline_trends
 
 __all__ = [
     "COMPONENTS",
