@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._params import choice, instance, integer, probability
+from crmkit._params import choice, instance, integer, names, probability
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import Opportunities
@@ -175,7 +175,8 @@ def detect_change(
         None if baseline is None else integer(baseline, name="baseline", function=fn, minimum=1)
     )
     a = probability(alpha, name="alpha", function=fn, low_open=True, high_open=True)
-    by = tuple(by)
+    by = names(by, name="by", function=fn, allow_empty=True, what="dimension names")
+    instance(calendar, Calendar, name="calendar", function=fn, what="a Calendar")
     d = closed_deals(opportunities, freq, by, calendar, fn)
     if not d.key.size:
         raise InputError(f"{fn} needs closed deals; got none.", field="opportunities")

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import scalar_datetime
+from crmkit._params import instance
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
@@ -548,10 +549,8 @@ def lattice_forecast(
     points = _check_positive_int("n_points", n_points, fn, minimum=256)
     if slip is not None and as_of is None:
         raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
-    if slip is not None and not isinstance(slip, SlipDistribution):
-        raise InputError.for_parameter(
-            "slip", "a SlipDistribution from fit_slip", type(slip).__name__, function=fn
-        )
+    if slip is not None:
+        instance(slip, SlipDistribution, name="slip", function=fn, what="a SlipDistribution")
     prep = _prepare(
         opportunities,
         period=period,

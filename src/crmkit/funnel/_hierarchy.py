@@ -11,6 +11,7 @@ import numpy.typing as npt
 from crmkit._input import as_ids, as_readonly, check_same_length, to_array
 from crmkit._tables import read_table
 from crmkit.errors import InputError
+from crmkit.funnel._opportunities import is_missing
 
 __all__ = ["Hierarchy"]
 
@@ -19,12 +20,7 @@ _FN: Final = "Hierarchy"
 
 
 def _is_root(value: object) -> bool:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
-    try:
-        return bool(value != value)  # NaN  # noqa: PLR0124
-    except TypeError:
-        return True
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -112,11 +108,7 @@ class Hierarchy:
             dup[order[:-1][same]] = True
         parent_idx = np.full(nodes.size, -1, dtype=np.int64)
         if (~root).any():
-            given = as_ids(
-                raw[~root].tolist() if raw.dtype == object else raw[~root],
-                field="parent",
-                function=_FN,
-            )
+            given = as_ids(raw[~root], field="parent", function=_FN)
             if nodes.size and given.dtype.kind != nodes.dtype.kind:
                 given = given.astype(str)
                 keys = sorted_nodes.astype(str)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._params import flag, instance
+from crmkit._params import names as dimension_names
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._changes import DealChanges, Waterfall
@@ -450,7 +451,8 @@ def pipeline_movement(
             hint="Both snapshots must use one SalesProcess (same stages, same names).",
         )
     process = s0.process
-    by = tuple(by)
+    by = dimension_names(by, name="by", function=_FN, allow_empty=True, what="dimension names")
+    instance(calendar, Calendar, name="calendar", function=_FN, what="a Calendar")
     for name in by:
         for which, snap in (("before", s0), ("after", s1)):
             if name not in snap.dimensions:

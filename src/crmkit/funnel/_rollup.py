@@ -301,6 +301,7 @@ def rollup_forecast(
     fn = _FN
     instance(forecast, PipelineForecast, name="forecast", function=fn, what="a PipelineForecast")
     instance(hierarchy, Hierarchy, name="hierarchy", function=fn, what="a Hierarchy")
+    instance(node, str, name="node", function=fn, what="a dimension name (str)")
     if node not in forecast.groups:
         raise InputError.for_parameter(
             "node", f"a by dimension of the forecast ({list(forecast.by)})", node, function=fn

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._params import choice, instance, probability
+from crmkit._params import choice, instance, names, probability
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import beta_interval
@@ -313,7 +313,8 @@ def pipeline_trends(
     instance(opportunities, Opportunities, name="opportunities", function=fn, what="Opportunities")
     freq = choice(period, Frequency, name="period", function=fn)
     lvl = probability(level, name="level", function=fn, low_open=True, high_open=True)
-    by = tuple(by)
+    by = names(by, name="by", function=fn, allow_empty=True, what="dimension names")
+    instance(calendar, Calendar, name="calendar", function=fn, what="a Calendar")
     d = closed_deals(opportunities, freq, by, calendar, fn)
     lo = int(d.key.min()) if d.key.size else 0
     n_p = int(d.key.max()) - lo + 1 if d.key.size else 0
