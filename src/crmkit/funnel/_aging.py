@@ -9,12 +9,14 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_readonly, scalar_datetime
+from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import probability
 from crmkit._results import Result
 from crmkit._survival import KaplanMeier, kaplan_meier
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
+from crmkit.funnel._opportunities import stage_codes
+from crmkit.funnel._process import SalesProcess
 from crmkit.funnel._state import PipelineState
 
 __all__ = ["DealAging", "TimeToClose", "deal_aging", "fit_time_to_close"]
@@ -67,6 +69,8 @@ class TimeToClose(Result):
         Deals at risk and closing at each event time.
     as_of : numpy.datetime64
         End of observation.
+    process : SalesProcess
+        The stages.
 
     Examples
     --------
@@ -99,6 +103,7 @@ class TimeToClose(Result):
     curve_at_risk: IntArray
     curve_closed: IntArray
     as_of: np.datetime64
+    process: SalesProcess
 
     def _km(self) -> KaplanMeier:
         k = self.stage.size
@@ -115,28 +120,62 @@ class TimeToClose(Result):
             n_events=self.n_closed,
         )
 
-    def remaining_quantile(self, stage: IntArray, elapsed_days: FloatArray, q: float) -> FloatArray:
+    def remaining_quantile(self, stage: object, elapsed_days: object, q: float) -> FloatArray:
         """Days from stage entry by which a share *q* of deals like these close, given their age.
 
         Parameters
         ----------
-        stage : ndarray of int64, shape (n,)
-            Open stage code of each deal.
-        elapsed_days : ndarray of float64, shape (n,)
-            Days since each deal first entered that stage.
+        stage : array_like of str or int, shape (n,)
+            Open stage (name or code) of each deal.
+        elapsed_days : array_like of float, shape (n,)
+            Days since each deal first entered that stage, >= 0.
         q : float
             Quantile in (0, 1).
 
         Returns
         -------
         ndarray of float64, shape (n,)
-            The smallest ``t >= elapsed`` with ``S(t) <= (1 - q) S(elapsed)``
+            The smallest ``t > elapsed`` with ``S(t) <= (1 - q) S(elapsed)``
             (days from stage entry); NaN where the curve never falls that low.
+
+        Raises
+        ------
+        InputError
+            For unknown or closed stages, negative or non-finite days, a *q*
+            outside (0, 1), or columns of different lengths.
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS, StageHistory
+        >>> h = StageHistory.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     opportunity=[1, 1, 2, 2, 3],
+        ...     stage=["plan", "won", "plan", "lost", "plan"],
+        ...     entered=["2024-01-01", "2024-01-11", "2024-01-01", "2024-01-31", "2024-01-01"],
+        ... )
+        >>> t = fit_time_to_close(h, as_of="2024-02-10")
+        >>> t.remaining_quantile(["plan"], [15.0], 0.5).tolist()  # open 15 days: median 30
+        [30.0]
         """
-        qq = probability(
-            q, name="q", function="TimeToClose.remaining_quantile", low_open=True, high_open=True
-        )
-        return self._km().quantile(stage, qq, elapsed=elapsed_days)
+        fn = "TimeToClose.remaining_quantile"
+        qq = probability(q, name="q", function=fn, low_open=True, high_open=True)
+        k = self.stage.size
+        process = self.process
+        codes = stage_codes(stage, process, field="stage", function=fn)
+        closed = codes >= k
+        if closed.any():
+            pos = np.flatnonzero(closed)
+            raise InputError.for_rows(
+                "stage",
+                "must be open stages",
+                positions=pos[:5].tolist(),
+                values=[process.names[c] for c in codes[pos[:5]]],
+                n_bad=int(pos.size),
+                function=fn,
+            )
+        elapsed = as_finite_float(elapsed_days, field="elapsed_days", function=fn, minimum=0.0)
+        check_same_length({"stage": codes.size, "elapsed_days": elapsed.size}, function=fn)
+        return self._km().quantile(codes, qq, elapsed=elapsed)
 
 
 def _time_to_close(state: PipelineState, cut: np.datetime64) -> TimeToClose:
@@ -165,6 +204,7 @@ def _time_to_close(state: PipelineState, cut: np.datetime64) -> TimeToClose:
         curve_at_risk=km.at_risk,
         curve_closed=km.events,
         as_of=cut,
+        process=state.process,
     )
 
 

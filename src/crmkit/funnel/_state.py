@@ -297,6 +297,15 @@ class PipelineState:
                     "the other",
                     function=_FN,
                 )
+        for name, values in self.dimensions.items():
+            new = rows.dimensions[name]
+            if values.size and new.size and (values.dtype.kind == "U") != (new.dtype.kind == "U"):
+                raise InputError.for_parameter(
+                    "rows",
+                    f"rows whose {name!r} values are of the state's kind (ints or strings)",
+                    str(new.dtype),
+                    function=_FN,
+                )
         if (
             self.opportunity.size
             and rows.n_opportunities
