@@ -295,6 +295,19 @@ class DealAging(Result):
         The distributions used.
     as_of : numpy.datetime64
         When the deals were aged.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, StageHistory
+    >>> h = StageHistory.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     opportunity=[1, 1, 2],
+    ...     stage=["plan", "won", "plan"],
+    ...     entered=["2024-01-01", "2024-01-05", "2024-01-01"],
+    ... )
+    >>> a = deal_aging(h, as_of="2024-01-31")
+    >>> a.id.tolist(), a.days_in_stage.tolist(), a.stale.tolist()  # won deals left plan in 4 days
+    ([2], [30.0], [True])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

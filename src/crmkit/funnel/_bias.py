@@ -40,6 +40,17 @@ class BiasCorrected(Result):
         Whether the submitter had past periods to learn from.
     measure : str
         The measure submitted.
+
+    Examples
+    --------
+    >>> past = {"period": ["2024-01"], "node": ["north"], "measure": ["commit"], "amount": [125.0]}
+    >>> won = {"period": ["2024-01"], "node": ["north"], "actual": [100.0]}
+    >>> b = fit_submission_bias(past, won, measure="commit")
+    >>> c = b.correct(
+    ...     {"period": ["2024-02"], "node": ["north"], "measure": ["commit"], "amount": [250.0]}
+    ... )
+    >>> c.correction.tolist(), c.corrected.tolist()
+    ([0.8], [200.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -87,6 +98,23 @@ class SubmissionBias(Result):
         The (submitter, period) pairs scored.
     row_submitted, row_actual : ndarray of float64, shape (q,)
         Their numbers.
+
+    Examples
+    --------
+    >>> past = {
+    ...     "period": ["2024-01", "2024-02"],
+    ...     "node": ["south", "south"],
+    ...     "measure": ["commit", "commit"],
+    ...     "amount": [80.0, 90.0],
+    ... }
+    >>> won = {
+    ...     "period": ["2024-01", "2024-02"],
+    ...     "node": ["south", "south"],
+    ...     "actual": [100.0, 100.0],
+    ... }
+    >>> b = fit_submission_bias(past, won, measure="commit")
+    >>> float(b.bias[0]), float(b.hit_rate[0]), b.n_periods.tolist()
+    (-0.15, 1.0, [2])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -129,6 +157,22 @@ class SubmissionBias(Result):
         ------
         InputError
             For missing columns or bad amounts.
+
+        Examples
+        --------
+        >>> past = {
+        ...     "period": ["2024-01"],
+        ...     "node": ["east"],
+        ...     "measure": ["commit"],
+        ...     "amount": [50.0],
+        ... }
+        >>> b = fit_submission_bias(
+        ...     past, {"period": ["2024-01"], "node": ["east"], "actual": [100.0]}, measure="commit"
+        ... )
+        >>> b.correct(
+        ...     {"period": ["2024-02"], "node": ["west"], "measure": ["commit"], "amount": [10.0]}
+        ... ).has_history.tolist()  # no history: left as called
+        [False]
         """
         fn = "SubmissionBias.correct"
         cols = read_columns_of(

@@ -48,6 +48,21 @@ class ChangeTest(Result):
         What was tested, in which direction, with which test.
     alpha : float
         The false-alarm rate allowed per cell.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> o = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=list(range(8)),
+    ...     amount=[1.0] * 8,
+    ...     stage=["won", "won", "won", "lost", "lost", "lost", "lost", "won"],
+    ...     close_date=["2024-01-05"] * 4 + ["2024-02-05"] * 4,
+    ...     created=["2024-01-01"] * 8,
+    ... )
+    >>> c = detect_change(o, metric="win_rate", alternative="decrease", period="month")
+    >>> c.recent.tolist(), c.baseline.tolist(), bool(c.alarm[0])  # too few deals to tell
+    ([0.25], [0.75], False)
     """
 
     _table: ClassVar[tuple[str, ...]] = (

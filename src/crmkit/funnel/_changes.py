@@ -97,6 +97,27 @@ class DealChanges(Result):
     groups_before, groups_after : mapping of str to ndarray, shape (r,) each
         The ``by`` dimensions in each snapshot (a deal absent from one
         snapshot shows the other snapshot's values in both).
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, pipeline_movement
+    >>> before = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[100.0, 50.0],
+    ...     stage=["plan", "plan"],
+    ...     close_date=["2024-07-10", "2024-07-20"],
+    ... )
+    >>> after = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[100.0, 40.0],
+    ...     stage=["plan", "close"],
+    ...     close_date=["2024-08-10", "2024-07-20"],
+    ... )
+    >>> ch = pipeline_movement(before, after, period="month", probabilities="configured").changes
+    >>> ch.id.tolist(), ch.pushed.tolist(), ch.advanced.tolist(), ch.amount_down.tolist()
+    ([1, 2], [True, False], [False, True], [False, True])
     """
 
     _table: ClassVar[tuple[str, ...]] = (

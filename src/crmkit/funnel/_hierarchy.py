@@ -229,7 +229,30 @@ class Hierarchy:
         return int(self.node.size)
 
     def index(self, values: object, *, field: str, function: str) -> IntArray:
-        """Return the node index of each value; InputError naming the rows of unknown ones."""
+        """Return the node index of each value; InputError naming the rows of unknown ones.
+
+        Parameters
+        ----------
+        values : array_like, shape (n,)
+            Node ids.
+        field, function : str
+            The column and the public function asking, for the error message.
+
+        Returns
+        -------
+        ndarray of int64, shape (n,)
+
+        Raises
+        ------
+        InputError
+            For values that are not nodes.
+
+        Examples
+        --------
+        >>> h = Hierarchy.from_arrays(node=["b", "a"], parent=[None, "b"])
+        >>> h.index(["b", "a"], field="node", function="example").tolist()
+        [1, 0]
+        """
         ids = as_ids(values, field=field, function=function)
         keys, vals = self.node, ids
         if keys.size and vals.size and keys.dtype.kind != vals.dtype.kind:
@@ -259,6 +282,17 @@ class Hierarchy:
         Returns
         -------
         bool
+
+        Raises
+        ------
+        InputError
+            If either is not a node.
+
+        Examples
+        --------
+        >>> h = Hierarchy.from_arrays(node=["team", "ana"], parent=[None, "team"])
+        >>> h.is_ancestor("team", "ana"), h.is_ancestor("ana", "ana")
+        (True, False)
         """
         a, n = self.index([ancestor, node], field="node", function="Hierarchy.is_ancestor")
         return bool((self.ancestors[n, 1:] == a).any())

@@ -175,6 +175,27 @@ class PipelineMovement(Result):
         ------
         InputError
             For an unknown component name.
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, pipeline_movement
+        >>> a = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1],
+        ...     amount=[10.0],
+        ...     stage=["plan"],
+        ...     close_date=["2024-07-10"],
+        ... )
+        >>> b = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1],
+        ...     amount=[10.0],
+        ...     stage=["lost"],
+        ...     close_date=["2024-07-10"],
+        ... )
+        >>> m = pipeline_movement(a, b, period="month", probabilities="configured")
+        >>> m.component("lost").tolist(), m.component("lost", weighted=True).tolist()
+        ([-10.0], [-4.0])
         """
         if name not in _C:
             raise InputError.for_parameter(
@@ -230,6 +251,30 @@ class PipelineMovement(Result):
         ------
         InputError
             For a key of *where* that is neither ``period`` nor a ``by`` name.
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities, pipeline_movement
+        >>> a = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1, 2],
+        ...     amount=[10.0, 5.0],
+        ...     stage=["plan", "plan"],
+        ...     close_date=["2024-07-10", "2024-07-11"],
+        ...     dimensions={"region": ["n", "s"]},
+        ... )
+        >>> b = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1, 2],
+        ...     amount=[10.0, 5.0],
+        ...     stage=["won", "plan"],
+        ...     close_date=["2024-07-09", "2024-07-11"],
+        ...     dimensions={"region": ["n", "s"]},
+        ... )
+        >>> m = pipeline_movement(a, b, period="month", by=["region"], probabilities="configured")
+        >>> w = m.waterfall(weighted=False, where={"region": "n"})
+        >>> float(w.amount[0]), float(w.amount[-1]), w.step[w.amount < 0].tolist()
+        (10.0, 0.0, ['won'])
         """
         fn = "PipelineMovement.waterfall"
         use_w = flag(weighted, name="weighted", function=fn)

@@ -81,6 +81,24 @@ class AdjustmentAudit(Result):
         ``after - before`` as it enters the adjuster's total (0 if superseded).
     superseded : ndarray of bool, shape (a,)
         A later adjustment of the same number by the same adjuster replaced it.
+
+    Examples
+    --------
+    See :func:`rollup_forecast`; an empty audit when nothing was adjusted:
+
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Hierarchy, Opportunities, forecast_pipeline
+    >>> h = Hierarchy.from_arrays(node=["team", "ana"], parent=[None, "team"])
+    >>> o = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1],
+    ...     amount=[5.0],
+    ...     stage=["plan"],
+    ...     close_date=["2024-07-01"],
+    ...     dimensions={"owner": ["ana"]},
+    ... )
+    >>> f = forecast_pipeline(o, period="month", by=["owner"], probabilities="configured")
+    >>> rollup_forecast(f, h, node="owner").audit.node.size
+    0
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -137,6 +155,24 @@ class Rollup(Result):
         The node's submission for the period and measure (NaN if none).
     audit : AdjustmentAudit
         Every adjustment with its before and after.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Hierarchy, Opportunities, forecast_pipeline
+    >>> h = Hierarchy.from_arrays(node=["team", "ana", "bo"], parent=[None, "team", "team"])
+    >>> o = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2],
+    ...     amount=[5.0, 7.0],
+    ...     stage=["won", "won"],
+    ...     close_date=["2024-07-01", "2024-07-02"],
+    ...     dimensions={"owner": ["ana", "bo"]},
+    ... )
+    >>> f = forecast_pipeline(o, period="month", by=["owner"], probabilities="configured")
+    >>> r = rollup_forecast(f, h, node="owner")
+    >>> m = r.select(measure="closed")
+    >>> r.node[m].tolist(), r.system[m].tolist()
+    (['ana', 'bo', 'team'], [5.0, 7.0, 12.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = (
@@ -180,6 +216,31 @@ class Rollup(Result):
         Returns
         -------
         ndarray of bool, shape (r,)
+
+        Raises
+        ------
+        InputError
+            For an unknown measure.
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS, Hierarchy, Opportunities, forecast_pipeline
+        >>> h = Hierarchy.from_arrays(node=["ana"], parent=[None])
+        >>> o = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1],
+        ...     amount=[5.0],
+        ...     stage=["plan"],
+        ...     close_date=["2024-07-01"],
+        ...     dimensions={"owner": ["ana"]},
+        ... )
+        >>> r = rollup_forecast(
+        ...     forecast_pipeline(o, period="month", by=["owner"], probabilities="configured"),
+        ...     h,
+        ...     node="owner",
+        ... )
+        >>> r.value[r.select(measure="expected", period="2024-07")].tolist()
+        [2.0]
         """
         m = choice(measure, MEASURES, name="measure", function="Rollup.select")
         keep = self.measure == m

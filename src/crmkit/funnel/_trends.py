@@ -153,6 +153,23 @@ class PipelineTrends(Result):
         The dimension names.
     level : float
         Level of the intervals.
+
+    Examples
+    --------
+    >>> from crmkit.funnel import DEFAULT_PROCESS, Opportunities
+    >>> o = Opportunities.from_arrays(
+    ...     process=DEFAULT_PROCESS,
+    ...     id=[1, 2, 3],
+    ...     amount=[100.0, 300.0, 50.0],
+    ...     stage=["won", "won", "lost"],
+    ...     close_date=["2024-01-20", "2024-01-25", "2024-01-30"],
+    ...     created=["2024-01-10", "2023-12-26", "2024-01-01"],
+    ... )
+    >>> t = pipeline_trends(o, period="month")
+    >>> t.win_rate.round(3).tolist(), t.deal_size.tolist(), t.cycle_days.tolist()
+    ([0.667], [200.0], [20.0])
+    >>> t.velocity.tolist()  # 400 won over a 20-day cycle
+    [20.0]
     """
 
     _table: ClassVar[tuple[str, ...]] = (
