@@ -64,6 +64,9 @@ class InputError(CrmkitError, ValueError):
         The offending values at those positions.
     hint : str or None
         How to fix the problem, appended to the message as ``Hint: ...``.
+    column : str or None
+        The caller's own name for the column, when it differs from *field*
+        (``field="timestamp"``, ``column="order_date"``).
 
     Examples
     --------
@@ -90,8 +93,10 @@ class InputError(CrmkitError, ValueError):
         positions: Sequence[int] = (),
         values: Sequence[object] = (),
         hint: str | None = None,
+        column: str | None = None,
     ) -> None:
         self.field = field
+        self.column = column
         self.n_bad = n_bad
         self.positions = tuple(int(p) for p in positions)
         self.values = tuple(values)
@@ -111,6 +116,7 @@ class InputError(CrmkitError, ValueError):
         function: str,
         kind: str = "column",
         hint: str | None = None,
+        column: str | None = None,
     ) -> InputError:
         """Build the standard error for rows that break a requirement.
 
@@ -130,6 +136,8 @@ class InputError(CrmkitError, ValueError):
             ``"column"`` or ``"parameter"``.
         hint : str or None
             How to fix it.
+        column : str or None
+            The caller's name for the column, shown beside *field* when it differs.
 
         Returns
         -------
@@ -155,8 +163,9 @@ class InputError(CrmkitError, ValueError):
         pos_text = shown_pos[0] if len(shown_pos) == 1 else shown_pos
         val_text = "value" if len(shown_val) == 1 else "values"
         shown = shown_val[0] if len(shown_val) == 1 else shown_val
+        alias = f" ({column!r})" if column is not None and column != field else ""
         message = (
-            f"The {field!r} {kind} of {function} {requirement}: {n_bad} bad {noun}, "
+            f"The {field!r} {kind}{alias} of {function} {requirement}: {n_bad} bad {noun}, "
             f"{where} {pos_text} with {val_text} {shown!r}."
         )
         return cls(
@@ -166,6 +175,7 @@ class InputError(CrmkitError, ValueError):
             positions=shown_pos,
             values=shown_val,
             hint=hint,
+            column=column,
         )
 
     @classmethod

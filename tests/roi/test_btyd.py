@@ -8,8 +8,6 @@ from crmkit.roi import (
     BGNBDFit,
     RFMData,
     SpendData,
-    _bgnbd,
-    _gamma_gamma,
     bgnbd_from_params,
     expected_purchases,
     expected_spend,
@@ -19,7 +17,8 @@ from crmkit.roi import (
     probability_alive,
     spend_independence,
 )
-from crmkit.roi._btyd_data import read_rfm
+from crmkit.roi._models import _bgnbd, _gamma_gamma
+from crmkit.roi._models._btyd_data import read_rfm
 from crmkit.segmentation import btyd_summary
 
 
@@ -253,7 +252,7 @@ def test_correlated_spend_warns():
         ({"frequency": [1], "recency": [-1.0], "T": [2.0]}, "recency", ">= 0"),
         ({"frequency": [1], "recency": [1.0], "T": [np.nan]}, "T", "finite"),
         ({"frequency": [1], "recency": [1.0]}, "T", "missing"),
-        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0]}, "recency", "same length"),
+        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0, 3.0]}, "recency", "same length"),
     ],
 )
 def test_bad_rfm_input(columns, field, match):

@@ -12,7 +12,7 @@ from crmkit.roi import (
     pareto_nbd_from_params,
     probability_alive,
 )
-from crmkit.roi._pareto import log_a0
+from crmkit.roi._models._pareto import log_a0
 
 
 def _sig3(value):

@@ -6,17 +6,17 @@ buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, and lifetime value on
 profit rather than revenue.
 """
 
-from crmkit.roi._bgnbd import (
+from crmkit.roi._models._bgnbd import (
     BGNBDFit,
     bgnbd_from_params,
     expected_purchases,
     fit_bgnbd,
     probability_alive,
 )
-from crmkit.roi._btyd_data import RFMData, SpendData
-from crmkit.roi._clv import CustomerCLV, customer_clv, profit_clv
-from crmkit.roi._fit import FitDiagnostics
-from crmkit.roi._gamma_gamma import (
+from crmkit.roi._models._btyd_data import RFMData, SpendData
+from crmkit.roi._models._clv import CustomerCLV, customer_clv, profit_clv
+from crmkit.roi._models._fit import FitDiagnostics
+from crmkit.roi._models._gamma_gamma import (
     GammaGammaFit,
     SpendIndependence,
     expected_spend,
@@ -24,21 +24,21 @@ from crmkit.roi._gamma_gamma import (
     gamma_gamma_from_params,
     spend_independence,
 )
-from crmkit.roi._holdout import (
+from crmkit.roi._models._holdout import (
     CalibrationHoldout,
     HoldoutComparison,
     calibration_holdout,
     holdout_comparison,
 )
-from crmkit.roi._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
-from crmkit.roi._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
-from crmkit.roi._retention import (
+from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
+from crmkit.roi._profit._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
+from crmkit.roi._profit._retention import (
     RetentionCLV,
     RetentionEconomics,
     retention_clv,
     retention_economics,
 )
-from crmkit.roi._views import (
+from crmkit.roi._profit._views import (
     SegmentProfit,
     UnprofitableCustomers,
     WhaleCurve,
@@ -46,7 +46,7 @@ from crmkit.roi._views import (
     unprofitable_customers,
     whale_curve,
 )
-from crmkit.roi._wallet import WalletOpportunity, wallet_opportunity
+from crmkit.roi._profit._wallet import WalletOpportunity, wallet_opportunity
 
 __all__ = [
     "BGNBDFit",

@@ -25,7 +25,7 @@ from crmkit.periods import (
     Calendar,
     Frequency,
     default_as_of,
-    period_bounds,
+    last_observed_period,
     period_keys,
 )
 
@@ -286,8 +286,8 @@ def _aggregate_btyd(
     if checked is None:
         return None
     lf, end, is_default, n_customers = checked
-    end_key = period_keys(np.array([end], dtype=DATETIME_DTYPE), freq, calendar=calendar)
-    bound = _to_datetime(period_bounds(end_key, freq, calendar=calendar)[1][0])
+    end_key = np.array([last_observed_period(end, freq, calendar=calendar)], dtype=np.int64)
+    bound = _to_datetime(end)
     ts, amount = nw.col("timestamp"), nw.col("amount")
     counts = (
         lf.select(

@@ -10,13 +10,18 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
 from crmkit._results import Result
-from crmkit._transactions import Transactions, as_transactions
+from crmkit._transactions import Transactions, customer_groups, read_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
+from crmkit.periods import (
+    Calendar,
+    Frequency,
+    default_as_of,
+    last_observed_period,
+    period_keys,
+)
 from crmkit.segmentation._pushdown import (
     LazyRFM,
     as_lazy,
@@ -80,8 +85,23 @@ def _freq(value: object, function: str, *, allowed: Sequence[str] | None = None)
     return Frequency(text)
 
 
-def _read(data: object, *, customer: str, timestamp: str, amount: str) -> Transactions:
-    return as_transactions(data, customer=customer, timestamp=timestamp, amount=amount)
+def _read(
+    data: object,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    date_format: str | None,
+    function: str,
+) -> Transactions:
+    return read_transactions(
+        data,
+        function=function,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+    )
 
 
 def _as_of(tx: Transactions, as_of: object | None, function: str) -> tuple[np.datetime64, bool]:
@@ -197,6 +217,7 @@ def rfm_summary(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> RFMSummary:
     r"""Summarise transactions to recency, frequency and monetary value per customer.
 
@@ -224,6 +245,9 @@ def rfm_summary(
         Week start and fiscal year used when counting by period.
     customer, timestamp, amount : str
         Column names when *data* is a frame, mapping or records.
+    date_format : str, optional
+        strftime pattern of timestamps that are not ISO-8601 (``"%Y%m%d"``
+        reads CDNOW's ``19970101``); without it, such dates are refused.
 
     Returns
     -------
@@ -295,7 +319,14 @@ def rfm_summary(
         )
         if pushed is not None:
             return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
-    tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
+    tx = _read(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        function=function,
+    )
     end, is_default = _as_of(tx, as_of, function)
     ts = tx.timestamp.view(np.int64)
     end_i = int(end.astype(DATETIME_DTYPE).view(np.int64))
@@ -313,16 +344,15 @@ def rfm_summary(
         n_before = int(np.count_nonzero(inside & ~after_start))
         inside &= after_start
     all_inside = n_after == 0 and n_before == 0
-    ids = tx.customer if all_inside else tx.customer[inside]
+    groups = customer_groups(tx) if all_inside else customer_groups(tx).take(inside)
     times = ts if all_inside else ts[inside]
     amounts = tx.amount if all_inside else tx.amount[inside]
-    if ids.size == 0:
+    if groups.codes.size == 0:
         raise InputError(
             f"{function} found no transactions in the window [{start_value}, {end}).",
             field="as_of",
             hint="Widen the window with an earlier start or a later as_of.",
         )
-    groups = factorize(ids)
     k = groups.n_groups
     codes = groups.codes
     monetary = group_sum(codes, amounts, k)
@@ -369,7 +399,7 @@ def rfm_summary(
         unit=time_unit,
         count_by=count_by,
         purchases=purchases,
-        n_rows_used=int(ids.size),
+        n_rows_used=int(codes.size),
         n_rows_after_as_of=n_after,
         n_rows_before_start=n_before,
         n_rows_not_purchases=n_not,
@@ -460,7 +490,7 @@ class BTYDSummary(Result):
     ...     as_of="2024-01-29",
     ... )
     >>> s.frequency.tolist(), s.recency.tolist(), s.T.tolist(), s.monetary_value.tolist()
-    ([1], [3.0], [4.0], [7.0])
+    ([1], [3.0], [3.0], [7.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T", "monetary_value")
@@ -490,6 +520,7 @@ def btyd_summary(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> BTYDSummary:
     r"""Summarise transactions into the input of BG/NBD, Pareto/NBD and Gamma-Gamma models.
 
@@ -502,9 +533,12 @@ def btyd_summary(
         period count once (their amounts summed), and frequency, recency and
         T are counted in it.
     as_of : date-like, optional
-        Observation end. Rows in periods after the period of ``as_of`` are
-        excluded and counted. Default: midnight after the last transaction.
-        Pass the last transaction date to reproduce lifetimes' default.
+        End of observation, exclusive (the project's one convention): rows at
+        or after it are excluded and counted, even within its period, and
+        ``T`` runs to the period of the last observed instant. Default:
+        midnight after the last transaction, which reproduces lifetimes'
+        default. lifetimes' ``observation_period_end=D`` (inclusive) is
+        ``as_of = D + 1 day``.
     include_first_transaction : bool, default False
         Count the first period in frequency and monetary value. Keep False
         for BTYD model fitting.
@@ -512,6 +546,9 @@ def btyd_summary(
         Week start (default Monday, as pandas' ``"W"``) and fiscal year.
     customer, timestamp, amount : str
         Column names when *data* is a frame, mapping or records.
+    date_format : str, optional
+        strftime pattern of timestamps that are not ISO-8601 (``"%Y%m%d"``
+        reads CDNOW's ``19970101``); without it, such dates are refused.
 
     Returns
     -------
@@ -525,12 +562,15 @@ def btyd_summary(
 
     Notes
     -----
-    With :math:`p_i` the period keys of customer :math:`i`'s rows up to the
-    period :math:`p_{end}` of ``as_of``: frequency :math:`x = |\{p_i\}| - 1`,
+    With :math:`p_i` the period keys of customer :math:`i`'s rows before
+    ``as_of`` and :math:`p_{end}` the period of the last instant before
+    ``as_of``: frequency :math:`x = |\{p_i\}| - 1`,
     recency :math:`t_x = \max p_i - \min p_i`, :math:`T = p_{end} - \min p_i`,
     monetary value :math:`= \sum_{p > \min p_i} amount / x`.
     Equal to ``lifetimes.utils.summary_data_from_transaction_data`` with
-    ``freq="D"``/``"W"`` and ``observation_period_end=as_of`` (tested).
+    ``freq="D"``/``"W"`` and ``observation_period_end`` the last observed day
+    when ``as_of`` ends a period (tested); lifetimes also keeps rows after its
+    end date that share its week or month, crmkit never does.
     A lazy table (DuckDB relation, polars LazyFrame, Dask) is summarised
     inside its engine for days, months, quarters and years (two group-bys);
     weeks, and tables with bad rows, are read row by row.
@@ -556,7 +596,7 @@ def btyd_summary(
     ...     as_of="2024-02-01",
     ... )
     >>> s.frequency.tolist(), s.recency.tolist(), s.T.tolist(), s.monetary_value.tolist()
-    ([2], [20.0], [31.0], [16.0])
+    ([2], [20.0], [30.0], [16.0])
     """
     function = "btyd_summary"
     f = _freq(freq, function, allowed=["day", "week", "month", "quarter", "year"])
@@ -574,20 +614,27 @@ def btyd_summary(
             return _btyd_from_pushdown(
                 pushed, f, include_first_transaction=include_first_transaction
             )
-    tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
+    tx = _read(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        function=function,
+    )
     end, is_default = _as_of(tx, as_of, function)
     keys = period_keys(tx.timestamp, f, calendar=calendar)
-    end_key = int(period_keys(np.array([end]), f, calendar=calendar)[0])
-    inside = keys <= end_key
+    end_key = last_observed_period(end, f, calendar=calendar)
+    inside = tx.timestamp < end
     n_used = int(np.count_nonzero(inside))
     n_after = tx.n_rows - n_used
     if n_after:
-        ids, keys, amounts = tx.customer[inside], keys[inside], tx.amount[inside]
-        n_all_customers = factorize(tx.customer).n_groups
+        groups = customer_groups(tx).take(inside)
+        keys, amounts = keys[inside], tx.amount[inside]
+        n_all_customers = tx.n_customers
     else:
-        ids, amounts = tx.customer, tx.amount
+        groups, amounts = customer_groups(tx), tx.amount
         n_all_customers = -1
-    groups = factorize(ids)
     k = groups.n_groups
     codes = groups.codes
     first = group_min(codes, keys, k)

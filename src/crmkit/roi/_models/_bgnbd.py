@@ -11,9 +11,9 @@ import numpy.typing as npt
 from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise, prefit
-from crmkit.roi._pareto import ParetoNBDFit, pareto_expected, pareto_p_alive
+from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
+from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise, prefit
+from crmkit.roi._models._pareto import ParetoNBDFit, pareto_expected, pareto_p_alive
 
 __all__ = [
     "BGNBDFit",

@@ -13,9 +13,9 @@ from crmkit._results import Result
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
-from crmkit.roi._bgnbd import BGNBDFit, check_purchase_model, expected
-from crmkit.roi._btyd_data import read_rfm, require_models_extra
-from crmkit.roi._pareto import ParetoNBDFit
+from crmkit.roi._models._bgnbd import BGNBDFit, check_purchase_model, expected
+from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
+from crmkit.roi._models._pareto import ParetoNBDFit
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]

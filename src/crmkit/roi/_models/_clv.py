@@ -11,11 +11,11 @@ import numpy.typing as npt
 from crmkit._input import as_finite_float, as_readonly, check_same_length
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
-from crmkit.roi._btyd_data import BTYDData, compress, read_rfm, require_models_extra
-from crmkit.roi._gamma_gamma import GammaGammaFit, expected_spend_unchecked
-from crmkit.roi._pareto import ParetoNBDFit
-from crmkit.roi._pnl import CustomerPnL
+from crmkit.roi._models._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
+from crmkit.roi._models._btyd_data import BTYDData, compress, read_rfm, require_models_extra
+from crmkit.roi._models._gamma_gamma import GammaGammaFit, expected_spend_unchecked
+from crmkit.roi._models._pareto import ParetoNBDFit
+from crmkit.roi._profit._pnl import CustomerPnL
 
 __all__ = ["CustomerCLV", "customer_clv", "profit_clv"]
 

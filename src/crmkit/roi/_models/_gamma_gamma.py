@@ -12,9 +12,15 @@ import numpy.typing as npt
 from crmkit._input import as_readonly
 from crmkit._results import Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
-from crmkit.roi._bgnbd import given_diagnostics
-from crmkit.roi._btyd_data import BTYDData, dot, read_rfm, require_models_extra, unique_codes
-from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise, prefit
+from crmkit.roi._models._bgnbd import given_diagnostics
+from crmkit.roi._models._btyd_data import (
+    BTYDData,
+    dot,
+    read_rfm,
+    require_models_extra,
+    unique_codes,
+)
+from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise, prefit
 
 __all__ = [
     "GammaGammaFit",

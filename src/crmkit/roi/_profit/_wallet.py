@@ -11,8 +11,8 @@ import numpy.typing as npt
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._pnl import CustomerPnL
-from crmkit.roi._views import _align
+from crmkit.roi._profit._pnl import CustomerPnL
+from crmkit.roi._profit._views import _align
 from crmkit.segmentation import share_of_wallet
 
 __all__ = ["WalletOpportunity", "wallet_opportunity"]

@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._results import Result
-from crmkit.roi._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._fit import FitDiagnostics, check_given_params, maximise
+from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
+from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd", "pareto_nbd_from_params"]
 
@@ -251,7 +251,7 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
     >>> pareto_nbd_from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669).params["s"]
     0.606
     """
-    from crmkit.roi._bgnbd import given_diagnostics  # noqa: PLC0415
+    from crmkit.roi._models._bgnbd import given_diagnostics  # noqa: PLC0415
 
     values = {"r": r, "alpha": alpha, "s": s, "beta": beta}
     check_given_params(values, function="pareto_nbd_from_params")

@@ -12,7 +12,7 @@ from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, to_array
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._pnl import CustomerPnL
+from crmkit.roi._profit._pnl import CustomerPnL
 
 __all__ = [
     "SegmentProfit",
