@@ -279,6 +279,12 @@ def fit_submission_bias(
         (n, p): float(v)
         for n, p, v in zip(a_node.tolist(), a_per.tolist(), a_amt.tolist(), strict=True)
     }
+    if not keep.any():
+        raise InputError(
+            f"{fn} found no {m!r} submission to score.",
+            field="submissions",
+            hint=f"Give past submissions with measure {m!r}.",
+        )
     pairs = [(n, p) in actual_of for n, p in zip(s_node.tolist(), s_per.tolist(), strict=True)]
     matched = np.asarray(pairs, dtype=bool)
     if not matched.any():

@@ -128,7 +128,7 @@ def detect_change(
         Calendar period (``"month"``, ``"quarter"``, ...).
     recent : int
         The last *recent* periods (ending with the period of the latest close)
-        form the recent window, >= 1.
+        form the recent window, >= 1 (cut at the first close).
     baseline : int, optional
         The *baseline* periods before them form the baseline (all earlier
         ones by default), >= 1.
@@ -195,9 +195,9 @@ def detect_change(
     d = closed_deals(opportunities, freq, by, calendar, fn)
     if not d.key.size:
         raise InputError(f"{fn} needs closed deals; got none.", field="opportunities")
-    last = int(d.key.max())
-    cut = last - n_recent + 1
-    first = int(d.key.min()) if n_base is None else cut - n_base
+    last, earliest = int(d.key.max()), int(d.key.min())
+    cut = max(last - n_recent + 1, earliest)  # windows longer than the data stop at its start
+    first = earliest if n_base is None else max(cut - n_base, earliest)
     is_recent = d.key >= cut
     is_base = (d.key >= first) & (d.key < cut)
     bounds = np.array([first, cut, last + 1], dtype=np.int64)

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_ids, as_readonly, check_same_length, to_array
+from crmkit._params import instance
 from crmkit._tables import read_table
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import is_missing
@@ -170,7 +171,7 @@ class Hierarchy:
         anc = np.stack(columns[:-1], axis=1) if nodes.size else np.zeros((0, 1), dtype=np.int64)
         depth = (anc >= 0).sum(axis=1).astype(np.int64) - 1
         if level is not None:
-            levels = np.asarray([str(v) for v in levels_in.tolist()])[order]
+            levels = as_ids(levels_in, field="level", function=_FN).astype(str)[order]
         else:
             levels = np.asarray([f"level {d}" for d in depth.tolist()], dtype=str)
         return cls(
@@ -213,11 +214,14 @@ class Hierarchy:
         [1, 0]
         """
         cols = read_table(frame, field="frame", function=_FN)
-        for name in (node, parent, *(() if level is None else (level,))):
+        given = {"node": node, "parent": parent} | ({} if level is None else {"level": level})
+        for param, name in given.items():
+            instance(name, str, name=param, function=_FN, what="a column name (str)")
             if name not in cols:
                 raise InputError(
-                    f"The hierarchy table of {_FN} needs a {name!r} column; it has {list(cols)}.",
-                    field=name,
+                    f"The {param!r} column of {_FN} was mapped to {name!r}, which the table "
+                    f"does not have; it has {list(cols)}.",
+                    field=param,
                 )
         return cls.from_arrays(
             node=cols[node], parent=cols[parent], level=None if level is None else cols[level]
