@@ -238,5 +238,6 @@ CASES = [
             "by": "names",
             "alpha": "probability",
         },
+        nonfinite=frozenset({"recent", "baseline", "change"}),  # NaN for an empty window
     ),
 ]

@@ -240,6 +240,10 @@ def test_submission_bias_and_correction_by_hand():
     with pytest.raises(InputError) as err:
         fit_submission_bias(past, r, measure="hunch")
     assert err.value.field == "measure"
-    with pytest.raises(InputError, match="no 'commit' submission") as err:
+    with pytest.raises(InputError, match="no 'commit' submission to score") as err:
         fit_submission_bias(past, r, measure="commit")
+    assert err.value.field == "submissions"
+    later = past | {"period": ["2024-08", "2024-08"]}
+    with pytest.raises(InputError, match="with an actual") as err:
+        fit_submission_bias(later, r, measure="closed")
     assert err.value.field == "actuals"
