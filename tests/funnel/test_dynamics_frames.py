@@ -82,7 +82,7 @@ def test_frames_in_and_read_only_tables_unchanged(sim):
     before = subs.copy()
     r = rollup_forecast(f, h, node="region", submissions=subs)
     pd.testing.assert_frame_equal(subs, before)
-    assert r.to_frame()["submitted"].notna().sum() == 1
+    assert r.to_frame()["commit_submitted"].notna().sum() == 1
     past = pd.DataFrame(
         {
             "period": ["2024-Q1", "2024-Q2"],

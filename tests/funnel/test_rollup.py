@@ -56,8 +56,10 @@ def test_rollups_equal_the_sum_of_children(tree, data):
     r = rollup_forecast(f, h, node="owner")
     for measure in ("closed", "commit", "best_case", "pipeline"):  # whole amounts: exact
         for period in np.unique(r.period).tolist():
-            m = r.select(measure=measure, period=period)
-            value = dict(zip(r.node[m].tolist(), r.system[m].tolist(), strict=True))
+            m = r.rows(period=period)
+            value = dict(
+                zip(r.node[m].tolist(), r.column(measure, kind="system")[m].tolist(), strict=True)
+            )
             own = dict.fromkeys(nodes, 0.0)
             sel = f.period == period
             fm = {
@@ -72,8 +74,8 @@ def test_rollups_equal_the_sum_of_children(tree, data):
                 kids = sum(value[c] for c, q in zip(nodes, parents, strict=True) if q == x)
                 assert value[x] == own[x] + kids
     roots = r.depth == 0
-    e = r.select(measure="expected")
-    assert r.system[e & roots].sum() == pytest.approx(f.expected_total.sum(), rel=1e-12)
+    e = r.column("expected", kind="system")
+    assert e[roots].sum() == pytest.approx(f.expected_total.sum(), rel=1e-12)
     np.testing.assert_array_equal(r.value, r.system)  # no adjustment, no change
 
 
@@ -107,8 +109,7 @@ def test_adjustments_override_a_childs_number_from_the_adjusters_level_up():
         "at": ["2024-07-01", "2024-07-03", "2024-07-02", "2024-07-03"],
     }
     r = rollup_forecast(f, h, node="dealer", adjustments=adj)
-    m = r.select(measure="commit")
-    v = dict(zip(r.node[m].tolist(), r.value[m].tolist(), strict=True))
+    v = dict(zip(r.node.tolist(), r.column("commit", kind="value").tolist(), strict=True))
     # beijing keeps its own 150 (100 commit + 50 won); north sees li's latest 90 for it
     assert v["beijing"] == 150.0
     assert v["north"] == 90.0 + 200.0
@@ -132,11 +133,17 @@ def test_submissions_sit_beside_the_system_numbers():
         "amount": [280.0, 1000.0],
     }
     r = rollup_forecast(f, h, node="dealer", submissions=subs)
-    north = r.select(measure="commit") & (r.node == "north")
-    assert r.submitted[north].tolist() == [280.0]
-    assert r.system[north].tolist() == [350.0]
-    assert np.isnan(r.submitted[r.select(measure="commit") & (r.node == "south")]).all()
-    assert set(np.unique(r.measure).tolist()) == set(MEASURES)
+    north = r.rows(node="north")
+    assert r.column("commit", kind="submitted")[north].tolist() == [280.0]
+    assert r.column("commit", kind="system")[north].tolist() == [350.0]
+    assert np.isnan(r.column("commit", kind="submitted")[r.rows(node="south")]).all()
+    assert r.column("best_case", kind="submitted")[r.rows(node="china")].tolist() == [1000.0]
+    assert r.measures == MEASURES
+    frame = r.to_frame()
+    assert {"commit", "commit_value", "commit_submitted", "expected_adjustment"} <= set(frame)
+    with pytest.raises(InputError) as err:
+        r.column("commit", kind="gut")
+    assert err.value.field == "kind"
 
 
 def test_hierarchy_errors_name_field_and_rows():

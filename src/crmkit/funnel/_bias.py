@@ -266,10 +266,9 @@ def fit_submission_bias(
     s_per = as_ids(cols["period"], field="period", function=fn).astype(str)[keep]
     s_amt = as_finite_float(cols["amount"], field="amount", function=fn, minimum=0.0)[keep]
     if isinstance(actuals, Rollup):
-        mask = actuals.measure == "closed"
-        a_node = actuals.node[mask].astype(str)
-        a_per = actuals.period[mask].astype(str)
-        a_amt = actuals.system[mask]
+        a_node = actuals.node.astype(str)
+        a_per = actuals.period.astype(str)
+        a_amt = actuals.column("closed", kind="system")
     else:
         acols = read_columns_of(actuals, ("period", "node", "actual"), field="actuals", function=fn)
         a_node = as_ids(acols["node"], field="node", function=fn).astype(str)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_finite_float, as_ids
 from crmkit._params import choice, instance
 from crmkit._results import Result
@@ -16,7 +17,7 @@ from crmkit.errors import InputError
 from crmkit.funnel._forecast import PipelineForecast
 from crmkit.funnel._hierarchy import Hierarchy
 
-__all__ = ["MEASURES", "AdjustmentAudit", "Rollup", "read_columns_of", "rollup_forecast"]
+__all__ = ["MEASURES", "AdjustmentAudit", "Kind", "Rollup", "read_columns_of", "rollup_forecast"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -125,34 +126,39 @@ class AdjustmentAudit(Result):
     superseded: npt.NDArray[np.bool_]
 
 
+Kind = Literal["system", "adjustment", "value", "submitted"]
+_KINDS: Final = ("system", "adjustment", "value", "submitted")
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Rollup(Result):
-    """System forecast, adjustments and submissions for every node, period and measure.
+    """System forecast, adjustments and submissions for every node and period.
 
     Attributes
     ----------
     node : ndarray, shape (r,)
-        Hierarchy node.
+        Hierarchy node (each node has a row for every period).
     parent : ndarray, shape (r,)
-        Its parent ("" / -1 style empty value for roots: the node itself is
-        repeated; use ``depth`` to find roots).
+        Its parent (a root repeats itself; ``depth`` 0 marks the roots).
     level : ndarray of str, shape (r,)
-        Level name; ``depth`` its distance to the root.
+        Level name of the node.
     depth : ndarray of int64, shape (r,)
+        Distance to the root.
     period : ndarray of str, shape (r,)
-        Forecast period label; ``start`` and ``end`` its bounds.
+        Forecast period label.
     start, end : ndarray of datetime64[us], shape (r,)
-    measure : ndarray of str, shape (r,)
-        One of :data:`MEASURES`.
-    system : ndarray of float64, shape (r,)
-        The forecast summed over every deal below the node.
-    adjustment : ndarray of float64, shape (r,)
+        The period's bounds.
+    measures : tuple of str
+        :data:`MEASURES`, the column order of the four arrays below.
+    system : ndarray of float64, shape (r, m)
+        Each measure summed over every deal below the node.
+    adjustment : ndarray of float64, shape (r, m)
         Net change from the adjustments made at the node or below it.
-    value : ndarray of float64, shape (r,)
-        ``system + adjustment``: the node's number with its own and its
+    value : ndarray of float64, shape (r, m)
+        ``system + adjustment``: the node's numbers with its own and its
         subordinates' judgement.
-    submitted : ndarray of float64, shape (r,)
-        The node's submission for the period and measure (NaN if none).
+    submitted : ndarray of float64, shape (r, m)
+        The node's submissions (NaN where it submitted nothing).
     audit : AdjustmentAudit
         Every adjustment with its before and after.
 
@@ -170,8 +176,7 @@ class Rollup(Result):
     ... )
     >>> f = forecast_pipeline(o, period="month", by=["owner"], probabilities="configured")
     >>> r = rollup_forecast(f, h, node="owner")
-    >>> m = r.select(measure="closed")
-    >>> r.node[m].tolist(), r.system[m].tolist()
+    >>> r.node.tolist(), r.column("closed", kind="system").tolist()
     (['ana', 'bo', 'team'], [5.0, 7.0, 12.0])
     """
 
@@ -183,11 +188,6 @@ class Rollup(Result):
         "period",
         "start",
         "end",
-        "measure",
-        "system",
-        "adjustment",
-        "value",
-        "submitted",
     )
     node: npt.NDArray[Any]
     parent: npt.NDArray[Any]
@@ -196,31 +196,31 @@ class Rollup(Result):
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]
-    measure: npt.NDArray[np.str_]
+    measures: tuple[str, ...]
     system: FloatArray
     adjustment: FloatArray
     value: FloatArray
     submitted: FloatArray
     audit: AdjustmentAudit
 
-    def select(self, *, measure: str, period: str | None = None) -> npt.NDArray[np.bool_]:
-        """Return the row mask of one measure (and one period).
+    def column(self, measure: str, *, kind: Kind) -> FloatArray:
+        """Return one measure of every row: system, adjustment, adjusted value or submission.
 
         Parameters
         ----------
         measure : str
             One of :data:`MEASURES`.
-        period : str, optional
-            A period label.
+        kind : {"system", "adjustment", "value", "submitted"}
+            Which number; no default.
 
         Returns
         -------
-        ndarray of bool, shape (r,)
+        ndarray of float64, shape (r,)
 
         Raises
         ------
         InputError
-            For an unknown measure.
+            For an unknown measure or kind.
 
         Examples
         --------
@@ -239,14 +239,74 @@ class Rollup(Result):
         ...     h,
         ...     node="owner",
         ... )
-        >>> r.value[r.select(measure="expected", period="2024-07")].tolist()
+        >>> r.column("expected", kind="value").tolist()
         [2.0]
         """
-        m = choice(measure, MEASURES, name="measure", function="Rollup.select")
-        keep = self.measure == m
+        fn = "Rollup.column"
+        m = choice(measure, self.measures, name="measure", function=fn)
+        k = choice(kind, _KINDS, name="kind", function=fn)
+        table: FloatArray = getattr(self, k)
+        return table[:, self.measures.index(m)]
+
+    def rows(
+        self, *, period: str | None = None, node: object | None = None
+    ) -> npt.NDArray[np.bool_]:
+        """Return the row mask of one period and/or one node.
+
+        Parameters
+        ----------
+        period : str, optional
+            A period label.
+        node : int or str, optional
+            A node.
+
+        Returns
+        -------
+        ndarray of bool, shape (r,)
+
+        Examples
+        --------
+        >>> from crmkit.funnel import DEFAULT_PROCESS, Hierarchy, Opportunities, forecast_pipeline
+        >>> h = Hierarchy.from_arrays(node=["ana"], parent=[None])
+        >>> o = Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1, 2],
+        ...     amount=[5.0, 3.0],
+        ...     stage=["won", "won"],
+        ...     close_date=["2024-07-01", "2024-08-01"],
+        ...     dimensions={"owner": ["ana"] * 2},
+        ... )
+        >>> r = rollup_forecast(
+        ...     forecast_pipeline(o, period="month", by=["owner"], probabilities="configured"),
+        ...     h,
+        ...     node="owner",
+        ... )
+        >>> r.column("closed", kind="system")[r.rows(period="2024-08")].tolist()
+        [3.0]
+        """
+        keep = np.ones(self.node.size, dtype=bool)
         if period is not None:
             keep &= self.period == str(period)
-        return np.asarray(keep, dtype=bool)
+        if node is not None:
+            keep &= self.node == node
+        return keep
+
+    def table(self) -> dict[str, npt.NDArray[Any]]:
+        """Return one row per node and period: the node, the period, then every number.
+
+        Returns
+        -------
+        dict of str to ndarray
+            The row columns, then per measure ``<measure>`` (system),
+            ``<measure>_adjustment``, ``<measure>_value`` and ``<measure>_submitted``.
+        """
+        cols = super().table()
+        for j, m in enumerate(self.measures):
+            cols[m] = self.system[:, j]
+            cols[f"{m}_adjustment"] = self.adjustment[:, j]
+            cols[f"{m}_value"] = self.value[:, j]
+            cols[f"{m}_submitted"] = self.submitted[:, j]
+        return cols
 
 
 def _forecast_measures(forecast: PipelineForecast) -> FloatArray:
@@ -258,11 +318,16 @@ def _forecast_measures(forecast: PipelineForecast) -> FloatArray:
 
 def _up(hierarchy: Hierarchy, values: FloatArray) -> FloatArray:
     """Sum node values (h, ...) bottom-up: every node's own value plus its children's totals."""
-    total = values.copy()
+    total = values.reshape(values.shape[0], -1).copy()
+    width = total.shape[1]
+    cols = np.arange(width, dtype=np.int64)
     for d in range(int(hierarchy.depth.max()) if hierarchy.n_nodes else 0, 0, -1):
         kids = np.flatnonzero(hierarchy.depth == d)
-        np.add.at(total, hierarchy.parent[kids], total[kids])
-    return total
+        flat = (hierarchy.parent[kids][:, None] * width + cols[None, :]).ravel()
+        total += np.bincount(flat, weights=total[kids].ravel(), minlength=total.size).reshape(
+            total.shape
+        )
+    return total.reshape(values.shape)
 
 
 def rollup_forecast(
@@ -295,7 +360,8 @@ def rollup_forecast(
     Returns
     -------
     Rollup
-        One row per node, period and measure, with the audit of the adjustments.
+        One row per node and period (every measure a column), with the audit
+        of the adjustments.
 
     Raises
     ------
@@ -353,8 +419,7 @@ def rollup_forecast(
     ...         "at": ["2024-07-01T09:00"],
     ...     },
     ... )
-    >>> m = r.select(measure="commit")
-    >>> dict(zip(r.node[m].tolist(), r.value[m].tolist()))
+    >>> dict(zip(r.node.tolist(), r.column("commit", kind="value").tolist()))
     {'ana': 100.0, 'bo': 50.0, 'china': 110.0, 'north': 150.0}
     >>> r.audit.before.tolist(), r.audit.change.tolist()
     ([100.0], [-40.0])
@@ -367,20 +432,27 @@ def rollup_forecast(
         raise InputError.for_parameter(
             "node", f"a by dimension of the forecast ({list(forecast.by)})", node, function=fn
         )
-    leaf = hierarchy.index(forecast.groups[node], field=node, function=fn)
-    # the forecast's periods, in time order
-    order = np.lexsort((forecast.period, forecast.start))
-    seen: dict[str, int] = {}
-    for i in order.tolist():
-        seen.setdefault(str(forecast.period[i]), i)
-    labels = np.array(list(seen), dtype=str)
-    first = np.array(list(seen.values()), dtype=np.int64)
-    n_p = labels.size
-    period_of = _lookup(labels, forecast.period, field="period", function=fn, what="a period")
+    cells = factorize(np.asarray(forecast.groups[node]))
+    leaf = hierarchy.index(cells.uniques, field=node, function=fn)[cells.codes]
+    # the forecast's periods, in time order (start, then end, then label)
+    per = factorize(forecast.period)
+    n_p = per.n_groups
+    first = np.full(n_p, forecast.period.size, dtype=np.int64)
+    np.minimum.at(first, per.codes, np.arange(forecast.period.size, dtype=np.int64))
+    rank = np.lexsort((per.uniques, forecast.end[first], forecast.start[first]))
+    first = first[rank]
+    labels = per.uniques[rank].astype(str)
+    where = np.empty(n_p, dtype=np.int64)
+    where[rank] = np.arange(n_p)
+    period_of = where[per.codes]
     h = hierarchy.n_nodes
     n_m = len(MEASURES)
-    own = np.zeros((h, n_p, n_m))
-    np.add.at(own, (leaf, period_of), _forecast_measures(forecast))
+    flat = (leaf * n_p + period_of) * n_m
+    values = _forecast_measures(forecast)
+    own_flat = np.zeros(h * n_p * n_m)
+    for j in range(n_m):
+        own_flat += np.bincount(flat + j, weights=values[:, j], minlength=own_flat.size)
+    own = own_flat.reshape(h, n_p, n_m)
     system = _up(hierarchy, own)
     adjust = np.zeros_like(system)
     audit = _adjust(system, adjust, hierarchy, labels, adjustments)
@@ -412,23 +484,23 @@ def rollup_forecast(
             )
         submitted.reshape(-1)[flat] = s_amt
     value = system + adjust
-    idx_n, idx_p, idx_m = (a.ravel() for a in np.indices((h, n_p, n_m)))
     parent_ids = np.where(
         hierarchy.parent >= 0, hierarchy.node[np.maximum(hierarchy.parent, 0)], hierarchy.node
     )
+    rows = h * n_p
     return Rollup(
-        node=hierarchy.node[idx_n],
-        parent=parent_ids[idx_n],
-        level=hierarchy.level[idx_n],
-        depth=hierarchy.depth[idx_n],
-        period=labels[idx_p],
-        start=forecast.start[first][idx_p],
-        end=forecast.end[first][idx_p],
-        measure=np.array(MEASURES)[idx_m],
-        system=system.ravel(),
-        adjustment=adjust.ravel(),
-        value=value.ravel(),
-        submitted=submitted.ravel(),
+        node=np.repeat(hierarchy.node, n_p),
+        parent=np.repeat(parent_ids, n_p),
+        level=np.repeat(hierarchy.level, n_p),
+        depth=np.repeat(hierarchy.depth, n_p),
+        period=np.tile(labels, h),
+        start=np.tile(forecast.start[first], h),
+        end=np.tile(forecast.end[first], h),
+        measures=MEASURES,
+        system=system.reshape(rows, n_m),
+        adjustment=adjust.reshape(rows, n_m),
+        value=value.reshape(rows, n_m),
+        submitted=submitted.reshape(rows, n_m),
         audit=audit,
     )
 
