@@ -254,3 +254,31 @@ def test_submission_bias_and_correction_by_hand():
     with pytest.raises(InputError, match="with an actual") as err:
         fit_submission_bias(later, r, measure="closed")
     assert err.value.field == "actuals"
+
+
+def test_rollup_keeps_horizons_apart_even_with_the_same_bounds():
+    from crmkit.periods import Horizon
+
+    h, _ = _network()
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2],
+        amount=[100.0, 50.0],
+        stage=["won", "won"],
+        close_date=["2024-07-10", "2024-08-03"],
+        dimensions={"dealer": ["beijing", "shanghai"]},
+    )
+    spans = [
+        Horizon.next_days("2024-07-01", 31),
+        Horizon.next_periods("2024-07-01", "month", 1, include_current=True),
+        Horizon.next_periods("2024-07-01", "month", 3, include_current=True),
+    ]
+    f = forecast_pipeline(opps, period=spans, by=["dealer"], probabilities="configured")
+    r = rollup_forecast(f, h, node="dealer")
+    china = r.rows(node="china")
+    assert r.period[china].tolist() == [
+        "next 31 days from 2024-07-01",
+        "2024-07",
+        "2024-07 to 2024-09",
+    ]
+    assert r.column("closed", kind="system")[china].tolist() == [100.0, 100.0, 150.0]

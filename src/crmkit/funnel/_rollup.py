@@ -434,14 +434,22 @@ def rollup_forecast(
         )
     cells = factorize(np.asarray(forecast.groups[node]))
     leaf = hierarchy.index(cells.uniques, field=node, function=fn)[cells.codes]
-    # the forecast's periods, in time order (start, then end, then label)
-    per = factorize(forecast.period)
-    n_p = per.n_groups
-    first = np.full(n_p, forecast.period.size, dtype=np.int64)
-    np.minimum.at(first, per.codes, np.arange(forecast.period.size, dtype=np.int64))
-    rank = np.lexsort((per.uniques, forecast.end[first], forecast.start[first]))
+    # the forecast's periods, grouped by their (start, end) integers (the label string is
+    # the key only if two share the bounds), in the forecast's order (time, or as given)
+    n_rows = forecast.period.size
+    s_f = factorize(forecast.start.view(np.int64))
+    e_f = factorize(forecast.end.view(np.int64))
+    per = factorize(s_f.codes * max(e_f.n_groups, 1) + e_f.codes)
+    first = np.full(per.n_groups, n_rows, dtype=np.int64)
+    np.minimum.at(first, per.codes, np.arange(n_rows, dtype=np.int64))
+    if not np.array_equal(forecast.period, forecast.period[first][per.codes]):
+        per = factorize(forecast.period)
+        first = np.full(per.n_groups, n_rows, dtype=np.int64)
+        np.minimum.at(first, per.codes, np.arange(n_rows, dtype=np.int64))
+    rank = np.argsort(first, kind="stable")  # the forecast's own order of its periods
     first = first[rank]
-    labels = per.uniques[rank].astype(str)
+    labels = forecast.period[first].astype(str)
+    n_p = first.size
     where = np.empty(n_p, dtype=np.int64)
     where[rank] = np.arange(n_p)
     period_of = where[per.codes]
