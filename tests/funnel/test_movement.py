@@ -252,3 +252,26 @@ def test_movement_errors_name_the_field():
     assert err.value.field == "name"
     assert m.n_unchanged == 1
     assert m.changes.id.size == 0
+
+
+def test_movement_over_close_dates_centuries_apart():
+    """Dates too spread for the per-day key table take the direct path: same answer."""
+    a = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2, 3],
+        amount=[1.0, 2.0, 4.0],
+        stage=["plan", "plan", "plan"],
+        close_date=["1905-03-01", "2190-07-01", "2024-01-05"],
+    )
+    b = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2, 3],
+        amount=[1.0, 2.0, 4.0],
+        stage=["plan", "won", "plan"],
+        close_date=["1905-04-01", "2190-07-01", "2024-01-05"],
+    )
+    m = pipeline_movement(a, b, period="month", probabilities="configured")
+    assert m.period.tolist() == ["1905-03", "1905-04", "2024-01", "2190-07"]
+    assert m.component("pushed_out").tolist() == [-1.0, 0.0, 0.0, 0.0]
+    assert m.component("won").tolist() == [0.0, 0.0, 0.0, -2.0]
+    assert m.end.tolist() == [0.0, 1.0, 4.0, 0.0]

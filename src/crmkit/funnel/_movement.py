@@ -37,6 +37,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _FN: Final = "pipeline_movement"
+_US_PER_DAY: Final = 86_400_000_000
 
 COMPONENTS: Final[tuple[str, ...]] = (
     "new",
@@ -338,6 +339,49 @@ def _check_close(opps: Opportunities, open_: BoolArray, which: str) -> None:
         )
 
 
+def _period_index(
+    close0: npt.NDArray[np.datetime64],
+    close1: npt.NDArray[np.datetime64],
+    *,
+    open0: BoolArray,
+    open1: BoolArray,
+    freq: Frequency,
+    calendar: Calendar,
+) -> tuple[IntArray, IntArray, int, int]:
+    """Period index (from the first period, -1 when not open) of each deal in each snapshot.
+
+    Every period starts at midnight, so a deal's period is that of its day: the
+    keys are computed once per distinct day of the span and looked up.
+    """
+    day0 = np.where(open0, close0.view(np.int64) // _US_PER_DAY, 0)
+    day1 = np.where(open1, close1.view(np.int64) // _US_PER_DAY, 0)
+    days = np.concatenate([day0[open0], day1[open1]])
+    if not days.size:
+        return np.full(close0.size, -1), np.full(close1.size, -1), 0, -1
+    d_lo, d_hi = int(days.min()), int(days.max())
+    if d_hi - d_lo <= 4 * days.size + (1 << 16):
+        span = np.arange(d_lo, d_hi + 1, dtype=np.int64).astype("datetime64[D]")
+        day_key = period_keys(span, freq, calendar=calendar)
+        key0 = day_key[np.where(open0, day0 - d_lo, 0)]
+        key1 = day_key[np.where(open1, day1 - d_lo, 0)]
+    else:
+        key0 = period_keys(np.where(open0, close0, close0[open0][:1]), freq, calendar=calendar)
+        key1 = period_keys(np.where(open1, close1, close1[open1][:1]), freq, calendar=calendar)
+    lo = int(
+        min(
+            key0[open0].min(initial=np.iinfo(np.int64).max),
+            key1[open1].min(initial=np.iinfo(np.int64).max),
+        )
+    )
+    hi = int(
+        max(
+            key0[open0].max(initial=np.iinfo(np.int64).min),
+            key1[open1].max(initial=np.iinfo(np.int64).min),
+        )
+    )
+    return np.where(open0, key0 - lo, -1), np.where(open1, key1 - lo, -1), lo, hi
+
+
 def _layers(  # noqa: PLR0917  (a private kernel over aligned arrays)
     close0: npt.NDArray[np.datetime64],
     close1: npt.NDArray[np.datetime64],
@@ -373,16 +417,10 @@ def _layers(  # noqa: PLR0917  (a private kernel over aligned arrays)
         raise InputError.for_parameter(
             "period", f"a Frequency ({valid}), a Horizon or a list of Horizons", spec, function=_FN
         ) from None
-    both = np.concatenate([close0[open0], close1[open1]])
-    keys = period_keys(both, freq, calendar=calendar)
-    lo = int(keys.min()) if keys.size else 0
-    hi = int(keys.max()) if keys.size else -1
+    k0, k1, lo, hi = _period_index(
+        close0, close1, open0=open0, open1=open1, freq=freq, calendar=calendar
+    )
     table = np.arange(lo, hi + 1, dtype=np.int64)
-    k0 = np.full(close0.size, -1, dtype=np.int64)
-    k1 = np.full(close1.size, -1, dtype=np.int64)
-    n0 = int(open0.sum())
-    k0[open0] = keys[:n0] - lo
-    k1[open1] = keys[n0:] - lo
     start, end = period_bounds(table, freq, calendar=calendar)
     return _Layers(
         key0=[np.where(open0, k0 * n_combo + combo0, -1)],
@@ -593,9 +631,8 @@ def pipeline_movement(
     won1 = stage1 == won_code
     lost1 = stage1 == process.lost_code
     closed0 = in0 & ~open0
-    later = close1 > close0
+    later = close1 > close0  # NaT compares False: only deals with both dates
     earlier = close1 < close0
-    s_up, s_down = stage1 > stage0, stage1 < stage0
     amount_tab = np.zeros(k * n_comp)
     weighted_tab = np.zeros(k * n_comp)
     count_tab = np.zeros(k * n_comp, dtype=np.int64)
@@ -613,47 +650,50 @@ def pipeline_movement(
 
     for key0, key1, moved in zip(layers.key0, layers.key1, layers.moved, strict=True):
         c0, c1 = dense(key0), dense(key1)
-        has0, has1 = c0 >= 0, c1 >= 0
-        start += np.bincount(c0[has0], weights=amt0[has0], minlength=k)
-        end += np.bincount(c1[has1], weights=amt1[has1], minlength=k)
-        wstart += np.bincount(c0[has0], weights=w0[has0], minlength=k)
-        wend += np.bincount(c1[has1], weights=w1[has1], minlength=k)
-        nstart += np.bincount(c0[has0], minlength=k)
-        nend += np.bincount(c1[has1], minlength=k)
-        stay = has0 & (c0 == c1)
-        leave = has0 & (c0 != c1)
-        enter = has1 & (c0 != c1)
+        h0, h1 = np.flatnonzero(c0 >= 0), np.flatnonzero(c1 >= 0)
+        c0h, c1h = c0[h0], c1[h1]
+        start += np.bincount(c0h, weights=amt0[h0], minlength=k)
+        end += np.bincount(c1h, weights=amt1[h1], minlength=k)
+        wstart += np.bincount(c0h, weights=w0[h0], minlength=k)
+        wend += np.bincount(c1h, weights=w1[h1], minlength=k)
+        nstart += np.bincount(c0h, minlength=k)
+        nend += np.bincount(c1h, minlength=k)
+        differ = c0 != c1
+        lv = h0[differ[h0]]
+        en = h1[differ[h1]]
+        st = h0[~differ[h0]]
+        # why each leaving deal left, and why each entering deal came (only those rows)
         out_comp = np.select(
-            [absent1, won1, lost1, moved & later, moved & earlier],
+            [absent1[lv], won1[lv], lost1[lv], moved[lv] & later[lv], moved[lv] & earlier[lv]],
             [_C["removed"], _C["won"], _C["lost"], _C["pushed_out"], _C["pulled_out"]],
             default=_C["reassigned_out"],
         )
         in_comp = np.select(
-            [absent0, closed0, moved & earlier, moved & later],
+            [absent0[en], closed0[en], moved[en] & earlier[en], moved[en] & later[en]],
             [_C["new"], _C["reopened"], _C["pulled_in"], _C["pushed_in"]],
             default=_C["reassigned_in"],
         )
-        lv, en, st = np.flatnonzero(leave), np.flatnonzero(enter), np.flatnonzero(stay)
-        ones_l = np.ones(lv.size, dtype=np.int64)
-        add(c0[lv], out_comp[lv], -amt0[lv], -w0[lv], ones_l)
-        add(c1[en], in_comp[en], amt1[en], w1[en], np.ones(en.size, dtype=np.int64))
+        add(c0[lv], out_comp, -amt0[lv], -w0[lv], np.ones(lv.size, dtype=np.int64))
+        add(c1[en], in_comp, amt1[en], w1[en], np.ones(en.size, dtype=np.int64))
         d_amt = amt1[st] - amt0[st]
+        p0s, p1s = pp0[st], pp1[st]
         add(
             c0[st],
             np.full(st.size, _C["amount_change"]),
             d_amt,
-            d_amt * pp0[st],
+            d_amt * p0s,
             (d_amt != 0).astype(np.int64),
         )
+        s0s, s1s = stage0[st], stage1[st]
         stage_comp = np.where(
-            s_up[st], _C["advanced"], np.where(s_down[st], _C["regressed"], _C["reweighted"])
+            s1s > s0s, _C["advanced"], np.where(s1s < s0s, _C["regressed"], _C["reweighted"])
         )
         add(
             c0[st],
             stage_comp,
             np.zeros(st.size),
-            amt1[st] * (pp1[st] - pp0[st]),
-            ((stage1[st] != stage0[st]) | (pp1[st] != pp0[st])).astype(np.int64),
+            amt1[st] * (p1s - p0s),
+            ((s1s != s0s) | (p1s != p0s)).astype(np.int64),
         )
 
     # decode the cells (and the change log's dimensions) from the combined codes
