@@ -566,20 +566,21 @@ def pipeline_movement(
     in0, in1 = r0 >= 0, r1 >= 0
     i0, i1 = np.maximum(r0, 0), np.maximum(r1, 0)
     won_code = process.won_code
-    stage0 = np.where(in0, s0.stage[i0] if n0 else 0, -1)
-    stage1 = np.where(in1, s1.stage[i1] if s1.n_rows else 0, -1)
-    open0 = in0 & (stage0 >= 0) & (stage0 < won_code)
-    open1 = in1 & (stage1 >= 0) & (stage1 < won_code)
+    nat = np.datetime64("NaT", "us")
+
+    def take(values: npt.NDArray[Any], index: IntArray, fill: object) -> npt.NDArray[Any]:
+        # rows of deals absent from the snapshot hold row 0's values: every use masks them
+        return values[index] if values.size else np.full(u, fill, dtype=values.dtype)
+
+    stage0, stage1 = take(s0.stage, i0, 0), take(s1.stage, i1, 0)
+    open0 = in0 & (stage0 < won_code)
+    open1 = in1 & (stage1 < won_code)
     _check_close(s0, s0.is_open, "before")
     _check_close(s1, s1.is_open, "after")
-    nat = np.datetime64("NaT", "us")
-    close0 = np.where(in0, s0.close_date[i0] if n0 else nat, nat)
-    close1 = np.where(in1, s1.close_date[i1] if s1.n_rows else nat, nat)
-    amt0 = np.where(in0, s0.amount[i0] if n0 else 0.0, 0.0)
-    amt1 = np.where(in1, s1.amount[i1] if s1.n_rows else 0.0, 0.0)
-    pp0 = np.where(open0, p0[i0] if n0 else 0.0, 0.0)
-    pp1 = np.where(open1, p1[i1] if s1.n_rows else 0.0, 0.0)
-    w0 = amt0 * pp0
+    close0, close1 = take(s0.close_date, i0, nat), take(s1.close_date, i1, nat)
+    amt0, amt1 = take(s0.amount, i0, 0.0), take(s1.amount, i1, 0.0)
+    pp0, pp1 = take(p0, i0, 0.0), take(p1, i1, 0.0)
+    w0 = amt0 * pp0  # used only where the deal is open
     w1 = amt1 * pp1
     # dimensions: one code space over both snapshots, combined per snapshot row, then aligned
     snap_combo0 = np.zeros(n0, dtype=np.int64)
@@ -597,8 +598,7 @@ def pipeline_movement(
         snap_combo1 = snap_combo1 * r + np.searchsorted(allv, b)[g1.codes]
         radix.append(r)
         uniques.append(allv)
-    combo0 = np.where(in0, snap_combo0[i0] if n0 else 0, -1)
-    combo1 = np.where(in1, snap_combo1[i1] if s1.n_rows else 0, -1)
+    combo0, combo1 = take(snap_combo0, i0, 0), take(snap_combo1, i1, 0)
     combo0 = np.where(in0, combo0, combo1)  # absent: the other snapshot's value
     combo1 = np.where(in1, combo1, combo0)
     dim_diff = combo0 != combo1
@@ -628,8 +628,8 @@ def pipeline_movement(
             return out
 
     absent1, absent0 = ~in1, ~in0
-    won1 = stage1 == won_code
-    lost1 = stage1 == process.lost_code
+    won1 = in1 & (stage1 == won_code)
+    lost1 = in1 & (stage1 == process.lost_code)
     closed0 = in0 & ~open0
     later = close1 > close0  # NaT compares False: only deals with both dates
     earlier = close1 < close0
@@ -708,13 +708,8 @@ def pipeline_movement(
 
     per, groups = decode(cell_keys)
     # the change log
-    changed = (
-        (in0 != in1)
-        | (stage0 != stage1)
-        | (in0 & in1 & (amt0 != amt1))
-        | (in0 & in1 & ~((close0 == close1) | (np.isnat(close0) & np.isnat(close1))))
-        | dim_diff
-    )
+    same_close = (close0 == close1) | (np.isnat(close0) & np.isnat(close1))
+    changed = (in0 != in1) | (stage0 != stage1) | (amt0 != amt1) | ~same_close | dim_diff
     rows = np.flatnonzero(changed)
     names = np.asarray([*process.names, ""])  # code -1 (absent) reads ""
     r_in0, r_in1 = in0[rows], in1[rows]
@@ -725,14 +720,14 @@ def pipeline_movement(
     r_later, r_earlier = later[rows], earlier[rows]
     changes = DealChanges(
         id=fact.uniques[rows],
-        stage_before=names[r_s0],
-        stage_after=names[r_s1],
+        stage_before=names[np.where(r_in0, r_s0, -1)],
+        stage_after=names[np.where(r_in1, r_s1, -1)],
         amount_before=np.where(r_in0, r_a0, np.nan),
         amount_after=np.where(r_in1, r_a1, np.nan),
-        close_before=close0[rows],
-        close_after=close1[rows],
-        weighted_before=w0[rows],
-        weighted_after=w1[rows],
+        close_before=np.where(r_in0, close0[rows], nat),
+        close_after=np.where(r_in1, close1[rows], nat),
+        weighted_before=np.where(r_open0, w0[rows], 0.0),
+        weighted_after=np.where(r_open1, w1[rows], 0.0),
         created=~r_in0,
         removed=~r_in1,
         won=(r_open0 | ~r_in0) & won1[rows],
