@@ -83,6 +83,8 @@ def test_incremental_equals_batch_bitwise(rows, cuts):
         state = state.update(h, until=hi)
     state = PipelineState.from_history(h) if state is None else state.update(h, since=bounds[-1])
     batch = PipelineState.from_history(h)
+    for st_ in (state, batch):  # every stay points at its own deal
+        np.testing.assert_array_equal(st_.opportunity[st_.spell_owner], st_.spell_opportunity)
     for kw in ({"by": "team"}, {"created_before": "2024-02-01"}):
         try:
             expected = fit_stage_rates(h, **kw)

@@ -424,7 +424,7 @@ def deal_aging(
     state, cut = _state_at(history, as_of, fn)
     k = state.process.n_stages
     ttc = _time_to_close(state, cut)
-    owner = np.searchsorted(state.opportunity, state.spell_opportunity)
+    owner = state.spell_owner
     won_spell = state.stage[owner] == state.process.won_code if owner.size else np.zeros(0, bool)
     ref_stage = state.spell_stage[won_spell]
     ref_stay = (state.spell_end - state.spell_start)[won_spell].astype(np.int64) / _US_PER_DAY

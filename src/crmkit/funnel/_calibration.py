@@ -449,7 +449,7 @@ def fit_stage_rates(
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(n_reached > 0, nxt / n_reached, np.nan)
     # time in stage: completed stays of the cohort's deals (open or closed)
-    owner = np.searchsorted(state.opportunity, state.spell_opportunity)
+    owner = state.spell_owner
     in_cohort = cohort[owner] if owner.size else np.zeros(0, dtype=bool)
     spell_stage = state.spell_stage[in_cohort]
     spell_us = (state.spell_end[in_cohort] - state.spell_start[in_cohort]).astype(np.int64)

@@ -64,6 +64,8 @@ def cut_history(history: StageHistory, cut: np.datetime64) -> StageHistory:
 
 def _merge(old: npt.NDArray[Any], new: npt.NDArray[Any], dest: IntArray) -> npt.NDArray[Any]:
     """Interleave *new* rows into *old* so that they land at positions *dest*."""
+    if old.shape[0] == 0:  # the batch path: nothing to interleave
+        return as_readonly(new)
     total = old.shape[0] + new.shape[0]
     dtype = np.result_type(old, new) if old.dtype.kind == new.dtype.kind else old.dtype
     out = np.empty((total, *old.shape[1:]), dtype=dtype)
@@ -104,6 +106,8 @@ class PipelineState:
         First time each open stage was entered (NaT if never).
     spell_opportunity : ndarray, shape (p,)
         Deal of each completed stay in an open stage.
+    spell_owner : ndarray of int64, shape (p,)
+        Its index in ``opportunity``.
     spell_stage : ndarray of int64, shape (p,)
         Stage of the stay.
     spell_start, spell_end : ndarray of datetime64[us], shape (p,)
@@ -141,6 +145,7 @@ class PipelineState:
     dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
     first_in_stage: TimeArray
     spell_opportunity: npt.NDArray[Any]
+    spell_owner: IntArray
     spell_stage: IntArray
     spell_start: TimeArray
     spell_end: TimeArray
@@ -204,6 +209,7 @@ class PipelineState:
             dimensions={name: v[:0] for name, v in history.dimensions.items()},
             first_in_stage=np.zeros((0, k), dtype="datetime64[us]"),
             spell_opportunity=history.opportunity[:0],
+            spell_owner=no_i,
             spell_stage=no_i,
             spell_start=no_t,
             spell_end=no_t,
@@ -388,7 +394,8 @@ class PipelineState:
             [h.entered[prev_run[inner]], self.stage_entered[pos[g[run_rows[boundary]]]]]
         )
         sp_end = np.concatenate([h.entered[run_rows[inner]], h.entered[run_rows[boundary]]])
-        sp_opp = np.concatenate([ids[g[run_rows[inner]]], ids[g[run_rows[boundary]]]])
+        sp_g = np.concatenate([g[run_rows[inner]], g[run_rows[boundary]]])
+        sp_opp = ids[sp_g]
         open_spell = sp_stage < won_code
         # the current run of each deal in the rows
         last_start = np.full(ids.size, -1, dtype=np.int64)
@@ -452,6 +459,15 @@ class PipelineState:
             ids[fresh],
         ) + np.arange(int(fresh.sum()))
         merged = {name: _merge(updated[name], cols_new[name][fresh], dest) for name in cols_new}
+        # where every deal lands in the merged arrays (old ones shift past the new ones)
+        if fresh.any() and m:
+            keys = self.opportunity.astype(ids.dtype) if ids.dtype.kind == "U" else self.opportunity
+            moved_old = np.arange(m, dtype=np.int64) + np.searchsorted(ids[fresh], keys)
+        else:
+            moved_old = np.arange(m, dtype=np.int64)
+        landed = np.empty(ids.size, dtype=np.int64)
+        landed[found] = moved_old[pos[found]]
+        landed[fresh] = dest
         dims = {
             name: _merge(values, h.dimensions[name][fresh], dest)
             for name, values in self.dimensions.items()
@@ -471,6 +487,9 @@ class PipelineState:
             first_in_stage=_merge(fis_all, fis_t[fresh], dest),
             spell_opportunity=as_readonly(
                 np.concatenate([self.spell_opportunity, sp_opp[open_spell]])
+            ),
+            spell_owner=as_readonly(
+                np.concatenate([moved_old[self.spell_owner], landed[sp_g[open_spell]]])
             ),
             spell_stage=as_readonly(np.concatenate([self.spell_stage, sp_stage[open_spell]])),
             spell_start=as_readonly(np.concatenate([self.spell_start, sp_start[open_spell]])),
