@@ -351,34 +351,29 @@ def _period_index(
     """Period index (from the first period, -1 when not open) of each deal in each snapshot.
 
     Every period starts at midnight, so a deal's period is that of its day: the
-    keys are computed once per distinct day of the span and looked up.
+    keys are computed once per distinct day of the span and looked up (keys
+    grow with the day, so the first and last day hold the first and last key).
     """
-    day0 = np.where(open0, close0.view(np.int64) // _US_PER_DAY, 0)
-    day1 = np.where(open1, close1.view(np.int64) // _US_PER_DAY, 0)
-    days = np.concatenate([day0[open0], day1[open1]])
-    if not days.size:
+    if not (open0.any() or open1.any()):
         return np.full(close0.size, -1), np.full(close1.size, -1), 0, -1
-    d_lo, d_hi = int(days.min()), int(days.max())
-    if d_hi - d_lo <= 4 * days.size + (1 << 16):
+    big = np.iinfo(np.int64).max
+    day0 = close0.view(np.int64) // _US_PER_DAY  # NaT rows are never open: masked below
+    day1 = close1.view(np.int64) // _US_PER_DAY
+    d_lo = int(min(np.where(open0, day0, big).min(), np.where(open1, day1, big).min()))
+    d_hi = int(max(np.where(open0, day0, -big).max(), np.where(open1, day1, -big).max()))
+    if d_hi - d_lo <= 4 * (close0.size + close1.size) + (1 << 16):
         span = np.arange(d_lo, d_hi + 1, dtype=np.int64).astype("datetime64[D]")
         day_key = period_keys(span, freq, calendar=calendar)
-        key0 = day_key[np.where(open0, day0 - d_lo, 0)]
-        key1 = day_key[np.where(open1, day1 - d_lo, 0)]
-    else:
-        key0 = period_keys(np.where(open0, close0, close0[open0][:1]), freq, calendar=calendar)
-        key1 = period_keys(np.where(open1, close1, close1[open1][:1]), freq, calendar=calendar)
-    lo = int(
-        min(
-            key0[open0].min(initial=np.iinfo(np.int64).max),
-            key1[open1].min(initial=np.iinfo(np.int64).max),
-        )
-    )
-    hi = int(
-        max(
-            key0[open0].max(initial=np.iinfo(np.int64).min),
-            key1[open1].max(initial=np.iinfo(np.int64).min),
-        )
-    )
+        lo, hi = int(day_key[0]), int(day_key[-1])
+        rel = np.append(day_key - lo, -1)  # the extra slot: not open
+        none = d_hi - d_lo + 1
+        k0 = rel[np.where(open0, day0 - d_lo, none)]
+        k1 = rel[np.where(open1, day1 - d_lo, none)]
+        return k0, k1, lo, hi
+    key0 = period_keys(np.where(open0, close0, close0[open0.argmax()]), freq, calendar=calendar)
+    key1 = period_keys(np.where(open1, close1, close1[open1.argmax()]), freq, calendar=calendar)
+    lo = int(min(np.where(open0, key0, big).min(), np.where(open1, key1, big).min()))
+    hi = int(max(np.where(open0, key0, -big).max(), np.where(open1, key1, -big).max()))
     return np.where(open0, key0 - lo, -1), np.where(open1, key1 - lo, -1), lo, hi
 
 
@@ -605,27 +600,30 @@ def pipeline_movement(
     n_combo = int(np.prod(radix)) if radix else 1
     layers = _layers(close0, close1, open0, open1, combo0, combo1, n_combo, period, calendar)
     # the cells: every key taken in either snapshot
-    all_keys = np.concatenate([k[k >= 0] for k in (*layers.key0, *layers.key1)])
-    cells = factorize(all_keys)
-    cell_keys = cells.uniques.astype(np.int64)
-    k = cell_keys.size
     n_comp = len(COMPONENTS)
-
-    span = int(cell_keys[-1]) + 1 if k else 0
-    if span <= 4 * u + (1 << 20):  # small key space: a lookup table instead of a search
-        table = np.full(span + 1, -1, dtype=np.int64)
-        table[cell_keys] = np.arange(k, dtype=np.int64)
+    space = max(layers.label.size, 1) * n_combo
+    if space <= 4 * u + (1 << 20):  # small key space: presence and lookup tables
+        present = np.zeros(space + 1, dtype=bool)  # the last slot catches the -1s
+        for key in (*layers.key0, *layers.key1):
+            present[key] = True
+        cell_keys = np.flatnonzero(present[:space]).astype(np.int64)
+        table = np.full(space + 1, -1, dtype=np.int64)
+        table[cell_keys] = np.arange(cell_keys.size, dtype=np.int64)
 
         def dense(key: IntArray) -> IntArray:
             return table[key]  # key -1 reads the last entry, -1
 
     else:
+        all_keys = np.concatenate([k[k >= 0] for k in (*layers.key0, *layers.key1)])
+        cell_keys = factorize(all_keys).uniques.astype(np.int64)
 
         def dense(key: IntArray) -> IntArray:
             out = np.full(key.size, -1, dtype=np.int64)
             ok = key >= 0
             out[ok] = np.searchsorted(cell_keys, key[ok])
             return out
+
+    k = cell_keys.size
 
     absent1, absent0 = ~in1, ~in0
     won1 = in1 & (stage1 == won_code)
