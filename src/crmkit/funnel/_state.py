@@ -408,11 +408,16 @@ class PipelineState:
             keep_old = found & (last_start < 0)
             stage_entered[keep_old] = self.stage_entered[pos[keep_old]]
         top = h.max_open_stage
+        # first entry of each open stage: at a run start; when no deal goes back to a stage
+        # in these rows each (deal, stage) has one run and a plain assignment is exact
         flat_fis = np.full(ids.size * k, _NEVER, dtype=np.int64)
-        open_rows = h.stage < k
-        np.minimum.at(
-            flat_fis, g[open_rows] * k + h.stage[open_rows], h.entered[open_rows].view(np.int64)
-        )
+        open_runs = run_rows[h.stage[run_rows] < k]
+        run_key = g[open_runs] * k + h.stage[open_runs]
+        run_time = h.entered[open_runs].view(np.int64)
+        if np.all(run_key[1:] > run_key[:-1]):
+            flat_fis[run_key] = run_time
+        else:
+            np.minimum.at(flat_fis, run_key, run_time)
         fis = flat_fis.reshape(ids.size, k)
         # deals already known: combine with their summary
         if found.any():
@@ -458,7 +463,12 @@ class PipelineState:
             else self.opportunity,
             ids[fresh],
         ) + np.arange(int(fresh.sum()))
-        merged = {name: _merge(updated[name], cols_new[name][fresh], dest) for name in cols_new}
+        every = bool(fresh.all())  # the batch path: no gather of the new deals
+
+        def new_rows(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return values if every else values[fresh]
+
+        merged = {name: _merge(updated[name], new_rows(cols_new[name]), dest) for name in cols_new}
         # where every deal lands in the merged arrays (old ones shift past the new ones)
         if fresh.any() and m:
             keys = self.opportunity.astype(ids.dtype) if ids.dtype.kind == "U" else self.opportunity
@@ -469,12 +479,12 @@ class PipelineState:
         landed[found] = moved_old[pos[found]]
         landed[fresh] = dest
         dims = {
-            name: _merge(values, h.dimensions[name][fresh], dest)
+            name: _merge(values, new_rows(h.dimensions[name]), dest)
             for name, values in self.dimensions.items()
         }
         return attrs.evolve(
             self,
-            opportunity=_merge(self.opportunity, ids[fresh], dest),
+            opportunity=_merge(self.opportunity, new_rows(ids), dest),
             first_entered=merged["first_entered"],
             last_entered=merged["last_entered"],
             stage=merged["stage"],
@@ -484,7 +494,7 @@ class PipelineState:
             amount=merged.get("amount"),
             close_date=merged.get("close_date"),
             dimensions=dims,
-            first_in_stage=_merge(fis_all, fis_t[fresh], dest),
+            first_in_stage=_merge(fis_all, new_rows(fis_t), dest),
             spell_opportunity=as_readonly(
                 np.concatenate([self.spell_opportunity, sp_opp[open_spell]])
             ),
