@@ -336,7 +336,6 @@ def _field_log(
 ) -> StageHistory:
     """Stage rows plus amount revisions and close-date pushes, with the values after each row."""
     n = ids.size
-    day = np.timedelta64(_US_PER_DAY, "us")
     end = np.minimum(actual, t1)
     # one amount revision for a third of the deals: reps start optimistic and cut
     revised = rng.random(n) < 0.35
@@ -395,7 +394,6 @@ def _field_log(
     outcome = stage >= process.won_code
     close = np.where(outcome, actual[deal], close).astype(DATETIME_DTYPE)
     value = np.where(revised[deal] & (time < rev_time[deal]), first_amount[deal], amount[deal])
-    del day
     return StageHistory.from_arrays(
         process=process,
         opportunity=ids[deal],

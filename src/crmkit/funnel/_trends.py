@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from math import factorial
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -245,8 +246,6 @@ def shapley_levers(x0: FloatArray, x1: FloatArray) -> FloatArray:
     """
     f = x0.shape[1]
     out = np.zeros_like(x0)
-    from math import factorial  # noqa: PLC0415
-
     weight = [factorial(s) * factorial(f - s - 1) / factorial(f) for s in range(f)]
     for mask in range(1 << f):
         chosen = [(mask >> j) & 1 == 1 for j in range(f)]
