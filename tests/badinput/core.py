@@ -39,6 +39,7 @@ Kind = Literal[
     "seed",  # int >= 0, SeedSequence or Generator
     "date",  # one date
     "names",  # a sequence of distinct names
+    "text",  # a free, non-empty name (a label, a segment name)
     "frame_column",  # the name of a column of a table argument
 ]
 ColumnKind = Literal["id", "date", "amount", "number", "label"]
@@ -131,6 +132,7 @@ SCALARS: dict[str, list[tuple[str, object, bool]]] = {
         ("none", None, True),
     ],
     "names": [("str", "abc", True), ("ints", [1, 2], True), ("duplicates", None, True)],
+    "text": [("int", 3, True), ("empty", "", True), ("none", None, True)],
     "frame_column": [("missing", "no_such_column", True), ("int", 3, True)],
 }
 

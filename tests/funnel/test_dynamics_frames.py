@@ -134,3 +134,29 @@ def test_state_refuses_dimensions_of_another_kind():
     with pytest.raises(InputError, match="'team' values") as err:
         PipelineState.from_history(a).update(b)
     assert err.value.field == "rows"
+
+
+def test_rows_of_dynamics_results_can_be_selected(sim):
+    aging = deal_aging(sim.log, as_of=sim.as_of)
+    stale = aging.filter(aging.stale)
+    assert stale.id.tolist() == aging.id[aging.stale].tolist()
+    assert stale.groups["region"].tolist() == aging.groups["region"][aging.stale].tolist()
+    network = Hierarchy.from_arrays(
+        node=["all", "a", "b", "c", "d"], parent=[None, "all", "all", "all", "all"]
+    )
+    f = forecast_pipeline(
+        sim.opportunities, period="quarter", by=["region"], probabilities="configured"
+    )
+    r = rollup_forecast(f, network, node="region")
+    top = r.filter(r.depth == 0)
+    assert set(top.node.tolist()) == {"all"}
+    assert top.system.shape == (int((r.depth == 0).sum()), len(r.measures))
+    m = pipeline_movement(
+        PipelineState.from_history(sim.log, as_of="2024-06-01"),
+        sim.opportunities,
+        period="month",
+        probabilities="configured",
+    )
+    first = m.take([0])
+    assert first.amount.shape == (1, len(m.components))
+    assert first.changes.id.size == m.changes.id.size  # the log is about deals, not cells

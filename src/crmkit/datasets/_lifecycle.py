@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._model import LifecycleModel
 from crmkit.periods import Frequency, FrequencyLike, period_bounds, period_keys
@@ -69,6 +69,13 @@ class SimulatedLifecycle(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "period_start", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "period": "id",
+        "probabilities": "probability",
+        "initial": "probability",
+        "acquired": "count",
+    }
 
     customer: npt.NDArray[np.int64]
     period: npt.NDArray[np.int64]

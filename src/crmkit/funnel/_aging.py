@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import probability
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._survival import KaplanMeier, kaplan_meier
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -90,6 +90,13 @@ class TimeToClose(Result):
         "median_days",
         "p90_days",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "p10_days": "number",
+        "median_days": "number",
+        "p90_days": "number",
+        "curve_days": "number",
+        "curve_survival": "share",
+    }
     stage: npt.NDArray[np.str_]
     n_entered: IntArray
     n_closed: IntArray
@@ -324,6 +331,14 @@ class DealAging(Result):
         "close_p10",
         "close_p90",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "days_in_stage": "number",
+        "age_days": "number",
+        "in_stage_percentile": "share",
+        "age_percentile": "share",
+        "stale_share": "probability",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (*_table, "groups")
     id: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
     stage_entered: npt.NDArray[np.datetime64]

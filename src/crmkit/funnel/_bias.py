@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly
 from crmkit._params import choice
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._rollup import MEASURES, Rollup, read_columns_of
 
@@ -61,6 +62,12 @@ class BiasCorrected(Result):
         "corrected",
         "has_history",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "submitted": "money",
+        "corrected": "money",
+        "correction": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
     node: npt.NDArray[Any]
     period: npt.NDArray[np.str_]
     submitted: FloatArray
@@ -127,6 +134,17 @@ class SubmissionBias(Result):
         "hit_rate",
         "correction",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "submitted": "money",
+        "actual": "money",
+        "row_submitted": "money",
+        "row_actual": "money",
+        "bias": "share",
+        "mape": "share",
+        "hit_rate": "share",
+        "correction": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
     node: npt.NDArray[Any]
     n_periods: IntArray
     submitted: FloatArray

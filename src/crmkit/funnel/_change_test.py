@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._params import choice, instance, integer, names, probability
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._trends import closed_deals
@@ -74,6 +74,14 @@ class ChangeTest(Result):
         "p_value",
         "alarm",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "recent": "number",
+        "baseline": "number",
+        "change": "number",
+        "p_value": "probability",
+        "alpha": "probability",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (*_table, "groups")
     groups: Mapping[str, npt.NDArray[Any]]
     n_recent: IntArray
     n_baseline: IntArray

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 
 __all__ = ["DealChanges", "Waterfall"]
 
@@ -56,6 +56,11 @@ class Waterfall(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("step", "amount", "bottom", "top")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "amount": "money",
+        "bottom": "money",
+        "top": "money",
+    }
     step: npt.NDArray[np.str_]
     amount: FloatArray
     bottom: FloatArray
@@ -143,6 +148,13 @@ class DealChanges(Result):
         "amount_down",
         "reassigned",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "amount_before": "money",
+        "amount_after": "money",
+        "weighted_before": "money",
+        "weighted_after": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (*_table, "groups_before", "groups_after")
     id: npt.NDArray[Any]
     stage_before: npt.NDArray[np.str_]
     stage_after: npt.NDArray[np.str_]

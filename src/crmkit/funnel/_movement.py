@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._params import flag, instance
 from crmkit._params import names as dimension_names
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._changes import DealChanges, Waterfall
 from crmkit.funnel._forecast import deal_probabilities
@@ -137,6 +137,29 @@ class PipelineMovement(Result):
         "end",
         "weighted_start",
         "weighted_end",
+    )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "start": "money",
+        "end": "money",
+        "weighted_start": "money",
+        "weighted_end": "money",
+        "amount": "money",
+        "weighted": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start_date",
+        "end_date",
+        "groups",
+        "start",
+        "end",
+        "weighted_start",
+        "weighted_end",
+        "n_start",
+        "n_end",
+        "amount",
+        "weighted",
+        "count",
     )
     period: npt.NDArray[np.str_]
     start_date: npt.NDArray[np.datetime64]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -11,13 +12,13 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_finite_float, as_ids
 from crmkit._params import choice, instance
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._tables import read_table
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import PipelineForecast
 from crmkit.funnel._hierarchy import Hierarchy
 
-__all__ = ["MEASURES", "AdjustmentAudit", "Kind", "Rollup", "read_columns_of", "rollup_forecast"]
+__all__ = ["MEASURES", "AdjustmentAudit", "Number", "Rollup", "read_columns_of", "rollup_forecast"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -114,6 +115,12 @@ class AdjustmentAudit(Result):
         "change",
         "superseded",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "before": "money",
+        "after": "money",
+        "change": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
     period: npt.NDArray[np.str_]
     measure: npt.NDArray[np.str_]
     node: npt.NDArray[Any]
@@ -126,7 +133,7 @@ class AdjustmentAudit(Result):
     superseded: npt.NDArray[np.bool_]
 
 
-Kind = Literal["system", "adjustment", "value", "submitted"]
+Number = Literal["system", "adjustment", "value", "submitted"]
 _KINDS: Final = ("system", "adjustment", "value", "submitted")
 
 
@@ -189,6 +196,13 @@ class Rollup(Result):
         "start",
         "end",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "system": "money",
+        "adjustment": "money",
+        "value": "money",
+        "submitted": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (*_table, "system", "adjustment", "value", "submitted")
     node: npt.NDArray[Any]
     parent: npt.NDArray[Any]
     level: npt.NDArray[np.str_]
@@ -203,7 +217,7 @@ class Rollup(Result):
     submitted: FloatArray
     audit: AdjustmentAudit
 
-    def column(self, measure: str, *, kind: Kind) -> FloatArray:
+    def column(self, measure: str, *, kind: Number) -> FloatArray:
         """Return one measure of every row: system, adjustment, adjusted value or submission.
 
         Parameters

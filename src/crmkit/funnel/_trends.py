@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._params import choice, instance, names, probability
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import beta_interval
 from crmkit.funnel._opportunities import Opportunities
@@ -198,6 +198,27 @@ class PipelineTrends(Result):
         "lever_deal_size",
         "lever_cycle",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "win_rate": "probability",
+        "win_rate_lower": "probability",
+        "win_rate_upper": "probability",
+        "deal_size": "money",
+        "deal_size_lower": "money",
+        "deal_size_upper": "money",
+        "cycle_days": "number",
+        "cycle_lower": "number",
+        "cycle_upper": "number",
+        "won_amount": "money",
+        "velocity": "money",
+        "velocity_lower": "money",
+        "velocity_upper": "money",
+        "velocity_change": "money",
+        "lever_deals": "money",
+        "lever_win_rate": "money",
+        "lever_deal_size": "money",
+        "lever_cycle": "money",
+        "level": "probability",
+    }
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._survival import km_median
 from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
 from crmkit.lifecycle._replay import Replay
@@ -65,6 +66,11 @@ class TimeBetweenStages(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source_at", "target_at", "days", "reached")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "days": "number",
+        "median_days": "number",
+    }
 
     customer: npt.NDArray[Any]
     source_at: npt.NDArray[np.datetime64]

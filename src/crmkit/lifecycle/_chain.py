@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._matrix import TransitionMatrix, _is_int, _is_number, _matrix
 
@@ -57,6 +57,13 @@ class StageProjection(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("period",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "period": "id",
+        "shares": "share",
+        "counts": "number",
+        "total": "number",
+    }
+    _plot: ClassVar[str] = "stage_flow"
 
     period: IntArray
     shares: FloatArray
@@ -170,6 +177,7 @@ class SteadyState(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"share": "share"}
 
     stage: npt.NDArray[np.str_]
     share: FloatArray
@@ -272,6 +280,10 @@ class Absorption(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "expected_periods")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "expected_periods": "number",
+        "probabilities": "probability",
+    }
 
     stage: npt.NDArray[np.str_]
     expected_periods: FloatArray
@@ -388,6 +400,7 @@ class MigrationValue(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"value": "money", "discount_rate": "share"}
 
     stage: npt.NDArray[np.str_]
     value: FloatArray

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns
 from crmkit.lifecycle._model import LifecycleModel
@@ -62,6 +62,11 @@ class TransitionMatrix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "n_from")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "probabilities": "probability",
+        "standard_errors": "probability",
+    }
+    _plot: ClassVar[str] = "transition_heatmap"
 
     stage: npt.NDArray[np.str_]
     n_from: IntArray

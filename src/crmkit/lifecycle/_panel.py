@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
 from crmkit.periods import (
     DEFAULT_CALENDAR,
@@ -57,6 +58,9 @@ class StagePanel(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "label", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "period": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "stage_flow"
 
     customer: npt.NDArray[Any]
     period: npt.NDArray[np.int64]
