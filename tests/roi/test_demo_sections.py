@@ -1,17 +1,14 @@
-import io
-
 from crmkit import _demo
 
 
 def test_demo_prints_campaigns_and_business_case():
-    out = io.StringIO()
-    _demo._campaigns(3, out)
-    _demo._business_case(3, out)
-    text = out.getvalue()
-    assert "Campaign ROI by channel" in text
+    campaigns = "\n".join(_demo.campaign_lines(3))
     for channel in ("referral", "web", "event", "outbound"):
-        assert channel in text
-    assert "revenue share by attribution model" in text
-    assert "CRM business case" in text
-    assert "NPV" in text
-    assert "P(NPV < 0)" in text
+        assert channel in campaigns
+    assert "ROI" in campaigns
+    assert "payback" in campaigns
+    assert "last touch vs Markov" in campaigns
+    case = "\n".join(_demo.business_case_lines(3))
+    assert "NPV" in case
+    assert "IRR" in case
+    assert "P(NPV < 0)" in case

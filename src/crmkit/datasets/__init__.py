@@ -1,7 +1,8 @@
-"""Seeded simulators of realistic CRM data, with the truth behind them kept.
+"""Seeded simulators of realistic CRM data, with the truth behind them kept, and real data.
 
 Used by the tests, the docs and ``crmkit demo``; the same seed always gives
-the same data.
+the same data. :func:`load_cdnow` loads a small real transaction log (the
+CDNOW sample) shipped with crmkit.
 
 Examples
 --------
@@ -11,6 +12,7 @@ True
 """
 
 from crmkit.datasets._campaigns import SimulatedCampaigns, simulate_campaigns
+from crmkit.datasets._cdnow import load_cdnow
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
@@ -32,6 +34,7 @@ __all__ = [
     "SimulatedPipeline",
     "SimulatedTouchpoints",
     "SpendProcess",
+    "load_cdnow",
     "simulate_campaigns",
     "simulate_cost_drivers",
     "simulate_customer_base",

@@ -12,9 +12,9 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._results import Kind, Result
+from crmkit._survival import km_median
 from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
 from crmkit.lifecycle._replay import Replay
-from crmkit.lifecycle._retention import km_median
 
 __all__ = ["TimeBetweenStages", "time_between_stages"]
 
