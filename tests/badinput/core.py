@@ -40,6 +40,9 @@ Kind = Literal[
     "date",  # one date
     "names",  # a sequence of distinct names
     "frame_column",  # the name of a column of a table argument
+    "text",  # one non-empty name or label (a stage, an event)
+    "instance",  # a value of one class (a model, a matrix, a Calendar)
+    "numbers",  # a sequence or mapping of finite numbers (one per stage, a matrix's rows)
 ]
 ColumnKind = Literal["id", "date", "amount", "number", "label"]
 
@@ -132,6 +135,23 @@ SCALARS: dict[str, list[tuple[str, object, bool]]] = {
     ],
     "names": [("str", "abc", True), ("ints", [1, 2], True), ("duplicates", None, True)],
     "frame_column": [("missing", "no_such_column", True), ("int", 3, True)],
+    "text": [
+        ("int", 3, True),
+        ("empty", "", True),
+        ("blank", "   ", True),
+        ("list", ["a"], True),
+        ("none", None, True),
+    ],
+    "instance": [("str", "x", True), ("int", 3, True), ("list", [], True), ("none", None, True)],
+    # *_item variants replace the first item (or the first mapping value) of the valid value
+    "numbers": [
+        ("str", "abc", True),
+        ("none", None, True),
+        ("nan_item", _NAN, True),
+        ("inf_item", _INF, True),
+        ("text_item", "x", True),
+        ("bool_item", True, True),
+    ],
 }
 
 # (label, how row 1 of the column is made bad, must fail) per kind of column
@@ -214,9 +234,19 @@ def _set(name: str, value: object, label: str) -> Callable[[dict[str, Any]], dic
         if label == "duplicates":
             good = list(kwargs[name])
             bad = [good[0], *good]
+        elif label.endswith("_item"):
+            bad = _first_item(kwargs[name], value)
         return {**kwargs, name: bad}
 
     return mutate
+
+
+def _first_item(good: object, value: object) -> object:
+    if isinstance(good, Mapping):
+        first = next(iter(good))
+        return {**good, first: value}
+    items = _as_list(good)
+    return [value, *items[1:]]
 
 
 def _empty_table(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
