@@ -48,7 +48,7 @@ _OPS: Final[dict[Comparison, Callable[[Any, Any], Any]]] = {
 
 
 def nonempty(inst: object, attribute: attrs.Attribute[str], value: object) -> None:
-    """Validator: a non-blank str, named as a parameter of the class being built."""
+    """Check for a non-blank str, named as a parameter of the class being built."""
     text(value, name=attribute.name, function=type(inst).__name__)
 
 

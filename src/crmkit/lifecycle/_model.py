@@ -38,7 +38,9 @@ def _stages(values: object) -> tuple[Stage, ...]:
             out.append(Stage(name=v))
         else:
             raise InputError.for_parameter(
-                "stages", "a sequence of Stage values or stage names (str)", v,
+                "stages",
+                "a sequence of Stage values or stage names (str)",
+                v,
                 function="LifecycleModel",
             )
     return tuple(out)
@@ -95,9 +97,7 @@ def _transitions(values: object) -> tuple[Transition, ...]:
     out = tuple(values)
     for v in out:
         if not isinstance(v, Transition):
-            raise InputError.for_parameter(
-                "transitions", requirement, v, function="LifecycleModel"
-            )
+            raise InputError.for_parameter("transitions", requirement, v, function="LifecycleModel")
     return out
 
 
