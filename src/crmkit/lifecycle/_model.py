@@ -320,7 +320,7 @@ class LifecycleModel:
         2
         """
         known = self.stage_names
-        if not isinstance(stage, str) or stage not in known:
+        if stage not in known:
             raise InputError(
                 f"{stage!r} is not a stage of the lifecycle model {self.name!r}; "
                 f"its stages are {list(known)}.",

@@ -136,10 +136,6 @@ class StageChange:
         }
 
 
-def _history(values: Iterable[StageChange]) -> tuple[StageChange, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class CustomerState:
     """Where one customer stands in a lifecycle, with the full transition log.
