@@ -58,6 +58,6 @@ def test_table_input_and_errors():
     assert early.reached.tolist() == [False, False, False]
     assert early.days.tolist() == [3.0, 2.0, 1.0]
     # a source stage nobody entered is most likely a typo: refused, naming the stages
-    with pytest.raises(InputError, match="'source' parameter.*\\['lead', 'won'\\]") as err:
+    with pytest.raises(InputError, match=r"'source' parameter.*\['lead', 'won'\]") as err:
         time_between_stages(entries, source="nurture", target="won", as_of="2024-01-11")
     assert err.value.field == "source"

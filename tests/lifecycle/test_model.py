@@ -164,7 +164,7 @@ def test_condition_parse_and_eval():
     with pytest.raises(InputError, match="'value' parameter of Condition must be a finite") as err:
         Condition(field="x", op=">", value=float("nan"))
     assert err.value.field == "value"
-    with pytest.raises(InputError, match="'name' parameter of Stage must be a non-empty str") as err:
+    with pytest.raises(InputError, match="'name' parameter of Stage must be a non-empty") as err:
         Stage(name="")
     assert err.value.field == "name"
 

@@ -1,11 +1,9 @@
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import Transactions
 from crmkit.datasets import simulate_lifecycle
-from crmkit.errors import InputError
 from crmkit.lifecycle import (
     churn_by_period,
     cohort_retention,

@@ -18,12 +18,11 @@ from crmkit.lifecycle._matrix import check_matrix
 from crmkit.lifecycle._model import LifecycleModel
 from crmkit.periods import Frequency, FrequencyLike, period_bounds, period_keys
 
-__all__ = ["MAX_SIMULATED_ROWS", "SimulatedLifecycle", "simulate_lifecycle"]
+__all__ = ["SimulatedLifecycle", "simulate_lifecycle"]
 
 _FUNCTION: Final = "simulate_lifecycle"
 _TOL: Final = 1e-9
-MAX_SIMULATED_ROWS: Final = 10**7
-"""Most panel rows (customers x periods) :func:`simulate_lifecycle` draws."""
+_MAX_ROWS: Final = 10**7  # panel rows (customers x periods) simulate_lifecycle draws at most
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -119,7 +118,7 @@ def simulate_lifecycle(
         replayed); otherwise events are named ``"to_<stage>"``.
     n_periods : int
         Periods simulated, >= 1; ``n_customers * n_periods`` is at most
-        ``MAX_SIMULATED_ROWS`` (10**7) and the last period ends by 2200.
+        10**7 and the last period ends by 2200.
     start : date, datetime, ISO string or numpy.datetime64
         A time inside the first period.
     frequency : Frequency or str, default "month"
@@ -165,7 +164,7 @@ def simulate_lifecycle(
     )
     work_limit(
         n * T,
-        limit=MAX_SIMULATED_ROWS,
+        limit=_MAX_ROWS,
         name="n_customers" if n >= T else "n_periods",
         function=_FUNCTION,
         what=f"panel rows ({n:,} customers x {T:,} periods)",

@@ -16,7 +16,6 @@ from crmkit.errors import InputError
 from crmkit.lifecycle._matrix import TransitionMatrix, _matrix
 
 __all__ = [
-    "MAX_PROJECTION_CELLS",
     "Absorption",
     "MigrationValue",
     "StageProjection",
@@ -30,8 +29,7 @@ __all__ = [
 
 _ROW_TOL: Final = 1e-9
 _BLOCK: Final = 256  # periods projected per vectorised step of project_stages
-MAX_PROJECTION_CELLS: Final = 10**7
-"""Most stage shares (``(periods + 1) x stages``) :func:`project_stages` returns."""
+_MAX_CELLS: Final = 10**7  # stage shares, (periods + 1) x stages, project_stages returns at most
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -153,7 +151,7 @@ def project_stages(
         total (unlisted stages of a mapping: 0).
     periods : int
         Steps ahead, >= 1, with ``(periods + 1) * S`` at most
-        ``MAX_PROJECTION_CELLS`` (10**7).
+        10**7.
 
     Returns
     -------
@@ -164,7 +162,7 @@ def project_stages(
     ------
     InputError
         On negative, non-numeric or mismatched *initial*, ``periods < 1`` or
-        a projection beyond ``MAX_PROJECTION_CELLS``.
+        a projection of more than 10**7 shares.
 
     Notes
     -----
@@ -190,7 +188,7 @@ def project_stages(
     S = len(labels)
     work_limit(
         (n + 1) * S,
-        limit=MAX_PROJECTION_CELLS,
+        limit=_MAX_CELLS,
         name="periods",
         function=function,
         what=f"stage shares ({n + 1:,} periods x {S} stages)",

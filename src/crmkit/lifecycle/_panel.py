@@ -23,10 +23,9 @@ from crmkit.periods import (
     period_labels,
 )
 
-__all__ = ["MAX_PANEL_ROWS", "StagePanel", "stage_panel"]
+__all__ = ["StagePanel", "stage_panel"]
 
-MAX_PANEL_ROWS: Final = 10**8
-"""Most rows (customers x periods) :func:`stage_panel` builds; beyond it, use a longer period."""
+_MAX_ROWS: Final = 10**8  # rows (customers x periods) stage_panel builds at most
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -116,8 +115,8 @@ def stage_panel(
     ------
     InputError
         On empty data, null ids, bad timestamps, an unknown frequency, no
-        entry before ``as_of``, or a panel of more than ``MAX_PANEL_ROWS``
-        (10**8) rows.
+        entry before ``as_of``, or a panel of more than 10**8 rows (use a
+        longer period).
 
     Notes
     -----
@@ -168,7 +167,7 @@ def stage_panel(
     n_rows = last_key - first_key + 1
     work_limit(
         int(n_rows.sum()),
-        limit=MAX_PANEL_ROWS,
+        limit=_MAX_ROWS,
         name="frequency",
         function=function,
         what=f"panel rows ({cust.size:,} customers, each from its first {freq.value} to as_of)",
