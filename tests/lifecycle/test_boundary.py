@@ -175,6 +175,16 @@ def test_a_huge_horizon_converges_to_the_infinite_one():
     assert np.allclose(long, forever, rtol=1e-10)
 
 
+def test_absorption_too_slow_for_float64_is_refused():
+    from crmkit.lifecycle import absorption
+
+    leak = TransitionMatrix.from_probabilities(
+        [[0.0, 1.0, 0.0], [1.0 - 1e-17, 0.0, 1e-17], [0.0, 0.0, 1.0]], stages=["a", "b", "c"]
+    )
+    with _raises("matrix", "too slowly for float64"):
+        absorption(leak)
+
+
 def test_cohort_retention_excludes_and_counts_rows_after_as_of():
     rows = {
         "customer": [1, 1, 2, 2],

@@ -371,8 +371,9 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     Raises
     ------
     InputError
-        If there is no absorbing stage, an unknown stage is named, or some
-        transient stage cannot reach an absorbing one.
+        If there is no absorbing stage, an unknown stage is named, some
+        transient stage cannot reach an absorbing one, or reaches it so
+        slowly that the expected time exceeds float64 (``field="matrix"``).
 
     Notes
     -----
@@ -428,11 +429,25 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
             "absorbing stage, so the time to absorption is infinite.",
             field="matrix",
         )
-    N = np.linalg.inv(np.eye(trans.size) - Q)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        try:
+            N = np.linalg.inv(np.eye(trans.size) - Q)
+        except np.linalg.LinAlgError:
+            N = np.full((trans.size, trans.size), np.inf)
+        expected = N.sum(axis=1)
+        ends = N @ R
+    if not (np.isfinite(expected).all() and np.isfinite(ends).all()):
+        raise InputError(
+            f"The chain given to {function} leaks into its absorbing stages too slowly for "
+            "float64: the expected time to absorption is beyond its range.",
+            field="matrix",
+            hint="Probabilities this small (below about 1e-15) are lost to float64 rounding; "
+            "round them to 0.",
+        )
     return Absorption(
         stage=as_readonly(np.array([labels[i] for i in trans], dtype=str)),
-        expected_periods=as_readonly(N.sum(axis=1)),
-        probabilities=as_readonly(N @ R),
+        expected_periods=as_readonly(expected),
+        probabilities=as_readonly(ends),
         absorbing=tuple(labels[i] for i in absb),
     )
 
