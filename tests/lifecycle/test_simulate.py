@@ -116,7 +116,7 @@ def test_seed_forms_agree():
 
 
 def test_work_and_dates_are_bounded():
-    with pytest.raises(InputError, match=r"'n_customers' parameter.*limit is 10,000,000") as err:
+    with pytest.raises(InputError, match=r"'n_customers' parameter.*limit is 50,000,000") as err:
         simulate_lifecycle(
             10**8, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=0
         )

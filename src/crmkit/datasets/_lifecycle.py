@@ -22,7 +22,7 @@ __all__ = ["SimulatedLifecycle", "simulate_lifecycle"]
 
 _FUNCTION: Final = "simulate_lifecycle"
 _TOL: Final = 1e-9
-_MAX_ROWS: Final = 10**7  # panel rows (customers x periods) simulate_lifecycle draws at most
+_MAX_ROWS: Final = 5 * 10**7  # panel rows (customers x periods) simulate_lifecycle draws
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -118,7 +118,7 @@ def simulate_lifecycle(
         replayed); otherwise events are named ``"to_<stage>"``.
     n_periods : int
         Periods simulated, >= 1; ``n_customers * n_periods`` is at most
-        10**7 and the last period ends by 2200.
+        5 * 10**7 and the last period ends by 2200.
     start : date, datetime, ISO string or numpy.datetime64
         A time inside the first period.
     frequency : Frequency or str, default "month"
