@@ -8,7 +8,7 @@ from typing import Any, Final
 import attrs
 import numpy as np
 
-from crmkit._input import scalar_datetime
+from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, scalar_datetime
 from crmkit._params import choice, identifier, instance, number, text
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._guard import nonempty
@@ -21,12 +21,29 @@ STATE_SCHEMA_VERSION: Final = 1
 _ZERO: Final = np.timedelta64(0, "us")
 
 
+# A datetime64[us] inside the default window of years is what scalar_datetime returns for it
+# unchanged; states rebuilt by apply, evolve and replay pass such values, so they skip the
+# parse. Anything else (NaT, other units, text, dates outside the window) goes to the reader.
+_FIRST: Final = np.datetime64(f"{DEFAULT_YEARS[0]}-01-01", "us")
+_AFTER_LAST: Final = np.datetime64(f"{DEFAULT_YEARS[1] + 1}-01-01", "us")
+
+
+def _time(value: object, field: str, function: str) -> np.datetime64:
+    if (
+        isinstance(value, np.datetime64)
+        and value.dtype == DATETIME_DTYPE
+        and _FIRST <= value < _AFTER_LAST
+    ):
+        return value
+    return scalar_datetime(value, field=field, function=function)
+
+
 def _change_time(value: object) -> np.datetime64:
-    return scalar_datetime(value, field="at", function="StageChange")
+    return _time(value, "at", "StageChange")
 
 
 def _start_time(value: object) -> np.datetime64:
-    return scalar_datetime(value, field="started_at", function="CustomerState")
+    return _time(value, "started_at", "CustomerState")
 
 
 def _context(value: object) -> tuple[tuple[str, float], ...]:
@@ -241,7 +258,7 @@ class CustomerState:
             function="CustomerState.start",
             what="a LifecycleModel",
         )
-        when = scalar_datetime(at, field="at", function="CustomerState.start")
+        when = _time(at, "at", "CustomerState.start")
         return cls(
             model=lifecycle.name, customer=customer, stage=lifecycle.initial, started_at=when
         )
@@ -434,7 +451,7 @@ def apply(
             field="state",
         )
     name = choice(event, lifecycle.events, name="event", function=function)
-    when = scalar_datetime(at, field="at", function=function)
+    when = _time(at, "at", function)
     ctx = {} if context is None else _context_items(context, function=function)
     candidates = [t for t in lifecycle.transitions if current.stage in t.source and t.event == name]
     needed = sorted({c.field for t in candidates for c in t.guard} - set(ctx))
