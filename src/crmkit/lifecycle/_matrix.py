@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_ids, as_readonly, check_date_format, to_array
-from crmkit._params import names
+from crmkit._params import instance, names
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns, nonempty_rows
@@ -170,14 +170,14 @@ def check_matrix(
 
 
 def _matrix(matrix: object, function: str) -> tuple[FloatArray, tuple[str, ...]]:
-    if isinstance(matrix, TransitionMatrix):
-        return np.asarray(matrix.probabilities, dtype=np.float64), matrix.stages
-    raise InputError.for_parameter(
-        "matrix",
-        "a TransitionMatrix (use TransitionMatrix.from_probabilities for your own)",
+    chain = instance(
         matrix,
+        TransitionMatrix,
+        name="matrix",
         function=function,
+        what="a TransitionMatrix (use TransitionMatrix.from_probabilities for your own)",
     )
+    return np.asarray(chain.probabilities, dtype=np.float64), chain.stages
 
 
 def _stage_list(stages: object, function: str) -> tuple[str, ...] | None:
