@@ -13,6 +13,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "matplotlib.sphinxext.plot_directive",
 ]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
@@ -32,7 +33,15 @@ nitpicky = False
 # docstrings list their References for the reader even when the text cites none by label
 suppress_warnings = ["myst.xref_missing", "ref.citation"]
 
-html_theme = "alabaster"
+html_theme = "furo"
+html_theme_options = {"navigation_with_keys": True}
+
+# every chart's docstring example is drawn at build time (matplotlib's plot directive)
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_rcparams = {"figure.max_open_warning": 0}
 html_title = f"crmkit {version}"
 
 

@@ -128,7 +128,7 @@ def _factorize_bytes(matrix: npt.NDArray[np.uint8], arr: Any, pc: Any) -> Factor
     packed = pack_chars(matrix)
     if packed is not None:
         key, packing = packed
-        codes, unique_keys = int_codes(key)
+        codes, unique_keys = int_codes(key, owned=True)
         return Factorized(codes=codes, uniques=_decode(unpack_chars(unique_keys, packing)))
     rows = np.ascontiguousarray(matrix).view(f"S{matrix.shape[1]}").reshape(n)
     hashed = factorize_hashed(rows, hash_chars(matrix))
@@ -140,9 +140,9 @@ def _factorize_bytes(matrix: npt.NDArray[np.uint8], arr: Any, pc: Any) -> Factor
 def _nul_inside(arr: Any) -> bool:  # noqa: ANN401
     """Whether any id holds a NUL byte of its own (padding would make it equal a shorter id)."""
     data_buf = arr.buffers()[2]
-    if data_buf is None:
+    if data_buf is None or data_buf.size == 0:
         return False
-    return bool((np.frombuffer(data_buf, dtype=np.uint8) == 0).any())
+    return int(np.frombuffer(data_buf, dtype=np.uint8).min()) == 0  # no temporary
 
 
 def _factorize_dictionary(arr: Any, pc: Any) -> Factorized:  # noqa: ANN401

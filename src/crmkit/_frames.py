@@ -177,8 +177,8 @@ def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  #
     """Return *columns* as a frame of the same library as *like* ("same in, same out").
 
     Eager inputs (pandas, polars, pyarrow, ...) get the same type back. Lazy
-    inputs get the eager frame their engine collects to (DuckDB and Dask give
-    what narwhals collects them to), because a result is already in memory.
+    inputs get a lazy table of the same engine (a DuckDB relation, a polars
+    LazyFrame, a Dask frame) over the in-memory result.
 
     Examples
     --------
@@ -190,6 +190,8 @@ def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  #
     """
     nw_like = nw.from_native(cast("Any", like))
     if isinstance(nw_like, nw.LazyFrame):
-        nw_like = nw_like.head(0).collect()
+        engine = nw_like.implementation
+        eager = nw.from_dict(dict(columns), backend=nw_like.head(0).collect().implementation)
+        return eager.lazy(backend=engine).to_native()
     namespace = nw.get_native_namespace(nw_like)
     return nw.from_dict(dict(columns), backend=namespace).to_native()

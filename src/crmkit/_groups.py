@@ -98,19 +98,33 @@ def factorize(ids: npt.NDArray[Any]) -> Factorized:
     return Factorized(codes=codes.astype(np.int64, copy=False), uniques=uniques)
 
 
-def int_codes(ids: IntArray) -> tuple[IntArray, IntArray]:
-    """Codes in ascending id order and the sorted unique ids, for int64 ids."""
+_REMAP_ROWS: Final = 1 << 16
+
+
+def int_codes(ids: IntArray, *, owned: bool = False) -> tuple[IntArray, IntArray]:
+    """Codes in ascending id order and the sorted unique ids, for int64 ids.
+
+    With ``owned=True`` the caller hands *ids* over (a temporary it built, such
+    as packed string keys): the dense path then rewrites it into the codes in
+    place, so the rows cost one int64 array, not three.
+    """
     lo = int(ids.min())
     hi = int(ids.max())
     span = hi - lo + 1
     if span <= max(_DENSE_FACTOR * ids.size, _DENSE_MIN):
-        offset = ids - lo
+        offset = ids if owned else ids.copy()
+        offset -= lo
         present = np.zeros(span, dtype=np.bool_)
         present[offset] = True
         found = np.flatnonzero(present)
-        rank = np.empty(span, dtype=np.int64)  # read only where present
-        rank[found] = np.arange(found.size, dtype=np.int64)
-        return rank[offset], found.astype(np.int64) + lo
+        del present
+        rank_dtype = np.int32 if found.size < 2**31 else np.int64
+        rank = np.empty(span, dtype=rank_dtype)  # read only where present
+        rank[found] = np.arange(found.size, dtype=rank_dtype)
+        for begin in range(0, offset.size, _REMAP_ROWS):  # in place, a block at a time
+            block = offset[begin : begin + _REMAP_ROWS]
+            block[...] = rank[block]
+        return offset, found.astype(np.int64) + lo
     position_bits = max(1, (ids.size - 1).bit_length())
     if span < (1 << (63 - position_bits)):
         # exact: (id - lo) in the high bits, the row position in the low bits
@@ -261,6 +275,6 @@ def _factorize_str(ids: npt.NDArray[np.str_]) -> Factorized:
     packed = _pack_strings(ids)
     if packed is not None:
         key, packing = packed
-        codes, unique_keys = int_codes(key)
+        codes, unique_keys = int_codes(key, owned=True)
         return Factorized(codes=codes, uniques=_unpack_strings(unique_keys, packing, ids.dtype))
     return factorize_hashed(ids, _hash_strings(ids))

@@ -25,7 +25,7 @@ from crmkit._input import (
     to_array,
 )
 from crmkit._params import flag
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping, names_field, source_names
 from crmkit.errors import InputError
 
 __all__ = ["Transactions", "as_transactions", "customer_groups", "read_transactions"]
@@ -124,6 +124,7 @@ class Transactions(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = _CORE
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "amount": "money"}
 
     customer_codes: npt.NDArray[np.int64] = attrs.field(validator=_check_codes)
     customer_ids: npt.NDArray[Any] = attrs.field(validator=_check_ids)
@@ -132,6 +133,7 @@ class Transactions(Result):
     extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=frozen_mapping)
     n_negative: int = 0
     converted_to_utc: bool = False
+    _source_names: Mapping[str, str] = names_field()
 
     def __attrs_post_init__(self) -> None:
         codes = self.customer_codes
@@ -235,6 +237,7 @@ class Transactions(Result):
             extra={k: v[index] for k, v in self.extra.items()},
             n_negative=int(np.count_nonzero(amount < 0)),
             converted_to_utc=self.converted_to_utc,
+            source_names=self.column_names,
         )
 
     @classmethod
@@ -491,6 +494,7 @@ class Transactions(Result):
             extra={name: finish(arr) for name, arr in extras.items()},
             n_negative=n_negative,
             converted_to_utc=times.aware,
+            source_names=source_names(**label),
         )
 
 

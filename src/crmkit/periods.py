@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from typing import ClassVar, Final, Literal
 
 import attrs
@@ -40,7 +41,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_datetime, scalar_datetime, to_array
 from crmkit._params import choice, flag, instance, integer
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
 __all__ = [
@@ -438,6 +439,7 @@ class PeriodBuckets(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("key", "label", "start", "end", "count")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"key": "id"}
 
     freq: Frequency
     calendar: Calendar

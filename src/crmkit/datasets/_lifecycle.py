@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_readonly, scalar_datetime
 from crmkit._params import SeedLike, as_generator, choice, instance, integer, work_limit
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._chain import per_stage
 from crmkit.lifecycle._matrix import check_matrix
@@ -73,6 +73,13 @@ class SimulatedLifecycle(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "period_start", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "period": "id",
+        "probabilities": "probability",
+        "initial": "probability",
+        "acquired": "count",
+    }
 
     customer: npt.NDArray[np.int64]
     period: npt.NDArray[np.int64]

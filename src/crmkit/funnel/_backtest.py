@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
 from crmkit.funnel._forecast import deal_probabilities
@@ -239,6 +239,17 @@ class Backtest(Result):
         "actual",
         "error",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "forecast": "money",
+        "p10": "money",
+        "p90": "money",
+        "actual": "money",
+        "error": "money",
+        "mape": "share",
+        "bias": "share",
+        "coverage": "share",
+    }
+    _plot: ClassVar[str] = "backtest_chart"
     snapshot: npt.NDArray[np.datetime64]
     method: npt.NDArray[np.str_]
     group: npt.NDArray[np.str_]

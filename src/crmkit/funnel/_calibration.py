@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
@@ -85,6 +86,8 @@ class ReasonBreakdown(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("outcome", "reason", "count", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"share": "share"}
+    _rows: ClassVar[tuple[str, ...]] = _table
     outcome: npt.NDArray[np.str_]
     reason: npt.NDArray[np.str_]
     count: IntArray
@@ -165,6 +168,26 @@ class StageRates(Result):
         "median_days",
         "n_spells",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "win_rate": "probability",
+        "lower": "probability",
+        "upper": "probability",
+        "conversion": "share",
+        "mean_days": "number",
+        "median_days": "number",
+        "cycle_days_won": "number",
+        "cycle_days_lost": "number",
+        "median_cycle_days_won": "number",
+        "median_cycle_days_lost": "number",
+        "prior": "number",
+        "level": "share",
+        "shrinkage": "number",
+        "group": "id",
+        "group_win_rate": "probability",
+        "group_lower": "probability",
+        "group_upper": "probability",
+    }
+    _plot: ClassVar[str] = "funnel_chart"
 
     process: SalesProcess
     stage: npt.NDArray[np.str_]

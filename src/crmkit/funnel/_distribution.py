@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._grouping import Cells, PeriodSpec
@@ -103,6 +103,45 @@ class ForecastDistribution(Result):
         "amount_tolerance",
         "probability_tolerance",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "closed_won": "money",
+        "mean": "money",
+        "sd": "money",
+        "expected": "money",
+        "analytic_sd": "money",
+        "p10": "money",
+        "p50": "money",
+        "p90": "money",
+        "quota": "money",
+        "amount_tolerance": "money",
+        "slipped_out": "money",
+        "p_reach_quota": "probability",
+        "probability_tolerance": "probability",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start",
+        "end",
+        "groups",
+        "n_open",
+        "closed_won",
+        "mean",
+        "sd",
+        "expected",
+        "analytic_sd",
+        "p10",
+        "p50",
+        "p90",
+        "quota",
+        "p_reach_quota",
+        "amount_tolerance",
+        "probability_tolerance",
+    )
+    _plot: ClassVar[str] = "forecast_fan"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"quota_level": None}
+
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]

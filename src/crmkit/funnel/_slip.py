@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Final
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import optional_times
 
@@ -39,6 +40,12 @@ class SlipDistribution(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("days",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "days": "number",
+        "mean": "number",
+        "median": "number",
+        "share_late": "share",
+    }
     days: FloatArray
     mean: float
     median: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, check_date_format, scalar_datetime
 from crmkit._params import text
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._entries import stage_entries
 from crmkit.lifecycle._replay import Replay, StageLog
@@ -71,6 +72,11 @@ class TimeBetweenStages(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source_at", "target_at", "days", "reached")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "days": "number",
+        "median_days": "number",
+    }
 
     customer: npt.NDArray[Any]
     source_at: npt.NDArray[np.datetime64]

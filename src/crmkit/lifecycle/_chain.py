@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import integer, names, number, work_limit
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._matrix import TransitionMatrix, _matrix
 
@@ -60,6 +60,13 @@ class StageProjection(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("period",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "period": "id",
+        "shares": "share",
+        "counts": "number",
+        "total": "number",
+    }
+    _plot: ClassVar[str] = "stage_flow"
 
     period: IntArray
     shares: FloatArray
@@ -241,6 +248,7 @@ class SteadyState(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"share": "share"}
 
     stage: npt.NDArray[np.str_]
     share: FloatArray
@@ -343,6 +351,10 @@ class Absorption(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "expected_periods")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "expected_periods": "number",
+        "probabilities": "probability",
+    }
 
     stage: npt.NDArray[np.str_]
     expected_periods: FloatArray
@@ -476,6 +488,7 @@ class MigrationValue(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"value": "money", "discount_rate": "share"}
 
     stage: npt.NDArray[np.str_]
     value: FloatArray

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import instance, number
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, count_labels, frozen_mapping
 from crmkit._transactions import customer_groups, read_transactions
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import nonempty_rows
@@ -151,6 +151,15 @@ class LifecycleMetrics(Result):
         "recent_spend",
         "earlier_spend",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "tenure_days": "number",
+        "recency_days": "number",
+        "recent_spend": "money",
+        "earlier_spend": "money",
+        "window_days": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     tenure_days: FloatArray
@@ -336,6 +345,14 @@ class StageClassification(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "rule")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {
+            "stage_counts": count_labels(rows["stage"], list(self.stage_counts)),
+            "rule_counts": count_labels(rows["rule"], list(self.rule_counts)),
+        }
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]

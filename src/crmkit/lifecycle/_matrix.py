@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -13,7 +13,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_ids, as_readonly, check_date_format, to_array
 from crmkit._params import instance, names
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns, nonempty_rows
 from crmkit.lifecycle._model import LifecycleModel
@@ -64,6 +64,11 @@ class TransitionMatrix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "n_from")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "probabilities": "probability",
+        "standard_errors": "probability",
+    }
+    _plot: ClassVar[str] = "transition_heatmap"
 
     stage: npt.NDArray[np.str_]
     n_from: IntArray

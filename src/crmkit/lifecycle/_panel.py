@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, check_date_format, scalar_datetime
 from crmkit._params import choice, instance, work_limit
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.lifecycle._entries import stage_entries
 from crmkit.periods import (
     DEFAULT_CALENDAR,
@@ -64,6 +65,9 @@ class StagePanel(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "label", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "period": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "stage_flow"
 
     customer: npt.NDArray[Any]
     period: npt.NDArray[np.int64]

@@ -20,7 +20,7 @@ from crmkit._input import (
     check_date_format,
 )
 from crmkit._params import flag, identifier, instance, names
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
 from crmkit.lifecycle._kernel import Guard, event_codes, fired_guards, group_order, scan
@@ -137,6 +137,7 @@ class StageLog(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source", "target", "event", "at")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "guard_context": "number"}
 
     customer: npt.NDArray[Any]
     source_code: npt.NDArray[np.int16]
@@ -225,6 +226,7 @@ class Replay(Result):
         "n_applied",
         "n_rejected",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]

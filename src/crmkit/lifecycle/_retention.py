@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._frames import Backend, to_backend
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
@@ -18,7 +20,7 @@ from crmkit._input import (
     scalar_datetime,
 )
 from crmkit._params import choice, instance
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions, customer_groups
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns, nonempty_rows
@@ -82,6 +84,8 @@ class StageSpells(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "start", "end", "days", "censored")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "days": "number"}
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
@@ -137,6 +141,11 @@ class TimeInStage(Result):
         "mean_completed_days",
         "median_days",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "mean_completed_days": "number",
+        "median_days": "number",
+    }
+    _plot: ClassVar[str] = "survival_curves"
 
     stage: npt.NDArray[np.str_]
     n_spells: IntArray
@@ -424,6 +433,8 @@ class CohortRetention(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("cohort", "size")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"retention": "share", "churn_rate": "share"}
+    _plot: ClassVar[str] = "cohort_heatmap"
 
     cohort: npt.NDArray[np.str_]
     size: IntArray
@@ -437,6 +448,90 @@ class CohortRetention(Result):
     as_of: np.datetime64
     as_of_is_default: bool
     n_rows_after_as_of: int
+
+    def triangle(self, form: Literal["long", "wide"]) -> dict[str, npt.NDArray[Any]]:
+        """Return the cohort triangle as columns, long (one row per cell) or wide.
+
+        Parameters
+        ----------
+        form : {"long", "wide"}
+            ``"long"``: one row per observable (cohort, periods since) cell with
+            ``cohort``, ``size``, ``periods_since``, ``active`` and ``retention``.
+            ``"wide"``: one row per cohort with ``cohort``, ``size`` and one
+            retention column per period since acquisition (``month_0``,
+            ``month_1``, ...; NaN after ``as_of``).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Equal-length columns.
+
+        Raises
+        ------
+        InputError
+            If *form* is neither ``"long"`` nor ``"wide"``.
+
+        Examples
+        --------
+        >>> r = cohort_retention(
+        ...     {"customer": [1, 1, 2], "timestamp": ["2024-01-02", "2024-02-02", "2024-02-09"]},
+        ...     frequency="month",
+        ... )
+        >>> r.triangle("wide")["month_1"].tolist()
+        [1.0, nan]
+        >>> r.triangle("long")["periods_since"].tolist()
+        [0, 1, 0]
+        """
+        form_ = choice(form, ("long", "wide"), name="form", function="CohortRetention.triangle")
+        if form_ == "wide":
+            wide = {"cohort": self.cohort, "size": self.size}
+            unit = self.frequency.value
+            wide |= {f"{unit}_{k}": self.retention[:, k] for k in self.periods_since.tolist()}
+            return wide
+        rows, cols = np.nonzero(self.observable)
+        return {
+            "cohort": self.cohort[rows],
+            "size": self.size[rows],
+            "periods_since": self.periods_since[cols],
+            "active": self.active[rows, cols],
+            "retention": self.retention[rows, cols],
+        }
+
+    def to_frame(
+        self,
+        backend: Backend = "pandas",
+        *,
+        form: Literal["cohorts", "long", "wide"] = "cohorts",
+    ) -> Any:  # noqa: ANN401
+        """Return the cohorts, or the cohort triangle, as a DataFrame of *backend*.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars", "pyarrow"}
+            The frame library to build.
+        form : {"cohorts", "long", "wide"}
+            ``"cohorts"``: one row per cohort with its size; ``"long"`` and
+            ``"wide"``: the retention triangle (see :meth:`triangle`).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> r = cohort_retention(
+        ...     {"customer": [1, 1, 2], "timestamp": ["2024-01-02", "2024-02-02", "2024-02-09"]},
+        ...     frequency="month",
+        ... )
+        >>> r.to_frame(form="wide").columns.tolist()
+        ['cohort', 'size', 'month_0', 'month_1']
+        """
+        shape = choice(
+            form, ("cohorts", "long", "wide"), name="form", function="CohortRetention.to_frame"
+        )
+        if shape == "cohorts":
+            return super().to_frame(backend)
+        return to_backend(self.triangle(cast("Literal['long', 'wide']", shape)), backend)
 
 
 def cohort_retention(
@@ -613,6 +708,9 @@ class PeriodChurn(Result):
         "new",
         "active",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {"churn_rate": "share"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "churn_chart"
 
     period: npt.NDArray[np.str_]
     active_previous: IntArray

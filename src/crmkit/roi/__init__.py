@@ -30,6 +30,15 @@ from crmkit.roi._models._holdout import (
     calibration_holdout,
     holdout_comparison,
 )
+from crmkit.roi._models._model_views import (
+    FrequencyRecencyMatrix,
+    PurchaseTracking,
+    RepeatPurchaseHistogram,
+    alive_matrix,
+    expected_purchases_matrix,
+    purchase_tracking,
+    repeat_purchase_histogram,
+)
 from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
 from crmkit.roi._profit._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._profit._retention import (
@@ -55,11 +64,14 @@ __all__ = [
     "CustomerCLV",
     "CustomerPnL",
     "FitDiagnostics",
+    "FrequencyRecencyMatrix",
     "GammaGammaFit",
     "HoldoutComparison",
     "MarginRate",
     "ParetoNBDFit",
+    "PurchaseTracking",
     "RFMData",
+    "RepeatPurchaseHistogram",
     "RetentionCLV",
     "RetentionEconomics",
     "SegmentProfit",
@@ -68,11 +80,13 @@ __all__ = [
     "UnprofitableCustomers",
     "WalletOpportunity",
     "WhaleCurve",
+    "alive_matrix",
     "bgnbd_from_params",
     "calibration_holdout",
     "customer_clv",
     "customer_pnl",
     "expected_purchases",
+    "expected_purchases_matrix",
     "expected_spend",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -83,6 +97,8 @@ __all__ = [
     "probability_alive",
     "profit_by_segment",
     "profit_clv",
+    "purchase_tracking",
+    "repeat_purchase_histogram",
     "retention_clv",
     "retention_economics",
     "spend_independence",

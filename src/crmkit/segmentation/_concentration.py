@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import increasing_fractions, optional_ids, values_1d
 
@@ -65,6 +65,13 @@ class LorenzCurve(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("population_share", "value_share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "population_share": "share",
+        "value_share": "share",
+        "gini": "number",
+        "total": "money",
+    }
+    _plot: ClassVar[str] = "lorenz_chart"
 
     population_share: FloatArray
     value_share: FloatArray
@@ -268,6 +275,8 @@ class ParetoPoint(Result):
     0.5
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer_share": "share", "value_share": "share"}
+
     customer_share: float
     value_share: float
 
@@ -354,6 +363,13 @@ class ABCClasses(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "abc_class")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "value": "money",
+        "thresholds": "share",
+        "value_share": "share",
+    }
+    _plot: ClassVar[str] = "abc_chart"
 
     customer: npt.NDArray[Any]
     value: FloatArray

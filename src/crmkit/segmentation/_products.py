@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import Factorized, factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._reduce import distinct_pairs
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
 from crmkit.segmentation._common import fraction, positive_int
@@ -106,6 +106,16 @@ class ProductMix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "product", "revenue", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "product": "id",
+        "revenue": "money",
+        "share": "share",
+        "products": "id",
+        "customers": "id",
+        "customer_share": "share",
+        "segment_share": "share",
+    }
 
     customer: npt.NDArray[Any]
     product: npt.NDArray[Any]
@@ -323,6 +333,16 @@ class ProductAffinity(Result):
         "confidence",
         "lift",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "antecedent": "id",
+        "consequent": "id",
+        "support": "share",
+        "confidence": "share",
+        "lift": "number",
+        "products": "id",
+        "min_support": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     antecedent: npt.NDArray[Any]
     consequent: npt.NDArray[Any]
@@ -488,6 +508,12 @@ class CrossSell(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "rank", "product", "segment", "penetration")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "product": "id",
+        "penetration": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     rank: IntArray

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, positive_int, values_1d
 from crmkit.segmentation._summary import RFMSummary
@@ -92,6 +92,11 @@ class DimensionScores(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("score",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {"edges": "number"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"levels_used": int(np.unique(rows["score"]).size)}
 
     score: IntArray
     k: int
@@ -308,6 +313,21 @@ class RFMScores(Result):
         "score",
         "cell",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "frequency": "number",
+        "monetary": "money",
+        "score": "number",
+        "weights": "number",
+        "edges": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "rfm_heatmap"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        used = {d: int(np.unique(rows[f"{d}_score"]).size) for d in DIMENSIONS}
+        return rows | {"levels_used": used}
 
     customer: npt.NDArray[Any]
     recency: FloatArray
@@ -323,6 +343,7 @@ class RFMScores(Result):
     weights: Mapping[str, float]
     edges: Mapping[str, FloatArray | None]
     levels_used: Mapping[str, int]
+    _source_names: Mapping[str, str] = names_field()
 
 
 def _weights(weights: object, function: str) -> dict[str, float]:
@@ -484,6 +505,7 @@ def rfm_scores(
         weights=types.MappingProxyType(w),
         edges=types.MappingProxyType(used_edges),
         levels_used=types.MappingProxyType({d: _levels(scores[d], kk) for d in DIMENSIONS}),
+        source_names=names_of(summary, "customer"),
     )
 
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._reduce import group_count, group_sum
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping, names_field
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.segmentation._common import values_1d
 from crmkit.segmentation._rules import RFM_GRID_10, RuleTable
@@ -71,6 +71,13 @@ class Segments(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "segment")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = ("customer", "segment", "code", "scores")
+    _plot: ClassVar[str] = "segment_map"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        counts = np.bincount(rows["code"], minlength=len(self.names))
+        return rows | {"counts": dict(zip(self.names, counts.tolist(), strict=True))}
 
     customer: npt.NDArray[Any]
     segment: npt.NDArray[np.str_]
@@ -79,6 +86,7 @@ class Segments(Result):
     scores: RFMScores
     rule_table: RuleTable
     counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    _source_names: Mapping[str, str] = names_field()
 
 
 def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Segments:
@@ -145,6 +153,7 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
         scores=scores,
         rule_table=table,
         counts={n: int(c) for n, c in zip(names, counts, strict=True)},
+        source_names=scores.column_names,
     )
 
 
@@ -204,6 +213,20 @@ class SegmentSummary(Result):
         "mean_frequency_score",
         "mean_monetary_score",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "group": "id",
+        "customer_share": "share",
+        "revenue": "money",
+        "revenue_share": "share",
+        "mean_recency": "number",
+        "mean_frequency": "number",
+        "mean_monetary": "money",
+        "mean_recency_score": "number",
+        "mean_frequency_score": "number",
+        "mean_monetary_score": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "segment_bars"
 
     segment: npt.NDArray[np.str_]
     group: npt.NDArray[Any]
@@ -361,6 +384,7 @@ class SegmentMigration(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("from_segment", "to_segment", "customers")
+    _plot: ClassVar[str] = "migration_heatmap"
 
     from_segment: npt.NDArray[np.str_]
     to_segment: npt.NDArray[np.str_]

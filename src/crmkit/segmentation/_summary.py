@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of, source_names
 from crmkit._transactions import Transactions, customer_groups, read_transactions
 from crmkit.errors import InputError
 from crmkit.periods import (
@@ -183,6 +183,15 @@ class RFMSummary(Result):
         "last_purchase",
         "tenure",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "frequency": "count",
+        "monetary": "money",
+        "monetary_mean": "money",
+        "tenure": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     recency: FloatArray
@@ -203,6 +212,7 @@ class RFMSummary(Result):
     n_rows_before_start: int
     n_rows_not_purchases: int
     n_customers_without_purchase: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def rfm_summary(
@@ -318,7 +328,10 @@ def rfm_summary(
             function=function,
         )
         if pushed is not None:
-            return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
+            return attrs.evolve(
+                _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases),
+                source_names=source_names(customer=customer),
+            )
     tx = _read(
         data,
         customer=customer,
@@ -404,6 +417,7 @@ def rfm_summary(
         n_rows_before_start=n_before,
         n_rows_not_purchases=n_not,
         n_customers_without_purchase=n_without,
+        source_names=names_of(tx, "customer"),
     )
 
 
@@ -494,6 +508,13 @@ class BTYDSummary(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T", "monetary_value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "T": "number",
+        "monetary_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     frequency: IntArray
@@ -508,6 +529,7 @@ class BTYDSummary(Result):
     n_rows_after_as_of: int
     n_customers_after_as_of: int
     n_negative_rows: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def btyd_summary(
@@ -611,8 +633,9 @@ def btyd_summary(
             function=function,
         )
         if pushed is not None:
-            return _btyd_from_pushdown(
-                pushed, f, include_first_transaction=include_first_transaction
+            return attrs.evolve(
+                _btyd_from_pushdown(pushed, f, include_first_transaction=include_first_transaction),
+                source_names=source_names(customer=customer),
             )
     tx = _read(
         data,
@@ -664,6 +687,7 @@ def btyd_summary(
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
         n_negative_rows=int(np.count_nonzero(amounts < 0)),
+        source_names=names_of(tx, "customer"),
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly, check_same_length
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, count_labels, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import fraction, optional_ids, values_1d
 
@@ -90,6 +90,13 @@ class ValueTiers(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "tier")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "value": "money",
+        "value_total": "money",
+        "value_share": "share",
+    }
+    _plot: ClassVar[str] = "customer_pyramid"
 
     customer: npt.NDArray[Any]
     value: FloatArray
@@ -278,6 +285,23 @@ class ValueMatrix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "current", "potential", "quadrant")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "current": "money",
+        "potential": "money",
+        "current_cut": "money",
+        "potential_cut": "money",
+        "current_total": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "value_potential_chart"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        quadrant, current = rows["quadrant"], rows["current"]
+        return rows | {
+            "customers": count_labels(quadrant, QUADRANTS),
+            "current_total": {q: float(current[quadrant == q].sum()) for q in QUADRANTS},
+        }
 
     customer: npt.NDArray[Any]
     current: FloatArray
@@ -403,6 +427,21 @@ class ShareOfWallet(Result):
         "share",
         "wallet_gap",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "our_spend": "money",
+        "category_spend": "money",
+        "share": "share",
+        "wallet_gap": "money",
+        "overall_share": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "wallet_gap_chart"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        wallet = float(rows["category_spend"].sum())
+        share = float(rows["our_spend"].sum()) / wallet if wallet > 0 else float("nan")
+        return rows | {"overall_share": share}
 
     customer: npt.NDArray[Any]
     our_spend: FloatArray
@@ -522,6 +561,11 @@ class ValueClasses(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value_class")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"customers": count_labels(rows["value_class"], self.labels)}
 
     customer: npt.NDArray[Any]
     value_class: npt.NDArray[np.str_]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise, prefit
@@ -60,6 +61,16 @@ class BGNBDFit(Result):
     >>> round(fit.r / fit.alpha, 4)  # mean purchase rate per week
     0.0551
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "r": "number",
+        "alpha": "number",
+        "a": "number",
+        "b": "number",
+        "s": "number",
+        "beta": "number",
+        "log_likelihood": "number",
+    }
 
     r: float
     alpha: float

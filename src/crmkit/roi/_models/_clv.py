@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.roi._models._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
 from crmkit.roi._models._btyd_data import BTYDData, compress, read_rfm, require_models_extra
@@ -76,6 +77,22 @@ class CustomerCLV(Result):
         "value_per_purchase",
         "clv",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "p_alive": "probability",
+        "expected_purchases": "number",
+        "value_per_purchase": "money",
+        "clv": "money",
+        "period_length": "number",
+        "discount_rate": "share",
+        "total_clv": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "clv_histogram"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        clv = rows["clv"]
+        return rows | {"total_clv": float(clv.sum()), "n_negative": int((clv < 0).sum())}
 
     customer: npt.NDArray[Any]
     p_alive: FloatArray
@@ -88,6 +105,7 @@ class CustomerCLV(Result):
     discount_rate: float
     total_clv: float
     n_negative: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def _horizon_args(periods: object, period_length: object, discount_rate: object, fn: str) -> None:
@@ -259,6 +277,7 @@ def customer_clv(
         periods=int(periods),
         period_length=float(period_length),
         discount_rate=float(discount_rate),
+        names=names_of(data, "customer"),
     )
 
 
@@ -271,6 +290,7 @@ def _result(
     periods: int,
     period_length: float,
     discount_rate: float,
+    names: Mapping[str, str],
 ) -> CustomerCLV:
     discounted, total, alive = _discounted_purchases(
         model, rfm, periods=periods, period_length=period_length, discount_rate=discount_rate
@@ -288,6 +308,7 @@ def _result(
         discount_rate=discount_rate,
         total_clv=float(clv.sum()),
         n_negative=int(np.count_nonzero(clv < 0)),
+        source_names=names,
     )
 
 
@@ -436,4 +457,5 @@ def profit_clv(
         periods=int(periods),
         period_length=float(period_length),
         discount_rate=float(discount_rate),
+        names=names_of(data, "customer"),
     )

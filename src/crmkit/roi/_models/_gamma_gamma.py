@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._models._bgnbd import given_diagnostics
 from crmkit.roi._models._btyd_data import (
@@ -104,6 +105,13 @@ class GammaGammaFit(Result):
     >>> round(gg.mean_spend, 2)
     35.22
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "p": "number",
+        "q": "number",
+        "gamma": "number",
+        "log_likelihood": "number",
+    }
 
     p: float
     q: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
@@ -58,6 +59,8 @@ class CalibrationHoldout(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "holdout_purchases")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "holdout_length": "number"}
+    _rows: ClassVar[tuple[str, ...]] = ("calibration", "customer", "holdout_purchases")
 
     calibration: BTYDSummary
     customer: npt.NDArray[Any]
@@ -67,6 +70,7 @@ class CalibrationHoldout(Result):
     observation_end: np.datetime64
     freq: Frequency
     n_new_in_holdout: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def calibration_holdout(
@@ -161,6 +165,7 @@ def calibration_holdout(
         observation_end=obs_end,
         freq=f,
         n_new_in_holdout=int(n_new),
+        source_names=names_of(summary, "customer"),
     )
 
 
@@ -203,6 +208,19 @@ class HoldoutComparison(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("frequency", "n_customers", "predicted", "actual")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "predicted": "number",
+        "actual": "number",
+        "predicted_total": "number",
+        "actual_total": "number",
+        "mean_absolute_error": "number",
+        "root_mean_squared_error": "number",
+        "correlation": "number",
+        "customer_predicted": "number",
+        "customer_actual": "number",
+        "holdout_length": "number",
+    }
+    _plot: ClassVar[str] = "holdout_chart"
 
     frequency: npt.NDArray[np.int64]
     n_customers: npt.NDArray[np.int64]

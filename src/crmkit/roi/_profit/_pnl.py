@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, to_array
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit._tables import read_table
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
@@ -164,6 +164,38 @@ class CustomerPnL(Result):
         "profit_margin",
         "return_on_cost_to_serve",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "revenue": "money",
+        "cost_of_goods": "money",
+        "gross_margin": "money",
+        "direct_cost": "money",
+        "cost_to_serve": "money",
+        "profit": "money",
+        "activity_costs": "money",
+        "unit_costs": "money",
+        "profit_margin": "share",
+        "return_on_cost_to_serve": "number",
+        "activity_counts": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "customer",
+        "n_purchases",
+        "revenue",
+        "cost_of_goods",
+        "gross_margin",
+        "activity_counts",
+        "activity_costs",
+        "direct_cost",
+        "cost_to_serve",
+        "profit",
+        "profit_margin",
+        "return_on_cost_to_serve",
+    )
+    _plot: ClassVar[str] = "pnl_waterfall"
+
+    def _column_kinds(self) -> dict[str, Kind]:
+        return {**self._kinds, **{f"cost_{name}": "money" for name in self.activity_costs}}
 
     customer: npt.NDArray[Any]
     n_purchases: npt.NDArray[np.int64]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
 __all__ = [
@@ -139,6 +140,17 @@ class RetentionCLV(Result):
         "acquisition_cost",
         "net_value",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "margin": "money",
+        "retention": "share",
+        "discount_rate": "share",
+        "clv": "money",
+        "margin_multiple": "number",
+        "expected_periods": "number",
+        "acquisition_cost": "money",
+        "net_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     margin: FloatArray
     retention: FloatArray
@@ -296,6 +308,22 @@ class RetentionEconomics(Result):
     >>> round(econ.customers_after), round(econ.profit_after)
     (250, 2100)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "retention_before": "share",
+        "retention_after": "share",
+        "clv_before": "money",
+        "clv_after": "money",
+        "clv_change": "money",
+        "customers_before": "number",
+        "customers_after": "number",
+        "profit_before": "money",
+        "profit_after": "money",
+        "profit_change": "money",
+        "programme_cost": "money",
+        "acquisition_cost_to_match": "money",
+        "break_even_retention_cost": "money",
+    }
 
     retention_before: float
     retention_after: float

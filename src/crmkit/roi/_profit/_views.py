@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, to_array
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
 
@@ -73,6 +74,19 @@ class WhaleCurve(Result):
         "share_of_customers",
         "share_of_total_profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "profit": "money",
+        "cumulative_profit": "money",
+        "share_of_customers": "share",
+        "share_of_total_profit": "share",
+        "total_profit": "money",
+        "peak_profit": "money",
+        "peak_share_of_customers": "share",
+        "peak_share_of_total": "share",
+        "tail_give_back": "money",
+    }
+    _plot: ClassVar[str] = "whale_chart"
 
     customer: npt.NDArray[Any]
     profit: FloatArray
@@ -244,6 +258,17 @@ class UnprofitableCustomers(Result):
         "main_driver_share",
         "main_driver_vs_average",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "profit": "money",
+        "revenue": "money",
+        "gross_margin": "money",
+        "cost_to_serve": "money",
+        "main_driver_cost": "money",
+        "main_driver_share": "share",
+        "main_driver_vs_average": "number",
+        "total_loss": "money",
+    }
 
     customer: npt.NDArray[Any]
     profit: FloatArray
@@ -376,6 +401,17 @@ class SegmentProfit(Result):
         "profit_per_customer",
         "share_of_profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "segment": "id",
+        "revenue": "money",
+        "gross_margin": "money",
+        "cost_to_serve": "money",
+        "profit": "money",
+        "profit_per_customer": "money",
+        "total_profit": "money",
+        "share_of_profit": "share",
+    }
+    _plot: ClassVar[str] = "segment_profit_chart"
 
     segment: npt.NDArray[Any]
     n_customers: npt.NDArray[np.int64]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -9,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
 from crmkit.roi._profit._views import _align
@@ -68,6 +69,23 @@ class WalletOpportunity(Result):
         "gap_margin",
         "profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "revenue": "money",
+        "category_spend": "money",
+        "share": "share",
+        "wallet_gap": "money",
+        "margin_rate": "share",
+        "gap_margin": "money",
+        "profit": "money",
+        "overall_share": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        wallet = float(rows["category_spend"].sum())
+        share = float(rows["revenue"].sum()) / wallet if wallet > 0 else float("nan")
+        return rows | {"overall_share": share}
 
     customer: npt.NDArray[Any]
     revenue: FloatArray
