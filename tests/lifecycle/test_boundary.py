@@ -381,6 +381,36 @@ def test_transition_matrix_reads_text_periods_as_dates_never_as_text():
 # --------------------------------------------------------------------------- values
 
 
+@pytest.mark.parametrize("bad", ["   ", ["lead"], 3, None, ""])
+def test_stage_and_event_names_are_non_blank_text(bad):
+    from crmkit.lifecycle import Stage, Transition
+
+    with _raises("name", "'name' parameter of Stage must be a non-empty str"):
+        Stage(name=bad)
+    with _raises("event", "'event' parameter of apply"):
+        apply(
+            prospect_lifecycle(),
+            CustomerState.start(prospect_lifecycle(), at="2024-01-01"),
+            bad,
+            at="2024-01-02",
+        )
+    if bad is not None:  # None means "the transition's name" for an event
+        with _raises("event", "'event' parameter of Transition"):
+            Transition(name="go", source="a", target="b", event=bad)
+
+
+def test_one_source_or_guard_may_be_given_alone():
+    from crmkit.lifecycle import Transition
+
+    t = Transition(name="go", source="a", target="b", guard="score > 1")
+    assert t.source == ("a",)
+    assert str(t.guard[0]) == "score > 1"
+    with _raises("source", "'a' appears 2 times"):
+        Transition(name="go", source=["a", "a"], target="b")
+    with _raises("guard", "Condition values or strings"):
+        Transition(name="go", source="a", target="b", guard=[3])
+
+
 def test_model_values_refuse_wrong_types_by_name():
     with _raises("terminal", "Pass ['lost']"):
         LifecycleModel(name="m", stages=["a", "lost"], initial="a", terminal="lost", transitions=[])

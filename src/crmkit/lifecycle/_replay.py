@@ -263,7 +263,8 @@ class Replay(Result):
         Raises
         ------
         InputError
-            If the customer is not in the result or *model* is not the one replayed.
+            If the customer is not in the result (or is not one id: an int or a
+            non-empty str) or *model* is not the LifecycleModel replayed.
 
         Examples
         --------
