@@ -191,8 +191,9 @@ def test_simulator_truth_is_consistent():
 def test_simulator_rejects_bad_parameters():
     with pytest.raises(InputError, match="'n_customers' parameter"):
         simulate_transactions(0, "2024-01-01", "2024-02-01", seed=1)
-    with pytest.raises(InputError, match="end after"):
+    with pytest.raises(InputError, match="after start") as err:
         simulate_transactions(10, "2024-02-01", "2024-01-01", seed=1)
+    assert err.value.field == "end"
     with pytest.raises(InputError, match="'refund_rate'"):
         simulate_transactions(10, "2024-01-01", "2024-02-01", seed=1, refund_rate=1.5)
 

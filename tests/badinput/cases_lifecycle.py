@@ -179,7 +179,7 @@ _ENTRY_COLUMNS = {
 _ACTIVITY_PARAMS = {
     "frequency": "choice",
     "as_of": Opt("date"),
-    "calendar": "instance",
+    "calendar": "value",
     "customer": "frame_column",
     "timestamp": "frame_column",
     "date_format": Opt("choice"),
@@ -221,7 +221,8 @@ CASES = [
         "lifecycle.LifecycleModel.from_dict",
         LifecycleModel.from_dict,
         lambda: {"data": prospect_lifecycle().to_dict()},
-        params={"data": "instance"},
+        params={"data": "value"},
+        fields={"data": ("schema",)},  # an empty dict is refused for its missing schema
     ),
     Case("lifecycle.relationship_lifecycle", relationship_lifecycle, dict),
     Case("lifecycle.dwyer_lifecycle", dwyer_lifecycle, dict),
@@ -245,8 +246,7 @@ CASES = [
             "event": "text",
             "transition": "text",
             "at": "date",
-            "context": Opt("numbers"),
-        },
+        },  # context: an empty one is valid here (tests/lifecycle/test_boundary.py)
     ),
     Case(
         "lifecycle.CustomerState",
@@ -264,13 +264,14 @@ CASES = [
         "lifecycle.CustomerState.start",
         CustomerState.start,
         lambda: {"model": _tiers(), "at": "2024-01-01", "customer": 17},
-        params={"model": "instance", "at": "date"},
+        params={"model": "value", "at": "date"},
     ),
     Case(
         "lifecycle.CustomerState.from_dict",
         CustomerState.from_dict,
         lambda: {"data": _state().to_dict()},
-        params={"data": "instance"},
+        params={"data": "value"},
+        fields={"data": ("schema",)},  # an empty dict is refused for its missing schema
     ),
     Case(
         "lifecycle.apply",
@@ -283,8 +284,8 @@ CASES = [
             "context": {"spend": 1500.0},
         },
         params={
-            "model": "instance",
-            "state": "instance",
+            "model": "value",
+            "state": "value",
             "event": "choice",
             "at": "date",
             "context": Opt("numbers"),
@@ -294,13 +295,13 @@ CASES = [
         "lifecycle.time_in_stages",
         time_in_stages,
         lambda: {"state": _state(), "as_of": "2024-06-01"},
-        params={"state": "instance", "as_of": "date"},
+        params={"state": "value", "as_of": "date"},
     ),
     Case(
         "lifecycle.time_between",
         time_between,
         lambda: {"state": _state(), "source": "member", "target": "gold"},
-        params={"state": "instance", "source": "text", "target": "text"},
+        params={"state": "value", "source": "text", "target": "text"},
     ),
     # ----------------------------------------------------------------- many customers
     Case(
@@ -314,7 +315,7 @@ CASES = [
             "strict": False,
         },
         params={
-            "model": "instance",
+            "model": "value",
             "context": "names",
             "strict": "flag",
             "customer": "frame_column",
@@ -370,7 +371,7 @@ CASES = [
         "lifecycle.classify_stages",
         classify_stages,
         lambda: {"data": _metrics(), "thresholds": StageThresholds(lapse_ratio=4.0)},
-        params={"thresholds": Opt("instance")},
+        params={"thresholds": Opt("value")},
         tables={
             "data": {
                 "customer": "id",
@@ -393,7 +394,7 @@ CASES = [
             "as_of": "2024-05-01",
             "calendar": Calendar(),
         },
-        params={"frequency": "choice", "as_of": "date", "calendar": "instance", **_ENTRY_COLUMNS},
+        params={"frequency": "choice", "as_of": "date", "calendar": "value", **_ENTRY_COLUMNS},
         tables={"data": _ENTRIES},
     ),
     Case(
@@ -463,7 +464,7 @@ CASES = [
         "lifecycle.project_stages",
         project_stages,
         lambda: {"matrix": _matrix(), "initial": {"active": 1000, "lapsed": 50}, "periods": 6},
-        params={"matrix": "instance", "initial": "numbers", "periods": "count"},
+        params={"matrix": "value", "initial": "numbers", "periods": "count"},
     ),
     Case(
         "lifecycle.steady_state",
@@ -473,13 +474,13 @@ CASES = [
                 [[0.9, 0.1], [0.3, 0.7]], stages=["active", "lapsed"]
             )
         },
-        params={"matrix": "instance"},
+        params={"matrix": "value"},
     ),
     Case(
         "lifecycle.absorption",
         absorption,
         lambda: {"matrix": _matrix(), "absorbing": ["lost"]},
-        params={"matrix": "instance", "absorbing": Opt("names")},
+        params={"matrix": "value", "absorbing": Opt("names")},
     ),
     Case(
         "lifecycle.migration_value",
@@ -492,9 +493,8 @@ CASES = [
             "horizon": 24,
         },
         params={
-            "matrix": "instance",
-            "reward": "numbers",
-            "cost": "numbers",
+            "matrix": "value",
+            "reward": "numbers",  # cost may be one number for every stage: unit-tested
             "discount_rate": "number",
             "horizon": Opt("count"),
         },
@@ -518,7 +518,7 @@ CASES = [
             "n_customers": "count",
             "probabilities": "numbers",
             "stages": Opt("names"),
-            "model": Opt("instance"),
+            "model": Opt("value"),
             "n_periods": "count",
             "start": "date",
             "frequency": "choice",

@@ -168,6 +168,39 @@ def test_doubling_horizon_equals_the_plain_sum(horizon, d, seed):
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, "x", None])
+def test_per_stage_numbers_refuse_each_bad_item(bad):
+    with _raises("reward"):
+        migration_value(CHURN, reward=[bad, 0.0, 0.0], discount_rate=0.01)
+    with _raises("reward"):
+        migration_value(CHURN, reward={"active": bad}, discount_rate=0.01)
+    with _raises("cost"):
+        migration_value(CHURN, reward=[1.0, 0.0, 0.0], cost=bad, discount_rate=0.01)
+    with _raises("initial"):
+        project_stages(CHURN, [bad, 1.0, 0.0], periods=1)
+    with _raises("context", "'context' parameter of StageChange"):
+        StageChange(
+            source="a",
+            target="b",
+            event="e",
+            transition="t",
+            at="2024-01-01",
+            context={"spend": bad},
+        )
+
+
+def test_cost_may_be_one_number_reward_may_not():
+    flat = migration_value(CHURN, reward=[10.0, 0.0, 0.0], cost=1.0, discount_rate=0.1)
+    listed = migration_value(CHURN, reward=[10.0, 0.0, 0.0], cost=[1.0] * 3, discount_rate=0.1)
+    assert flat.value.tolist() == listed.value.tolist()
+    with _raises("reward", "one per stage"):
+        migration_value(CHURN, reward=10.0, discount_rate=0.1)
+    empty = StageChange(
+        source="a", target="b", event="e", transition="t", at="2024-01-01", context={}
+    )
+    assert empty.context == ()
+
+
 def test_a_huge_horizon_converges_to_the_infinite_one():
     reward = {"active": 40.0}
     long = migration_value(CHURN, reward=reward, discount_rate=0.01, horizon=10**12).value

@@ -9,7 +9,14 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
+from crmkit._input import (
+    DATETIME_DTYPE,
+    DEFAULT_YEARS,
+    as_readonly,
+    check_date_format,
+    scalar_datetime,
+)
+from crmkit._params import SeedLike, as_generator, instance, integer, numbers, work_limit
 from crmkit.errors import InputError
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, SalesProcess, StageHistory
 
@@ -17,6 +24,13 @@ __all__ = ["SimulatedPipeline", "simulate_pipeline"]
 
 _US_PER_DAY: Final = 86_400_000_000
 _FN: Final = "simulate_pipeline"
+MAX_DRAWS: Final = 20_000_000
+"""Most deal-stage draws (deals x (stages + 1)) one simulation makes."""
+_MAX_REPS: Final = 10**9
+_MAX_DAYS: Final = 3650.0
+_MAX_CYCLE_DAYS: Final = 36_500.0
+_DEFAULT_ADVANCE: Final = (0.4, 0.5, 0.55, 0.65, 0.7)
+_DEFAULT_DAYS: Final = (10.0, 14.0, 21.0, 18.0, 12.0)
 REGIONS: Final = ("north", "south", "east", "west")
 REGION_EFFECT: Final = (0.35, 0.0, -0.35, 0.1)
 SOURCES: Final = ("web", "event", "referral", "outbound")
@@ -75,6 +89,52 @@ class SimulatedPipeline:
         )
 
 
+def _per_stage(
+    value: object,
+    default: tuple[float, ...],
+    k: int,
+    *,
+    name: str,
+    low: float,
+    high: float,
+    high_open: bool = False,
+) -> npt.NDArray[np.float64]:
+    """One number per stage, each in ``(low, high]`` (``(low, high)`` if *high_open*)."""
+    if value is None:
+        return np.resize(np.array(default, dtype=np.float64), k)
+    given = isinstance(value, (int, float, np.integer, np.floating))
+    hint = f"Pass [{value!r}] * {k} for the same value in every stage." if given else None
+    out = numbers(
+        value,
+        name=name,
+        function=_FN,
+        low=low,
+        high=high,
+        low_open=True,
+        high_open=high_open,
+        hint=hint,
+    )
+    if len(out) != k:
+        raise InputError.for_parameter(
+            name, f"a sequence of {k} numbers (one per stage)", list(out), function=_FN
+        )
+    return np.array(out, dtype=np.float64)
+
+
+def _check_window(close_date: npt.NDArray[np.datetime64], t1: np.datetime64) -> None:
+    """Refuse an ``end`` so late that simulated close dates pass the window of valid years."""
+    last = np.datetime64(f"{DEFAULT_YEARS[1] + 1}-01-01", "us")
+    if close_date.size and close_date.max() >= last:
+        raise InputError.for_parameter(
+            "end",
+            f"early enough that the simulated close dates stay before {last.astype('M8[D]')} "
+            f"(the latest is {close_date.max().astype('M8[D]')})",
+            str(t1),
+            function=_FN,
+            hint="Move the window earlier, or shorten mean_days_in_stage.",
+        )
+
+
 def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     out: npt.NDArray[np.float64] = np.log(p) - np.log1p(-p)
     return out
@@ -99,11 +159,12 @@ def simulate_pipeline(
     start: object,
     end: object,
     *,
-    seed: int | np.random.Generator,
+    seed: SeedLike,
     process: SalesProcess = DEFAULT_PROCESS,
     advance: Sequence[float] | None = None,
     mean_days_in_stage: Sequence[float] | None = None,
     n_reps: int = 12,
+    date_format: str | None = None,
 ) -> SimulatedPipeline:
     """Simulate a B2B pipeline with stage histories, reasons, slips and dimensions.
 
@@ -119,20 +180,29 @@ def simulate_pipeline(
     Parameters
     ----------
     n_opportunities : int
-        Number of deals created, >= 1.
+        Number of deals created, >= 1; at most 20,000,000 deal-stage draws
+        (``n_opportunities x (stages + 1)``) in one call.
     start, end : date-like
         Creation window; ``end`` is also the observation time ``as_of``.
-    seed : int or numpy.random.Generator
-        Source of randomness; the same seed gives the same data.
+        Inside the years 1900-2200, and far enough before 2200 that the
+        simulated close dates are too.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of randomness (an int >= 0; no default): the same int or
+        ``SeedSequence`` gives the same data; a ``Generator`` is drawn from.
     process : SalesProcess
         The stages (default :data:`~crmkit.funnel.DEFAULT_PROCESS`).
     advance : sequence of float, shape (k,), optional
-        Base probability of advancing from each open stage; default
-        ``(0.4, 0.5, 0.55, 0.65, 0.7)`` padded/cut to the process length.
+        Base probability of advancing from each open stage, each in (0, 1);
+        default ``(0.4, 0.5, 0.55, 0.65, 0.7)`` padded/cut to the process length.
     mean_days_in_stage : sequence of float, shape (k,), optional
-        Mean days spent in each stage; default 10, 14, 21, 18, 12 (cycled).
+        Mean days spent in each stage, each in (0, 3650] and at most 36,500 in
+        all; default 10, 14, 21, 18, 12 (cycled to the process length).
     n_reps : int
-        Sales reps (owners), spread over three teams.
+        Sales reps (owners, ``"rep01"``, ``"rep02"``, ...), in [1, 10**9],
+        spread over three teams.
+    date_format : str, optional
+        A strftime pattern for *start* and *end* when they are text that is
+        not ISO-8601 (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -142,7 +212,10 @@ def simulate_pipeline(
     Raises
     ------
     InputError
-        For a non-positive count, an empty window or probabilities outside (0, 1).
+        For a count below 1 or beyond the work limit, an empty window, a
+        wrong seed, probabilities outside (0, 1), stage lengths outside
+        (0, 3650] days, sequences of the wrong length, or an ``end`` so close
+        to 2200 that close dates would fall after it.
 
     Examples
     --------
@@ -152,41 +225,42 @@ def simulate_pipeline(
     >>> bool(0 < sim.true_win_rate[0] < sim.true_win_rate[-1] < 1)
     True
     """
-    if isinstance(n_opportunities, bool) or not isinstance(n_opportunities, (int, np.integer)):
-        raise InputError.for_parameter(
-            "n_opportunities", "an int >= 1", n_opportunities, function=_FN
-        )
-    if n_opportunities < 1:
-        raise InputError.for_parameter(
-            "n_opportunities", "an int >= 1", n_opportunities, function=_FN
-        )
-    if isinstance(n_reps, bool) or n_reps < 1:
-        raise InputError.for_parameter("n_reps", "an int >= 1", n_reps, function=_FN)
-    t0 = scalar_datetime(start, field="start", function=_FN)
-    t1 = scalar_datetime(end, field="end", function=_FN)
+    n = integer(n_opportunities, name="n_opportunities", function=_FN, minimum=1)
+    process = instance(process, SalesProcess, name="process", function=_FN, what="a SalesProcess")
+    k = process.n_stages
+    work_limit(
+        n * (k + 1),
+        limit=MAX_DRAWS,
+        name="n_opportunities",
+        function=_FN,
+        what="deal-stage draws (deals x (stages + 1))",
+    )
+    reps = integer(n_reps, name="n_reps", function=_FN, minimum=1, maximum=_MAX_REPS)
+    fmt = check_date_format(date_format, function=_FN)
+    t0 = scalar_datetime(start, field="start", function=_FN, date_format=fmt)
+    t1 = scalar_datetime(end, field="end", function=_FN, date_format=fmt)
     if t1 <= t0:
         raise InputError.for_parameter("end", f"after start ({t0})", str(t1), function=_FN)
-    k = process.n_stages
-    base = np.resize(np.array(advance or (0.4, 0.5, 0.55, 0.65, 0.7), dtype=np.float64), k)
-    if advance is not None and len(advance) != k:
-        raise InputError.for_parameter("advance", f"{k} probabilities", list(advance), function=_FN)
-    if not np.all((base > 0) & (base < 1)):
+    base = _per_stage(
+        advance, _DEFAULT_ADVANCE, k, name="advance", low=0.0, high=1.0, high_open=True
+    )
+    days = _per_stage(
+        mean_days_in_stage, _DEFAULT_DAYS, k, name="mean_days_in_stage", low=0.0, high=_MAX_DAYS
+    )
+    if days.sum() > _MAX_CYCLE_DAYS:
         raise InputError.for_parameter(
-            "advance", "probabilities in (0, 1)", base.tolist(), function=_FN
+            "mean_days_in_stage",
+            f"numbers adding up to at most {_MAX_CYCLE_DAYS:,.0f} days (a 100-year sales cycle)",
+            days.tolist(),
+            function=_FN,
         )
-    days = np.resize(np.array(mean_days_in_stage or (10, 14, 21, 18, 12), dtype=np.float64), k)
-    if not np.all(days > 0):
-        raise InputError.for_parameter(
-            "mean_days_in_stage", "positive", days.tolist(), function=_FN
-        )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    n = int(n_opportunities)
+    rng = as_generator(seed, function=_FN)
     span = int((t1 - t0).astype(np.int64))
     created = t0 + rng.integers(0, span, size=n).astype("timedelta64[us]")
     region = rng.choice(len(REGIONS), size=n, p=[0.3, 0.3, 0.2, 0.2])
     source = rng.choice(len(SOURCES), size=n, p=[0.4, 0.2, 0.15, 0.25])
     product = rng.choice(len(PRODUCTS), size=n, p=[0.5, 0.3, 0.2])
-    rep = rng.integers(0, n_reps, size=n)
+    rep = rng.integers(0, reps, size=n)
     team = rep % len(TEAMS)
     amount = np.round(np.asarray(PRODUCT_MEDIAN)[product] * np.exp(rng.normal(0.0, 0.7, size=n)), 2)
     shift = np.asarray(REGION_EFFECT)[region] + np.asarray(SOURCE_EFFECT)[source]
@@ -220,9 +294,8 @@ def simulate_pipeline(
     reason_deal = np.where(won, reason_won, reason_lost)
     reason = np.where(is_outcome, reason_deal[deal_idx], "")
     visible = entered < t1
-    owners = np.array([f"rep{r + 1:02d}" for r in range(n_reps)])
     dims = {
-        "owner": owners[rep],
+        "owner": np.strings.add("rep", np.strings.zfill((rep + 1).astype(str), 2)),
         "team": np.asarray(TEAMS)[team],
         "region": np.asarray(REGIONS)[region],
         "product": np.asarray(PRODUCTS)[product],
@@ -245,6 +318,7 @@ def simulate_pipeline(
     )
     open_close = np.where(expected_close < t1, pushed, expected_close)
     close_date = np.where(is_open, open_close, actual_close).astype(DATETIME_DTYPE)
+    _check_window(close_date, t1)
     stage_now = state
     calls = rng.poisson(2.0 + 1.5 * np.minimum(stage_now, k - 1))
     visits = rng.poisson(0.3 + 0.4 * np.minimum(stage_now, k - 1))

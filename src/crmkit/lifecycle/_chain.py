@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._params import integer, names, number, work_limit
+from crmkit._params import integer, names, number, numbers, work_limit
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._matrix import TransitionMatrix, _matrix
@@ -86,23 +86,26 @@ def per_stage(
 ) -> FloatArray:
     """One finite number per stage, from a mapping (unlisted stages: 0), a sequence or a scalar.
 
-    Each value goes through :func:`crmkit._params.number`, so text, bools and
-    NaN are refused by name.
+    Sequences go through :func:`crmkit._params.numbers`, mapping values and a
+    scalar through :func:`crmkit._params.number`, so text, bools and NaN are
+    refused by name.
     """
     S = len(labels)
     low = "" if minimum is None else f" >= {minimum:g}"
     what = f"a mapping of stage to number{low} or {S} numbers{low} (one per stage {list(labels)})"
     if scalar:
         what += ", or one number for every stage"
-    items: list[object]
     if isinstance(values, Mapping):
         unknown = [k for k in values if k not in labels]
         if unknown:
             raise InputError.for_parameter(
                 field, f"keyed by the stages {list(labels)}", unknown, function=function
             )
-        items = [values.get(s, 0.0) for s in labels]
-    elif (
+        items = [
+            number(values.get(s, 0.0), name=field, function=function, low=minimum) for s in labels
+        ]
+        return np.array(items, dtype=np.float64)
+    if (
         isinstance(values, (str, bytes))
         or not isinstance(values, Iterable)
         or (isinstance(values, np.ndarray) and values.ndim == 0)
@@ -110,16 +113,14 @@ def per_stage(
         if not scalar:
             raise InputError.for_parameter(field, what, values, function=function)
         one = values.item() if isinstance(values, np.ndarray) else values
-        items = [one] * S  # one number for every stage (anything else is refused below)
-    else:
-        items = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        if len(items) != S:
-            raise InputError.for_parameter(
-                field, what, f"{len(items)} values for {S} stages", function=function
-            )
-    return np.array(
-        [number(v, name=field, function=function, low=minimum) for v in items], dtype=np.float64
-    )
+        return np.full(S, number(one, name=field, function=function, low=minimum))
+    seq = values.tolist() if isinstance(values, np.ndarray) else values
+    out = numbers(seq, name=field, function=function, low=minimum)
+    if len(out) != S:
+        raise InputError.for_parameter(
+            field, what, f"{len(out)} values for {S} stages", function=function
+        )
+    return np.array(out, dtype=np.float64)
 
 
 def _distribution(values: object, labels: tuple[str, ...], function: str) -> FloatArray:
@@ -510,9 +511,8 @@ def migration_value(
     ----------
     matrix : TransitionMatrix
         Per-period stage migration.
-    reward : mapping of stage to float, array_like of shape (S,) or float
-        Margin earned per period in each stage (unlisted stages: 0; one
-        number for every stage).
+    reward : mapping of stage to float, or array_like of shape (S,)
+        Margin earned per period in each stage (unlisted stages of a mapping: 0).
     cost : mapping, array_like of shape (S,) or float, default 0
         Cost per period in each stage (e.g. marketing spent on it).
     discount_rate : float
@@ -575,7 +575,7 @@ def migration_value(
             function=function,
             hint="Pass horizon=<periods> to value a finite horizon without discounting.",
         )
-    gain = per_stage(reward, labels, field="reward", function=function, scalar=True)
+    gain = per_stage(reward, labels, field="reward", function=function)
     spend = per_stage(cost, labels, field="cost", function=function, scalar=True)
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         r = gain - spend
