@@ -195,7 +195,7 @@ def _km_median_reference(days, ended):
     )
 )
 def test_km_median_matches_textbook(rows):
-    from crmkit.lifecycle._retention import km_median
+    from crmkit._survival import km_median
 
     groups = np.array([r[0] for r in rows], dtype=np.int64)
     days = np.array([r[1] for r in rows], dtype=float)

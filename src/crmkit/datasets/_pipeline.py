@@ -16,7 +16,15 @@ from crmkit._input import (
     check_date_format,
     scalar_datetime,
 )
-from crmkit._params import SeedLike, as_generator, instance, integer, numbers, work_limit
+from crmkit._params import (
+    SeedLike,
+    as_generator,
+    instance,
+    integer,
+    names,
+    numbers,
+    work_limit,
+)
 from crmkit.errors import InputError
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, SalesProcess, StageHistory
 
@@ -54,6 +62,11 @@ class SimulatedPipeline:
         Dimensions: ``owner``, ``team``, ``region``, ``product``, ``source``.
     history : StageHistory
         Stage-entered rows up to ``as_of``, with win/loss reasons and the dimensions.
+    log : StageHistory
+        The same deals as a field-history log (as a CRM's opportunity history
+        records them): the stage rows plus a row whenever the rep revised the
+        amount or pushed the close date, each row with the amount and close
+        date in force after it. Its snapshot at ``as_of`` is ``opportunities``.
     deals : mapping of str to ndarray
         Per-deal truth, aligned with ``opportunities``: ``expected_close`` (the
         rep's estimate at creation), ``actual_close`` and ``outcome`` (``"won"`` /
@@ -76,6 +89,7 @@ class SimulatedPipeline:
 
     opportunities: Opportunities
     history: StageHistory
+    log: StageHistory
     deals: Mapping[str, npt.NDArray[Any]]
     true_win_rate: npt.NDArray[np.float64]
     true_win_rate_by_region: npt.NDArray[np.float64]
@@ -165,6 +179,7 @@ def simulate_pipeline(
     mean_days_in_stage: Sequence[float] | None = None,
     n_reps: int = 12,
     date_format: str | None = None,
+    regions: Sequence[str] | None = None,
 ) -> SimulatedPipeline:
     """Simulate a B2B pipeline with stage histories, reasons, slips and dimensions.
 
@@ -203,6 +218,9 @@ def simulate_pipeline(
     date_format : str, optional
         A strftime pattern for *start* and *end* when they are text that is
         not ISO-8601 (e.g. ``"%Y%m%d"``).
+    regions : sequence of str, optional
+        Four names for the four simulated regions (default north, south,
+        east, west; their shares are 30/30/20/20 % and their win rates differ).
 
     Returns
     -------
@@ -239,6 +257,13 @@ def simulate_pipeline(
     fmt = check_date_format(date_format, function=_FN)
     t0 = scalar_datetime(start, field="start", function=_FN, date_format=fmt)
     t1 = scalar_datetime(end, field="end", function=_FN, date_format=fmt)
+    region_names = (
+        REGIONS if regions is None else tuple(names(regions, name="regions", function=_FN))
+    )
+    if len(region_names) != len(REGIONS):
+        raise InputError.for_parameter(
+            "regions", f"{len(REGIONS)} distinct names", list(region_names), function=_FN
+        )
     if t1 <= t0:
         raise InputError.for_parameter("end", f"after start ({t0})", str(t1), function=_FN)
     base = _per_stage(
@@ -297,7 +322,7 @@ def simulate_pipeline(
     dims = {
         "owner": np.strings.add("rep", np.strings.zfill((rep + 1).astype(str), 2)),
         "team": np.asarray(TEAMS)[team],
-        "region": np.asarray(REGIONS)[region],
+        "region": np.asarray(region_names)[region],
         "product": np.asarray(PRODUCTS)[product],
         "source": np.asarray(SOURCES)[source],
     }
@@ -347,12 +372,116 @@ def simulate_pipeline(
         "calls": as_readonly(calls.astype(np.int64)),
         "visits": as_readonly(visits.astype(np.int64)),
     }
+    log = _field_log(
+        rng,
+        process=process,
+        ids=ids,
+        created=created,
+        cum=cum,
+        n_stage_rows=n_stage_rows,
+        amount=amount,
+        expected=expected_close.astype(DATETIME_DTYPE),
+        actual=actual_close.astype(DATETIME_DTYPE),
+        final_close=close_date,
+        stage_rows=(deal_idx[visible], stage_code[visible], entered[visible], reason[visible]),
+        dims=dims,
+        t1=t1,
+    )
     return SimulatedPipeline(
         opportunities=opps,
         history=history,
+        log=log,
         deals=deals,
         true_win_rate=as_readonly(overall),
         true_win_rate_by_region=as_readonly(by_region),
-        regions=REGIONS,
+        regions=region_names,
         as_of=t1,
+    )
+
+
+def _field_log(
+    rng: np.random.Generator,
+    *,
+    process: SalesProcess,
+    ids: npt.NDArray[np.int64],
+    created: npt.NDArray[np.datetime64],
+    cum: npt.NDArray[np.float64],
+    n_stage_rows: npt.NDArray[np.int64],
+    amount: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.datetime64],
+    actual: npt.NDArray[np.datetime64],
+    final_close: npt.NDArray[np.datetime64],
+    stage_rows: tuple[npt.NDArray[Any], ...],
+    dims: Mapping[str, npt.NDArray[Any]],
+    t1: np.datetime64,
+) -> StageHistory:
+    """Stage rows plus amount revisions and close-date pushes, with the values after each row."""
+    n = ids.size
+    end = np.minimum(actual, t1)
+    # one amount revision for a third of the deals: reps start optimistic and cut
+    revised = rng.random(n) < 0.35
+    life = (end - created).astype(np.int64)
+    rev_time = created + (rng.random(n) * life).astype(np.int64).astype("timedelta64[us]")
+    first_amount = np.round(amount * np.exp(rng.normal(0.12, 0.15, size=n)), 2)
+    # close-date pushes: whenever the expected date passes with the deal still open
+    push_deal, push_time, push_close = [], [], []
+    cur = expected.copy()
+    still_open = actual >= t1
+    active = np.flatnonzero((cur < actual) & (cur < t1))
+    while active.size:
+        gap = rng.uniform(14.0, 45.0, size=active.size) * _US_PER_DAY
+        new = cur[active] + gap.astype(np.int64).astype("timedelta64[us]")
+        last = still_open[active] & (new >= t1)
+        new = np.where(last, final_close[active], new)
+        push_deal.append(active)
+        push_time.append(cur[active])
+        push_close.append(new)
+        cur[active] = new
+        active = active[(cur[active] < actual[active]) & (cur[active] < t1)]
+    p_deal = np.concatenate(push_deal) if push_deal else np.zeros(0, dtype=np.int64)
+    p_time = np.concatenate(push_time) if push_time else np.zeros(0, dtype="datetime64[us]")
+    p_close = np.concatenate(push_close) if push_close else np.zeros(0, dtype="datetime64[us]")
+    s_deal, s_code, s_time, s_reason = stage_rows
+    r_deal = np.flatnonzero(revised & (rev_time < t1) & (rev_time > created))
+    deal = np.concatenate([s_deal, r_deal, p_deal])
+    time = np.concatenate([s_time, rev_time[r_deal], p_time]).astype(DATETIME_DTYPE)
+    kind = np.concatenate([np.zeros(s_deal.size), np.ones(r_deal.size), np.full(p_deal.size, 2)])
+    order = np.lexsort((kind, time, deal))
+    deal, time, kind = deal[order], time[order], kind[order]
+    reason = np.concatenate([s_reason, np.full(r_deal.size + p_deal.size, "")])[order]
+    # stage in force: the last stage row at or before the row
+    k = process.n_stages
+    offsets = (time - created[deal]).astype(np.int64)
+    reached = (cum[deal, :k] <= offsets[:, None]) & (
+        np.arange(k)[None, :] < n_stage_rows[deal, None]
+    )
+    open_stage = reached.sum(axis=1) - 1
+    s_sorted = np.concatenate([s_code, np.zeros(r_deal.size + p_deal.size, dtype=np.int64)])[order]
+    stage = np.where(kind == 0, s_sorted, open_stage)
+    # close date in force: the latest push at or before the row, else the estimate at creation
+    close = expected[deal].copy()
+    if p_deal.size:
+        pk = np.lexsort((p_time, p_deal))
+        pd, pt, pc = p_deal[pk], p_time[pk], p_close[pk]
+        key_rows = deal.astype(np.float64) * 1e18 + (
+            time - np.datetime64("1970-01-01", "us")
+        ).astype(np.int64)
+        key_push = pd.astype(np.float64) * 1e18 + (pt - np.datetime64("1970-01-01", "us")).astype(
+            np.int64
+        )
+        at = np.searchsorted(key_push, key_rows, side="right") - 1
+        hit = (at >= 0) & (pd[np.maximum(at, 0)] == deal)
+        close = np.where(hit, pc[np.maximum(at, 0)], close)
+    outcome = stage >= process.won_code
+    close = np.where(outcome, actual[deal], close).astype(DATETIME_DTYPE)
+    value = np.where(revised[deal] & (time < rev_time[deal]), first_amount[deal], amount[deal])
+    return StageHistory.from_arrays(
+        process=process,
+        opportunity=ids[deal],
+        stage=stage,
+        entered=time,
+        reason=reason,
+        dimensions={name: col[deal] for name, col in dims.items()},
+        amount=value,
+        close_date=close,
     )

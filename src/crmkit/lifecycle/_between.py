@@ -13,10 +13,10 @@ from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_readonly, check_date_format, scalar_datetime
 from crmkit._params import text
 from crmkit._results import Kind, Result
+from crmkit._survival import km_median
 from crmkit.errors import InputError
 from crmkit.lifecycle._entries import stage_entries
 from crmkit.lifecycle._replay import Replay, StageLog
-from crmkit.lifecycle._retention import km_median
 
 __all__ = ["TimeBetweenStages", "time_between_stages"]
 

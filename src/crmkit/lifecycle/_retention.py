@@ -21,6 +21,7 @@ from crmkit._input import (
 )
 from crmkit._params import choice, instance
 from crmkit._results import Kind, Result
+from crmkit._survival import km_median
 from crmkit._transactions import Transactions, customer_groups
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns, nonempty_rows
@@ -155,34 +156,6 @@ class TimeInStage(Result):
     spells: StageSpells
     as_of: np.datetime64
     n_rows_after_as_of: int
-
-
-def km_median(
-    groups: IntArray, days: FloatArray, event: npt.NDArray[np.bool_], k: int
-) -> FloatArray:
-    """Kaplan-Meier median per group, vectorised over groups."""
-    order = np.lexsort((~event, days, groups))
-    g = groups[order]
-    d = days[order]
-    e = event[order].astype(np.float64)
-    size = np.bincount(g, minlength=k)
-    starts = np.zeros(k, dtype=np.int64)
-    np.cumsum(size[:-1], out=starts[1:])
-    rank = np.arange(g.size) - starts[g]
-    at_risk = (size[g] - rank).astype(np.float64)
-    factor = 1.0 - e / at_risk
-    zero = factor <= 0.0  # everyone left at risk ended here: S drops to 0 for good
-    cum = np.cumsum(np.log(np.where(zero, 1.0, factor)))
-    zeros = np.cumsum(zero)
-    head = starts[g]
-    log_s = cum - np.concatenate([[0.0], cum])[head]
-    n_zero = zeros - np.concatenate([[0], zeros])[head]
-    surv = np.where(n_zero > 0, 0.0, np.exp(log_s))
-    hit = np.where(surv <= 0.5 + 1e-12, d, np.inf)  # exp(log) rounding at exactly 1/2
-    median = np.full(k, np.inf)
-    np.minimum.at(median, g, hit)
-    median[~np.isfinite(median)] = np.nan
-    return median
 
 
 def time_in_stage(
