@@ -174,9 +174,11 @@ class CustomerPnL(Result):
     profit : ndarray of float64, shape (n,)
         ``gross_margin - cost_to_serve``.
     profit_margin : ndarray of float64, shape (n,)
-        ``profit / revenue``; NaN exactly where revenue <= 0 (undefined).
+        ``profit / revenue``; NaN exactly where revenue <= 0 (undefined) or
+        the quotient is beyond float64 (a revenue tiny against the profit).
     return_on_cost_to_serve : ndarray of float64, shape (n,)
-        ``profit / cost_to_serve``; NaN exactly where cost to serve is 0.
+        ``profit / cost_to_serve``; NaN exactly where cost to serve is 0 or
+        the quotient is beyond float64.
     unit_costs : mapping of str to float
         The unit-cost table used.
     n_without_transactions : int
@@ -563,23 +565,17 @@ def _check_lines(lines: list[tuple[str, FloatArray, str]], ids: npt.NDArray[Any]
             raise _overflow(what, values, ids, field=field)
 
 
-def _ratio(
-    num: FloatArray, den: FloatArray, ids: npt.NDArray[Any], *, what: str, field: str
-) -> FloatArray:
-    """``num / den`` where ``den > 0``, NaN elsewhere; a quotient beyond float64 is refused."""
+def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+    """``num / den`` where ``den > 0`` and the quotient is a float64; NaN elsewhere.
+
+    A ratio is a per-customer reading, not a total: one customer whose
+    revenue is tiny against its profit (a quotient beyond 1.8e308) gets NaN,
+    documented on the result, rather than refusing everyone's P&L.
+    """
     defined = den > 0
     with np.errstate(all="ignore"):
         out: FloatArray = np.where(defined, num / np.where(defined, den, 1.0), np.nan)
-    beyond = defined & ~np.isfinite(out)
-    if beyond.any():
-        raise _overflow(
-            what,
-            np.where(beyond, np.inf, 0.0),
-            ids,
-            field=field,
-            hint="The denominator is tiny against the numerator for these customers; "
-            "check their amounts and costs.",
-        )
+    out[~np.isfinite(out)] = np.nan
     return out
 
 
@@ -652,9 +648,7 @@ def customer_pnl(
         ``activity_customer`` (their customer column), ``direct_cost_column``
         or the activity. A P&L line whose total over customers would pass
         float64's range (about 1.8e308) is refused, naming the input it comes
-        from (the margin, an activity, the unit costs); so is a profit margin
-        or return on cost to serve beyond that range (a revenue or cost to
-        serve that is tiny against the profit).
+        from (the margin, an activity, the unit costs).
 
     Notes
     -----
@@ -801,16 +795,8 @@ def customer_pnl(
     larger = margin_field if _magnitude(gross) >= _magnitude(cost_to_serve) else cts_field
     checks.append(("profit", profit, larger))
     _check_lines(checks, ids)
-    margin_ratio = _ratio(
-        profit, revenue, ids, what="profit margin (profit / revenue)", field="amount"
-    )
-    roi = _ratio(
-        profit,
-        cost_to_serve,
-        ids,
-        what="return on cost to serve (profit / cost to serve)",
-        field=cts_field,
-    )
+    margin_ratio = _ratio(profit, revenue)
+    roi = _ratio(profit, cost_to_serve)
     return CustomerPnL(
         customer=as_readonly(ids),
         n_purchases=as_readonly(n_purchases),
