@@ -179,9 +179,9 @@ def as_datetime(
     )
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
-    if dtype_kind == "M":
-        parsed = ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
-    elif dtype_kind in "UST":
+    if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
+        return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
+    if dtype_kind in "UST":
         text = arr.astype(str)
         parsed = _parse_text(text, ctx, date_format)
     elif dtype_kind in "iuf" and date_format is not None:
@@ -303,15 +303,16 @@ def _year_bounds(valid_years: tuple[int, int], dtype: np.dtype[Any]) -> tuple[in
 def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     """Refuse NaT and out-of-window values in the source unit, then convert (no wrap-around)."""
     raw = arr.view(np.int64)
-    if raw.size and raw.min() == _NAT_INT:
-        raise ctx.error(
-            raw == _NAT_INT,
-            arr,
-            "must not be null (NaT)",
-            hint="Drop or fill the missing timestamps before calling crmkit.",
-        )
     lo, hi = _year_bounds(ctx.valid_years, arr.dtype)
-    if raw.size and (raw.min() < lo or raw.max() >= hi):
+    low = int(raw.min()) if raw.size else lo
+    if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
+        if low == _NAT_INT:
+            raise ctx.error(
+                raw == _NAT_INT,
+                arr,
+                "must not be null (NaT)",
+                hint="Drop or fill the missing timestamps before calling crmkit.",
+            )
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr

@@ -327,9 +327,9 @@ def instance(value: object, kind: type[_T], *, name: str, function: str, what: s
     if isinstance(value, kind):
         return value
     article = "an" if _type_name(value)[:1].lower() in "aeiou" else "a"
+    got = "None" if value is None else f"{article} {_type_name(value)}"
     raise InputError(
-        f"The {name!r} parameter of {function} must be {what}. "
-        f"Got {article} {_type_name(value)} instead.",
+        f"The {name!r} parameter of {function} must be {what}. Got {got} instead.",
         field=name,
     )
 
