@@ -7,6 +7,7 @@ import pytest
 
 from crmkit import Transactions
 from crmkit.datasets import (
+    simulate_campaigns,
     simulate_cost_drivers,
     simulate_customer_base,
     simulate_lifecycle,
@@ -29,17 +30,33 @@ from crmkit.lifecycle import (
     time_in_stage,
 )
 from crmkit.roi import (
+    BenefitStream,
+    BusinessCase,
+    CostItem,
+    DealRevenue,
+    FirstTouch,
+    LastTouch,
+    Linear,
     MarginRate,
+    MarkovChain,
+    Triangular,
     alive_matrix,
     calibration_holdout,
+    campaign_results,
+    compare_attribution,
     customer_clv,
     customer_pnl,
+    evaluate_business_case,
     fit_bgnbd,
     fit_gamma_gamma,
     holdout_comparison,
+    lift_test,
     profit_by_segment,
     purchase_tracking,
     repeat_purchase_histogram,
+    sensitivity,
+    simulate_business_case,
+    touchpoint_paths,
     whale_curve,
 )
 from crmkit.segmentation import (
@@ -56,6 +73,59 @@ from crmkit.segmentation import (
     value_potential_matrix,
     value_tiers,
 )
+
+
+def _promotion() -> dict[str, object]:
+    """Campaign, attribution, lift and business-case results (the campaigns page's stories)."""
+    sim = simulate_campaigns(1_500, "2023-01-01", "2025-01-01", seed=7)
+    deals = DealRevenue(margin=MarginRate(rate=0.35))
+    leads = sim.leads["campaign"]
+    paths = touchpoint_paths(sim.touchpoints, sim.conversions, lookback_days=180, channel="medium")
+    case = BusinessCase(
+        costs=(
+            CostItem(name="licences", category="technology", one_off=80_000.0, recurring=60_000.0),
+            CostItem(name="CRM team", category="people", recurring=90_000.0),
+        ),
+        benefits=(
+            BenefitStream.revenue_growth(
+                name="cross-sell", extra_revenue=900_000.0, margin_rate=0.3, ramp_up=(0.2, 0.5)
+            ),
+            BenefitStream(name="service cost", kind="cost reduction", value=80_000.0),
+        ),
+        periods=5,
+        discount_rate=0.1,
+        first_period=0,
+    )
+    return {
+        "campaigns": campaign_results(
+            sim.campaigns, leads=leads, opportunities=sim.opportunities, revenue=deals
+        ),
+        "campaigns_by_channel": campaign_results(
+            sim.campaigns,
+            leads=leads,
+            opportunities=sim.opportunities,
+            revenue=deals,
+            by=["channel"],
+        ),
+        "attribution": compare_attribution(
+            paths, models=[FirstTouch(), LastTouch(), Linear(), MarkovChain()]
+        ),
+        "lift": lift_test(
+            campaign=["win-back mail", "loyalty sms", "upsell call"],
+            population=[11_000, 8_000, 3_000],
+            control=[1_000, 800, 300],
+            responders=[420, 190, 150],
+            control_responders=[25, 17, 12],
+        ),
+        "business_case": evaluate_business_case(case),
+        "tornado": sensitivity(case, change=0.2),
+        "futures": simulate_business_case(
+            case,
+            distributions={"cross-sell": Triangular(low=0.4, mode=0.9, high=1.2)},
+            n_simulations=5_000,
+            seed=2025,
+        ),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -178,4 +248,5 @@ def results():
         "gg": gg,
         "transactions": tx,
         "opportunities_sim": sim,
+        **_promotion(),
     }

@@ -48,6 +48,12 @@ CHARTS = {
     "repeat_purchase_chart": "histogram",
     "tracking_chart": "tracking",
     "clv_histogram": "clv",
+    "campaign_roi_chart": "campaigns",
+    "attribution_chart": "attribution",
+    "lift_chart": "lift",
+    "cash_flow_chart": "business_case",
+    "tornado_chart": "tornado",
+    "npv_distribution_chart": "futures",
 }
 
 

@@ -14,12 +14,18 @@ from crmkit import plot
 from crmkit.funnel import Backtest, ForecastDistribution, Scorecard, StageRates, WinScoreEvaluation
 from crmkit.lifecycle import CohortRetention, StagePanel, TimeInStage, TransitionMatrix
 from crmkit.roi import (
+    AttributionComparison,
     BGNBDFit,
+    BusinessCaseResult,
+    BusinessCaseSimulation,
+    CampaignResults,
     CustomerCLV,
     CustomerPnL,
     FrequencyRecencyMatrix,
+    LiftTest,
     PurchaseTracking,
     RepeatPurchaseHistogram,
+    Sensitivity,
     WhaleCurve,
     alive_matrix,
     expected_purchases_matrix,
@@ -91,3 +97,21 @@ def model_views(fit: BGNBDFit, summary: BTYDSummary) -> None:
         purchase_tracking(fit, {}, freq="week", as_of="2024-01-01", calibration_end="2023-07-01"),
         PurchaseTracking,
     )
+
+
+def promotion_charts(  # noqa: PLR0917  (one parameter per result type)
+    results: CampaignResults,
+    comparison: AttributionComparison,
+    lift: LiftTest,
+    plan: BusinessCaseResult,
+    tornado: Sensitivity,
+    futures: BusinessCaseSimulation,
+    ax: Axes,
+) -> None:
+    assert_type(plot.campaign_roi_chart(results, top=12, ax=ax), Axes)
+    assert_type(plot.attribution_chart(comparison), Axes)
+    assert_type(plot.lift_chart(lift, ax=ax), Axes)
+    assert_type(plot.cash_flow_chart(plan), Axes)
+    assert_type(plot.tornado_chart(tornado, top=5), Axes)
+    assert_type(plot.npv_distribution_chart(futures, bins=40), Axes)
+    assert_type(plan.plot(ax=ax), Axes)

@@ -14,6 +14,7 @@ Examples
 True
 """
 
+from crmkit.plot._business_case import cash_flow_chart, npv_distribution_chart, tornado_chart
 from crmkit.plot._funnel import (
     backtest_chart,
     calibration_chart,
@@ -31,6 +32,7 @@ from crmkit.plot._lifecycle import (
     survival_curves,
     transition_heatmap,
 )
+from crmkit.plot._promotion import attribution_chart, campaign_roi_chart, lift_chart
 from crmkit.plot._roi import (
     clv_histogram,
     frequency_recency_heatmap,
@@ -58,8 +60,11 @@ __all__ = [
     "OKABE_ITO",
     "TOL_MUTED",
     "abc_chart",
+    "attribution_chart",
     "backtest_chart",
     "calibration_chart",
+    "campaign_roi_chart",
+    "cash_flow_chart",
     "churn_chart",
     "clv_histogram",
     "cohort_heatmap",
@@ -68,8 +73,10 @@ __all__ = [
     "frequency_recency_heatmap",
     "funnel_chart",
     "holdout_chart",
+    "lift_chart",
     "lorenz_chart",
     "migration_heatmap",
+    "npv_distribution_chart",
     "pnl_waterfall",
     "quota_chart",
     "reliability_diagram",
@@ -82,6 +89,7 @@ __all__ = [
     "segment_profit_chart",
     "stage_flow",
     "survival_curves",
+    "tornado_chart",
     "tracking_chart",
     "transition_heatmap",
     "value_potential_chart",

@@ -610,6 +610,7 @@ class AttributionComparison(Result):
     1  search          0.0        10.0
     """
 
+    _plot: ClassVar[str] = "attribution_chart"
     _table: ClassVar[tuple[str, ...]] = ("channel",)
     _kinds: ClassVar[Mapping[str, Kind]] = {
         "value": "money",

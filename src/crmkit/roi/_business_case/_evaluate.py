@@ -137,6 +137,7 @@ class BusinessCaseResult(Result):
         "first_period": "count",
     }
 
+    _plot: ClassVar[str] = "cash_flow_chart"
     _table: ClassVar[tuple[str, ...]] = (
         "period",
         "date",

@@ -215,6 +215,7 @@ class Sensitivity(Result):
         "change": "share",
     }
 
+    _plot: ClassVar[str] = "tornado_chart"
     _table: ClassVar[tuple[str, ...]] = ("assumption", "low_npv", "high_npv", "swing")
     _rows: ClassVar[tuple[str, ...]] = _table
 
@@ -558,6 +559,7 @@ class BusinessCaseSimulation(Result):
         "payback_p90": "number",
     }
 
+    _plot: ClassVar[str] = "npv_distribution_chart"
     _table: ClassVar[tuple[str, ...]] = ("npv", "payback_period", "paid_back")
 
     npv: FloatArray

@@ -106,6 +106,7 @@ class LiftTest(Result):
         "confidence": "probability",
     }
 
+    _plot: ClassVar[str] = "lift_chart"
     _table: ClassVar[tuple[str, ...]] = (
         "campaign",
         "treated",

@@ -347,6 +347,7 @@ class CampaignResults(Result):
         "payback_days": "number",
     }
 
+    _plot: ClassVar[str] = "campaign_roi_chart"
     _table: ClassVar[tuple[str, ...]] = (
         "n_campaigns",
         "budget",
