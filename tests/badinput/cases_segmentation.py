@@ -199,6 +199,21 @@ CASES = [
         tables={"data": _TX_PRODUCTS},
     ),
     Case(
+        "segmentation.segment_trends",
+        seg.segment_trends,
+        lambda: {"data": _orders(), "segments": _segments(), "freq": "month"},
+        params={
+            "segments": "value",
+            "freq": "choice",
+            "as_of": Opt("date"),
+            "start": Opt("date"),
+            "calendar": "value",
+            "customer": "frame_column",
+            "date_format": Opt("choice"),
+        },
+        tables={"data": _TX},
+    ),
+    Case(
         "segmentation.product_affinity",
         seg.product_affinity,
         lambda: {"data": _orders()},

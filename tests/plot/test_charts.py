@@ -27,6 +27,7 @@ CHARTS = {
     "value_potential_chart": "value_matrix",
     "wallet_gap_chart": "wallet",
     "segment_bars": "segment_summary",
+    "segment_trends_chart": "trends",
     "transition_heatmap": "transition",
     "stage_flow": "projection",
     "cohort_heatmap": "cohorts",

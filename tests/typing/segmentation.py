@@ -38,8 +38,10 @@ from crmkit.segmentation import (
     SegmentRule,
     Segments,
     SegmentSummary,
+    SegmentTrends,
     ShareOfWallet,
     TimeUnit,
+    TrendFigure,
     ValueClasses,
     ValueMatrix,
     ValueTiers,
@@ -59,6 +61,7 @@ from crmkit.segmentation import (
     score_values,
     segment_migration,
     segment_summary,
+    segment_trends,
     share_of_wallet,
     top_share,
     value_classes,
@@ -452,3 +455,32 @@ def products_api(tx: Transactions, seg: Segments) -> None:
     assert_type(cs.penetration, FloatArray)
     assert_type(cs.n, int)
     assert_type(cs.n_customers_unsegmented, int)
+
+
+def trends_api(tx: Transactions, seg: Segments) -> None:
+    t = segment_trends(tx, seg, freq="month")
+    assert_type(t, SegmentTrends)
+    t = segment_trends(
+        {"customer": [1], "timestamp": ["20240105"], "amount": [2.0]},
+        {"customer": [1], "segment": ["a"]},
+        freq=Frequency.QUARTER,
+        as_of="2024-07-01",
+        start="2024-01-01",
+        calendar=Calendar(fiscal_year_start_month=4),
+        customer="customer",
+        timestamp="timestamp",
+        amount="amount",
+        date_format="%Y%m%d",
+    )
+    figure: TrendFigure = "orders"
+    assert_type(t.matrix(figure), npt.NDArray[Any])
+    assert_type(t.period, npt.NDArray[np.str_])
+    assert_type(t.start, TimeArray)
+    assert_type(t.revenue, FloatArray)
+    assert_type(t.orders, IntArray)
+    assert_type(t.customers, IntArray)
+    assert_type(t.segment_names, tuple[str, ...])
+    assert_type(t.unsegmented_revenue, FloatArray)
+    assert_type(t.freq, Frequency)
+    assert_type(t.last_period_complete, bool)
+    assert_type(t.n_customers_unsegmented, int)

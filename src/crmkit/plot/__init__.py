@@ -55,6 +55,7 @@ from crmkit.plot._segmentation import (
     wallet_gap_chart,
 )
 from crmkit.plot._style import OKABE_ITO, TOL_MUTED
+from crmkit.plot._trends import segment_trends_chart
 
 __all__ = [
     "OKABE_ITO",
@@ -87,6 +88,7 @@ __all__ = [
     "segment_bars",
     "segment_map",
     "segment_profit_chart",
+    "segment_trends_chart",
     "stage_flow",
     "survival_curves",
     "tornado_chart",

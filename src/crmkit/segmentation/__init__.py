@@ -2,7 +2,7 @@
 
 RFM and buy-till-you-die summaries, RFM scores, named segments from checked
 rule tables, 80/20 concentration, value tiers, the value x potential matrix,
-share of wallet, and product mix and cross-sell affinity.
+share of wallet, purchase trends per segment, and product mix and cross-sell affinity.
 """
 
 from crmkit.segmentation._concentration import (
@@ -57,6 +57,7 @@ from crmkit.segmentation._summary import (
     btyd_summary,
     rfm_summary,
 )
+from crmkit.segmentation._trends import SegmentTrends, TrendFigure, segment_trends
 from crmkit.segmentation._value import (
     Absolute,
     Quantile,
@@ -94,9 +95,11 @@ __all__ = [
     "SegmentMigration",
     "SegmentRule",
     "SegmentSummary",
+    "SegmentTrends",
     "Segments",
     "ShareOfWallet",
     "TimeUnit",
+    "TrendFigure",
     "ValueClasses",
     "ValueMatrix",
     "ValueTiers",
@@ -116,6 +119,7 @@ __all__ = [
     "score_values",
     "segment_migration",
     "segment_summary",
+    "segment_trends",
     "share_of_wallet",
     "top_share",
     "value_classes",
