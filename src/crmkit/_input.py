@@ -46,10 +46,12 @@ __all__ = [
     "as_datetime",
     "as_finite_float",
     "as_ids",
+    "as_optional_float",
     "as_readonly",
     "check_date_format",
     "check_same_length",
     "check_valid_years",
+    "null_cells",
     "scalar_datetime",
     "to_array",
 ]
@@ -134,6 +136,95 @@ def as_finite_float(
             column=column,
         )
     return out
+
+
+def null_cells(values: object, *, field: str, function: str) -> npt.NDArray[np.bool_]:
+    """Return which cells of a column are empty: None, NaN, NaT, pandas.NA or blank text.
+
+    Examples
+    --------
+    >>> null_cells(np.array([1.5, np.nan]), field="x", function="f").tolist()
+    [False, True]
+    >>> null_cells(["0.2", " ", None], field="x", function="f").tolist()
+    [False, True, True]
+    """
+    arr = to_array(values, field=field, function=function)
+    _one_dimensional(arr, field=field, function=function)
+    kind = arr.dtype.kind
+    flags: npt.NDArray[np.bool_]
+    if kind == "f":
+        flags = np.isnan(arr)
+        return flags
+    if kind == "M":
+        flags = np.isnat(arr)
+        return flags
+    if kind in "UST":
+        flags = np.strings.str_len(np.strings.strip(arr.astype(str))) == 0
+        return flags
+    if kind == "O":
+        return np.fromiter(
+            (is_null(v) or (isinstance(v, str) and not v.strip()) for v in arr),
+            dtype=bool,
+            count=arr.size,
+        )
+    return np.zeros(arr.shape[0], dtype=bool)
+
+
+def as_optional_float(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    column: str | None = None,
+    minimum: float | None = None,
+    strict_minimum: bool = False,
+    maximum: float | None = None,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Coerce a column whose empty cells mean "not given": the numbers, and where they are.
+
+    Empty cells (see :func:`null_cells`) come back as NaN with their flag
+    set, for the caller to fill with its documented default; every other cell
+    is checked as :func:`as_finite_float` checks it, errors naming the rows of
+    the whole column.
+
+    Examples
+    --------
+    >>> values, empty = as_optional_float(["3", "", None, 4.5], field="x", function="f")
+    >>> values.tolist(), empty.tolist()
+    ([3.0, nan, nan, 4.5], [False, True, True, False])
+    >>> as_optional_float(["3", "€4"], field="x", function="f")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'x' column of f must hold numbers: 1 bad row, ...
+    """
+    empty = null_cells(values, field=field, function=function)
+    arr = to_array(values, field=field, function=function)
+    if empty.any():
+        # a valid stand-in keeps the positions of the bad cells those of the whole column
+        low = 0.0 if minimum is None else minimum
+        stand_in = low + 1.0 if strict_minimum else low
+        if maximum is not None and stand_in > maximum:
+            stand_in = (low + maximum) / 2
+        if arr.dtype.kind == "f":
+            arr = arr.copy()
+            arr[empty] = stand_in
+        else:
+            filled = arr.astype(object)
+            filled[empty] = stand_in
+            texts = any(isinstance(v, str) for v in filled)
+            arr = np.array([str(v) for v in filled], dtype=str) if texts else filled
+    out = as_finite_float(
+        arr,
+        field=field,
+        function=function,
+        column=column,
+        minimum=minimum,
+        strict_minimum=strict_minimum,
+        maximum=maximum,
+    )
+    out = out.copy() if not out.flags.writeable or out is arr else out
+    out[empty] = np.nan
+    return out, empty
 
 
 def _coerce_float(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Literal
 
 import attrs
@@ -555,6 +555,95 @@ class BusinessCase:
         )
         first_period_of(self.first_period, function=fn)
         choice(self.period_unit, ("year", "month"), name="period_unit", function=fn)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: object,
+        *,
+        periods: int,
+        discount_rate: float,
+        first_period: FirstPeriod,
+        period_unit: Literal["year", "month"] = "year",
+        start: object | None = None,
+        columns: Mapping[str, str] | None = None,
+    ) -> BusinessCase:
+        """Read a plan from a table with one row per cost item or benefit stream.
+
+        The layout (every column but ``item`` and ``kind`` optional; an
+        empty cell takes the default):
+
+        ============  ==========================================================
+        column        meaning
+        ============  ==========================================================
+        item          the name, unique (it names the assumptions)
+        kind          ``cost``, ``revenue growth``, ``cost reduction`` or
+                      ``retention``
+        category      costs: ``technology``, ``people`` or ``process``
+        one_off       costs: paid once, today (money, default 0)
+        recurring     costs: paid every period from ``from_period`` (default 0)
+        escalation    costs: growth of ``recurring`` per period (default 0)
+        value         benefits: cash benefit per period at full run-rate
+                      (for revenue growth the margin on the extra revenue)
+        ramp_up       benefits: shares of the run-rate in the first periods,
+                      separated by spaces, e.g. ``0.2 0.5 0.8`` (default none)
+        from_period   first period of the benefit, or of the recurring cost
+                      (default 1)
+        growth        benefits: growth of the run-rate per period after the
+                      ramp-up (default 0)
+        ============  ==========================================================
+
+        A cost's column filled on a benefit row (or the other way round) is an
+        error, not ignored.
+
+        Parameters
+        ----------
+        frame : DataFrame-like or mapping of str to array_like
+            The table (pandas, polars, pyarrow, ... or a dict of columns).
+        periods, discount_rate, first_period, period_unit, start
+            As for :class:`BusinessCase`.
+        columns : mapping of str to str, optional
+            The layout's column -> your column, for columns named differently.
+
+        Returns
+        -------
+        BusinessCase
+
+        Raises
+        ------
+        InputError
+            For a missing ``item`` or ``kind`` column, an unknown kind or
+            category, repeated names, a cost without a category or a benefit
+            without a value, a cell of the other kind's column, non-numbers,
+            negative amounts, a ramp-up share outside [0, 1] (the rows are
+            named), and as :class:`BusinessCase`.
+
+        Examples
+        --------
+        >>> plan = {
+        ...     "item": ["licences", "CRM team", "cross-sell"],
+        ...     "kind": ["cost", "cost", "revenue growth"],
+        ...     "category": ["technology", "people", None],
+        ...     "one_off": [80_000.0, None, None],
+        ...     "recurring": [60_000.0, 90_000.0, None],
+        ...     "value": [None, None, 270_000.0],
+        ...     "ramp_up": [None, None, "0.2 0.5 0.8"],
+        ... }
+        >>> case = BusinessCase.from_frame(plan, periods=5, discount_rate=0.1, first_period=0)
+        >>> case.assumptions[:3], case.benefits[0].ramp_up
+        (('licences one-off', 'licences recurring', 'CRM team one-off'), (0.2, 0.5, 0.8))
+        """
+        from crmkit.roi._business_case._table import case_from_frame  # noqa: PLC0415
+
+        return case_from_frame(
+            frame,
+            periods=periods,
+            discount_rate=discount_rate,
+            first_period=first_period,
+            period_unit=period_unit,
+            start=start,
+            columns=columns,
+        )
 
     @property
     def n_periods(self) -> int:
