@@ -13,9 +13,20 @@ def test_demo_writes_the_report_and_says_where_to_go_next(tmp_path):
     ran = crmkit_cli("demo", "--customers", "600", "--out", str(page), "--json", str(data))
     assert ran.code == 0, ran.err
     assert ran.err == ""  # no warning, raw or otherwise
-    for title in ("Profiling", "Persistency", "Profitability", "Performance", "Prospecting"):
+    for title in (
+        "Profiling",
+        "Persistency",
+        "Profitability",
+        "Performance",
+        "Prospecting",
+        "Product",
+        "Promotion",
+    ):
         assert f"\n{title}: " in ran.out
-    assert "Promotion: not computed" in ran.out
+    assert "not computed" not in ran.out  # the demo has every input: all seven views
+    assert "campaigns with a hold-out group beat it" in ran.out
+    assert "CRM business case: will the investment pay back" in ran.out
+    assert "P(NPV < 0)" in ran.out
     tail = ran.out.strip().splitlines()
     assert any(line.startswith("Done in ") and "Where to go next" in line for line in tail)
     assert "the report (" in ran.out

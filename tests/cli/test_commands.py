@@ -142,7 +142,8 @@ def test_profitability(files, tmp_path):
     got = read_out(out)
     np.testing.assert_allclose(got["profit"], pnl.profit, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(got["cost_to_serve"], pnl.cost_to_serve, rtol=1e-9)
-    assert f"profit {pnl.total_profit:,.2f}" in ran.out
+    assert f"{pnl.total_profit:,.0f} of profit after" in ran.out
+    assert "Profit by tier of the customer pyramid" in ran.out
     # the same unit costs given as flags
     flags = [f"--unit-cost={k}={v}" for k, v in files.unit_costs.items()]
     again = tmp_path / "again.parquet"
@@ -258,6 +259,10 @@ def test_explicit_columns_say_nothing_guessed(files):
         "calibrate",
         "clv",
         "profitability",
+        "trends",
+        "campaigns",
+        "attribution",
+        "business-case",
         "report",
         "demo",
     ],

@@ -41,19 +41,41 @@ def full(company) -> Report:
     )
 
 
-def test_orders_alone_give_three_views_and_say_what_to_add(company):
+def test_orders_alone_give_four_views_and_say_what_to_add(company):
     report = build(company[0].transactions, charts=False)
-    assert [s.key for s in report.sections] == ["profiling", "persistency", "prospecting"]
-    assert list(report.not_computed) == ["Profitability", "Performance", "Product", "Promotion"]
-    assert "--opportunities" in report.not_computed["Performance"]
+    keys = [s.key for s in report.sections]
+    assert keys == ["profiling", "persistency", "performance", "prospecting"]
+    assert list(report.not_computed) == ["Profitability", "Product", "Promotion"]
     assert "--product" in report.not_computed["Product"]
+    assert "--campaigns FILE" in report.not_computed["Promotion"]
+    performance = report.section("performance")
+    assert [c.name for c in performance.charts] == ["segment_trends_chart"]
+    assert any("--opportunities" in n for n in performance.notes)
     html = report.to_html()
-    assert "not computed: give opportunities (crmkit report --opportunities FILE)" in html
+    assert "not computed: give campaigns (crmkit report --campaigns FILE)" in html
 
 
 def test_every_input_adds_its_view(full):
     assert [s.key for s in full.sections] == [k for k in SECTION_TITLES if k != "promotion"]
     assert list(full.not_computed) == ["Promotion"]
+
+
+def test_performance_trends_are_the_library_segment_trends(company, full):
+    from crmkit.segmentation import assign_segments, rfm_scores, segment_trends
+
+    tx = company[0].transactions
+    summary = rfm_summary(tx, unit="day")
+    trends = segment_trends(
+        tx, assign_segments(rfm_scores(summary)), freq="month", as_of=summary.as_of
+    )
+    section = full.section("performance")
+    assert "crmkit.segmentation.segment_trends" in section.functions
+    table = next(t for t in section.tables if t.function == "crmkit.segmentation.segment_trends")
+    last = table.rows[-1]
+    assert last[0] == trends.periods[-1]
+    assert last[1] == pytest.approx(float(trends.matrix("revenue")[-1].sum()))
+    assert last[3] == int(trends.matrix("customers")[-1].sum())
+    assert not any("no crmkit function gives" in n for n in section.notes)
 
 
 def test_profiling_headline_is_the_library_top_share(company, full):
@@ -124,6 +146,61 @@ def test_json_holds_the_same_content(full, tmp_path):
     assert data["as_of"] == str(full.as_of)
     html = full.write(tmp_path / "report.html")
     assert html.read_text(encoding="utf-8") == full.to_html()
+
+
+def test_promotion_is_the_library_campaign_lift_and_attribution():
+    from crmkit.datasets import simulate_campaigns
+    from crmkit.roi import DealRevenue, campaign_results, lift_test
+
+    sim = simulate_campaigns(500, "2023-01-01", "2025-01-01", seed=4)
+    base = simulate_customer_base(200, "2023-01-01", "2025-01-01", seed=4)
+    report = build(
+        base.transactions,
+        opportunities=sim.opportunities,
+        campaigns=sim.campaigns,
+        leads=sim.leads["campaign"],
+        deal_margin=0.35,
+        touchpoints=sim.touchpoints,
+        touchpoint_channel="medium",
+        conversions=sim.conversions,
+        lookback_days=180,
+        holdout=sim.holdout,
+        charts=False,
+    )
+    assert "Promotion" not in report.not_computed
+    promotion = report.section("promotion")
+    results = campaign_results(
+        sim.campaigns,
+        leads=sim.leads["campaign"],
+        opportunities=sim.opportunities,
+        revenue=DealRevenue(margin=MarginRate(rate=0.35)),
+    )
+    assert promotion.headlines[0].startswith(
+        f"{results.totals.n_campaigns} campaigns spent {results.totals.spend:,.0f}"
+    )
+    lift = lift_test(**sim.holdout)
+    text = " ".join(promotion.headlines)
+    assert f"{int(lift.significant.sum())} of {lift.campaign.size} campaigns" in text
+    assert [c.name for c in promotion.charts] == [
+        "campaign_roi_chart",
+        "campaign_roi_chart",
+        "lift_chart",
+        "attribution_chart",
+    ]
+    assert "crmkit.roi.compare_attribution" in promotion.functions
+    assert promotion.docs == "campaigns"
+
+
+def test_promotion_says_what_is_missing(company):
+    from crmkit.datasets import simulate_campaigns
+
+    sim = simulate_campaigns(300, "2023-01-01", "2025-01-01", seed=4)
+    report = build(company[0].transactions, campaigns=sim.campaigns, charts=False)
+    assert "Promotion" in report.not_computed
+    assert "a 'campaign' column of --opportunities" in report.not_computed["Promotion"]
+    with pytest.raises(InputError) as info:
+        build(company[0].transactions, deal_margin=1.5, charts=False)
+    assert info.value.field == "deal_margin"
 
 
 def test_section_lookup_names_the_missing_one(full):

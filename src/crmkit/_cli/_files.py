@@ -102,6 +102,19 @@ GUESSES: Mapping[str, tuple[str, ...]] = {
     "reason": ("reason", "loss_reason", "win_reason", "close_reason"),
     "activity": ("activity", "activity_name", "driver", "cost_driver"),
     "unit_cost": ("unit_cost", "cost", "cost_per_unit", "rate"),
+    "campaign": ("campaign", "campaign_id", "campaign_name", "campaign_code", "source_campaign"),
+    "budget": ("budget", "planned_spend", "planned", "plan"),
+    "spend": ("spend", "actual_spend", "spent", "cost", "amount_spent"),
+    "start": ("start", "start_date", "starts", "launch", "launch_date", "from"),
+    "end": ("end", "end_date", "ends", "until", "to"),
+    "population": ("population", "targeted", "target", "audience", "selected"),
+    "control": ("control", "holdout", "hold_out", "control_group"),
+    "responders": ("responders", "responses", "treated_responders"),
+    "control_responders": ("control_responders", "holdout_responders", "control_responses"),
+    "channel": ("channel", "medium", "source", "touch_channel", "utm_medium", "utm_source"),
+    "value": ("value", "revenue", "amount", "deal_value", "conversion_value", "sales"),
+    "lead_created": ("lead_created", "lead_date", "lead_created_at"),
+    "opportunity_created": ("opportunity_created", "opportunity_date", "opportunity_created_at"),
 }
 """Column names tried for each field, in order (matched ignoring case, spaces and ``_``)."""
 
@@ -373,8 +386,12 @@ def one_line(
     *,
     file: InputFile | None = None,
     columns: Mapping[str, str] | None = None,
+    flags: bool = True,
 ) -> str:
-    """Say *err* in one line; with the file it was read from, name the column and file lines."""
+    """Say *err* in one line; with the file it was read from, name the column and file lines.
+
+    With *flags*, a column the command has a flag for is named with it (``--amount``).
+    """
     text = str(err).split("\nHint: ")[0].strip()
     first = text.splitlines()[0] if text else type(err).__name__
     if not isinstance(err, InputError):
@@ -386,7 +403,7 @@ def one_line(
         return f"{first}{hint}"
     match = _ROWS.match(first)
     requirement = match.group("requirement") if match else first
-    flag = f"--{err.field.replace('_', '-')}" if err.field in mapped else None
+    flag = f"--{err.field.replace('_', '-')}" if flags and err.field in mapped else None
     name = f"column {column!r}" + (f" ({flag})" if flag else "")
     where = ""
     if err.positions:
@@ -399,9 +416,9 @@ def one_line(
 
 
 @contextmanager
-def reading(file: InputFile, columns: Mapping[str, str]) -> Iterator[None]:
+def reading(file: InputFile, columns: Mapping[str, str], *, flags: bool = True) -> Iterator[None]:
     """Turn a crmkit error raised while reading *file* into a one-line :class:`CommandError`."""
     try:
         yield
     except CrmkitError as err:
-        raise CommandError(one_line(err, file=file, columns=columns)) from err
+        raise CommandError(one_line(err, file=file, columns=columns, flags=flags)) from err

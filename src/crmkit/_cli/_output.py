@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._cli._files import CommandError
-from crmkit.report import ColumnFormat, format_cell
+from crmkit.report import ColumnFormat, Table, format_cell
 
 __all__ = ["Column", "Terminal", "write_result"]
 
@@ -66,6 +66,17 @@ class Terminal:
             self.out.print(
                 f"... {n - rows:,} more rows (write them all with --out FILE)", markup=False
             )
+
+    def report_table(self, table: Table) -> None:
+        """Print a small table of an analysis (the report's tables), every row."""
+        from rich.table import Table as RichTable  # noqa: PLC0415
+
+        out = RichTable(title=table.title, title_justify="left", show_edge=False, pad_edge=False)
+        for heading, kind in zip(table.columns, table.formats, strict=True):
+            out.add_column(heading, justify="left" if kind in ("text", "date") else "right")
+        for row in table.rows:
+            out.add_row(*(format_cell(v, k) for v, k in zip(row, table.formats, strict=True)))
+        self.out.print(out)
 
     @contextmanager
     def progress(self, label: str) -> Iterator[None]:

@@ -20,6 +20,7 @@ __all__ = [
     "read_orders",
     "read_table",
     "read_unit_costs",
+    "say_guessed",
 ]
 
 
@@ -34,7 +35,7 @@ class OrderColumns:
     delimiter: str | None = None
 
 
-def _say_guessed(
+def say_guessed(
     term: Terminal,
     file: InputFile,
     fields: Mapping[str, str | None],
@@ -70,7 +71,7 @@ def read_orders(
             text_fields=["customer", "timestamp", *(f for f in extra if f != "cogs")],
             id_fields=["customer"],
         )
-        _say_guessed(term, file, fields, found)
+        say_guessed(term, file, fields, found)
         with reading(file, found):
             tx = as_transactions(
                 file.table,
@@ -97,7 +98,7 @@ def read_table(
         file, found = read_file(
             path, what=what, delimiter=delimiter, fields=fields, id_fields=list(fields)
         )
-    _say_guessed(term, file, fields, found, flags=flags if flags is not None else {})
+    say_guessed(term, file, fields, found, flags=flags if flags is not None else {})
     return file, found
 
 
@@ -121,17 +122,22 @@ def read_opportunities(
     by: Sequence[str],
     delimiter: str | None,
     flags: Mapping[str, str] | None = None,
+    optional: Sequence[str] = (),
 ) -> tuple[Opportunities, InputFile]:
-    """Read a pipeline file: one row per deal (id, amount, stage, close date, ...)."""
-    fields: dict[str, str | None] = {**columns, **dict.fromkeys(by, "")}
+    """Read a pipeline file: one row per deal (id, amount, stage, close date, ...).
+
+    The *by* columns are required dimensions; the *optional* ones (ids, such
+    as the campaign that sourced each deal) are kept when the file has them.
+    """
+    fields: dict[str, str | None] = {**columns, **dict.fromkeys([*by, *optional], "")}
     with term.progress(f"reading {path}"):
         file, found = read_file(
             path,
             what="opportunity",
             delimiter=delimiter,
             fields=fields,
-            text_fields=["id", "stage", "close_date", "created", *by],
-            id_fields=["id"],
+            text_fields=["id", "stage", "close_date", "created", *by, *optional],
+            id_fields=["id", *optional],
         )
         missing = [d for d in by if d not in found]
         if missing:
@@ -139,8 +145,12 @@ def read_opportunities(
                 f"{file.label}: no column {missing[0]!r} (--by); the columns are "
                 f"{', '.join(file.columns)}"
             )
-        _say_guessed(
-            term, file, columns, {k: v for k, v in found.items() if k not in by}, flags=flags
+        say_guessed(
+            term,
+            file,
+            columns,
+            {k: v for k, v in found.items() if k not in by and k not in optional},
+            flags=flags,
         )
         with reading(file, found):
             opps = Opportunities.from_frame(
@@ -151,7 +161,7 @@ def read_opportunities(
                 stage=found["stage"],
                 close_date=found.get("close_date"),
                 created=found.get("created"),
-                dimensions={d: found[d] for d in by},
+                dimensions={d: found[d] for d in (*by, *optional) if d in found},
             )
     return opps, file
 
@@ -175,7 +185,7 @@ def read_history(
             text_fields=["opportunity", "stage", "entered", "reason"],
             id_fields=["opportunity"],
         )
-        _say_guessed(term, file, columns, found, flags=flags)
+        say_guessed(term, file, columns, found, flags=flags)
         with reading(file, found):
             history = StageHistory.from_frame(
                 file.table,

@@ -20,7 +20,13 @@ from crmkit.errors import InputError
 from crmkit.funnel import Opportunities, StageHistory
 from crmkit.roi import Campaigns
 
-__all__ = ["COST_PER_LEAD", "LEAD_TO_OPPORTUNITY", "SimulatedCampaigns", "simulate_campaigns"]
+__all__ = [
+    "COST_PER_LEAD",
+    "HOLDOUT_RESPONSE",
+    "LEAD_TO_OPPORTUNITY",
+    "SimulatedCampaigns",
+    "simulate_campaigns",
+]
 
 _FN: Final = "simulate_campaigns"
 _US_PER_DAY: Final = 86_400_000_000
@@ -34,6 +40,9 @@ LEAD_TO_OPPORTUNITY: Final = types.MappingProxyType(
     {"web": 0.08, "event": 0.20, "referral": 0.35, "outbound": 0.10}
 )
 """True share of a channel's leads that become opportunities."""
+HOLDOUT_RESPONSE: Final = types.MappingProxyType({"contacted": 0.04, "held out": 0.025})
+"""True response of the outbound calling lists: of the accounts called, and of those held out."""
+_HOLDOUT_SHARE: Final = 0.1
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -62,6 +71,13 @@ class SimulatedCampaigns:
     conversions : mapping of str to ndarray
         The won deals: ``customer``, ``timestamp`` (close date), ``value``
         (amount), ``lead_created``, ``opportunity_created``.
+    holdout : mapping of str to ndarray
+        The hold-out tests of the outbound campaigns (calling lists, of which
+        10% were not called), one row per campaign: ``campaign``,
+        ``population`` (accounts on the list), ``control`` (not called),
+        ``responders`` (the campaign's leads) and ``control_responders``
+        (accounts not called that asked all the same), as
+        :func:`crmkit.roi.lift_test` takes them.
     true_cost_per_lead, true_lead_to_opportunity : mapping of str to float
         The truth per channel.
     true_win_rate : ndarray of float64
@@ -82,6 +98,7 @@ class SimulatedCampaigns:
     history: StageHistory
     touchpoints: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
     conversions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
+    holdout: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
     true_cost_per_lead: Mapping[str, float] = attrs.field(converter=frozen_mapping)
     true_lead_to_opportunity: Mapping[str, float] = attrs.field(converter=frozen_mapping)
     true_win_rate: npt.NDArray[np.float64]
@@ -160,7 +177,8 @@ def simulate_campaigns(
     t1 = scalar_datetime(end, field="end", function=_FN)
     if t1 <= t0:
         raise InputError.for_parameter("end", f"after start ({t0})", str(t1), function=_FN)
-    pipe_seed, lead_seed, touch_seed = as_seed_sequence(seed, function=_FN).spawn(3)
+    # the fourth stream (hold-out tests) came later: the first three give the same data as before
+    pipe_seed, lead_seed, touch_seed, holdout_seed = as_seed_sequence(seed, function=_FN).spawn(4)
     pipeline = simulate_pipeline(n, t0, t1, seed=np.random.default_rng(pipe_seed))
     rng = np.random.default_rng(lead_seed)
     edges = _quarters(t0, t1)
@@ -237,6 +255,7 @@ def simulate_campaigns(
         history=pipeline.history,
         touchpoints=touchpoints,
         conversions=conversions,
+        holdout=_holdout(ids, camp_channel, n_leads, channels, seed=holdout_seed),
         true_cost_per_lead=dict(COST_PER_LEAD),
         true_lead_to_opportunity=dict(LEAD_TO_OPPORTUNITY),
         true_win_rate=pipeline.true_win_rate,
@@ -291,3 +310,34 @@ def _journeys(
         "opportunity_created": as_readonly(opps.created[won].astype(DATETIME_DTYPE)),
     }
     return touchpoints, conversions
+
+
+def _holdout(
+    ids: npt.NDArray[np.str_],
+    camp_channel: npt.NDArray[np.int64],
+    n_leads: npt.NDArray[np.int64],
+    channels: tuple[str, ...],
+    *,
+    seed: np.random.SeedSequence,
+) -> dict[str, npt.NDArray[Any]]:
+    """Hold-out tests of the outbound campaigns: the leads are the called accounts' responses."""
+    rng = np.random.default_rng(seed)
+    outbound = np.flatnonzero(camp_channel == channels.index("outbound"))
+    responders = n_leads[outbound].astype(np.int64)
+    called = np.maximum(
+        np.round(
+            responders / HOLDOUT_RESPONSE["contacted"] * rng.lognormal(0.0, 0.05, outbound.size)
+        ),
+        responders + 1,
+    ).astype(np.int64)
+    control = np.maximum(np.round(called * _HOLDOUT_SHARE / (1 - _HOLDOUT_SHARE)), 1).astype(
+        np.int64
+    )
+    control_responders = rng.binomial(control, HOLDOUT_RESPONSE["held out"]).astype(np.int64)
+    return {
+        "campaign": as_readonly(ids[outbound]),
+        "population": as_readonly(called + control),
+        "control": as_readonly(control),
+        "responders": as_readonly(responders),
+        "control_responders": as_readonly(control_responders),
+    }

@@ -247,7 +247,7 @@ def attribution_chart(comparison: AttributionComparison, *, ax: Axes | None = No
             title(
                 ax,
                 f"Attribution: {labels[i]} gets {share[i].min():.0%} to {share[i].max():.0%} "
-                f"of {compact(float(totals.max()), 'money')} credited, depending on the model",
+                "of the credit, by model",
             )
         else:
             title(ax, "Attribution: no credited value to compare")

@@ -117,6 +117,8 @@ class Analysis:
         Caveats in words (rows left out, a fit to read with care).
     detail : Detail or None
         The full per-row table, for the command line.
+    as_of : numpy.datetime64 or None
+        The end of observation the analysis used, when it chose one.
     """
 
     headlines: tuple[str, ...] = attrs.field(default=(), converter=_texts)
@@ -125,14 +127,16 @@ class Analysis:
     functions: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     detail: Detail | None = None
+    as_of: np.datetime64 | None = None
 
 
-def combine(*parts: Analysis) -> Analysis:
-    """Put analyses one after the other (functions once each, in order); no detail table."""
+def combine(*parts: Analysis, detail: Detail | None = None) -> Analysis:
+    """Put analyses one after the other (functions once each, in order), with *detail*."""
     return Analysis(
         headlines=[h for p in parts for h in p.headlines],
         tables=[t for p in parts for t in p.tables],
         charts=[c for p in parts for c in p.charts],
         functions=list(dict.fromkeys(f for p in parts for f in p.functions)),
         notes=[n for p in parts for n in p.notes],
+        detail=detail,
     )

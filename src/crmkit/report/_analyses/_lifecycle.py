@@ -50,6 +50,7 @@ def stages_analysis(tx: Transactions, *, as_of: object, window_days: float) -> A
             ],
             result=stages,
         ),
+        as_of=metrics.as_of,
     )
 
 
@@ -116,6 +117,7 @@ def cohorts_analysis(tx: Transactions, *, as_of: object, frequency: FrequencyLik
             result=cohorts,
             rows=12,
         ),
+        as_of=cohorts.as_of,
     )
 
 

@@ -116,7 +116,12 @@ def campaigns_analysis(
         )
     tables.append(_rows_table(per_campaign, title="The campaigns with the highest ROI", limit=10))
     charts.append(
-        ChartRequest(name="campaign_roi_chart", title="ROI per campaign", result=per_campaign)
+        ChartRequest(
+            name="campaign_roi_chart",
+            title="ROI per campaign (the best and the worst)",
+            result=per_campaign,
+            options={"top": 12},
+        )
     )
     functions = ["crmkit.roi.campaign_results"]
     if per_campaign.model is not None:
@@ -177,7 +182,7 @@ def lift_analysis(test: LiftTest) -> Analysis:
             test.absolute_lift[i],
             test.ci_low[i],
             test.ci_high[i],
-            test.p_value[i],
+            f"{test.p_value[i]:.3f}" if test.p_value[i] >= 0.001 else "< 0.001",
             test.incremental_responders[i],
         )
         for i in np.argsort(-test.absolute_lift, kind="stable")
@@ -208,7 +213,7 @@ def lift_analysis(test: LiftTest) -> Analysis:
                     "share",
                     "share",
                     "share",
-                    "number",
+                    "text",
                     "number",
                 ),
                 rows=rows,
@@ -270,9 +275,9 @@ def attribution_analysis(comparison: AttributionComparison, paths: TouchpointPat
             if model.startswith(("Markov", "Shapley")):
                 top = int(np.argmax(share[:, m]))
                 headlines.append(
-                    f"By the {model} (data-driven, from the journeys that convert and those "
-                    f"that do not), {channels[top]} earns the most: "
-                    f"{pct(float(share[top, m]))} of the value."
+                    f"The data-driven {model}, which also learns from the journeys that do not "
+                    f"convert, gives {channels[top]} the most: {pct(float(share[top, m]))} of "
+                    "the value."
                 )
                 break
     notes = [
@@ -281,16 +286,20 @@ def attribution_analysis(comparison: AttributionComparison, paths: TouchpointPat
             "hold-out group does (lift)."
         )
     ]
-    left = paths.n_touches_after_conversion + paths.n_touches_outside_lookback
-    if left:
-        notes.append(
-            f"{paths.n_touches_after_conversion:,} touches after their conversion and "
-            f"{paths.n_touches_outside_lookback:,} before the lookback window are not in any "
-            "path."
+    left = [
+        f"{n:,} {'touch' if n == 1 else 'touches'} {where}"
+        for n, where in (
+            (paths.n_touches_after_conversion, "after their conversion"),
+            (paths.n_touches_outside_lookback, "before the lookback window"),
         )
-    if paths.n_conversions_outside_lookback:
+        if n
+    ]
+    if left:
+        notes.append(f"Left out of every path: {' and '.join(left)}.")
+    n_out = paths.n_conversions_outside_lookback
+    if n_out:
         notes.append(
-            f"{paths.n_conversions_outside_lookback:,} conversions "
+            f"{n_out:,} {'conversion' if n_out == 1 else 'conversions'} "
             f"({money(paths.unattributed_value)}) had no touch in the window: no model "
             "credits them."
         )
