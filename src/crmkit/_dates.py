@@ -158,6 +158,7 @@ def as_datetime(
     valid_years: tuple[int, int] = DEFAULT_YEARS,
     kind: str = "column",
     column: str | None = None,
+    allow_missing: bool = False,
 ) -> ParsedTimes:
     """Coerce timestamps to UTC-naive ``datetime64[us]``, or refuse them.
 
@@ -166,6 +167,11 @@ def as_datetime(
     or whole numbers in that layout (``19970101`` with ``"%Y%m%d"``). Nulls,
     unreadable values, mixed aware and naive values, and dates outside
     *valid_years* are refused with their positions.
+
+    With *allow_missing* (a column whose documentation says a missing date
+    means "unknown"), missing values (None, NaN, NaT, empty or null text) read
+    as NaT instead; every other value is read and checked as above, and an
+    error names its position in the whole column.
     """
     arr = to_array(values, field=field, function=function)
     if arr.ndim != 1:
@@ -177,6 +183,37 @@ def as_datetime(
     ctx = _Context(
         field=field, function=function, kind=kind, valid_years=valid_years, column=column
     )
+    if allow_missing:
+        missing = _missing_values(arr)
+        if missing.any():
+            keep = np.flatnonzero(~missing)
+            out = np.full(arr.size, np.datetime64("NaT", "us"), dtype=DATETIME_DTYPE)
+            sub = _read(arr[keep], attrs.evolve(ctx, rows=keep, source=arr), date_format)
+            out[keep] = sub.values
+            return ParsedTimes(values=out, aware=sub.aware)
+    return _read(arr, ctx, date_format)
+
+
+def _missing_values(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Which values of a column are missing: NaT, NaN, None, pandas.NA, empty or null text."""
+    kind = arr.dtype.kind
+    if kind == "M":
+        return cast("npt.NDArray[np.bool_]", np.isnat(arr))
+    if kind == "f":
+        return cast("npt.NDArray[np.bool_]", np.isnan(arr))
+    if kind in "UST":
+        return _missing_text(arr.astype(str))
+    if kind == "O":
+        nulls = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        strings = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
+        if strings.any():
+            nulls[strings] |= _missing_text(arr[strings].astype(str))
+        return nulls
+    return np.zeros(arr.size, dtype=bool)
+
+
+def _read(arr: npt.NDArray[Any], ctx: _Context, date_format: str | None) -> ParsedTimes:
+    field, function, kind, column = ctx.field, ctx.function, ctx.kind, ctx.column
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
     if dtype_kind == "M":
@@ -244,6 +281,8 @@ class _Context:
     kind: str
     valid_years: tuple[int, int]
     column: str | None = None
+    rows: npt.NDArray[np.intp] | None = None  # reading a subset: its positions in the column
+    source: npt.NDArray[Any] | None = None  # ... and the whole column, for the message
 
     def error(
         self,
@@ -252,6 +291,10 @@ class _Context:
         requirement: str,
         hint: str | None = None,
     ) -> InputError:
+        if self.rows is not None and self.source is not None and mask.size == self.rows.size:
+            full = np.zeros(self.source.size, dtype=bool)
+            full[self.rows[mask]] = True
+            mask, arr = full, self.source
         return _rows_error(
             mask,
             arr,

@@ -17,6 +17,8 @@ The rules, stated once:
   is read as that number.
 * **Amounts** are numbers whose magnitudes sum to a finite float64 total, so
   no sum, net or per-group total crmkit forms from them can overflow.
+* **Flags** (outcomes such as won/lost) are booleans or the numbers 0 and 1;
+  text (``"yes"``), other numbers and nulls are refused, never read as truthy.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "as_amounts",
     "as_datetime",
     "as_finite_float",
+    "as_flags",
     "as_ids",
     "as_readonly",
     "check_date_format",
@@ -321,6 +324,97 @@ def _raise_non_finite(
         function=function,
         column=column,
         hint="Drop or fill the missing values before calling crmkit.",
+    )
+
+
+# --------------------------------------------------------------------------- flags
+
+_FLAG_REQUIREMENT: Final = "must hold booleans (True/False) or the numbers 0 and 1"
+_FLAG_HINT: Final = "Convert other codes explicitly, e.g. won = (status == 'yes')."
+
+
+def as_flags(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> npt.NDArray[np.bool_]:
+    """Coerce a yes/no column (an outcome such as won) to booleans, or refuse it.
+
+    Booleans and the numbers 0 and 1 are read; nulls, text (``"yes"``, even
+    ``"True"``) and any other number are refused with their positions, so no
+    value is read as true merely for being truthy.
+
+    Examples
+    --------
+    >>> as_flags([True, 0, 1.0], field="won", function="reliability").tolist()
+    [True, False, True]
+    """
+    arr = to_array(values, field=field, function=function)
+    _one_dimensional(arr, field=field, function=function, column=column)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return arr
+    if kind in "iuf":
+        if kind == "f" and np.isnan(arr).any():
+            raise bad_rows_error(
+                np.isnan(arr),
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = (arr == 0) | (arr == 1)
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return cast("npt.NDArray[np.bool_]", arr == 1)
+    if kind == "O":
+        nulls = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        if nulls.any():
+            raise bad_rows_error(
+                nulls,
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = np.fromiter(
+            (
+                isinstance(v, (bool, np.bool_))
+                or (isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1))
+                for v in arr
+            ),
+            dtype=bool,
+            count=arr.size,
+        )
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return np.fromiter((bool(v) for v in arr), dtype=bool, count=arr.size)
+    raise bad_rows_error(
+        np.ones(arr.size, dtype=bool),
+        arr,
+        field=field,
+        requirement=_FLAG_REQUIREMENT,
+        function=function,
+        column=column,
+        hint=_FLAG_HINT,
     )
 
 

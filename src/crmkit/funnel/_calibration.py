@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_readonly, scalar_datetime
+from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._params import instance, number, numbers, probability
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -18,7 +19,7 @@ from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import SalesProcess
 from crmkit.funnel._state import PipelineState
 
-__all__ = ["ReasonBreakdown", "StageRates", "beta_interval", "fit_stage_rates"]
+__all__ = ["ReasonBreakdown", "StageRates", "as_state", "beta_interval", "fit_stage_rates"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -33,27 +34,58 @@ def beta_interval(
 
     Parameters
     ----------
-    successes, failures : array_like of float
-        Posterior Beta parameters (prior pseudo-counts included), > 0.
+    successes, failures : array_like of float, shape (n,)
+        Posterior Beta parameters (prior pseudo-counts included), finite and > 0.
     level : float
         Credible level in (0, 1), e.g. 0.9 for the 5 %-95 % interval.
 
     Returns
     -------
-    lower, upper : ndarray of float64
+    lower, upper : ndarray of float64, shape (n,)
+        Empty for empty columns.
+
+    Raises
+    ------
+    InputError
+        For a level outside (0, 1), parameters that are not finite numbers
+        > 0, or columns of different lengths.
+    ImportError
+        When scipy (the ``models`` extra) is not installed.
+
+    Notes
+    -----
+    ``lower = I⁻¹((1 - level) / 2; a, b)`` and ``upper = I⁻¹((1 + level) / 2; a, b)``,
+    the quantiles of the Beta distribution (``scipy.stats.beta.ppf``).
 
     Examples
     --------
+    8 wins and 2 losses with a Jeffreys prior: how sure is an 80 % win rate?
+
     >>> lo, hi = beta_interval([8.5], [2.5], level=0.9)
     >>> bool(lo[0] < 8.5 / 11 < hi[0])
     True
     """
-    from scipy.stats import beta  # noqa: PLC0415  (scipy is optional and heavy)
+    fn = "beta_interval"
+    lvl = probability(level, name="level", function=fn, low_open=True, high_open=True)
+    a = as_finite_float(successes, field="successes", function=fn, minimum=0.0, strict_minimum=True)
+    b = as_finite_float(failures, field="failures", function=fn, minimum=0.0, strict_minimum=True)
+    check_same_length({"successes": a.size, "failures": b.size}, function=fn)
+    return _beta_interval(a, b, lvl, function=fn)
 
-    a = np.asarray(successes, dtype=np.float64)
-    b = np.asarray(failures, dtype=np.float64)
+
+def _beta_interval(
+    a: FloatArray, b: FloatArray, level: float, *, function: str
+) -> tuple[FloatArray, FloatArray]:
+    """Return the interval of validated parameters (any shape) from scipy's Beta quantiles."""
+    try:
+        from scipy.stats import beta  # noqa: PLC0415  (scipy is optional and heavy)
+    except ImportError as err:
+        msg = f"{function} needs scipy; install it with pip install 'crmkit[models]'"
+        raise ImportError(msg) from err
     tail = (1.0 - level) / 2.0
-    return beta.ppf(tail, a, b).astype(np.float64), beta.ppf(1.0 - tail, a, b).astype(np.float64)
+    lower = beta.ppf(tail, a, b).astype(np.float64)
+    upper = beta.ppf(1.0 - tail, a, b).astype(np.float64)
+    return lower, upper
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -284,7 +316,8 @@ class StageRates(Result):
         -------
         float
             ``n_open x win_rate[0] x mean open amount / cycle_days_won`` (0 with no
-            open deal, NaN without a won deal to measure the cycle).
+            open deal; NaN without a won deal to measure the cycle, or when won
+            deals closed the day they were opened, a cycle of 0 days).
 
         Notes
         -----
@@ -300,10 +333,19 @@ class StageRates(Result):
         >>> bool(rates.sales_velocity(sim.opportunities) > 0)
         True
         """
+        opportunities = instance(
+            opportunities,
+            Opportunities,
+            name="opportunities",
+            function="StageRates.sales_velocity",
+            what="an Opportunities",
+        )
         is_open = opportunities.is_open
         n_open = int(is_open.sum())
         if n_open == 0:
             return 0.0
+        if not self.cycle_days_won > 0:  # NaN (no won deal) or a zero-day cycle: undefined
+            return float("nan")
         mean_size = float(opportunities.amount[is_open].mean())
         return n_open * float(self.win_rate[0]) * mean_size / self.cycle_days_won
 
@@ -331,13 +373,15 @@ def _mean(values: FloatArray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def _check_number(name: str, value: object, low: float, high: float, *, open_low: bool) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    v = float(value) if ok else float("nan")  # type: ignore[arg-type]
-    if not ok or not np.isfinite(v) or v > high or v < low or (open_low and v == low):
-        bound = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
-        raise InputError.for_parameter(name, f"a number in {bound}", value, function=_FN)
-    return v
+def as_state(history: object, *, function: str) -> PipelineState:
+    """Return the :class:`PipelineState` of a ``StageHistory`` (or a state as it is)."""
+    if isinstance(history, StageHistory):
+        return PipelineState.from_history(history)
+    if isinstance(history, PipelineState):
+        return history
+    raise InputError.for_parameter(
+        "history", "a StageHistory or a PipelineState", type(history).__name__, function=function
+    )
 
 
 def fit_stage_rates(
@@ -359,14 +403,14 @@ def fit_stage_rates(
         :class:`PipelineState` fed the same rows in any number of batches gives
         the same rates, bit for bit.
     prior : tuple of float
-        Beta prior ``(a0, b0)``; default Jeffreys ``(0.5, 0.5)``.
+        Beta prior ``(a0, b0)``, each in (0, 1e9]; default Jeffreys ``(0.5, 0.5)``.
     level : float
         Credible level of the intervals, in (0, 1).
     by : str, optional
         A dimension of the history (e.g. ``"team"``) to fit per-group rates for.
     shrinkage : float
         Strength *m* (in pseudo-deals) of the pull of each group's rate toward
-        the overall rate, >= 0.
+        the overall rate, in [0, 1e12].
     created_before : date-like, optional
         Use only opportunities whose first stage was entered before this time:
         a mature cohort whose deals have had time to close (see Notes).
@@ -378,8 +422,10 @@ def fit_stage_rates(
     Raises
     ------
     InputError
-        For a prior or level out of range, an unknown ``by`` dimension, or no
-        closed opportunity to learn from.
+        For a prior, level or shrinkage out of range (bools and text are not
+        numbers), a *history* that is neither type, an unknown ``by``
+        dimension, a bad ``created_before``, or no closed opportunity to
+        learn from (an empty history included).
 
     Notes
     -----
@@ -413,26 +459,20 @@ def fit_stage_rates(
     >>> bool(((rates.lower <= sim.true_win_rate) & (sim.true_win_rate <= rates.upper)).sum() >= 4)
     True
     """
-    try:
-        a_raw, b_raw = prior
-    except (TypeError, ValueError):
+    pair = numbers(prior, name="prior", function=_FN, low=0.0, high=1e9, low_open=True)
+    if len(pair) != 2:
         raise InputError.for_parameter(
-            "prior", "a pair (a0, b0) of numbers > 0", prior, function=_FN
-        ) from None
-    a0 = _check_number("prior", a_raw, 0, 1e9, open_low=True)
-    b0 = _check_number("prior", b_raw, 0, 1e9, open_low=True)
-    lvl = _check_number("level", level, 0.0, 1.0, open_low=True)
-    if lvl >= 1.0:
-        raise InputError.for_parameter("level", "a number in (0, 1)", level, function=_FN)
-    m = _check_number("shrinkage", shrinkage, 0.0, 1e12, open_low=False)
-    if isinstance(history, StageHistory):
-        state = PipelineState.from_history(history)
-    elif isinstance(history, PipelineState):
-        state = history
-    else:
-        raise InputError.for_parameter(
-            "history", "a StageHistory or a PipelineState", type(history).__name__, function=_FN
+            "prior", "a pair (a0, b0) of numbers in (0, 1e9]", list(pair), function=_FN
         )
+    a0, b0 = pair
+    lvl = probability(level, name="level", function=_FN, low_open=True, high_open=True)
+    m = number(shrinkage, name="shrinkage", function=_FN, low=0.0, high=1e12)
+    state = as_state(history, function=_FN)
+    if by is not None:
+        instance(by, str, name="by", function=_FN, what="a dimension name (a str)")
+    cut = None
+    if created_before is not None:
+        cut = scalar_datetime(created_before, field="created_before", function=_FN)
     if by is not None and by not in state.dimensions:
         raise InputError.for_parameter(
             "by",
@@ -447,8 +487,7 @@ def fit_stage_rates(
     closed = outcome >= won_code
     first_time = state.first_entered
     cohort = np.ones(state.n_opportunities, dtype=bool)
-    if created_before is not None:
-        cut = scalar_datetime(created_before, field="created_before", function=_FN)
+    if cut is not None:
         cohort = first_time < cut
     use = closed & cohort
     if not use.any():
@@ -467,7 +506,7 @@ def fit_stage_rates(
     post_a = a0 + n_won
     post_b = b0 + n_reached - n_won
     rate = post_a / (post_a + post_b)
-    lower, upper = beta_interval(post_a, post_b, level=lvl)
+    lower, upper = _beta_interval(post_a, post_b, lvl, function=_FN)
     nxt = np.append(n_reached[1:], n_won[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(n_reached > 0, nxt / n_reached, np.nan)
@@ -549,7 +588,7 @@ def _groups(
     a = wins + m * overall[None, :] + floor
     b = reached - wins + m * (1.0 - overall[None, :]) + floor
     rate = a / (a + b)
-    lo, hi = beta_interval(a, b, level=level)
+    lo, hi = _beta_interval(a, b, level, function=_FN)
     return fact.uniques, reached, wins, rate, lo, hi
 
 

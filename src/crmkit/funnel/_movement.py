@@ -15,8 +15,8 @@ from crmkit._params import names as dimension_names
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._changes import DealChanges, Waterfall
-from crmkit.funnel._forecast import deal_probabilities
-from crmkit.funnel._grouping import PeriodSpec, _horizons
+from crmkit.funnel._forecast import probabilities_of
+from crmkit.funnel._grouping import PeriodSpec, _horizons, check_period
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._state import PipelineState
 from crmkit.periods import (
@@ -428,13 +428,7 @@ def _layers(  # noqa: PLR0917  (a private kernel over aligned arrays)
             start=np.array([h.start for h in horizons], dtype="datetime64[us]"),
             end=np.array([h.end for h in horizons], dtype="datetime64[us]"),
         )
-    try:
-        freq = Frequency(spec)  # type: ignore[arg-type]
-    except ValueError:
-        valid = [f.value for f in Frequency]
-        raise InputError.for_parameter(
-            "period", f"a Frequency ({valid}), a Horizon or a list of Horizons", spec, function=_FN
-        ) from None
+    freq = check_period(spec, function=_FN)
     k0, k1, lo, hi = _period_index(
         close0, close1, open0=open0, open1=open1, freq=freq, calendar=calendar
     )
@@ -570,8 +564,8 @@ def pipeline_movement(
             str(s1.id.dtype),
             function=_FN,
         )
-    p0 = deal_probabilities(s0, probabilities)
-    p1 = deal_probabilities(s1, probabilities)
+    p0 = probabilities_of(s0, probabilities, function=_FN)
+    p1 = probabilities_of(s1, probabilities, function=_FN)
     # align the deals of both snapshots on one union index
     ids = np.concatenate([s0.id, s1.id])
     fact = factorize(ids)
