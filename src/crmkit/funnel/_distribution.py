@@ -524,7 +524,7 @@ def lattice_forecast(
         each cell's distribution is then that of the deals of its dimensions
         that win *and* close in its period.
     as_of : date-like, optional
-        Required with *slip*: the earliest possible close.
+        Required with *slip*: the earliest possible close; refused without it.
     calendar : Calendar
         Week start and fiscal year.
 
@@ -609,6 +609,14 @@ def lattice_forecast(
         if as_of is None:
             raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
         ref = scalar_datetime(as_of, field="as_of", function=fn)
+    elif as_of is not None:
+        raise InputError.for_parameter(
+            "as_of",
+            "None unless slip is given (it is the earliest close of a slipped win)",
+            as_of if isinstance(as_of, str) else type(as_of).__name__,
+            function=fn,
+            hint="To count overdue deals, pass as_of to forecast_pipeline.",
+        )
     prep = _prepare(
         opportunities,
         period=period,

@@ -289,7 +289,7 @@ def simulate_forecast(
         drawn from this distribution (never before ``as_of``), so it may move
         to another period or out of a horizon.
     as_of : date-like, optional
-        Required with *slip*: the earliest possible close.
+        Required with *slip*: the earliest possible close; refused without it.
     chunk_size : int
         Simulations per chunk, >= 1; the chunk buffers take about
         ``chunk_size x open deals x 9`` bytes without slip (about 50 with
@@ -357,6 +357,14 @@ def simulate_forecast(
         if as_of is None:
             raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
         ref = scalar_datetime(as_of, field="as_of", function=fn)
+    elif as_of is not None:
+        raise InputError.for_parameter(
+            "as_of",
+            "None unless slip is given (it is the earliest close of a slipped win)",
+            as_of if isinstance(as_of, str) else type(as_of).__name__,
+            function=fn,
+            hint="To count overdue deals, pass as_of to forecast_pipeline.",
+        )
     prep = _prepare(
         opportunities,
         period=period,
