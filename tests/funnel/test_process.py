@@ -77,7 +77,8 @@ def test_bad_process_parameters_name_the_field(kwargs, field, words):
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), True, "x", None])
 def test_stage_probability_must_be_in_unit_interval(p):
-    with pytest.raises(InputError, match=r"'probability' parameter of Stage must be a number in \[0, 1\]") as err:
+    words = r"'probability' parameter of Stage must be a number in \[0, 1\]"
+    with pytest.raises(InputError, match=words) as err:
         Stage(name="a", probability=p)
     assert err.value.field == "probability"
 

@@ -649,9 +649,9 @@ def backtest_forecast(
             None if opportunity is None else "given",
             function=fn,
         )
-    cols = None
+    per_deal = None
     if all(given):
-        cols = _columns(
+        per_deal = _columns(
             history,
             opportunity,
             amount,
@@ -686,9 +686,9 @@ def backtest_forecast(
                     str(snap.id.dtype),
                     function=fn,
                 )
-        elif cols is not None:
+        elif per_deal is not None:
             t = scalar_datetime(raw, field="snapshots", function=fn, date_format=fmt)
-            snap = _snapshot_of(history, t, cols, function=fn)
+            snap = _snapshot_of(history, t, per_deal, function=fn)
         else:
             if history.amount is None or history.close_date is None:
                 raise InputError.for_parameter(

@@ -503,8 +503,8 @@ def fit_stage_rates(
     n_reached = np.cumsum(top_counts[::-1])[::-1].astype(np.int64)
     won_counts = np.bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
     n_won = np.cumsum(won_counts[::-1])[::-1].astype(np.int64)
-    post_a = a0 + n_won
-    post_b = b0 + n_reached - n_won
+    post_a = (a0 + n_won).astype(np.float64)
+    post_b = (b0 + n_reached - n_won).astype(np.float64)
     rate = post_a / (post_a + post_b)
     lower, upper = _beta_interval(post_a, post_b, lvl, function=_FN)
     nxt = np.append(n_reached[1:], n_won[-1])

@@ -211,8 +211,12 @@ def dimension_columns(
     """Check a mapping of dimension name -> column: names are distinct strings, not *reserved*."""
     if dimensions is None:
         return {}
-    dims = instance(
-        dimensions, Mapping, name="dimensions", function=function, what="a mapping of columns"
+    dims: Mapping[str, object] = instance(
+        dimensions,
+        Mapping,  # type: ignore[type-abstract]
+        name="dimensions",
+        function=function,
+        what="a mapping of columns",
     )
     listed = names(
         list(dims), name="dimensions", function=function, allow_empty=True, what="dimension names"

@@ -319,7 +319,8 @@ def scorecards(
     parent, vs_parent = _versus_parent(opportunities, history, compare_to, oc=oc, hc=hc, g=g)
     quotas = np.full(g, np.nan)
     given = {} if quota is None else quota
-    instance(given, Mapping, name="quota", function=_FN, what="a mapping of group to quota")
+    what = "a mapping of group to quota"
+    instance(given, Mapping, name="quota", function=_FN, what=what)  # type: ignore[type-abstract]
     for key, value in given.items():
         q = number(value, name="quota", function=_FN, low=0.0)
         hit = np.flatnonzero(fact.uniques == (str(key) if fact.uniques.dtype.kind == "U" else key))
@@ -335,7 +336,8 @@ def scorecards(
         coverage = np.where(quotas > 0, pipeline / quotas, np.nan)
     acts: dict[str, FloatArray] = {}
     kinds = {} if activities is None else activities
-    instance(kinds, Mapping, name="activities", function=_FN, what="a mapping of columns")
+    what = "a mapping of columns"
+    instance(kinds, Mapping, name="activities", function=_FN, what=what)  # type: ignore[type-abstract]
     names(list(kinds), name="activities", function=_FN, allow_empty=True, what="activity names")
     for name, col in kinds.items():
         counts = as_finite_float(col, field=name, function=_FN, minimum=0.0)

@@ -261,8 +261,8 @@ def fit_win_scorer(
     if team is not None:
         instance(team, str, name="team", function=fn, what="a dimension name (a str)")
     known = list(history.dimensions)
-    for name, values in (("fields", fields), ("team", (team,) if team is not None else ())):
-        unknown = [f for f in values if f not in history.dimensions]
+    for name, wanted in (("fields", fields), ("team", (team,) if team is not None else ())):
+        unknown = [f for f in wanted if f not in history.dimensions]
         if unknown:
             raise InputError.for_parameter(
                 name, f"dimensions of the history {known}", unknown[0], function=fn
