@@ -165,6 +165,7 @@ CASES = [
             "submissions": _submissions(),
             "adjustments": _adjustments(),
         },
+        params={"date_format": Opt("choice")},
         tables={
             "submissions": _SUBS,
             "adjustments": _SUBS | {"adjuster": "id", "author": "label", "at": "date"},

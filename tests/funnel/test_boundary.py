@@ -565,3 +565,36 @@ def test_forecasts_of_finite_amounts_are_finite_and_ordered(amounts):
         assert (d.sd >= 0).all()
     assert (f.weighted <= f.pipeline).all()
     assert np.isfinite(f.expected_total).all()
+
+
+def test_rollup_reads_adjustment_times_with_a_format():
+    from crmkit.funnel import Hierarchy, rollup_forecast
+
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2],
+        amount=[100.0, 50.0],
+        stage=["close", "won"],
+        close_date=["2024-07-10", "2024-07-03"],
+        dimensions={"owner": ["ana", "bo"]},
+    )
+    f = forecast_pipeline(opps, period="month", by=["owner"], probabilities="configured")
+    h = Hierarchy.from_arrays(node=["north", "ana", "bo"], parent=[None, "north", "north"])
+    adjustments = {
+        "period": ["2024-07"],
+        "node": ["ana"],
+        "adjuster": ["north"],
+        "measure": ["commit"],
+        "amount": [60.0],
+        "author": ["wei"],
+        "at": ["01/07/2024 09:30"],
+    }
+    with pytest.raises(InputError) as err:
+        rollup_forecast(f, h, node="owner", adjustments=adjustments)
+    _check(err, "at", "'at' column of rollup_forecast")
+    r = rollup_forecast(f, h, node="owner", adjustments=adjustments, date_format="%d/%m/%Y %H:%M")
+    times = r.audit.at
+    assert str(times[0]) == "2024-07-01T09:30:00.000000"
+    with pytest.raises(InputError) as err:
+        rollup_forecast(f, h, node="owner", date_format="day first")
+    _check(err, "date_format", "a strftime pattern")

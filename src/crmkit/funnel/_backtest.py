@@ -24,7 +24,7 @@ from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
 from crmkit.funnel._distribution import MAX_LATTICE_POINTS
 from crmkit.funnel._forecast import check_calendar, probabilities_of
-from crmkit.funnel._history import StageHistory
+from crmkit.funnel._history import StageHistory, stage_at
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities, deal_amounts, optional_times
 from crmkit.funnel._state import PipelineState, cut_history
@@ -272,7 +272,7 @@ def _snapshot_of(
             dimensions=dict(history.dimensions),
         )
     pos = _align(history, ids, field="opportunity", function=function)
-    state = history.state_at(cut - np.timedelta64(1, "us"))
+    state = stage_at(history, cut - np.timedelta64(1, "us"))
     is_open = (state >= 0) & (state < history.process.won_code)
     close = closes[pos][is_open]
     close = np.where(np.isnat(close) | (close >= cut), close, cut)

@@ -152,9 +152,10 @@ class StageRates(Result):
     n_spells : ndarray of int64, shape (k,)
         Completed spells behind the timings.
     cycle_days_won, cycle_days_lost : float
-        Mean days from the first stage entered to the outcome.
+        Mean days from the first stage entered to the outcome (NaN without a
+        won, or a lost, deal).
     median_cycle_days_won, median_cycle_days_lost : float
-        The medians of the same.
+        The medians of the same (NaN likewise).
     n_closed, n_open_excluded, n_cohort_excluded : int
         Opportunities used, open ones left out (their outcome is unknown) and
         ones created on or after ``created_before``.
@@ -281,6 +282,13 @@ class StageRates(Result):
         >>> bool(((p >= 0) & (p <= 1)).all())
         True
         """
+        instance(
+            opportunities,
+            Opportunities,
+            name="opportunities",
+            function="StageRates.probabilities_for",
+            what="an Opportunities",
+        )
         if opportunities.process != self.process:
             raise InputError.for_parameter(
                 "opportunities",

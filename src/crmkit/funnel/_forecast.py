@@ -160,10 +160,11 @@ class PipelineForecast(Result):
         Open amount by forecast category (not cumulative: the usual "best case
         total" is ``closed_won + commit + best_case``).
     quota, attainment, remaining_quota, coverage : ndarray of float64, shape (k,)
-        When quotas are given: the quota (NaN where none), closed_won / quota,
-        max(quota - closed_won, 0) and pipeline / remaining_quota (NaN where the
-        quota is already met or absent). All NaN when the quotas are coarser
-        than the cells: see ``quota_level``.
+        When quotas are given: the quota, closed_won / quota,
+        max(quota - closed_won, 0) and pipeline / remaining_quota. All four
+        are NaN where the cell has no quota (and all of them when the quotas
+        are coarser than the cells: see ``quota_level``), attainment also
+        where the quota is 0 and coverage where it is already met.
     by : tuple of str
         The dimension names.
     probabilities : str

@@ -19,6 +19,7 @@ from crmkit._input import (
     check_date_format,
     check_same_length,
     check_valid_years,
+    scalar_datetime,
     to_array,
 )
 from crmkit._params import instance, names
@@ -27,7 +28,7 @@ from crmkit._values import bad_rows_error, is_null
 from crmkit.funnel._opportunities import deal_amounts, dimension_columns, stage_codes
 from crmkit.funnel._process import SalesProcess
 
-__all__ = ["StageHistory"]
+__all__ = ["StageHistory", "stage_at"]
 
 _CORE = ("opportunity", "stage", "entered", "reason", "amount", "close_date")
 IntArray = npt.NDArray[np.int64]
@@ -417,13 +418,14 @@ class StageHistory:
             return codes
         return np.maximum.reduceat(codes, self.offsets[:-1]).astype(np.int64)
 
-    def state_at(self, when: np.datetime64) -> IntArray:
+    def state_at(self, when: object) -> IntArray:
         """Stage code of each opportunity at time *when* (-1 if not yet created).
 
         Parameters
         ----------
-        when : numpy.datetime64
-            The snapshot time; a stage entered exactly at *when* counts.
+        when : date-like
+            The snapshot time (a ``datetime64``, ``datetime`` or ISO-8601 text);
+            a stage entered exactly at *when* counts.
 
         Returns
         -------
@@ -441,10 +443,16 @@ class StageHistory:
         >>> h.state_at(np.datetime64("2024-01-15", "us")).tolist()
         [2]
         """
-        seen = self.entered <= when
-        count = np.add.reduceat(seen.astype(np.int64), self.offsets[:-1]) if seen.size else seen
-        idx = self.offsets[:-1] + count - 1
-        return np.where(count > 0, self.stage[np.maximum(idx, 0)], -1).astype(np.int64)
+        cut = scalar_datetime(when, field="when", function="StageHistory.state_at")
+        return stage_at(self, cut)
 
     def __repr__(self) -> str:
         return f"StageHistory(rows={self.n_rows}, opportunities={self.n_opportunities})"
+
+
+def stage_at(history: StageHistory, cut: np.datetime64) -> IntArray:
+    """Return each opportunity's stage code at a validated ``datetime64[us]`` *cut*."""
+    seen = history.entered <= cut
+    count = np.add.reduceat(seen.astype(np.int64), history.offsets[:-1]) if seen.size else seen
+    idx = history.offsets[:-1] + count - 1
+    return np.where(count > 0, history.stage[np.maximum(idx, 0)], -1).astype(np.int64)

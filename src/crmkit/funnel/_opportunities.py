@@ -17,6 +17,7 @@ from crmkit._input import (
     as_amounts,
     as_datetime,
     as_finite_float,
+    as_flags,
     as_ids,
     as_readonly,
     check_date_format,
@@ -611,12 +612,17 @@ class Opportunities:
 
         Parameters
         ----------
-        mask : ndarray of bool, shape (n,)
-            Which rows to keep.
+        mask : array_like of bool, shape (n,)
+            Which rows to keep (booleans or 0/1, one per deal).
 
         Returns
         -------
         Opportunities
+
+        Raises
+        ------
+        InputError
+            For a mask of another length or of values other than booleans or 0/1.
 
         Examples
         --------
@@ -627,7 +633,9 @@ class Opportunities:
         >>> o.subset(o.is_open).n_rows
         1
         """
-        keep = np.asarray(mask, dtype=bool)
+        fn = "Opportunities.subset"
+        keep = as_flags(mask, field="mask", function=fn)
+        check_same_length({"opportunities": self.n_rows, "mask": keep.size}, function=fn)
         return attrs.evolve(
             self,
             id=as_readonly(self.id[keep]),
