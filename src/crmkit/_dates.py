@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_YEARS",
     "ParsedTimes",
     "as_datetime",
+    "as_optional_datetime",
     "check_date_format",
     "check_valid_years",
     "scalar_datetime",
@@ -158,7 +159,6 @@ def as_datetime(
     valid_years: tuple[int, int] = DEFAULT_YEARS,
     kind: str = "column",
     column: str | None = None,
-    allow_missing: bool = False,
 ) -> ParsedTimes:
     """Coerce timestamps to UTC-naive ``datetime64[us]``, or refuse them.
 
@@ -167,11 +167,6 @@ def as_datetime(
     or whole numbers in that layout (``19970101`` with ``"%Y%m%d"``). Nulls,
     unreadable values, mixed aware and naive values, and dates outside
     *valid_years* are refused with their positions.
-
-    With *allow_missing* (a column whose documentation says a missing date
-    means "unknown"), missing values (None, NaN, NaT, empty or null text) read
-    as NaT instead; every other value is read and checked as above, and an
-    error names its position in the whole column.
     """
     arr = to_array(values, field=field, function=function)
     if arr.ndim != 1:
@@ -183,42 +178,11 @@ def as_datetime(
     ctx = _Context(
         field=field, function=function, kind=kind, valid_years=valid_years, column=column
     )
-    if allow_missing:
-        missing = _missing_values(arr)
-        if missing.any():
-            keep = np.flatnonzero(~missing)
-            out = np.full(arr.size, np.datetime64("NaT", "us"), dtype=DATETIME_DTYPE)
-            sub = _read(arr[keep], attrs.evolve(ctx, rows=keep, source=arr), date_format)
-            out[keep] = sub.values
-            return ParsedTimes(values=out, aware=sub.aware)
-    return _read(arr, ctx, date_format)
-
-
-def _missing_values(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Which values of a column are missing: NaT, NaN, None, pandas.NA, empty or null text."""
-    kind = arr.dtype.kind
-    if kind == "M":
-        return cast("npt.NDArray[np.bool_]", np.isnat(arr))
-    if kind == "f":
-        return cast("npt.NDArray[np.bool_]", np.isnan(arr))
-    if kind in "UST":
-        return _missing_text(arr.astype(str))
-    if kind == "O":
-        nulls = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
-        strings = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
-        if strings.any():
-            nulls[strings] |= _missing_text(arr[strings].astype(str))
-        return nulls
-    return np.zeros(arr.size, dtype=bool)
-
-
-def _read(arr: npt.NDArray[Any], ctx: _Context, date_format: str | None) -> ParsedTimes:
-    field, function, kind, column = ctx.field, ctx.function, ctx.kind, ctx.column
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
-    if dtype_kind == "M":
-        parsed = ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
-    elif dtype_kind in "UST":
+    if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
+        return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
+    if dtype_kind in "UST":
         text = arr.astype(str)
         parsed = _parse_text(text, ctx, date_format)
     elif dtype_kind in "iuf" and date_format is not None:
@@ -242,6 +206,55 @@ def _read(arr: npt.NDArray[Any], ctx: _Context, date_format: str | None) -> Pars
         )
     _check_window(parsed.values, arr, ctx)
     return parsed
+
+
+def as_optional_datetime(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+    column: str | None = None,
+) -> tuple[TimeArray, npt.NDArray[np.bool_]]:
+    """Coerce timestamps where a missing value is allowed (an open deal's close date).
+
+    Missing values (None, NaN, NaT, empty or ``"NaT"`` text) come back as NaT
+    with a mask; every other value follows :func:`as_datetime`'s rules, and
+    errors give positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "M":
+        missing = np.isnat(arr)
+    elif kind in "UST":
+        missing = _missing_text(arr.astype(str))
+    elif kind == "f":
+        missing = np.isnan(arr)
+    elif kind == "O":
+        missing = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        text = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
+        if text.any():
+            missing[text] |= _missing_text(arr[text].astype(str))
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype=DATETIME_DTYPE)
+    if missing.all():
+        return out, missing
+    if missing.any():  # a present value stands in for the missing ones, so positions hold
+        filler = arr[np.flatnonzero(~missing)[0]]
+        arr = arr.copy() if kind != "O" else arr.astype(object)
+        arr[missing] = filler
+    parsed = as_datetime(
+        arr,
+        field=field,
+        function=function,
+        date_format=date_format,
+        valid_years=valid_years,
+        column=column,
+    )
+    out[~missing] = parsed.values[~missing]
+    return out, missing
 
 
 def scalar_datetime(
@@ -281,8 +294,6 @@ class _Context:
     kind: str
     valid_years: tuple[int, int]
     column: str | None = None
-    rows: npt.NDArray[np.intp] | None = None  # reading a subset: its positions in the column
-    source: npt.NDArray[Any] | None = None  # ... and the whole column, for the message
 
     def error(
         self,
@@ -291,10 +302,6 @@ class _Context:
         requirement: str,
         hint: str | None = None,
     ) -> InputError:
-        if self.rows is not None and self.source is not None and mask.size == self.rows.size:
-            full = np.zeros(self.source.size, dtype=bool)
-            full[self.rows[mask]] = True
-            mask, arr = full, self.source
         return _rows_error(
             mask,
             arr,
@@ -346,15 +353,16 @@ def _year_bounds(valid_years: tuple[int, int], dtype: np.dtype[Any]) -> tuple[in
 def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     """Refuse NaT and out-of-window values in the source unit, then convert (no wrap-around)."""
     raw = arr.view(np.int64)
-    if raw.size and raw.min() == _NAT_INT:
-        raise ctx.error(
-            raw == _NAT_INT,
-            arr,
-            "must not be null (NaT)",
-            hint="Drop or fill the missing timestamps before calling crmkit.",
-        )
     lo, hi = _year_bounds(ctx.valid_years, arr.dtype)
-    if raw.size and (raw.min() < lo or raw.max() >= hi):
+    low = int(raw.min()) if raw.size else lo
+    if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
+        if low == _NAT_INT:
+            raise ctx.error(
+                raw == _NAT_INT,
+                arr,
+                "must not be null (NaT)",
+                hint="Drop or fill the missing timestamps before calling crmkit.",
+            )
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr

@@ -104,4 +104,5 @@ EXEMPT = {
     "datasets.SimulatedCustomerBase": "the result of simulate_customer_base, not built by callers",
     "datasets.SimulatedCostDrivers": "the result of simulate_cost_drivers, not built by callers",
     "datasets.SimulatedPipeline": "the result of simulate_pipeline, not built by callers",
+    "datasets.load_cdnow": "takes no argument: there is no input to make bad (tests/test_cdnow.py)",
 }

@@ -15,10 +15,10 @@ from crmkit._input import (
     DATETIME_DTYPE,
     DEFAULT_YEARS,
     as_amounts,
-    as_datetime,
     as_finite_float,
     as_flags,
     as_ids,
+    as_optional_datetime,
     as_readonly,
     check_date_format,
     check_same_length,
@@ -61,17 +61,18 @@ def optional_times(
     """Read a date column whose missing values mean "unknown": they become NaT.
 
     Every other value is read as :func:`crmkit._input.as_datetime` reads it
-    (ISO-8601, or *date_format*; years in *valid_years*), and refused likewise.
+    (ISO-8601, or *date_format*; years in *valid_years*), and refused likewise
+    (:func:`crmkit._input.as_optional_datetime`).
     """
-    return as_datetime(
+    times, _ = as_optional_datetime(
         values,
         field=field,
         function=function,
         date_format=date_format,
         valid_years=valid_years,
         column=column,
-        allow_missing=True,
-    ).values
+    )
+    return times
 
 
 def deal_amounts(
