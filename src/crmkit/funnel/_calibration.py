@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import instance, number, numbers, probability
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -364,7 +365,7 @@ def _median_by(codes: IntArray, values: FloatArray, k: int) -> FloatArray:
         return out
     order = np.lexsort((values, codes))
     sc, sv = codes[order], values[order]
-    counts = np.bincount(sc, minlength=k)
+    counts = bincount(sc, minlength=k)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
     lo = starts + (counts - 1) // 2
@@ -507,9 +508,9 @@ def fit_stage_rates(
     won = outcome == won_code
     reach_top = np.where(won, k - 1, state.max_open_stage)
     # reached[s] = #use deals with reach_top >= s
-    top_counts = np.bincount(reach_top[use] + 1, minlength=k + 1)[1:]
+    top_counts = bincount(reach_top[use] + 1, minlength=k + 1)[1:]
     n_reached = np.cumsum(top_counts[::-1])[::-1].astype(np.int64)
-    won_counts = np.bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
+    won_counts = bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
     n_won = np.cumsum(won_counts[::-1])[::-1].astype(np.int64)
     post_a = (a0 + n_won).astype(np.float64)
     post_b = (b0 + n_reached - n_won).astype(np.float64)
@@ -523,7 +524,7 @@ def fit_stage_rates(
     in_cohort = cohort[owner] if owner.size else np.zeros(0, dtype=bool)
     spell_stage = state.spell_stage[in_cohort]
     spell_us = (state.spell_end[in_cohort] - state.spell_start[in_cohort]).astype(np.int64)
-    n_spells = np.bincount(spell_stage, minlength=k).astype(np.int64)
+    n_spells = bincount(spell_stage, minlength=k).astype(np.int64)
     total_us = np.zeros(k, dtype=np.int64)
     np.add.at(total_us, spell_stage, spell_us)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -586,10 +587,10 @@ def _groups(
     fact = factorize(history.dimensions[by])
     g = fact.n_groups
     flat = fact.codes[use] * (k + 1) + reach_top[use] + 1
-    top = np.bincount(flat, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    top = bincount(flat, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
     reached = np.cumsum(top[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
     flat_w = fact.codes[use & won] * (k + 1) + reach_top[use & won] + 1
-    top_w = np.bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    top_w = bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
     wins = np.cumsum(top_w[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
     # a floor of 1e-9 pseudo-deals keeps the Beta proper when m is 0 (or subnormal)
     floor = 1e-9 if m < 1e-9 else 0.0
@@ -613,7 +614,7 @@ def _reasons(
         )
     g = fact.n_groups
     key = (~outcome_won).astype(np.int64) * g + fact.codes
-    counts = np.bincount(key, minlength=2 * g)
+    counts = bincount(key, minlength=2 * g)
     present = np.flatnonzero(counts)
     totals = np.array([outcome_won.sum(), (~outcome_won).sum()], dtype=np.float64)
     is_lost = present // g

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import scalar_datetime
 from crmkit._params import instance, integer, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import (
@@ -236,7 +237,7 @@ def _prepare(
         prob=p,
         is_open=is_open,
         amount=amount,
-        closed_won=np.bincount(cells.code, weights=won_amt, minlength=n).astype(np.float64),
+        closed_won=bincount(cells.code, weights=won_amt, minlength=n).astype(np.float64),
         quota=quota,
         label="configured" if isinstance(probabilities, str) else "calibrated",
         level=level,
@@ -247,7 +248,7 @@ def _spread(codes: IntArray, amount: FloatArray, prob: FloatArray, n: int) -> Fl
     """Per cell ``sqrt(Σ a² p (1 - p))``, in scaled units where squares would overflow."""
     unit = scale_unit(float(amount.max())) if amount.size else 1.0
     a = amount / unit if unit != 1.0 else amount
-    var = np.bincount(codes, weights=a * a * prob * (1 - prob), minlength=n)
+    var = bincount(codes, weights=a * a * prob * (1 - prob), minlength=n).astype(np.float64)
     return np.sqrt(var) * unit
 
 
@@ -257,8 +258,8 @@ def _moments(prep: _Prepared) -> tuple[FloatArray, FloatArray, IntArray]:
     op = prep.is_open[c.deal]
     a = np.where(op, prep.amount[c.deal], 0.0)
     p = prep.prob[c.deal]
-    mean = prep.closed_won + np.bincount(c.code, weights=a * p, minlength=n)
-    n_open = np.bincount(c.code, weights=op, minlength=n).astype(np.int64)
+    mean = prep.closed_won + bincount(c.code, weights=a * p, minlength=n)
+    n_open = bincount(c.code, weights=op, minlength=n).astype(np.int64)
     return mean, _spread(c.code, a, p, n), n_open
 
 
@@ -348,7 +349,7 @@ def slip_pairs(
     dcombo, ccombo = both.codes[:nd], both.codes[nd:]
     n_combo = max(both.n_groups, 1)
     order = np.argsort(dcombo, kind="stable")
-    counts = np.bincount(dcombo, minlength=n_combo)
+    counts = bincount(dcombo, minlength=n_combo)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     sizes = counts[ccombo]
     total = int(sizes.sum())
@@ -396,7 +397,7 @@ def _pair_moments(
     prep: _Prepared, pairs: SlipPairs, n: int, closed_won: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     a = prep.amount[pairs.deal]
-    mean = closed_won + np.bincount(pairs.cell, weights=a * pairs.prob, minlength=n)
+    mean = closed_won + bincount(pairs.cell, weights=a * pairs.prob, minlength=n)
     return mean, _spread(pairs.cell, a, pairs.prob, n)
 
 
@@ -466,14 +467,14 @@ def level_distribution(
     code = lv.fine_to_coarse[c.code]
     k = lv.cells.n_cells
     a = np.where(op, prep.amount[c.deal], 0.0)
-    expected = closed_won + np.bincount(code, weights=a * prep.prob[c.deal], minlength=k)
+    expected = closed_won + bincount(code, weights=a * prep.prob[c.deal], minlength=k)
     per = lv.cells.periods
     return QuotaDistribution(
         period=per.label[lv.cells.period],
         start=per.start[lv.cells.period],
         end=per.end[lv.cells.period],
         groups=lv.cells.dims,
-        n_open=np.bincount(code, weights=op, minlength=k).astype(np.int64),
+        n_open=bincount(code, weights=op, minlength=k).astype(np.int64),
         closed_won=closed_won,
         expected=expected,
         mean=mean,

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import scalar_datetime
 from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import StageRates
@@ -294,7 +295,7 @@ class PipelineForecast(Result):
 
 
 def _sum(codes: IntArray, weights: FloatArray, n: int) -> FloatArray:
-    return np.bincount(codes, weights=weights, minlength=n).astype(np.float64)
+    return bincount(codes, weights=weights, minlength=n).astype(np.float64)
 
 
 def _attainment(
@@ -466,7 +467,7 @@ def forecast_pipeline(
     pipeline = _sum(code, open_amount, n)
     weighted = _sum(code, open_amount * p[d], n)
     closed_won = _sum(code, np.where(is_open, 0.0, amount), n)
-    n_open = np.bincount(code, weights=is_open, minlength=n).astype(np.int64)
+    n_open = bincount(code, weights=is_open, minlength=n).astype(np.int64)
     quota = level.quota if level is not None and level.same_level else np.full(n, np.nan)
     attainment, remaining, coverage = _attainment(quota, closed_won, pipeline)
     at_level = None

@@ -23,6 +23,7 @@ from crmkit._input import (
     to_array,
 )
 from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit._values import bad_rows_error, is_null
 from crmkit.funnel._opportunities import deal_amounts, dimension_columns, stage_codes
@@ -260,7 +261,7 @@ class StageHistory:
         order = np.argsort(fact.codes, kind="stable")
         g = fact.codes[order]
         offsets = np.zeros(fact.n_groups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(g, minlength=fact.n_groups), out=offsets[1:])
+        np.cumsum(bincount(g, minlength=fact.n_groups), out=offsets[1:])
         s_codes = codes[order]
         s_times = times[order]
         same = g[1:] == g[:-1] if n else np.zeros(0, dtype=bool)

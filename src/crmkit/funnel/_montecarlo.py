@@ -13,6 +13,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import scalar_datetime
 from crmkit._params import SeedLike, as_seed_sequence, instance, integer, work_limit
+from crmkit._reduce import bincount
 from crmkit.errors import InputError
 from crmkit.funnel._distribution import (
     ForecastDistribution,
@@ -207,14 +208,14 @@ def _chunk(
             ok, plan.lookup[np.clip(pidx, 0, plan.lookup.shape[0] - 1), plan.combo[None, :]], -1
         )
         cell = np.where(cell < 0, n_cells, cell)
-        out += np.bincount((sims + cell).ravel(), weights=won_amt.ravel(), minlength=out.size)
+        out += bincount((sims + cell).ravel(), weights=won_amt.ravel(), minlength=out.size)
     else:
         for h_i, h in enumerate(horizons):
             inside = (dates >= h.start) & (dates < h.end)
             cell = plan.lookup[h_i, plan.combo][None, :].repeat(size, axis=0)
             cell = np.where(inside & (cell >= 0), cell, n_cells)
             flat = (sims + cell).ravel()
-            out += np.bincount(flat, weights=won_amt.ravel(), minlength=out.size)
+            out += bincount(flat, weights=won_amt.ravel(), minlength=out.size)
     table = out.reshape(size, n_cells + 1)
     return table[:, :n_cells], table[:, n_cells]
 

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._params import flag, instance
 from crmkit._params import names as dimension_names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._changes import DealChanges, Waterfall
@@ -659,20 +660,20 @@ def pipeline_movement(
         cell: IntArray, comp: IntArray, amount: FloatArray, weighted: FloatArray, cnt: IntArray
     ) -> None:
         flat = cell * n_comp + comp
-        amount_tab[:] += np.bincount(flat, weights=amount, minlength=k * n_comp)
-        weighted_tab[:] += np.bincount(flat, weights=weighted, minlength=k * n_comp)
-        count_tab[:] += np.bincount(flat, weights=cnt, minlength=k * n_comp).astype(np.int64)
+        amount_tab[:] += bincount(flat, weights=amount, minlength=k * n_comp)
+        weighted_tab[:] += bincount(flat, weights=weighted, minlength=k * n_comp)
+        count_tab[:] += bincount(flat, weights=cnt, minlength=k * n_comp).astype(np.int64)
 
     for key0, key1, moved in zip(layers.key0, layers.key1, layers.moved, strict=True):
         c0, c1 = dense(key0), dense(key1)
         h0, h1 = np.flatnonzero(c0 >= 0), np.flatnonzero(c1 >= 0)
         c0h, c1h = c0[h0], c1[h1]
-        start += np.bincount(c0h, weights=amt0[h0], minlength=k)
-        end += np.bincount(c1h, weights=amt1[h1], minlength=k)
-        wstart += np.bincount(c0h, weights=w0[h0], minlength=k)
-        wend += np.bincount(c1h, weights=w1[h1], minlength=k)
-        nstart += np.bincount(c0h, minlength=k)
-        nend += np.bincount(c1h, minlength=k)
+        start += bincount(c0h, weights=amt0[h0], minlength=k)
+        end += bincount(c1h, weights=amt1[h1], minlength=k)
+        wstart += bincount(c0h, weights=w0[h0], minlength=k)
+        wend += bincount(c1h, weights=w1[h1], minlength=k)
+        nstart += bincount(c0h, minlength=k)
+        nend += bincount(c1h, minlength=k)
         differ = c0 != c1
         lv = h0[differ[h0]]
         en = h1[differ[h1]]

@@ -26,6 +26,7 @@ from crmkit._input import (
     to_array,
 )
 from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping, json_safe
 from crmkit._values import bad_rows_error, is_null
 from crmkit.errors import InputError
@@ -469,7 +470,7 @@ class Opportunities:
         nat = np.full(n, _NAT, dtype=DATETIME_DTYPE)
         fact = factorize(ids)
         if fact.n_groups != n:
-            counts = np.bincount(fact.codes, minlength=fact.n_groups)
+            counts = bincount(fact.codes, minlength=fact.n_groups)
             raise bad_rows_error(
                 counts[fact.codes] > 1,
                 ids,

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_flags, check_same_length
 from crmkit._params import choice, instance, integer
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import StageRates
@@ -132,10 +133,10 @@ def _reliability(probability: object, won: object, *, n_bins: object, function: 
         )
     edges = np.linspace(0.0, 1.0, bins + 1)
     b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
-    count = np.bincount(b, minlength=bins)
+    count = bincount(b, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_p = np.bincount(b, weights=p, minlength=bins) / count
-        rate = np.bincount(b, weights=y, minlength=bins) / count
+        mean_p = bincount(b, weights=p, minlength=bins) / count
+        rate = bincount(b, weights=y, minlength=bins) / count
     return Reliability(
         bin_lower=edges[:-1],
         bin_upper=edges[1:],

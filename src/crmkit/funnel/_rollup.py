@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_finite_float, as_ids, check_date_format
 from crmkit._params import choice, instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._tables import read_table
 from crmkit.errors import InputError
@@ -338,7 +339,7 @@ def _up(hierarchy: Hierarchy, values: FloatArray) -> FloatArray:
     for d in range(int(hierarchy.depth.max()) if hierarchy.n_nodes else 0, 0, -1):
         kids = np.flatnonzero(hierarchy.depth == d)
         flat = (hierarchy.parent[kids][:, None] * width + cols[None, :]).ravel()
-        total += np.bincount(flat, weights=total[kids].ravel(), minlength=total.size).reshape(
+        total += bincount(flat, weights=total[kids].ravel(), minlength=total.size).reshape(
             total.shape
         )
     return total.reshape(values.shape)
@@ -478,7 +479,7 @@ def rollup_forecast(
     values = _forecast_measures(forecast)
     own_flat = np.zeros(h * n_p * n_m)
     for j in range(n_m):
-        own_flat += np.bincount(flat + j, weights=values[:, j], minlength=own_flat.size)
+        own_flat += bincount(flat + j, weights=values[:, j], minlength=own_flat.size)
     own = own_flat.reshape(h, n_p, n_m)
     system = _up(hierarchy, own)
     adjust = np.zeros_like(system)
@@ -497,7 +498,7 @@ def rollup_forecast(
         )
         s_amt = as_finite_float(cols["amount"], field="amount", function=fn, minimum=0.0)
         flat = (s_node * n_p + s_per) * n_m + s_mea
-        counts = np.bincount(flat, minlength=h * n_p * n_m)
+        counts = bincount(flat, minlength=h * n_p * n_m)
         dup = np.flatnonzero(counts[flat] > 1)
         if dup.size:
             raise InputError.for_rows(

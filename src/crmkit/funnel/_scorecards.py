@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float
 from crmkit._params import instance, names, number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import check_opportunities, probabilities_of
@@ -188,8 +189,8 @@ def _reached_counts(history: StageHistory, codes: IntArray, g: int) -> tuple[Int
     closed = history.outcome >= won_code
     won = history.outcome == won_code
     reach = np.where(won, k - 1, history.max_open_stage)
-    top = np.bincount(codes[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
-    top_w = np.bincount(codes[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
+    top = bincount(codes[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
+    top_w = bincount(codes[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
     reached = np.cumsum(top.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
     reached_w = np.cumsum(top_w.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
     return reached.astype(np.int64), reached_w.astype(np.int64)
@@ -292,20 +293,20 @@ def scorecards(
     is_open = opportunities.is_open
     p = probabilities_of(opportunities, probabilities, function=_FN)
     amt = np.where(is_open, opportunities.amount, 0.0)
-    n_open = np.bincount(oc, weights=is_open, minlength=g).astype(np.int64)
-    pipeline = np.bincount(oc, weights=amt, minlength=g).astype(np.float64)
-    weighted = np.bincount(oc, weights=amt * p, minlength=g).astype(np.float64)
+    n_open = bincount(oc, weights=is_open, minlength=g).astype(np.int64)
+    pipeline = bincount(oc, weights=amt, minlength=g).astype(np.float64)
+    weighted = bincount(oc, weights=amt * p, minlength=g).astype(np.float64)
     outcome = history.outcome
     closed = outcome >= won_code
     won = outcome == won_code
-    n_won = np.bincount(hc[won], minlength=g).astype(np.int64)
-    n_lost = np.bincount(hc[closed & ~won], minlength=g).astype(np.int64)
+    n_won = bincount(hc[won], minlength=g).astype(np.int64)
+    n_lost = bincount(hc[closed & ~won], minlength=g).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         win_rate = np.where(n_won + n_lost > 0, n_won / (n_won + n_lost), np.nan)
     first = history.entered[history.offsets[:-1]]
     cycle = (history.entered[history.last] - first).astype(np.int64) / _US_PER_DAY
     with np.errstate(divide="ignore", invalid="ignore"):
-        cycle_days = np.bincount(hc[won], weights=cycle[won], minlength=g) / n_won
+        cycle_days = bincount(hc[won], weights=cycle[won], minlength=g) / n_won
         mean_size = pipeline / n_open
         # 0 without open deals; NaN where the win rate or the cycle is undefined or 0 days
         velocity = np.where(
@@ -348,9 +349,7 @@ def scorecards(
                 field=name,
             )
         with np.errstate(divide="ignore", invalid="ignore"):
-            acts[name] = (
-                np.bincount(oc, weights=np.where(is_open, counts, 0.0), minlength=g) / n_open
-            )
+            acts[name] = bincount(oc, weights=np.where(is_open, counts, 0.0), minlength=g) / n_open
     return Scorecard(
         group=fact.uniques,
         n_open=n_open,

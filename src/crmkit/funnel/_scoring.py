@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import check_same_length
 from crmkit._params import instance, integer, names, number, numbers
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import check_opportunities
@@ -296,8 +297,8 @@ def fit_win_scorer(
     if team is not None:
         tf = factorize(history.dimensions[team][closed])
         tcode = tf.codes
-        t_won = np.bincount(tcode[won], minlength=tf.n_groups)
-        t_lost = np.bincount(tcode[~won], minlength=tf.n_groups)
+        t_won = bincount(tcode[won], minlength=tf.n_groups)
+        t_lost = bincount(tcode[~won], minlength=tf.n_groups)
         usable = (t_won > 0) & (t_lost > 0)
         teams = tf.uniques[usable]
         remap = np.full(tf.n_groups, -1, dtype=np.int64)
@@ -310,9 +311,9 @@ def fit_win_scorer(
     rows = np.where(tcode >= 0, tcode, t)  # team table row, or the overall row
 
     def counts(codes: IntArray, size: int, mask: npt.NDArray[np.bool_]) -> IntArray:
-        team_part = np.bincount(rows[mask] * size + codes[mask], minlength=(t + 1) * size)
+        team_part = bincount(rows[mask] * size + codes[mask], minlength=(t + 1) * size)
         table = team_part.reshape(t + 1, size)
-        table[t] = np.bincount(codes[mask], minlength=size)  # overall row over every deal
+        table[t] = bincount(codes[mask], minlength=size)  # overall row over every deal
         return table.astype(np.int64)
 
     def reached(mask: npt.NDArray[np.bool_]) -> IntArray:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly, check_date_format, scalar_datetime
 from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -39,7 +40,7 @@ _NAT: Final = np.datetime64("NaT", "us")
 
 def select_rows(history: StageHistory, keep: npt.NDArray[np.bool_]) -> StageHistory:
     """Return the rows of *history* where *keep* is true (opportunities left empty dropped)."""
-    opp_rows = np.bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
+    opp_rows = bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
     alive = opp_rows > 0
     new_index = np.cumsum(alive) - 1
     offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
