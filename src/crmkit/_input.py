@@ -17,6 +17,8 @@ The rules, stated once:
   is read as that number.
 * **Amounts** are numbers whose magnitudes sum to a finite float64 total, so
   no sum, net or per-group total crmkit forms from them can overflow.
+* **Flags** (outcomes such as won/lost) are booleans or the numbers 0 and 1;
+  text (``"yes"``), other numbers and nulls are refused, never read as truthy.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from crmkit._dates import (
     DEFAULT_YEARS,
     ParsedTimes,
     as_datetime,
+    as_optional_datetime,
     check_date_format,
     check_valid_years,
     scalar_datetime,
@@ -45,8 +48,11 @@ __all__ = [
     "as_amounts",
     "as_datetime",
     "as_finite_float",
+    "as_flags",
     "as_ids",
+    "as_optional_datetime",
     "as_optional_float",
+    "as_optional_ids",
     "as_readonly",
     "check_date_format",
     "check_same_length",
@@ -415,6 +421,97 @@ def _raise_non_finite(
     )
 
 
+# --------------------------------------------------------------------------- flags
+
+_FLAG_REQUIREMENT: Final = "must hold booleans (True/False) or the numbers 0 and 1"
+_FLAG_HINT: Final = "Convert other codes explicitly, e.g. won = (status == 'yes')."
+
+
+def as_flags(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> npt.NDArray[np.bool_]:
+    """Coerce a yes/no column (an outcome such as won) to booleans, or refuse it.
+
+    Booleans and the numbers 0 and 1 are read; nulls, text (``"yes"``, even
+    ``"True"``) and any other number are refused with their positions, so no
+    value is read as true merely for being truthy.
+
+    Examples
+    --------
+    >>> as_flags([True, 0, 1.0], field="won", function="reliability").tolist()
+    [True, False, True]
+    """
+    arr = to_array(values, field=field, function=function)
+    _one_dimensional(arr, field=field, function=function, column=column)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return arr
+    if kind in "iuf":
+        if kind == "f" and np.isnan(arr).any():
+            raise bad_rows_error(
+                np.isnan(arr),
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = (arr == 0) | (arr == 1)
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return cast("npt.NDArray[np.bool_]", arr == 1)
+    if kind == "O":
+        nulls = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        if nulls.any():
+            raise bad_rows_error(
+                nulls,
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = np.fromiter(
+            (
+                isinstance(v, (bool, np.bool_))
+                or (isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1))
+                for v in arr
+            ),
+            dtype=bool,
+            count=arr.size,
+        )
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return np.fromiter((bool(v) for v in arr), dtype=bool, count=arr.size)
+    raise bad_rows_error(
+        np.ones(arr.size, dtype=bool),
+        arr,
+        field=field,
+        requirement=_FLAG_REQUIREMENT,
+        function=function,
+        column=column,
+        hint=_FLAG_HINT,
+    )
+
+
 # --------------------------------------------------------------------------- ids
 
 _NULL_ID_HINT: Final = "Every row needs an id; drop or fill the missing ones."
@@ -469,6 +566,41 @@ def as_ids(
                 hint=_NULL_ID_HINT,
             )
     return out
+
+
+def as_optional_ids(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    """Coerce ids where a missing value is allowed (the parent of a hierarchy's root).
+
+    Missing values (None, NaN, empty or blank text) come back as a mask; the
+    ids at those rows repeat a present id and must not be read. Every other
+    value follows :func:`as_ids`'s rules, with positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "f":
+        missing = np.isnan(arr)
+    elif kind in "UST":
+        missing = np.strings.str_len(np.strings.strip(arr.astype(str))) == 0
+    elif kind == "O":
+        missing = np.fromiter(
+            (is_null(v) or (isinstance(v, str) and not v.strip()) for v in arr),
+            dtype=bool,
+            count=arr.size,
+        )
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    if missing.all():
+        raise InputError(
+            f"The {column_name(field, column)} column of {function} holds no id at all.",
+            field=field,
+            column=column,
+        )
+    if missing.any():  # a present id stands in for the missing ones, so positions hold
+        arr = arr.astype(object) if kind in "UST" else arr.copy()
+        arr[missing] = arr[np.flatnonzero(~missing)[0]]
+    return as_ids(arr, field=field, function=function, column=column), missing
 
 
 def _int_ids(
