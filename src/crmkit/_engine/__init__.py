@@ -8,7 +8,7 @@ Every query is written once, as narwhals expressions; the boundary's rules
 run in the engine as the same rules :mod:`crmkit._input` applies to arrays.
 """
 
-from crmkit._engine._periods import day_number, period_key
+from crmkit._engine._periods import with_period_key
 from crmkit._engine._table import (
     COLLECT_BELOW,
     EngineTable,
@@ -28,9 +28,8 @@ __all__ = [
     "Unsupported",
     "as_lazy",
     "count_true",
-    "day_number",
     "engine_name",
     "engine_table",
     "in_id_order",
-    "period_key",
+    "with_period_key",
 ]

@@ -63,6 +63,8 @@ COLLECT_BELOW: Final = 1_000_000
 
 _T = TypeVar("_T")
 _MESSAGE_LINES: Final = 6
+_FLOAT_MAX: Final = float(np.finfo(np.float64).max)
+_LARGEST_POOL: Final = 1000
 
 FieldKind = Literal["id", "time", "amount"]
 
@@ -160,9 +162,13 @@ class EngineTable:
         """Return the mapped column of crmkit field *name*."""
         return next(f for f in self.fields if f.name == name)
 
-    def run(self, step: str, query: Callable[[], _T], *, blame: Sequence[str] = ()) -> _T:
-        """Run *query* in the engine; a failure names the step and, if found, the column."""
-        fields = [self.field(name) for name in blame]
+    def run(self, step: str, query: Callable[[], _T], *, blame: Sequence[str] | None = None) -> _T:
+        """Run *query* in the engine; a failure names the step and, if found, the column.
+
+        On a failure, each field in *blame* (default: every field) is read alone,
+        and when exactly one of them fails the error names its column.
+        """
+        fields = list(self.fields) if blame is None else [self.field(name) for name in blame]
 
         def culprit() -> Field | None:
             return _culprit(self.source, fields)
@@ -188,8 +194,11 @@ class EngineTable:
 
 
 def count_true(condition: nw.Expr) -> nw.Expr:
-    """Count the rows where *condition* holds (engines refuse to sum booleans, Spark among them)."""
-    return condition.cast(nw.Int64).sum()
+    """Count the rows where *condition* holds; a null condition (a null input) does not count.
+
+    Booleans are cast before summing: Spark refuses to sum them.
+    """
+    return condition.fill_null(value=False).cast(nw.Int64).sum()
 
 
 def _culprit(source: nw.LazyFrame[Any], fields: Sequence[Field]) -> Field | None:
@@ -334,15 +343,23 @@ def _checked(
 
 def _rows_error(table: EngineTable, field: Field, rule: EngineRule, n_bad: int) -> InputError:
     """Name the first offending rows of a broken rule (only they are collected)."""
-    if rule.bad is not None:
-        shown = table.frame.filter(rule.bad).head(SHOWN)
-        noun = "row" if n_bad == 1 else "rows"
-        count = f"{n_bad} bad {noun}"
-    else:
-        by = cast("nw.Expr", rule.shown_by).alias("_crmkit_by")
-        shown = table.frame.with_columns(by).top_k(SHOWN, by="_crmkit_by").drop("_crmkit_by")
-        count = "the largest rows"
-    rows = table.run("show the bad rows", lambda: shown.collect().rows(named=True))
+
+    def shown() -> list[dict[str, Any]]:
+        if rule.bad is not None:
+            bad = table.frame.filter(rule.bad.fill_null(value=False))
+        else:
+            # a table rule (magnitudes summing past float64's range): some row holds at
+            # least 1/n of the limit; the largest of those are shown (no sort: Dask lacks it)
+            by = cast("nw.Expr", rule.shown_by)
+            big = table.frame.filter(by >= _FLOAT_MAX / table.n_rows).head(_LARGEST_POOL)
+            rows = big.collect().rows(named=True)
+            key = [abs(float(r[field.name])) for r in rows]
+            return [rows[i] for i in np.argsort(key, kind="stable")[::-1][:SHOWN]]
+        return bad.head(SHOWN).collect().rows(named=True)
+
+    noun = "row" if n_bad == 1 else "rows"
+    count = f"{n_bad} bad {noun}" if rule.bad is not None else "the largest rows"
+    rows = table.run("show the bad rows", shown)
     values = [row[field.name] for row in rows]
     others = [{k: _plain(v) for k, v in row.items() if k != field.name} for row in rows]
     message = (
