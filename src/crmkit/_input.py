@@ -562,13 +562,17 @@ def id_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | N
         )
     if dtype in (nw.String, nw.Categorical, nw.Enum):
         text = col.cast(nw.String)
+        # stripping every row is slow; only a row starting with a character at or below
+        # " " or at or above "\x85" (every whitespace character is one) can be blank
+        first = text.str.slice(0, 1)
+        blank = (
+            nw.when((first <= " ") | (first >= "\x85"))
+            .then(text.str.strip_chars(_WHITESPACE) == "")
+            .otherwise(False)  # noqa: FBT003  (narwhals takes the value positionally)
+        )
         return (
             EngineRule(requirement=_ID_NULL, bad=text.is_null(), hint=_NULL_ID_HINT),
-            EngineRule(
-                requirement=_ID_EMPTY,
-                bad=text.str.strip_chars(_WHITESPACE) == "",
-                hint=_NULL_ID_HINT,
-            ),
+            EngineRule(requirement=_ID_EMPTY, bad=blank, hint=_NULL_ID_HINT),
         )
     return None
 

@@ -147,6 +147,9 @@ class EngineTable:
         Rows in the table.
     first, last : mapping of str to numpy.datetime64
         Per time field, its earliest and latest instant.
+    extra : mapping of str to object
+        The values of the caller's ``extra`` aggregates, computed in the scan
+        that checks the rows.
     """
 
     frame: nw.LazyFrame[Any]
@@ -157,6 +160,7 @@ class EngineTable:
     n_rows: int
     first: Mapping[str, np.datetime64]
     last: Mapping[str, np.datetime64]
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
 
     def field(self, name: str) -> Field:
         """Return the mapped column of crmkit field *name*."""
@@ -257,12 +261,16 @@ def engine_table(
     *,
     function: str,
     valid_years: tuple[int, int] = DEFAULT_YEARS,
+    extra: Mapping[str, nw.Expr] | None = None,
 ) -> EngineTable | None:
     """Return the checked, normalised columns of a lazy table, or None for the numpy path.
 
     None means: *data* is not lazy, has fewer than :data:`COLLECT_BELOW` rows
     (or none), lacks a mapped column (the numpy path names it), or holds a
-    column type the engine rules are not written for.
+    column type the engine rules are not written for. *extra* aggregates
+    (over the normalised columns, named by field) run in the same scan as the
+    checks, so a push-down that knows its window reads the rows once more only
+    to aggregate them.
 
     Raises
     ------
@@ -308,11 +316,14 @@ def engine_table(
         first={},
         last={},
     )
-    return _checked(table, schema, valid_years)
+    return _checked(table, schema, valid_years, extra or {})
 
 
 def _checked(
-    table: EngineTable, schema: Mapping[str, nw.dtypes.DType], valid_years: tuple[int, int]
+    table: EngineTable,
+    schema: Mapping[str, nw.dtypes.DType],
+    valid_years: tuple[int, int],
+    extra: Mapping[str, nw.Expr],
 ) -> EngineTable:
     """Count the bad rows of every rule in one query; raise for the first broken rule."""
     checks: dict[str, nw.Expr] = {}
@@ -329,6 +340,7 @@ def _checked(
     for name in times:
         checks[f"first_{name}"] = nw.col(name).min()
         checks[f"last_{name}"] = nw.col(name).max()
+    checks.update({f"extra_{name}": e for name, e in extra.items()})
     counts = table.scalars("check the rows", checks) if checks else {}
     for field, rule, key in rules:
         n_bad = int(counts[key] or 0)
@@ -338,6 +350,7 @@ def _checked(
         table,
         first={name: np.datetime64(counts[f"first_{name}"], "us") for name in times},
         last={name: np.datetime64(counts[f"last_{name}"], "us") for name in times},
+        extra={name: counts[f"extra_{name}"] for name in extra},
     )
 
 

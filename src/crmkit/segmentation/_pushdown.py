@@ -78,11 +78,12 @@ def no_purchases_error(function: str) -> InputError:
     )
 
 
-def _as_of(table: EngineTable, as_of: object | None, function: str) -> tuple[np.datetime64, bool]:
+def _as_of(
+    table: EngineTable, end: np.datetime64 | None, function: str
+) -> tuple[np.datetime64, bool]:
     """``as_of`` as the numpy path reads it: default midnight after the last row."""
-    if as_of is None:
+    if end is None:
         return default_as_of(np.array([table.last["timestamp"]], dtype=DATETIME_DTYPE)), True
-    end = scalar_datetime(as_of, field="as_of", function=function)
     first = table.first["timestamp"]
     if end < first:
         raise InputError.for_parameter(
@@ -111,13 +112,15 @@ def lazy_rfm_columns(
     Returns None when the numpy path should run (not lazy, small, a column
     type only numpy reads, or an operation the engine lacks).
     """
+    end = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
+    counts = None if end is None else _window_counts(end, start, positive_only=positive_only)
     try:
-        table = engine_table(data, _fields(mapping), function=function)
+        table = engine_table(data, _fields(mapping), function=function, extra=counts)
         if table is None:
             return None
         return _rfm(
             table,
-            as_of=as_of,
+            end=end,
             start=start,
             count_by=count_by,
             positive_only=positive_only,
@@ -127,67 +130,102 @@ def lazy_rfm_columns(
         return None
 
 
+def _window(end: np.datetime64, start: np.datetime64 | None) -> nw.Expr:
+    ts = nw.col("timestamp")
+    inside = ts < _to_datetime(end)
+    return inside if start is None else inside & (ts >= _to_datetime(start))
+
+
+def _window_counts(
+    end: np.datetime64, start: np.datetime64 | None, *, positive_only: bool
+) -> dict[str, nw.Expr]:
+    """Rows after ``as_of``, before ``start``, used, and not purchases: one scan's aggregates."""
+    ts, amount = nw.col("timestamp"), nw.col("amount")
+    in_window = _window(end, start)
+    counts = {"after": count_true(ts >= _to_datetime(end)), "used": count_true(in_window)}
+    if start is not None:
+        counts["before"] = count_true((ts < _to_datetime(start)) & (ts < _to_datetime(end)))
+    if positive_only:
+        counts["non"] = count_true(in_window & (amount <= 0))
+    return counts
+
+
 def _rfm(
     table: EngineTable,
     *,
-    as_of: object | None,
+    end: np.datetime64 | None,
     start: np.datetime64 | None,
     count_by: str,
     positive_only: bool,
     calendar: Calendar,
 ) -> LazyRFM:
     function = table.function
-    end, is_default = _as_of(table, as_of, function)
-    if start is not None and start >= end:
-        raise start_error(start, end, function)
-    ts, amount = nw.col("timestamp"), nw.col("amount")
-    in_window = ts < _to_datetime(end)
-    counts = {"after": count_true(ts >= _to_datetime(end))}
-    if start is not None:
-        counts["before"] = count_true((ts < _to_datetime(start)) & in_window)
-        in_window &= ts >= _to_datetime(start)
-    counts["used"] = count_true(in_window)
-    counts["non"] = count_true(in_window & (amount <= 0))
-    window_counts = table.scalars("count the rows in the window", counts)
+    as_of, is_default = _as_of(table, end, function)
+    if start is not None and start >= as_of:
+        raise start_error(start, as_of, function)
+    window_counts = table.extra
+    if is_default:  # as_of is known only now: the window's counts take a scan of their own
+        counts = _window_counts(as_of, start, positive_only=positive_only)
+        window_counts = table.scalars("count the rows in the window", counts)
     if not window_counts["used"]:
-        raise window_error(start, end, function)
-    window = table.frame.filter(in_window)
-    buys = window.filter(amount > 0) if positive_only else window
-    aggs = [ts.max().alias("last"), ts.min().alias("first"), nw.len().alias("frequency")]
-    if count_by != "transaction":
-        # distinct periods as two group-bys: a grouped n_unique is not exact in every engine
-        # (Dask sums it over partitions)
-        periods = with_period_key(buys, "timestamp", Frequency(count_by), calendar, name="p")
-        buys = periods.group_by("customer", "p").agg(
-            ts.max().alias("timestamp_last"), ts.min().alias("timestamp")
+        raise window_error(start, as_of, function)
+    ts, amount = nw.col("timestamp"), nw.col("amount")
+    is_buy = amount > 0 if positive_only else nw.lit(value=True)
+    # one pass, no join: refunds add to monetary; only purchases move first, last, frequency
+    rows = table.frame.filter(_window(as_of, start)).with_columns(
+        nw.when(is_buy).then(ts).alias("buy_ts"), is_buy.cast(nw.Int64).alias("is_buy")
+    )
+    if count_by == "transaction":
+        per_customer = rows.group_by("customer").agg(
+            amount.sum().alias("monetary"),
+            nw.col("buy_ts").max().alias("last"),
+            nw.col("buy_ts").min().alias("first"),
+            nw.col("is_buy").sum().alias("frequency"),
         )
-        aggs[0] = nw.col("timestamp_last").max().alias("last")
-    money = window.group_by("customer").agg(amount.sum().alias("monetary"))
-    per_customer = money.join(buys.group_by("customer").agg(*aggs), on="customer", how="left")
+    else:
+        # distinct periods with a purchase: (customer, period) cells, then customers
+        # (a grouped n_unique is not exact in every engine: Dask sums it over partitions)
+        cells = with_period_key(rows, "timestamp", Frequency(count_by), calendar, name="p")
+        per_customer = (
+            cells.group_by("customer", "p")
+            .agg(
+                amount.sum().alias("value"),
+                nw.col("buy_ts").max().alias("last"),
+                nw.col("buy_ts").min().alias("first"),
+                nw.col("is_buy").max().alias("bought"),
+            )
+            .group_by("customer")
+            .agg(
+                nw.col("value").sum().alias("monetary"),
+                nw.col("last").max().alias("last"),
+                nw.col("first").min().alias("first"),
+                nw.col("bought").sum().alias("frequency"),
+            )
+        )
     cols = table.collect("aggregate per customer", per_customer, ids=["customer"])
     customers, order = in_id_order(cols, field="customer", function=function)
     freq_raw = np.asarray(cols["frequency"], dtype=np.float64)[order]
     has = np.isfinite(freq_raw) & (freq_raw > 0)
     if not has.any():
         raise no_purchases_error(function)
-    rows = order[has]
+    kept = order[has]
 
     def times(name: str) -> npt.NDArray[np.int64]:
-        raw = np.asarray(cols[name])[rows]
+        raw = np.asarray(cols[name])[kept]
         return as_datetime(raw, field="timestamp", function=function).values.view(np.int64)
 
     return {
         "customer": as_readonly(customers[has]),
         "frequency": as_readonly(freq_raw[has].astype(np.int64)),
-        "monetary": as_readonly(np.asarray(cols["monetary"], dtype=np.float64)[rows]),
+        "monetary": as_readonly(np.asarray(cols["monetary"], dtype=np.float64)[kept]),
         "last": times("last"),
         "first": times("first"),
-        "as_of": end,
+        "as_of": as_of,
         "as_of_is_default": is_default,
         "n_rows_used": int(window_counts["used"]),
         "n_rows_after_as_of": int(window_counts["after"]),
         "n_rows_before_start": int(window_counts.get("before", 0)),
-        "n_rows_not_purchases": int(window_counts["non"]) if positive_only else 0,
+        "n_rows_not_purchases": int(window_counts.get("non", 0)),
         "n_customers_without_purchase": int(has.size - np.count_nonzero(has)),
         "computed_in": table.engine,
     }
@@ -208,20 +246,21 @@ def lazy_btyd_columns(
     customer the first and last period, the number of periods, the total and
     the value of the repeat periods. Returns None when the numpy path runs.
     """
+    end = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
     try:
         table = engine_table(data, _fields(mapping), function=function)
         if table is None:
             return None
-        return _btyd(table, as_of=as_of, freq=freq, calendar=calendar)
+        return _btyd(table, end=end, freq=freq, calendar=calendar)
     except Unsupported:
         return None
 
 
 def _btyd(
-    table: EngineTable, *, as_of: object | None, freq: Frequency, calendar: Calendar
+    table: EngineTable, *, end: np.datetime64 | None, freq: Frequency, calendar: Calendar
 ) -> LazyRFM:
     function = table.function
-    end, is_default = _as_of(table, as_of, function)
+    end, is_default = _as_of(table, end, function)
     bound = _to_datetime(end)
     ts, amount = nw.col("timestamp"), nw.col("amount")
     counts = table.scalars(
