@@ -9,6 +9,7 @@ run in the engine as the same rules :mod:`crmkit._input` applies to arrays.
 """
 
 from crmkit._engine._periods import with_period_key
+from crmkit._engine._shrink import ActivityPeriods, activity_periods, transaction_cells
 from crmkit._engine._table import (
     COLLECT_BELOW,
     EngineTable,
@@ -23,13 +24,16 @@ from crmkit._engine._table import (
 
 __all__ = [
     "COLLECT_BELOW",
+    "ActivityPeriods",
     "EngineTable",
     "Field",
     "Unsupported",
+    "activity_periods",
     "as_lazy",
     "count_true",
     "engine_name",
     "engine_table",
     "in_id_order",
+    "transaction_cells",
     "with_period_key",
 ]
