@@ -1,19 +1,17 @@
-"""Repository-wide pytest setup: charts draw headlessly and every figure is closed after use."""
+"""Configuration shared by every test item: tests, doctests and the docs' examples."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # no display in CI; never imports matplotlib itself
-
 
 @pytest.fixture(autouse=True)
 def _close_figures() -> Iterator[None]:
-    """Close the figures a test or documentation example opened (pyplot keeps them alive)."""
+    """Close the figures a test or an example drew, so none piles up across the run."""
     yield
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

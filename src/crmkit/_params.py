@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, TypeVar, cast, overload
@@ -40,6 +41,7 @@ __all__ = [
     "integer",
     "names",
     "number",
+    "numbers",
     "probability",
     "work_limit",
 ]
@@ -196,6 +198,61 @@ def probability(
         high_open=high_open,
         hint=hint,
     )
+
+
+def numbers(
+    value: object,
+    *,
+    name: str,
+    function: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    increasing: bool = False,
+    hint: str | None = None,
+) -> tuple[float, ...]:
+    """Return a non-empty sequence of numbers, each in the range, as a tuple of floats.
+
+    The same rules as :func:`number` for each element; ``increasing=True``
+    also asks for strictly increasing values (cut points, thresholds). A bare
+    number is refused, with a hint to wrap it in a list.
+
+    Examples
+    --------
+    >>> numbers([0.8, 0.95], name="thresholds", function="abc_classes", low=0, high=1)
+    (0.8, 0.95)
+    >>> numbers([0.95, 0.8], name="thresholds", function="abc_classes", increasing=True)
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'thresholds' parameter of abc_classes must be a non-empty ...
+    """
+    each = _number_requirement(low, high, low_open=low_open, high_open=high_open, finite=True)
+    noun = each.removeprefix("a ").replace("number", "numbers", 1)
+    order = "strictly increasing " if increasing else ""
+    requirement = f"a non-empty sequence of {order}{noun}"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        if hint is None and _is_real(value):
+            hint = f"Pass [{value!r}] for a single one."
+        raise InputError.for_parameter(name, requirement, value, function=function, hint=hint)
+    items = list(cast("Iterable[object]", value))
+    ok = bool(items) and all(_is_real(v) for v in items)
+    out = tuple(float(cast("float", v)) for v in items) if ok else ()
+    ok = ok and all(
+        not (
+            math.isnan(v)
+            or math.isinf(v)
+            or (low is not None and (v <= low if low_open else v < low))
+            or (high is not None and (v >= high if high_open else v > high))
+        )
+        for v in out
+    )
+    if ok and increasing:
+        ok = all(a < b for a, b in itertools.pairwise(out))
+    if not ok:
+        shown = [v.item() if isinstance(v, np.generic) else v for v in items]
+        raise InputError.for_parameter(name, requirement, shown, function=function, hint=hint)
+    return out
 
 
 def flag(value: object, *, name: str, function: str) -> bool:

@@ -207,12 +207,15 @@ class Result:
     """Mixin giving a frozen attrs result its table, dict, repr, HTML, rows and chart.
 
     Subclasses list their per-row array fields in ``_table``; those arrays
-    all have one entry per row (per customer, per period, ...). They declare
-    what their numeric fields mean in ``_kinds`` (field -> ``"money"``,
-    ``"share"``, ``"probability"``, ``"count"``, ``"date"``, ``"number"`` or
-    ``"text"``), which decides how notebooks and ``repr`` write them; the
-    fields that :meth:`take` selects rows of in ``_rows``; and the
-    :mod:`crmkit.plot` function that draws them in ``_plot``.
+    all have one entry per row (per customer, per period, ...). A table column
+    may be a property instead of a field (labels built from stored integer
+    codes when read): ``table``, ``to_frame`` and ``to_dict`` include it all
+    the same. They declare what their numeric fields mean in ``_kinds`` (field
+    -> ``"money"``, ``"share"``, ``"probability"``, ``"count"``, ``"date"``,
+    ``"number"`` or ``"text"``), which decides how notebooks and ``repr``
+    write them; the fields that :meth:`take` selects rows of in ``_rows``
+    (attrs fields only: a property follows the fields it is built from); and
+    the :mod:`crmkit.plot` function that draws them in ``_plot``.
 
     Examples
     --------
@@ -280,11 +283,21 @@ class Result:
         dict
             Serialisable with :func:`json.dumps` as it is.
         """
-        return {
-            a.name: json_safe(getattr(self, a.name))
+        fields = [
+            a.name
             for a in attrs.fields(cast("type[attrs.AttrsInstance]", type(self)))
             if not a.name.startswith("_")
-        }
+        ]
+        derived = [c for c in self._table if c not in fields]
+        if derived:  # table columns built on access go after the column before them
+            placed = set(fields)
+            for column in self._table:
+                if column not in placed:
+                    before = self._table[: self._table.index(column)]
+                    anchor = next((c for c in reversed(before) if c in fields), None)
+                    fields.insert(0 if anchor is None else fields.index(anchor) + 1, column)
+                    placed.add(column)
+        return {name: json_safe(getattr(self, name)) for name in fields}
 
     def to_frame(self, backend: Backend = "pandas") -> Any:  # noqa: ANN401
         """Return the per-row table as a DataFrame of *backend*.

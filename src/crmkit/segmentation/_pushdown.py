@@ -302,7 +302,8 @@ def _btyd(
         "end_key": last_observed_period(end, freq, calendar=calendar),
         "n_periods": np.asarray(cols["n_periods"], dtype=np.int64)[order],
         "total": np.asarray(cols["total"], dtype=np.float64)[order],
-        "repeat": np.where(np.isfinite(repeat_value), repeat_value, 0.0),
+        # no repeat period: null from the join (NaN); an overflowing sum stays inf
+        "repeat": np.where(np.isnan(repeat_value), 0.0, repeat_value),
         "as_of": end,
         "as_of_is_default": is_default,
         "n_rows_used": n_used,

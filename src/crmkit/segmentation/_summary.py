@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
 from crmkit._results import Kind, Result, names_field, names_of, source_names
@@ -69,22 +70,15 @@ CountBy = Literal["transaction", "day", "week", "month", "quarter", "year"]
 
 
 def _unit(value: object, function: str) -> TimeUnit:
-    try:
-        return TimeUnit(str(value))
-    except ValueError:
-        valid = ", ".join(repr(u.value) for u in TimeUnit)
-        raise InputError.for_parameter(
-            "unit", f"one of {valid}", value, function=function
-        ) from None
+    return _params.choice(value, TimeUnit, name="unit", function=function)
 
 
-def _freq(value: object, function: str, *, allowed: Sequence[str] | None = None) -> Frequency:
+def _freq(
+    value: object, function: str, *, name: str = "freq", allowed: Sequence[str] | None = None
+) -> Frequency:
     names = allowed if allowed is not None else [f.value for f in Frequency]
     text = value.value if isinstance(value, Frequency) else value
-    if not isinstance(text, str) or text not in names:
-        valid = ", ".join(repr(n) for n in names)
-        raise InputError.for_parameter("freq", f"one of {valid}", value, function=function)
-    return Frequency(text)
+    return Frequency(_params.choice(text, names, name=name, function=function))
 
 
 def _read(
@@ -314,12 +308,22 @@ def rfm_summary(
     """
     function = "rfm_summary"
     time_unit = _unit(unit, function)
-    if count_by != "transaction":
-        _freq(count_by, function, allowed=["day", "week", "month", "quarter", "year"])
-    if purchases not in ("positive", "all"):
-        raise InputError.for_parameter(
-            "purchases", "'positive' or 'all'", purchases, function=function
-        )
+    count_by = cast(
+        "CountBy",
+        _params.choice(
+            count_by,
+            ("transaction", "day", "week", "month", "quarter", "year"),
+            name="count_by",
+            function=function,
+        ),
+    )
+    purchases = cast(
+        "Literal['positive', 'all']",
+        _params.choice(purchases, ("positive", "all"), name="purchases", function=function),
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     start_value = (
         None if start is None else scalar_datetime(start, field="start", function=function)
     )
@@ -366,7 +370,7 @@ def rfm_summary(
         raise window_error(start_value, end, function)
     k = groups.n_groups
     codes = groups.codes
-    monetary = group_sum(codes, amounts, k)
+    monetary = group_sum(codes, amounts, k)  # amounts are checked: no total can overflow
     if purchases == "positive" and amounts.min() <= 0:
         is_purchase = amounts > 0
         n_not = int(amounts.size - np.count_nonzero(is_purchase))
@@ -618,6 +622,12 @@ def btyd_summary(
     """
     function = "btyd_summary"
     f = _freq(freq, function, allowed=["day", "week", "month", "quarter", "year"])
+    include_first = _params.flag(
+        include_first_transaction, name="include_first_transaction", function=function
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     pushed = lazy_btyd_columns(
         data,
         mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
@@ -628,7 +638,7 @@ def btyd_summary(
     )
     if pushed is not None:
         return attrs.evolve(
-            _btyd_from_pushdown(pushed, f, include_first_transaction=include_first_transaction),
+            _btyd_from_pushdown(pushed, f, include_first_transaction=include_first),
             source_names=source_names(customer=customer),
         )
     tx = _read(
@@ -657,7 +667,7 @@ def btyd_summary(
     first = group_min(codes, keys, k)
     last = group_max(codes, keys, k)
     n_periods = group_count(distinct_pairs(codes, keys, k).group, k)
-    if include_first_transaction:
+    if include_first:
         frequency = n_periods
         monetary = group_sum(codes, amounts, k) / n_periods
     else:
@@ -676,7 +686,7 @@ def btyd_summary(
         as_of=end,
         as_of_is_default=is_default,
         freq=f,
-        include_first_transaction=bool(include_first_transaction),
+        include_first_transaction=include_first,
         n_rows_used=n_used,
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
