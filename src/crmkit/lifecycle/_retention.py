@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._engine import activity_periods
 from crmkit._frames import Backend, to_backend
 from crmkit._groups import factorize
 from crmkit._input import DATETIME_DTYPE, as_datetime, as_ids, as_readonly, scalar_datetime
@@ -293,6 +294,21 @@ def _activity(
     function: str,
 ) -> tuple[IntArray, IntArray, int, Frequency, np.datetime64]:
     """Distinct (customer code, period key) pairs of activity, and the last observable key."""
+    pushed = (
+        None
+        if isinstance(data, Transactions)
+        else _activity_in_engine(
+            data,
+            customer=customer,
+            timestamp=timestamp,
+            as_of=as_of,
+            frequency=frequency,
+            calendar=calendar,
+            function=function,
+        )
+    )
+    if pushed is not None:
+        return pushed
     if isinstance(data, Transactions):
         ids, times = data.customer, data.timestamp
     else:
@@ -327,6 +343,51 @@ def _activity(
     lo = int(keys.min())
     span = last_key - lo + 1
     pair = np.unique(cfac.codes * np.int64(span) + (keys - lo))
+    return pair // span, pair % span + lo, last_key, freq, end
+
+
+def _activity_in_engine(
+    data: object,
+    *,
+    customer: str,
+    timestamp: str,
+    as_of: object,
+    frequency: FrequencyLike,
+    calendar: Calendar,
+    function: str,
+) -> tuple[IntArray, IntArray, int, Frequency, np.datetime64] | None:
+    """Return the pairs of :func:`_activity` formed in a lazy table's engine (None: numpy)."""
+    freq = Frequency(frequency)
+    given = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
+    held = activity_periods(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        freq=freq,
+        calendar=calendar,
+        function=function,
+        before=given,
+    )
+    if held is None:
+        return None
+    end = default_as_of(np.array([held.last], dtype=DATETIME_DTYPE)) if given is None else given
+    if held.n_late:
+        shown = [str(v) for v in held.late]
+        raise InputError(
+            f"The {timestamp!r} column of {function} must be before as_of ({end}): "
+            f"{held.n_late} bad rows in the {held.engine} table, first with values {shown!r} "
+            "(a lazy table has no row positions).",
+            field=timestamp,
+            n_bad=held.n_late,
+            values=shown,
+            hint="Filter the rows or pass a later as_of.",
+        )
+    last_key = int(
+        period_keys(np.array([end - np.timedelta64(1, "us")]), freq, calendar=calendar)[0]
+    )
+    lo = int(held.keys.min())
+    span = last_key - lo + 1
+    pair = np.unique(held.codes * np.int64(span) + (held.keys - lo))
     return pair // span, pair % span + lo, last_key, freq, end
 
 
