@@ -1,0 +1,99 @@
+"""Every push-down outside the RFM/BTYD summaries gives the numpy path's result in every engine.
+
+One table (simulated orders with a product column) goes through numpy arrays,
+pandas, polars, polars lazy, pyarrow, DuckDB, Dask and PySpark; the oracle is
+the numpy path on the same rows, compared field by field.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmkit.datasets import simulate_transactions
+from crmkit.errors import InputError
+from crmkit.lifecycle import churn_by_period, cohort_retention
+from crmkit.roi import calibration_holdout
+from crmkit.segmentation import product_affinity, product_mix
+from tests.engines import ENGINES, LAZY, assert_same_result, convert, in_engine
+
+__all__ = ["in_engine"]  # the fixture, imported for the tests below
+COLUMNS = {"customer": "c", "timestamp": "t", "amount": "a"}
+
+
+@pytest.fixture(scope="module")
+def orders():
+    tx = simulate_transactions(80, "2023-01-01", "2024-07-01", seed=11, id_kind="str")
+    products = np.array(["bread", "milk", "eggs", "jam"])
+    df = pd.DataFrame({"c": tx.customer, "t": tx.timestamp, "a": tx.amount})
+    df["p"] = products[(np.arange(len(df)) * 7 + df["a"].round().astype(int)) % 4]
+    return df
+
+
+def _pushed_only(monkeypatch, module, name):
+    def fail(*args, **kwargs):
+        raise AssertionError("the lazy table was read row by row")
+
+    monkeypatch.setattr(module, name, fail)
+
+
+CALLS = {
+    "product_mix": lambda d: product_mix(d, product="p", **COLUMNS),
+    "product_affinity": lambda d: product_affinity(d, product="p", **COLUMNS),
+    "calibration_holdout": lambda d: calibration_holdout(
+        d, freq="week", calibration_end="2024-01-01", observation_end="2024-07-01", **COLUMNS
+    ),
+    "cohort_retention": lambda d: cohort_retention(
+        d, frequency="month", customer="c", timestamp="t", as_of="2024-07-01"
+    ),
+    "churn_by_period": lambda d: churn_by_period(
+        d, frequency="quarter", customer="c", timestamp="t"
+    ),
+}
+ROW_READERS = {  # where each function reads rows on the numpy path
+    "product_mix": ("crmkit.segmentation._products", "as_transactions"),
+    "product_affinity": ("crmkit.segmentation._products", "as_transactions"),
+    "calibration_holdout": ("crmkit.roi._models._holdout", "as_transactions"),
+    "cohort_retention": ("crmkit.lifecycle._retention", "columns"),
+    "churn_by_period": ("crmkit.lifecycle._retention", "columns"),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_push_down_is_the_same_through_every_engine(  # noqa: PLR0917  (fixtures)
+    orders, name, engine, request, in_engine, monkeypatch
+):
+    expected = CALLS[name](orders.to_dict("list"))
+    source = convert(orders, engine, request)
+    if engine in LAZY:
+        import importlib
+
+        module, attr = ROW_READERS[name]
+        _pushed_only(monkeypatch, importlib.import_module(module), attr)
+    assert_same_result(CALLS[name](source), expected, rtol=1e-9)
+
+
+def test_holdout_calibration_says_where_it_ran(orders, request, in_engine):
+    split = CALLS["calibration_holdout"](convert(orders, "duckdb", request))
+    assert split.calibration.computed_in == "duckdb"
+
+
+def test_rows_after_as_of_in_a_lazy_table_are_named(orders, request, in_engine):
+    source = convert(orders, "polars-lazy", request)
+    with pytest.raises(InputError) as info:
+        cohort_retention(source, frequency="month", customer="c", timestamp="t", as_of="2024-01-01")
+    n_late = int((orders["t"] >= pd.Timestamp("2024-01-01")).sum())
+    assert info.value.field == "t"
+    assert info.value.n_bad == n_late
+    assert "must be before as_of" in str(info.value)
+
+
+def test_null_products_are_refused_in_the_engine(orders, request, in_engine):
+    df = orders.copy()
+    df["p"] = df["p"].astype(object)
+    df.loc[[3, 9], "p"] = None
+    with pytest.raises(InputError) as info:
+        product_mix(convert(df, "duckdb", request), product="p", **COLUMNS)
+    assert info.value.field == "product"
+    assert info.value.n_bad == 2
+    assert "must not be null" in str(info.value)
