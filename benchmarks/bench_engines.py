@@ -136,7 +136,11 @@ def polars_section(path: Path, rounds: int) -> None:
     def ours() -> object:
         return crmkit_job(pl.scan_parquet(path))
 
-    _report("polars LazyFrame (scan_parquet)", _interleaved({"crmkit": ours, "polars": theirs}, rounds), "polars lazy")
+    _report(
+        "polars LazyFrame (scan_parquet)",
+        _interleaved({"crmkit": ours, "polars": theirs}, rounds),
+        "polars lazy",
+    )
 
 
 def spark_section(path: Path, rounds: int) -> None:
@@ -175,10 +179,14 @@ def spark_section(path: Path, rounds: int) -> None:
 
 
 def _interleaved(jobs: dict[str, object], rounds: int) -> dict[str, float]:
-    """Median seconds per job, the jobs alternating so the machine's load hits both alike."""
+    """Median seconds per job, the jobs alternating so the machine's load hits both alike.
+
+    With more than one round, an untimed warm-up run of each job comes first.
+    """
     samples: dict[str, list[float]] = {name: [] for name in jobs}
     for name, fn in jobs.items():  # warm-up: caches, JIT, lazy imports
-        fn()  # type: ignore[operator]
+        if rounds > 1:
+            fn()  # type: ignore[operator]
     for _ in range(rounds):
         for name, fn in jobs.items():
             start = time.perf_counter()
@@ -201,9 +209,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1M / 1M rows, one round")
     parser.add_argument("--only", default="duckdb,polars,spark")
     parser.add_argument("--dir", help="keep the Parquet files here (reused when present)")
+    parser.add_argument("--rounds", type=int, help="timed rounds (default 3; 1 for --quick)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     big, small, rounds = (1_000_000, 1_000_000, 1) if args.quick else (100_000_000, 10_000_000, 3)
+    rounds = args.rounds or rounds
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.dir or tmp)
         for n_rows, sections in ((big, {"duckdb"}), (small, {"polars", "spark"})):
@@ -215,7 +225,7 @@ def main() -> None:
                 make_parquet(path, n_rows, max(n_rows // 20, 1000))
                 print(f"wrote {n_rows:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
             if "duckdb" in sections & only:
-                duckdb_section(path, rounds)
+                duckdb_section(path, rounds if n_rows < 50_000_000 else 1)
             if "polars" in sections & only:
                 polars_section(path, rounds)
             if "spark" in sections & only:

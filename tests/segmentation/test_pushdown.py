@@ -41,6 +41,7 @@ def _no_row_read(monkeypatch):
 RFM_OPTIONS = [
     {},
     {"as_of": "2024-03-01", "start": "2023-06-01"},
+    {"purchases": "all", "as_of": "2024-06-01"},
     {"count_by": "week", "calendar": Calendar(week_start=Weekday.SUNDAY)},
     {"count_by": "month", "purchases": "all", "as_of": "2024-05-15T12:00"},
     {"count_by": "quarter"},

@@ -12,6 +12,7 @@ months, quarters and years are the keys of :func:`crmkit.periods.period_keys`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Final
 
 import narwhals.stable.v2 as nw
@@ -170,9 +171,19 @@ def _rfm(
     if not window_counts["used"]:
         raise window_error(start, as_of, function)
     ts, amount = nw.col("timestamp"), nw.col("amount")
+    rows = table.frame.filter(_window(as_of, start))
+    if count_by == "transaction" and not window_counts.get("non", 0):
+        # every row in the window is a purchase (the counts say so): plain aggregates
+        per_customer = rows.group_by("customer").agg(
+            amount.sum().alias("monetary"),
+            ts.max().alias("last"),
+            ts.min().alias("first"),
+            nw.len().alias("frequency"),
+        )
+        return _rfm_columns(table, per_customer, as_of, is_default, window_counts)
     is_buy = amount > 0 if positive_only else nw.lit(value=True)
     # one pass, no join: refunds add to monetary; only purchases move first, last, frequency
-    rows = table.frame.filter(_window(as_of, start)).with_columns(
+    rows = rows.with_columns(
         nw.when(is_buy).then(ts).alias("buy_ts"), is_buy.cast(nw.Int64).alias("is_buy")
     )
     if count_by == "transaction":
@@ -202,6 +213,18 @@ def _rfm(
                 nw.col("bought").sum().alias("frequency"),
             )
         )
+    return _rfm_columns(table, per_customer, as_of, is_default, window_counts)
+
+
+def _rfm_columns(
+    table: EngineTable,
+    per_customer: nw.LazyFrame[Any],
+    as_of: np.datetime64,
+    is_default: bool,
+    window_counts: Mapping[str, Any],
+) -> LazyRFM:
+    """Collect the per-customer aggregates, in ascending id order."""
+    function = table.function
     cols = table.collect("aggregate per customer", per_customer, ids=["customer"])
     customers, order = in_id_order(cols, field="customer", function=function)
     freq_raw = np.asarray(cols["frequency"], dtype=np.float64)[order]
