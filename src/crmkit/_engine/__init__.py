@@ -21,6 +21,7 @@ from crmkit._engine._table import (
     engine_name,
     engine_table,
     in_id_order,
+    pushdown,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "engine_name",
     "engine_table",
     "in_id_order",
+    "pushdown",
     "read_file",
     "transaction_cells",
     "with_period_key",

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._engine._periods import with_period_key
-from crmkit._engine._table import Field, Unsupported, count_true, engine_table
+from crmkit._engine._table import EngineTable, Field, count_true, engine_table, pushdown
 from crmkit._groups import factorize
 from crmkit._input import as_ids
 from crmkit._transactions import Transactions
@@ -57,24 +57,27 @@ def transaction_cells(
         Field("amount", amount, "amount"),
         *(Field(name, column, "id") for name, column in keys.items()),
     ]
-    try:
+
+    def run() -> tuple[dict[str, Any], str] | None:
         table = engine_table(data, fields, function=function)
         if table is None:
             return None
-        by = ["customer", *keys]
-        cells = table.frame.group_by(*by).agg(
+        cells = table.frame.group_by("customer", *keys).agg(
             nw.col("amount").sum().alias("amount"), nw.col("timestamp").min().alias("timestamp")
         )
-        cols = table.collect("sum the cells", cells)
-    except Unsupported:
+        return table.collect("sum the cells", cells), table.engine
+
+    pushed = pushdown(data, function, run)
+    if pushed is None:
         return None
+    cols, engine = pushed
     tx = Transactions.from_arrays(
         customer=cols["customer"],
         timestamp=cols["timestamp"],
         amount=cols["amount"],
         extra={name: cols[name] for name in keys},
     )
-    return tx, table.engine
+    return tx, engine
 
 
 @attrs.frozen(kw_only=True)
@@ -130,7 +133,8 @@ def activity_periods(
         None if before is None else dt.datetime.fromisoformat(str(before.astype("datetime64[us]")))
     )
     extra = {} if cut is None else {"late": count_true(ts >= cut)}
-    try:
+
+    def run() -> tuple[EngineTable, dict[str, Any], int, list[object]] | None:
         table = engine_table(data, fields, function=function, extra=extra)
         if table is None:
             return None
@@ -151,9 +155,12 @@ def activity_periods(
             lo, hi = key_range
             rows = rows.filter((nw.col("p") > lo) & (nw.col("p") <= hi))
         pairs = rows.group_by("customer", "p").agg(nw.len().alias("n")).select("customer", "p")
-        cols = table.collect("form the (customer, period) pairs", pairs)
-    except Unsupported:
+        return table, table.collect("form the (customer, period) pairs", pairs), n_late, late
+
+    pushed = pushdown(data, function, run)
+    if pushed is None:
         return None
+    table, cols, n_late, late = pushed
     groups = factorize(as_ids(cols["customer"], field="customer", function=function))
     return ActivityPeriods(
         customers=groups.uniques,

@@ -56,6 +56,7 @@ __all__ = [
     "engine_name",
     "engine_table",
     "in_id_order",
+    "pushdown",
 ]
 
 COLLECT_BELOW: Final = 1_000_000
@@ -110,7 +111,7 @@ def _call(
 ) -> _T:
     try:
         return query()
-    except CrmkitError:
+    except (CrmkitError, Unsupported):
         raise
     except NotImplementedError as err:
         raise Unsupported(str(err)) from err
@@ -253,6 +254,21 @@ def _rules(
     if field.kind == "time":
         return datetime_rules(col, valid_years)
     return amount_rules(nw.Float64(), col) or ()
+
+
+def pushdown(data: object, function: str, call: Callable[[], _T]) -> _T | None:
+    """Run a push-down: None when the engine lacks an operation (the numpy path runs instead).
+
+    Any other engine exception, raised while the query is built (some engines
+    bind expressions as soon as they are written) or run, becomes an
+    :class:`~crmkit.errors.EngineError`.
+    """
+    lf = as_lazy(data)
+    engine = engine_name(lf) if lf is not None else "the engine"
+    try:
+        return _call(engine, "build the query", function, call)
+    except Unsupported:
+        return None
 
 
 def engine_table(

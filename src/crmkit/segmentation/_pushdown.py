@@ -22,10 +22,10 @@ import numpy.typing as npt
 from crmkit._engine import (
     EngineTable,
     Field,
-    Unsupported,
     count_true,
     engine_table,
     in_id_order,
+    pushdown,
     with_period_key,
 )
 from crmkit._input import DATETIME_DTYPE, as_datetime, as_readonly, scalar_datetime
@@ -115,7 +115,8 @@ def lazy_rfm_columns(
     """
     end = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
     counts = None if end is None else _window_counts(end, start, positive_only=positive_only)
-    try:
+
+    def run() -> LazyRFM | None:
         table = engine_table(data, _fields(mapping), function=function, extra=counts)
         if table is None:
             return None
@@ -127,8 +128,8 @@ def lazy_rfm_columns(
             positive_only=positive_only,
             calendar=calendar,
         )
-    except Unsupported:
-        return None
+
+    return pushdown(data, function, run)
 
 
 def _window(end: np.datetime64, start: np.datetime64 | None) -> nw.Expr:
@@ -270,13 +271,14 @@ def lazy_btyd_columns(
     the value of the repeat periods. Returns None when the numpy path runs.
     """
     end = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
-    try:
+
+    def run() -> LazyRFM | None:
         table = engine_table(data, _fields(mapping), function=function)
         if table is None:
             return None
         return _btyd(table, end=end, freq=freq, calendar=calendar)
-    except Unsupported:
-        return None
+
+    return pushdown(data, function, run)
 
 
 def _btyd(
