@@ -29,6 +29,7 @@ def boundary() -> None:
     assert_type(EngineError("x", engine="e", step="s").engine_message, str)
     assert_type(EngineError("x", engine="e", step="s", field="amount").field, str | None)
     assert_type(err, CrmkitError)
+    assert_type(engine_err, CrmkitError)
     assert_type(crmkit.__version__, str)
 
 
