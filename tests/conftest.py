@@ -35,3 +35,9 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture
+def in_engine(monkeypatch):
+    """Push every lazy table down, however small (crmkit collects small ones by default)."""
+    monkeypatch.setattr("crmkit._engine._table.COLLECT_BELOW", 0)

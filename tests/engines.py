@@ -54,12 +54,6 @@ def convert(df: Any, engine: str, request: pytest.FixtureRequest) -> Any:
     raise ValueError(msg)
 
 
-@pytest.fixture
-def in_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Push every lazy table down, however small (crmkit collects small ones by default)."""
-    monkeypatch.setattr("crmkit._engine._table.COLLECT_BELOW", 0)
-
-
 def assert_same_result(got: Any, expected: Any, *, rtol: float = 1e-12) -> None:
     """Assert two results agree on every field but ``computed_in`` (floats to *rtol*)."""
     assert type(got) is type(expected)

@@ -18,9 +18,7 @@ from crmkit.datasets import simulate_transactions
 from crmkit.errors import CrmkitError, EngineError
 from crmkit.periods import Calendar, Frequency, Weekday, period_keys
 from crmkit.segmentation import rfm_summary
-from tests.engines import convert, in_engine
-
-__all__ = ["in_engine"]
+from tests.engines import convert
 
 instants = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 12, 31))
 calendars = st.builds(

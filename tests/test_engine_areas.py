@@ -14,9 +14,8 @@ from crmkit.errors import InputError
 from crmkit.lifecycle import churn_by_period, cohort_retention
 from crmkit.roi import calibration_holdout
 from crmkit.segmentation import product_affinity, product_mix
-from tests.engines import ENGINES, LAZY, assert_same_result, convert, in_engine
+from tests.engines import ENGINES, LAZY, assert_same_result, convert
 
-__all__ = ["in_engine"]  # the fixture, imported for the tests below
 COLUMNS = {"customer": "c", "timestamp": "t", "amount": "a"}
 
 

@@ -15,10 +15,9 @@ from crmkit.datasets import simulate_transactions
 from crmkit.errors import EngineError, InputError
 from crmkit.periods import Calendar, Weekday
 from crmkit.segmentation import _summary, btyd_summary, rfm_summary
-from tests.engines import ENGINE_NAMES, ENGINES, LAZY, assert_same_result, convert, in_engine
+from tests.engines import ENGINE_NAMES, ENGINES, LAZY, assert_same_result, convert
 
 COLUMNS = {"customer": "c", "timestamp": "t", "amount": "a"}
-__all__ = ["in_engine"]  # the fixture, imported for the tests below
 
 
 @pytest.fixture(scope="module", params=["str", "int"])
