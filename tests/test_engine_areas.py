@@ -13,7 +13,7 @@ from crmkit.datasets import simulate_transactions
 from crmkit.errors import InputError
 from crmkit.lifecycle import churn_by_period, cohort_retention
 from crmkit.roi import calibration_holdout
-from crmkit.segmentation import product_affinity, product_mix
+from crmkit.segmentation import cross_sell, product_affinity, product_mix
 from tests.engines import ENGINES, LAZY, assert_same_result, convert
 
 COLUMNS = {"customer": "c", "timestamp": "t", "amount": "a"}
@@ -28,6 +28,12 @@ def orders():
     return df
 
 
+_IDS = np.unique(
+    simulate_transactions(80, "2023-01-01", "2024-07-01", seed=11, id_kind="str").customer
+)
+SEGMENTS = {"customer": _IDS, "segment": np.where(np.arange(_IDS.size) % 3 == 0, "loyal", "new")}
+
+
 def _pushed_only(monkeypatch, module, name):
     def fail(*args, **kwargs):
         raise AssertionError("the lazy table was read row by row")
@@ -38,6 +44,7 @@ def _pushed_only(monkeypatch, module, name):
 CALLS = {
     "product_mix": lambda d: product_mix(d, product="p", **COLUMNS),
     "product_affinity": lambda d: product_affinity(d, product="p", **COLUMNS),
+    "cross_sell": lambda d: cross_sell(d, SEGMENTS, n=2, product="p", **COLUMNS),
     "calibration_holdout": lambda d: calibration_holdout(
         d, freq="week", calibration_end="2024-01-01", observation_end="2024-07-01", **COLUMNS
     ),
@@ -51,6 +58,7 @@ CALLS = {
 ROW_READERS = {  # where each function reads rows on the numpy path
     "product_mix": ("crmkit.segmentation._products", "as_transactions"),
     "product_affinity": ("crmkit.segmentation._products", "as_transactions"),
+    "cross_sell": ("crmkit.segmentation._products", "as_transactions"),
     "calibration_holdout": ("crmkit.roi._models._holdout", "as_transactions"),
     "cohort_retention": ("crmkit.lifecycle._retention", "columns"),
     "churn_by_period": ("crmkit.lifecycle._retention", "columns"),
