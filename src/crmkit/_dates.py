@@ -127,9 +127,11 @@ def _rows_error(
     positions = np.flatnonzero(mask)
     first = positions[:SHOWN]
     values = [_shown(arr[p]) for p in first]
-    if kind == "parameter":
-        return InputError.for_parameter(
-            field, requirement.removeprefix("must be "), values[0], function=function, hint=hint
+    if kind == "parameter":  # one value: "The 'as_of' parameter of f must ... Got ... instead."
+        return InputError(
+            f"The {field!r} parameter of {function} {requirement}. Got {values[0]!r} instead.",
+            field=field,
+            hint=hint,
         )
     return InputError.for_rows(
         field,
@@ -146,6 +148,8 @@ def _rows_error(
 def _shown(value: object) -> object:
     if isinstance(value, np.datetime64):
         return str(value)
+    if isinstance(value, np.generic):  # np.str_('x') reads as 'x' in a message
+        return value.item()
     return value
 
 
@@ -196,6 +200,7 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got numbers (dtype {arr.dtype}).",
             field=field,
+            column=column,
             hint=_number_hint(arr),
         )
     else:
@@ -203,6 +208,7 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got dtype {arr.dtype}.",
             field=field,
+            column=column,
         )
     _check_window(parsed.values, arr, ctx)
     return parsed
