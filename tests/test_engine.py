@@ -95,32 +95,3 @@ def test_the_dask_path_warns_only_narwhals_plugin_notice(in_engine):
         )
     others = [w for w in caught if "narwhals-dask" not in str(w.message)]
     assert others == [], [str(w.message) for w in others]
-
-
-def test_files_open_as_duckdb_relations_with_crmkit_date_rules(tmp_path, in_engine):
-    from crmkit._engine import read_file
-    from crmkit.errors import InputError
-
-    good = tmp_path / "orders.csv"
-    good.write_text("c,t,a\nann,2024-01-05T10:00:00,3.5\nbob,2024-01-06 11:00:00,4.0\n")
-    rel = read_file(good)
-    assert type(rel).__name__ == "DuckDBPyRelation"
-    s = rfm_summary(rel, unit="day", customer="c", timestamp="t", amount="a")
-    assert s.computed_in == "numpy"  # text dates: crmkit's rules read them
-    assert s.last_purchase.astype(str).tolist() == [
-        "2024-01-05T10:00:00.000000",
-        "2024-01-06T11:00:00.000000",
-    ]
-    ambiguous = tmp_path / "eu.csv"
-    ambiguous.write_text("c,t,a\nann,01/02/2024,3.5\nbob,03/04/2024,4.0\n")
-    with pytest.raises(InputError) as info:  # never guessed: crmkit's rules, with their hint
-        rfm_summary(read_file(ambiguous), unit="day", customer="c", timestamp="t", amount="a")
-    assert info.value.field == "timestamp"
-    assert "date_format" in str(info.value)
-    parquet = tmp_path / "orders.parquet"
-    pd.read_csv(good, parse_dates=["t"], date_format="ISO8601").to_parquet(parquet)
-    s = rfm_summary(read_file(parquet), unit="day", customer="c", timestamp="t", amount="a")
-    assert s.computed_in == "duckdb"
-    with pytest.raises(InputError) as info:
-        read_file(tmp_path / "orders.xlsx")
-    assert info.value.field == "path"

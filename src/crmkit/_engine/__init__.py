@@ -8,7 +8,6 @@ Every query is written once, as narwhals expressions; the boundary's rules
 run in the engine as the same rules :mod:`crmkit._input` applies to arrays.
 """
 
-from crmkit._engine._files import read_file
 from crmkit._engine._periods import with_period_key
 from crmkit._engine._shrink import ActivityPeriods, activity_periods, transaction_cells
 from crmkit._engine._table import (
@@ -37,7 +36,6 @@ __all__ = [
     "engine_table",
     "in_id_order",
     "pushdown",
-    "read_file",
     "transaction_cells",
     "with_period_key",
 ]
