@@ -572,7 +572,7 @@ def id_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | N
         )
         return (
             EngineRule(requirement=_ID_NULL, bad=text.is_null(), hint=_NULL_ID_HINT),
-            EngineRule(requirement=_ID_EMPTY, bad=blank, hint=_NULL_ID_HINT),
+            EngineRule(requirement=_ID_EMPTY, bad=blank, hint=_NULL_ID_HINT, per_value=True),
         )
     return None
 

@@ -151,6 +151,9 @@ class EngineTable:
     extra : mapping of str to object
         The values of the caller's ``extra`` aggregates, computed in the scan
         that checks the rows.
+    deferred : tuple of (Field, EngineRule)
+        Rules on values alone (blank ids), checked by :meth:`collect` on the
+        distinct values it reads.
     """
 
     frame: nw.LazyFrame[Any]
@@ -162,6 +165,7 @@ class EngineTable:
     first: Mapping[str, np.datetime64]
     last: Mapping[str, np.datetime64]
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    deferred: tuple[tuple[Field, EngineRule], ...] = ()
 
     def field(self, name: str) -> Field:
         """Return the mapped column of crmkit field *name*."""
@@ -192,10 +196,36 @@ class EngineTable:
     def collect(
         self, step: str, frame: nw.LazyFrame[Any], *, ids: Sequence[str] = ()
     ) -> dict[str, Any]:
-        """Collect a small aggregated table and read its columns as numpy arrays."""
+        """Collect a small aggregated table and read its columns as numpy arrays.
+
+        The rules on values alone (:attr:`deferred`) run here, by the numpy id
+        check on the collected values; when one fails, the engine counts the
+        offending rows and the error names them as any engine rule does.
+        """
         eager = self.run(step, frame.collect)
         names = {name: name for name in eager.columns}
-        return read_columns(eager.to_native(), names, function=self.function, ids=ids)
+        try:  # text ids factorised from Arrow are checked for blanks there
+            cols = read_columns(eager.to_native(), names, function=self.function, ids=ids)
+        except InputError as err:
+            raise self._deferred_error(err) from None
+        for field, _ in self.deferred:
+            values = cols.get(field.name)
+            if values is None or isinstance(values, Factorized):
+                continue
+            try:
+                as_ids(values, field=field.name, function=self.function)
+            except InputError as err:
+                raise self._deferred_error(err) from None
+        return cols
+
+    def _deferred_error(self, err: InputError) -> InputError:
+        """Return the engine's count and rows for a value rule the collected values broke."""
+        for field, rule in self.deferred:
+            if field.name == err.field and rule.requirement in str(err):
+                bad = cast("nw.Expr", rule.bad)
+                n_bad = self.scalars("count the bad rows", {"n": count_true(bad)})["n"]
+                return _rows_error(self, field, rule, int(n_bad))
+        return err
 
 
 def count_true(condition: nw.Expr) -> nw.Expr:
@@ -344,8 +374,12 @@ def _checked(
     """Count the bad rows of every rule in one query; raise for the first broken rule."""
     checks: dict[str, nw.Expr] = {}
     rules: list[tuple[Field, EngineRule, str]] = []
+    deferred: list[tuple[Field, EngineRule]] = []
     for i, field in enumerate(table.fields):
         for j, rule in enumerate(_rules(field, schema[field.column], valid_years)):
+            if rule.per_value:
+                deferred.append((field, rule))
+                continue
             key = f"r{i}_{j}"
             rules.append((field, rule, key))
             if rule.bad is not None:
@@ -367,6 +401,7 @@ def _checked(
         first={name: np.datetime64(counts[f"first_{name}"], "us") for name in times},
         last={name: np.datetime64(counts[f"last_{name}"], "us") for name in times},
         extra={name: counts[f"extra_{name}"] for name in extra},
+        deferred=tuple(deferred),
     )
 
 
