@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_YEARS",
     "ParsedTimes",
     "as_datetime",
+    "as_optional_datetime",
     "check_date_format",
     "check_valid_years",
     "datetime_rules",
@@ -186,9 +187,9 @@ def as_datetime(
     )
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
-    if dtype_kind == "M":
-        parsed = ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
-    elif dtype_kind in "UST":
+    if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
+        return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
+    if dtype_kind in "UST":
         text = arr.astype(str)
         parsed = _parse_text(text, ctx, date_format)
     elif dtype_kind in "iuf" and date_format is not None:
@@ -212,6 +213,55 @@ def as_datetime(
         )
     _check_window(parsed.values, arr, ctx)
     return parsed
+
+
+def as_optional_datetime(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+    column: str | None = None,
+) -> tuple[TimeArray, npt.NDArray[np.bool_]]:
+    """Coerce timestamps where a missing value is allowed (an open deal's close date).
+
+    Missing values (None, NaN, NaT, empty or ``"NaT"`` text) come back as NaT
+    with a mask; every other value follows :func:`as_datetime`'s rules, and
+    errors give positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "M":
+        missing = np.isnat(arr)
+    elif kind in "UST":
+        missing = _missing_text(arr.astype(str))
+    elif kind == "f":
+        missing = np.isnan(arr)
+    elif kind == "O":
+        missing = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        text = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
+        if text.any():
+            missing[text] |= _missing_text(arr[text].astype(str))
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype=DATETIME_DTYPE)
+    if missing.all():
+        return out, missing
+    if missing.any():  # a present value stands in for the missing ones, so positions hold
+        filler = arr[np.flatnonzero(~missing)[0]]
+        arr = arr.copy() if kind != "O" else arr.astype(object)
+        arr[missing] = filler
+    parsed = as_datetime(
+        arr,
+        field=field,
+        function=function,
+        date_format=date_format,
+        valid_years=valid_years,
+        column=column,
+    )
+    out[~missing] = parsed.values[~missing]
+    return out, missing
 
 
 def scalar_datetime(
@@ -310,10 +360,11 @@ def _year_bounds(valid_years: tuple[int, int], dtype: np.dtype[Any]) -> tuple[in
 def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     """Refuse NaT and out-of-window values in the source unit, then convert (no wrap-around)."""
     raw = arr.view(np.int64)
-    if raw.size and raw.min() == _NAT_INT:
-        raise ctx.error(raw == _NAT_INT, arr, _NAT, hint=_MISSING_HINT)
     lo, hi = _year_bounds(ctx.valid_years, arr.dtype)
-    if raw.size and (raw.min() < lo or raw.max() >= hi):
+    low = int(raw.min()) if raw.size else lo
+    if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
+        if low == _NAT_INT:
+            raise ctx.error(raw == _NAT_INT, arr, _NAT, hint=_MISSING_HINT)
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr
