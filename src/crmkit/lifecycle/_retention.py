@@ -21,6 +21,7 @@ from crmkit._input import (
     scalar_datetime,
 )
 from crmkit._params import choice, instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._survival import km_median
 from crmkit._transactions import Transactions, customer_groups
@@ -251,10 +252,10 @@ def time_in_stage(
     days = (stop - st).astype(np.float64) / _US_PER_DAY
     groups = sfac.codes[order]
     k = sfac.n_groups
-    n_spells = np.bincount(groups, minlength=k).astype(np.int64)
-    n_cens = np.bincount(groups[last], minlength=k).astype(np.int64)
+    n_spells = bincount(groups, minlength=k).astype(np.int64)
+    n_cens = bincount(groups[last], minlength=k).astype(np.int64)
     done = ~last
-    total_done = np.bincount(groups[done], weights=days[done], minlength=k)
+    total_done = bincount(groups[done], weights=days[done], minlength=k)
     n_done = n_spells - n_cens
     mean_done = np.full(k, np.nan)
     np.divide(total_done, n_done, out=mean_done, where=n_done > 0)
@@ -665,10 +666,10 @@ def cohort_retention(
     K = int(last_key - cohorts[0]) + 1
     C = cohorts.size
     cell = c_index[codes] * K + since
-    active = np.bincount(cell, minlength=C * K).reshape(C, K).astype(np.int64)
+    active = bincount(cell, minlength=C * K).reshape(C, K).astype(np.int64)
     # pairs are sorted by (customer, period): a customer's consecutive periods
     kept = (codes[1:] == codes[:-1]) & (keys[1:] == keys[:-1] + 1)
-    retained = np.bincount(cell[1:][kept], minlength=C * K).reshape(C, K).astype(np.int64)
+    retained = bincount(cell[1:][kept], minlength=C * K).reshape(C, K).astype(np.int64)
     size = active[:, 0].copy()
     observable = (cohorts[:, None] + np.arange(K)[None, :]) <= last_key
     retention = np.full((C, K), np.nan)
@@ -828,14 +829,14 @@ def churn_by_period(
     lo = int(keys.min())
     P = last_key - lo + 1
     idx = keys - lo
-    active = np.bincount(idx, minlength=P).astype(np.int64)
+    active = bincount(idx, minlength=P).astype(np.int64)
     # pairs are sorted by (customer, period): consecutive rows of a customer
     same = codes[1:] == codes[:-1]
     next_period = same & (idx[1:] == idx[:-1] + 1)
-    retained = np.bincount(idx[1:][next_period], minlength=P).astype(np.int64)
+    retained = bincount(idx[1:][next_period], minlength=P).astype(np.int64)
     first = np.ones(codes.size, dtype=bool)
     first[1:] = ~same
-    new = np.bincount(idx[first], minlength=P).astype(np.int64)
+    new = bincount(idx[first], minlength=P).astype(np.int64)
     prev = active[:-1]
     ret = retained[1:]
     rate = np.zeros(P - 1)
