@@ -23,7 +23,7 @@ The rules, stated once:
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,15 +36,28 @@ from crmkit._dates import (
     as_optional_datetime,
     check_date_format,
     check_valid_years,
+    datetime_rules,
     scalar_datetime,
 )
-from crmkit._values import as_readonly, bad_rows_error, column_name, is_null, to_array
+from crmkit._values import (
+    EngineRule,
+    as_readonly,
+    bad_rows_error,
+    column_name,
+    is_null,
+    to_array,
+)
 from crmkit.errors import InputError
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
 
 __all__ = [
     "DATETIME_DTYPE",
     "DEFAULT_YEARS",
+    "EngineRule",
     "ParsedTimes",
+    "amount_rules",
     "as_amounts",
     "as_datetime",
     "as_finite_float",
@@ -57,6 +70,8 @@ __all__ = [
     "check_date_format",
     "check_same_length",
     "check_valid_years",
+    "datetime_rules",
+    "id_rules",
     "null_cells",
     "scalar_datetime",
     "to_array",
@@ -65,6 +80,23 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 _EXACT_FLOAT_ID: Final = 2.0**53
+_FLOAT_MAX: Final = float(np.finfo(np.float64).max)
+# the texts of the rules, shared by the numpy checks and their engine expressions
+_FINITE: Final = "must be finite (no NaN or infinity)"
+_FINITE_HINT: Final = "Drop or fill the missing values before calling crmkit."
+_FINITE_TOTAL: Final = (
+    "must sum to a finite float64 total (their magnitudes add up to more than 1.8e308)"
+)
+_FINITE_TOTAL_HINT: Final = "Rescale the amounts (e.g. to thousands) before calling crmkit."
+_ID_NULL: Final = "must not be null"
+_ID_EMPTY: Final = "must not hold empty strings"
+_ID_WHOLE: Final = "must hold whole numbers or strings"
+_ID_EXACT: Final = (
+    "must be below 2**53 when given as floats (larger floats cannot tell neighbouring ids apart)"
+)
+_ID_EXACT_HINT: Final = "Read the id column as int64 or as strings."
+_ID_INT64: Final = "must fit in int64 (below 2**63)"
+_ID_INT64_HINT: Final = "Read ids this large as strings."
 _INT64_MAX: Final = np.iinfo(np.int64).max
 _CHUNK: Final = 1 << 16
 
@@ -395,11 +427,10 @@ def as_amounts(
             mask,
             out,
             field=field,
-            requirement="must sum to a finite float64 total (their magnitudes add up to "
-            "more than 1.8e308)",
+            requirement=_FINITE_TOTAL,
             function=function,
             column=column,
-            hint="Rescale the amounts (e.g. to thousands) before calling crmkit.",
+            hint=_FINITE_TOTAL_HINT,
         )
     return out, negative
 
@@ -414,10 +445,10 @@ def _raise_non_finite(
         ~finite,
         out,
         field=field,
-        requirement="must be finite (no NaN or infinity)",
+        requirement=_FINITE,
         function=function,
         column=column,
-        hint="Drop or fill the missing values before calling crmkit.",
+        hint=_FINITE_HINT,
     )
 
 
@@ -560,7 +591,7 @@ def as_ids(
                 empty,
                 out,
                 field=field,
-                requirement="must not hold empty strings",
+                requirement=_ID_EMPTY,
                 function=function,
                 column=column,
                 hint=_NULL_ID_HINT,
@@ -611,10 +642,10 @@ def _int_ids(
             arr > _INT64_MAX,
             arr,
             field=field,
-            requirement="must fit in int64 (below 2**63)",
+            requirement=_ID_INT64,
             function=function,
             column=column,
-            hint="Read ids this large as strings.",
+            hint=_ID_INT64_HINT,
         )
     return arr.astype(np.int64, copy=False)
 
@@ -628,7 +659,7 @@ def _float_ids(
             ~finite,
             arr,
             field=field,
-            requirement="must not be null",
+            requirement=_ID_NULL,
             function=function,
             column=column,
             hint=_NULL_ID_HINT,
@@ -640,7 +671,7 @@ def _float_ids(
             ~whole,
             arr,
             field=field,
-            requirement="must hold whole numbers or strings",
+            requirement=_ID_WHOLE,
             function=function,
             column=column,
         )
@@ -650,11 +681,10 @@ def _float_ids(
             big,
             arr,
             field=field,
-            requirement="must be below 2**53 when given as floats (larger floats cannot "
-            "tell neighbouring ids apart)",
+            requirement=_ID_EXACT,
             function=function,
             column=column,
-            hint="Read the id column as int64 or as strings.",
+            hint=_ID_EXACT_HINT,
         )
     return arr.astype(np.int64)
 
@@ -668,7 +698,7 @@ def _object_ids(
             nulls,
             arr,
             field=field,
-            requirement="must not be null",
+            requirement=_ID_NULL,
             function=function,
             column=column,
             hint=_NULL_ID_HINT,
@@ -718,4 +748,80 @@ def _object_ids(
         function=function,
         column=column,
         hint="Make every id the same type first, e.g. cast the column to str.",
+    )
+
+
+# --------------------------------------------------------------------------- rules in an engine
+
+# what numpy.strings.strip removes (str.isspace), so a blank id is blank in every engine too
+_WHITESPACE: Final = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+def id_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | None:
+    """Return the rules of :func:`as_ids` as narwhals expressions over an id column.
+
+    Returns None for a column type the rules are not written for (the caller
+    then reads the column and runs :func:`as_ids`). An engine column has one
+    type, so a mix of ints and strings cannot occur there.
+    """
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  (only lazy tables need it)
+
+    if dtype.is_integer():
+        rules = [EngineRule(requirement=_ID_NULL, bad=col.is_null(), hint=_NULL_ID_HINT)]
+        if dtype == nw.UInt64:
+            rules.append(
+                EngineRule(requirement=_ID_INT64, bad=col > _INT64_MAX, hint=_ID_INT64_HINT)
+            )
+        return tuple(rules)
+    if dtype.is_float():
+        return (
+            EngineRule(
+                requirement=_ID_NULL, bad=col.is_null() | ~col.is_finite(), hint=_NULL_ID_HINT
+            ),
+            EngineRule(requirement=_ID_WHOLE, bad=col != col.floor()),
+            EngineRule(
+                requirement=_ID_EXACT, bad=col.abs() >= _EXACT_FLOAT_ID, hint=_ID_EXACT_HINT
+            ),
+        )
+    if dtype in (nw.String, nw.Categorical, nw.Enum):
+        text = col.cast(nw.String)
+        # stripping every row is slow; only a row starting with a character at or below
+        # " " or at or above "\x85" (every whitespace character is one) can be blank
+        first = text.str.slice(0, 1)
+        blank = (
+            nw.when((first <= " ") | (first >= "\x85"))
+            .then(text.str.strip_chars(_WHITESPACE) == "")
+            .otherwise(False)  # noqa: FBT003  (narwhals takes the value positionally)
+        )
+        return (
+            EngineRule(requirement=_ID_NULL, bad=text.is_null(), hint=_NULL_ID_HINT),
+            EngineRule(requirement=_ID_EMPTY, bad=blank, hint=_NULL_ID_HINT, per_value=True),
+        )
+    return None
+
+
+def amount_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | None:
+    """Return the rules of :func:`as_amounts` as narwhals expressions over a number column.
+
+    Returns None for a column that is not numeric (text amounts, booleans): the
+    caller then reads it and runs :func:`as_amounts`. The magnitudes are summed
+    scaled by 2**-64 (exact for every amount above 2**-958), so the engine's
+    sum cannot overflow while it checks that the unscaled one would not.
+    """
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  (only lazy tables need it)
+
+    if not dtype.is_numeric() or dtype == nw.Boolean:
+        return None
+    value = col.cast(nw.Float64)
+    scaled_total = (value.abs() * 2.0**-64).sum()
+    return (
+        EngineRule(
+            requirement=_FINITE, bad=value.is_null() | ~value.is_finite(), hint=_FINITE_HINT
+        ),
+        EngineRule(
+            requirement=_FINITE_TOTAL,
+            total=scaled_total > _FLOAT_MAX * 2.0**-64,
+            shown_by=value.abs(),
+            hint=_FINITE_TOTAL_HINT,
+        ),
     )

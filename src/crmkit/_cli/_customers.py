@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
+from crmkit._cli._files import reading
 from crmkit._cli._group import as_of_line, cli, show, term_of
 from crmkit._cli._options import order_columns, orders_options
-from crmkit._cli._readers import read_orders
+from crmkit._cli._readers import lazy_orders, read_orders
 
 __all__ = ["pareto", "rfm", "segments", "trends"]
 
@@ -43,8 +44,23 @@ def rfm(ctx: click.Context, /, file: str, **kw: Any) -> None:
     from crmkit.segmentation import rfm_scores, rfm_summary  # noqa: PLC0415
 
     term = term_of(ctx)
-    tx, file_ = read_orders(file, order_columns(kw), term)
-    summary = rfm_summary(tx, unit=kw["unit"], as_of=kw["as_of"])
+    cols = order_columns(kw)
+    lazy = lazy_orders(file, cols, term)  # Parquet with DuckDB: aggregated out of core
+    if lazy is not None:
+        relation, found, file_ = lazy
+        with reading(file_, found):
+            summary = rfm_summary(
+                relation,
+                unit=kw["unit"],
+                as_of=kw["as_of"],
+                customer=found["customer"],
+                timestamp=found["timestamp"],
+                amount=found["amount"],
+                date_format=cols.date_format,
+            )
+    else:
+        tx, file_ = read_orders(file, cols, term)
+        summary = rfm_summary(tx, unit=kw["unit"], as_of=kw["as_of"])
     scores = rfm_scores(summary, k=kw["k"], method=kw["method"])
     as_of_line(term, summary)
     show(term, rfm_analysis(summary, scores, source=file_.label), out=kw["out"], rows=kw["rows"])

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._engine import activity_periods
 from crmkit._frames import Backend, to_backend
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
@@ -308,6 +309,18 @@ def _activity(
     freq = choice(frequency, Frequency, name="frequency", function=function)
     cal = instance(calendar, Calendar, name="calendar", function=function, what="a Calendar")
     fmt = check_date_format(date_format, function=function)
+    if not isinstance(data, Transactions):
+        pushed = _activity_in_engine(
+            data,
+            customer=customer,
+            timestamp=timestamp,
+            as_of=as_of,
+            frequency=freq,
+            calendar=cal,
+            function=function,
+        )
+        if pushed is not None:
+            return pushed
     groups: Factorized
     if isinstance(data, Transactions):
         groups, times = customer_groups(data), data.timestamp
@@ -355,6 +368,54 @@ def _activity(
         as_of=end,
         as_of_is_default=is_default,
         n_after=n_after,
+    )
+
+
+def _activity_in_engine(
+    data: object,
+    *,
+    customer: str,
+    timestamp: str,
+    as_of: object,
+    frequency: Frequency,
+    calendar: Calendar,
+    function: str,
+) -> _Activity | None:
+    """Return the pairs of :func:`_activity` formed in a lazy table's engine (None: numpy)."""
+    given = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
+    held = activity_periods(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        freq=frequency,
+        calendar=calendar,
+        function=function,
+        before=given,
+    )
+    if held is None:
+        return None
+    end = default_as_of(np.array([held.last], dtype=DATETIME_DTYPE)) if given is None else given
+    if held.keys.size == 0:  # every row at or after as_of
+        raise InputError.for_parameter(
+            "as_of",
+            f"after the first activity row ({held.first})",
+            str(end),
+            function=function,
+            hint="Every row is at or after as_of, so nothing is observed.",
+        )
+    last_key = last_observed_period(end, frequency, calendar=calendar)
+    lo = int(held.keys.min())
+    span = last_key - lo + 1
+    pair = np.unique(held.codes * np.int64(span) + (held.keys - lo))
+    return _Activity(
+        codes=pair // span,
+        keys=pair % span + lo,
+        last_key=last_key,
+        frequency=frequency,
+        calendar=calendar,
+        as_of=end,
+        as_of_is_default=given is None,
+        n_after=held.n_late,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import _params
+from crmkit._engine import transaction_cells
 from crmkit._groups import Factorized, factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._numeric import cancellation_error
@@ -47,6 +48,16 @@ def _read(
                 hint="Build Transactions with extra=['product'] or pass product='<column>'.",
             )
         return data, as_ids(data.extra[product], field="product", function=function)
+    cells = transaction_cells(  # a lazy table: one row per (customer, product), summed in-engine
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        keys={"product": product},
+        function=function,
+    )
+    if cells is not None:
+        return cells[0], as_ids(cells[0].extra["product"], field="product", function=function)
     tx = as_transactions(
         data, customer=customer, timestamp=timestamp, amount=amount, extra={"product": product}
     )
