@@ -109,7 +109,7 @@ def test_result_plot_method_draws_the_main_chart(results):
 def test_wrong_result_is_an_input_error(results):
     with pytest.raises(InputError) as err:
         cplot.segment_map(results["scores"])
-    assert err.value.field == "result"
+    assert err.value.field == "segments"
     assert "Segments" in str(err.value)
 
 

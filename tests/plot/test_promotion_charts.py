@@ -165,5 +165,5 @@ def test_options_are_checked(results, chart, key, option):
 def test_wrong_result_names_the_expected_one(results):
     with pytest.raises(InputError) as err:
         cplot.tornado_chart(results["business_case"])
-    assert err.value.field == "result"
+    assert err.value.field == "sensitivity"
     assert "Sensitivity" in str(err.value)

@@ -86,7 +86,7 @@ def funnel_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Closed deals that reached the stage'
     """
-    check_result(rates, StageRates, chart="funnel_chart")
+    check_result(rates, StageRates, chart="funnel_chart", name="rates")
     stages = rates.stage.tolist()
     reached = rates.n_reached.astype(np.float64)
     y = np.arange(len(stages))[::-1].astype(float)
@@ -153,7 +153,7 @@ def calibration_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_ylabel()
         'Win probability'
     """
-    check_result(rates, StageRates, chart="calibration_chart")
+    check_result(rates, StageRates, chart="calibration_chart", name="rates")
     configured = {s.name: s.probability for s in rates.process.stages}
     stages = rates.stage.tolist()
     x = np.arange(len(stages), dtype=float)
@@ -264,7 +264,7 @@ def forecast_fan(distribution: ForecastDistribution, *, ax: Axes | None = None) 
         >>> ax.get_ylabel()
         'Amount won in the period'
     """
-    check_result(distribution, ForecastDistribution, chart="forecast_fan")
+    check_result(distribution, ForecastDistribution, chart="forecast_fan", name="distribution")
     d = distribution
     labels, periods = _cells(d)
     series = _series(labels, "crmkit.plot.forecast_fan")
@@ -339,7 +339,12 @@ def quota_chart(
         >>> ax.get_ylabel()
         'P(reach quota)'
     """
-    check_result(distribution, (ForecastDistribution, QuotaDistribution), chart="quota_chart")
+    check_result(
+        distribution,
+        (ForecastDistribution, QuotaDistribution),
+        chart="quota_chart",
+        name="distribution",
+    )
     d = distribution
     if not np.isfinite(d.p_reach_quota).any():
         raise InputError(
@@ -421,7 +426,9 @@ def reliability_diagram(
         >>> ax.get_xlabel()
         'Predicted win probability'
     """
-    check_result(result, (WinScoreEvaluation, Reliability), chart="reliability_diagram")
+    check_result(
+        result, (WinScoreEvaluation, Reliability), chart="reliability_diagram", name="result"
+    )
     if isinstance(result, WinScoreEvaluation):
         tables = [
             (f"Win scorer (Brier {result.brier:.3f})", result.model),
@@ -510,7 +517,7 @@ def backtest_chart(backtest: Backtest, *, group: str | None = None, ax: Axes | N
         >>> ax.get_xlabel()
         'Snapshot'
     """
-    check_result(backtest, Backtest, chart="backtest_chart")
+    check_result(backtest, Backtest, chart="backtest_chart", name="backtest")
     groups = list(dict.fromkeys(backtest.group.tolist()))
     if group is None:
         if len(groups) > 1:
@@ -613,7 +620,7 @@ def scorecard_chart(
         >>> ax.get_ylabel()
         'region'
     """
-    check_result(scorecard, Scorecard, chart="scorecard_chart")
+    check_result(scorecard, Scorecard, chart="scorecard_chart", name="scorecard")
     known = {m[0]: m for m in _SCORECARD}
     chosen = list(metrics)
     bad = [m for m in chosen if m not in known]

@@ -98,7 +98,7 @@ def whale_chart(whale: WhaleCurve, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Share of customers, most profitable first'
     """
-    check_result(whale, WhaleCurve, chart="whale_chart")
+    check_result(whale, WhaleCurve, chart="whale_chart", name="whale")
     n = whale.profit.size
     keep = (
         np.arange(n)
@@ -187,7 +187,7 @@ def pnl_waterfall(
         >>> ax.get_ylabel()
         'Amount'
     """
-    check_result(pnl, CustomerPnL, chart="pnl_waterfall")
+    check_result(pnl, CustomerPnL, chart="pnl_waterfall", name="pnl")
     if customer is not None:
         where = np.flatnonzero(pnl.customer == customer)
         if where.size == 0:
@@ -285,7 +285,7 @@ def segment_profit_chart(profit: SegmentProfit, *, ax: Axes | None = None) -> Ax
         >>> ax.get_xlabel()
         'Profit'
     """
-    check_result(profit, SegmentProfit, chart="segment_profit_chart")
+    check_result(profit, SegmentProfit, chart="segment_profit_chart", name="profit")
     labels = [str(s) for s in profit.segment.tolist()]
     y = np.arange(len(labels))[::-1].astype(float)
     c_pos, _, _, c_neg = colors(4)
@@ -361,7 +361,7 @@ def holdout_chart(comparison: HoldoutComparison, *, ax: Axes | None = None) -> A
         >>> ax.get_xlabel()
         'Repeat purchases in the calibration period'
     """
-    check_result(comparison, HoldoutComparison, chart="holdout_chart")
+    check_result(comparison, HoldoutComparison, chart="holdout_chart", name="comparison")
     c = comparison
     labels = [str(v) for v in c.frequency.tolist()]
     labels[-1] += "+"
@@ -424,7 +424,7 @@ def frequency_recency_heatmap(matrix: FrequencyRecencyMatrix, *, ax: Axes | None
         >>> ax.get_ylabel()
         'Recency (time of the last purchase)'
     """
-    check_result(matrix, FrequencyRecencyMatrix, chart="frequency_recency_heatmap")
+    check_result(matrix, FrequencyRecencyMatrix, chart="frequency_recency_heatmap", name="matrix")
     m = matrix
     alive = m.quantity == "p_alive"
     with style():
@@ -497,7 +497,9 @@ def repeat_purchase_chart(histogram: RepeatPurchaseHistogram, *, ax: Axes | None
         >>> ax.get_ylabel()
         'Customers'
     """
-    check_result(histogram, RepeatPurchaseHistogram, chart="repeat_purchase_chart")
+    check_result(
+        histogram, RepeatPurchaseHistogram, chart="repeat_purchase_chart", name="histogram"
+    )
     h = histogram
     labels = [str(v) for v in h.frequency.tolist()]
     labels[-1] += "+"
@@ -561,7 +563,7 @@ def tracking_chart(
         >>> ax.get_ylabel()
         'Repeat purchases, cumulative'
     """
-    check_result(tracking, PurchaseTracking, chart="tracking_chart")
+    check_result(tracking, PurchaseTracking, chart="tracking_chart", name="tracking")
     t = tracking
     x = t.start.astype("datetime64[D]")
     actual = t.actual_cumulative if cumulative else t.actual
@@ -641,7 +643,7 @@ def clv_histogram(clv: CustomerCLV, *, bins: int = 40, ax: Axes | None = None) -
         >>> ax.get_ylabel()
         'Customers'
     """
-    check_result(clv, CustomerCLV, chart="clv_histogram")
+    check_result(clv, CustomerCLV, chart="clv_histogram", name="clv")
     k = integer(bins, name="bins", function="crmkit.plot.clv_histogram", minimum=5, maximum=200)
     v = clv.clv
     top = float(np.quantile(v, 0.99)) if v.size else 1.0

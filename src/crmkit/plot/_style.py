@@ -145,13 +145,15 @@ def title(ax: Axes, text: str) -> None:
     ax.set_title(textwrap.fill(text, width=width))
 
 
-def check_result(value: object, expected: type | tuple[type, ...], *, chart: str) -> None:
-    """Raise the parameter error when a chart gets the wrong kind of result."""
+def check_result(
+    value: object, expected: type | tuple[type, ...], *, chart: str, name: str
+) -> None:
+    """Raise the error naming the parameter *name* when a chart gets the wrong result."""
     if not isinstance(value, expected):
         kinds = expected if isinstance(expected, tuple) else (expected,)
         names = " or ".join(k.__name__ for k in kinds)
         raise InputError.for_parameter(
-            "result", f"a {names}", type(value).__name__, function=f"crmkit.plot.{chart}"
+            name, f"a {names}", type(value).__name__, function=f"crmkit.plot.{chart}"
         )
 
 
