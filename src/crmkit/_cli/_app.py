@@ -8,18 +8,14 @@ imported below, in the order ``crmkit --help`` lists them.
 
 from __future__ import annotations
 
-import traceback
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from crmkit._cli import _customers, _lifecycle, _pipeline, _promotion, _report, _value
-from crmkit._cli._files import CommandError, one_line
 from crmkit._cli._group import cli
 from crmkit._cli._output import Terminal
-from crmkit.errors import CrmkitError
 
 __all__ = ["cli", "run"]
 
@@ -28,16 +24,16 @@ COMMANDS = (_customers, _lifecycle, _pipeline, _value, _promotion, _report)
 
 
 def run(args: Sequence[str], *, terminal: Terminal | None = None) -> int:
-    """Run the command line on *args* and return the exit status (2 for bad input)."""
+    """Run the command line on *args* and return the exit status (2 for bad input).
+
+    ``cli`` itself turns bad input into one line on stderr (see
+    :class:`crmkit._cli._group.Failed`); this only picks the terminal and
+    returns the status instead of exiting.
+    """
     term = terminal if terminal is not None else Terminal()
     obj: dict[str, Any] = {"terminal": term}
-    debug = "--debug" in args
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            cli.main(args=list(args), prog_name="crmkit", standalone_mode=False, obj=obj)
-        for warning in caught:
-            term.note(f"note: {warning.message}")
+        cli.main(args=list(args), prog_name="crmkit", standalone_mode=False, obj=obj)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as err:
@@ -46,10 +42,4 @@ def run(args: Sequence[str], *, terminal: Terminal | None = None) -> int:
     except click.exceptions.Abort:
         term.note("aborted")
         return 1
-    except (CommandError, CrmkitError) as err:
-        if debug or obj.get("debug"):
-            traceback.print_exc(file=term.err.file)
-        message = str(err) if isinstance(err, CommandError) else one_line(err)
-        term.err.print(f"crmkit: error: {message}", markup=False, highlight=False)
-        return 2
     return 0

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import traceback
+import warnings
+from typing import IO, Any
 
 import click
 import numpy as np
 
-from crmkit._cli._files import CommandError
+from crmkit._cli._files import CommandError, one_line
 from crmkit._cli._options import debug_option
 from crmkit._cli._output import Terminal, write_result
 from crmkit._version import __version__
+from crmkit.errors import CrmkitError
 from crmkit.report._analyses import Analysis
 
-__all__ = ["as_of_line", "cli", "need_scipy", "show", "term_of"]
+__all__ = ["Failed", "as_of_line", "cli", "need_scipy", "show", "term_of"]
 
 
 ORDER = (
@@ -36,10 +39,41 @@ ORDER = (
 """The commands in the order ``crmkit --help`` lists them: the order a user meets them."""
 
 
+class Failed(click.ClickException):
+    """A command stopped on bad input: one line ``crmkit: error: ...`` on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line (on stderr unless *file* is given)."""
+        click.echo(f"crmkit: error: {self.message}", file=file, err=file is None)
+
+
 class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002
         rank = {name: i for i, name in enumerate(ORDER)}
         return sorted(self.commands, key=lambda name: rank.get(name, len(ORDER)))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command: bad input becomes :class:`Failed`, warnings become notes.
+
+        Here rather than in :func:`crmkit._cli._app.run`, so that ``cli`` is the
+        whole command line wherever click runs it (``crmkit``, ``python -m``,
+        click's ``CliRunner``); ``--debug`` prints the traceback first.
+        """
+        term = term_of(ctx)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = super().invoke(ctx)
+        except (CommandError, CrmkitError) as err:
+            if ctx.find_root().ensure_object(dict).get("debug"):
+                traceback.print_exc(file=term.err.file)
+            message = str(err) if isinstance(err, CommandError) else one_line(err)
+            raise Failed(message) from None
+        for warning in caught:
+            term.note(f"note: {warning.message}")
+        return result
 
 
 @click.group(
@@ -64,9 +98,12 @@ def cli(ctx: click.Context) -> None:
 
 
 def term_of(ctx: click.Context) -> Terminal:
-    """Return the terminal the command writes to."""
-    term = ctx.obj.get("terminal") if ctx.obj else None
-    return term if isinstance(term, Terminal) else Terminal()
+    """Return the terminal the command writes to (one per run, kept by the root context)."""
+    obj = ctx.find_root().ensure_object(dict)
+    term = obj.get("terminal")
+    if not isinstance(term, Terminal):
+        term = obj["terminal"] = Terminal()
+    return term
 
 
 def show(
