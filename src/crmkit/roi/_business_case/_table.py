@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._frames import is_frame
 from crmkit._input import as_ids, as_optional_float, null_cells
 from crmkit._tables import column_names, read_mapped
 from crmkit.errors import InputError
@@ -40,9 +41,23 @@ _KINDS: Final = ("cost", "revenue growth", "cost reduction", "retention")
 _SPLIT: Final = re.compile(r"[\s;|/]+")
 
 
-def _refuse(field: str, requirement: str, bad: npt.NDArray[np.bool_], values: Any) -> None:  # noqa: ANN401
+def _refuse(
+    field: str,
+    requirement: str,
+    bad: npt.NDArray[np.bool_],
+    values: Any,  # noqa: ANN401  (the column's cells, any dtype)
+    *,
+    items: npt.NDArray[np.str_] | None = None,
+    column: str | None = None,
+) -> None:
+    """Raise the rows error for the *bad* rows, showing their cells and naming their items."""
     if bad.any():
         rows = np.flatnonzero(bad)
+        hint = None
+        if items is not None:
+            names = ", ".join(repr(str(items[i])) for i in rows[:5])
+            where = "The items on these rows" if rows.size > 1 else "The item on that row"
+            hint = f"{where}: {names}."
         raise InputError.for_rows(
             field,
             requirement,
@@ -50,7 +65,16 @@ def _refuse(field: str, requirement: str, bad: npt.NDArray[np.bool_], values: An
             values=[values[i] for i in rows[:5]],
             n_bad=int(rows.size),
             function=_FN,
+            hint=hint,
+            column=column if column != field else None,
         )
+
+
+def _column_names(frame: object) -> set[str]:
+    """Return the columns of *frame*; none when it is not a table (``read_mapped`` says so)."""
+    if isinstance(frame, Mapping):
+        return {str(c) for c in frame}
+    return set(column_names(frame)) if is_frame(frame) else set()
 
 
 def _texts(column: npt.NDArray[Any], field: str) -> npt.NDArray[np.str_]:
@@ -59,7 +83,9 @@ def _texts(column: npt.NDArray[Any], field: str) -> npt.NDArray[np.str_]:
     return out.astype(str)
 
 
-def _ramp(column: npt.NDArray[Any] | None, n: int) -> list[tuple[float, ...]]:
+def _ramp(
+    column: npt.NDArray[Any] | None, n: int, *, name: str, items: npt.NDArray[np.str_]
+) -> list[tuple[float, ...]]:
     """Each row's ramp-up: shares separated by spaces (``"0.2 0.5 0.8"``), or one number."""
     if column is None:
         return [()] * n
@@ -81,6 +107,8 @@ def _ramp(column: npt.NDArray[Any] | None, n: int) -> list[tuple[float, ...]]:
         "must hold shares in [0, 1] separated by spaces (e.g. '0.2 0.5 0.8')",
         bad,
         column,
+        items=items,
+        column=name,
     )
     return ramps
 
@@ -109,15 +137,24 @@ def case_from_frame(
             "columns", f"a mapping from the layout's columns {list(LAYOUT)}", unknown, function=_FN
         )
     mapped = {field: names.get(field, field) for field in LAYOUT}
-    present = set(frame) if isinstance(frame, Mapping) else set(column_names(frame))
-    wanted = {f: c for f, c in mapped.items() if f in ("item", "kind") or c in present}
+    # item, kind and every column the caller named are required; the others are read if present
+    required = {"item", "kind", *names}
+    present = _column_names(frame)
+    wanted = {f: c for f, c in mapped.items() if f in required or c in present}
     cols = read_mapped(frame, wanted, field="frame", function=_FN)
     item = as_ids(cols["item"], field="item", function=_FN).astype(str)
     n = item.size
     if n == 0:
         raise InputError("The table given to BusinessCase.from_frame has no rows.", field="frame")
     kind = np.char.lower(_texts(cols["kind"], "kind"))
-    _refuse("kind", f"must be one of {list(_KINDS)}", ~np.isin(kind, _KINDS), kind)
+    _refuse(
+        "kind",
+        f"must be one of {list(_KINDS)}",
+        ~np.isin(kind, _KINDS),
+        cols["kind"],
+        items=item,
+        column=mapped["kind"],
+    )
     cost = kind == "cost"
     numbers: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]] = {}
     bounds = {  # field -> (minimum, whether the minimum itself is refused)
@@ -142,11 +179,16 @@ def case_from_frame(
             numbers[field] = (np.full(n, np.nan), np.ones(n, dtype=bool))
     category = _texts(cols["category"], "category") if "category" in cols else np.full(n, "")
     ramp_column = cols.get("ramp_up")
+
+    def cells(field: str) -> npt.NDArray[Any]:
+        return cols[field] if field in cols else np.full(n, None, dtype=object)
+
+    def refuse(field: str, requirement: str, bad: npt.NDArray[np.bool_]) -> None:
+        _refuse(field, requirement, bad, cells(field), items=item, column=mapped[field])
+
     for field in _COST_ONLY:
         given = category != "" if field == "category" else ~numbers[field][1]
-        _refuse(
-            field, "must be empty on a benefit row (it is a cost's column)", given & ~cost, item
-        )
+        refuse(field, "must be empty on a benefit row (it is a cost's column)", given & ~cost)
     for field in _BENEFIT_ONLY:
         if field == "ramp_up":
             given = (
@@ -156,24 +198,29 @@ def case_from_frame(
             )
         else:
             given = ~numbers[field][1]
-        _refuse(field, "must be empty on a cost row (it is a benefit's column)", given & cost, item)
-    _refuse("category", "must be given on every cost row", cost & (category == ""), item)
+        refuse(field, "must be empty on a cost row (it is a benefit's column)", given & cost)
+    refuse("category", "must be given on every cost row", cost & (category == ""))
     categories = ("technology", "people", "process")
     wrong = cost & (category != "") & ~np.isin(category, categories)
-    _refuse("category", f"must be one of {list(categories)} on a cost row", wrong, category)
+    refuse("category", f"must be one of {list(categories)} on a cost row", wrong)
     _, first_of, counts = np.unique(item, return_index=True, return_counts=True)
     repeated = np.zeros(n, dtype=bool)
     repeated[np.isin(item, item[first_of[counts > 1]])] = True
-    _refuse("item", "must be unique (names label the assumptions)", repeated, item)
-    _refuse("value", "must be given on every benefit row", ~cost & numbers["value"][1], item)
-    start_at, no_start = numbers["from_period"]
     _refuse(
+        "item",
+        "must be unique (names label the assumptions)",
+        repeated,
+        item,
+        column=mapped["item"],
+    )
+    refuse("value", "must be given on every benefit row", ~cost & numbers["value"][1])
+    start_at, no_start = numbers["from_period"]
+    refuse(
         "from_period",
         "must be a whole number of periods",
         ~no_start & (start_at != np.floor(np.nan_to_num(start_at))),
-        start_at,
     )
-    ramps = _ramp(ramp_column, n)
+    ramps = _ramp(ramp_column, n, name=mapped["ramp_up"], items=item)
 
     def filled(field: str, default: float) -> list[float]:
         values, empty = numbers[field]
