@@ -240,3 +240,127 @@ def test_cells_are_formatted_by_meaning():
     assert format_cell(-0.001, "money") == "0.00"
     assert format_cell(1234567, "count") == "1,234,567"
     assert Chart(name="x", title="t", svg="<svg/>", missing=None).drawn
+
+
+@pytest.fixture(scope="module")
+def promoted():
+    """A report with every Promotion input, charts drawn."""
+    from crmkit.datasets import simulate_campaigns
+
+    sim = simulate_campaigns(400, "2023-01-01", "2025-01-01", seed=6)
+    base = simulate_customer_base(150, "2023-01-01", "2025-01-01", seed=6)
+    report = build(
+        base.transactions,
+        opportunities=sim.opportunities,
+        campaigns=sim.campaigns,
+        leads=sim.leads["campaign"],
+        deal_margin=0.35,
+        touchpoints=sim.touchpoints,
+        touchpoint_channel="medium",
+        conversions=sim.conversions,
+        holdout=sim.holdout,
+        charts=True,
+    )
+    return sim, report
+
+
+def test_promotion_renders_on_the_page_with_its_charts(promoted):
+    pytest.importorskip("matplotlib")
+    _, report = promoted
+    section = report.section("promotion")
+    assert all(chart.drawn for chart in section.charts)
+    html = report.to_html()
+    start = html.index("<section class='view' id='promotion'>")
+    body = html[start : html.index("</section>", start)]
+    assert body.count("<figure class='chart' ") == len(section.charts) == 4
+    assert body.count("src='data:image/svg+xml;base64,") == 4
+    assert "Promotion" not in report.not_computed
+    for headline in section.headlines:
+        assert _text(headline) in _text(body)
+    assert "crmkit.roi.campaign_results" in body
+    assert "Docs: the <em>campaigns</em> guide" in body
+
+
+def test_promotion_per_channel_of_the_campaigns(promoted):
+    sim, report = promoted
+    from crmkit.roi import DealRevenue, campaign_results
+
+    by = campaign_results(
+        sim.campaigns,
+        leads=sim.leads["campaign"],
+        opportunities=sim.opportunities,
+        revenue=DealRevenue(margin=MarginRate(rate=0.35)),
+        by=["channel"],
+    )
+    table = report.section("promotion").tables[0]
+    assert table.title == "Campaign results by channel"
+    assert sorted(row[0] for row in table.rows) == sorted(by.groups["channel"].tolist())
+
+
+def test_performance_with_the_pipeline_adds_the_forecast(full):
+    section = full.section("performance")
+    names = [c.name for c in section.charts]
+    assert names[0] == "segment_trends_chart"
+    assert "forecast_fan" in names
+    assert "crmkit.funnel.forecast_pipeline" in section.functions
+    assert "crmkit.funnel.fit_stage_rates" in section.functions or any(
+        "calibrated on" in h for h in section.headlines
+    )
+    assert not any("--opportunities" in n for n in section.notes)
+    html = full.to_html()
+    start = html.index("<section class='view' id='performance'>")
+    assert "weighted forecast" in html[start : html.index("</section>", start)]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"touchpoints": "sim"}, "Attribution needs both the touchpoints and the conversions"),
+        ({"conversions": "sim"}, "Attribution needs both the touchpoints and the conversions"),
+        (
+            {"campaigns": "sim", "opportunities": "sim"},
+            "Campaign ROI needs the gross margin of won deals (--deal-margin RATE)",
+        ),
+    ],
+)
+def test_promotion_half_given_says_what_is_missing(company, given, said):
+    from crmkit.datasets import simulate_campaigns
+
+    sim = simulate_campaigns(200, "2023-01-01", "2025-01-01", seed=2)
+    inputs = {key: getattr(sim, key) for key in given}
+    report = build(company[0].transactions, charts=False, **inputs)
+    assert said in report.not_computed["Promotion"]
+    assert said in report.to_html()
+    assert "promotion" not in [s.key for s in report.sections]
+
+
+def test_hold_out_tests_alone_give_promotion_its_lift(company):
+    from crmkit.datasets import simulate_campaigns
+    from crmkit.roi import lift_test
+
+    sim = simulate_campaigns(200, "2023-01-01", "2025-01-01", seed=2)
+    report = build(company[0].transactions, holdout=sim.holdout, charts=False)
+    section = report.section("promotion")
+    assert section.functions == ("crmkit.roi.lift_test",)
+    lift = lift_test(**sim.holdout)
+    assert section.headlines[0].startswith(
+        f"{int(lift.significant.sum())} of {lift.campaign.size} campaigns with a hold-out group"
+    )
+
+
+def test_hold_out_table_missing_a_column_is_refused(company):
+    from crmkit.datasets import simulate_campaigns
+
+    sim = simulate_campaigns(200, "2023-01-01", "2025-01-01", seed=2)
+    holdout = {k: v for k, v in dict(sim.holdout).items() if k != "control_responders"}
+    with pytest.raises(InputError) as info:
+        build(company[0].transactions, holdout=holdout, charts=False)
+    assert info.value.field == "control_responders"
+    assert "no column 'control_responders'" in str(info.value)
+
+
+def _text(html_or_text: str) -> str:
+    """Text with markup and HTML escapes undone, spaces collapsed (to find a headline on a page)."""
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_or_text)).split())
