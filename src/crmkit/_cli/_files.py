@@ -26,6 +26,7 @@ __all__ = [
     "GUESSES",
     "CommandError",
     "InputFile",
+    "flag_of",
     "guess_columns",
     "one_line",
     "read_file",
@@ -222,6 +223,7 @@ def read_file(
     fields: Mapping[str, str | None],
     text_fields: Sequence[str] = (),
     id_fields: Sequence[str] = (),
+    flags: Mapping[str, str] | None = None,
 ) -> tuple[InputFile, dict[str, str]]:
     """Read a CSV or Parquet file (``-`` is CSV on stdin) into a pyarrow table.
 
@@ -258,7 +260,7 @@ def read_file(
                 f"{label}: not a readable Parquet file ({_first_line(err)})"
             ) from None
         file = InputFile(label=label, kind="parquet", table=table, path=source)
-        mapping = guess_columns(file, fields, what=what)
+        mapping = guess_columns(file, fields, what=what, flags=flags)
         return file, mapping
     parse = pa.csv.ParseOptions(delimiter=sep, newlines_in_values=True)
     stream = io.BytesIO(data) if data is not None else source
@@ -278,7 +280,7 @@ def read_file(
                     f"{label}: the header {names[0]!r} reads as one column with delimiter ','; "
                     f"the file looks {said}-separated: pass --delimiter {said.split(' ')[0]}"
                 )
-    mapping = guess_columns(header, fields, what=what)
+    mapping = guess_columns(header, fields, what=what, flags=flags)
     as_text = [mapping[f] for f in text_fields if f in mapping]
     convert = pa.csv.ConvertOptions(
         column_types={name: pa.string() for name in as_text if name in names},
@@ -321,31 +323,45 @@ def _integer_ids(pa: Any, table: Any, columns: Sequence[str]) -> Any:  # noqa: A
     return table
 
 
+def flag_of(field: str, flags: Mapping[str, str] | None) -> str | None:
+    """Return the option that sets *field*'s column: ``--field``, or as *flags* say.
+
+    A command whose options for a file are named otherwise (``--touch-channel``),
+    or that has none (``report``'s side files), passes *flags*; a field it
+    leaves out has no option, and the messages say to name the column instead.
+    """
+    if flags is None:
+        return "--" + field.replace("_", "-")
+    return flags.get(field)
+
+
 def guess_columns(
     file: InputFile | Any,  # noqa: ANN401
     wanted: Mapping[str, str | None],
     *,
     what: str,
+    flags: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Map each wanted field to a column: the one given, or one guessed from common names.
 
     A field mapped to ``None`` is guessed; a field whose value is ``""`` is
     optional and guessed only when a known name is present. Raises
     :class:`CommandError` for a given column the file lacks or a required field
-    that could not be guessed.
+    that could not be guessed, naming the option that sets it (see :func:`flag_of`).
     """
     names = list(file.table.column_names)
     keyed = {_key(n): n for n in reversed(names)}
     found: dict[str, str] = {}
     taken: set[str] = set()
     for field, given in wanted.items():
-        flag = "--" + field.replace("_", "-")
+        flag = flag_of(field, flags)
         if given:
             if given not in names:
                 close = difflib.get_close_matches(given, names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
+                said = f" ({flag})" if flag else ""
                 raise CommandError(
-                    f"{file.label}: no column {given!r} ({flag}); the columns are "
+                    f"{file.label}: no column {given!r}{said}; the columns are "
                     f"{', '.join(names)}{hint}"
                 )
             found[field] = given
@@ -359,9 +375,10 @@ def guess_columns(
                 break
         else:
             if given is None:
+                fix = f"pass {flag} COLUMN" if flag else f"name its column {field!r}"
                 raise CommandError(
                     f"{file.label}: no column found for the {field} of each {what} row: "
-                    f"pass {flag} COLUMN (the columns are {', '.join(names)})"
+                    f"{fix} (the columns are {', '.join(names)})"
                 )
     return found
 
@@ -386,11 +403,12 @@ def one_line(
     *,
     file: InputFile | None = None,
     columns: Mapping[str, str] | None = None,
-    flags: bool = True,
+    flags: Mapping[str, str] | None = None,
 ) -> str:
     """Say *err* in one line; with the file it was read from, name the column and file lines.
 
-    With *flags*, a column the command has a flag for is named with it (``--amount``).
+    A column the command has an option for is named with it (``--amount``; see
+    :func:`flag_of` for *flags*).
     """
     text = str(err).split("\nHint: ")[0].strip()
     first = text.splitlines()[0] if text else type(err).__name__
@@ -403,7 +421,7 @@ def one_line(
         return f"{first}{hint}"
     match = _ROWS.match(first)
     requirement = match.group("requirement") if match else first
-    flag = f"--{err.field.replace('_', '-')}" if flags and err.field in mapped else None
+    flag = flag_of(err.field, flags) if err.field is not None and err.field in mapped else None
     name = f"column {column!r}" + (f" ({flag})" if flag else "")
     where = ""
     if err.positions:
@@ -416,7 +434,9 @@ def one_line(
 
 
 @contextmanager
-def reading(file: InputFile, columns: Mapping[str, str], *, flags: bool = True) -> Iterator[None]:
+def reading(
+    file: InputFile, columns: Mapping[str, str], *, flags: Mapping[str, str] | None = None
+) -> Iterator[None]:
     """Turn a crmkit error raised while reading *file* into a one-line :class:`CommandError`."""
     try:
         yield

@@ -18,7 +18,7 @@ from crmkit._cli._files import CommandError, InputFile, read_file, reading
 from crmkit._cli._output import Terminal
 from crmkit._cli._readers import say_guessed
 from crmkit._frames import read_columns
-from crmkit._input import as_datetime, null_cells
+from crmkit._input import as_datetime, as_ids, null_cells
 
 __all__ = [
     "HOLDOUT",
@@ -64,10 +64,16 @@ def _read(
             fields=fields,
             text_fields=[*dates, *ids],
             id_fields=ids,
+            flags=flags,
         )
         say_guessed(term, file, fields, found, flags=flags)
-        with reading(file, found):
+        with reading(file, found, flags=flags):
             columns = read_columns(file.table, found, function=function)
+            for field in ids:  # checked here, so that a bad id names this file
+                if field in columns:
+                    columns[field] = as_ids(
+                        columns[field], field=field, function=function, column=found[field]
+                    )
             for field in dates:
                 if field in columns:
                     columns[field] = as_datetime(
@@ -89,12 +95,14 @@ def read_campaigns(
     date_format: str | None,
     delimiter: str | None,
     optional: Sequence[str] = (),
+    flags: Mapping[str, str] | None = None,
 ) -> tuple[Any, dict[str, npt.NDArray[Any]] | None, Marketing]:
     """Read a campaigns file: Campaigns (with the *by* dimensions) and its hold-out tests.
 
     The *optional* dimensions are kept when the file has them. The hold-out
     columns are optional too; when the file has them, every row with all
-    four filled is a test (the others had no hold-out group).
+    four filled is a test (the others had no hold-out group). *flags* name
+    the options that set the columns (none: the columns must have their names).
     """
     from crmkit.roi import Campaigns  # noqa: PLC0415
 
@@ -113,6 +121,7 @@ def read_campaigns(
         date_format=date_format,
         delimiter=delimiter,
         function="Campaigns.from_arrays",
+        flags=flags if flags is not None else {},
     )
     cols, file = read.columns, read.file
     missing = [d for d in by if d not in cols]
@@ -121,7 +130,7 @@ def read_campaigns(
             f"{file.label}: no column {missing[0]!r} (--by); the columns are "
             f"{', '.join(file.columns)}"
         )
-    with reading(file, read.found):
+    with reading(file, read.found, flags=flags if flags is not None else {}):
         campaigns = Campaigns.from_arrays(
             campaign=cols["campaign"],
             budget=cols["budget"],
@@ -152,8 +161,15 @@ def read_campaigns(
     return campaigns, holdout, read
 
 
-def read_leads(path: str, term: Terminal, *, column: str | None, delimiter: str | None) -> Any:  # noqa: ANN401
-    """Read a leads file: the campaign of each lead."""
+def read_leads(
+    path: str,
+    term: Terminal,
+    *,
+    column: str | None,
+    delimiter: str | None,
+    flags: Mapping[str, str] | None = None,
+) -> Any:  # noqa: ANN401  (the campaign column and the file read)
+    """Read a leads file: the campaign of each lead (*flags* as for :func:`read_campaigns`)."""
     read = _read(
         path,
         term,
@@ -164,7 +180,7 @@ def read_leads(path: str, term: Terminal, *, column: str | None, delimiter: str 
         date_format=None,
         delimiter=delimiter,
         function="campaign_results",
-        flags={"campaign": "--leads-campaign"},
+        flags=flags if flags is not None else {},
     )
     return read.columns["campaign"], read
 
@@ -199,17 +215,28 @@ def read_touchpoints(
 
 
 def read_conversions(
-    path: str, term: Terminal, *, date_format: str | None, delimiter: str | None
+    path: str,
+    term: Terminal,
+    *,
+    date_format: str | None,
+    delimiter: str | None,
+    columns: Mapping[str, str | None] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Marketing:
-    """Read a conversions file: customer, timestamp, value (and the lead and deal dates)."""
+    """Read a conversions file: customer, timestamp, value (and the lead and deal dates).
+
+    *columns* maps ``customer``, ``timestamp`` and ``value`` to the user's
+    columns (None: guess), *flags* names their options (as for :func:`read_campaigns`).
+    """
+    given = dict(columns or {})
     read = _read(
         path,
         term,
         what="conversion",
         fields={
-            "customer": None,
-            "timestamp": None,
-            "value": None,
+            "customer": given.get("customer"),
+            "timestamp": given.get("timestamp"),
+            "value": given.get("value"),
             "lead_created": "",
             "opportunity_created": "",
         },
@@ -218,7 +245,7 @@ def read_conversions(
         date_format=date_format,
         delimiter=delimiter,
         function="touchpoint_paths",
-        flags={},
+        flags=flags if flags is not None else {},
     )
     if ("lead_created" in read.columns) != ("opportunity_created" in read.columns):
         raise CommandError(
@@ -251,8 +278,9 @@ def read_business_case(
             delimiter=delimiter,
             fields=fields,
             text_fields=["item", "kind", "category", "ramp_up"],
+            flags={},  # the layout's columns have no options: they are named as documented
         )
-        with reading(file, found, flags=False):  # the layout's columns have no flags
+        with reading(file, found, flags={}):
             return BusinessCase.from_frame(
                 file.table,
                 periods=periods,

@@ -76,6 +76,7 @@ def forecast(ctx: click.Context, /, file: str, **kw: Any) -> None:
             process=process,
             columns=history_columns(),
             delimiter=kw["delimiter"],
+            flags={},  # the options name the pipeline's columns, not the history's
         )
         with term.progress("calibrating win rates"):
             rates = fit_stage_rates(history)

@@ -24,6 +24,12 @@ from crmkit.report._analyses import combine
 
 __all__ = ["attribution", "business_case", "campaigns"]
 
+CAMPAIGN_FLAGS = {f: f"--{f}" for f in ("campaign", "budget", "spend", "start", "end")}
+"""The options naming the columns of a campaigns file."""
+
+CONVERSION_FLAGS = {f: f"--conversion-{f}" for f in ("customer", "timestamp", "value")}
+"""The options naming the columns of a conversions file."""
+
 MODELS = (
     "first-touch",
     "last-touch",
@@ -83,6 +89,13 @@ def _touch_options(func: F) -> F:
             show_default=True,
             help="Half-life of the time-decay model.",
         ),
+        click.option(
+            "--conversion-customer", metavar="COLUMN", help="Customer column of --conversions."
+        ),
+        click.option(
+            "--conversion-timestamp", metavar="COLUMN", help="Time column of --conversions."
+        ),
+        click.option("--conversion-value", metavar="COLUMN", help="Value column of --conversions."),
         click.option("--date-format", metavar="FORMAT", help="strftime layout of non-ISO dates."),
         click.option("--delimiter", metavar="CHAR", help="CSV field separator."),
     ]
@@ -97,7 +110,8 @@ def _paths(
     from crmkit.roi import touchpoint_paths  # noqa: PLC0415
 
     milestones = "lead_created" in conversions.columns
-    with reading(conversions.file, conversions.found):
+    # the touches were checked as they were read: what is left concerns the conversions
+    with reading(conversions.file, conversions.found, flags=CONVERSION_FLAGS):
         return touchpoint_paths(
             touches.columns,
             conversions.columns,
@@ -122,7 +136,12 @@ def _attributed(
         delimiter=kw["delimiter"],
     )
     converted = read_conversions(
-        kw["conversions"], term, date_format=kw["date_format"], delimiter=kw["delimiter"]
+        kw["conversions"],
+        term,
+        date_format=kw["date_format"],
+        delimiter=kw["delimiter"],
+        columns={f: kw[f"conversion_{f}"] for f in ("customer", "timestamp", "value")},
+        flags=CONVERSION_FLAGS,
     )
     paths = _paths(touches, converted, label=label, lookback=_lookback(kw["lookback_days"]))
     return paths, "lead_created" in converted.columns
@@ -208,11 +227,16 @@ def campaigns(ctx: click.Context, /, file: str, **kw: Any) -> None:
         by=kw["by"],
         date_format=kw["date_format"],
         delimiter=kw["delimiter"],
+        flags=CAMPAIGN_FLAGS,
     )
     leads = None
     if kw["leads"]:
         leads, _ = read_leads(
-            kw["leads"], term, column=kw["leads_campaign"], delimiter=kw["delimiter"]
+            kw["leads"],
+            term,
+            column=kw["leads_campaign"],
+            delimiter=kw["delimiter"],
+            flags={"campaign": "--leads-campaign"},
         )
     opportunities = None
     if kw["opportunities"]:
@@ -246,7 +270,7 @@ def campaigns(ctx: click.Context, /, file: str, **kw: Any) -> None:
             "campaigns: give --opportunities FILE (the won deals each campaign sourced) or "
             "--touchpoints FILE with --conversions FILE (revenue credited by --model)"
         )
-    with reading(read.file, read.found):
+    with reading(read.file, read.found, flags=CAMPAIGN_FLAGS):
         per_campaign = campaign_results(
             table, leads=leads, opportunities=opportunities, revenue=revenue
         )
@@ -259,7 +283,7 @@ def campaigns(ctx: click.Context, /, file: str, **kw: Any) -> None:
         )
     parts = [campaigns_analysis(per_campaign, by_group)]
     if holdout is not None:
-        with reading(read.file, read.found):
+        with reading(read.file, read.found, flags=CAMPAIGN_FLAGS):
             parts.append(
                 lift_analysis(
                     lift_test(

@@ -131,7 +131,12 @@ def read_table(
     """Read a helper table (quotas, costs) as it is, with its columns found."""
     with term.progress(f"reading {path}"):
         file, found = read_file(
-            path, what=what, delimiter=delimiter, fields=fields, id_fields=list(fields)
+            path,
+            what=what,
+            delimiter=delimiter,
+            fields=fields,
+            id_fields=list(fields),
+            flags=flags if flags is not None else {},
         )
     say_guessed(term, file, fields, found, flags=flags if flags is not None else {})
     return file, found
@@ -173,6 +178,7 @@ def read_opportunities(
             fields=fields,
             text_fields=["id", "stage", "close_date", "created", *by, *optional],
             id_fields=["id", *optional],
+            flags=flags,
         )
         missing = [d for d in by if d not in found]
         if missing:
@@ -187,7 +193,7 @@ def read_opportunities(
             {k: v for k, v in found.items() if k not in by and k not in optional},
             flags=flags,
         )
-        with reading(file, found):
+        with reading(file, found, flags=flags):
             opps = Opportunities.from_frame(
                 file.table,
                 process=process,
@@ -219,9 +225,10 @@ def read_history(
             fields=columns,
             text_fields=["opportunity", "stage", "entered", "reason"],
             id_fields=["opportunity"],
+            flags=flags,
         )
         say_guessed(term, file, columns, found, flags=flags)
-        with reading(file, found):
+        with reading(file, found, flags=flags):
             history = StageHistory.from_frame(
                 file.table,
                 process=process,

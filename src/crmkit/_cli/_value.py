@@ -92,7 +92,7 @@ def profitability(ctx: click.Context, /, file: str, **kw: Any) -> None:
     tx, _ = read_orders(file, order_columns(kw), term, extra=extra)
     activities, customer, unit_costs, costs_file = costs_of(kw, term)
     if costs_file is not None:
-        with reading(costs_file, {"customer": customer}):
+        with reading(costs_file, {"customer": customer}, flags={"customer": "--costs-customer"}):
             pnl = customer_pnl(
                 tx,
                 margin=margin,
