@@ -167,3 +167,24 @@ def test_wrong_result_names_the_expected_one(results):
         cplot.tornado_chart(results["business_case"])
     assert err.value.field == "sensitivity"
     assert "Sensitivity" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "chart"),
+    [
+        ("campaigns", "campaign_roi_chart"),
+        ("attribution", "attribution_chart"),
+        ("lift", "lift_chart"),
+        ("business_case", "cash_flow_chart"),
+        ("tornado", "tornado_chart"),
+        ("futures", "npv_distribution_chart"),
+        ("trends", "segment_trends_chart"),
+        ("segments", "segment_map"),
+    ],
+)
+def test_an_ax_that_is_not_axes_is_refused_by_name(results, key, chart):
+    with pytest.raises(InputError) as err:
+        getattr(cplot, chart)(results[key], ax="left")
+    assert err.value.field == "ax"
+    assert f"crmkit.plot.{chart} must be a matplotlib Axes" in str(err.value)
+    assert "Got 'str' instead" in str(err.value)

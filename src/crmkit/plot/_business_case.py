@@ -95,7 +95,7 @@ def cash_flow_chart(result: BusinessCaseResult, *, ax: Axes | None = None) -> Ax
         >>> ax.get_xlabel()
         'Year (0 = today)'
     """
-    check_result(result, BusinessCaseResult, chart="cash_flow_chart", name="result")
+    check_result(result, BusinessCaseResult, chart="cash_flow_chart", name="result", ax=ax)
     r = result
     x = np.asarray(r.period, dtype=float)
     unit = r.period_unit
@@ -206,7 +206,7 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, ax: Axes | None = 
         >>> ax.get_xlabel()
         'NPV'
     """
-    check_result(sensitivity, Sensitivity, chart="tornado_chart", name="sensitivity")
+    check_result(sensitivity, Sensitivity, chart="tornado_chart", name="sensitivity", ax=ax)
     k = integer(top, name="top", function="crmkit.plot.tornado_chart", minimum=1, maximum=200)
     s = sensitivity
     n = min(k, int(s.assumption.size))
@@ -325,7 +325,7 @@ def npv_distribution_chart(
         'Simulated futures'
     """
     check_result(
-        simulation, BusinessCaseSimulation, chart="npv_distribution_chart", name="simulation"
+        simulation, BusinessCaseSimulation, chart="npv_distribution_chart", name="simulation", ax=ax
     )
     k = integer(
         bins, name="bins", function="crmkit.plot.npv_distribution_chart", minimum=5, maximum=200

@@ -86,7 +86,7 @@ def funnel_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Closed deals that reached the stage'
     """
-    check_result(rates, StageRates, chart="funnel_chart", name="rates")
+    check_result(rates, StageRates, chart="funnel_chart", name="rates", ax=ax)
     stages = rates.stage.tolist()
     reached = rates.n_reached.astype(np.float64)
     y = np.arange(len(stages))[::-1].astype(float)
@@ -153,7 +153,7 @@ def calibration_chart(rates: StageRates, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_ylabel()
         'Win probability'
     """
-    check_result(rates, StageRates, chart="calibration_chart", name="rates")
+    check_result(rates, StageRates, chart="calibration_chart", name="rates", ax=ax)
     configured = {s.name: s.probability for s in rates.process.stages}
     stages = rates.stage.tolist()
     x = np.arange(len(stages), dtype=float)
@@ -264,7 +264,9 @@ def forecast_fan(distribution: ForecastDistribution, *, ax: Axes | None = None) 
         >>> ax.get_ylabel()
         'Amount won in the period'
     """
-    check_result(distribution, ForecastDistribution, chart="forecast_fan", name="distribution")
+    check_result(
+        distribution, ForecastDistribution, chart="forecast_fan", name="distribution", ax=ax
+    )
     d = distribution
     labels, periods = _cells(d)
     series = _series(labels, "crmkit.plot.forecast_fan")
@@ -344,6 +346,7 @@ def quota_chart(
         (ForecastDistribution, QuotaDistribution),
         chart="quota_chart",
         name="distribution",
+        ax=ax,
     )
     d = distribution
     if not np.isfinite(d.p_reach_quota).any():
@@ -427,7 +430,7 @@ def reliability_diagram(
         'Predicted win probability'
     """
     check_result(
-        result, (WinScoreEvaluation, Reliability), chart="reliability_diagram", name="result"
+        result, (WinScoreEvaluation, Reliability), chart="reliability_diagram", name="result", ax=ax
     )
     if isinstance(result, WinScoreEvaluation):
         tables = [
@@ -517,7 +520,7 @@ def backtest_chart(backtest: Backtest, *, group: str | None = None, ax: Axes | N
         >>> ax.get_xlabel()
         'Snapshot'
     """
-    check_result(backtest, Backtest, chart="backtest_chart", name="backtest")
+    check_result(backtest, Backtest, chart="backtest_chart", name="backtest", ax=ax)
     groups = list(dict.fromkeys(backtest.group.tolist()))
     if group is None:
         if len(groups) > 1:
@@ -620,7 +623,7 @@ def scorecard_chart(
         >>> ax.get_ylabel()
         'region'
     """
-    check_result(scorecard, Scorecard, chart="scorecard_chart", name="scorecard")
+    check_result(scorecard, Scorecard, chart="scorecard_chart", name="scorecard", ax=ax)
     known = {m[0]: m for m in _SCORECARD}
     chosen = list(metrics)
     bad = [m for m in chosen if m not in known]

@@ -82,7 +82,7 @@ def transition_heatmap(matrix: TransitionMatrix, *, ax: Axes | None = None) -> A
         >>> ax.get_xlabel()
         'Stage next period'
     """
-    check_result(matrix, TransitionMatrix, chart="transition_heatmap", name="matrix")
+    check_result(matrix, TransitionMatrix, chart="transition_heatmap", name="matrix", ax=ax)
     p = matrix.probabilities
     stages = list(matrix.stages)
     n = len(stages)
@@ -149,7 +149,7 @@ def stage_flow(
         >>> ax.get_ylabel()
         'Share of customers'
     """
-    check_result(result, (StageProjection, StagePanel), chart="stage_flow", name="result")
+    check_result(result, (StageProjection, StagePanel), chart="stage_flow", name="result", ax=ax)
     if isinstance(result, StageProjection):
         stages = list(result.stages)
         counts = np.asarray(result.counts, dtype=np.float64)
@@ -231,7 +231,7 @@ def cohort_heatmap(retention: CohortRetention, *, ax: Axes | None = None) -> Axe
         >>> ax.get_xlabel()
         'Months since first purchase'
     """
-    check_result(retention, CohortRetention, chart="cohort_heatmap", name="retention")
+    check_result(retention, CohortRetention, chart="cohort_heatmap", name="retention", ax=ax)
     r = retention.retention
     c, k = r.shape
     unit = retention.frequency.value
@@ -297,7 +297,7 @@ def retention_curves(retention: CohortRetention, *, ax: Axes | None = None) -> A
         >>> ax.get_ylabel()
         'Share of the cohort active'
     """
-    check_result(retention, CohortRetention, chart="retention_curves", name="retention")
+    check_result(retention, CohortRetention, chart="retention_curves", name="retention", ax=ax)
     r = retention.retention
     c, k = r.shape
     obs = retention.observable
@@ -382,7 +382,7 @@ def survival_curves(
         >>> ax.get_xlabel()
         'Days in the stage'
     """
-    check_result(time_in_stage, TimeInStage, chart="survival_curves", name="time_in_stage")
+    check_result(time_in_stage, TimeInStage, chart="survival_curves", name="time_in_stage", ax=ax)
     conf = number(
         level,
         name="level",
@@ -469,7 +469,7 @@ def churn_chart(churn: PeriodChurn, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_ylabel()
         'Churn rate'
     """
-    check_result(churn, PeriodChurn, chart="churn_chart", name="churn")
+    check_result(churn, PeriodChurn, chart="churn_chart", name="churn", ax=ax)
     if churn.period.size == 0:
         raise InputError(
             "crmkit.plot.churn_chart needs at least two periods of activity; got one.",

@@ -105,7 +105,7 @@ def campaign_roi_chart(results: CampaignResults, *, top: int = 20, ax: Axes | No
         >>> ax.get_xlabel()
         'ROI: (gross profit - spend) / spend'
     """
-    check_result(results, CampaignResults, chart="campaign_roi_chart", name="results")
+    check_result(results, CampaignResults, chart="campaign_roi_chart", name="results", ax=ax)
     k = integer(top, name="top", function="crmkit.plot.campaign_roi_chart", minimum=2, maximum=200)
     r = results
     labels_all = _row_labels(r)
@@ -218,7 +218,9 @@ def attribution_chart(comparison: AttributionComparison, *, ax: Axes | None = No
         >>> ax.get_xlabel()
         'Share of the credited value'
     """
-    check_result(comparison, AttributionComparison, chart="attribution_chart", name="comparison")
+    check_result(
+        comparison, AttributionComparison, chart="attribution_chart", name="comparison", ax=ax
+    )
     c = comparison
     value = np.asarray(c.value, dtype=np.float64)
     totals = value.sum(axis=0)
@@ -304,7 +306,7 @@ def lift_chart(test: LiftTest, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Lift: response rate of the treated minus the control group (points)'
     """
-    check_result(test, LiftTest, chart="lift_chart", name="test")
+    check_result(test, LiftTest, chart="lift_chart", name="test", ax=ax)
     from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
 
     t = test

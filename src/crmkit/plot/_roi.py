@@ -98,7 +98,7 @@ def whale_chart(whale: WhaleCurve, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Share of customers, most profitable first'
     """
-    check_result(whale, WhaleCurve, chart="whale_chart", name="whale")
+    check_result(whale, WhaleCurve, chart="whale_chart", name="whale", ax=ax)
     n = whale.profit.size
     keep = (
         np.arange(n)
@@ -187,7 +187,7 @@ def pnl_waterfall(
         >>> ax.get_ylabel()
         'Amount'
     """
-    check_result(pnl, CustomerPnL, chart="pnl_waterfall", name="pnl")
+    check_result(pnl, CustomerPnL, chart="pnl_waterfall", name="pnl", ax=ax)
     if customer is not None:
         where = np.flatnonzero(pnl.customer == customer)
         if where.size == 0:
@@ -285,7 +285,7 @@ def segment_profit_chart(profit: SegmentProfit, *, ax: Axes | None = None) -> Ax
         >>> ax.get_xlabel()
         'Profit'
     """
-    check_result(profit, SegmentProfit, chart="segment_profit_chart", name="profit")
+    check_result(profit, SegmentProfit, chart="segment_profit_chart", name="profit", ax=ax)
     labels = [str(s) for s in profit.segment.tolist()]
     y = np.arange(len(labels))[::-1].astype(float)
     c_pos, _, _, c_neg = colors(4)
@@ -361,7 +361,7 @@ def holdout_chart(comparison: HoldoutComparison, *, ax: Axes | None = None) -> A
         >>> ax.get_xlabel()
         'Repeat purchases in the calibration period'
     """
-    check_result(comparison, HoldoutComparison, chart="holdout_chart", name="comparison")
+    check_result(comparison, HoldoutComparison, chart="holdout_chart", name="comparison", ax=ax)
     c = comparison
     labels = [str(v) for v in c.frequency.tolist()]
     labels[-1] += "+"
@@ -424,7 +424,9 @@ def frequency_recency_heatmap(matrix: FrequencyRecencyMatrix, *, ax: Axes | None
         >>> ax.get_ylabel()
         'Recency (time of the last purchase)'
     """
-    check_result(matrix, FrequencyRecencyMatrix, chart="frequency_recency_heatmap", name="matrix")
+    check_result(
+        matrix, FrequencyRecencyMatrix, chart="frequency_recency_heatmap", name="matrix", ax=ax
+    )
     m = matrix
     alive = m.quantity == "p_alive"
     with style():
@@ -498,7 +500,7 @@ def repeat_purchase_chart(histogram: RepeatPurchaseHistogram, *, ax: Axes | None
         'Customers'
     """
     check_result(
-        histogram, RepeatPurchaseHistogram, chart="repeat_purchase_chart", name="histogram"
+        histogram, RepeatPurchaseHistogram, chart="repeat_purchase_chart", name="histogram", ax=ax
     )
     h = histogram
     labels = [str(v) for v in h.frequency.tolist()]
@@ -563,7 +565,7 @@ def tracking_chart(
         >>> ax.get_ylabel()
         'Repeat purchases, cumulative'
     """
-    check_result(tracking, PurchaseTracking, chart="tracking_chart", name="tracking")
+    check_result(tracking, PurchaseTracking, chart="tracking_chart", name="tracking", ax=ax)
     t = tracking
     x = t.start.astype("datetime64[D]")
     actual = t.actual_cumulative if cumulative else t.actual
@@ -643,7 +645,7 @@ def clv_histogram(clv: CustomerCLV, *, bins: int = 40, ax: Axes | None = None) -
         >>> ax.get_ylabel()
         'Customers'
     """
-    check_result(clv, CustomerCLV, chart="clv_histogram", name="clv")
+    check_result(clv, CustomerCLV, chart="clv_histogram", name="clv", ax=ax)
     k = integer(bins, name="bins", function="crmkit.plot.clv_histogram", minimum=5, maximum=200)
     v = clv.clv
     top = float(np.quantile(v, 0.99)) if v.size else 1.0

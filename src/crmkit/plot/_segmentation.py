@@ -112,7 +112,7 @@ def segment_map(
         >>> ax.get_xlabel()
         'Recency score (5 = bought most recently)'
     """
-    check_result(segments, Segments, chart="segment_map", name="segments")
+    check_result(segments, Segments, chart="segment_map", name="segments", ax=ax)
     what = choice(size, ("customers", "revenue"), name="size", function="crmkit.plot.segment_map")
     sc = segments.scores
     k = sc.k
@@ -208,7 +208,7 @@ def rfm_heatmap(scores: RFMScores, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_title()
         'Mean monetary value by recency and frequency score'
     """
-    check_result(scores, RFMScores, chart="rfm_heatmap", name="scores")
+    check_result(scores, RFMScores, chart="rfm_heatmap", name="scores", ax=ax)
     k = scores.k
     cell = (scores.frequency_score - 1) * k + (scores.recency_score - 1)
     count = bincount(cell, minlength=k * k).reshape(k, k)
@@ -278,7 +278,7 @@ def migration_heatmap(
         >>> ax.get_ylabel()
         'Segment before'
     """
-    check_result(migration, SegmentMigration, chart="migration_heatmap", name="migration")
+    check_result(migration, SegmentMigration, chart="migration_heatmap", name="migration", ax=ax)
     counts = migration.matrix.astype(np.float64)
     rows = counts.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -368,7 +368,7 @@ def lorenz_chart(curve: LorenzCurve, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Share of customers, smallest first'
     """
-    check_result(curve, LorenzCurve, chart="lorenz_chart", name="curve")
+    check_result(curve, LorenzCurve, chart="lorenz_chart", name="curve", ax=ax)
     pop, val = curve.population_share, curve.value_share
     keep = _thin(pop.size)
     p = _pareto(pop, val)
@@ -435,7 +435,7 @@ def abc_chart(abc: ABCClasses, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_ylabel()
         'Cumulative share of the total'
     """
-    check_result(abc, ABCClasses, chart="abc_chart", name="abc")
+    check_result(abc, ABCClasses, chart="abc_chart", name="abc", ax=ax)
     order = np.argsort(-abc.value, kind="stable")
     value = abc.value[order]
     n = value.size
@@ -518,7 +518,7 @@ def customer_pyramid(tiers: ValueTiers, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Share'
     """
-    check_result(tiers, ValueTiers, chart="customer_pyramid", name="tiers")
+    check_result(tiers, ValueTiers, chart="customer_pyramid", name="tiers", ax=ax)
     labels = list(tiers.labels)
     n = max(sum(tiers.customers.values()), 1)
     cust = np.array([tiers.customers[t] / n for t in labels])
@@ -591,7 +591,7 @@ def value_potential_chart(matrix: ValueMatrix, *, ax: Axes | None = None) -> Axe
         >>> ax.get_xlabel()
         'Current value'
     """
-    check_result(matrix, ValueMatrix, chart="value_potential_chart", name="matrix")
+    check_result(matrix, ValueMatrix, chart="value_potential_chart", name="matrix", ax=ax)
     quadrants = ("core", "maintain", "grow", "deprioritise")
     palette = dict(zip(quadrants, colors(4), strict=True))
     n = matrix.customer.shape[0]
@@ -670,7 +670,7 @@ def wallet_gap_chart(wallet: ShareOfWallet, *, bins: int = 10, ax: Axes | None =
         >>> ax.get_xlabel()
         'Share of wallet'
     """
-    check_result(wallet, ShareOfWallet, chart="wallet_gap_chart", name="wallet")
+    check_result(wallet, ShareOfWallet, chart="wallet_gap_chart", name="wallet", ax=ax)
     k = integer(bins, name="bins", function="crmkit.plot.wallet_gap_chart", minimum=2, maximum=50)
     band = np.minimum((wallet.share * k).astype(np.int64), k - 1)
     ours = bincount(band, weights=wallet.our_spend, minlength=k)
@@ -734,7 +734,7 @@ def segment_bars(summary: SegmentSummary, *, ax: Axes | None = None) -> Axes:
         >>> ax.get_xlabel()
         'Share of all customers / of all revenue'
     """
-    check_result(summary, SegmentSummary, chart="segment_bars", name="summary")
+    check_result(summary, SegmentSummary, chart="segment_bars", name="summary", ax=ax)
     names, index = np.unique(summary.segment, return_inverse=True)
     first = np.full(names.size, summary.segment.size)
     np.minimum.at(first, index, np.arange(summary.segment.size))

@@ -146,15 +146,25 @@ def title(ax: Axes, text: str) -> None:
 
 
 def check_result(
-    value: object, expected: type | tuple[type, ...], *, chart: str, name: str
+    value: object, expected: type | tuple[type, ...], *, chart: str, name: str, ax: object
 ) -> None:
-    """Raise the error naming the parameter *name* when a chart gets the wrong result."""
+    """Check a chart's arguments: the result (parameter *name*) and the axes to draw into."""
     if not isinstance(value, expected):
         kinds = expected if isinstance(expected, tuple) else (expected,)
         names = " or ".join(k.__name__ for k in kinds)
         raise InputError.for_parameter(
             name, f"a {names}", type(value).__name__, function=f"crmkit.plot.{chart}"
         )
+    if ax is not None:
+        from matplotlib.axes import Axes  # noqa: PLC0415  (the plot extra, imported to draw)
+
+        if not isinstance(ax, Axes):
+            raise InputError.for_parameter(
+                "ax",
+                "a matplotlib Axes, or None for a new figure",
+                type(ax).__name__,
+                function=f"crmkit.plot.{chart}",
+            )
 
 
 def colors(n: int) -> list[str]:

@@ -78,7 +78,7 @@ def segment_trends_chart(
         >>> ax.get_ylabel()
         'Revenue per month'
     """
-    check_result(trends, SegmentTrends, chart="segment_trends_chart", name="trends")
+    check_result(trends, SegmentTrends, chart="segment_trends_chart", name="trends", ax=ax)
     name = choice(
         figure,
         ("revenue", "orders", "customers"),
