@@ -40,7 +40,70 @@ def _paths_tables() -> dict[str, object]:
     }
 
 
+def _plan(*, first: str) -> dict[str, list[object]]:
+    """A plan table whose row 1 (the one the suite makes bad) is a cost or a benefit row."""
+    cost = {
+        "item": "CRM team",
+        "kind": "cost",
+        "category": "people",
+        "one_off": 50.0,
+        "recurring": 20.0,
+        "escalation": 0.03,
+        "value": None,
+        "growth": None,
+        "from_period": 1.0,
+    }
+    benefit = {
+        "item": "cross-sell",
+        "kind": "revenue growth",
+        "category": None,
+        "one_off": None,
+        "recurring": None,
+        "escalation": None,
+        "value": 70.0,
+        "growth": 0.02,
+        "from_period": 1.0,
+    }
+    licences = cost | {"item": "licences", "category": "technology", "one_off": 100.0}
+    rows = [licences, cost, benefit] if first == "cost" else [licences, benefit, cost]
+    return {k: [row[k] for row in rows] for k in cost}
+
+
+_PLAN_OPTIONS = {"periods": 3, "discount_rate": 0.1, "first_period": 0}
+_PLAN_PARAMS = {
+    "periods": "count",
+    "discount_rate": "number",
+    "first_period": "int",
+    "period_unit": "choice",
+    "start": Opt("date"),
+}
+
 CASES = [
+    Case(
+        "roi.BusinessCase.from_frame",
+        roi.BusinessCase.from_frame,
+        lambda: {"frame": _plan(first="cost"), **_PLAN_OPTIONS},
+        params=_PLAN_PARAMS,
+        # row 1 is a cost: an empty amount reads as 0, escalation must stay > -1
+        tables={
+            "frame": {
+                "item": "id",
+                "kind": "label",
+                "category": "label",
+                "one_off": "zero_filled",
+                "recurring": "zero_filled",
+                "escalation": "zero_filled",
+                "from_period": "zero_filled",
+            }
+        },
+    ),
+    Case(
+        "roi.BusinessCase.from_frame (a benefit row made bad)",
+        roi.BusinessCase.from_frame,
+        lambda: {"frame": _plan(first="benefit"), **_PLAN_OPTIONS},
+        # row 1 is a benefit: its value is required, its growth reads as 0 when empty
+        tables={"frame": {"value": "amount", "growth": "zero_filled"}},
+    ),
     Case(
         "roi.npv",
         roi.npv,
