@@ -20,7 +20,6 @@ from crmkit._results import json_safe
 from crmkit.datasets import simulate_customer_base, simulate_transactions
 from crmkit.errors import InputError
 
-
 _HEAVY = "{'scipy', 'matplotlib', 'pandas', 'polars', 'pyarrow', 'duckdb', 'dask', 'click', 'rich'}"
 
 
@@ -29,8 +28,10 @@ _HEAVY = "{'scipy', 'matplotlib', 'pandas', 'polars', 'pyarrow', 'duckdb', 'dask
     [
         "crmkit",
         # every area, and the presentation layers that need no extra until they draw or print
-        "crmkit, crmkit.segmentation, crmkit.lifecycle, crmkit.funnel, crmkit.roi, "
-        "crmkit.datasets, crmkit.plot, crmkit.report, crmkit._cli",
+        (
+            "crmkit, crmkit.segmentation, crmkit.lifecycle, crmkit.funnel, crmkit.roi, "
+            "crmkit.datasets, crmkit.plot, crmkit.report, crmkit._cli"
+        ),
     ],
 )
 def test_import_is_lean(modules):

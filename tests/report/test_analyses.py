@@ -461,3 +461,45 @@ def test_numbers_in_sentences():
     assert an.money(1234567.8) == "1,234,568"
     assert an.pct(0.661) == "66 %"
     assert an.day(np.datetime64("2024-07-01T13:00")) == "2024-07-01"
+
+
+# ---------------------------------------------------------------- shared by CLI and report
+
+
+def test_rank_campaigns_is_the_two_library_calls_worded(marketing):
+    revenue = DealRevenue(margin=MarginRate(rate=0.35))
+    kwargs = {"leads": None, "opportunities": marketing.opportunities, "revenue": revenue}
+    expected = an.campaigns_analysis(
+        campaign_results(marketing.campaigns, **kwargs),
+        campaign_results(marketing.campaigns, **kwargs, by=["channel"]),
+    )
+    got = an.rank_campaigns(marketing.campaigns, **kwargs, by=["channel"])
+    assert got.headlines == expected.headlines
+    assert [t.rows for t in got.tables] == [t.rows for t in expected.tables]
+    alone = an.rank_campaigns(marketing.campaigns, **kwargs)
+    assert alone.tables[0].title == "The campaigns with the highest ROI"
+
+
+def test_holdout_lift_reads_the_five_columns(marketing):
+    assert set(an.HOLDOUT_COLUMNS) <= set(marketing.holdout)
+    got = an.holdout_lift(marketing.holdout)
+    assert got.headlines == an.lift_analysis(lift_test(**marketing.holdout)).headlines
+
+
+def test_default_models_add_w_shaped_only_with_milestones():
+    plain = [type(m).__name__ for m in an.default_models(milestones=False)]
+    assert plain == ["FirstTouch", "LastTouch", "Linear", "PositionBased", "MarkovChain"]
+    full = [type(m).__name__ for m in an.default_models(milestones=True)]
+    assert full == [*plain[:4], "WShaped", "MarkovChain"]
+
+
+def test_compare_models_is_compare_attribution_worded(marketing):
+    paths = touchpoint_paths(
+        marketing.touchpoints, marketing.conversions, lookback_days=None, channel="medium"
+    )
+    got = an.compare_models(paths, [Linear(), MarkovChain()])
+    expected = an.attribution_analysis(
+        compare_attribution(paths, models=[Linear(), MarkovChain()]), paths
+    )
+    assert got.headlines == expected.headlines
+    assert got.tables[0].rows == expected.tables[0].rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 import click
@@ -202,14 +201,8 @@ def campaigns(ctx: click.Context, /, file: str, **kw: Any) -> None:
       crmkit campaigns campaigns.csv --leads leads.csv --opportunities opps.csv \\
           --margin 0.35 --by channel
     """
-    from crmkit.report._analyses import campaigns_analysis, lift_analysis  # noqa: PLC0415
-    from crmkit.roi import (  # noqa: PLC0415
-        AttributedRevenue,
-        DealRevenue,
-        MarginRate,
-        campaign_results,
-        lift_test,
-    )
+    from crmkit.report._analyses import holdout_lift, rank_campaigns  # noqa: PLC0415
+    from crmkit.roi import AttributedRevenue, DealRevenue, MarginRate  # noqa: PLC0415
 
     term = term_of(ctx)
     if kw["margin"] is None:
@@ -271,30 +264,14 @@ def campaigns(ctx: click.Context, /, file: str, **kw: Any) -> None:
             "--touchpoints FILE with --conversions FILE (revenue credited by --model)"
         )
     with reading(read.file, read.found, flags=CAMPAIGN_FLAGS):
-        per_campaign = campaign_results(
-            table, leads=leads, opportunities=opportunities, revenue=revenue
-        )
-        by_group = (
-            campaign_results(
+        parts = [
+            rank_campaigns(
                 table, leads=leads, opportunities=opportunities, revenue=revenue, by=kw["by"]
             )
-            if kw["by"]
-            else None
-        )
-    parts = [campaigns_analysis(per_campaign, by_group)]
+        ]
     if holdout is not None:
         with reading(read.file, read.found, flags=CAMPAIGN_FLAGS):
-            parts.append(
-                lift_analysis(
-                    lift_test(
-                        campaign=holdout["campaign"],
-                        population=holdout["population"],
-                        control=holdout["control"],
-                        responders=holdout["responders"],
-                        control_responders=holdout["control_responders"],
-                    )
-                )
-            )
+            parts.append(holdout_lift(holdout))
         term.line(
             f"Hold-out groups: {holdout['campaign'].size:,} of {table.n_campaigns:,} "
             "campaigns (the rows with the hold-out columns filled)."
@@ -333,30 +310,24 @@ def attribution(ctx: click.Context, /, file: str, **kw: Any) -> None:
       crmkit attribution touchpoints.csv --conversions won.csv --lookback-days 180 \\
           --model last-touch --model markov
     """
-    from crmkit.report._analyses import attribution_analysis  # noqa: PLC0415
-    from crmkit.roi import compare_attribution  # noqa: PLC0415
+    from crmkit.report._analyses import compare_models, default_models  # noqa: PLC0415
 
     term = term_of(ctx)
     kw["touchpoints"] = file
     flags = {"customer": "--customer", "timestamp": "--timestamp", "channel": "--channel"}
     paths, milestones = _attributed(term, kw, label="channel", column=kw["channel"], flags=flags)
-    names: Sequence[str] = kw["models"] or (
-        "first-touch",
-        "last-touch",
-        "linear",
-        "position-based",
-        *(("w-shaped",) if milestones else ()),
-        "markov",
-    )
-    if not milestones and {"w-shaped", "full-path"} & set(names):
+    if not milestones and {"w-shaped", "full-path"} & set(kw["models"]):
         raise CommandError(
             "the w-shaped and full-path models need the lead_created and opportunity_created "
             "columns of --conversions"
         )
-    models = [_model(n, kw["half_life_days"]) for n in dict.fromkeys(names)]
+    if kw["models"]:
+        models = [_model(n, kw["half_life_days"]) for n in dict.fromkeys(kw["models"])]
+    else:
+        models = default_models(milestones=milestones)
     with term.progress("crediting the conversions"):
-        comparison = compare_attribution(paths, models=models)
-    show(term, attribution_analysis(comparison, paths), out=kw["out"], rows=100, head=False)
+        analysis = compare_models(paths, models)
+    show(term, analysis, out=kw["out"], rows=100, head=False)
 
 
 class _Uncertain(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click

@@ -20,22 +20,24 @@ from crmkit.errors import FitError
 from crmkit.funnel import Opportunities, StageHistory, fit_stage_rates
 from crmkit.periods import Horizon
 from crmkit.report._analyses import (
+    HOLDOUT_COLUMNS,
     Analysis,
-    attribution_analysis,
     calibration_analysis,
-    campaigns_analysis,
     churn_analysis,
     clv_analysis,
     cohorts_analysis,
     combine,
+    compare_models,
     concentration_analysis,
     day,
+    default_models,
     forecast_analysis,
-    lift_analysis,
+    holdout_lift,
     migration_analysis,
     money,
     products_analysis,
     profitability_analysis,
+    rank_campaigns,
     segments_analysis,
     stages_analysis,
     summary_notes,
@@ -47,24 +49,14 @@ from crmkit.roi import (
     Campaigns,
     CostColumn,
     DealRevenue,
-    FirstTouch,
-    LastTouch,
-    Linear,
     MarginRate,
-    MarkovChain,
-    WShaped,
-    campaign_results,
-    compare_attribution,
     customer_pnl,
-    lift_test,
     touchpoint_paths,
 )
 from crmkit.segmentation import RFMSummary, Segments, assign_segments, rfm_scores, rfm_summary
 
 if TYPE_CHECKING:
     import numpy.typing as npt
-
-    from crmkit.roi import AttributionModel
 
 __all__ = ["SECTION_TITLES", "build"]
 
@@ -103,7 +95,6 @@ _MIGRATION_DAYS = 90
 _CLV_PERIODS = 12
 _WEEKS_PER_MONTH = 52 / 12
 _MONTHLY_DISCOUNT = 0.01
-_HOLDOUT = ("campaign", "population", "control", "responders", "control_responders")
 
 
 class _Context:
@@ -231,17 +222,15 @@ def _promotion(
         table = instance(campaigns, Campaigns, name="campaigns", function=_FN, what="Campaigns")
         has_source = opportunities is not None and "campaign" in opportunities.dimensions
         if has_source and deal_margin is not None:
-            revenue = DealRevenue(margin=MarginRate(rate=deal_margin))
-            per_campaign = campaign_results(
-                table, leads=leads, opportunities=opportunities, revenue=revenue
-            )
-            by_group = None
-            if table.dimensions:
-                first = next(iter(table.dimensions))
-                by_group = campaign_results(
-                    table, leads=leads, opportunities=opportunities, revenue=revenue, by=[first]
+            parts.append(
+                rank_campaigns(
+                    table,
+                    leads=leads,
+                    opportunities=opportunities,
+                    revenue=DealRevenue(margin=MarginRate(rate=deal_margin)),
+                    by=list(table.dimensions)[:1],
                 )
-            parts.append(campaigns_analysis(per_campaign, by_group))
+            )
         elif not has_source:
             notes.append(
                 "Campaign ROI needs the opportunities with the campaign that sourced each "
@@ -250,18 +239,8 @@ def _promotion(
         else:
             notes.append("Campaign ROI needs the gross margin of won deals (--deal-margin RATE).")
     if holdout is not None:
-        cols = read_mapped(holdout, {f: f for f in _HOLDOUT}, field="holdout", function=_FN)
-        parts.append(
-            lift_analysis(
-                lift_test(
-                    campaign=cols["campaign"],
-                    population=cols["population"],
-                    control=cols["control"],
-                    responders=cols["responders"],
-                    control_responders=cols["control_responders"],
-                )
-            )
-        )
+        columns = {f: f for f in HOLDOUT_COLUMNS}
+        parts.append(holdout_lift(read_mapped(holdout, columns, field="holdout", function=_FN)))
     if touchpoints is not None and conversions is not None:
         milestones = _has_columns(conversions, ("lead_created", "opportunity_created"))
         paths = touchpoint_paths(
@@ -272,11 +251,7 @@ def _promotion(
             lead_created="lead_created" if milestones else None,
             opportunity_created="opportunity_created" if milestones else None,
         )
-        models: list[AttributionModel] = [FirstTouch(), LastTouch(), Linear()]
-        if milestones:
-            models.append(WShaped())
-        models.append(MarkovChain())
-        parts.append(attribution_analysis(compare_attribution(paths, models=models), paths))
+        parts.append(compare_models(paths, default_models(milestones=milestones)))
     elif (touchpoints is None) != (conversions is None):
         notes.append("Attribution needs both the touchpoints and the conversions.")
     return combine(*parts, Analysis(notes=notes))

@@ -31,13 +31,19 @@ from crmkit.report._analyses._lifecycle import (
 from crmkit.report._analyses._pipeline import calibration_analysis, forecast_analysis
 from crmkit.report._analyses._products import products_analysis
 from crmkit.report._analyses._promotion import (
+    HOLDOUT_COLUMNS,
     attribution_analysis,
     campaigns_analysis,
+    compare_models,
+    default_models,
+    holdout_lift,
     lift_analysis,
+    rank_campaigns,
 )
 from crmkit.report._analyses._value import clv_analysis, profitability_analysis
 
 __all__ = [
+    "HOLDOUT_COLUMNS",
     "Analysis",
     "ChartRequest",
     "Column",
@@ -50,15 +56,19 @@ __all__ = [
     "clv_analysis",
     "cohorts_analysis",
     "combine",
+    "compare_models",
     "concentration_analysis",
     "day",
+    "default_models",
     "forecast_analysis",
+    "holdout_lift",
     "lift_analysis",
     "migration_analysis",
     "money",
     "pct",
     "products_analysis",
     "profitability_analysis",
+    "rank_campaigns",
     "rfm_analysis",
     "segments_analysis",
     "stages_analysis",

@@ -3,14 +3,93 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from crmkit.funnel import Opportunities
 from crmkit.report._analyses._base import Analysis, ChartRequest, Column, Detail, money, pct
 from crmkit.report._model import Table
-from crmkit.roi import AttributionComparison, CampaignResults, LiftTest, TouchpointPaths
+from crmkit.roi import (
+    AttributedRevenue,
+    AttributionComparison,
+    AttributionModel,
+    CampaignResults,
+    Campaigns,
+    DealRevenue,
+    FirstTouch,
+    LastTouch,
+    LiftTest,
+    Linear,
+    MarkovChain,
+    PositionBased,
+    TouchpointPaths,
+    WShaped,
+    campaign_results,
+    compare_attribution,
+    lift_test,
+)
 
-__all__ = ["attribution_analysis", "campaigns_analysis", "lift_analysis"]
+__all__ = [
+    "HOLDOUT_COLUMNS",
+    "attribution_analysis",
+    "campaigns_analysis",
+    "compare_models",
+    "default_models",
+    "holdout_lift",
+    "lift_analysis",
+    "rank_campaigns",
+]
+
+HOLDOUT_COLUMNS = ("campaign", "population", "control", "responders", "control_responders")
+"""The columns of the hold-out tests, one row per campaign (:func:`crmkit.roi.lift_test`'s)."""
+
+
+def rank_campaigns(
+    campaigns: Campaigns,
+    *,
+    leads: npt.ArrayLike | None,
+    opportunities: Opportunities | None,
+    revenue: DealRevenue | AttributedRevenue,
+    by: Sequence[str] = (),
+) -> Analysis:
+    """Work out the campaign results, per campaign and per *by* group, and word them."""
+    per_campaign = campaign_results(
+        campaigns, leads=leads, opportunities=opportunities, revenue=revenue
+    )
+    by_group = (
+        campaign_results(
+            campaigns, leads=leads, opportunities=opportunities, revenue=revenue, by=list(by)
+        )
+        if by
+        else None
+    )
+    return campaigns_analysis(per_campaign, by_group)
+
+
+def holdout_lift(holdout: Mapping[str, npt.ArrayLike]) -> Analysis:
+    """Test each campaign against its hold-out group (columns :data:`HOLDOUT_COLUMNS`)."""
+    return lift_analysis(
+        lift_test(
+            campaign=holdout["campaign"],
+            population=holdout["population"],
+            control=holdout["control"],
+            responders=holdout["responders"],
+            control_responders=holdout["control_responders"],
+        )
+    )
+
+
+def default_models(*, milestones: bool) -> list[AttributionModel]:
+    """Return the models compared by default: four rules, W-shaped (with milestones), Markov."""
+    rules: list[AttributionModel] = [FirstTouch(), LastTouch(), Linear(), PositionBased()]
+    return [*rules, *([WShaped()] if milestones else []), MarkovChain()]
+
+
+def compare_models(paths: TouchpointPaths, models: Sequence[AttributionModel]) -> Analysis:
+    """Credit the conversions of *paths* by each model and word how they differ."""
+    return attribution_analysis(compare_attribution(paths, models=list(models)), paths)
 
 
 def _ratio(x: float, kind: str) -> str:
