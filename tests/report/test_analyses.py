@@ -19,6 +19,7 @@ from crmkit.datasets import (
     simulate_customer_base,
     simulate_pipeline,
 )
+from crmkit.errors import InputError
 from crmkit.funnel import fit_stage_rates
 from crmkit.periods import Horizon
 from crmkit.report import _analyses as an
@@ -431,10 +432,12 @@ def test_business_case_without_distributions_runs_no_monte_carlo():
 
 
 def test_business_case_monte_carlo_needs_a_seed():
-    with pytest.raises(ValueError, match="needs a seed"):
+    with pytest.raises(InputError) as info:
         an.business_case_analysis(
             _case(), change=0.1, distributions={"cross-sell": Triangular(low=0.5, mode=1, high=1.5)}
         )
+    assert info.value.field == "seed"
+    assert "needs a seed" in str(info.value)
 
 
 def test_business_case_that_never_pays_back_says_so():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from crmkit._params import SeedLike
+from crmkit.errors import InputError
 from crmkit.report._analyses._base import Analysis, ChartRequest, Detail, money, pct
 from crmkit.report._model import Table
 from crmkit.roi import (
@@ -70,8 +71,12 @@ def business_case_analysis(
     ]
     if distributions:
         if seed is None:
-            msg = "a Monte Carlo of the business case needs a seed"
-            raise ValueError(msg)
+            raise InputError.for_parameter(
+                "seed",
+                "given with the distributions (a Monte Carlo of the business case needs a seed)",
+                None,
+                function="business_case_analysis",
+            )
         futures = simulate_business_case(
             case, distributions=distributions, n_simulations=n_simulations, seed=seed
         )
