@@ -506,3 +506,55 @@ def test_compare_models_is_compare_attribution_worded(marketing):
     )
     assert got.headlines == expected.headlines
     assert got.tables[0].rows == expected.tables[0].rows
+
+
+def test_lifetime_value_that_is_not_a_number_is_said_in_words():
+    """Four customers do not identify the models: no NaN figure reaches a sentence."""
+    pytest.importorskip("scipy")
+    import warnings
+
+    from crmkit.errors import ConvergenceWarning, FitError
+    from crmkit.report import build
+    from crmkit.roi import customer_clv, fit_bgnbd, fit_gamma_gamma
+    from crmkit.segmentation import btyd_summary
+
+    orders = {
+        "customer": ["acme", "bolt", "acme", "cora", "dune", "bolt"],
+        "timestamp": [
+            "2024-01-05",
+            "2024-01-20",
+            "2024-02-11",
+            "2024-02-20",
+            "2024-03-02",
+            "2024-03-15",
+        ],
+        "amount": [4000.0, 2500.0, 6000.0, 2500.0, 900.0, 3100.0],
+    }
+    options = {"periods": 12, "period_length": 52 / 12, "discount_rate": 0.01}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        summary = btyd_summary(orders, freq="week", as_of="2024-04-01")
+        bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
+        finite = np.isfinite(customer_clv(bg, gg, summary, **options).clv).all()
+        if finite:
+            analysis = an.clv_analysis(
+                orders,
+                as_of="2024-04-01",
+                freq="week",
+                horizon="a year",
+                rate_period="month",
+                **options,
+            )
+            assert "nan" not in " ".join(analysis.headlines)
+        else:
+            with pytest.raises(FitError, match="customers is not a number"):
+                an.clv_analysis(
+                    orders,
+                    as_of="2024-04-01",
+                    freq="week",
+                    horizon="a year",
+                    rate_period="month",
+                    **options,
+                )
+            report = build(orders, as_of="2024-04-01", charts=False)
+            assert "is not a number" in report.not_computed["Prospecting"]

@@ -27,7 +27,7 @@ def business_case_analysis(
     n_simulations: int = 0,
     seed: SeedLike | None = None,
 ) -> Analysis:
-    """Work the plan out, move each assumption by +-*change*, and simulate futures.
+    """Work the plan out, move each assumption by ±*change*, and simulate futures.
 
     The Monte Carlo runs when *distributions* are given (with *n_simulations*
     and *seed*, which it then needs).
@@ -60,7 +60,7 @@ def business_case_analysis(
         f"{tornado.assumption[i]} ({money(float(tornado.swing[i]))})"
         for i in range(min(3, tornado.assumption.size))
     )
-    headlines.append(f"Largest effects on NPV of +-{change:.0%}: {biggest}.")
+    headlines.append(f"Largest effects on NPV of ±{change:.0%}: {biggest}.")
     charts = [
         ChartRequest(name="cash_flow_chart", title="Cash flows and payback", result=plan),
         ChartRequest(name="tornado_chart", title="Sensitivity of NPV", result=tornado),

@@ -244,13 +244,15 @@ def trends_analysis(
         )
     shown = np.arange(trends.periods.size)[-8:]
     orders, active = trends.matrix("orders"), trends.matrix("customers")
+    # a column per segment that bought in the periods shown (the others are all zeros)
+    bought = [j for j in range(len(names)) if np.any(revenue[shown, j] != 0)]
     rows = [
         (
             trends.periods[i],
             float(revenue[i].sum()),
             int(orders[i].sum()),
             int(active[i].sum()),
-            *(float(revenue[i, j]) for j in range(len(names))),
+            *(float(revenue[i, j]) for j in bought),
         )
         for i in shown
     ]
@@ -259,8 +261,14 @@ def trends_analysis(
         tables=[
             Table(
                 title=f"Revenue per {noun} and segment (the last {shown.size})",
-                columns=(noun, "revenue", "orders", "active customers", *names),
-                formats=("text", "money", "count", "count", *(("money",) * len(names))),
+                columns=(
+                    noun,
+                    "revenue",
+                    "orders",
+                    "active customers",
+                    *(names[j] for j in bought),
+                ),
+                formats=("text", "money", "count", "count", *(("money",) * len(bought))),
                 rows=rows,
                 function="crmkit.segmentation.segment_trends",
             )

@@ -339,7 +339,8 @@ def attribution_analysis(comparison: AttributionComparison, paths: TouchpointPat
         (
             f"{paths.n_conversions:,} conversions worth {money(paths.converted_value)} followed "
             f"{paths.n_touches:,} touches in {len(channels)} channels ({window}); "
-            f"{paths.n_non_converting:,} journeys did not convert."
+            f"{paths.n_non_converting:,} "
+            f"{'journey' if paths.n_non_converting == 1 else 'journeys'} did not convert."
         )
     ]
     if channels and models:

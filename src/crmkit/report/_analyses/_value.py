@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 
 from crmkit._transactions import Transactions
+from crmkit.errors import FitError
 from crmkit.report._analyses._base import Analysis, ChartRequest, Detail, money, pct
 from crmkit.report._model import Table
 from crmkit.roi import (
@@ -165,6 +166,21 @@ def clv_analysis(
         period_length=period_length,
         discount_rate=discount_rate,
     )
+    if not np.isfinite(clv.clv).all():
+        # a fit that ran to a degenerate corner can leave the expected purchases undefined:
+        # say so in words (the report lists Prospecting as not computed) instead of NaN figures
+        n_bad = int(np.count_nonzero(~np.isfinite(clv.clv)))
+        corner = [w for w in purchases.diagnostics.warnings if "degenerate corner" in w]
+        why = (
+            "the BG/NBD fit ran to a degenerate corner (its warning names the parameters)"
+            if corner
+            else "the fitted models do not give it"
+        )
+        msg = (
+            f"the lifetime value of {n_bad:,} of {clv.clv.size:,} customers is not a number: "
+            f"{why}; more customers or a longer history identify the models"
+        )
+        raise FitError(msg)
     ranked = np.argsort(-clv.clv, kind="stable")
     n_top = max(1, clv.clv.size // 10)
     positive = float(clv.clv[clv.clv > 0].sum())
