@@ -249,3 +249,23 @@ def business_case() -> None:
     assert_type(sim, BusinessCaseSimulation)
     assert_type(sim.p_npv_negative, float)
     assert_type(sim.npv, FloatArray)
+
+
+def business_case_from_a_table(frame: object) -> None:
+    case = BusinessCase.from_frame(
+        {"item": ["a"], "kind": ["cost reduction"], "value": [1.0]},
+        periods=5,
+        discount_rate=0.1,
+        first_period=0,
+    )
+    assert_type(case, BusinessCase)
+    monthly = BusinessCase.from_frame(
+        frame,
+        periods=24,
+        discount_rate=0.01,
+        first_period=1,
+        period_unit="month",
+        start="2025-01-01",
+        columns={"item": "name"},
+    )
+    assert_type(monthly, BusinessCase)

@@ -245,7 +245,7 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, ax: Axes | None = 
         if n:
             title(
                 ax,
-                f"NPV at +-{s.change:.0%} of each assumption: {labels[0]} matters most",
+                f"NPV at ±{s.change:.0%} of each assumption: {labels[0]} matters most",
             )
         else:
             title(ax, "NPV sensitivity: no assumption to vary")
