@@ -400,7 +400,7 @@ def test_attribution_counts_what_it_left_out(marketing):
         assert f"{paths.n_touches_outside_lookback:,} touches before the lookback window" in text
     assert paths.n_conversions_outside_lookback > 0  # a week misses some journeys
     assert f"{paths.n_conversions_outside_lookback:,} conversions" in text
-    assert "no model credits them" in text
+    assert "no model credits" in text
 
 
 # --------------------------------------------------------------------------- business case

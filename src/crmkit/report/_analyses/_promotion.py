@@ -381,7 +381,7 @@ def attribution_analysis(comparison: AttributionComparison, paths: TouchpointPat
         notes.append(
             f"{n_out:,} {'conversion' if n_out == 1 else 'conversions'} "
             f"({money(paths.unattributed_value)}) had no touch in the window: no model "
-            "credits them."
+            f"credits {'it' if n_out == 1 else 'them'}."
         )
     return Analysis(
         headlines=headlines,
