@@ -334,7 +334,7 @@ def test_business_case(written, tmp_path):
     )
     case = BusinessCase.from_frame(PLAN, periods=5, discount_rate=0.1, first_period=1)
     plan = evaluate_business_case(case)
-    assert f"NPV {plan.npv:,.0f} at 10% a year" in result.stdout
+    assert f"NPV {plan.npv:,.0f} at 10 % a year" in result.stdout
     assert "Period 0 is discounted once (first_period=1)." in result.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     np.testing.assert_allclose(data["net_cash_flow"], plan.net_cash_flow)

@@ -417,9 +417,9 @@ def test_business_case_headlines_are_the_library_figures(analyses):
         seed=1,
     )
     text = analyses["business_case"].headlines
-    assert text[1].startswith(f"NPV {plan.npv:,.0f} at 10% a year")
+    assert text[1].startswith(f"NPV {plan.npv:,.0f} at 10 % a year")
     assert f"{tornado.assumption[0]} ({tornado.swing[0]:,.0f})" in text[2]
-    assert f"P(NPV < 0) {futures.p_npv_negative:.1%}" in text[3]
+    assert f"P(NPV < 0) {100 * futures.p_npv_negative:.1f} %" in text[3]
     flows = analyses["business_case"].tables[0].rows
     assert [row[3] for row in flows] == plan.net_cash_flow.tolist()
 

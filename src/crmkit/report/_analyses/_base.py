@@ -38,9 +38,9 @@ def money(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def pct(x: float) -> str:
-    """Write a share for a sentence: ``66 %``."""
-    return f"{100 * x:.0f} %"
+def pct(x: float, digits: int = 0) -> str:
+    """Write a share for a sentence: ``66 %`` (``66.4 %`` with *digits* 1)."""
+    return f"{100 * x:.{digits}f} %"
 
 
 def day(t: object) -> str:

@@ -35,7 +35,7 @@ def business_case_analysis(
     plan = evaluate_business_case(case)
     unit = plan.period_unit
     tco = ", ".join(f"{k} {money(v)}" for k, v in plan.tco.items() if v)
-    irr = "not unique or none" if plan.irr is None else f"{plan.irr:.1%}"
+    irr = "not unique or none" if plan.irr is None else pct(plan.irr, 1)
     if plan.payback_period is None:
         payback = "does not pay back within the plan"
     else:
@@ -51,8 +51,8 @@ def business_case_analysis(
             f"brings {money(plan.total_benefits)} of benefits."
         ),
         (
-            f"NPV {money(plan.npv)} at {case.discount_rate:.0%} a {unit}, IRR {irr}; it {payback}; "
-            f"ROI {pct(plan.roi)}."
+            f"NPV {money(plan.npv)} at {pct(case.discount_rate)} a {unit}, IRR {irr}; "
+            f"it {payback}; ROI {pct(plan.roi)}."
         ),
     ]
     tornado = sensitivity(case, change=change)
@@ -60,7 +60,7 @@ def business_case_analysis(
         f"{tornado.assumption[i]} ({money(float(tornado.swing[i]))})"
         for i in range(min(3, tornado.assumption.size))
     )
-    headlines.append(f"Largest effects on NPV of ±{change:.0%}: {biggest}.")
+    headlines.append(f"Largest effects on NPV of ±{pct(change)}: {biggest}.")
     charts = [
         ChartRequest(name="cash_flow_chart", title="Cash flows and payback", result=plan),
         ChartRequest(name="tornado_chart", title="Sensitivity of NPV", result=tornado),
@@ -83,7 +83,7 @@ def business_case_analysis(
         headlines.append(
             f"Over {futures.n_simulations:,} simulated futures: NPV P5 "
             f"{money(futures.npv_p5)}, P50 {money(futures.npv_p50)}, P95 "
-            f"{money(futures.npv_p95)}; P(NPV < 0) {futures.p_npv_negative:.1%}; it pays back "
+            f"{money(futures.npv_p95)}; P(NPV < 0) {pct(futures.p_npv_negative, 1)}; it pays back "
             f"within the plan in {pct(futures.p_paid_back)} of them."
         )
         charts.append(
@@ -94,7 +94,7 @@ def business_case_analysis(
         functions.append("crmkit.roi.simulate_business_case")
     notes = []
     if plan.irr is None and plan.irr_roots:
-        rates = ", ".join(f"{r:.1%}" for r in plan.irr_roots)
+        rates = ", ".join(pct(r, 1) for r in plan.irr_roots)
         notes.append(f"The flows change sign more than once: NPV is zero at {rates}.")
     first = "today, not discounted" if case.first_period == 0 else "discounted once"
     notes.append(f"Period 0 is {first} (first_period={case.first_period}).")
@@ -126,7 +126,7 @@ def business_case_analysis(
                 function="crmkit.roi.evaluate_business_case",
             ),
             Table(
-                title=f"NPV with each assumption at {1 - change:.0%} and {1 + change:.0%}",
+                title=f"NPV with each assumption at {pct(1 - change)} and {pct(1 + change)}",
                 columns=("assumption", "low NPV", "high NPV", "swing"),
                 formats=("text", "money", "money", "money"),
                 rows=[

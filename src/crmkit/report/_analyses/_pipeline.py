@@ -9,7 +9,7 @@ import numpy as np
 
 from crmkit.funnel import Opportunities, StageRates, forecast_pipeline, lattice_forecast
 from crmkit.periods import Horizon
-from crmkit.report._analyses._base import Analysis, ChartRequest, Column, Detail, day, money
+from crmkit.report._analyses._base import Analysis, ChartRequest, Column, Detail, day, money, pct
 from crmkit.report._model import Table
 
 __all__ = ["calibration_analysis", "forecast_analysis"]
@@ -142,7 +142,7 @@ def calibration_analysis(rates: StageRates) -> Analysis:
     """Win rate from each stage, learnt from past deals, against the configured probabilities."""
     process = rates.process
     configured = np.asarray([s.probability for s in process.stages])
-    level = f"{rates.level:.0%}".replace("%", " %")
+    level = pct(rates.level)
     return Analysis(
         headlines=[
             (

@@ -245,8 +245,8 @@ def lift_analysis(test: LiftTest) -> Analysis:
     if n:
         i = int(np.argmax(test.incremental_responders))
         headlines.append(
-            f"'{test.campaign[i]}': {test.response_rate[i]:.1%} of the contacted responded "
-            f"against {test.control_rate[i]:.1%} of its hold-out group, a lift of "
+            f"'{test.campaign[i]}': {pct(test.response_rate[i], 1)} of the contacted responded "
+            f"against {pct(test.control_rate[i], 1)} of its hold-out group, a lift of "
             f"{100 * test.absolute_lift[i]:+.1f} points ({100 * test.ci_low[i]:+.1f} to "
             f"{100 * test.ci_high[i]:+.1f}); {test.incremental_responders[i]:,.0f} responses "
             "are incremental."

@@ -187,7 +187,7 @@ def clv_analysis(
     headlines = [
         (
             f"The customers are expected to bring {money(clv.total_clv)} over {horizon} "
-            f"(discounted at {discount_rate:.0%} a {rate_period})."
+            f"(discounted at {pct(discount_rate)} a {rate_period})."
         ),
         (
             f"The top 10 % of customers by lifetime value hold "
