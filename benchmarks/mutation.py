@@ -1,0 +1,282 @@
+"""Mutation testing of the boundary and core modules with mutmut (optional, not part of CI).
+
+Run: ``python benchmarks/mutation.py [--fresh] [--jobs N] [modules...]``; without
+module names it runs every module of ``MODULES`` one after another, then prints a
+table (mutants, killed, survived, timeouts, kill rate). ``--report`` only prints
+the table of the runs already made. ``--list`` prints the modules and their tests.
+
+Why a dedicated venv: mutmut 3 copies ``src/`` and ``tests/`` into ``mutants/``
+and runs pytest there; in the development venv the editable install of crmkit
+would let the tests import the original source instead of the mutated copy, and
+every mutant would survive with "no tests". So the script builds
+``.venv-mutation/`` (or ``$CRMKIT_MUTATION_VENV``; once, from this ``pyproject.toml``: the core dependencies,
+the ``dev`` extra and the ``mutation`` extra, *without* crmkit itself); mutmut
+puts ``mutants/src`` first on ``sys.path`` and the tests import the mutants.
+
+Each module runs in its own work folder ``.mutation/<module>/`` (a copy of
+``src/``, ``tests/``, ``conftest.py`` and ``pyproject.toml`` whose
+``[tool.mutmut]`` gets the module's ``only_mutate`` and test selection), so a run
+mutates one file and runs only the tests that exercise it, and the results of
+every module stay side by side. Hypothesis runs the suite's ``mutation`` profile
+(``tests/conftest.py``): derandomized, so a mutant is killed or not the same way
+each run, and without shrinking, so a killed mutant stops at its first failure.
+
+The surviving mutants that are left, and why, are listed in ``tests/MUTATION.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("CRMKIT_MUTATION_VENV", ROOT / ".venv-mutation"))
+WORK = ROOT / ".mutation"
+
+# The tests of the boundary: the foundation's own test files and the bad-input suite.
+# The area suites exercise the boundary too, but only through their own functions;
+# the plot and notebook tests are slow and test nothing of these modules.
+_BOUNDARY_TESTS = [
+    "tests/test_cdnow_raw.py",
+    "tests/test_dates.py",
+    "tests/test_foundation.py",
+    "tests/test_frame_ids.py",
+    "tests/test_ids_numbers.py",
+    "tests/test_periods.py",
+    "tests/test_transactions.py",
+    "tests/test_boundary.py",
+    "tests/badinput/",
+]
+_SEGMENTATION_TESTS = ["tests/segmentation/", "tests/badinput/"]
+_FUNNEL_TESTS = [
+    "tests/funnel/test_forecast.py",
+    "tests/funnel/test_distribution.py",
+    "tests/funnel/test_backtest.py",
+    "tests/funnel/test_calibration.py",
+    "tests/badinput/",
+]
+
+# module name -> (source file, tests that exercise it). The source file is also in the
+# test selection: its doctests are tests too (pytest runs with --doctest-modules).
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "_params": ("src/crmkit/_params.py", _BOUNDARY_TESTS),
+    "_values": ("src/crmkit/_values.py", _BOUNDARY_TESTS),
+    "_input": ("src/crmkit/_input.py", _BOUNDARY_TESTS),
+    "_dates": ("src/crmkit/_dates.py", _BOUNDARY_TESTS),
+    "_date_layouts": ("src/crmkit/_date_layouts.py", _BOUNDARY_TESTS),
+    "_groups": ("src/crmkit/_groups.py", _BOUNDARY_TESTS),
+    "_arrow": ("src/crmkit/_arrow.py", _BOUNDARY_TESTS),
+    "_frames": ("src/crmkit/_frames.py", _BOUNDARY_TESTS),
+    "_transactions": ("src/crmkit/_transactions.py", _BOUNDARY_TESTS),
+    "_concentration": ("src/crmkit/segmentation/_concentration.py", _SEGMENTATION_TESTS),
+    "_scores": ("src/crmkit/segmentation/_scores.py", _SEGMENTATION_TESTS),
+    "_forecast": ("src/crmkit/funnel/_forecast.py", _FUNNEL_TESTS),
+}
+
+# mutmut's exit codes per mutant (mutmut/models/results.py): what each one counts as.
+_STATUS = {
+    1: "killed",
+    3: "killed",
+    -24: "timeout",
+    24: "timeout",
+    36: "timeout",
+    152: "timeout",
+    255: "timeout",
+    0: "survived",
+    2: "interrupted",
+    -9: "segfault",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    35: "suspicious",
+    37: "caught by type check",
+    -11: "segfault",
+}
+
+
+def _python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def _requirements() -> list[str]:
+    """The core dependencies, the dev extra (its crmkit[...] entries expanded) and mutmut."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    extras: dict[str, list[str]] = project["optional-dependencies"]
+    name = project["name"]
+
+    def expand(extra: str) -> list[str]:
+        out: list[str] = []
+        for req in extras[extra]:
+            own = re.fullmatch(rf"{name}\[([\w,\s-]+)\]", req.strip())
+            if own:
+                for inner in own.group(1).split(","):
+                    out += expand(inner.strip())
+            else:
+                out.append(req)
+        return out
+
+    return [*project["dependencies"], *expand("dev"), *expand("mutation")]
+
+
+def ensure_venv() -> None:
+    """Create ``.venv-mutation`` with crmkit's dependencies but not crmkit."""
+    marker = VENV / "crmkit-mutation-requirements.json"
+    wanted = _requirements()
+    if marker.exists() and json.loads(marker.read_text("utf-8")) == wanted:
+        return
+    print(f"building {VENV} (crmkit's dependencies and mutmut, not crmkit)", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run(
+        [str(_python(VENV)), "-m", "pip", "install", "-q", *wanted],
+        check=True,
+    )
+    check = "import importlib.util, sys; sys.exit(importlib.util.find_spec('crmkit') is not None)"
+    if subprocess.run([str(_python(VENV)), "-c", check], check=False).returncode:
+        msg = f"{VENV} can import crmkit: the mutants would not be tested"
+        raise SystemExit(msg)
+    marker.write_text(json.dumps(wanted), "utf-8")
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(module: str, *, fresh: bool) -> Path:
+    """Lay out ``.mutation/<module>/`` with the module's ``[tool.mutmut]``."""
+    source, tests = MODULES[module]
+    work = WORK / module
+    if fresh and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests"):
+        if (work / name).exists():
+            shutil.rmtree(work / name)
+        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
+    selection = [t for t in tests if (ROOT / t).exists()] + [source]
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    pyproject = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject)
+    base = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"].get("mutmut", {})
+    settings = {k: v for k, v in base.items() if k not in {"only_mutate"}}
+    lines = ["[tool.mutmut]"]
+    for key, value in settings.items():
+        if isinstance(value, list):
+            lines.append(f"{key} = {_toml_list(value)}")
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    lines.append(f"only_mutate = {_toml_list([source])}")
+    lines.append(f"pytest_add_cli_args_test_selection = {_toml_list(selection)}")
+    (work / "pyproject.toml").write_text(pyproject + "\n" + "\n".join(lines) + "\n", "utf-8")
+    return work
+
+
+def run(module: str, *, fresh: bool, jobs: int) -> None:
+    """Run mutmut on one module in its work folder."""
+    work = prepare(module, fresh=fresh)
+    # Tests that start a Python subprocess (the lean-import check) import the mutants too.
+    # The folder must exist before Python starts, or its import system caches it as absent.
+    mutated = work / "mutants" / "src"
+    mutated.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CRMKIT_HYPOTHESIS_PROFILE": "mutation",
+        "PYTHONHASHSEED": "0",
+        "PYTHONPATH": str(mutated),
+    }
+    mutmut = VENV / "bin" / "mutmut"
+    print(f"=== {module}", flush=True)
+    with (work / "mutmut.log").open("w", encoding="utf-8") as log:
+        subprocess.run(
+            [str(mutmut), "run", "--max-children", str(jobs)],
+            cwd=work,
+            env=env,
+            check=False,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def counts(module: str) -> dict[str, int] | None:
+    """Counts of each status for one module, from mutmut's ``.meta`` files."""
+    source, _ = MODULES[module]
+    meta = WORK / module / "mutants" / f"{source}.meta"
+    if not meta.exists():
+        return None
+    codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    out: dict[str, int] = {}
+    for code in codes.values():
+        status = "not run" if code is None else _STATUS.get(code, f"exit {code}")
+        out[status] = out.get(status, 0) + 1
+    return out
+
+
+def survivors(module: str) -> list[str]:
+    """Names of the surviving mutants of one module."""
+    source, _ = MODULES[module]
+    meta = WORK / module / "mutants" / f"{source}.meta"
+    codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    return sorted(name for name, code in codes.items() if code == 0)
+
+
+def report(modules: list[str]) -> None:
+    """Print one line per module: mutants, killed, survived, timeouts, kill rate."""
+    print(f"{'module':<16}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'other':>7}{'rate':>8}")
+    for module in modules:
+        c = counts(module)
+        if c is None:
+            print(f"{module:<16}  (not run)")
+            continue
+        total = sum(c.values())
+        killed, survived, timeout = c.get("killed", 0), c.get("survived", 0), c.get("timeout", 0)
+        other = total - killed - survived - timeout
+        # A timeout is a detected mutant (the tests did not pass), as mutmut counts it.
+        rate = (killed + timeout) / total if total else 0.0
+        print(
+            f"{module:<16}{total:>8}{killed:>8}{survived:>9}{timeout:>8}{other:>7}{rate:>8.1%}"
+        )
+        if other:
+            detail = {k: v for k, v in c.items() if k not in {"killed", "survived", "timeout"}}
+            print(f"{'':<16}other: {detail}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("modules", nargs="*", help=f"which modules, of: {', '.join(MODULES)}")
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--report", action="store_true", help="only print the table")
+    parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    parser.add_argument("--list", action="store_true", help="print the modules and their tests")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown modules {unknown}; choose from {list(MODULES)}")
+    modules = args.modules or list(MODULES)
+    if args.list:
+        for module in modules:
+            source, tests = MODULES[module]
+            print(f"{module}: {source} <- {' '.join(tests)}")
+        return 0
+    if not (args.report or args.survivors):
+        ensure_venv()
+        for module in modules:
+            run(module, fresh=args.fresh, jobs=args.jobs)
+    report(modules)
+    if args.survivors:
+        for module in modules:
+            if counts(module) is not None:
+                print(f"--- {module}")
+                for name in survivors(module):
+                    print(name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
