@@ -1,6 +1,6 @@
 """Mutation testing of the boundary and core modules with mutmut (optional, not part of CI).
 
-Run: ``python benchmarks/mutation.py [--fresh] [--jobs N] [modules...]``; without
+Run: ``python benchmarks/mutation.py [--retest] [--jobs N] [modules...]``; without
 module names it runs every module of ``MODULES`` one after another, then prints a
 table (mutants, killed, survived, timeouts, kill rate). ``--report`` only prints
 the table of the runs already made. ``--list`` prints the modules and their tests.
@@ -9,11 +9,13 @@ Why a dedicated venv: mutmut 3 copies ``src/`` and ``tests/`` into ``mutants/``
 and runs pytest there; in the development venv the editable install of crmkit
 would let the tests import the original source instead of the mutated copy, and
 every mutant would survive with "no tests". So the script builds
-``.venv-mutation/`` (or ``$CRMKIT_MUTATION_VENV``; once, from this ``pyproject.toml``: the core dependencies,
-the ``dev`` extra and the ``mutation`` extra, *without* crmkit itself); mutmut
-puts ``mutants/src`` first on ``sys.path`` and the tests import the mutants.
+``.venv-mutation/`` (or ``$CRMKIT_MUTATION_VENV``) once, from this
+``pyproject.toml``: the core dependencies, the ``dev`` extra and the
+``mutation`` extra, *without* crmkit itself; mutmut puts ``mutants/src`` first
+on ``sys.path`` and the tests import the mutants.
 
-Each module runs in its own work folder ``.mutation/<module>/`` (a copy of
+Each module runs in its own work folder ``.mutation/<module>/`` (or under
+``$CRMKIT_MUTATION_WORK``: a copy of
 ``src/``, ``tests/``, ``conftest.py`` and ``pyproject.toml`` whose
 ``[tool.mutmut]`` gets the module's ``only_mutate`` and test selection), so a run
 mutates one file and runs only the tests that exercise it, and the results of
@@ -38,11 +40,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("CRMKIT_MUTATION_VENV", ROOT / ".venv-mutation"))
-WORK = ROOT / ".mutation"
+WORK = Path(os.environ.get("CRMKIT_MUTATION_WORK", ROOT / ".mutation"))
 
-# The tests of the boundary: the foundation's own test files and the bad-input suite.
-# The area suites exercise the boundary too, but only through their own functions;
-# the plot and notebook tests are slow and test nothing of these modules.
+# The tests that exercise each module, and no more: every mutant collects the files of the
+# tests it runs, which costs seconds per mutant on a busy machine. The boundary's own test
+# files and the bad-input suite cover the boundary; the area suites exercise it too, but
+# only through their own functions, and the plot and notebook tests are slow and test
+# nothing of these modules.
 _BOUNDARY_TESTS = [
     "tests/test_cdnow_raw.py",
     "tests/test_dates.py",
@@ -51,16 +55,24 @@ _BOUNDARY_TESTS = [
     "tests/test_ids_numbers.py",
     "tests/test_periods.py",
     "tests/test_transactions.py",
+    "tests/test_params.py",
     "tests/test_boundary.py",
     "tests/badinput/",
 ]
-_SEGMENTATION_TESTS = ["tests/segmentation/", "tests/badinput/"]
-_FUNNEL_TESTS = [
+_CONCENTRATION_TESTS = [
+    "tests/segmentation/test_concentration.py",
+    "tests/segmentation/test_numerics.py",
+    "tests/segmentation/test_parameters.py",
+]
+_SCORES_TESTS = [
+    "tests/segmentation/test_scores.py",
+    "tests/segmentation/test_parameters.py",
+    "tests/segmentation/test_numerics.py",
+]
+_FORECAST_TESTS = [
     "tests/funnel/test_forecast.py",
-    "tests/funnel/test_distribution.py",
-    "tests/funnel/test_backtest.py",
-    "tests/funnel/test_calibration.py",
-    "tests/badinput/",
+    "tests/funnel/test_quotas.py",
+    "tests/funnel/test_forecast_exact.py",
 ]
 
 # module name -> (source file, tests that exercise it). The source file is also in the
@@ -75,9 +87,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "_arrow": ("src/crmkit/_arrow.py", _BOUNDARY_TESTS),
     "_frames": ("src/crmkit/_frames.py", _BOUNDARY_TESTS),
     "_transactions": ("src/crmkit/_transactions.py", _BOUNDARY_TESTS),
-    "_concentration": ("src/crmkit/segmentation/_concentration.py", _SEGMENTATION_TESTS),
-    "_scores": ("src/crmkit/segmentation/_scores.py", _SEGMENTATION_TESTS),
-    "_forecast": ("src/crmkit/funnel/_forecast.py", _FUNNEL_TESTS),
+    "_concentration": ("src/crmkit/segmentation/_concentration.py", _CONCENTRATION_TESTS),
+    "_scores": ("src/crmkit/segmentation/_scores.py", _SCORES_TESTS),
+    "_forecast": ("src/crmkit/funnel/_forecast.py", _FORECAST_TESTS),
 }
 
 # mutmut's exit codes per mutant (mutmut/models/results.py): what each one counts as.
@@ -148,38 +160,62 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def prepare(module: str, *, fresh: bool) -> Path:
-    """Lay out ``.mutation/<module>/`` with the module's ``[tool.mutmut]``."""
+def prepare(module: str) -> Path:
+    """Lay out a fresh ``.mutation/<module>/`` with the module's ``[tool.mutmut]``."""
     source, tests = MODULES[module]
     work = WORK / module
-    if fresh and work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    for name in ("src", "tests"):
+    for name in ("src", "tests", "mutants"):
         if (work / name).exists():
             shutil.rmtree(work / name)
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests"):
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
     selection = [t for t in tests if (ROOT / t).exists()] + [source]
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     pyproject = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject)
     base = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"].get("mutmut", {})
-    settings = {k: v for k, v in base.items() if k not in {"only_mutate"}}
     lines = ["[tool.mutmut]"]
-    for key, value in settings.items():
-        if isinstance(value, list):
-            lines.append(f"{key} = {_toml_list(value)}")
-        else:
-            lines.append(f"{key} = {json.dumps(value)}")
+    for key, value in base.items():
+        if key not in {"only_mutate", "pytest_add_cli_args_test_selection"}:
+            lines.append(
+                f"{key} = {_toml_list(value) if isinstance(value, list) else json.dumps(value)}"
+            )
     lines.append(f"only_mutate = {_toml_list([source])}")
     lines.append(f"pytest_add_cli_args_test_selection = {_toml_list(selection)}")
     (work / "pyproject.toml").write_text(pyproject + "\n" + "\n".join(lines) + "\n", "utf-8")
     return work
 
 
-def run(module: str, *, fresh: bool, jobs: int) -> None:
-    """Run mutmut on one module in its work folder."""
-    work = prepare(module, fresh=fresh)
+def _results_path(module: str) -> Path:
+    return WORK / module / "results.json"
+
+
+def load_results(module: str) -> dict[str, int | None] | None:
+    """Exit code per mutant of the module's last run (merged over ``--retest`` runs)."""
+    path = _results_path(module)
+    if not path.exists():
+        return None
+    out: dict[str, int | None] = json.loads(path.read_text("utf-8"))
+    return out
+
+
+def run(module: str, *, jobs: int, retest: bool) -> None:
+    """Run mutmut on one module in a fresh work folder and record its results.
+
+    With *retest*, only the mutants that survived the last run are tested again
+    (against the current tests); the others keep their verdict, since adding
+    tests never lets a killed mutant survive.
+    """
+    before = load_results(module) if retest else None
+    if retest and before is None:
+        msg = f"--retest {module}: no earlier run to retest (run it once without --retest)"
+        raise SystemExit(msg)
+    names = sorted(k for k, v in (before or {}).items() if _status(v) not in {"killed", "timeout"})
+    if retest and not names:
+        print(f"=== {module}: no surviving mutant to retest", flush=True)
+        return
+    work = prepare(module)
     # Tests that start a Python subprocess (the lean-import check) import the mutants too.
     # The folder must exist before Python starts, or its import system caches it as absent.
     mutated = work / "mutants" / "src"
@@ -191,43 +227,51 @@ def run(module: str, *, fresh: bool, jobs: int) -> None:
         "PYTHONPATH": str(mutated),
     }
     mutmut = VENV / "bin" / "mutmut"
-    print(f"=== {module}", flush=True)
+    print(f"=== {module}" + (f": retesting {len(names)} mutants" if retest else ""), flush=True)
     with (work / "mutmut.log").open("w", encoding="utf-8") as log:
         subprocess.run(
-            [str(mutmut), "run", "--max-children", str(jobs)],
+            [str(mutmut), "run", "--max-children", str(jobs), *names],
             cwd=work,
             env=env,
             check=False,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    source, _ = MODULES[module]
+    meta = work / "mutants" / f"{source}.meta"
+    codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    if before is not None:
+        codes = {k: (codes.get(k) if k in names else v) for k, v in before.items()}
+    _results_path(module).write_text(json.dumps(codes, indent=0, sort_keys=True), "utf-8")
+
+
+def _status(code: int | None) -> str:
+    return "not run" if code is None else _STATUS.get(code, f"exit {code}")
 
 
 def counts(module: str) -> dict[str, int] | None:
-    """Counts of each status for one module, from mutmut's ``.meta`` files."""
-    source, _ = MODULES[module]
-    meta = WORK / module / "mutants" / f"{source}.meta"
-    if not meta.exists():
+    """Counts of each status for one module."""
+    codes = load_results(module)
+    if codes is None:
         return None
-    codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
     out: dict[str, int] = {}
     for code in codes.values():
-        status = "not run" if code is None else _STATUS.get(code, f"exit {code}")
+        status = _status(code)
         out[status] = out.get(status, 0) + 1
     return out
 
 
 def survivors(module: str) -> list[str]:
     """Names of the surviving mutants of one module."""
-    source, _ = MODULES[module]
-    meta = WORK / module / "mutants" / f"{source}.meta"
-    codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
-    return sorted(name for name, code in codes.items() if code == 0)
+    codes = load_results(module) or {}
+    return sorted(name for name, code in codes.items() if _status(code) == "survived")
 
 
 def report(modules: list[str]) -> None:
     """Print one line per module: mutants, killed, survived, timeouts, kill rate."""
-    print(f"{'module':<16}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'other':>7}{'rate':>8}")
+    print(
+        f"{'module':<16}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'other':>7}{'rate':>8}"
+    )
     for module in modules:
         c = counts(module)
         if c is None:
@@ -236,11 +280,9 @@ def report(modules: list[str]) -> None:
         total = sum(c.values())
         killed, survived, timeout = c.get("killed", 0), c.get("survived", 0), c.get("timeout", 0)
         other = total - killed - survived - timeout
-        # A timeout is a detected mutant (the tests did not pass), as mutmut counts it.
+        # A timeout is a detected mutant (its tests did not pass in time), as mutmut counts it.
         rate = (killed + timeout) / total if total else 0.0
-        print(
-            f"{module:<16}{total:>8}{killed:>8}{survived:>9}{timeout:>8}{other:>7}{rate:>8.1%}"
-        )
+        print(f"{module:<16}{total:>8}{killed:>8}{survived:>9}{timeout:>8}{other:>7}{rate:>8.1%}")
         if other:
             detail = {k: v for k, v in c.items() if k not in {"killed", "survived", "timeout"}}
             print(f"{'':<16}other: {detail}")
@@ -249,10 +291,13 @@ def report(modules: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("modules", nargs="*", help=f"which modules, of: {', '.join(MODULES)}")
-    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument(
+        "--retest", action="store_true", help="test again only the mutants the last run left alive"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--report", action="store_true", help="only print the table")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    parser.add_argument("--show", action="store_true", help="print the diff of each survivor")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
@@ -264,17 +309,21 @@ def main() -> int:
             source, tests = MODULES[module]
             print(f"{module}: {source} <- {' '.join(tests)}")
         return 0
-    if not (args.report or args.survivors):
+    if not (args.report or args.survivors or args.show):
         ensure_venv()
         for module in modules:
-            run(module, fresh=args.fresh, jobs=args.jobs)
+            run(module, jobs=args.jobs, retest=args.retest)
     report(modules)
-    if args.survivors:
+    if args.survivors or args.show:
         for module in modules:
-            if counts(module) is not None:
-                print(f"--- {module}")
-                for name in survivors(module):
-                    print(name)
+            if counts(module) is None:
+                continue
+            print(f"--- {module}", flush=True)
+            for name in survivors(module):
+                print(name, flush=True)
+                if args.show:
+                    show = [str(VENV / "bin" / "mutmut"), "show", name]
+                    subprocess.run(show, cwd=WORK / module, check=False)
     return 0
 
 
