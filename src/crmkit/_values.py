@@ -80,7 +80,10 @@ def _tighten(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
         except OverflowError:
             return arr
     if kinds <= {float, int} and float in kinds:
-        return arr.astype(np.float64)
+        try:
+            return arr.astype(np.float64)
+        except OverflowError:  # an int beyond float64: the caller refuses it by row
+            return arr
     if kinds == {str}:
         return arr.astype(str)
     if kinds == {bool}:
