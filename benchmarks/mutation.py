@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -200,22 +202,7 @@ def load_results(module: str) -> dict[str, int | None] | None:
     return out
 
 
-def run(module: str, *, jobs: int, retest: bool) -> None:
-    """Run mutmut on one module in a fresh work folder and record its results.
-
-    With *retest*, only the mutants that survived the last run are tested again
-    (against the current tests); the others keep their verdict, since adding
-    tests never lets a killed mutant survive.
-    """
-    before = load_results(module) if retest else None
-    if retest and before is None:
-        msg = f"--retest {module}: no earlier run to retest (run it once without --retest)"
-        raise SystemExit(msg)
-    names = sorted(k for k, v in (before or {}).items() if _status(v) not in {"killed", "timeout"})
-    if retest and not names:
-        print(f"=== {module}: no surviving mutant to retest", flush=True)
-        return
-    work = prepare(module)
+def _mutmut(work: Path, names: list[str], *, jobs: int, log: str) -> None:
     # Tests that start a Python subprocess (the lean-import check) import the mutants too.
     # The folder must exist before Python starts, or its import system caches it as absent.
     mutated = work / "mutants" / "src"
@@ -226,23 +213,72 @@ def run(module: str, *, jobs: int, retest: bool) -> None:
         "PYTHONHASHSEED": "0",
         "PYTHONPATH": str(mutated),
     }
-    mutmut = VENV / "bin" / "mutmut"
-    print(f"=== {module}" + (f": retesting {len(names)} mutants" if retest else ""), flush=True)
-    with (work / "mutmut.log").open("w", encoding="utf-8") as log:
+    with (work / log).open("w", encoding="utf-8") as out:
         subprocess.run(
-            [str(mutmut), "run", "--max-children", str(jobs), *names],
+            [str(VENV / "bin" / "mutmut"), "run", "--max-children", str(jobs), *names],
             cwd=work,
             env=env,
             check=False,
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def _meta_codes(module: str) -> dict[str, int | None]:
     source, _ = MODULES[module]
-    meta = work / "mutants" / f"{source}.meta"
+    meta = WORK / module / "mutants" / f"{source}.meta"
     codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    return codes
+
+
+# a name no mutant has: mutmut then generates the mutants and collects its stats, tests none
+_NO_MUTANT = "crmkit.no-such-mutant"
+
+
+def run(module: str, *, jobs: int, retest: bool, sample: int | None) -> None:
+    """Run mutmut on one module in a fresh work folder and record its results.
+
+    With *retest*, only the mutants that survived the last run are tested again
+    (against the current tests); the others keep their verdict, since adding
+    tests never lets a killed mutant survive. With *sample*, only that many
+    mutants, drawn at random (seeded by the module name, so the same ones each
+    time the source is the same), are tested.
+    """
+    before = load_results(module) if retest else None
+    if retest and before is None:
+        msg = f"--retest {module}: no earlier run to retest (run it once without --retest)"
+        raise SystemExit(msg)
+    work = prepare(module)
     if before is not None:
-        codes = {k: (codes.get(k) if k in names else v) for k, v in before.items()}
+        _mutmut(work, [_NO_MUTANT], jobs=jobs, log="mutmut-generate.log")
+        if set(_meta_codes(module)) != set(before):
+            msg = f"--retest {module}: the source changed since the last run; run it afresh"
+            raise SystemExit(msg)
+        names = sorted(k for k, v in before.items() if _status(v) == "survived")
+    elif sample is not None:
+        _mutmut(work, [_NO_MUTANT], jobs=jobs, log="mutmut-generate.log")
+        names = _sample_of(_meta_codes(module), sample)
+    else:
+        names = []
+    if (retest or sample is not None) and not names:
+        print(f"=== {module}: no mutant to test", flush=True)
+        return
+    what = f": testing {len(names)} mutants" if names else ""
+    print(f"=== {module}{what}", flush=True)
+    _mutmut(work, names, jobs=jobs, log="mutmut.log")
+    codes = _meta_codes(module)
+    if before is not None:
+        codes = {k: (codes[k] if k in names else v) for k, v in before.items()}
     _results_path(module).write_text(json.dumps(codes, indent=0, sort_keys=True), "utf-8")
+
+
+def _sample_of(codes: dict[str, int | None], sample: int | None) -> list[str]:
+    """The mutants of a seeded random sample (all of them without *sample*)."""
+    names = sorted(codes)
+    if sample is None or sample >= len(names):
+        return names
+    module = names[0].rsplit(".", 1)[0] if names else ""
+    return sorted(random.Random(module).sample(names, sample))
 
 
 def _status(code: int | None) -> str:
@@ -268,24 +304,42 @@ def survivors(module: str) -> list[str]:
 
 
 def report(modules: list[str]) -> None:
-    """Print one line per module: mutants, killed, survived, timeouts, kill rate."""
-    print(
-        f"{'module':<16}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'other':>7}{'rate':>8}"
-    )
+    """Print one line per module: mutants, tested, killed, survived, timeouts, kill rate.
+
+    The kill rate counts timeouts as detected (the tests did not pass in time), as
+    mutmut does, over the mutants tested; when only a sample was tested, the 95 %
+    interval (Wilson) says how far the rate of all mutants may lie from it.
+    """
+    head = ["module", "mutants", "tested", "killed", "survived", "timeout", "other", "rate"]
+    print(f"{head[0]:<16}" + "".join(f"{h:>9}" for h in head[1:]) + "  95% interval")
     for module in modules:
         c = counts(module)
         if c is None:
             print(f"{module:<16}  (not run)")
             continue
         total = sum(c.values())
+        tested = total - c.get("not run", 0)
         killed, survived, timeout = c.get("killed", 0), c.get("survived", 0), c.get("timeout", 0)
-        other = total - killed - survived - timeout
-        # A timeout is a detected mutant (its tests did not pass in time), as mutmut counts it.
-        rate = (killed + timeout) / total if total else 0.0
-        print(f"{module:<16}{total:>8}{killed:>8}{survived:>9}{timeout:>8}{other:>7}{rate:>8.1%}")
+        other = tested - killed - survived - timeout
+        rate = (killed + timeout) / tested if tested else 0.0
+        interval = ""
+        if tested < total and tested:
+            low, high = _wilson(killed + timeout, tested)
+            interval = f"  {low:.0%}-{high:.0%}"
+        cells = [total, tested, killed, survived, timeout, other]
+        print(f"{module:<16}" + "".join(f"{v:>9}" for v in cells) + f"{rate:>9.1%}{interval}")
         if other:
             detail = {k: v for k, v in c.items() if k not in {"killed", "survived", "timeout"}}
+            detail.pop("not run", None)
             print(f"{'':<16}other: {detail}")
+
+
+def _wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a proportion (Wilson, 1927, JASA 22(158))."""
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def main() -> int:
@@ -293,6 +347,9 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help=f"which modules, of: {', '.join(MODULES)}")
     parser.add_argument(
         "--retest", action="store_true", help="test again only the mutants the last run left alive"
+    )
+    parser.add_argument(
+        "--sample", type=int, help="test only this many mutants per module, drawn at random"
     )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--report", action="store_true", help="only print the table")
@@ -312,7 +369,7 @@ def main() -> int:
     if not (args.report or args.survivors or args.show):
         ensure_venv()
         for module in modules:
-            run(module, jobs=args.jobs, retest=args.retest)
+            run(module, jobs=args.jobs, retest=args.retest, sample=args.sample)
     report(modules)
     if args.survivors or args.show:
         for module in modules:
