@@ -432,3 +432,34 @@ def test_concentration_methods_name_themselves_in_errors():
     with pytest.raises(InputError) as err:
         c.abc_classes(customer=[1, 2, 3])
     assert "Concentration.abc_classes" in str(err.value)
+
+
+def test_the_top_nobody_brings_exactly_nothing_even_with_losses():
+    # total 10: without its richest customer the base holds -10% of it, and 1 - 1.1 + 0.1 is
+    # not 0 in float64; the top 0% of customers bring exactly 0 all the same
+    assert top_share([11.0, -1.0], 0.0) == 0.0
+    assert concentration([11.0, -1.0]).top_share([0.0, 1.0]).tolist() == [0.0, 1.0]
+    assert top_share([11.0, -1.0], 0.5) == pytest.approx(1.1)
+
+
+def test_error_details_of_labels_and_a_non_positive_total():
+    with pytest.raises(InputError) as err:
+        abc_classes([1.0, 2.0], labels=["A", "B"])
+    assert str(err.value) == (
+        "The 'labels' parameter of abc_classes must be 3 distinct non-empty names (one per "
+        "class: len(thresholds) + 1). Got ['A', 'B'] instead."
+    )
+    with pytest.raises(InputError) as err:
+        gini([-3.0, 1.0])
+    assert str(err.value) == (
+        "The 'values' column of gini must have a positive total; got -2.\n"
+        "Hint: Concentration is a share of the total; a base that loses money overall has no "
+        "meaningful share. Analyse revenue, or the profitable customers only."
+    )
+
+
+def test_concentration_abc_classes_keeps_the_customer_ids():
+    r = concentration([5.0, 1.0, 94.0]).abc_classes(thresholds=[0.9], customer=["x", "y", "z"])
+    assert r.customer.tolist() == ["x", "y", "z"]
+    assert r.abc_class.tolist() == ["B", "B", "A"]
+    assert concentration([5.0, 1.0]).abc_classes().customer.tolist() == [0, 1]
