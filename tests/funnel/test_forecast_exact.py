@@ -184,3 +184,19 @@ def test_the_table_puts_the_dimensions_after_the_period_bounds():
     assert columns[4:7] == ["n_open", "pipeline", "weighted"]
     assert f.table()["region"].tolist() == ["north", "south"]
     assert f.to_frame().columns.tolist() == columns
+
+
+def test_taking_cells_drops_the_quota_level_table_they_no_longer_sum_to():
+    f = forecast_pipeline(
+        _deals(),
+        period="month",
+        by=["region"],
+        probabilities="configured",
+        quotas={"period": ["2024-07", "2024-08"], "quota": [40_000.0, 2_000.0]},
+    )
+    july = f.take([0])
+    assert july.period.tolist() == ["2024-07"]
+    assert july.weighted.tolist() == [20_000.0]
+    assert july.quota_level is None
+    assert f.filter(f.pipeline > 10_000.0).quota_level is None
+    assert f.quota_level is not None  # the original is left alone
