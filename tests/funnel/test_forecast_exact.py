@@ -112,8 +112,8 @@ def test_a_deal_due_on_as_of_is_not_overdue():
 
 def test_quota_met_exactly_leaves_nothing_remaining_and_no_coverage():
     # July won 5,000: a quota of 5,000 is met (remaining 0, coverage undefined), one of 4,000
-    # exceeded (attainment 1.25, remaining 0), one of 0 has no attainment at all
-    for quota, attainment in ((5_000.0, 1.0), (4_000.0, 1.25)):
+    # or of 0.5 exceeded (attainment 1.25 or 10,000, remaining 0), one of 0 has no attainment
+    for quota, attainment in ((5_000.0, 1.0), (4_000.0, 1.25), (0.5, 10_000.0)):
         f = forecast_pipeline(
             _deals(),
             period="month",
@@ -200,3 +200,26 @@ def test_taking_cells_drops_the_quota_level_table_they_no_longer_sum_to():
     assert july.quota_level is None
     assert f.filter(f.pipeline > 10_000.0).quota_level is None
     assert f.quota_level is not None  # the original is left alone
+
+
+def test_errors_name_forecast_pipeline():
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(_deals(), period="fortnight", probabilities="configured")
+    assert "parameter of forecast_pipeline" in str(err.value)
+    assert err.value.field == "period"
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(_deals(), period="month", by=["country"], probabilities="configured")
+    assert "forecast_pipeline" in str(err.value)
+    assert err.value.field == "by"
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(_deals(), period="month", probabilities="configured", as_of="")
+    assert "The 'as_of' parameter of forecast_pipeline" in str(err.value)
+    assert err.value.field == "as_of"
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(
+            _deals(),
+            period="month",
+            probabilities="configured",
+            quotas={"period": ["2024-07"], "quota": [1.0], "team": ["a"]},
+        )
+    assert "forecast_pipeline" in str(err.value)
