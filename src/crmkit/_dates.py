@@ -120,9 +120,11 @@ def _rows_error(
     positions = np.flatnonzero(mask)
     first = positions[:SHOWN]
     values = [_shown(arr[p]) for p in first]
-    if kind == "parameter":
-        return InputError.for_parameter(
-            field, requirement.removeprefix("must be "), values[0], function=function, hint=hint
+    if kind == "parameter":  # one value: "The 'as_of' parameter of f must ... Got ... instead."
+        return InputError(
+            f"The {field!r} parameter of {function} {requirement}. Got {values[0]!r} instead.",
+            field=field,
+            hint=hint,
         )
     return InputError.for_rows(
         field,
@@ -139,6 +141,8 @@ def _rows_error(
 def _shown(value: object) -> object:
     if isinstance(value, np.datetime64):
         return str(value)
+    if isinstance(value, np.generic):  # np.str_('x') reads as 'x' in a message
+        return value.item()
     return value
 
 
@@ -175,9 +179,9 @@ def as_datetime(
     )
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
-    if dtype_kind == "M":
-        parsed = ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
-    elif dtype_kind in "UST":
+    if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
+        return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
+    if dtype_kind in "UST":
         text = arr.astype(str)
         parsed = _parse_text(text, ctx, date_format)
     elif dtype_kind in "iuf" and date_format is not None:
@@ -189,6 +193,7 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got numbers (dtype {arr.dtype}).",
             field=field,
+            column=column,
             hint=_number_hint(arr),
         )
     else:
@@ -196,6 +201,7 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got dtype {arr.dtype}.",
             field=field,
+            column=column,
         )
     _check_window(parsed.values, arr, ctx)
     return parsed
@@ -297,15 +303,16 @@ def _year_bounds(valid_years: tuple[int, int], dtype: np.dtype[Any]) -> tuple[in
 def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     """Refuse NaT and out-of-window values in the source unit, then convert (no wrap-around)."""
     raw = arr.view(np.int64)
-    if raw.size and raw.min() == _NAT_INT:
-        raise ctx.error(
-            raw == _NAT_INT,
-            arr,
-            "must not be null (NaT)",
-            hint="Drop or fill the missing timestamps before calling crmkit.",
-        )
     lo, hi = _year_bounds(ctx.valid_years, arr.dtype)
-    if raw.size and (raw.min() < lo or raw.max() >= hi):
+    low = int(raw.min()) if raw.size else lo
+    if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
+        if low == _NAT_INT:
+            raise ctx.error(
+                raw == _NAT_INT,
+                arr,
+                "must not be null (NaT)",
+                hint="Drop or fill the missing timestamps before calling crmkit.",
+            )
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr

@@ -37,12 +37,14 @@ __all__ = [
     "as_seed_sequence",
     "choice",
     "flag",
+    "identifier",
     "instance",
     "integer",
     "names",
     "number",
     "numbers",
     "probability",
+    "text",
     "work_limit",
 ]
 
@@ -325,10 +327,55 @@ def instance(value: object, kind: type[_T], *, name: str, function: str, what: s
     if isinstance(value, kind):
         return value
     article = "an" if _type_name(value)[:1].lower() in "aeiou" else "a"
+    got = "None" if value is None else f"{article} {_type_name(value)}"
     raise InputError(
-        f"The {name!r} parameter of {function} must be {what}. "
-        f"Got {article} {_type_name(value)} instead.",
+        f"The {name!r} parameter of {function} must be {what}. Got {got} instead.",
         field=name,
+    )
+
+
+def text(value: object, *, name: str, function: str, allow_empty: bool = False) -> str:
+    """Return *value* if it is a str (non-blank unless *allow_empty*); refuse anything else.
+
+    For names and labels given one at a time: a stage, an event, a model's
+    name. Numbers are not names (``3`` is refused, not turned into ``"3"``).
+
+    Examples
+    --------
+    >>> text("lead", name="initial", function="LifecycleModel")
+    'lead'
+    >>> text(" ", name="initial", function="LifecycleModel")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'initial' parameter of LifecycleModel must be a non-empty str. ...
+    """
+    requirement = "a str" if allow_empty else "a non-empty str"
+    if isinstance(value, str) and (allow_empty or value.strip()):
+        return str(value)
+    raise InputError.for_parameter(name, requirement, value, function=function)
+
+
+def identifier(value: object, *, name: str, function: str) -> int | str:
+    """Return one id as an id column holds them: an int or a non-empty str.
+
+    Bools, floats and blank strings are refused, as :func:`crmkit._input.as_ids`
+    refuses them in a column.
+
+    Examples
+    --------
+    >>> identifier("c-17", name="customer", function="CustomerState")
+    'c-17'
+    >>> identifier(1.0, name="customer", function="CustomerState")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'customer' parameter of CustomerState must be an int or a ...
+    """
+    if _is_int(value):
+        return int(cast("int", value))
+    if isinstance(value, str) and value.strip():
+        return str(value)
+    raise InputError.for_parameter(
+        name, "an int or a non-empty str (one id)", value, function=function
     )
 
 

@@ -615,12 +615,13 @@ def read_transactions(
     takes transaction data: a ``Transactions`` value is returned as is; a
     frame, a mapping of columns or an iterable of records is validated once.
     """
-    if isinstance(data, Transactions):
-        return data
+    # the options are checked even for a Transactions value, which needs none of them
     dates = _DateRules.checked(date_format, valid_years, function, data_name=data_name)
     mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
     extra_map = _extra_mapping(extra)
     check_column_names({**mapping, **extra_map}, function=function)
+    if isinstance(data, Transactions):
+        return data
     if isinstance(data, Mapping):
         missing = [k for k in (*mapping.values(), *extra_map.values()) if k not in data]
         if missing:

@@ -223,11 +223,25 @@ class InputError(CrmkitError, ValueError):
 class ModelDefinitionError(CrmkitError, ValueError):
     """A model definition (lifecycle, pipeline, rule table) is inconsistent.
 
+    Parameters
+    ----------
+    message : str
+        What is inconsistent and how to fix it.
+    field : str or None
+        The part of the definition at fault (``"stages"``, ``"initial"``,
+        ``"transitions"``, ...), as :class:`InputError` names its field.
+
     Examples
     --------
     >>> issubclass(ModelDefinitionError, ValueError)
     True
+    >>> ModelDefinitionError("The initial stage 'x' is not a stage.", field="initial").field
+    'initial'
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class TransitionError(CrmkitError, ValueError):

@@ -41,8 +41,17 @@ Kind = Literal[
     "names",  # a sequence of distinct names
     "text",  # a free, non-empty name (a label, a segment name)
     "frame_column",  # the name of a column of a table argument
+    "value",  # an instance of a crmkit value class (a MarginRate, a process, a result)
+    "numbers",  # a non-empty sequence of finite numbers (one per stage, ...)
 ]
-ColumnKind = Literal["id", "date", "amount", "number", "label"]
+ColumnKind = Literal[
+    "id",
+    "date",
+    "amount",
+    "number",
+    "label",
+    "zero_filled",  # a number >= 0 whose missing values are documented to read as 0
+]
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,17 @@ SCALARS: dict[str, list[tuple[str, object, bool]]] = {
     "names": [("str", "abc", True), ("ints", [1, 2], True), ("duplicates", None, True)],
     "text": [("int", 3, True), ("empty", "", True), ("none", None, True)],
     "frame_column": [("missing", "no_such_column", True), ("int", 3, True)],
+    "value": [("str", "3", True), ("float", 0.3, True), ("dict", {}, True), ("none", None, True)],
+    "numbers": [
+        ("str", "abc", True),
+        ("scalar", 0.5, True),
+        ("nan_item", _NAN, True),  # the valid sequence with this first item (see _set)
+        ("text_item", "x", True),
+        ("empty", [], True),
+        ("none", None, True),
+    ],
 }
+_FIRST_ITEM = frozenset({"nan_item", "text_item"})  # labels that replace the first item
 
 # (label, how row 1 of the column is made bad, must fail) per kind of column
 COLUMNS: dict[str, list[tuple[str, Callable[[list[Any]], list[Any]], bool]]] = {
@@ -169,6 +188,15 @@ COLUMNS: dict[str, list[tuple[str, Callable[[list[Any]], list[Any]], bool]]] = {
         ("text", lambda c: _at(c, 1, "€40.00"), True),
     ],
     "label": [("null", lambda c: _at(c, 1, None), True)],
+    "zero_filled": [
+        ("nan", lambda c: _at(c, 1, _NAN), False),
+        ("null", lambda c: _at(c, 1, None), False),
+        ("inf", lambda c: _at(c, 1, _INF), True),
+        ("text", lambda c: _at(c, 1, "€40.00"), True),
+        ("negative", lambda c: _at(c, 1, -1), True),
+        ("bool", lambda c: _at(c, 1, True), True),
+        ("overflow", lambda c: [1e308] * len(c), False),
+    ],
 }
 
 
@@ -216,6 +244,9 @@ def _set(name: str, value: object, label: str) -> Callable[[dict[str, Any]], dic
         if label == "duplicates":
             good = list(kwargs[name])
             bad = [good[0], *good]
+        elif label in _FIRST_ITEM:
+            good = list(kwargs[name])
+            bad = [value, *good[1:]]
         return {**kwargs, name: bad}
 
     return mutate

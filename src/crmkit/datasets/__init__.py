@@ -1,7 +1,8 @@
-"""Seeded simulators of realistic CRM data, with the truth behind them kept.
+"""Seeded simulators of realistic CRM data, with the truth behind them kept, and real data.
 
 Used by the tests, the docs and ``crmkit demo``; the same seed always gives
-the same data.
+the same data. :func:`load_cdnow` loads a small real transaction log (the
+CDNOW sample) shipped with crmkit.
 
 Examples
 --------
@@ -10,6 +11,7 @@ Examples
 True
 """
 
+from crmkit.datasets._cdnow import load_cdnow
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
@@ -28,6 +30,7 @@ __all__ = [
     "SimulatedLifecycle",
     "SimulatedPipeline",
     "SpendProcess",
+    "load_cdnow",
     "simulate_cost_drivers",
     "simulate_customer_base",
     "simulate_lifecycle",
