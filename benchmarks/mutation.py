@@ -238,7 +238,7 @@ _NO_MUTANT = "crmkit.no-such-mutant"
 def run(module: str, *, jobs: int, retest: bool, sample: int | None) -> None:
     """Run mutmut on one module in a fresh work folder and record its results.
 
-    With *retest*, only the mutants that survived the last run are tested again
+    With *retest*, only the mutants that survived the last run (or had no test) are tested again
     (against the current tests); the others keep their verdict, since adding
     tests never lets a killed mutant survive. With *sample*, only that many
     mutants, drawn at random (seeded by the module name, so the same ones each
@@ -254,7 +254,7 @@ def run(module: str, *, jobs: int, retest: bool, sample: int | None) -> None:
         if set(_meta_codes(module)) != set(before):
             msg = f"--retest {module}: the source changed since the last run; run it afresh"
             raise SystemExit(msg)
-        names = sorted(k for k, v in before.items() if _status(v) == "survived")
+        names = sorted(k for k, v in before.items() if _status(v) in {"survived", "no tests"})
     elif sample is not None:
         _mutmut(work, [_NO_MUTANT], jobs=jobs, log="mutmut-generate.log")
         names = _sample_of(_meta_codes(module), sample)
