@@ -92,6 +92,9 @@ def test_probabilities_that_are_neither_say_what_is_valid():
 def test_without_as_of_no_deal_is_overdue():
     f = forecast_pipeline(_deals(), period="month", probabilities="configured")
     assert f.as_of is None
+    assert f.quota_level is None  # nor is there a quota table without quotas
+    assert f.n_open.tolist() == [2, 1]
+    assert f.n_open.dtype == np.int64
     assert f.n_overdue == 0
     assert f.overdue_amount == 0.0
 
