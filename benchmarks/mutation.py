@@ -266,6 +266,11 @@ def run(module: str, *, jobs: int, retest: bool, sample: int | None) -> None:
     what = f": testing {len(names)} mutants" if names else ""
     print(f"=== {module}{what}", flush=True)
     _mutmut(work, names, jobs=jobs, log="mutmut.log")
+    log = (work / "mutmut.log").read_text("utf-8", errors="replace")
+    for failure in ("Failed to run clean test", "failed to collect stats", "Traceback"):
+        if failure in log:
+            msg = f"{module}: mutmut stopped ({failure!r}); see {work / 'mutmut.log'}"
+            raise SystemExit(msg)
     codes = _meta_codes(module)
     if before is not None:
         codes = {k: (codes[k] if k in names else v) for k, v in before.items()}
