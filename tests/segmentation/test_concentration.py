@@ -435,11 +435,13 @@ def test_concentration_methods_name_themselves_in_errors():
 
 
 def test_the_top_nobody_brings_exactly_nothing_even_with_losses():
-    # total 10: without its richest customer the base holds -10% of it, and 1 - 1.1 + 0.1 is
-    # not 0 in float64; the top 0% of customers bring exactly 0 all the same
+    # total 3: without its richest customer the base holds -2/3 of it, and interpolating from
+    # there, (1 + 2/3) - 2/3, is not 1 in float64; the top 0% of customers bring exactly 0 all
+    # the same
+    assert top_share([5.0, -2.0], 0.0) == 0.0
+    assert concentration([5.0, -2.0]).top_share([0.0, 1.0]).tolist() == [0.0, 1.0]
+    assert top_share([5.0, -2.0], 0.5) == pytest.approx(5 / 3)
     assert top_share([11.0, -1.0], 0.0) == 0.0
-    assert concentration([11.0, -1.0]).top_share([0.0, 1.0]).tolist() == [0.0, 1.0]
-    assert top_share([11.0, -1.0], 0.5) == pytest.approx(1.1)
 
 
 def test_error_details_of_labels_and_a_non_positive_total():
