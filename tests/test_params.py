@@ -475,3 +475,40 @@ def test_work_limit_allows_the_limit_and_refuses_beyond_it():
         "the limit is 100,000,000,000.\nHint: Ask for less work, or split it into several calls."
     )
     assert err.field == "n_simulations"
+
+
+def test_instance_says_none_for_none():
+    err = _refused(_params.instance, None, int, name="n", function="f", what="an int")
+    assert str(err) == "The 'n' parameter of f must be an int. Got None instead."
+
+
+# ---- text / identifier ---------------------------------------------------------------
+
+
+def test_text_takes_strings_and_refuses_blanks_unless_allowed():
+    assert _params.text("lead", name="initial", function="LifecycleModel") == "lead"
+    for bad in (" ", "", 3, None, b"lead"):
+        err = _refused(_params.text, bad, name="initial", function="LifecycleModel")
+        assert str(err) == (
+            "The 'initial' parameter of LifecycleModel must be a non-empty str. "
+            f"Got {bad!r} instead."
+        )
+        assert err.field == "initial"
+    assert _params.text(" ", name="label", function="f", allow_empty=True) == " "
+    assert _params.text("", name="label", function="f", allow_empty=True) == ""
+    err = _refused(_params.text, 3, name="label", function="f", allow_empty=True)
+    assert str(err) == "The 'label' parameter of f must be a str. Got 3 instead."
+
+
+def test_identifier_is_an_int_or_a_non_blank_string():
+    assert _params.identifier("c-17", name="customer", function="CustomerState") == "c-17"
+    out = _params.identifier(np.int64(17), name="customer", function="CustomerState")
+    assert out == 17
+    assert type(out) is int
+    for bad in (1.0, True, " ", "", None):
+        err = _refused(_params.identifier, bad, name="customer", function="CustomerState")
+        assert str(err) == (
+            "The 'customer' parameter of CustomerState must be an int or a non-empty str "
+            f"(one id). Got {bad!r} instead."
+        )
+        assert err.field == "customer"
