@@ -223,6 +223,10 @@ def test_a_bare_number_gets_a_hint_to_wrap_it_and_a_string_none():
     assert _refused(_params.numbers, b"05", name="p", function="f").hint is None
     assert _refused(_params.numbers, None, name="p", function="f").hint is None
     assert _refused(_params.numbers, 0.5, name="p", function="f", hint="mine").hint == "mine"
+    # the caller's hint also comes with a bad element
+    bad_element = _refused(_params.numbers, [0.5, 2.0], name="p", function="f", high=1, hint="mine")
+    assert bad_element.hint == "mine"
+    assert str(bad_element).endswith("Hint: mine")
 
 
 @pytest.mark.parametrize(
