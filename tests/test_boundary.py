@@ -210,6 +210,9 @@ def test_non_finite_values_are_reported_with_their_rows(n):
     assert str(err).startswith(
         "The 'amount' column ('Sales') of f must be finite (no NaN or infinity): 2 bad rows"
     )
+    amounts = _refused(as_amounts, values, field="amount", function="g", column="Sales")
+    assert str(amounts).startswith("The 'amount' column ('Sales') of g must be finite (no NaN")
+    assert amounts.positions == (1, n - 1)
     assert err.hint == "Drop or fill the missing values before calling crmkit."
 
 
@@ -325,11 +328,17 @@ def test_amounts_count_the_negatives_in_the_same_pass(n):
 
 def test_amounts_whose_magnitudes_overflow_are_refused_naming_the_largest():
     values = [1.0, 1e308, -1e308, 5.0, 1.5e308, 2.0, 3.0]
-    err = _refused(as_amounts, values, field="amount", function="rfm_summary")
+    err = _refused(as_amounts, values, field="amount", function="rfm_summary", column="eur")
     assert err.field == "amount"
+    assert err.column == "eur"
     assert err.n_bad == 5  # the five largest magnitudes are shown
     assert err.positions == (1, 2, 3, 4, 6)
-    assert "must sum to a finite float64 total" in str(err)
+    assert str(err) == (
+        "The 'amount' column ('eur') of rfm_summary must sum to a finite float64 total (their "
+        "magnitudes add up to more than 1.8e308): 5 bad rows, first at positions [1, 2, 3, 4, 6] "
+        "with values [1e+308, -1e+308, 5.0, 1.5e+308, 3.0].\n"
+        "Hint: Rescale the amounts (e.g. to thousands) before calling crmkit."
+    )
     assert err.hint == "Rescale the amounts (e.g. to thousands) before calling crmkit."
     # a NaN is reported as such, not as an overflow
     nan = _refused(as_amounts, [1e308, 1e308, np.nan], field="amount", function="f")
