@@ -445,3 +445,53 @@ def test_mixed_int_and_string_ids_point_at_the_minority():
     assert _refused(as_ids, ["a", 2, 3, 4], field="customer", function="f").positions == (0,)
     # a tie points at the ints
     assert _refused(as_ids, ["a", 2], field="customer", function="f").positions == (1,)
+
+
+@pytest.mark.parametrize(
+    "spelled", ["nan", "-nan", "inf", "+inf", "-INF", "Infinity", "-infinity", " nan "]
+)
+def test_every_spelling_of_a_non_finite_number_is_refused(spelled):
+    err = _refused(as_finite_float, ["2", spelled, "3"], field="amount", function="g", column="eur")
+    assert str(err).startswith(
+        "The 'amount' column ('eur') of g must hold finite numbers: 1 bad row, at position 1"
+    )
+
+
+def test_text_and_object_columns_name_the_function_and_the_callers_column():
+    err = _refused(as_finite_float, ["40.5", "€40.00"], field="amount", function="g", column="eur")
+    assert str(err).startswith("The 'amount' column ('eur') of g must hold numbers: 1 bad row")
+    assert err.column == "eur"
+    err = _refused(as_finite_float, [1.0, None], field="amount", function="g", column="eur")
+    assert str(err).startswith("The 'amount' column ('eur') of g must not be null")
+    err = _refused(as_finite_float, "12", field="amount", function="g", column="eur")
+    assert str(err).startswith("The 'amount' column of g expects a sequence or array of values")
+    assert err.field == "amount"
+
+
+def test_object_id_errors_name_the_callers_column_and_hint():
+    cases = [
+        ([1, None], "must not be null", "Every row needs an id; drop or fill the missing ones."),
+        ([1, b"x"], "must hold ints or strings", None),
+        (
+            [1, "2", "3"],
+            "must not mix ints and strings",
+            "Make every id the same type first, e.g. cast the column to str.",
+        ),
+        ([1.0, 2.5], "must hold whole numbers or strings", None),
+    ]
+    for values, words, hint in cases:
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        err = _refused(as_ids, arr, field="customer", function="g", column="cust")
+        assert str(err).startswith(f"The 'customer' column ('cust') of g {words}")
+        assert err.column == "cust"
+        assert err.field == "customer"
+        assert err.hint == hint
+
+
+def test_int64_max_is_an_id_and_one_more_is_not():
+    top = 2**63 - 1
+    err = _refused(as_ids, [1, top, 2**63], field="c", function="f")
+    assert err.positions == (2,)
+    assert as_ids([1, top], field="c", function="f").tolist() == [1, top]
+    assert as_ids([-(2**63)], field="c", function="f").tolist() == [-(2**63)]
