@@ -138,3 +138,22 @@ def test_aware_text_is_converted_to_utc():
         "2024-01-01T08:00:00.000000",
         "2024-01-01T10:00:00.000000",
     ]
+
+
+def test_optional_dates_mask_the_missing_and_check_the_rest():
+    from crmkit._input import as_optional_datetime
+
+    values, missing = as_optional_datetime(
+        ["2024-01-01", None, "", "NaT", "2024-02-01"], field="close_date", function="f"
+    )
+    assert missing.tolist() == [False, True, True, True, False]
+    assert np.isnat(values[missing]).all()
+    assert str(values[4])[:10] == "2024-02-01"
+    with pytest.raises(InputError) as info:  # positions count in the whole column
+        as_optional_datetime(["2024-01-01", None, "19970101"], field="close_date", function="f")
+    assert (info.value.field, info.value.positions) == ("close_date", (2,))
+    numbers, gaps = as_optional_datetime(
+        np.array([19970101.0, np.nan]), field="c", function="f", date_format="%Y%m%d"
+    )
+    assert gaps.tolist() == [False, True]
+    assert str(numbers[0])[:10] == "1997-01-01"

@@ -75,3 +75,17 @@ def test_amounts_that_overflow_a_total_are_refused():
     out, negative = as_amounts([1e307, -1e307, 2.0], field="amount", function="f")
     assert negative == 1
     assert out.size == 3
+
+
+def test_optional_ids_mask_the_missing_and_check_the_rest():
+    from crmkit._input import as_optional_ids
+
+    ids, missing = as_optional_ids(["a", None, " ", "b"], field="parent", function="Hierarchy")
+    assert missing.tolist() == [False, True, True, False]
+    assert ids[~missing].tolist() == ["a", "b"]
+    with pytest.raises(InputError) as info:
+        as_optional_ids(["a", None, 3], field="parent", function="Hierarchy")
+    assert (info.value.field, info.value.positions) == ("parent", (2,))
+    with pytest.raises(InputError) as info:
+        as_optional_ids([None, None], field="parent", function="Hierarchy")
+    assert "no id at all" in str(info.value)

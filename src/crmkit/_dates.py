@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 import numpy as np
@@ -39,16 +39,21 @@ from crmkit._date_layouts import (
     layout,
     strptime_unique,
 )
-from crmkit._values import SHOWN, column_name, is_null, to_array
+from crmkit._values import SHOWN, EngineRule, column_name, is_null, to_array
 from crmkit.errors import InputError
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
 
 __all__ = [
     "DATETIME_DTYPE",
     "DEFAULT_YEARS",
     "ParsedTimes",
     "as_datetime",
+    "as_optional_datetime",
     "check_date_format",
     "check_valid_years",
+    "datetime_rules",
     "scalar_datetime",
 ]
 
@@ -59,6 +64,9 @@ DEFAULT_YEARS: Final = (1900, 2200)
 _NAT_INT: Final = np.iinfo(np.int64).min
 _MISSING_TEXT: Final = frozenset({"", "NAT", "NAN", "NONE", "NULL", "NA", "<NA>"})
 _ISO_HINT: Final = "Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'."
+# the texts of the rules, shared by the numpy checks and their engine expressions
+_NAT: Final = "must not be null (NaT)"
+_MISSING_HINT: Final = "Drop or fill the missing timestamps before calling crmkit."
 
 TimeArray = npt.NDArray[np.datetime64]
 
@@ -207,6 +215,55 @@ def as_datetime(
     return parsed
 
 
+def as_optional_datetime(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+    column: str | None = None,
+) -> tuple[TimeArray, npt.NDArray[np.bool_]]:
+    """Coerce timestamps where a missing value is allowed (an open deal's close date).
+
+    Missing values (None, NaN, NaT, empty or ``"NaT"`` text) come back as NaT
+    with a mask; every other value follows :func:`as_datetime`'s rules, and
+    errors give positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "M":
+        missing = np.isnat(arr)
+    elif kind in "UST":
+        missing = _missing_text(arr.astype(str))
+    elif kind == "f":
+        missing = np.isnan(arr)
+    elif kind == "O":
+        missing = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        text = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
+        if text.any():
+            missing[text] |= _missing_text(arr[text].astype(str))
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype=DATETIME_DTYPE)
+    if missing.all():
+        return out, missing
+    if missing.any():  # a present value stands in for the missing ones, so positions hold
+        filler = arr[np.flatnonzero(~missing)[0]]
+        arr = arr.copy() if kind != "O" else arr.astype(object)
+        arr[missing] = filler
+    parsed = as_datetime(
+        arr,
+        field=field,
+        function=function,
+        date_format=date_format,
+        valid_years=valid_years,
+        column=column,
+    )
+    out[~missing] = parsed.values[~missing]
+    return out, missing
+
+
 def scalar_datetime(
     value: object,
     *,
@@ -307,12 +364,7 @@ def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     low = int(raw.min()) if raw.size else lo
     if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
         if low == _NAT_INT:
-            raise ctx.error(
-                raw == _NAT_INT,
-                arr,
-                "must not be null (NaT)",
-                hint="Drop or fill the missing timestamps before calling crmkit.",
-            )
+            raise ctx.error(raw == _NAT_INT, arr, _NAT, hint=_MISSING_HINT)
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr
@@ -328,17 +380,41 @@ def _check_window(values: TimeArray, source: npt.NDArray[Any], ctx: _Context) ->
         _raise_window((raw < lo) | (raw >= hi), source, ctx)
 
 
-def _raise_window(mask: npt.NDArray[np.bool_], source: npt.NDArray[Any], ctx: _Context) -> None:
-    first, last = ctx.valid_years
-    raise ctx.error(
-        mask,
-        source,
+def _window_rule(valid_years: tuple[int, int]) -> tuple[str, str]:
+    """Return the requirement and hint of the window of years (numpy and engines alike)."""
+    first, last = valid_years
+    return (
         f"must hold dates in the years {first}-{last}",
-        hint=(
+        (
             "A date this far out is usually a misread (a number taken for a year, a "
             "wrong date_format). If the dates are right, widen the window with "
             f"valid_years=({min(first, 1800)}, {max(last, 2300)})."
         ),
+    )
+
+
+def _raise_window(mask: npt.NDArray[np.bool_], source: npt.NDArray[Any], ctx: _Context) -> None:
+    requirement, hint = _window_rule(ctx.valid_years)
+    raise ctx.error(mask, source, requirement, hint=hint)
+
+
+def datetime_rules(col: nw.Expr, valid_years: tuple[int, int]) -> tuple[EngineRule, ...]:
+    """Return the rules of :func:`as_datetime` for a datetime column, as narwhals expressions.
+
+    *col* is the column already in UTC-naive microseconds. Text and numeric
+    timestamps have no engine rules (ISO-8601 and strftime layouts read
+    differently in every engine): the caller reads them and runs
+    :func:`as_datetime`.
+    """
+    first, last = valid_years
+    lo = dt.datetime(first, 1, 1)  # noqa: DTZ001  (crmkit's timestamps are UTC-naive)
+    requirement, hint = _window_rule(valid_years)
+    outside = col < lo
+    if last < 9999:
+        outside |= col >= dt.datetime(last + 1, 1, 1)  # noqa: DTZ001
+    return (
+        EngineRule(requirement=_NAT, bad=col.is_null(), hint=_MISSING_HINT),
+        EngineRule(requirement=requirement, bad=outside, hint=hint),
     )
 
 
@@ -352,7 +428,7 @@ def _raise_missing(mask: npt.NDArray[np.bool_], arr: npt.NDArray[Any], ctx: _Con
         mask,
         arr,
         "must not be null or empty",
-        hint="Drop or fill the missing timestamps before calling crmkit.",
+        hint=_MISSING_HINT,
     )
 
 

@@ -24,12 +24,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CashFlowError",
     "ConvergenceWarning",
     "CrmkitError",
     "CrmkitWarning",
+    "EngineError",
     "FitError",
     "InputError",
     "ModelDefinitionError",
+    "MultipleIRRError",
+    "NoIRRError",
+    "NoSignChangeError",
+    "TooManyChannelsError",
     "TransitionError",
 ]
 
@@ -220,6 +226,68 @@ class InputError(CrmkitError, ValueError):
         return cls(message, field=field, hint=hint)
 
 
+class EngineError(CrmkitError, RuntimeError):
+    """A frame engine (DuckDB, polars, Dask, Spark, ...) refused or failed a step crmkit ran in it.
+
+    Raised instead of the engine's own exception, which is attached as
+    ``__cause__`` and whose message is kept in :attr:`engine_message`.
+
+    Parameters
+    ----------
+    message : str
+        What crmkit asked the engine to do.
+    engine : str
+        The engine, as narwhals names it (``"duckdb"``, ``"pyspark"``, ...).
+    step : str
+        The step that failed (``"check the rows"``, ``"aggregate per customer"``, ...).
+    field : str or None
+        The crmkit field whose column the failing expression reads, when known.
+    column : str or None
+        The caller's name for that column.
+    engine_message : str
+        The engine's own message (its first lines).
+    hint : str or None
+        How to fix it, appended as ``Hint: ...``.
+
+    Examples
+    --------
+    >>> err = EngineError(
+    ...     "rfm_summary could not check the rows in duckdb.",
+    ...     engine="duckdb",
+    ...     step="check the rows",
+    ...     field="amount",
+    ...     column="eur",
+    ...     engine_message="Conversion Error: Could not convert string 'x' to DOUBLE",
+    ... )
+    >>> err.engine, err.step, err.field
+    ('duckdb', 'check the rows', 'amount')
+    >>> issubclass(EngineError, RuntimeError)
+    True
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        engine: str,
+        step: str,
+        field: str | None = None,
+        column: str | None = None,
+        engine_message: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.step = step
+        self.field = field
+        self.column = column
+        self.engine_message = engine_message
+        self.hint = hint
+        full = message if not engine_message else f"{message}\n{engine} said: {engine_message}"
+        if hint is not None:
+            full = f"{full}\nHint: {hint}"
+        super().__init__(full)
+
+
 class ModelDefinitionError(CrmkitError, ValueError):
     """A model definition (lifecycle, pipeline, rule table) is inconsistent.
 
@@ -262,6 +330,93 @@ class FitError(CrmkitError, RuntimeError):
     >>> issubclass(FitError, RuntimeError)
     True
     """
+
+
+class TooManyChannelsError(InputError):
+    """More channels than an exact attribution model can enumerate (the limit is in the message).
+
+    Examples
+    --------
+    >>> issubclass(TooManyChannelsError, InputError)
+    True
+    """
+
+
+class CashFlowError(CrmkitError, ValueError):
+    """Cash flows for which a rate of return is not defined as asked.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, for which scenario rows, and what to do instead.
+    rows : sequence of int
+        The offending scenario rows (0-based; row 0 for a single series), at most five.
+    n_bad : int
+        How many scenario rows are affected.
+
+    Examples
+    --------
+    >>> err = NoSignChangeError("no sign change", rows=[2], n_bad=1)
+    >>> isinstance(err, CashFlowError), err.rows
+    (True, (2,))
+    """
+
+    def __init__(self, message: str, *, rows: Sequence[int] = (), n_bad: int = 0) -> None:
+        self.rows = tuple(int(r) for r in rows[:_MAX_SHOWN])
+        self.n_bad = int(n_bad)
+        super().__init__(message)
+
+
+class NoIRRError(CashFlowError):
+    """No internal rate of return: NPV never reaches 0 for a rate above -100%.
+
+    Examples
+    --------
+    >>> issubclass(NoIRRError, ValueError)
+    True
+    """
+
+
+class NoSignChangeError(NoIRRError):
+    """The cash flows never change sign (all in or all out), so no rate makes NPV zero.
+
+    Examples
+    --------
+    >>> issubclass(NoSignChangeError, NoIRRError)
+    True
+    """
+
+
+class MultipleIRRError(CashFlowError):
+    """Several rates make NPV zero; ``n_roots`` says how many for each row named.
+
+    Parameters
+    ----------
+    message : str
+        The rows, how many roots each has, and the roots of the first.
+    rows : sequence of int
+        The offending scenario rows (at most five).
+    n_bad : int
+        How many scenario rows have more than one root.
+    n_roots : sequence of int
+        The number of roots of each row in ``rows``.
+
+    Examples
+    --------
+    >>> MultipleIRRError("two roots", rows=[0], n_bad=1, n_roots=[2]).n_roots
+    (2,)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] = (),
+        n_bad: int = 0,
+        n_roots: Sequence[int] = (),
+    ) -> None:
+        self.n_roots = tuple(int(n) for n in n_roots[:_MAX_SHOWN])
+        super().__init__(message, rows=rows, n_bad=n_bad)
 
 
 class CrmkitWarning(UserWarning):

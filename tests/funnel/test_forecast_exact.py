@@ -77,15 +77,17 @@ def test_probabilities_that_are_neither_say_what_is_valid():
         deal_probabilities(_deals(), "calibrated")  # type: ignore[arg-type]
     assert str(err.value) == (
         "The 'probabilities' parameter of deal_probabilities must be 'configured' or a "
-        "StageRates from fit_stage_rates. Got 'calibrated' instead."
+        "StageRates from fit_stage_rates. Got 'calibrated' instead.\n"
+        "Hint: No default: say which probabilities the forecast uses."
     )
     assert err.value.field == "probabilities"
     with pytest.raises(InputError) as err:
         deal_probabilities(_deals(), 0.5)  # type: ignore[arg-type]
-    assert str(err.value) == (
-        "The 'probabilities' parameter of deal_probabilities must be 'configured' or a "
-        "StageRates from fit_stage_rates. Got 'float' instead."
-    )
+    assert "Got 0.5 instead." in str(err.value)  # a number is shown as given
+    assert err.value.field == "probabilities"
+    with pytest.raises(InputError) as err:
+        deal_probabilities(_deals(), [0.5])  # type: ignore[arg-type]
+    assert "Got 'list' instead." in str(err.value)  # anything else by its type
     assert err.value.field == "probabilities"
 
 

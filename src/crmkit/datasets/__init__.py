@@ -11,10 +11,12 @@ Examples
 True
 """
 
+from crmkit.datasets._campaigns import SimulatedCampaigns, simulate_campaigns
 from crmkit.datasets._cdnow import load_cdnow
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
+from crmkit.datasets._touchpoints import SimulatedTouchpoints, simulate_touchpoints
 from crmkit.datasets._transactions import (
     PurchaseProcess,
     SimulatedCustomerBase,
@@ -25,15 +27,19 @@ from crmkit.datasets._transactions import (
 
 __all__ = [
     "PurchaseProcess",
+    "SimulatedCampaigns",
     "SimulatedCostDrivers",
     "SimulatedCustomerBase",
     "SimulatedLifecycle",
     "SimulatedPipeline",
+    "SimulatedTouchpoints",
     "SpendProcess",
     "load_cdnow",
+    "simulate_campaigns",
     "simulate_cost_drivers",
     "simulate_customer_base",
     "simulate_lifecycle",
     "simulate_pipeline",
+    "simulate_touchpoints",
     "simulate_transactions",
 ]

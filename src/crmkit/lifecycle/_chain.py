@@ -433,8 +433,12 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     Q = P[np.ix_(trans, trans)]
     R = P[np.ix_(trans, absb)]
     reach = R.sum(axis=1) > 0
-    for _ in range(trans.size):  # propagate "can reach absorption"
-        reach = reach | ((Q > 0) & reach[None, :]).any(axis=1)
+    moves = Q > 0
+    for _ in range(trans.size):  # propagate "can reach absorption" until nothing changes
+        grown = reach | (moves & reach[None, :]).any(axis=1)
+        if bool((grown == reach).all()):
+            break
+        reach = grown
     if not reach.all():
         stuck = [labels[i] for i in trans[~reach]]
         raise InputError(

@@ -9,11 +9,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._engine import activity_periods, as_lazy
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._results import Kind, Result, names_field, names_of
-from crmkit._transactions import as_transactions
+from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Frequency, period_keys
+from crmkit.periods import Calendar, Frequency, period_keys
 from crmkit.roi._models._bgnbd import BGNBDFit, check_purchase_model, expected
 from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
 from crmkit.roi._models._pareto import ParetoNBDFit
@@ -131,10 +132,17 @@ def calibration_holdout(
     ([1, 0], [1, 0], 30.0)
     """
     fn = "calibration_holdout"
-    tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+    lazy = as_lazy(transactions) is not None  # a lazy table is shrunk in its engine
+    source = (
+        transactions
+        if lazy
+        else as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+    )
     cal_end = scalar_datetime(calibration_end, field="calibration_end", function=fn)
     obs_end = scalar_datetime(observation_end, field="observation_end", function=fn)
-    summary = btyd_summary(tx, freq=freq, as_of=cal_end)
+    summary = btyd_summary(
+        source, freq=freq, as_of=cal_end, customer=customer, timestamp=timestamp, amount=amount
+    )
     f = summary.freq
     cal_key, obs_key = (int(k) for k in period_keys(np.array([cal_end, obs_end]), f))
     if obs_key <= cal_key:
@@ -144,10 +152,31 @@ def calibration_holdout(
             str(obs_end),
             function=fn,
         )
-    keys = period_keys(tx.timestamp, f)
-    inside = (keys > cal_key) & (keys <= obs_key)
-    ids = tx.customer[inside]
-    hold_keys = keys[inside] - cal_key - 1
+    held = None
+    if lazy:  # the distinct (customer, holdout period) pairs, formed in the engine
+        held = activity_periods(
+            source,
+            customer=customer,
+            timestamp=timestamp,
+            freq=f,
+            calendar=Calendar(),
+            function=fn,
+            key_range=(cal_key, obs_key),
+        )
+    if held is not None:
+        ids, hold_keys = held.customers[held.codes], held.keys - cal_key - 1
+    else:
+        tx = (
+            source
+            if isinstance(source, Transactions)
+            else as_transactions(
+                transactions, customer=customer, timestamp=timestamp, amount=amount
+            )
+        )
+        keys = period_keys(tx.timestamp, f)
+        inside = (keys > cal_key) & (keys <= obs_key)
+        ids = tx.customer[inside]
+        hold_keys = keys[inside] - cal_key - 1
     cal_ids = summary.customer
     n = cal_ids.shape[0]
     where = np.clip(np.searchsorted(cal_ids, ids), 0, max(n - 1, 0))
