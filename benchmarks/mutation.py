@@ -29,6 +29,7 @@ The surviving mutants that are left, and why, are listed in ``tests/MUTATION.md`
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -37,6 +38,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 from pathlib import Path
 
@@ -65,16 +67,20 @@ _CONCENTRATION_TESTS = [
     "tests/segmentation/test_concentration.py",
     "tests/segmentation/test_numerics.py",
     "tests/segmentation/test_parameters.py",
+    "tests/badinput/",
 ]
 _SCORES_TESTS = [
     "tests/segmentation/test_scores.py",
     "tests/segmentation/test_parameters.py",
     "tests/segmentation/test_numerics.py",
+    "tests/badinput/",
 ]
 _FORECAST_TESTS = [
     "tests/funnel/test_forecast.py",
     "tests/funnel/test_quotas.py",
     "tests/funnel/test_forecast_exact.py",
+    "tests/funnel/test_boundary.py",
+    "tests/badinput/",
 ]
 
 # module name -> (source file, tests that exercise it). The source file is also in the
@@ -162,18 +168,66 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def prepare(module: str) -> Path:
-    """Lay out a fresh ``.mutation/<module>/`` with the module's ``[tool.mutmut]``."""
+def folder(module: str, tests_from: str | None = None) -> Path:
+    """The work folder of a module's runs: ``<module>``, or ``<module>@<ref>`` for a ref's tests."""
+    if tests_from is None:
+        return WORK / module
+    ref = re.sub(r"[^\w.-]", "-", tests_from)
+    return WORK / f"{module}@{ref}"
+
+
+def _tests_of(ref: str, work: Path) -> str:
+    """Put the ``tests/`` of git *ref* in *work*, keeping this tree's ``tests/conftest.py``.
+
+    The conftest holds the ``mutation`` Hypothesis profile (derandomized, no shrinking): the
+    tests of an older ref then pick their examples the same way as this tree's. Returns the
+    commit the ref names.
+    """
+    git = shutil.which("git")
+    if git is None:
+        msg = "--tests-from needs git on PATH"
+        raise SystemExit(msg)
+    commit = subprocess.run(
+        [git, "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    archive = subprocess.run(
+        [git, "archive", "--format=tar", commit, "tests"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(work, filter="data")
+    shutil.copy2(ROOT / "tests" / "conftest.py", work / "tests" / "conftest.py")
+    return commit
+
+
+def prepare(module: str, tests_from: str | None = None) -> Path:
+    """Lay out a fresh work folder with the module's ``[tool.mutmut]``.
+
+    With *tests_from* (a git ref), the tests are that ref's, run against this tree's source:
+    the same mutants, judged by an older test suite.
+    """
     source, tests = MODULES[module]
-    work = WORK / module
+    work = folder(module, tests_from)
     for name in ("src", "tests", "mutants"):
         if (work / name).exists():
             shutil.rmtree(work / name)
     work.mkdir(parents=True, exist_ok=True)
-    for name in ("src", "tests"):
-        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    if tests_from is None:
+        shutil.copytree(
+            ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    else:
+        commit = _tests_of(tests_from, work)
+        (work / "tests-from.txt").write_text(f"{tests_from} {commit}\n", "utf-8")
     shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
-    selection = [t for t in tests if (ROOT / t).exists()] + [source]
+    selection = [t for t in tests if (work / t).exists()] + [source]
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     pyproject = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject)
     base = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"].get("mutmut", {})
@@ -189,13 +243,13 @@ def prepare(module: str) -> Path:
     return work
 
 
-def _results_path(module: str) -> Path:
-    return WORK / module / "results.json"
+def _results_path(module: str, tests_from: str | None = None) -> Path:
+    return folder(module, tests_from) / "results.json"
 
 
-def load_results(module: str) -> dict[str, int | None] | None:
+def load_results(module: str, tests_from: str | None = None) -> dict[str, int | None] | None:
     """Exit code per mutant of the module's last run (merged over ``--retest`` runs)."""
-    path = _results_path(module)
+    path = _results_path(module, tests_from)
     if not path.exists():
         return None
     out: dict[str, int | None] = json.loads(path.read_text("utf-8"))
@@ -224,9 +278,9 @@ def _mutmut(work: Path, names: list[str], *, jobs: int, log: str) -> None:
         )
 
 
-def _meta_codes(module: str) -> dict[str, int | None]:
+def _meta_codes(module: str, work: Path) -> dict[str, int | None]:
     source, _ = MODULES[module]
-    meta = WORK / module / "mutants" / f"{source}.meta"
+    meta = work / "mutants" / f"{source}.meta"
     codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
     return codes
 
@@ -235,46 +289,52 @@ def _meta_codes(module: str) -> dict[str, int | None]:
 _NO_MUTANT = "crmkit.no-such-mutant"
 
 
-def run(module: str, *, jobs: int, retest: bool, sample: int | None) -> None:
+def run(
+    module: str, *, jobs: int, retest: bool, sample: int | None, tests_from: str | None = None
+) -> None:
     """Run mutmut on one module in a fresh work folder and record its results.
 
     With *retest*, only the mutants that survived the last run (or had no test) are tested again
     (against the current tests); the others keep their verdict, since adding
     tests never lets a killed mutant survive. With *sample*, only that many
     mutants, drawn at random (seeded by the module name, so the same ones each
-    time the source is the same), are tested.
+    time the source is the same), are tested. With *tests_from*, the tests are those of that
+    git ref (see ``prepare``), and the results are kept apart from this tree's.
     """
-    before = load_results(module) if retest else None
+    name = module if tests_from is None else folder(module, tests_from).name
+    before = load_results(module, tests_from) if retest else None
     if retest and before is None:
         msg = f"--retest {module}: no earlier run to retest (run it once without --retest)"
         raise SystemExit(msg)
-    work = prepare(module)
+    work = prepare(module, tests_from)
     if before is not None:
         _mutmut(work, [_NO_MUTANT], jobs=jobs, log="mutmut-generate.log")
-        if set(_meta_codes(module)) != set(before):
+        if set(_meta_codes(module, work)) != set(before):
             msg = f"--retest {module}: the source changed since the last run; run it afresh"
             raise SystemExit(msg)
         names = sorted(k for k, v in before.items() if _status(v) in {"survived", "no tests"})
     elif sample is not None:
         _mutmut(work, [_NO_MUTANT], jobs=jobs, log="mutmut-generate.log")
-        names = _sample_of(_meta_codes(module), sample)
+        names = _sample_of(_meta_codes(module, work), sample)
     else:
         names = []
     if (retest or sample is not None) and not names:
-        print(f"=== {module}: no mutant to test", flush=True)
+        print(f"=== {name}: no mutant to test", flush=True)
         return
     what = f": testing {len(names)} mutants" if names else ""
-    print(f"=== {module}{what}", flush=True)
+    print(f"=== {name}{what}", flush=True)
     _mutmut(work, names, jobs=jobs, log="mutmut.log")
     log = (work / "mutmut.log").read_text("utf-8", errors="replace")
     for failure in ("Failed to run clean test", "failed to collect stats", "Traceback"):
         if failure in log:
-            msg = f"{module}: mutmut stopped ({failure!r}); see {work / 'mutmut.log'}"
+            msg = f"{name}: mutmut stopped ({failure!r}); see {work / 'mutmut.log'}"
             raise SystemExit(msg)
-    codes = _meta_codes(module)
+    codes = _meta_codes(module, work)
     if before is not None:
         codes = {k: (codes[k] if k in names else v) for k, v in before.items()}
-    _results_path(module).write_text(json.dumps(codes, indent=0, sort_keys=True), "utf-8")
+    _results_path(module, tests_from).write_text(
+        json.dumps(codes, indent=0, sort_keys=True), "utf-8"
+    )
 
 
 def _sample_of(codes: dict[str, int | None], sample: int | None) -> list[str]:
@@ -290,9 +350,9 @@ def _status(code: int | None) -> str:
     return "not run" if code is None else _STATUS.get(code, f"exit {code}")
 
 
-def counts(module: str) -> dict[str, int] | None:
+def counts(module: str, tests_from: str | None = None) -> dict[str, int] | None:
     """Counts of each status for one module."""
-    codes = load_results(module)
+    codes = load_results(module, tests_from)
     if codes is None:
         return None
     out: dict[str, int] = {}
@@ -302,25 +362,31 @@ def counts(module: str) -> dict[str, int] | None:
     return out
 
 
-def survivors(module: str) -> list[str]:
+def survivors(module: str, tests_from: str | None = None) -> list[str]:
     """Names of the surviving mutants of one module."""
-    codes = load_results(module) or {}
+    codes = load_results(module, tests_from) or {}
     return sorted(name for name, code in codes.items() if _status(code) == "survived")
 
 
-def report(modules: list[str]) -> None:
+def report(modules: list[str], tests_from: str | None = None) -> None:
     """Print one line per module: mutants, tested, killed, survived, timeouts, kill rate.
 
     The kill rate counts timeouts as detected (the tests did not pass in time), as
     mutmut does, over the mutants tested; when only a sample was tested, the 95 %
-    interval (Wilson) says how far the rate of all mutants may lie from it.
+    interval (Wilson) says how far the rate of all mutants may lie from it. With
+    *tests_from*, each module has a second line: the same module judged by that ref's tests.
     """
     head = ["module", "mutants", "tested", "killed", "survived", "timeout", "other", "rate"]
-    print(f"{head[0]:<16}" + "".join(f"{h:>9}" for h in head[1:]) + "  95% interval")
-    for module in modules:
-        c = counts(module)
+    width = max(16, *(len(folder(m, tests_from).name) + 2 for m in modules))
+    print(f"{head[0]:<{width}}" + "".join(f"{h:>9}" for h in head[1:]) + "  95% interval")
+    runs = [(m, None) for m in modules]
+    if tests_from is not None:
+        runs = [run for m in modules for run in ((m, None), (m, tests_from))]
+    for module, ref in runs:
+        label = folder(module, ref).name
+        c = counts(module, ref)
         if c is None:
-            print(f"{module:<16}  (not run)")
+            print(f"{label:<{width}}  (not run)")
             continue
         total = sum(c.values())
         tested = total - c.get("not run", 0)
@@ -332,11 +398,11 @@ def report(modules: list[str]) -> None:
             low, high = _wilson(killed + timeout, tested)
             interval = f"  {low:.0%}-{high:.0%}"
         cells = [total, tested, killed, survived, timeout, other]
-        print(f"{module:<16}" + "".join(f"{v:>9}" for v in cells) + f"{rate:>9.1%}{interval}")
+        print(f"{label:<{width}}" + "".join(f"{v:>9}" for v in cells) + f"{rate:>9.1%}{interval}")
         if other:
             detail = {k: v for k, v in c.items() if k not in {"killed", "survived", "timeout"}}
             detail.pop("not run", None)
-            print(f"{'':<16}other: {detail}")
+            print(f"{'':<{width}}other: {detail}")
 
 
 def _wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -356,11 +422,16 @@ def main() -> int:
     parser.add_argument(
         "--sample", type=int, help="test only this many mutants per module, drawn at random"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--report", action="store_true", help="only print the table")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     parser.add_argument("--show", action="store_true", help="print the diff of each survivor")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests")
+    parser.add_argument(
+        "--tests-from",
+        metavar="REF",
+        help="judge this tree's mutants by the tests of git REF (a 'before' score), kept apart",
+    )
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
@@ -374,18 +445,24 @@ def main() -> int:
     if not (args.report or args.survivors or args.show):
         ensure_venv()
         for module in modules:
-            run(module, jobs=args.jobs, retest=args.retest, sample=args.sample)
-    report(modules)
+            run(
+                module,
+                jobs=args.jobs,
+                retest=args.retest,
+                sample=args.sample,
+                tests_from=args.tests_from,
+            )
+    report(modules, args.tests_from)
     if args.survivors or args.show:
         for module in modules:
-            if counts(module) is None:
+            if counts(module, args.tests_from) is None:
                 continue
-            print(f"--- {module}", flush=True)
-            for name in survivors(module):
+            print(f"--- {folder(module, args.tests_from).name}", flush=True)
+            for name in survivors(module, args.tests_from):
                 print(name, flush=True)
                 if args.show:
                     show = [str(VENV / "bin" / "mutmut"), "show", name]
-                    subprocess.run(show, cwd=WORK / module, check=False)
+                    subprocess.run(show, cwd=folder(module, args.tests_from), check=False)
     return 0
 
 
