@@ -16,6 +16,8 @@ from crmkit.errors import InputError
 from crmkit.funnel import (
     DEFAULT_PROCESS,
     Opportunities,
+    SalesProcess,
+    Stage,
     StageHistory,
     deal_probabilities,
     fit_stage_rates,
@@ -228,3 +230,71 @@ def test_errors_name_forecast_pipeline():
             quotas={"period": ["2024-07"], "quota": [1.0], "team": ["a"]},
         )
     assert "forecast_pipeline" in str(err.value)
+
+
+def test_a_subnormal_quota_gives_infinite_ratios_without_a_warning():
+    # the Notes: a ratio is infinite only where a positive (remaining) quota is below about
+    # 1e-308 of the amounts. July won 5,000 against 5e-324: attainment inf, nothing remaining;
+    # August won nothing: attainment 0 and a pipeline of 8,000 over 5e-324 remaining, inf
+    f = forecast_pipeline(
+        _deals(),
+        period="month",
+        probabilities="configured",
+        quotas={"period": ["2024-07", "2024-08"], "quota": [5e-324, 5e-324]},
+    )  # filterwarnings = error: an overflow warning would fail here
+    assert f.attainment.tolist() == [np.inf, 0.0]
+    assert f.remaining_quota.tolist() == [0.0, 5e-324]
+    assert np.isnan(f.coverage[0])
+    assert f.coverage[1] == np.inf
+
+
+def test_argument_errors_in_full():
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(_deals(), period="month", by=5, probabilities="configured")
+    assert str(err.value) == (
+        "The 'by' parameter of forecast_pipeline must be a sequence of distinct dimension "
+        "names. Got 5 instead."
+    )
+    assert err.value.field == "by"
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(_deals(), period="month", calendar="x", probabilities="configured")
+    assert str(err.value) == (
+        "The 'calendar' parameter of forecast_pipeline must be a Calendar. Got a str instead."
+    )
+    assert err.value.field == "calendar"
+    empty = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS, id=[], amount=[], stage=[], close_date=[]
+    )
+    with pytest.raises(InputError) as err:
+        forecast_pipeline(empty, period="month", probabilities="configured")
+    assert str(err.value) == (
+        "The 'opportunities' parameter of forecast_pipeline must hold at least one deal; got "
+        "an empty Opportunities.\nHint: Check the filter that built it: nothing is left to "
+        "forecast."
+    )
+    assert err.value.field == "opportunities"
+
+
+def test_stage_rates_of_another_process_are_refused():
+    other = SalesProcess(stages=(Stage(name="plan", probability=0.5),))
+    history = StageHistory.from_arrays(
+        process=other,
+        opportunity=[1, 1],
+        stage=["plan", "won"],
+        entered=["2024-01-01", "2024-02-01"],
+    )
+    rates = fit_stage_rates(history, prior=(1.0, 1.0))
+    for call, name in (
+        (
+            lambda: forecast_pipeline(_deals(), period="month", probabilities=rates),
+            "forecast_pipeline",
+        ),
+        (lambda: deal_probabilities(_deals(), rates), "deal_probabilities"),
+    ):
+        with pytest.raises(InputError) as err:
+            call()
+        assert str(err.value) == (
+            f"The 'probabilities' parameter of {name} must be stage rates fitted on the "
+            "opportunities' sales process. Got 'StageRates of another SalesProcess' instead."
+        )
+        assert err.value.field == "probabilities"

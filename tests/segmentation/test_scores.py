@@ -400,3 +400,38 @@ def test_taking_rows_recounts_the_levels_used():
     )
     assert dict(s.levels_used) == {"recency": 4, "frequency": 4, "monetary": 2}
     assert dict(s.take([0, 1]).levels_used) == {"recency": 2, "frequency": 2, "monetary": 1}
+
+
+def test_rfm_scores_score_each_dimension_by_the_method_asked():
+    # heavy ties (60 one-time buyers of 100): quantile scores put them all at 1, rank scores at
+    # ceil(5 x 30.5 / 100) = 2, their average rank; rfm_scores must score as score_values does
+    freq = np.array([1] * 60 + [2] * 15 + [3] * 10 + [5] * 10 + [9] * 5, dtype=float)
+    cols = {"recency": freq[::-1].copy(), "frequency": freq, "monetary": 10.0 * freq}
+    for method in ("quantile", "rank"):
+        scores = rfm_scores(cols, k=5, method=method)
+        assert scores.method is ScoringMethod(method)
+        expected = score_values(freq, k=5, method=method).score
+        np.testing.assert_array_equal(scores.frequency_score, expected)
+        np.testing.assert_array_equal(scores.monetary_score, expected)
+        low = score_values(freq[::-1], k=5, method=method, higher_is_better=False).score
+        np.testing.assert_array_equal(scores.recency_score, low)
+    assert rfm_scores(cols, k=5, method="rank").frequency_score[0] == 2
+    assert rfm_scores(cols, k=5, method="quantile").frequency_score[0] == 1
+
+
+def test_parameter_errors_show_the_function_and_what_was_given():
+    cols = {"recency": [1.0, 2.0], "frequency": [1.0, 2.0], "monetary": [1.0, 2.0]}
+    with pytest.raises(InputError) as err:
+        rfm_scores(cols, edges=[30, 90])
+    assert str(err.value) == (
+        "The 'edges' parameter of rfm_scores must be a mapping of dimension -> thresholds. "
+        "Got [30, 90] instead."
+    )
+    assert err.value.field == "edges"
+    with pytest.raises(InputError) as err:
+        score_values([1.0, 2.0], higher_is_better="no")
+    assert str(err.value) == (
+        "The 'higher_is_better' parameter of score_values must be True or False. "
+        "Got 'no' instead."
+    )
+    assert err.value.field == "higher_is_better"
