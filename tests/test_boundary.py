@@ -10,6 +10,8 @@ hint, and every bound at its exact edge.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,37 @@ def test_to_array_reads_array_likes_through_numpy():
 
     assert to_array(ArrayLike([1, 2])).dtype == np.int64
     assert to_array(ArrayLike(["a", "b"])).dtype.kind == "U"
+
+
+def test_to_array_reads_frame_columns_in_their_own_dtype():
+    # iterating a pyarrow array yields pyarrow scalars, which no crmkit reader accepts: the
+    # columns of frame libraries are read through numpy.asarray, as the docstring says
+    pa = pytest.importorskip("pyarrow")
+    amounts = to_array(pa.array([1.5, 2.0]))
+    assert amounts.dtype == np.float64
+    assert amounts.tolist() == [1.5, 2.0]
+    assert to_array(pa.array([3, 4])).dtype == np.int64
+    pd = pytest.importorskip("pandas")
+    stamps = to_array(pd.Series(pd.to_datetime(["2024-01-05", "2024-02-01"])))
+    assert stamps.dtype.kind == "M"
+
+
+def test_to_array_reads_a_sequence_by_its_items():
+    class Short(Sequence):  # len() says 2, its items are 3 (a lazy view gone stale)
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            if i >= 3:
+                raise IndexError(i)
+            return 10 * i
+
+    assert to_array(Short()).tolist() == [0, 10, 20]
+    # nested sequences of any shape become one element per row, for the caller to refuse
+    nested = to_array([[1, 2], [3, 4]])
+    assert nested.shape == (2,)
+    assert nested.tolist() == [[1, 2], [3, 4]]
+    assert to_array([np.zeros(2), np.zeros(2)]).shape == (2,)
 
 
 @pytest.mark.parametrize("value", ["abc", b"abc", 5, 2.5, None])

@@ -219,6 +219,10 @@ def test_numbers_message_states_the_requirement(kwargs, requirement):
 def test_a_bare_number_gets_a_hint_to_wrap_it_and_a_string_none():
     err = _refused(_params.numbers, 0.5, name="p", function="top_share")
     assert err.hint == "Pass [0.5] for a single one."
+    assert str(err) == (
+        "The 'p' parameter of top_share must be a non-empty sequence of finite numbers. "
+        "Got 0.5 instead.\nHint: Pass [0.5] for a single one."
+    )
     assert _refused(_params.numbers, "0.5", name="p", function="f").hint is None
     assert _refused(_params.numbers, b"05", name="p", function="f").hint is None
     assert _refused(_params.numbers, None, name="p", function="f").hint is None

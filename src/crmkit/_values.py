@@ -6,7 +6,7 @@ numbers) and :mod:`crmkit._dates` (timestamps).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
@@ -100,17 +100,13 @@ def to_array(
     if hasattr(values, "__array__"):
         arr = np.asarray(values)
         return _tighten(arr) if arr.dtype == object else arr
-    seq = values if isinstance(values, Sequence) else list(values)
-    # dtype=object keeps mixed Python values (datetimes, None) untouched
+    # dtype=object keeps mixed Python values (datetimes, None) untouched. Filling an object
+    # array of the list's own length puts each item in one element (numpy looks no deeper
+    # than the array's one dimension), so nested sequences become elements that the caller
+    # refuses by row, and a Sequence whose len() disagrees with its items is read by its items.
+    seq = list(values)
     arr = np.empty(len(seq), dtype=object)
-    try:
-        arr[:] = seq
-    except ValueError:
-        where = f"The {field!r} column of {function}" if field and function else "A column"
-        raise InputError(
-            f"{where} must be one-dimensional: one value per row, not nested sequences.",
-            field=field,
-        ) from None
+    arr[:] = seq
     return _tighten(arr)
 
 
