@@ -18,7 +18,9 @@ import pytest
 from crmkit._input import (
     as_amounts,
     as_finite_float,
+    as_flags,
     as_ids,
+    as_optional_ids,
     check_same_length,
 )
 from crmkit._values import (
@@ -99,6 +101,21 @@ def test_to_array_reads_frame_columns_in_their_own_dtype():
     pd = pytest.importorskip("pandas")
     stamps = to_array(pd.Series(pd.to_datetime(["2024-01-05", "2024-02-01"])))
     assert stamps.dtype.kind == "M"
+
+
+def test_numpy_variable_width_strings_are_read_as_their_values():
+    # StringDType (numpy 2) refuses every cast to a fixed-width dtype, so the readers that
+    # cast text (ids, dates) would fail on it with a bare TypeError
+    text = np.dtypes.StringDType()
+    assert to_array(np.array(["a", "bc"], dtype=text)).dtype == np.dtype("<U2")
+    assert to_array(np.array([], dtype=text)).size == 0
+    missing = to_array(np.array(["a", None], dtype=np.dtypes.StringDType(na_object=None)))
+    assert missing.dtype == object
+    assert missing.tolist() == ["a", None]
+    assert as_ids(np.array(["b", "a"], dtype=text), field="c", function="f").tolist() == ["b", "a"]
+    err = _refused(as_ids, missing, field="customer", function="f")
+    assert (err.field, err.positions) == ("customer", (1,))
+    assert "must not be null" in str(err)
 
 
 def test_to_array_reads_a_sequence_by_its_items():
@@ -528,3 +545,179 @@ def test_int64_max_is_an_id_and_one_more_is_not():
     assert err.positions == (2,)
     assert as_ids([1, top], field="c", function="f").tolist() == [1, top]
     assert as_ids([-(2**63)], field="c", function="f").tolist() == [-(2**63)]
+
+
+def test_id_errors_in_full_name_the_function_and_the_callers_column():
+    err = _refused(
+        as_ids, np.array([1, 2**63], dtype=np.uint64), field="customer", function="f", column="cust"
+    )
+    assert str(err) == (
+        "The 'customer' column ('cust') of f must fit in int64 (below 2**63): 1 bad row, at "
+        "position 1 with value 9223372036854775808.\nHint: Read ids this large as strings."
+    )
+    err = _refused(as_ids, [True, False], field="customer", function="f", column="cust")
+    assert (
+        str(err) == "The 'customer' ('cust') column of f must hold ints or strings; got booleans."
+    )
+    assert (err.field, err.column) == ("customer", "cust")
+    err = _refused(as_ids, ["a", " "], field="customer", function="f")
+    assert err.hint == "Every row needs an id; drop or fill the missing ones."
+
+
+# ---- as_flags ------------------------------------------------------------------------
+
+
+def test_flags_read_booleans_and_the_numbers_0_and_1_in_any_dtype():
+    assert as_flags([True, False], field="won", function="f").tolist() == [True, False]
+    assert as_flags(np.array([1, 0, 1], dtype=np.uint8), field="won", function="f").tolist() == [
+        True,
+        False,
+        True,
+    ]
+    assert as_flags([1.0, 0.0], field="won", function="f").tolist() == [True, False]
+    mixed = np.array([True, 0, 1.0, np.int64(1), np.float32(0)], dtype=object)
+    assert as_flags(mixed, field="won", function="f").tolist() == [True, False, True, True, False]
+
+
+_FLAG_TEXT = "must hold booleans (True/False) or the numbers 0 and 1"
+_FLAG_HINT = "Convert other codes explicitly, e.g. won = (status == 'yes')."
+_OUTCOME_HINT = "Fill or drop the missing outcomes before calling crmkit."
+
+
+@pytest.mark.parametrize(
+    ("values", "requirement", "position", "shown", "hint"),
+    [
+        ([1.0, np.nan, 0.0], "must not be null", 1, "nan", _OUTCOME_HINT),
+        ([1, 2, 0], _FLAG_TEXT, 1, "2", _FLAG_HINT),
+        ([1.0, 0.5], _FLAG_TEXT, 1, "0.5", _FLAG_HINT),
+        (np.array([True, None], dtype=object), "must not be null", 1, "None", _OUTCOME_HINT),
+        (np.array([True, "yes"], dtype=object), _FLAG_TEXT, 1, "'yes'", _FLAG_HINT),
+        (np.array([True, 2], dtype=object), _FLAG_TEXT, 1, "2", _FLAG_HINT),
+        (["no", "no"], _FLAG_TEXT, 0, "'no'", _FLAG_HINT),
+    ],
+)
+def test_flags_refuse_nulls_and_other_codes_by_row(values, requirement, position, shown, hint):
+    err = _refused(as_flags, values, field="won", function="reliability", column="Won?")
+    assert str(err).startswith(f"The 'won' column ('Won?') of reliability {requirement}: ")
+    assert err.positions[0] == position
+    assert f"with value {shown}" in str(err) or f"with values [{shown}" in str(err)
+    assert (err.field, err.column, err.hint) == ("won", "Won?", hint)
+
+
+# ---- as_optional_ids -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "present"),
+    [
+        (np.array([1.0, np.nan, 3.0]), [1, 3]),
+        (np.array(["a", "", " b", "  "]), ["a", " b"]),
+        (np.array([b"a", b"", b"c"]), ["a", "c"]),
+        (np.array(["a", "", "c"], dtype=np.dtypes.StringDType()), ["a", "c"]),
+        (np.array([1, None, 3], dtype=object), [1, 3]),
+    ],
+)
+def test_optional_ids_mask_the_missing_in_every_dtype(values, present):
+    ids, missing = as_optional_ids(values, field="parent", function="Hierarchy")
+    assert ids[~missing].tolist() == present
+    assert int((~missing).sum()) == len(present)
+    assert ids.size == len(values)  # positions hold: the missing rows repeat a present id
+
+
+def test_optional_ids_without_missing_values_are_ids():
+    ids, missing = as_optional_ids(np.array([4, 5]), field="parent", function="Hierarchy")
+    assert ids.tolist() == [4, 5]
+    assert not missing.any()
+
+
+def test_optional_ids_refuse_a_column_without_any_id_by_name():
+    for values in ([np.nan, np.nan], ["", " "], [None, None]):
+        err = _refused(as_optional_ids, values, field="parent", function="Hierarchy", column="up")
+        assert str(err) == "The 'parent' ('up') column of Hierarchy holds no id at all."
+        assert (err.field, err.column) == ("parent", "up")
+
+
+# ---- the same rules inside an engine (crmkit._engine pushes them down) ---------------
+
+
+def _lazy_summary_errors(ids, amounts):
+    """The numpy path's error and the polars-lazy path's, for the same rows."""
+    pl = pytest.importorskip("polars")
+    from crmkit.segmentation import rfm_summary
+
+    stamps = np.array(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "datetime64[us]")
+    frame = pl.DataFrame({"c": ids, "t": stamps, "a": amounts})
+    errors = []
+    for source in (frame, frame.lazy()):
+        with pytest.raises(InputError) as info:
+            rfm_summary(source, unit="day", customer="c", timestamp="t", amount="a")
+        errors.append(info.value)
+    return errors
+
+
+def _polars_column(values, dtype):
+    pl = pytest.importorskip("polars")
+    return pl.Series("x", values, dtype=getattr(pl, dtype))
+
+
+_ID_HINT = "Every row needs an id; drop or fill the missing ones."
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "requirement", "n_bad", "hint"),
+    [
+        ([1, None, 3, 4], "Int64", "must not be null", 1, _ID_HINT),
+        ([1.0, float("nan"), None, 4.0], "Float64", "must not be null", 2, _ID_HINT),
+        ([1.0, float("inf"), 3.0, 4.0], "Float64", "must not be null", 1, _ID_HINT),
+        ([1.0, 1.5, 3.0, 4.0], "Float64", "must hold whole numbers or strings", 1, None),
+        (
+            [1.0, 2.0**53, 3.0, 4.0],
+            "Float64",
+            "must be below 2**53 when given as floats",
+            1,
+            "Read the id column as int64 or as strings.",
+        ),
+        (
+            [1, 2**63, 3, 4],
+            "UInt64",
+            "must fit in int64 (below 2**63)",
+            1,
+            "Read ids this large as strings.",
+        ),
+        (["a", None, "c", "d"], "String", "must not be null", 1, _ID_HINT),
+        (["a", None, "c", "d"], "Categorical", "must not be null", 1, _ID_HINT),
+        (["a", " \t", "c", "d"], "String", "must not hold empty strings", 1, _ID_HINT),
+        (["a", "\u00a0", "\u3000 ", "d"], "String", "must not hold empty strings", 2, _ID_HINT),
+    ],
+)
+def test_id_rules_in_an_engine_are_the_numpy_rules(  # noqa: PLR0917  (parameters and a fixture)
+    values, dtype, requirement, n_bad, hint, in_engine
+):
+    eager, lazy = _lazy_summary_errors(_polars_column(values, dtype), [1.0, 2.0, 3.0, 4.0])
+    for err in (eager, lazy):
+        assert (err.field, err.column, err.hint, err.n_bad) == ("customer", "c", hint, n_bad)
+        assert requirement in str(err)
+    assert "in the polars table" in str(lazy)  # found inside the engine, without row positions
+    assert lazy.positions == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "requirement", "n_bad"),
+    [
+        ([1.0, float("nan"), None, 2.0], "Float64", "must be finite (no NaN or infinity)", 2),
+        ([1, None, 3, 4], "Int32", "must be finite (no NaN or infinity)", 1),
+        ([1e308, 1e308, 5.0, 1.0], "Float64", "must sum to a finite float64 total", None),
+    ],
+)
+def test_amount_rules_in_an_engine_are_the_numpy_rules(
+    values, dtype, requirement, n_bad, in_engine
+):
+    ids = _polars_column(["a", "b", "c", "d"], "String")
+    eager, lazy = _lazy_summary_errors(ids, _polars_column(values, dtype))
+    for err in (eager, lazy):
+        assert (err.field, err.column, err.hint) == ("amount", "a", eager.hint)
+        assert requirement in str(err)
+    assert lazy.n_bad == n_bad
+    assert "in the polars table" in str(lazy)
+    if n_bad is None:  # a table rule shows the rows with the largest magnitudes
+        assert lazy.values == (1e308, 1e308)

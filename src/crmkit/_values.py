@@ -86,10 +86,12 @@ def to_array(
 
     Sequences and iterables become an object array first, then the natural
     dtype of their Python scalars (see :func:`_tighten`); array-likes (pandas,
-    polars, pyarrow arrays) go through ``numpy.asarray``.
+    polars, pyarrow arrays) go through ``numpy.asarray``. numpy's variable-width
+    strings (``StringDType``, which no fixed-width cast reads) become the
+    fixed-width strings of their values, or an object array where some are missing.
     """
     if isinstance(values, np.ndarray):
-        return values
+        return _fixed_strings(values)
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         where = f"The {field!r} column of {function}" if field and function else "crmkit"
         raise InputError(
@@ -98,7 +100,7 @@ def to_array(
             hint="Pass one value per row, e.g. a list, a numpy array or a frame column.",
         )
     if hasattr(values, "__array__"):
-        arr = np.asarray(values)
+        arr = _fixed_strings(np.asarray(values))
         return _tighten(arr) if arr.dtype == object else arr
     # dtype=object keeps mixed Python values (datetimes, None) untouched. Filling an object
     # array of the list's own length puts each item in one element (numpy looks no deeper
@@ -108,6 +110,13 @@ def to_array(
     arr = np.empty(len(seq), dtype=object)
     arr[:] = seq
     return _tighten(arr)
+
+
+def _fixed_strings(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return a StringDType array as the Python values it holds (other arrays unchanged)."""
+    if arr.dtype.kind != "T":
+        return arr
+    return _tighten(arr.astype(object))
 
 
 def _tighten(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
