@@ -1,9 +1,11 @@
 """Mutation testing of the boundary and core modules with mutmut (optional, not part of CI).
 
-Run: ``python benchmarks/mutation.py [--retest] [--jobs N] [modules...]``; without
-module names it runs every module of ``MODULES`` one after another, then prints a
-table (mutants, killed, survived, timeouts, kill rate). ``--report`` only prints
-the table of the runs already made. ``--list`` prints the modules and their tests.
+Run: ``python benchmarks/mutation.py [--sample N] [--retest] [--jobs N] [modules...]``;
+without module names it runs every module of ``MODULES`` one after another, then
+prints a table (mutants, killed, survived, timeouts, kill rate). ``--report`` only
+prints the table of the runs already made. ``--list`` prints the modules and their
+tests. ``--tests-from REF`` judges the same mutants by the tests of git ``REF`` (a
+"before" score), kept apart in ``<module>@REF``.
 
 Why a dedicated venv: mutmut 3 copies ``src/`` and ``tests/`` into ``mutants/``
 and runs pytest there; in the development venv the editable install of crmkit
