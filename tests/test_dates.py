@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit._dates import as_datetime, as_optional_datetime, scalar_datetime
+from crmkit._dates import as_datetime, as_optional_datetime, check_valid_years, scalar_datetime
 from crmkit.errors import InputError
 
 FORMATS = [
@@ -279,3 +279,58 @@ def test_date_rules_in_an_engine_are_the_numpy_rules(stamp, requirement, hint_wo
         assert hint_words in err.hint
     assert lazy.hint == eager.hint
     assert "in the polars table" in str(lazy)
+
+
+def test_iso_shaped_dates_that_do_not_exist_are_refused_with_the_iso_hint():
+    err = _refused(["2024-01-05", "2024-02-30"])
+    assert str(err) == (
+        "The 'timestamp' column of f must hold valid ISO-8601 dates or datetimes: 1 bad row, "
+        "at position 1 with value '2024-02-30'.\n"
+        "Hint: Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'."
+    )
+
+
+def test_a_format_with_an_offset_reads_every_row_in_utc():
+    parsed = as_datetime(
+        ["2024-01-05 10:00+0100", "2024-01-05 12:00-0030"],
+        field="t",
+        function="f",
+        date_format="%Y-%m-%d %H:%M%z",
+    )
+    assert parsed.aware
+    assert parsed.values.tolist() == [dt.datetime(2024, 1, 5, 9), dt.datetime(2024, 1, 5, 12, 30)]
+
+
+def test_only_zoned_input_is_converted_to_utc():
+    from crmkit import Transactions
+
+    naive = np.array(["2024-01-05T10:00"], dtype="datetime64[s]")
+    assert not as_datetime(naive, field="t", function="f").aware
+    assert not Transactions.from_arrays(
+        customer=[1], timestamp=naive, amount=[1.0]
+    ).converted_to_utc
+    zoned = Transactions.from_arrays(
+        customer=[1], timestamp=["2024-01-05T10:00+01:00"], amount=[1.0]
+    )
+    assert zoned.converted_to_utc
+
+
+def test_optional_dates_name_the_column_of_a_scalar():
+    with pytest.raises(InputError) as info:
+        as_optional_datetime("2024-01-05", field="close_date", function="Opportunities")
+    assert str(info.value).startswith(
+        "The 'close_date' column of Opportunities expects a sequence or array of values"
+    )
+
+
+def test_valid_years_may_span_the_whole_calendar_and_no_more():
+    assert check_valid_years((1, 9999), function="f") == (1, 9999)
+    assert check_valid_years((2024, 2024), function="f") == (2024, 2024)
+    for bad in ((0, 2000), (1, 10_000), (2001, 2000)):
+        with pytest.raises(InputError) as info:
+            check_valid_years(bad, function="f")
+        assert str(info.value) == (
+            "The 'valid_years' parameter of f must be a (first, last) tuple of ints with "
+            f"1 <= first <= last <= 9999. Got {bad!r} instead."
+        )
+        assert info.value.field == "valid_years"
