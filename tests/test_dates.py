@@ -334,3 +334,17 @@ def test_valid_years_may_span_the_whole_calendar_and_no_more():
             f"1 <= first <= last <= 9999. Got {bad!r} instead."
         )
         assert info.value.field == "valid_years"
+
+
+def test_nat_is_refused_in_a_window_wider_than_nanoseconds_reach():
+    # datetime64[ns] holds the years 1678-2261 only: a window of 1-9999 starts below int64, and
+    # NaT (int64's minimum) must still be a missing timestamp, not a date inside the window
+    nanos = np.array(["2024-01-01", "NaT"], dtype="datetime64[ns]")
+    err = _refused(nanos, valid_years=(1, 9999))
+    assert str(err) == (
+        "The 'timestamp' column of f must not be null (NaT): 1 bad row, at position 1 with "
+        "value 'NaT'.\nHint: Drop or fill the missing timestamps before calling crmkit."
+    )
+    wide = np.array(["2024-01-01", "1700-01-01"], dtype="datetime64[ns]")
+    parsed = as_datetime(wide, field="t", function="f", valid_years=(1, 9999))
+    assert parsed.values.tolist() == [dt.datetime(2024, 1, 1), dt.datetime(1700, 1, 1)]
