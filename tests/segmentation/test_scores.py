@@ -431,7 +431,6 @@ def test_parameter_errors_show_the_function_and_what_was_given():
     with pytest.raises(InputError) as err:
         score_values([1.0, 2.0], higher_is_better="no")
     assert str(err.value) == (
-        "The 'higher_is_better' parameter of score_values must be True or False. "
-        "Got 'no' instead."
+        "The 'higher_is_better' parameter of score_values must be True or False. Got 'no' instead."
     )
     assert err.value.field == "higher_is_better"
