@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit._dates import as_datetime, scalar_datetime
+from crmkit._dates import as_datetime, as_optional_datetime, check_valid_years, scalar_datetime
 from crmkit.errors import InputError
 
 FORMATS = [
@@ -157,3 +157,194 @@ def test_optional_dates_mask_the_missing_and_check_the_rest():
     )
     assert gaps.tolist() == [False, True]
     assert str(numbers[0])[:10] == "1997-01-01"
+
+
+# --- messages, positions and dtypes the mutation run found unpinned (tests/MUTATION.md) ---
+
+
+def _refused(values, **kwargs):
+    kwargs.setdefault("field", "timestamp")
+    kwargs.setdefault("function", "f")
+    with pytest.raises(InputError) as info:
+        as_datetime(values, **kwargs)
+    return info.value
+
+
+def test_unreadable_zoned_datetimes_are_refused_at_their_rows():
+    err = _refused(
+        [
+            "2024-01-05T10:00+01:00",
+            "2024-02-30T10:00+01:00",
+            "2024-01-06T09:00Z",
+            "2024-02-30T10:00+01:00",
+        ]
+    )
+    assert str(err) == (
+        "The 'timestamp' column of f must hold ISO-8601 datetimes: 2 bad rows, first at "
+        "positions [1, 3] with values ['2024-02-30T10:00+01:00', '2024-02-30T10:00+01:00'].\n"
+        "Hint: Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'."
+    )
+    assert _refused(["2024-01-05T10:00+01:00", "2024-01-05T10:00+25:00"]).positions == (1,)
+
+
+def test_mixed_zoned_and_naive_values_point_at_the_minority():
+    zoned, naive = "2024-01-05T10:00+01:00", "2024-01-05T10:00"
+    err = _refused([zoned, zoned, naive, zoned])
+    assert (err.positions, err.n_bad) == ((2,), 1)
+    assert "must not mix timezone-aware and naive timestamps" in str(err)
+    assert err.hint == "Localise the naive timestamps (or drop the zones) before calling crmkit."
+    assert _refused([naive, zoned, naive]).positions == (1,)
+
+
+def test_numbers_without_a_format_get_a_hint_that_fits_them():
+    err = _refused(np.array([20240105, 19970101]))
+    assert err.hint == (
+        "These look like YYYYMMDD numbers: pass date_format='%Y%m%d'. "
+        "Epoch numbers: convert them with numpy.asarray(x, dtype='datetime64[s]')."
+    )
+    assert str(err).startswith(
+        "The 'timestamp' column of f must hold dates, datetimes or ISO-8601 strings; "
+        "got numbers (dtype int64)."
+    )
+    epoch = _refused(np.array([1.7e9, 1.8e9]))
+    assert epoch.hint == (
+        "Pass date_format= with the layout of these numbers (e.g. '%Y%m%d'), or, for "
+        "epoch numbers, convert them with numpy.asarray(x, dtype='datetime64[s]')."
+    )
+
+
+def test_numbers_read_with_a_format_must_be_whole():
+    err = _refused([20240105.5, 20240106.0], date_format="%Y%m%d")
+    assert str(err) == (
+        "The 'timestamp' column of f must hold whole numbers to read with date_format: "
+        "1 bad row, at position 0 with value 20240105.5."
+    )
+    ok = as_datetime([20240105.0, 20240106.0], field="t", function="f", date_format="%Y%m%d")
+    assert ok.values.tolist() == [dt.datetime(2024, 1, 5), dt.datetime(2024, 1, 6)]
+
+
+def test_an_object_column_of_numbers_and_text_is_read_with_the_format():
+    # a spreadsheet column where some cells were typed as numbers, others as text
+    mixed = np.array([20240105, "20240106", 20240107.0], dtype=object)
+    parsed = as_datetime(mixed, field="t", function="f", date_format="%Y%m%d")
+    assert parsed.values.tolist() == [dt.datetime(2024, 1, d) for d in (5, 6, 7)]
+
+
+def test_shape_errors_name_the_column():
+    err = _refused("2024-01-05", column="when")
+    assert str(err).startswith("The 'timestamp' column of f expects a sequence or array")
+    assert err.field == "timestamp"
+    err = _refused(np.array([["2024-01-05"]]), column="when")
+    assert (
+        str(err)
+        == "The 'timestamp' ('when') column of f must be one-dimensional; got shape (1, 1)."
+    )
+    assert err.field == "timestamp"
+
+
+def test_optional_dates_in_nanoseconds_keep_their_values():
+    # pandas gives datetime64[ns] with NaT for the open deals' close dates
+    raw = np.array(["2024-01-05T10:30", "NaT", "2024-03-01"], dtype="datetime64[ns]")
+    out, missing = as_optional_datetime(raw, field="close_date", function="f")
+    assert missing.tolist() == [False, True, False]
+    assert out[~missing].tolist() == [dt.datetime(2024, 1, 5, 10, 30), dt.datetime(2024, 3, 1)]
+    assert np.isnat(out[1])
+
+
+@pytest.mark.parametrize(
+    ("stamp", "requirement", "hint_words"),
+    [
+        (None, "must not be null (NaT)", "Drop or fill the missing timestamps"),
+        (dt.datetime(1850, 6, 1), "must hold dates in the years 1900-2200", "valid_years"),
+        (dt.datetime(2201, 1, 1), "must hold dates in the years 1900-2200", "valid_years"),
+    ],
+)
+def test_date_rules_in_an_engine_are_the_numpy_rules(stamp, requirement, hint_words, in_engine):
+    pl = pytest.importorskip("polars")
+    from crmkit.segmentation import rfm_summary
+
+    stamps = [dt.datetime(2024, 1, 1), stamp, dt.datetime(2200, 12, 31, 23, 59)]
+    frame = pl.DataFrame(
+        {"c": ["a", "b", "c"], "t": pl.Series(stamps, dtype=pl.Datetime("us")), "a": [1.0, 2, 3]}
+    )
+    errors = []
+    for source in (frame, frame.lazy()):
+        with pytest.raises(InputError) as info:
+            rfm_summary(source, unit="day", customer="c", timestamp="t", amount="a")
+        errors.append(info.value)
+    eager, lazy = errors
+    for err in errors:
+        assert (err.field, err.column, err.n_bad) == ("timestamp", "t", 1)
+        assert requirement in str(err)
+        assert hint_words in err.hint
+    assert lazy.hint == eager.hint
+    assert "in the polars table" in str(lazy)
+
+
+def test_iso_shaped_dates_that_do_not_exist_are_refused_with_the_iso_hint():
+    err = _refused(["2024-01-05", "2024-02-30"])
+    assert str(err) == (
+        "The 'timestamp' column of f must hold valid ISO-8601 dates or datetimes: 1 bad row, "
+        "at position 1 with value '2024-02-30'.\n"
+        "Hint: Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'."
+    )
+
+
+def test_a_format_with_an_offset_reads_every_row_in_utc():
+    parsed = as_datetime(
+        ["2024-01-05 10:00+0100", "2024-01-05 12:00-0030"],
+        field="t",
+        function="f",
+        date_format="%Y-%m-%d %H:%M%z",
+    )
+    assert parsed.aware
+    assert parsed.values.tolist() == [dt.datetime(2024, 1, 5, 9), dt.datetime(2024, 1, 5, 12, 30)]
+
+
+def test_only_zoned_input_is_converted_to_utc():
+    from crmkit import Transactions
+
+    naive = np.array(["2024-01-05T10:00"], dtype="datetime64[s]")
+    assert not as_datetime(naive, field="t", function="f").aware
+    assert not Transactions.from_arrays(
+        customer=[1], timestamp=naive, amount=[1.0]
+    ).converted_to_utc
+    zoned = Transactions.from_arrays(
+        customer=[1], timestamp=["2024-01-05T10:00+01:00"], amount=[1.0]
+    )
+    assert zoned.converted_to_utc
+
+
+def test_optional_dates_name_the_column_of_a_scalar():
+    with pytest.raises(InputError) as info:
+        as_optional_datetime("2024-01-05", field="close_date", function="Opportunities")
+    assert str(info.value).startswith(
+        "The 'close_date' column of Opportunities expects a sequence or array of values"
+    )
+
+
+def test_valid_years_may_span_the_whole_calendar_and_no_more():
+    assert check_valid_years((1, 9999), function="f") == (1, 9999)
+    assert check_valid_years((2024, 2024), function="f") == (2024, 2024)
+    for bad in ((0, 2000), (1, 10_000), (2001, 2000)):
+        with pytest.raises(InputError) as info:
+            check_valid_years(bad, function="f")
+        assert str(info.value) == (
+            "The 'valid_years' parameter of f must be a (first, last) tuple of ints with "
+            f"1 <= first <= last <= 9999. Got {bad!r} instead."
+        )
+        assert info.value.field == "valid_years"
+
+
+def test_nat_is_refused_in_a_window_wider_than_nanoseconds_reach():
+    # datetime64[ns] holds the years 1678-2261 only: a window of 1-9999 starts below int64, and
+    # NaT (int64's minimum) must still be a missing timestamp, not a date inside the window
+    nanos = np.array(["2024-01-01", "NaT"], dtype="datetime64[ns]")
+    err = _refused(nanos, valid_years=(1, 9999))
+    assert str(err) == (
+        "The 'timestamp' column of f must not be null (NaT): 1 bad row, at position 1 with "
+        "value 'NaT'.\nHint: Drop or fill the missing timestamps before calling crmkit."
+    )
+    wide = np.array(["2024-01-01", "1700-01-01"], dtype="datetime64[ns]")
+    parsed = as_datetime(wide, field="t", function="f", valid_years=(1, 9999))
+    assert parsed.values.tolist() == [dt.datetime(2024, 1, 1), dt.datetime(1700, 1, 1)]

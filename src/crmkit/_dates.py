@@ -506,7 +506,10 @@ def _parse_iso(
         _raise_mixed(aware, text, ctx)
     if n_aware:
         unique, inverse = np.unique(stripped, return_inverse=True)
-        parsed = [_parse_aware(str(s), ctx) for s in unique]
+        parsed = [_parse_aware(str(s)) for s in unique]
+        failed = np.fromiter((p is None for p in parsed), dtype=bool, count=unique.size)
+        if failed.any():  # shaped like a zoned datetime, but not one (a 30 February, +25:00)
+            raise ctx.error(failed[inverse], text, "must hold ISO-8601 datetimes", hint=_ISO_HINT)
         values = np.array(parsed, dtype=DATETIME_DTYPE)[inverse]
         return ParsedTimes(values=values, aware=True)
     try:
@@ -583,16 +586,14 @@ def _numpy_parses(text: str) -> bool:
     return True
 
 
-def _parse_aware(text: str, ctx: _Context) -> np.datetime64:
+def _parse_aware(text: str) -> np.datetime64 | None:
+    """One zoned ISO-8601 string in UTC, or None when dateutil cannot read it."""
     from dateutil import parser  # noqa: PLC0415  (only aware strings need it)
 
     try:
         value = parser.isoparse(text)
     except (ValueError, OverflowError):
-        mask = np.ones(1, dtype=bool)
-        raise ctx.error(
-            mask, np.array([text]), "must hold ISO-8601 datetimes", hint=_ISO_HINT
-        ) from None
+        return None
     return datetime_to_utc64(value)
 
 

@@ -629,7 +629,7 @@ def as_optional_ids(
             column=column,
         )
     if missing.any():  # a present id stands in for the missing ones, so positions hold
-        arr = arr.astype(object) if kind in "UST" else arr.copy()
+        arr = arr.astype(str) if kind in "UST" else arr.copy()  # bytes decoded, as by as_ids
         arr[missing] = arr[np.flatnonzero(~missing)[0]]
     return as_ids(arr, field=field, function=function, column=column), missing
 

@@ -6,7 +6,7 @@ numbers) and :mod:`crmkit._dates` (timestamps).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
@@ -86,10 +86,12 @@ def to_array(
 
     Sequences and iterables become an object array first, then the natural
     dtype of their Python scalars (see :func:`_tighten`); array-likes (pandas,
-    polars, pyarrow arrays) go through ``numpy.asarray``.
+    polars, pyarrow arrays) go through ``numpy.asarray``. numpy's variable-width
+    strings (``StringDType``, which no fixed-width cast reads) become the
+    fixed-width strings of their values, or an object array where some are missing.
     """
     if isinstance(values, np.ndarray):
-        return values
+        return _fixed_strings(values)
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         where = f"The {field!r} column of {function}" if field and function else "crmkit"
         raise InputError(
@@ -98,20 +100,23 @@ def to_array(
             hint="Pass one value per row, e.g. a list, a numpy array or a frame column.",
         )
     if hasattr(values, "__array__"):
-        arr = np.asarray(values)
+        arr = _fixed_strings(np.asarray(values))
         return _tighten(arr) if arr.dtype == object else arr
-    seq = values if isinstance(values, Sequence) else list(values)
-    # dtype=object keeps mixed Python values (datetimes, None) untouched
+    # dtype=object keeps mixed Python values (datetimes, None) untouched. Filling an object
+    # array of the list's own length puts each item in one element (numpy looks no deeper
+    # than the array's one dimension), so nested sequences become elements that the caller
+    # refuses by row, and a Sequence whose len() disagrees with its items is read by its items.
+    seq = list(values)
     arr = np.empty(len(seq), dtype=object)
-    try:
-        arr[:] = seq
-    except ValueError:
-        where = f"The {field!r} column of {function}" if field and function else "A column"
-        raise InputError(
-            f"{where} must be one-dimensional: one value per row, not nested sequences.",
-            field=field,
-        ) from None
+    arr[:] = seq
     return _tighten(arr)
+
+
+def _fixed_strings(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return a StringDType array as the Python values it holds (other arrays unchanged)."""
+    if arr.dtype.kind != "T":
+        return arr
+    return _tighten(arr.astype(object))
 
 
 def _tighten(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -130,7 +135,10 @@ def _tighten(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
         except OverflowError:
             return arr
     if kinds <= {float, int} and float in kinds:
-        return arr.astype(np.float64)
+        try:
+            return arr.astype(np.float64)
+        except OverflowError:  # an int beyond float64: the caller refuses it by row
+            return arr
     if kinds == {str}:
         return arr.astype(str)
     if kinds == {bool}:

@@ -298,10 +298,14 @@ def test_gini_of_values_spanning_the_whole_float_range():
 
 def test_a_total_beyond_float64_is_a_named_error():
     for fn in (lorenz_curve, concentration):
-        with pytest.raises(InputError, match="beyond the float64 range") as err:
+        with pytest.raises(InputError) as err:
             fn([1e308, 1e308])
         assert err.value.field == "values"
-        assert "larger unit" in str(err.value)
+        assert str(err.value) == (
+            f"The 'values' column of {fn.__name__} gives a total beyond the float64 range "
+            "(about 1.8e308).\nHint: Express the values in a larger unit (thousands, "
+            "millions) so that their sums fit in a float64."
+        )
     # an overflow on the way to a representable total is not one
     assert lorenz_curve([1e308, 1e308, -1e308]).total == 1e308
 
@@ -331,3 +335,137 @@ def test_concentration_parameter_errors_name_the_parameter():
     many = abc_classes(np.arange(1.0, 300.0), thresholds=np.linspace(0.01, 1.0, 126))
     assert many.code.dtype == np.int8
     assert int(many.code.max()) <= 126
+
+
+# --- exact answers and the names in errors (the mutation run's findings: tests/MUTATION.md) ---
+
+
+def reference_pareto(values):
+    """The Pareto point from its definition, one j at a time (Notes of pareto_point).
+
+    ``h_j = C(j/n) + j/n - 1`` with ``C(j/n)`` the share of the top j customers;
+    the first j with ``h_j >= 0``, interpolated linearly from j - 1.
+    """
+    ordered = sorted(values, reverse=True)
+    n, total = len(ordered), float(np.sum(values))
+
+    def h(j):
+        return sum(ordered[:j]) / total + j / n - 1.0
+
+    j = next(j for j in range(n + 1) if h(j) >= 0)
+    return 0.0 if j == 0 else (j - 1) / n + (0.0 - h(j - 1)) / (h(j) - h(j - 1)) / n
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(positive_total, mixed_sign))
+def test_pareto_point_is_the_first_crossing_of_its_definition(values):
+    expected = reference_pareto(values.tolist())
+    assert pareto_point(values).customer_share == pytest.approx(expected, abs=1e-9)
+    assert concentration(values).pareto_point().customer_share == pytest.approx(expected, abs=1e-9)
+
+
+def test_pareto_point_with_losses_takes_the_first_crossing():
+    # profit of five customers, two of them loss-making: sorted 60, 30, 20, -15, -45 (total 50)
+    # top shares 0, 1.2, 1.8, 2.2, 1.9, 1.0 -> h_1 = 1.2 + 0.2 - 1 = 0.4 >= 0 already,
+    # so p = 0 + (0 - h_0) / (h_1 - h_0) / 5 with h_0 = -1: p = 1 / 1.4 / 5
+    values = [20.0, -45.0, 60.0, -15.0, 30.0]
+    assert pareto_point(values).customer_share == pytest.approx(1 / 7)
+    assert concentration(values).pareto_point().customer_share == pytest.approx(1 / 7)
+
+
+def test_measures_return_read_only_arrays():
+    values = [1.0, 3.0, 2.0]
+    assert not lorenz_curve(values).value_share.flags.writeable
+    assert not lorenz_curve(values).population_share.flags.writeable
+    c = concentration(values)
+    for arr in (
+        c.cumulative_share,
+        c.sorted_value,
+        c.population_share,
+        c.lorenz_curve().value_share,
+    ):
+        assert not arr.flags.writeable
+    r = abc_classes(values)
+    assert not r.code.flags.writeable
+    assert not r.abc_class.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lorenz_curve, "lorenz_curve"),
+        (gini, "gini"),
+        (lambda v: top_share(v, 0.2), "top_share"),
+        (pareto_point, "pareto_point"),
+        (abc_classes, "abc_classes"),
+        (concentration, "concentration"),
+    ],
+)
+def test_a_bad_values_column_names_the_function_called(call, name):
+    with pytest.raises(InputError) as err:
+        call([0.0, 0.0])
+    assert str(err.value).startswith(f"The 'values' column of {name} must have a positive total")
+    assert err.value.field == "values"
+    with pytest.raises(InputError) as err:
+        call([1.0, np.nan])
+    assert f"The 'values' column of {name} must be finite" in str(err.value)
+
+
+def test_a_total_beyond_float64_names_the_function_called():
+    with pytest.raises(InputError) as err:
+        lorenz_curve([1e308, 1e308])
+    assert "lorenz_curve" in str(err.value)
+    with pytest.raises(InputError) as err:
+        concentration([1e308, 1e308])
+    assert "of concentration" in str(err.value)
+
+
+def test_concentration_methods_name_themselves_in_errors():
+    c = concentration([1.0, 2.0])
+    with pytest.raises(InputError) as err:
+        c.top_share(1.5)
+    assert str(err.value).startswith("The 'p' parameter of Concentration.top_share must be")
+    assert err.value.field == "p"
+    with pytest.raises(InputError) as err:
+        c.top_share([0.5, -0.1])
+    assert "parameter of Concentration.top_share" in str(err.value)
+    with pytest.raises(InputError) as err:
+        c.abc_classes(labels=["A"])
+    assert "parameter of Concentration.abc_classes" in str(err.value)
+    assert err.value.field == "labels"
+    with pytest.raises(InputError) as err:
+        c.abc_classes(customer=[1, 2, 3])
+    assert "Concentration.abc_classes" in str(err.value)
+
+
+def test_the_top_nobody_brings_exactly_nothing_even_with_losses():
+    # total 3: without its richest customer the base holds -2/3 of it, and interpolating from
+    # there, (1 + 2/3) - 2/3, is not 1 in float64; the top 0% of customers bring exactly 0 all
+    # the same
+    assert top_share([5.0, -2.0], 0.0) == 0.0
+    assert concentration([5.0, -2.0]).top_share([0.0, 1.0]).tolist() == [0.0, 1.0]
+    assert top_share([5.0, -2.0], 0.5) == pytest.approx(5 / 3)
+    assert top_share([11.0, -1.0], 0.0) == 0.0
+
+
+def test_error_details_of_labels_and_a_non_positive_total():
+    with pytest.raises(InputError) as err:
+        abc_classes([1.0, 2.0], labels=["A", "B"])
+    assert str(err.value) == (
+        "The 'labels' parameter of abc_classes must be 3 distinct non-empty names (one per "
+        "class: len(thresholds) + 1). Got ['A', 'B'] instead."
+    )
+    with pytest.raises(InputError) as err:
+        gini([-3.0, 1.0])
+    assert str(err.value) == (
+        "The 'values' column of gini must have a positive total; got -2.\n"
+        "Hint: Concentration is a share of the total; a base that loses money overall has no "
+        "meaningful share. Analyse revenue, or the profitable customers only."
+    )
+
+
+def test_concentration_abc_classes_keeps_the_customer_ids():
+    r = concentration([5.0, 1.0, 94.0]).abc_classes(thresholds=[0.9], customer=["x", "y", "z"])
+    assert r.customer.tolist() == ["x", "y", "z"]
+    assert r.abc_class.tolist() == ["B", "B", "A"]
+    assert concentration([5.0, 1.0]).abc_classes().customer.tolist() == [0, 1]

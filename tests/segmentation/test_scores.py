@@ -311,3 +311,126 @@ def test_higher_is_better_must_be_a_flag():
     with pytest.raises(InputError, match=r"an int >= 2\. Got 2\.0") as err:
         score_values([1.0], k=2.0)
     assert err.value.field == "k"
+
+
+# --- exact messages, fields and derived counts (the mutation run's findings: tests/MUTATION.md) ---
+
+
+def test_edges_and_method_must_agree_and_the_message_says_so():
+    with pytest.raises(InputError) as err:
+        score_values([1.0, 2.0], k=2, method="thresholds")
+    assert str(err.value) == (
+        "The 'edges' parameter of score_values must be given when method='thresholds'. "
+        "Got None instead."
+    )
+    assert err.value.field == "edges"
+    with pytest.raises(InputError) as err:
+        score_values([1.0, 2.0], k=2, edges=[1.5])
+    assert str(err.value) == (
+        "The 'method' parameter of score_values must be 'thresholds' when edges are given. "
+        "Got 'quantile' instead."
+    )
+    assert err.value.field == "method"
+    with pytest.raises(InputError) as err:
+        rfm_scores({"recency": [1], "frequency": [1], "monetary": [1.0]}, method="thresholds")
+    assert "parameter of rfm_scores" in str(err.value)
+
+
+def test_score_values_errors_name_the_values_column_and_k():
+    with pytest.raises(InputError) as err:
+        score_values([1.0, np.nan])
+    assert err.value.field == "values"
+    assert "The 'values' column of score_values must be finite" in str(err.value)
+    with pytest.raises(InputError) as err:
+        score_values([1.0, 2.0], k=10_001)
+    assert err.value.field == "k"
+    assert str(err.value).startswith(
+        "The 'k' parameter of score_values asks for 10,001 scores per dimension; "
+        "the limit is 10,000."
+    )
+    assert score_values([1.0, 2.0], k=10_000).k == 10_000
+
+
+def test_rfm_scores_says_what_it_takes():
+    with pytest.raises(InputError) as err:
+        rfm_scores([1, 2, 3])
+    assert str(err.value) == (
+        "rfm_scores takes an RFMSummary or a mapping of columns; got a list.\n"
+        "Hint: Build one with rfm_summary(transactions, unit=...)."
+    )
+    assert err.value.field == "summary"
+    with pytest.raises(InputError) as err:
+        rfm_scores({"recency": [1], "monetary": [1.0]})
+    assert str(err.value).startswith("The columns given to rfm_scores have no 'frequency'.")
+    assert err.value.field == "frequency"
+    with pytest.raises(InputError) as err:
+        rfm_scores({"recency": [1, 2], "frequency": [1], "monetary": [1.0, 2.0]})
+    assert "The columns given to rfm_scores must all have the same length" in str(err.value)
+    with pytest.raises(InputError) as err:
+        rfm_scores({"recency": [1, np.inf], "frequency": [1, 2], "monetary": [1.0, 2.0]})
+    assert "The 'recency' column of rfm_scores must be finite" in str(err.value)
+
+
+def test_rfm_scores_keep_the_callers_customer_column_name():
+    frame = pd.DataFrame(
+        {
+            "cust": ["a", "b", "a", "c"],
+            "ts": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-05"]),
+            "eur": [10.0, 20.0, 30.0, 5.0],
+        }
+    )
+    summary = rfm_summary(
+        frame, unit="day", as_of="2024-04-01", customer="cust", timestamp="ts", amount="eur"
+    )
+    scores = rfm_scores(summary, k=2)
+    assert scores.column_names == {"customer": "cust"}
+    out = scores.to_frame()
+    assert out.columns.tolist() == ["cust", *out.columns.tolist()[1:]]
+    assert out["cust"].tolist() == ["a", "b", "c"]
+
+
+def test_taking_rows_recounts_the_levels_used():
+    d = score_values([1.0, 2.0, 3.0, 4.0], k=4)
+    assert d.levels_used == 4
+    assert d.take([0, 1]).levels_used == 2
+    assert d.filter(np.array([True, True, True, False])).levels_used == 3
+    s = rfm_scores(
+        {"recency": [1, 2, 3, 4], "frequency": [4, 3, 2, 1], "monetary": [1.0, 1.0, 2.0, 2.0]},
+        k=4,
+    )
+    assert dict(s.levels_used) == {"recency": 4, "frequency": 4, "monetary": 2}
+    assert dict(s.take([0, 1]).levels_used) == {"recency": 2, "frequency": 2, "monetary": 1}
+
+
+def test_rfm_scores_score_each_dimension_by_the_method_asked():
+    # heavy ties (60 one-time buyers of 100): quantile scores put them all at 1, rank scores at
+    # ceil(5 x 30.5 / 100) = 2, their average rank; rfm_scores must score as score_values does
+    freq = np.array([1] * 60 + [2] * 15 + [3] * 10 + [5] * 10 + [9] * 5, dtype=float)
+    cols = {"recency": freq[::-1].copy(), "frequency": freq, "monetary": 10.0 * freq}
+    for method in ("quantile", "rank"):
+        scores = rfm_scores(cols, k=5, method=method)
+        assert scores.method is ScoringMethod(method)
+        expected = score_values(freq, k=5, method=method).score
+        np.testing.assert_array_equal(scores.frequency_score, expected)
+        np.testing.assert_array_equal(scores.monetary_score, expected)
+        low = score_values(freq[::-1], k=5, method=method, higher_is_better=False).score
+        np.testing.assert_array_equal(scores.recency_score, low)
+    assert rfm_scores(cols, k=5, method="rank").frequency_score[0] == 2
+    assert rfm_scores(cols, k=5, method="quantile").frequency_score[0] == 1
+
+
+def test_parameter_errors_show_the_function_and_what_was_given():
+    cols = {"recency": [1.0, 2.0], "frequency": [1.0, 2.0], "monetary": [1.0, 2.0]}
+    with pytest.raises(InputError) as err:
+        rfm_scores(cols, edges=[30, 90])
+    assert str(err.value) == (
+        "The 'edges' parameter of rfm_scores must be a mapping of dimension -> thresholds. "
+        "Got [30, 90] instead."
+    )
+    assert err.value.field == "edges"
+    with pytest.raises(InputError) as err:
+        score_values([1.0, 2.0], higher_is_better="no")
+    assert str(err.value) == (
+        "The 'higher_is_better' parameter of score_values must be True or False. Got 'no' instead."
+    )
+    assert err.value.field == "higher_is_better"
