@@ -27,7 +27,7 @@ from crmkit._values import (
     SHOWN,
     as_readonly,
     bad_rows_error,
-    column_name,
+    column_phrase,
     is_null,
     to_array,
 )
@@ -160,10 +160,11 @@ def test_nested_sequences_are_refused_by_row():
     assert "must hold ints or strings" in str(err)
 
 
-def test_column_name_shows_the_callers_name_only_when_it_differs():
-    assert column_name("timestamp", None) == "'timestamp'"
-    assert column_name("timestamp", "timestamp") == "'timestamp'"
-    assert column_name("timestamp", "order_date") == "'timestamp' ('order_date')"
+def test_column_phrase_shows_the_callers_name_only_when_it_differs():
+    assert column_phrase("timestamp", None) == "'timestamp' column"
+    assert column_phrase("timestamp", "timestamp") == "'timestamp' column"
+    assert column_phrase("timestamp", "order_date") == "'timestamp' column ('order_date')"
+    assert column_phrase("as_of", "when", "parameter") == "'as_of' parameter ('when')"
 
 
 def test_is_null():
@@ -299,7 +300,7 @@ def test_maximum_is_inclusive():
 def test_booleans_are_not_numbers():
     err = _refused(as_finite_float, [True, False], field="amount", function="f", column="paid")
     assert str(err) == (
-        "The 'amount' ('paid') column of f must hold numbers; got booleans.\n"
+        "The 'amount' column ('paid') of f must hold numbers; got booleans.\n"
         "Hint: Convert flags to numbers explicitly (e.g. x.astype(float)) if that is meant."
     )
     assert err.field == "amount"
@@ -358,7 +359,7 @@ def test_other_dtypes_are_refused_by_dtype():
 
 def test_two_dimensional_columns_are_refused():
     err = _refused(as_finite_float, np.ones((2, 2)), field="x", function="f", column="X")
-    assert str(err) == "The 'x' ('X') column of f must be one-dimensional; got shape (2, 2)."
+    assert str(err) == "The 'x' column ('X') of f must be one-dimensional; got shape (2, 2)."
     assert err.field == "x"
     assert err.column == "X"
     assert _refused(as_ids, np.ones((2, 1), dtype=np.int64), field="c", function="f").field == "c"
@@ -557,7 +558,7 @@ def test_id_errors_in_full_name_the_function_and_the_callers_column():
     )
     err = _refused(as_ids, [True, False], field="customer", function="f", column="cust")
     assert (
-        str(err) == "The 'customer' ('cust') column of f must hold ints or strings; got booleans."
+        str(err) == "The 'customer' column ('cust') of f must hold ints or strings; got booleans."
     )
     assert (err.field, err.column) == ("customer", "cust")
     err = _refused(as_ids, ["a", " "], field="customer", function="f")
@@ -633,7 +634,7 @@ def test_optional_ids_without_missing_values_are_ids():
 def test_optional_ids_refuse_a_column_without_any_id_by_name():
     for values in ([np.nan, np.nan], ["", " "], [None, None]):
         err = _refused(as_optional_ids, values, field="parent", function="Hierarchy", column="up")
-        assert str(err) == "The 'parent' ('up') column of Hierarchy holds no id at all."
+        assert str(err) == "The 'parent' column ('up') of Hierarchy holds no id at all."
         assert (err.field, err.column) == ("parent", "up")
 
 

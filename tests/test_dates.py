@@ -237,7 +237,7 @@ def test_shape_errors_name_the_column():
     err = _refused(np.array([["2024-01-05"]]), column="when")
     assert (
         str(err)
-        == "The 'timestamp' ('when') column of f must be one-dimensional; got shape (1, 1)."
+        == "The 'timestamp' column ('when') of f must be one-dimensional; got shape (1, 1)."
     )
     assert err.field == "timestamp"
 

@@ -39,7 +39,7 @@ from crmkit._date_layouts import (
     layout,
     strptime_unique,
 )
-from crmkit._values import SHOWN, EngineRule, column_name, is_null, to_array
+from crmkit._values import SHOWN, EngineRule, column_phrase, is_null, to_array
 from crmkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -178,14 +178,14 @@ def as_datetime(
     arr = to_array(values, field=field, function=function)
     if arr.ndim != 1:
         raise InputError(
-            f"The {column_name(field, column)} {kind} of {function} must be one-dimensional; "
+            f"The {column_phrase(field, column, kind)} of {function} must be one-dimensional; "
             f"got shape {arr.shape}.",
             field=field,
         )
     ctx = _Context(
         field=field, function=function, kind=kind, valid_years=valid_years, column=column
     )
-    name = column_name(field, column)
+    name = column_phrase(field, column, kind)
     dtype_kind = arr.dtype.kind
     if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
         return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
@@ -198,7 +198,7 @@ def as_datetime(
         parsed = _parse_objects(arr, ctx, date_format)
     elif dtype_kind in "iuf":
         raise InputError(
-            f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
+            f"The {name} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got numbers (dtype {arr.dtype}).",
             field=field,
             column=column,
@@ -206,7 +206,7 @@ def as_datetime(
         )
     else:
         raise InputError(
-            f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
+            f"The {name} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got dtype {arr.dtype}.",
             field=field,
             column=column,

@@ -43,7 +43,7 @@ from crmkit._values import (
     EngineRule,
     as_readonly,
     bad_rows_error,
-    column_name,
+    column_phrase,
     is_null,
     to_array,
 )
@@ -122,7 +122,7 @@ def _one_dimensional(
 ) -> None:
     if arr.ndim != 1:
         raise InputError(
-            f"The {column_name(field, column)} column of {function} "
+            f"The {column_phrase(field, column)} of {function} "
             f"must be one-dimensional; got shape {arr.shape}.",
             field=field,
             column=column,
@@ -276,8 +276,7 @@ def _coerce_float(
         return arr.astype(np.float64, copy=False)
     if kind == "b":
         raise InputError(
-            f"The {column_name(field, column)} column of {function} "
-            f"must hold numbers; got booleans.",
+            f"The {column_phrase(field, column)} of {function} must hold numbers; got booleans.",
             field=field,
             column=column,
             hint="Convert flags to numbers explicitly (e.g. x.astype(float)) if that is meant.",
@@ -327,7 +326,7 @@ def _coerce_float(
                 column=column,
             ) from None
     raise InputError(
-        f"The {column_name(field, column)} column of {function} "
+        f"The {column_phrase(field, column)} of {function} "
         f"must hold numbers; got values of dtype {arr.dtype}.",
         field=field,
         column=column,
@@ -572,14 +571,14 @@ def as_ids(
         out = _object_ids(arr, field=field, function=function, column=column)
     elif kind == "b":
         raise InputError(
-            f"The {column_name(field, column)} column of {function} "
+            f"The {column_phrase(field, column)} of {function} "
             f"must hold ints or strings; got booleans.",
             field=field,
             column=column,
         )
     else:
         raise InputError(
-            f"The {column_name(field, column)} column of {function} "
+            f"The {column_phrase(field, column)} of {function} "
             f"must hold ints or strings; got dtype {arr.dtype}.",
             field=field,
             column=column,
@@ -624,7 +623,7 @@ def as_optional_ids(
         missing = np.zeros(arr.shape, dtype=bool)
     if missing.all():
         raise InputError(
-            f"The {column_name(field, column)} column of {function} holds no id at all.",
+            f"The {column_phrase(field, column)} of {function} holds no id at all.",
             field=field,
             column=column,
         )

@@ -13,7 +13,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit.errors import InputError
+from crmkit.errors import InputError, _column_phrase
 
 if TYPE_CHECKING:
     import narwhals.stable.v2 as nw
@@ -23,7 +23,7 @@ __all__ = [
     "EngineRule",
     "as_readonly",
     "bad_rows_error",
-    "column_name",
+    "column_phrase",
     "is_null",
     "to_array",
 ]
@@ -146,11 +146,13 @@ def _tighten(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return arr
 
 
-def column_name(field: str, column: str | None) -> str:
-    """Return how a message names a column: ``'timestamp'``, or ``'timestamp' ('order_date')``."""
-    if column is None or column == field:
-        return repr(field)
-    return f"{field!r} ({column!r})"
+def column_phrase(field: str, column: str | None, kind: str = "column") -> str:
+    """Return how a message names a column: ``'timestamp' column ('order_date')``.
+
+    The caller's name (*column*) is shown beside crmkit's (*field*) when it
+    differs; every error message uses this one form.
+    """
+    return _column_phrase(field, column, kind)
 
 
 def is_null(value: object) -> bool:

@@ -53,6 +53,12 @@ class CrmkitError(Exception):
     """
 
 
+def _column_phrase(field: str, column: str | None, kind: str = "column") -> str:
+    """How every message names a column: ``'amount' column`` or ``'amount' column ('eur')``."""
+    alias = f" ({column!r})" if column is not None and column != field else ""
+    return f"{field!r} {kind}{alias}"
+
+
 class InputError(CrmkitError, ValueError):
     """Bad input: a missing column, a wrong value, a length mismatch.
 
@@ -169,9 +175,9 @@ class InputError(CrmkitError, ValueError):
         pos_text = shown_pos[0] if len(shown_pos) == 1 else shown_pos
         val_text = "value" if len(shown_val) == 1 else "values"
         shown = shown_val[0] if len(shown_val) == 1 else shown_val
-        alias = f" ({column!r})" if column is not None and column != field else ""
         message = (
-            f"The {field!r} {kind}{alias} of {function} {requirement}: {n_bad} bad {noun}, "
+            f"The {_column_phrase(field, column, kind)} of {function} {requirement}: "
+            f"{n_bad} bad {noun}, "
             f"{where} {pos_text} with {val_text} {shown!r}."
         )
         return cls(

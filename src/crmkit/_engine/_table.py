@@ -43,7 +43,7 @@ from crmkit._input import (
     datetime_rules,
     id_rules,
 )
-from crmkit._values import SHOWN, column_name
+from crmkit._values import SHOWN, column_phrase
 from crmkit.errors import CrmkitError, EngineError, InputError
 
 __all__ = [
@@ -117,7 +117,7 @@ def _call(
         raise Unsupported(str(err)) from err
     except Exception as err:  # an engine may raise anything; the caller gets a crmkit error
         field = blame() if blame is not None else None
-        where = f" (reading the {column_name(field.name, field.column)} column)" if field else ""
+        where = f" (reading the {column_phrase(field.name, field.column)})" if field else ""
         raise EngineError(
             f"{function} could not {step} in {engine}{where}.",
             engine=engine,
@@ -427,7 +427,7 @@ def _rows_error(table: EngineTable, field: Field, rule: EngineRule, n_bad: int) 
     values = [row[field.name] for row in rows]
     others = [{k: _plain(v) for k, v in row.items() if k != field.name} for row in rows]
     message = (
-        f"The {column_name(field.name, field.column)} column of {table.function} "
+        f"The {column_phrase(field.name, field.column)} of {table.function} "
         f"{rule.requirement}: {count} in the {table.engine} table, first with values "
         f"{[_plain(v) for v in values]!r} (a lazy table has no row positions; their other "
         f"columns: {others!r})."
