@@ -12,7 +12,7 @@ from crmkit.roi import (
     pareto_nbd_from_params,
     probability_alive,
 )
-from crmkit.roi._models._pareto import log_a0
+from crmkit.roi._models._pareto_kernel import log_terms
 
 
 def _sig3(value):
@@ -62,8 +62,8 @@ def test_a0_branches_agree_at_equal_rates():
     x = np.array([0.0, 2.0, 7.0])
     t_x = np.array([0.0, 10.0, 30.0])
     T = np.array([40.0, 40.0, 40.0])
-    below = log_a0(np.array([0.5, 10.0 - 1e-7, 0.6, 10.0]), x, t_x, T)
-    above = log_a0(np.array([0.5, 10.0 + 1e-7, 0.6, 10.0]), x, t_x, T)
+    below = log_terms(0.5, 10.0 - 1e-7, 0.6, 10.0, x, t_x, T)[1]
+    above = log_terms(0.5, 10.0 + 1e-7, 0.6, 10.0, x, t_x, T)[1]
     np.testing.assert_allclose(below, above, rtol=1e-5)
 
 
@@ -85,5 +85,5 @@ def test_pareto_runs_through_clv_and_holdout(cdnow_spend):
 def test_pareto_bad_params():
     with pytest.raises(InputError, match="'beta'"):
         pareto_nbd_from_params(r=1, alpha=1, s=1, beta=-1)
-    with pytest.raises(InputError, match="BGNBDFit or ParetoNBDFit"):
+    with pytest.raises(InputError, match="BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit"):
         probability_alive(object(), frequency=[1], recency=[1.0], T=[2.0])  # type: ignore[arg-type]

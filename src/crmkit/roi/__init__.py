@@ -6,15 +6,11 @@ buy-till-you-die (BG/NBD + Gamma-Gamma) lifetime value, and lifetime value on
 profit rather than revenue.
 """
 
-from crmkit.roi._models._bgnbd import (
-    BGNBDFit,
-    bgnbd_from_params,
-    expected_purchases,
-    fit_bgnbd,
-    probability_alive,
-)
+from crmkit.roi._models._bgbb import BGBBFit, bgbb_from_params, fit_bgbb
+from crmkit.roi._models._bgnbd import BGNBDFit, bgnbd_from_params, fit_bgnbd
 from crmkit.roi._models._btyd_data import RFMData, SpendData
-from crmkit.roi._models._clv import CustomerCLV, customer_clv, profit_clv
+from crmkit.roi._models._clv import CalendarPeriods, CustomerCLV, customer_clv, profit_clv
+from crmkit.roi._models._covariates import CovariateEffects, CovariateEncoding
 from crmkit.roi._models._fit import FitDiagnostics
 from crmkit.roi._models._gamma_gamma import (
     GammaGammaFit,
@@ -30,7 +26,19 @@ from crmkit.roi._models._holdout import (
     calibration_holdout,
     holdout_comparison,
 )
+from crmkit.roi._models._mbgnbd import MBGNBDFit, fit_mbgnbd, mbgnbd_from_params
 from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd, pareto_nbd_from_params
+from crmkit.roi._models._predict import (
+    PurchaseCountPMF,
+    TrackingCurve,
+    dert,
+    expected_purchases,
+    expected_purchases_new_customer,
+    probability_alive,
+    probability_alive_ahead,
+    purchase_count_pmf,
+    tracking_curve,
+)
 from crmkit.roi._profit._pnl import CostColumn, CustomerPnL, MarginRate, customer_pnl
 from crmkit.roi._profit._retention import (
     RetentionCLV,
@@ -49,43 +57,59 @@ from crmkit.roi._profit._views import (
 from crmkit.roi._profit._wallet import WalletOpportunity, wallet_opportunity
 
 __all__ = [
+    "BGBBFit",
     "BGNBDFit",
+    "CalendarPeriods",
     "CalibrationHoldout",
     "CostColumn",
+    "CovariateEffects",
+    "CovariateEncoding",
     "CustomerCLV",
     "CustomerPnL",
     "FitDiagnostics",
     "GammaGammaFit",
     "HoldoutComparison",
+    "MBGNBDFit",
     "MarginRate",
     "ParetoNBDFit",
+    "PurchaseCountPMF",
     "RFMData",
     "RetentionCLV",
     "RetentionEconomics",
     "SegmentProfit",
     "SpendData",
     "SpendIndependence",
+    "TrackingCurve",
     "UnprofitableCustomers",
     "WalletOpportunity",
     "WhaleCurve",
+    "bgbb_from_params",
     "bgnbd_from_params",
     "calibration_holdout",
     "customer_clv",
     "customer_pnl",
+    "dert",
     "expected_purchases",
+    "expected_purchases_new_customer",
     "expected_spend",
+    "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_mbgnbd",
     "fit_pareto_nbd",
     "gamma_gamma_from_params",
     "holdout_comparison",
+    "mbgnbd_from_params",
     "pareto_nbd_from_params",
     "probability_alive",
+    "probability_alive_ahead",
     "profit_by_segment",
     "profit_clv",
+    "purchase_count_pmf",
     "retention_clv",
     "retention_economics",
     "spend_independence",
+    "tracking_curve",
     "unprofitable_customers",
     "wallet_opportunity",
     "whale_curve",

@@ -15,7 +15,15 @@ from crmkit._input import as_finite_float, as_ids, check_same_length
 from crmkit._tables import column_names
 from crmkit.errors import InputError
 
-__all__ = ["BTYDData", "RFMData", "SpendData", "dot", "read_rfm", "require_models_extra"]
+__all__ = [
+    "BTYDData",
+    "RFMData",
+    "SpendData",
+    "distinct_rows",
+    "dot",
+    "read_rfm",
+    "require_models_extra",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -270,3 +278,25 @@ def compress(x: FloatArray, a: FloatArray, b: FloatArray) -> Compressed:
         b_code=bi_u.astype(np.int64),
         weight=counts.astype(np.float64),
     )
+
+
+def distinct_rows(rfm: BTYDData) -> tuple[BTYDData, IntArray]:
+    """The distinct (x, t_x, T) rows of *rfm* and the distinct row of each customer.
+
+    Predictions of a model without covariates depend on the row alone, so
+    they are evaluated once per distinct row and spread back.
+    """
+    c = compress(rfm.frequency, rfm.recency, rfm.T)
+    distinct = BTYDData(
+        customer=None,
+        frequency=c.x_values[c.x_code],
+        recency=c.a_values[c.a_code],
+        T=c.b_values[c.b_code],
+        monetary_value=None,
+    )
+    key_x = np.searchsorted(c.x_values, rfm.frequency)
+    key_a = np.searchsorted(c.a_values, rfm.recency)
+    key_b = np.searchsorted(c.b_values, rfm.T)
+    row_key = (c.x_code * c.a_values.size + c.a_code) * c.b_values.size + c.b_code
+    cust_key = (key_x * c.a_values.size + key_a) * c.b_values.size + key_b
+    return distinct, np.searchsorted(row_key, cust_key).astype(np.int64)

@@ -9,13 +9,13 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._params import integer
 from crmkit._results import Result
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
-from crmkit.roi._models._bgnbd import BGNBDFit, check_purchase_model, expected
-from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
-from crmkit.roi._models._pareto import ParetoNBDFit
+from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
+from crmkit.roi._models._btyd_data import require_models_extra
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
@@ -30,14 +30,17 @@ class CalibrationHoldout(Result):
     Attributes
     ----------
     calibration : BTYDSummary
-        The summary up to ``calibration_end``.
+        The summary of the rows dated up to ``calibration_end``.
     customer : ndarray, shape (n,)
         The calibration customers (same order as ``calibration``).
     holdout_purchases : ndarray of int64, shape (n,)
-        Periods with a purchase after ``calibration_end`` up to
+        Periods with a purchase dated after ``calibration_end`` up to
         ``observation_end``, per calibration customer.
     holdout_length : float
         Length of the holdout in periods of ``freq``.
+    holdout_by_period : ndarray of int64, shape (holdout_length,)
+        Repeat purchases (customer-periods) of the calibration customers in
+        each holdout period: the actual side of the tracking curve.
     calibration_end, observation_end : numpy.datetime64
         The split and the end of observation.
     freq : Frequency
@@ -67,6 +70,7 @@ class CalibrationHoldout(Result):
     observation_end: np.datetime64
     freq: Frequency
     n_new_in_holdout: int
+    holdout_by_period: npt.NDArray[np.int64]
 
 
 def calibration_holdout(
@@ -89,9 +93,12 @@ def calibration_holdout(
         The period: frequency, recency, T and holdout purchases count
         distinct periods with a purchase, as :func:`crmkit.segmentation.btyd_summary`.
     calibration_end : date-like
-        Last day of the calibration window (its period is included).
+        The split: rows dated at or before it are calibration, rows after it
+        holdout (the raw timestamps are compared, as lifetimes'
+        ``calibration_and_holdout_data`` and pymc-marketing do).
     observation_end : date-like
-        End of the holdout, after *calibration_end*.
+        End of the holdout (rows after it are left out), in a later period
+        than *calibration_end*.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
 
@@ -107,9 +114,14 @@ def calibration_holdout(
 
     Notes
     -----
-    Holdout purchases of customer :math:`i` are
-    :math:`|\{p : p_{cal} < p \le p_{obs}\}|` over the period keys of their
-    rows, matching lifetimes' ``calibration_and_holdout_data``.
+    The split cuts on the raw timestamp first; periods are counted after the
+    cut. The calibration summary is that of the rows with
+    :math:`t \le t_{cal}` as of :math:`t_{cal}`; holdout purchases of customer
+    :math:`i` are the number of distinct periods among their rows with
+    :math:`t_{cal} < t \le t_{obs}`, and the holdout lasts
+    :math:`p(t_{obs}) - p(t_{cal})` periods. So a purchase dated the day after
+    the cut, in the same week, is a holdout purchase (in that week). This
+    matches lifetimes' ``calibration_and_holdout_data`` (tested on CDNOW).
 
     Examples
     --------
@@ -130,7 +142,21 @@ def calibration_holdout(
     tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
     cal_end = scalar_datetime(calibration_end, field="calibration_end", function=fn)
     obs_end = scalar_datetime(observation_end, field="observation_end", function=fn)
-    summary = btyd_summary(tx, freq=freq, as_of=cal_end)
+    # the cut is on the raw timestamp; periods are counted after it
+    early = tx.timestamp <= cal_end
+    if not early.any():
+        raise InputError.for_parameter(
+            "calibration_end",
+            f"on or after the first transaction ({tx.timestamp.min()})",
+            str(cal_end),
+            function=fn,
+        )
+    calibration_rows = {
+        "customer": tx.customer[early],
+        "timestamp": tx.timestamp[early],
+        "amount": tx.amount[early],
+    }
+    summary = btyd_summary(calibration_rows, freq=freq, as_of=cal_end)
     f = summary.freq
     cal_key, obs_key = (int(k) for k in period_keys(np.array([cal_end, obs_end]), f))
     if obs_key <= cal_key:
@@ -140,27 +166,31 @@ def calibration_holdout(
             str(obs_end),
             function=fn,
         )
-    keys = period_keys(tx.timestamp, f)
-    inside = (keys > cal_key) & (keys <= obs_key)
+    inside = (tx.timestamp > cal_end) & (tx.timestamp <= obs_end)
+    keys = period_keys(tx.timestamp[inside], f)
     ids = tx.customer[inside]
-    hold_keys = keys[inside] - cal_key - 1
+    hold_keys = keys - cal_key  # 0 for the rest of the cut's own period
     cal_ids = summary.customer
     n = cal_ids.shape[0]
     where = np.clip(np.searchsorted(cal_ids, ids), 0, max(n - 1, 0))
     known = cal_ids[where] == ids if n else np.zeros(ids.shape[0], dtype=bool)
-    span = obs_key - cal_key
+    span = obs_key - cal_key + 1
     pairs = np.unique(where[known].astype(np.int64) * span + hold_keys[known])
     counts = np.bincount(pairs // span, minlength=n).astype(np.int64)
+    by_period = np.bincount(pairs % span, minlength=span).astype(np.int64)
+    # purchases in the rest of the cut's own period count in the first holdout period
+    by_period = np.r_[by_period[0] + by_period[1], by_period[2:]] if span > 1 else by_period
     n_new = np.unique(ids[~known]).shape[0] if (~known).any() else 0
     return CalibrationHoldout(
         calibration=summary,
         customer=cal_ids,
         holdout_purchases=as_readonly(counts),
-        holdout_length=float(span),
+        holdout_length=float(obs_key - cal_key),
         calibration_end=cal_end,
         observation_end=obs_end,
         freq=f,
         n_new_in_holdout=int(n_new),
+        holdout_by_period=as_readonly(by_period),
     )
 
 
@@ -219,18 +249,19 @@ class HoldoutComparison(Result):
 
 
 def holdout_comparison(
-    fit: BGNBDFit | ParetoNBDFit,
+    fit: AnyPurchaseModel,
     data: object,
     *,
     holdout_purchases: npt.ArrayLike | None = None,
     holdout_length: float | None = None,
     max_frequency: int = 7,
+    covariates: object | None = None,
 ) -> HoldoutComparison:
     r"""Compare the model's holdout predictions with what customers actually did.
 
     Parameters
     ----------
-    fit : BGNBDFit or ParetoNBDFit
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         A model fitted on the calibration data.
     data : CalibrationHoldout or RFMData
         A :func:`calibration_holdout` split (which carries the holdout), or
@@ -242,6 +273,8 @@ def holdout_comparison(
     max_frequency : int
         Customers with this many calibration repeat purchases or more share
         the last group (FHL 2005, Figure 4 uses 7).
+    covariates : DataFrame or mapping of columns, optional
+        The covariate table, for a model fitted with covariates.
 
     Returns
     -------
@@ -279,10 +312,7 @@ def holdout_comparison(
     """
     fn = "holdout_comparison"
     require_models_extra(fn)
-    model = check_purchase_model(fit, fn)
-    bins: object = max_frequency
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise InputError.for_parameter("max_frequency", "an int >= 1", max_frequency, function=fn)
+    bins = integer(max_frequency, name="max_frequency", function=fn, minimum=1)
     if isinstance(data, CalibrationHoldout):
         if holdout_purchases is not None or holdout_length is not None:
             raise InputError.for_parameter(
@@ -291,9 +321,9 @@ def holdout_comparison(
                 "an array",
                 function=fn,
             )
-        rfm = read_rfm(data.calibration, frequency=None, recency=None, T=None, function=fn)
+        table: object = data.calibration
         actual = data.holdout_purchases.astype(np.float64)
-        length = data.holdout_length
+        length: object = data.holdout_length
     else:
         if holdout_purchases is None or holdout_length is None:
             raise InputError.for_parameter(
@@ -302,19 +332,20 @@ def holdout_comparison(
                 None,
                 function=fn,
             )
-        rfm = read_rfm(data, frequency=None, recency=None, T=None, function=fn)
+        table = data
         actual = as_finite_float(
             holdout_purchases, field="holdout_purchases", function=fn, minimum=0.0
         )
-        check_same_length({"holdout_purchases": actual.shape[0], "frequency": rfm.n}, function=fn)
-        length = float(holdout_length)
-        if not np.isfinite(length) or length <= 0:
-            raise InputError.for_parameter(
-                "holdout_length", "a finite number > 0", holdout_length, function=fn
-            )
-    predicted = expected(model, rfm, length)
-    group = np.minimum(rfm.frequency, max_frequency).astype(np.int64)
-    k = int(max_frequency) + 1
+        length = holdout_length
+    p = prepare(fit, table, frequency=None, recency=None, T=None, covariates=covariates, function=fn)
+    check_same_length({"holdout_purchases": actual.shape[0], "frequency": p.data.n}, function=fn)
+    window = horizon(length, p.model, name="holdout_length", function=fn)
+    if window <= 0:
+        raise InputError.for_parameter("holdout_length", "a number > 0", length, function=fn)
+    rfm = p.data
+    predicted = p.spread(p.kernel.expected(p.rows.frequency, p.rows.recency, p.rows.T, window))
+    group = np.minimum(rfm.frequency, bins).astype(np.int64)
+    k = bins + 1
     count = np.bincount(group, minlength=k).astype(np.int64)
     with np.errstate(all="ignore"):
         mean_pred = np.bincount(group, weights=predicted, minlength=k) / count
@@ -335,5 +366,5 @@ def holdout_comparison(
         correlation=corr,
         customer_predicted=as_readonly(predicted),
         customer_actual=as_readonly(np.array(actual)),
-        holdout_length=length,
+        holdout_length=float(window),
     )

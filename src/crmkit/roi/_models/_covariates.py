@@ -1,0 +1,363 @@
+"""Static customer covariates: read a covariate table once, encode it, join it on customer id.
+
+A covariate table has a ``customer`` column and one column per covariate.
+Numeric columns enter as they are; text (or boolean) columns such as an
+acquisition channel or a region are coded as 0/1 indicators of every level but
+the first in sorted order (the reference level). The encoding is kept in the
+fitted model, so the same table, or a new one, is encoded the same way for
+prediction. During fitting the design is centred and scaled (which keeps the
+optimiser well conditioned); coefficients and covariances are reported on the
+caller's scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from crmkit._input import as_finite_float, as_ids
+from crmkit._params import names as check_names
+from crmkit._results import frozen_mapping
+from crmkit._tables import read_table
+from crmkit.errors import InputError
+
+__all__ = ["CovariateEffects", "CovariateEncoding", "Design", "design_for", "encode_table"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@attrs.frozen(kw_only=True)
+class CovariateEncoding:
+    """How the columns of a covariate table become the columns of a design matrix.
+
+    Attributes
+    ----------
+    sources : tuple of str
+        The covariate table's columns used, in order.
+    columns : tuple of str
+        The design columns: a numeric source keeps its name, a categorical
+        source gives ``"name[level]"`` for every level but the reference.
+    reference : mapping of str to str
+        The reference level of each categorical source (absorbed in the
+        model's base parameters).
+
+    Examples
+    --------
+    >>> enc = encode_table(
+    ...     {"customer": [1, 2, 3], "channel": ["web", "store", "web"]},
+    ...     [1, 2, 3],
+    ...     sources=["channel"],
+    ...     field="covariates",
+    ...     function="fit_bgnbd",
+    ... ).encoding
+    >>> enc.columns, dict(enc.reference)
+    (('channel[web]',), {'channel': 'store'})
+    """
+
+    sources: tuple[str, ...]
+    columns: tuple[str, ...]
+    reference: Mapping[str, str] = attrs.field(converter=frozen_mapping)
+
+
+@attrs.frozen(kw_only=True)
+class CovariateEffects:
+    """The covariate part of a fitted model: encodings and coefficients per process.
+
+    Attributes
+    ----------
+    encodings : mapping of str to CovariateEncoding
+        Per process (``"purchase"``, ``"dropout"`` or ``"spend"``), how its
+        design is built from a covariate table.
+    coefficients : mapping of str to mapping of str to float
+        Per process, the coefficient of each design column. A purchase
+        coefficient g scales the purchase-rate scale ``alpha`` by ``exp(-g z)``
+        (positive g, more purchases); see each model for the dropout and
+        spend processes.
+    standard_errors : mapping of str to mapping of str to float
+        Their asymptotic standard errors (NaN when not computable).
+
+    Examples
+    --------
+    >>> effects = CovariateEffects(
+    ...     encodings={},
+    ...     coefficients={"purchase": {"channel[web]": 0.4}},
+    ...     standard_errors={"purchase": {"channel[web]": 0.1}},
+    ... )
+    >>> effects.coefficients["purchase"]["channel[web]"]
+    0.4
+    """
+
+    encodings: Mapping[str, CovariateEncoding] = attrs.field(converter=frozen_mapping)
+    coefficients: Mapping[str, Mapping[str, float]] = attrs.field(converter=frozen_mapping)
+    standard_errors: Mapping[str, Mapping[str, float]] = attrs.field(converter=frozen_mapping)
+
+    def __attrs_post_init__(self) -> None:
+        for field in ("coefficients", "standard_errors"):
+            inner = {k: frozen_mapping(v) for k, v in getattr(self, field).items()}
+            object.__setattr__(self, field, frozen_mapping(inner))
+
+    @property
+    def processes(self) -> tuple[str, ...]:
+        """The processes with covariates, in parameter order."""
+        return tuple(self.encodings)
+
+
+@attrs.frozen(kw_only=True)
+class Design:
+    """Internal: an encoded design matrix aligned with the data's customers."""
+
+    encoding: CovariateEncoding
+    matrix: FloatArray  # (n_customers, k)
+
+
+def _categorical(values: npt.NDArray[Any]) -> bool:
+    return values.dtype.kind in "UOSTb"
+
+
+def _align(table_ids: npt.NDArray[Any], ids: npt.NDArray[Any], function: str) -> npt.NDArray[Any]:
+    """Row of the covariate table for each data customer (every one must be there once)."""
+    if table_ids.dtype.kind != ids.dtype.kind:
+        raise InputError(
+            f"The customer ids of the covariate table given to {function} are of another kind "
+            f"({table_ids.dtype.kind!r}) than those of the data ({ids.dtype.kind!r}).",
+            field="covariates",
+            hint="Use the same ids (ints or strings) in both tables.",
+        )
+    order = np.argsort(table_ids, kind="stable")
+    sorted_ids = table_ids[order]
+    dup = sorted_ids[1:] == sorted_ids[:-1]
+    if dup.any():
+        repeated = np.unique(sorted_ids[1:][dup])
+        raise InputError.for_rows(
+            "covariates",
+            "must have one row per customer",
+            positions=order[1:][dup][:5].tolist(),
+            values=repeated[:5].tolist(),
+            n_bad=int(dup.sum()),
+            function=function,
+        )
+    where = np.clip(np.searchsorted(sorted_ids, ids), 0, max(sorted_ids.size - 1, 0))
+    found = sorted_ids[where] == ids if sorted_ids.size else np.zeros(ids.size, dtype=bool)
+    if not found.all():
+        missing = np.flatnonzero(~found)
+        raise InputError.for_rows(
+            "customer",
+            "must all have a row in the covariate table",
+            positions=missing[:5].tolist(),
+            values=ids[missing[:5]].tolist(),
+            n_bad=int(missing.size),
+            function=function,
+        )
+    return order[where]
+
+
+def encode_table(
+    table: object,
+    ids: npt.ArrayLike,
+    *,
+    sources: Sequence[str],
+    field: str,
+    function: str,
+    encoding: CovariateEncoding | None = None,
+) -> Design:
+    """Encode *table*'s *sources* columns for the customers *ids* (new encoding or a fitted one)."""
+    columns = read_table(table, field=field, function=function)
+    if "customer" not in columns:
+        raise InputError(
+            f"The covariate table given to {function} needs a 'customer' column; "
+            f"it has {sorted(columns)}.",
+            field=field,
+        )
+    table_ids = as_ids(columns["customer"], field="customer", function=function)
+    customers = as_ids(ids, field="customer", function=function)
+    rows = _align(table_ids, customers, function)
+    missing = [s for s in sources if s not in columns]
+    if missing:
+        raise InputError(
+            f"The covariate table given to {function} has no column {missing[0]!r}; "
+            f"it has {sorted(c for c in columns if c != 'customer')}.",
+            field=field,
+        )
+    blocks: list[FloatArray] = []
+    names: list[str] = []
+    reference: dict[str, str] = dict(encoding.reference) if encoding is not None else {}
+    for source in sources:
+        values = columns[source][rows]
+        if _categorical(values) or source in reference:
+            text = values.astype(str)
+            if encoding is None:
+                levels = np.unique(text)
+                if levels.size < 2:
+                    raise InputError(
+                        f"The covariate {source!r} given to {function} has a single level "
+                        f"({levels.tolist()}); it cannot have an effect.",
+                        field=field,
+                    )
+                reference[source] = str(levels[0])
+                kept = [str(v) for v in levels[1:]]
+            else:
+                prefix = f"{source}["
+                kept = [c[len(prefix) : -1] for c in encoding.columns if c.startswith(prefix)]
+                known = {reference[source], *kept}
+                unknown = ~np.isin(text, list(known))
+                if unknown.any():
+                    bad = np.flatnonzero(unknown)
+                    raise InputError.for_rows(
+                        source,
+                        f"must hold a level seen when the model was fitted ({sorted(known)})",
+                        positions=bad[:5].tolist(),
+                        values=text[bad[:5]].tolist(),
+                        n_bad=int(bad.size),
+                        function=function,
+                    )
+            blocks.extend((text == level).astype(np.float64) for level in kept)
+            names.extend(f"{source}[{level}]" for level in kept)
+        else:
+            blocks.append(as_finite_float(values, field=source, function=function))
+            names.append(source)
+    matrix = np.column_stack(blocks) if blocks else np.zeros((customers.size, 0))
+    enc = encoding or CovariateEncoding(
+        sources=tuple(sources), columns=tuple(names), reference=reference
+    )
+    return Design(encoding=enc, matrix=np.ascontiguousarray(matrix, dtype=np.float64))
+
+
+def design_for(
+    covariates: object,
+    ids: npt.NDArray[Any] | None,
+    effects: CovariateEffects | None,
+    *,
+    function: str,
+) -> dict[str, FloatArray] | None:
+    """Designs per process for predicting with a fitted model (None for a model without)."""
+    if effects is None:
+        if covariates is not None:
+            raise InputError.for_parameter(
+                "covariates",
+                "None for a model fitted without covariates",
+                type(covariates).__name__,
+                function=function,
+            )
+        return None
+    if covariates is None:
+        raise InputError.for_parameter(
+            "covariates",
+            f"a covariate table with {sorted({s for e in effects.encodings.values() for s in e.sources})}"
+            " for a model fitted with covariates",
+            None,
+            function=function,
+        )
+    if ids is None:
+        raise InputError(
+            f"{function} needs customer ids on the data to join the covariate table.",
+            field="customer",
+            hint="Pass a BTYDSummary or a table with a 'customer' column.",
+        )
+    return {
+        process: encode_table(
+            covariates,
+            ids,
+            sources=enc.sources,
+            field="covariates",
+            function=function,
+            encoding=enc,
+        ).matrix
+        for process, enc in effects.encodings.items()
+    }
+
+
+def read_processes(
+    covariates: object,
+    spec: Mapping[str, object],
+    ids: npt.NDArray[Any] | None,
+    *,
+    function: str,
+) -> dict[str, Design]:
+    """Encode the covariates of each process named in *spec* (process -> source names)."""
+    given = {p: v for p, v in spec.items() if v is not None}
+    if covariates is None:
+        if given:
+            first = next(iter(given))
+            raise InputError.for_parameter(
+                f"{first}_covariates",
+                "None unless a covariates table is given",
+                given[first],
+                function=function,
+            )
+        return {}
+    if not given:
+        raise InputError.for_parameter(
+            "covariates",
+            "given with the names of the covariates of at least one process "
+            f"({', '.join(f'{p}_covariates' for p in spec)})",
+            "a table",
+            function=function,
+        )
+    if ids is None:
+        raise InputError(
+            f"{function} needs customer ids on the data to join the covariate table.",
+            field="customer",
+            hint="Pass a BTYDSummary or a table with a 'customer' column.",
+        )
+    out = {}
+    for process, sources in given.items():
+        chosen = check_names(
+            sources, name=f"{process}_covariates", function=function, what="column names"
+        )
+        out[process] = encode_table(
+            covariates, ids, sources=chosen, field="covariates", function=function
+        )
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class Standardised:
+    """Internal: a centred and scaled design and how to map coefficients back."""
+
+    matrix: FloatArray
+    mean: FloatArray
+    scale: FloatArray
+
+
+def standardise(matrix: FloatArray, name: str, function: str, columns: Sequence[str]) -> Standardised:
+    """Centre and scale each design column; refuse a column without variation."""
+    mean = matrix.mean(axis=0) if matrix.shape[0] else np.zeros(matrix.shape[1])
+    scale = matrix.std(axis=0) if matrix.shape[0] else np.ones(matrix.shape[1])
+    flat = ~(scale > 0)
+    if flat.any():
+        raise InputError(
+            f"The covariate column {columns[int(np.flatnonzero(flat)[0])]!r} of {function} "
+            "takes one value for every customer; it cannot have an effect.",
+            field=name,
+        )
+    return Standardised(matrix=(matrix - mean) / scale, mean=mean, scale=scale)
+
+
+def unstandardise(
+    working: FloatArray,
+    cov: FloatArray,
+    *,
+    blocks: Sequence[tuple[int, int, Standardised, float]],
+) -> tuple[FloatArray, FloatArray]:
+    """Map working parameters (and their covariance) from standardised to raw covariates.
+
+    Each block is (index of the log base parameter it shifts, first coefficient
+    index, its standardisation, the sign with which the design enters the log
+    of that base parameter). With ``log theta_i = log theta + sign * g'(z - m)/s``
+    the raw coefficients are ``g / s`` and ``log theta`` absorbs
+    ``- sign * g' m / s``: a linear map, so the covariance maps exactly.
+    """
+    k = working.size
+    jac = np.eye(k)
+    for base, first, std, sign in blocks:
+        width = std.mean.size
+        cols = slice(first, first + width)
+        jac[cols, cols] = np.diag(1.0 / std.scale)
+        jac[base, cols] = -sign * std.mean / std.scale
+    raw = jac @ working
+    raw_cov = jac @ cov @ jac.T if np.all(np.isfinite(cov)) else np.full_like(cov, np.nan)
+    return raw, raw_cov
