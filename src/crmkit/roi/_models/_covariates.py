@@ -341,23 +341,25 @@ def unstandardise(
     working: FloatArray,
     cov: FloatArray,
     *,
-    blocks: Sequence[tuple[int, int, Standardised, float]],
+    blocks: Sequence[tuple[tuple[int, ...], int, Standardised, float]],
 ) -> tuple[FloatArray, FloatArray]:
     """Map working parameters (and their covariance) from standardised to raw covariates.
 
-    Each block is (index of the log base parameter it shifts, first coefficient
-    index, its standardisation, the sign with which the design enters the log
-    of that base parameter). With ``log theta_i = log theta + sign * g'(z - m)/s``
-    the raw coefficients are ``g / s`` and ``log theta`` absorbs
-    ``- sign * g' m / s``: a linear map, so the covariance maps exactly.
+    Each block is (indices of the log base parameters it shifts, first
+    coefficient index, its standardisation, the sign with which the design
+    enters the log of those base parameters). With
+    ``log theta_i = log theta + sign * g'(z - m)/s`` the raw coefficients are
+    ``g / s`` and ``log theta`` absorbs ``- sign * g' m / s``: a linear map, so
+    the covariance maps exactly.
     """
     k = working.size
     jac = np.eye(k)
-    for base, first, std, sign in blocks:
+    for bases, first, std, sign in blocks:
         width = std.mean.size
         cols = slice(first, first + width)
         jac[cols, cols] = np.diag(1.0 / std.scale)
-        jac[base, cols] = -sign * std.mean / std.scale
+        for base in bases:
+            jac[base, cols] = -sign * std.mean / std.scale
     raw = jac @ working
     raw_cov = jac @ cov @ jac.T if np.all(np.isfinite(cov)) else np.full_like(cov, np.nan)
     return raw, raw_cov
