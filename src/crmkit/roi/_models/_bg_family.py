@@ -24,6 +24,7 @@ from crmkit.roi._models._special import log_hyp2f1
 
 __all__ = [
     "alive_ahead",
+    "alive_expected",
     "conditional_expected",
     "discounted_expected",
     "loglik_rows",
@@ -125,12 +126,13 @@ def _bracket(
     log_hyp = log_hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
     safe = np.isfinite(log_hyp)
     with np.errstate(all="ignore"):
-        direct = c / (a - 1.0) * (
-            1.0 - np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
-        )
-        term = np.where(
-            safe, c / (a - 1.0) * -np.expm1((a - 1.0) * log1mz + np.where(safe, log_hyp, 0.0)), direct
-        )
+        term = c / (a - 1.0) * -np.expm1((a - 1.0) * log1mz + np.where(safe, log_hyp, 0.0))
+        if not safe.all():
+            # a non-positive 2F1 (possible only when c < 0): the direct form, where needed
+            direct = c / (a - 1.0) * (
+                1.0 - np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
+            )
+            term = np.where(safe, term, direct)
         degenerate = np.abs(c) < _C_NEAR_ZERO
         if np.any(degenerate):
             # lim_{c -> 0} c 2F1(p, q; c; z) = p q z 2F1(p + 1, q + 1; 2; z) on the original form
@@ -158,6 +160,21 @@ def _bracket_any_a(
     low = _bracket(r, alpha, np.full(a_arr.shape, 1.0 - _A_NEAR_ONE), b, x, T, t, m)
     high = _bracket(r, alpha, np.full(a_arr.shape, 1.0 + _A_NEAR_ONE), b, x, T, t, m)
     return np.where(near, 0.5 * (low + high), term)
+
+
+def alive_expected(
+    r: float,
+    alpha: Param,
+    a: Param,
+    b: Param,
+    x: FloatArray,
+    T: FloatArray,
+    t: Param,
+    *,
+    modified: bool,
+) -> FloatArray:
+    """E[Y(t) | alive, x, T]: the bracket of eq. 10, depending on the history through (x, T)."""
+    return np.maximum(_bracket_any_a(r, alpha, a, b, x, T, t, _m(modified)), 0.0)
 
 
 def conditional_expected(

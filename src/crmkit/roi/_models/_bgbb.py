@@ -414,6 +414,10 @@ class BGBBKernel:
         self, x: FloatArray, t_x: FloatArray, n: FloatArray, t: FloatArray | float
     ) -> FloatArray:
         """E[X(n, n + t) | x, t_x, n]: transactions in the next t opportunities (FHS 2010 eq. 13)."""
+        return np.asarray(self.factor(x, t_x, n) * self.part(x, n, t), dtype=np.float64)
+
+    def factor(self, x: FloatArray, t_x: FloatArray, n: FloatArray) -> FloatArray:
+        """The part of eq. 13 that depends on the history but not on t."""
         from scipy import special  # noqa: PLC0415
 
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
@@ -425,8 +429,12 @@ class BGBBKernel:
             + special.gammaln(g + d)
             - special.gammaln(1.0 + d)
         )
-        diff = _ratio_difference(g, d, n, n + t)
-        return np.asarray(np.exp(log_pre) * np.maximum(diff, 0.0), dtype=np.float64)
+        return np.asarray(np.exp(log_pre), dtype=np.float64)
+
+    def part(self, x: FloatArray, n: FloatArray, t: FloatArray | float) -> FloatArray:
+        """The part of eq. 13 that depends on t (through n only)."""
+        diff = _ratio_difference(self.gamma, self.delta, n + 0.0 * x, n + t)
+        return np.asarray(np.maximum(diff, 0.0), dtype=np.float64)
 
     def unconditional(self, t: FloatArray) -> FloatArray:
         """E[X(t)]: expected transactions of a new customer in their first t opportunities."""

@@ -21,7 +21,7 @@ from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._bgnbd import BGNBDFit
 from crmkit.roi._models._mbgnbd import MBGNBDFit
 from crmkit.roi._models._pareto import ParetoNBDFit
-from crmkit.roi._models._pareto_kernel import log_terms
+from crmkit.roi._models._pareto_kernel import log_term, log_terms
 
 __all__ = [
     "PURCHASE_MODELS",
@@ -76,7 +76,7 @@ class Kernel:
         if self.kind == "pareto":
             from scipy import special  # noqa: PLC0415
 
-            survive, dropped = log_terms(self.r, self.alpha, self.u, self.v, x, t_x, T)
+            survive, dropped = self._pareto_terms(x, t_x, T)
             with np.errstate(invalid="ignore"):
                 diff = np.where(np.isneginf(dropped), np.inf, survive - dropped)
             return np.asarray(special.expit(diff), dtype=np.float64)
@@ -84,8 +84,33 @@ class Kernel:
             self.r, self.alpha, self.u, self.v, x, t_x, T, modified=self.kind == "mbg"
         )
 
+    def _pareto_terms(
+        self, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Pareto/NBD log terms; with scalar parameters the series run once per (x, t) pair."""
+        if self.per_row or x.size < 64:
+            return log_terms(self.r, self.alpha, self.u, self.v, x, t_x, T)
+        both = np.concatenate([x + 1j * t_x, x + 1j * T])
+        uniq, inverse = np.unique(both, return_inverse=True)
+        terms = log_term(self.r, self.alpha, self.u, self.v, uniq.real, uniq.imag)[inverse]
+        l1, l2 = terms[: x.size], terms[x.size :]
+        r, alpha, s, beta = self.r, self.alpha, self.u, self.v
+        survive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        with np.errstate(divide="ignore"):
+            log_a0 = l1 + np.log(-np.expm1(np.minimum(l2 - l1, 0.0)))
+            dropped = np.log(s) - np.log(r + s + x) + log_a0
+        return np.asarray(survive, dtype=np.float64), np.asarray(dropped, dtype=np.float64)
+
     def expected(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Param) -> FloatArray:
-        """E[Y(t) | x, t_x, T]."""
+        """E[Y(t) | x, t_x, T] = factor(x, t_x, T) part(x, T, t)."""
+        return np.asarray(self.factor(x, t_x, T) * self.part(x, T, t), dtype=np.float64)
+
+    def factor(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """The part of E[Y(t)] that depends on the whole history but not on t: P(alive)."""
+        return self.alive(x, t_x, T)
+
+    def part(self, x: FloatArray, T: FloatArray, t: Param) -> FloatArray:
+        """The part of E[Y(t)] that depends on t, through (x, T) only: E[Y(t) | alive]."""
         if self.kind == "pareto":
             r, alpha, s, beta = self.r, self.alpha, self.u, self.v
             base = (r + x) * (beta + T) / (alpha + T)
@@ -96,10 +121,8 @@ class Kernel:
                     -log_ratio,
                     -np.expm1((s - 1.0) * log_ratio) / (s - 1.0),
                 )
-            return np.asarray(base * growth * self.alive(x, t_x, T), dtype=np.float64)
-        return bg.conditional_expected(
-            self.r, self.alpha, self.u, self.v, x, t_x, T, t, modified=self.kind == "mbg"
-        )
+            return np.asarray(base * growth, dtype=np.float64)
+        return bg.alive_expected(self.r, self.alpha, self.u, self.v, x, T, t, modified=self.kind == "mbg")
 
     def alive_ahead(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Param) -> FloatArray:
         """P(alive at T + t | x, t_x, T)."""
