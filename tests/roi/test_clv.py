@@ -215,19 +215,31 @@ def _brute_holdout(tx, cal_end, obs_end, freq):
 def test_calibration_holdout_cuts_on_the_raw_timestamp(freq, cal_end):
     base = simulate_customer_base(300, "2023-01-01", "2024-01-01", seed=8)
     tx = base.transactions
-    split = calibration_holdout(tx, freq=freq, calibration_end=cal_end, observation_end="2023-12-31")
+    split = calibration_holdout(
+        tx, freq=freq, calibration_end=cal_end, observation_end="2023-12-31"
+    )
     brute = _brute_holdout(tx, cal_end, "2023-12-31", freq)
     assert split.customer.tolist() == sorted(brute)
     assert split.holdout_purchases.tolist() == [brute[c] for c in split.customer.tolist()]
     assert split.holdout_by_period.sum() == split.holdout_purchases.sum()
     cut = np.datetime64(cal_end, "us")
     assert split.n_new_in_holdout == len(
-        set(tx.customer[(tx.timestamp > cut) & (tx.timestamp <= np.datetime64("2023-12-31"))].tolist())
+        set(
+            tx.customer[
+                (tx.timestamp > cut) & (tx.timestamp <= np.datetime64("2023-12-31"))
+            ].tolist()
+        )
         - set(tx.customer[tx.timestamp <= cut].tolist())
     )
     # the calibration summary is that of the rows up to the cut, nothing later
-    early = {k: v[tx.timestamp <= cut] for k, v in
-             {"customer": tx.customer, "timestamp": tx.timestamp, "amount": tx.amount}.items()}
+    early = {
+        k: v[tx.timestamp <= cut]
+        for k, v in {
+            "customer": tx.customer,
+            "timestamp": tx.timestamp,
+            "amount": tx.amount,
+        }.items()
+    }
     alone = btyd_summary(early, freq=freq, as_of=cut)
     np.testing.assert_array_equal(split.calibration.frequency, alone.frequency)
     np.testing.assert_array_equal(split.calibration.T, alone.T)
@@ -241,12 +253,18 @@ def test_calibration_holdout_day_length_and_errors():
     assert split.holdout_length == 92.0
     with pytest.raises(InputError, match="observation_end") as err:
         calibration_holdout(
-            base.transactions, freq="day", calibration_end="2023-09-30", observation_end="2023-09-30"
+            base.transactions,
+            freq="day",
+            calibration_end="2023-09-30",
+            observation_end="2023-09-30",
         )
     assert err.value.field == "observation_end"
     with pytest.raises(InputError, match="first transaction") as err:
         calibration_holdout(
-            base.transactions, freq="day", calibration_end="2022-09-30", observation_end="2023-09-30"
+            base.transactions,
+            freq="day",
+            calibration_end="2022-09-30",
+            observation_end="2023-09-30",
         )
     assert err.value.field == "calibration_end"
 

@@ -62,8 +62,8 @@ def test_a0_branches_agree_at_equal_rates():
     x = np.array([0.0, 2.0, 7.0])
     t_x = np.array([0.0, 10.0, 30.0])
     T = np.array([40.0, 40.0, 40.0])
-    below = log_terms(0.5, 10.0 - 1e-7, 0.6, 10.0, x, t_x, T)[1]
-    above = log_terms(0.5, 10.0 + 1e-7, 0.6, 10.0, x, t_x, T)[1]
+    below = log_terms((0.5, 10.0 - 1e-7, 0.6, 10.0), x, t_x, T)[1]
+    above = log_terms((0.5, 10.0 + 1e-7, 0.6, 10.0), x, t_x, T)[1]
     np.testing.assert_allclose(below, above, rtol=1e-5)
 
 

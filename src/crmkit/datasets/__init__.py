@@ -11,6 +11,13 @@ True
 """
 
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
+from crmkit.datasets._histories import (
+    SimulatedContracts,
+    SimulatedHistories,
+    simulate_contracts,
+    simulate_donor_histories,
+    simulate_purchase_histories,
+)
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
 from crmkit.datasets._transactions import (
@@ -23,14 +30,19 @@ from crmkit.datasets._transactions import (
 
 __all__ = [
     "PurchaseProcess",
+    "SimulatedContracts",
     "SimulatedCostDrivers",
     "SimulatedCustomerBase",
+    "SimulatedHistories",
     "SimulatedLifecycle",
     "SimulatedPipeline",
     "SpendProcess",
+    "simulate_contracts",
     "simulate_cost_drivers",
     "simulate_customer_base",
+    "simulate_donor_histories",
     "simulate_lifecycle",
     "simulate_pipeline",
+    "simulate_purchase_histories",
     "simulate_transactions",
 ]

@@ -35,30 +35,24 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
+Theta = tuple[float, Param, Param, Param]  # (r, alpha, a, b); alpha, a, b may be per row
 
 _A_NEAR_ONE: Final = 1e-5  # |a - 1| below which E[Y(t)] uses the symmetric limit
 _C_NEAR_ZERO: Final = 1e-12  # a + b + x - 1 treated as 0 (x = 0 and a + b = 1)
 _LAGUERRE_NODES: Final = 40  # Gauss-Laguerre nodes of the discounted expectation
 
 
-def _m(modified: bool) -> float:  # noqa: FBT001
+def _m(modified: bool) -> float:
     return 1.0 if modified else 0.0
 
 
 def loglik_rows(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray, *, modified: bool
 ) -> tuple[FloatArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
-    """Per-row log-likelihood and its derivatives with respect to (r, alpha, a, b)."""
+    """Return the per-row log-likelihood and its derivatives with respect to (r, alpha, a, b)."""
     from scipy import special  # noqa: PLC0415
 
+    r, alpha, a, b = theta
     m = _m(modified)
     present = np.ones(x.shape, dtype=bool) if modified else x > 0
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
@@ -81,19 +75,12 @@ def loglik_rows(
 
 
 def p_alive(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray, *, modified: bool
 ) -> FloatArray:
-    """P(alive | x, t_x, T), from its log-odds (stable for every finite input)."""
+    """Return P(alive | x, t_x, T), from its log-odds (stable for every finite input)."""
     from scipy import special  # noqa: PLC0415
 
+    r, alpha, a, b = theta
     m = _m(modified)
     present = np.ones(x.shape, dtype=bool) if modified else x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -107,10 +94,8 @@ def p_alive(
     return np.asarray(special.expit(-log_odds), dtype=np.float64)
 
 
-def _bracket(
-    r: float, alpha: Param, a: FloatArray, b: Param, x: FloatArray, T: FloatArray, t: Param, m: float
-) -> FloatArray:
-    """(c/(a-1)) [1 - (1-z)^(a-1) 2F1(a+b'-1-r, a-1; c; z)], c = a+b'+x-1, b' = b+m.
+def _bracket(theta: Theta, x: FloatArray, T: FloatArray, t: Param, m: float) -> FloatArray:
+    """Return (c/(a-1)) [1 - (1-z)^(a-1) 2F1(a+b'-1-r, a-1; c; z)], c = a+b'+x-1, b' = b+m.
 
     The closed form of FHL (2005) eq. 10 written through Euler's transformation
     2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z): the parameters no
@@ -119,6 +104,7 @@ def _bracket(
     """
     from scipy import special  # noqa: PLC0415
 
+    r, alpha, a, b = theta
     bp = b + m
     z = t / (alpha + T + t)
     c = a + bp + x - 1.0
@@ -129,8 +115,13 @@ def _bracket(
         term = c / (a - 1.0) * -np.expm1((a - 1.0) * log1mz + np.where(safe, log_hyp, 0.0))
         if not safe.all():
             # a non-positive 2F1 (possible only when c < 0): the direct form, where needed
-            direct = c / (a - 1.0) * (
-                1.0 - np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
+            direct = (
+                c
+                / (a - 1.0)
+                * (
+                    1.0
+                    - np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
+                )
             )
             term = np.where(safe, term, direct)
         degenerate = np.abs(c) < _C_NEAR_ZERO
@@ -143,76 +134,55 @@ def _bracket(
     return np.asarray(np.where(np.asarray(z) == 0, 0.0, term), dtype=np.float64)
 
 
-def _bracket_any_a(
-    r: float, alpha: Param, a: Param, b: Param, x: FloatArray, T: FloatArray, t: Param, m: float
-) -> FloatArray:
-    """:func:`_bracket` with the removable singularity at a = 1 replaced by its limit.
+def _bracket_any_a(theta: Theta, x: FloatArray, T: FloatArray, t: Param, m: float) -> FloatArray:
+    """Return :func:`_bracket` with the removable singularity at a = 1 replaced by its limit.
 
     Where ``|a - 1| < 1e-5`` the mean of the values at ``1 -/+ 1e-5`` is used
     (the bracket is smooth in a, so the error is about 1e-10 relative).
     """
+    r, alpha, a, b = theta
     a_arr = np.broadcast_to(np.asarray(a, dtype=np.float64), np.broadcast(x, T, t, a).shape)
     near = np.abs(a_arr - 1.0) < _A_NEAR_ONE
     if not near.any():
-        return _bracket(r, alpha, a_arr, b, x, T, t, m)
+        return _bracket((r, alpha, a_arr, b), x, T, t, m)
     away = np.where(near, 2.0, a_arr)
-    term = _bracket(r, alpha, away, b, x, T, t, m)
-    low = _bracket(r, alpha, np.full(a_arr.shape, 1.0 - _A_NEAR_ONE), b, x, T, t, m)
-    high = _bracket(r, alpha, np.full(a_arr.shape, 1.0 + _A_NEAR_ONE), b, x, T, t, m)
+    term = _bracket((r, alpha, away, b), x, T, t, m)
+    low = _bracket((r, alpha, np.full(a_arr.shape, 1.0 - _A_NEAR_ONE), b), x, T, t, m)
+    high = _bracket((r, alpha, np.full(a_arr.shape, 1.0 + _A_NEAR_ONE), b), x, T, t, m)
     return np.where(near, 0.5 * (low + high), term)
 
 
 def alive_expected(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    T: FloatArray,
-    t: Param,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, T: FloatArray, t: Param, *, modified: bool
 ) -> FloatArray:
-    """E[Y(t) | alive, x, T]: the bracket of eq. 10, depending on the history through (x, T)."""
-    return np.maximum(_bracket_any_a(r, alpha, a, b, x, T, t, _m(modified)), 0.0)
+    """Return E[Y(t) | alive, x, T]: the bracket of eq. 10 (the history enters through x, T)."""
+    return np.maximum(_bracket_any_a(theta, x, T, t, _m(modified)), 0.0)
 
 
 def conditional_expected(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    t: Param,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Param, *, modified: bool
 ) -> FloatArray:
-    """E[Y(t) | x, t_x, T]: expected purchases in the next t time units."""
-    bracket = _bracket_any_a(r, alpha, a, b, x, T, t, _m(modified))
-    alive = p_alive(r, alpha, a, b, x, t_x, T, modified=modified)
+    """Return E[Y(t) | x, t_x, T]: expected purchases in the next t time units."""
+    bracket = _bracket_any_a(theta, x, T, t, _m(modified))
+    alive = p_alive(theta, x, t_x, T, modified=modified)
     return np.asarray(np.maximum(bracket, 0.0) * alive, dtype=np.float64)
 
 
-def unconditional_expected(
-    r: float, alpha: Param, a: Param, b: Param, t: FloatArray, *, modified: bool
-) -> FloatArray:
-    """E[X(t)]: expected repeat purchases of a new customer in their first t time units."""
+def unconditional_expected(theta: Theta, t: FloatArray, *, modified: bool) -> FloatArray:
+    """Return E[X(t)]: expected repeat purchases of a new customer in their first t units."""
     zero = np.zeros(np.shape(t))
-    return conditional_expected(r, alpha, a, b, zero, zero, zero, t, modified=modified)
+    return conditional_expected(theta, zero, zero, zero, t, modified=modified)
 
 
-def pmf(
-    r: float, alpha: Param, a: Param, b: Param, t: float, n: npt.NDArray[np.int64], *, modified: bool
-) -> FloatArray:
-    """P(X(t) = n) for a new customer (FHL 2005 eq. 8; Batislam et al. 2007 for MBG/NBD).
+def pmf(theta: Theta, t: float, n: npt.NDArray[np.int64], *, modified: bool) -> FloatArray:
+    """Return P(X(t) = n) for a new customer (FHL 2005 eq. 8; Batislam et al. 2007 for MBG/NBD).
 
     ``n`` is a column of counts (shape (k, 1)) when the parameters are per-row
     arrays: the result is then (k, rows).
     """
     from scipy import special  # noqa: PLC0415
 
+    r, alpha, a, b = theta
     m = _m(modified)
     nf = n.astype(np.float64)
     p = alpha / (alpha + t)
@@ -236,18 +206,9 @@ def pmf(
 
 
 def alive_ahead(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    t: Param,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Param, *, modified: bool
 ) -> FloatArray:
-    """P(alive at T + t | x, t_x, T).
+    """Return P(alive at T + t | x, t_x, T).
 
     Given alive at T, lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x + m);
     the customer survives the next t units with probability E[exp(-lambda p t)]
@@ -255,39 +216,30 @@ def alive_ahead(
     written through the Pfaff and Euler transformations as
     (1 + c)^-a 2F1(a + b + m - r, a; a + b + x + m; c / (1 + c)).
     """
-    from scipy import special  # noqa: PLC0415
-
+    r, alpha, a, b = theta
     m = _m(modified)
     c = t / (alpha + T)
     z = c / (1.0 + c)
     log_factor = -a * np.log1p(c) + log_hyp2f1(a + b + m - r, a, a + b + x + m, z)
     factor = np.clip(np.exp(np.where(np.isfinite(log_factor), log_factor, -np.inf)), 0.0, 1.0)
-    alive = p_alive(r, alpha, a, b, x, t_x, T, modified=modified)
+    alive = p_alive(theta, x, t_x, T, modified=modified)
     return np.asarray(alive * factor, dtype=np.float64)
 
 
 def discounted_expected(
-    r: float,
-    alpha: Param,
-    a: Param,
-    b: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    delta: float,
-    *,
-    modified: bool,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray, delta: float, *, modified: bool
 ) -> FloatArray:
-    r"""DERT: :math:`\int_0^\infty e^{-\delta t}\,dE[Y(t)] = \int_0^\infty e^{-u} E[Y(u/\delta)]\,du`.
+    r"""Return DERT, :math:`\int_0^\infty e^{-\delta t}\,dE[Y(t)]`.
 
-    Integrated by parts and evaluated with Gauss-Laguerre quadrature (40
+    Integrated by parts, :math:`\int_0^\infty e^{-u} E[Y(u/\delta)]\,du`, and
+    evaluated with Gauss-Laguerre quadrature (40
     nodes; E[Y(t)] is smooth and grows at most like a power of t).
     """
     nodes, weights = np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
     m = _m(modified)
-    shape = np.broadcast(x, T, alpha, a, b).shape
+    shape = np.broadcast(x, T, *theta).shape
     total = np.zeros(shape)
     for u, w in zip(nodes.tolist(), weights.tolist(), strict=True):
-        total += w * np.maximum(_bracket_any_a(r, alpha, a, b, x, T, u / delta, m), 0.0)
-    alive = p_alive(r, alpha, a, b, x, t_x, T, modified=modified)
+        total += w * np.maximum(_bracket_any_a(theta, x, T, u / delta, m), 0.0)
+    alive = p_alive(theta, x, t_x, T, modified=modified)
     return np.asarray(total * alive, dtype=np.float64)

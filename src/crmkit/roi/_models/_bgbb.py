@@ -145,7 +145,8 @@ def _log_likelihood(
     rows, i = _terms(x, t_x, n)
     xr, txr, nr = x[rows], t_x[rows], n[rows]
     alive = i < 0
-    # alive term: B(a+x, b+n-x) B(g, d+n); dropout after opportunity t_x + i: B(a+x, b+t_x-x+i) B(g+1, d+t_x+i)
+    # alive term: B(a+x, b+n-x) B(g, d+n);
+    # dropout after opportunity t_x + i: B(a+x, b+t_x-x+i) B(g+1, d+t_x+i)
     q1 = np.where(alive, beta + nr - xr, beta + txr - xr + i)
     g1 = np.where(alive, gamma, gamma + 1.0)
     q2 = np.where(alive, delta + nr, delta + txr + i)
@@ -270,8 +271,30 @@ def fit_bgbb(
     ...     "recency": [0, 1, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 3, 4, 5, 6, 4, 5, 6, 5, 6, 6],
     ...     "T": [6] * 22,
     ... }
-    >>> counts = [3464, 1091, 277, 129, 78, 119, 129, 613, 255, 155, 173, 234,
-    ...           322, 181, 225, 357, 240, 284, 512, 335, 728, 1203]
+    >>> counts = [
+    ...     3464,
+    ...     1091,
+    ...     277,
+    ...     129,
+    ...     78,
+    ...     119,
+    ...     129,
+    ...     613,
+    ...     255,
+    ...     155,
+    ...     173,
+    ...     234,
+    ...     322,
+    ...     181,
+    ...     225,
+    ...     357,
+    ...     240,
+    ...     284,
+    ...     512,
+    ...     335,
+    ...     728,
+    ...     1203,
+    ... ]
     >>> fit = fit_bgbb(donors, weights=counts)
     >>> {k: round(v, 3) for k, v in fit.params.items()}
     {'alpha': 1.204, 'beta': 0.75, 'gamma': 0.657, 'delta': 2.783}
@@ -292,7 +315,9 @@ def fit_bgbb(
         np.searchsorted(c.x_values, rfm.frequency) * c.a_values.size
         + np.searchsorted(c.a_values, rfm.recency)
     ) * c.b_values.size + np.searchsorted(c.b_values, rfm.T)
-    weight = np.bincount(np.searchsorted(key, cust_key), weights=w, minlength=key.size)
+    weight = np.bincount(np.searchsorted(key, cust_key), weights=w, minlength=key.size).astype(
+        np.float64
+    )
     x, t_x, n = c.x_values[c.x_code], c.a_values[c.a_code], c.b_values[c.b_code]
     objective = _objective(x, t_x, n, weight)
     total = float(weight.sum())
@@ -301,7 +326,7 @@ def fit_bgbb(
         [1.0, 1.0, 1.0, 1.0],
         names=_NAMES,
         model="BG/BB",
-        n_customers=max(int(round(total)), 1),
+        n_customers=max(round(total), 1),
     )
     # the log-likelihood of the weighted rows (weights need not be whole)
     ll, _ = _log_likelihood(optimum.params, x, t_x, n, gradient=False)
@@ -312,7 +337,7 @@ def fit_bgbb(
         gamma=g,
         delta=d,
         log_likelihood=dot(weight, ll),
-        n_customers=int(round(total)),
+        n_customers=round(total),
         n_distinct_rows=int(x.size),
         diagnostics=optimum.diagnostics,
     )
@@ -384,7 +409,9 @@ class BGBBKernel:
         """The parameter vector."""
         return np.array([self.alpha, self.beta, self.gamma, self.delta])
 
-    def _log_alive_term(self, x: FloatArray, n: FloatArray, ahead: FloatArray | float) -> FloatArray:
+    def _log_alive_term(
+        self, x: FloatArray, n: FloatArray, ahead: FloatArray | float
+    ) -> FloatArray:
         from scipy import special  # noqa: PLC0415
 
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
@@ -413,11 +440,11 @@ class BGBBKernel:
     def expected(
         self, x: FloatArray, t_x: FloatArray, n: FloatArray, t: FloatArray | float
     ) -> FloatArray:
-        """E[X(n, n + t) | x, t_x, n]: transactions in the next t opportunities (FHS 2010 eq. 13)."""
+        """Return E[X(n, n + t) | x, t_x, n], transactions in the next t opportunities (eq. 13)."""
         return np.asarray(self.factor(x, t_x, n) * self.part(x, n, t), dtype=np.float64)
 
     def factor(self, x: FloatArray, t_x: FloatArray, n: FloatArray) -> FloatArray:
-        """The part of eq. 13 that depends on the history but not on t."""
+        """Return the part of eq. 13 that depends on the history but not on t."""
         from scipy import special  # noqa: PLC0415
 
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
@@ -432,7 +459,7 @@ class BGBBKernel:
         return np.asarray(np.exp(log_pre), dtype=np.float64)
 
     def part(self, x: FloatArray, n: FloatArray, t: FloatArray | float) -> FloatArray:
-        """The part of eq. 13 that depends on t (through n only)."""
+        """Return the part of eq. 13 that depends on t (through n only)."""
         diff = _ratio_difference(self.gamma, self.delta, n + 0.0 * x, n + t)
         return np.asarray(np.maximum(diff, 0.0), dtype=np.float64)
 
@@ -450,7 +477,9 @@ class BGBBKernel:
 
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
         k = counts.astype(np.float64)
-        log_binom = special.gammaln(t + 1.0) - special.gammaln(k + 1.0) - special.gammaln(t - k + 1.0)
+        log_binom = (
+            special.gammaln(t + 1.0) - special.gammaln(k + 1.0) - special.gammaln(t - k + 1.0)
+        )
         with np.errstate(invalid="ignore"):
             first = np.where(
                 k <= t,
@@ -466,7 +495,9 @@ class BGBBKernel:
         i = np.arange(int(t), dtype=np.float64)[None, :]  # opportunities 0..t-1
         kk = k[:, None]
         with np.errstate(invalid="ignore"):
-            log_c = special.gammaln(i + 1.0) - special.gammaln(kk + 1.0) - special.gammaln(i - kk + 1.0)
+            log_c = (
+                special.gammaln(i + 1.0) - special.gammaln(kk + 1.0) - special.gammaln(i - kk + 1.0)
+            )
             terms = np.where(
                 i >= kk,
                 np.exp(
@@ -481,7 +512,7 @@ class BGBBKernel:
         return np.asarray(first + terms.sum(axis=1), dtype=np.float64)
 
     def dert(self, x: FloatArray, t_x: FloatArray, n: FloatArray, d: float) -> FloatArray:
-        """Discounted expected residual transactions at discount rate d per period (FHS 2010 eq. 14)."""
+        """Return DERT at discount rate d per period (FHS 2010 eq. 14)."""
         from scipy import special  # noqa: PLC0415
 
         a, b, g, dl = self.alpha, self.beta, self.gamma, self.delta

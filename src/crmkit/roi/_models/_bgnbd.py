@@ -326,7 +326,9 @@ def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit
     >>> bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426).params["alpha"]
     4.414
     """
-    values = check_given_params({"r": r, "alpha": alpha, "a": a, "b": b}, function="bgnbd_from_params")
+    values = check_given_params(
+        {"r": r, "alpha": alpha, "a": a, "b": b}, function="bgnbd_from_params"
+    )
     return BGNBDFit(
         r=values["r"],
         alpha=values["alpha"],
@@ -365,7 +367,7 @@ def fit_bg_family(rfm: BTYDData, *, modified: bool) -> tuple[Optimum, BTYDData]:
     def alive_check(theta: FloatArray) -> list[str]:
         r, alpha, a, b = (float(v) for v in theta)
         x, t_x, T = distinct.frequency, distinct.recency, distinct.T
-        alive = bg.p_alive(r, alpha, a, b, x, t_x, T, modified=modified)
+        alive = bg.p_alive((r, alpha, a, b), x, t_x, T, modified=modified)
         if float(np.min(alive)) > _ALIVE_CORNER:
             text = (
                 f"{model}: every customer is alive with probability > {_ALIVE_CORNER} "

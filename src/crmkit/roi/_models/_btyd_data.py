@@ -281,7 +281,7 @@ def compress(x: FloatArray, a: FloatArray, b: FloatArray) -> Compressed:
 
 
 def distinct_rows(rfm: BTYDData) -> tuple[BTYDData, IntArray]:
-    """The distinct (x, t_x, T) rows of *rfm* and the distinct row of each customer.
+    """Return the distinct (x, t_x, T) rows of *rfm* and the distinct row of each customer.
 
     Predictions of a model without covariates depend on the row alone, so
     they are evaluated once per distinct row and spread back.

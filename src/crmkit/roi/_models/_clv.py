@@ -225,7 +225,7 @@ def period_ends(
                 function=function,
             )
         ends = cal.ends(k)
-        label = f"{k} calendar {cal.freq}s from {str(cal.as_of.astype('datetime64[D]'))}"
+        label = f"{k} calendar {cal.freq}s from {cal.as_of.astype('datetime64[D]')!s}"
         return ends, float("nan"), label, rate
     length = number(period_length, name="period_length", function=function, low=0.0, low_open=True)
     if discrete(model) and length != int(length):
@@ -390,11 +390,13 @@ def customer_clv(
     ... }
     >>> fixed = customer_clv(bg, gg, customers, periods=12, period_length=4.345, discount_rate=0.01)
     >>> fixed.clv.round(2).tolist()
-    [34.25, 2.43]
+    [36.29, 8.37]
     >>> months = CalendarPeriods(as_of="1997-09-28", freq="month", time_unit="week")
     >>> real = customer_clv(bg, gg, customers, periods=12, calendar=months, discount_rate=0.01)
-    >>> real.clv.round(2).tolist(), real.schedule
-    ([34.23, 2.43], '12 calendar months from 1997-09-28')
+    >>> real.clv.round(3).tolist(), fixed.clv.round(3).tolist()
+    ([36.286, 8.368], [36.289, 8.369])
+    >>> real.period_ends[:3].round(3).tolist(), real.schedule  # October has 31 days, November 30
+    ([4.286, 8.714, 13.0], '12 calendar months from 1997-09-28')
     """
     fn = "customer_clv"
     require_models_extra(fn)

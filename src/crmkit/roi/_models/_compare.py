@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -19,7 +19,7 @@ from crmkit.roi._models._btyd_data import require_models_extra
 from crmkit.roi._models._contractual import BetaDiscreteWeibullFit, ShiftedBetaGeometricFit
 from crmkit.roi._models._gamma_gamma import GammaGammaFit
 from crmkit.roi._models._holdout import CalibrationHoldout, HoldoutComparison, holdout_comparison
-from crmkit.roi._models._mbgnbd import MBGNBDFit, fit_mbgnbd
+from crmkit.roi._models._mbgnbd import fit_mbgnbd
 from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd
 from crmkit.roi._models._predict import AnyPurchaseModel, prepare
 
@@ -32,7 +32,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 ModelName = Literal["bgnbd", "mbgnbd", "pareto_nbd", "bgbb"]
-_FITTERS: Final = {
+_FITTERS: Final[dict[str, Callable[[object], Any]]] = {
     "bgnbd": fit_bgnbd,
     "mbgnbd": fit_mbgnbd,
     "pareto_nbd": fit_pareto_nbd,
@@ -43,7 +43,7 @@ _LR_TOLERANCE: Final = 1e-7  # relative: a full fit this far below the restricte
 
 @attrs.frozen(kw_only=True, repr=False)
 class LikelihoodRatioTest(Result):
-    """A likelihood-ratio test of a restricted model against the model that nests it.
+    r"""A likelihood-ratio test of a restricted model against the model that nests it.
 
     Attributes
     ----------
@@ -60,8 +60,9 @@ class LikelihoodRatioTest(Result):
     --------
     >>> from crmkit.roi import fit_beta_discrete_weibull, fit_shifted_beta_geometric
     >>> counts = [1000, 631, 468, 382, 326, 289, 262, 241]
-    >>> test = likelihood_ratio_test(fit_shifted_beta_geometric(counts),
-    ...                              fit_beta_discrete_weibull(counts))
+    >>> test = likelihood_ratio_test(
+    ...     fit_shifted_beta_geometric(counts), fit_beta_discrete_weibull(counts)
+    ... )
     >>> test.df, round(test.statistic, 2)
     (1, 1.32)
     """
@@ -189,7 +190,7 @@ def likelihood_ratio_test(restricted: Any, full: Any) -> LikelihoodRatioTest:  #
 
 @attrs.frozen(kw_only=True, repr=False)
 class ModelComparison(Result):
-    """Several models fitted on one calibration period and scored on its holdout.
+    r"""Several models fitted on one calibration period and scored on its holdout.
 
     Attributes
     ----------
@@ -224,8 +225,12 @@ class ModelComparison(Result):
     >>> from crmkit.datasets import simulate_customer_base
     >>> base = simulate_customer_base(2_000, "2022-01-01", "2024-01-01", seed=21, refund_rate=0.0)
     >>> from crmkit.roi import calibration_holdout
-    >>> split = calibration_holdout(base.transactions, freq="week",
-    ...                             calibration_end="2023-06-30", observation_end="2023-12-31")
+    >>> split = calibration_holdout(
+    ...     base.transactions,
+    ...     freq="week",
+    ...     calibration_end="2023-06-30",
+    ...     observation_end="2023-12-31",
+    ... )
     >>> table = compare_models(split, models=["bgnbd", "pareto_nbd"])
     >>> table.model.tolist(), table.best_aic in ("bgnbd", "pareto_nbd")
     (['bgnbd', 'pareto_nbd'], True)
@@ -264,7 +269,12 @@ class ModelComparison(Result):
 def _tracking(model: AnyPurchaseModel, split: CalibrationHoldout) -> float:
     """Mean |expected - actual| cumulative repeat purchases over the holdout periods, in %."""
     p = prepare(
-        model, split.calibration, frequency=None, recency=None, T=None, covariates=None,
+        model,
+        split.calibration,
+        frequency=None,
+        recency=None,
+        T=None,
+        covariates=None,
         function="compare_models",
     )
     weights = p.weights()
@@ -341,10 +351,16 @@ def compare_models(
     """
     fn = "compare_models"
     require_models_extra(fn)
-    data = instance(split, CalibrationHoldout, name="split", function=fn, what="a CalibrationHoldout")
-    if isinstance(models, str) or not isinstance(models, Sequence) or not models:
+    data = instance(
+        split, CalibrationHoldout, name="split", function=fn, what="a CalibrationHoldout"
+    )
+    given: object = models
+    if isinstance(given, str) or not isinstance(given, Sequence) or not given:
         raise InputError.for_parameter(
-            "models", "a non-empty sequence of model names", models, function=fn,
+            "models",
+            "a non-empty sequence of model names",
+            models,
+            function=fn,
             hint="Pass e.g. models=['bgnbd', 'pareto_nbd'].",
         )
     names = [choice(m, tuple(_FITTERS), name="models", function=fn) for m in models]
@@ -394,4 +410,3 @@ def compare_models(
         best_aic=names[int(np.argmin(aic))],
         best_holdout=names[int(np.argmin(mae))],
     )
-

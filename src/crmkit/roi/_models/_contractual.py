@@ -150,7 +150,7 @@ ChurnModel = ShiftedBetaGeometricFit | BetaDiscreteWeibullFit
 
 @attrs.frozen(kw_only=True)
 class ContractData:
-    """Validated contract histories, merged: churn (or censoring) period and customers (internal)."""
+    """Validated contract histories, merged: churn (or censoring) period, customers (internal)."""
 
     period: FloatArray  # the churn period t >= 1, or the periods survived t >= 0 if censored
     churned: npt.NDArray[np.bool_]
@@ -159,7 +159,7 @@ class ContractData:
     @property
     def n(self) -> int:
         """Customers."""
-        return int(round(float(self.count.sum())))
+        return round(float(self.count.sum()))
 
 
 def read_contracts(
@@ -206,9 +206,7 @@ def read_contracts(
             count=np.r_[lost, n[-1]],
         )
     if churned is None:
-        raise InputError.for_parameter(
-            "churned", "given with tenure", None, function=function
-        )
+        raise InputError.for_parameter("churned", "given with tenure", None, function=function)
     t = as_finite_float(tenure, field="tenure", function=function, minimum=0.0)
     flags = to_array(churned, field="churned", function=function)
     if flags.dtype.kind != "b":
@@ -247,7 +245,7 @@ def read_contracts(
 def log_survival(
     alpha: float, beta: float, c: float, t: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """log S(t) and its gradient (3, n) with respect to (alpha, beta, c)."""
+    """Log S(t) and its gradient (3, n) with respect to (alpha, beta, c)."""
     from scipy import special  # noqa: PLC0415
 
     tc = np.power(t, c)
@@ -429,8 +427,11 @@ def fit_beta_discrete_weibull(
     Examples
     --------
     >>> fit = fit_beta_discrete_weibull([1000, 631, 468, 382, 326, 289, 262, 241])
-    >>> fit.diagnostics.converged, fit.log_likelihood >= fit_shifted_beta_geometric(
-    ...     [1000, 631, 468, 382, 326, 289, 262, 241]).log_likelihood
+    >>> (
+    ...     fit.diagnostics.converged,
+    ...     fit.log_likelihood
+    ...     >= fit_shifted_beta_geometric([1000, 631, 468, 382, 326, 289, 262, 241]).log_likelihood,
+    ... )
     (True, True)
     """
     fn = "fit_beta_discrete_weibull"
@@ -439,7 +440,10 @@ def fit_beta_discrete_weibull(
     from scipy import optimize  # noqa: PLC0415
 
     sbg = optimize.minimize(
-        _objective(data, c_free=False), np.zeros(2), jac=True, method="L-BFGS-B",
+        _objective(data, c_free=False),
+        np.zeros(2),
+        jac=True,
+        method="L-BFGS-B",
         bounds=[(-25.0, 25.0)] * 2,
     )
     start = [*np.exp(np.asarray(sbg.x)).tolist(), 1.0]

@@ -10,7 +10,7 @@ caller's covariates exactly (a linear map on the working scale).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -32,6 +32,9 @@ from crmkit.roi._models._covariates import (
 from crmkit.roi._models._fit import FitDiagnostics, Optimum, maximise, prefit
 from crmkit.roi._models._gamma_gamma import GammaGammaFit, _independence, _repeaters
 from crmkit.roi._models._pareto_kernel import log_likelihood_terms, term_with_gradient
+
+if TYPE_CHECKING:
+    from crmkit.roi._models._pareto import ParetoNBDFit
 
 __all__ = ["fit_bgnbd_covariates", "fit_gamma_gamma_covariates", "fit_pareto_covariates"]
 
@@ -86,7 +89,9 @@ def _finish(
     for block in blocks:
         cols = block.design.encoding.columns
         width = len(cols)
-        coefficients[block.process] = dict(zip(cols, natural[start : start + width].tolist(), strict=True))
+        coefficients[block.process] = dict(
+            zip(cols, natural[start : start + width].tolist(), strict=True)
+        )
         ses[block.process] = dict(zip(cols, errors[start : start + width].tolist(), strict=True))
         names.extend(f"{block.process}:{c}" for c in cols)
         start += width
@@ -108,7 +113,7 @@ def _finish(
 
 
 def _shifts(u: FloatArray, blocks: Sequence[_Block], n_base: int) -> dict[str, FloatArray]:
-    """The standardised linear predictor of each process at working vector *u*."""
+    """Return the standardised linear predictor of each process at working vector *u*."""
     out = {}
     start = n_base
     for block in blocks:
@@ -143,15 +148,22 @@ def fit_bgnbd_covariates(
         alpha_i = alpha * np.exp(-shift.get("purchase", 0.0))
         drop = np.exp(shift.get("dropout", 0.0))
         a_i, b_i = a * drop, b * drop
-        ll, (d_r, d_al, d_a, d_b) = bg.loglik_rows(r, alpha_i, a_i, b_i, x, t_x, T, modified=False)
+        ll, (d_r, d_al, d_a, d_b) = bg.loglik_rows(
+            (r, alpha_i, a_i, b_i), x, t_x, T, modified=False
+        )
         g_alpha = d_al * alpha_i
         g_drop = d_a * a_i + d_b * b_i
-        grad = [dot(w, d_r) * r, dot(w, g_alpha), dot(w, d_a * a_i), dot(w, d_b * b_i)]
+        grad: list[Any] = [dot(w, d_r) * r, dot(w, g_alpha), dot(w, d_a * a_i), dot(w, d_b * b_i)]
         grad += _coef_grad(blocks, {"purchase": -g_alpha, "dropout": g_drop}, w)
         return -dot(w, ll), -np.concatenate([np.atleast_1d(g) for g in grad])
 
     optimum = _optimise(
-        objective, start, ("r", "alpha", "a", "b"), blocks, rfm.n, "BG/NBD with covariates"
+        objective,
+        start,
+        base_names=("r", "alpha", "a", "b"),
+        blocks=blocks,
+        n=rfm.n,
+        model="BG/NBD with covariates",
     )
     natural, effects, diagnostics = _finish(optimum, ("r", "alpha", "a", "b"), blocks, 4)
     r, alpha, a, b = natural[:4].tolist()
@@ -171,6 +183,7 @@ def fit_bgnbd_covariates(
 def _optimise(
     objective: Objective,
     start: Sequence[float],
+    *,
     base_names: Sequence[str],
     blocks: Sequence[_Block],
     n: int,
@@ -178,9 +191,7 @@ def _optimise(
 ) -> Optimum:
     """Maximise from the optimum without covariates (coefficients 0)."""
     width = sum(b.std.mean.size for b in blocks)
-    names = [*base_names] + [
-        f"{b.process}:{c}" for b in blocks for c in b.design.encoding.columns
-    ]
+    names = [*base_names] + [f"{b.process}:{c}" for b in blocks for c in b.design.encoding.columns]
     log_scale = [True] * len(start) + [False] * width
     return maximise(
         objective,
@@ -195,11 +206,12 @@ def _optimise(
 
 def fit_pareto_covariates(
     rfm: BTYDData, covariates: object, *, purchase: object, dropout: object, function: str
-) -> Any:  # noqa: ANN401  (a ParetoNBDFit; imported lazily to avoid a cycle)
+) -> ParetoNBDFit:
     """Pareto/NBD with alpha_i = alpha exp(-g'z) and beta_i = beta exp(-d'z) (CLVTools)."""
     from scipy import special  # noqa: PLC0415
 
-    from crmkit.roi._models._pareto import ParetoNBDFit, _objective  # noqa: PLC0415
+    from crmkit.roi._models._pareto import ParetoNBDFit as Fit  # noqa: PLC0415
+    from crmkit.roi._models._pareto import _objective  # noqa: PLC0415
 
     designs = read_processes(
         covariates, {"purchase": purchase, "dropout": dropout}, rfm.customer, function=function
@@ -215,9 +227,9 @@ def fit_pareto_covariates(
         shift = _shifts(u, blocks, 4)
         alpha_i = alpha * np.exp(-shift.get("purchase", 0.0))
         beta_i = beta * np.exp(-shift.get("dropout", 0.0))
-        u1, g1 = term_with_gradient(r, alpha_i, s, beta_i, x, t_x)
-        u2, g2 = term_with_gradient(r, alpha_i, s, beta_i, x, T)
-        log_bracket, gb = log_likelihood_terms(r, alpha_i, s, beta_i, x, t_x, T, (u1, g1), (u2, g2))
+        u1, g1 = term_with_gradient((r, alpha_i, s, beta_i), x, t_x)
+        u2, g2 = term_with_gradient((r, alpha_i, s, beta_i), x, T)
+        log_bracket, gb = log_likelihood_terms((r, alpha_i, s, beta_i), x, T, (u1, g1), (u2, g2))
         ll = (
             special.gammaln(r + x)
             - special.gammaln(r)
@@ -229,16 +241,21 @@ def fit_pareto_covariates(
         g_alpha = (r / alpha_i + gb[1]) * alpha_i
         d_s = np.log(beta_i) + gb[2]
         g_beta = (s / beta_i + gb[3]) * beta_i
-        grad = [dot(w, d_r) * r, dot(w, g_alpha), dot(w, d_s) * s, dot(w, g_beta)]
+        grad: list[Any] = [dot(w, d_r) * r, dot(w, g_alpha), dot(w, d_s) * s, dot(w, g_beta)]
         grad += _coef_grad(blocks, {"purchase": -g_alpha, "dropout": -g_beta}, w)
         return -dot(w, ll), -np.concatenate([np.atleast_1d(g) for g in grad])
 
     optimum = _optimise(
-        objective, start, ("r", "alpha", "s", "beta"), blocks, rfm.n, "Pareto/NBD with covariates"
+        objective,
+        start,
+        base_names=("r", "alpha", "s", "beta"),
+        blocks=blocks,
+        n=rfm.n,
+        model="Pareto/NBD with covariates",
     )
     natural, effects, diagnostics = _finish(optimum, ("r", "alpha", "s", "beta"), blocks, 4)
     r, alpha, s, beta = natural[:4].tolist()
-    return ParetoNBDFit(
+    return Fit(
         r=r,
         alpha=alpha,
         s=s,
@@ -291,12 +308,17 @@ def fit_gamma_gamma_covariates(
         d_p = x * (psi - special.digamma(px) + log_m + log_x - big)
         d_q = psi - special.digamma(q) + np.log(g_i) - big
         g_gamma = (q / g_i - (px + q) / (g_i + x * m)) * g_i
-        grad = [dot(w, d_p) * p, dot(w, d_q) * q, dot(w, g_gamma)]
+        grad: list[Any] = [dot(w, d_p) * p, dot(w, d_q) * q, dot(w, g_gamma)]
         grad += _coef_grad(blocks, {"spend": g_gamma}, w)
         return -dot(w, ll), -np.concatenate([np.atleast_1d(g) for g in grad])
 
     optimum = _optimise(
-        objective, start, ("p", "q", "gamma"), blocks, int(x.size), "Gamma-Gamma with covariates"
+        objective,
+        start,
+        base_names=("p", "q", "gamma"),
+        blocks=blocks,
+        n=int(x.size),
+        model="Gamma-Gamma with covariates",
     )
     natural, effects, diagnostics = _finish(optimum, ("p", "q", "gamma"), blocks, 3)
     p, q, gamma = natural[:3].tolist()

@@ -226,6 +226,10 @@ def encode_table(
     return Design(encoding=enc, matrix=np.ascontiguousarray(matrix, dtype=np.float64))
 
 
+def _sources(effects: CovariateEffects) -> set[str]:
+    return {s for e in effects.encodings.values() for s in e.sources}
+
+
 def design_for(
     covariates: object,
     ids: npt.NDArray[Any] | None,
@@ -246,8 +250,7 @@ def design_for(
     if covariates is None:
         raise InputError.for_parameter(
             "covariates",
-            f"a covariate table with {sorted({s for e in effects.encodings.values() for s in e.sources})}"
-            " for a model fitted with covariates",
+            f"a covariate table with {sorted(_sources(effects))} (the model has covariates)",
             None,
             function=function,
         )
@@ -323,7 +326,9 @@ class Standardised:
     scale: FloatArray
 
 
-def standardise(matrix: FloatArray, name: str, function: str, columns: Sequence[str]) -> Standardised:
+def standardise(
+    matrix: FloatArray, name: str, function: str, columns: Sequence[str]
+) -> Standardised:
     """Centre and scale each design column; refuse a column without variation."""
     mean = matrix.mean(axis=0) if matrix.shape[0] else np.zeros(matrix.shape[1])
     scale = matrix.std(axis=0) if matrix.shape[0] else np.ones(matrix.shape[1])

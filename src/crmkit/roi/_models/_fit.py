@@ -259,7 +259,7 @@ def prefit(
 def _information(
     objective: Objective, x: FloatArray, grad: FloatArray, n_customers: int
 ) -> tuple[FloatArray, bool, float]:
-    """Return the working covariance, whether the information is positive definite, its condition."""
+    """Return the working covariance, whether the information is invertible, its condition."""
     k = x.size
     nan = np.full((k, k), np.nan)
     hess = _hessian(objective, x, grad) * n_customers

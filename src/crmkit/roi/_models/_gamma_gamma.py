@@ -396,7 +396,9 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
     >>> round(gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44).mean_spend, 2)
     35.22
     """
-    values = check_given_params({"p": p, "q": q, "gamma": gamma}, function="gamma_gamma_from_params")
+    values = check_given_params(
+        {"p": p, "q": q, "gamma": gamma}, function="gamma_gamma_from_params"
+    )
     return GammaGammaFit(
         p=values["p"],
         q=values["q"],
@@ -428,7 +430,7 @@ def spend_kernel_values(
     function: str,
     theta: FloatArray | None = None,
 ) -> FloatArray:
-    """Expected spend per customer of validated data (at *theta*, natural scale, if given).
+    """Return the expected spend per customer of validated data (at *theta*, if given).
 
     Raises the parameter error when q <= 1 and a customer has no repeat purchase.
     """
@@ -437,9 +439,18 @@ def spend_kernel_values(
     designs = design_for(
         covariates if effects is not None else None, rfm.customer, effects, function=function
     )
-    values = theta if theta is not None else np.array([model.p, model.q, model.gamma, *(
-        effects.coefficients["spend"].values() if effects is not None else ()
-    )])
+    values = (
+        theta
+        if theta is not None
+        else np.array(
+            [
+                model.p,
+                model.q,
+                model.gamma,
+                *(effects.coefficients["spend"].values() if effects is not None else ()),
+            ]
+        )
+    )
     p, q, gamma = (float(v) for v in values[:3])
     scale: FloatArray | float = gamma
     if designs is not None:

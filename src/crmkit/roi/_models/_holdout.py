@@ -14,8 +14,8 @@ from crmkit._results import Result
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Frequency, period_keys
-from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
 from crmkit.roi._models._btyd_data import require_models_extra
+from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
@@ -337,7 +337,9 @@ def holdout_comparison(
             holdout_purchases, field="holdout_purchases", function=fn, minimum=0.0
         )
         length = holdout_length
-    p = prepare(fit, table, frequency=None, recency=None, T=None, covariates=covariates, function=fn)
+    p = prepare(
+        fit, table, frequency=None, recency=None, T=None, covariates=covariates, function=fn
+    )
     check_same_length({"holdout_purchases": actual.shape[0], "frequency": p.data.n}, function=fn)
     window = horizon(length, p.model, name="holdout_length", function=fn)
     if window <= 0:

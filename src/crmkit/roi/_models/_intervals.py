@@ -100,7 +100,7 @@ class PredictionInterval(Result):
 
 
 def _working(fit: Any, function: str, field: str) -> tuple[FloatArray, FloatArray, int]:  # noqa: ANN401
-    """The working estimate, its covariance and the number of log-scale entries."""
+    """Return the working estimate, its covariance and the number of log-scale entries."""
     diag = fit.diagnostics
     if not diag.fitted:
         raise FitError(
@@ -167,8 +167,8 @@ def _row_values(
     draws: FloatArray,
     ends: FloatArray,
     discount_rate: float | None,
-) -> tuple[FloatArray, FloatArray]:
-    """Predictions per evaluated row: at the estimate (rows,) and for every draw (rows, draws).
+) -> tuple[FloatArray, npt.NDArray[np.float32]]:
+    """Return predictions per evaluated row: at the estimate (rows,), for every draw (rows, draws).
 
     With *discount_rate* None it is the expected purchases up to ``ends[0]``;
     otherwise the discounted sum over the periods ending at *ends*.
@@ -179,7 +179,9 @@ def _row_values(
         px, pT, inv = rows.frequency, rows.T, np.arange(rows.n)
     else:
         px, pT, inv = _pairs(rows)
-    weights = (1.0 + discount_rate) ** -np.arange(1, ends.size + 1) if discount_rate is not None else None
+    weights = (
+        (1.0 + discount_rate) ** -np.arange(1, ends.size + 1) if discount_rate is not None else None
+    )
 
     def evaluate(theta: FloatArray | None) -> FloatArray:
         kern: Any = kernel_at(model, theta, prepared.designs)
@@ -204,7 +206,7 @@ def _row_values(
 
 
 def _quantiles(values: npt.NDArray[Any], level: float) -> tuple[FloatArray, FloatArray]:
-    """The central interval's quantiles along the last axis (draws where a value is NaN skipped)."""
+    """Return the central interval's quantiles along the last axis (NaN draws skipped)."""
     low = (1.0 - level) / 2.0
     with np.errstate(all="ignore"):
         q = np.quantile(values, [low, 1.0 - low], axis=-1)
@@ -397,8 +399,16 @@ def clv_interval(
     >>> from crmkit.segmentation import btyd_summary
     >>> base = simulate_customer_base(2_000, "2023-01-01", "2024-07-01", seed=3, refund_rate=0.0)
     >>> summary = btyd_summary(base.transactions, freq="week", as_of="2024-07-01")
-    >>> band = clv_interval(fit_bgnbd(summary), fit_gamma_gamma(summary), summary, periods=12,
-    ...                     period_length=4.345, discount_rate=0.01, level=0.9, seed=7)
+    >>> band = clv_interval(
+    ...     fit_bgnbd(summary),
+    ...     fit_gamma_gamma(summary),
+    ...     summary,
+    ...     periods=12,
+    ...     period_length=4.345,
+    ...     discount_rate=0.01,
+    ...     level=0.9,
+    ...     seed=7,
+    ... )
     >>> bool(band.total_lower < band.total < band.total_upper)
     True
     """
@@ -438,7 +448,9 @@ def clv_interval(
         field="purchases",
         rfm=rfm,
     )
-    purchase_draws = parameter_draws(model, n_draws=draws_n, rng=rng, function=fn, field="purchases")
+    purchase_draws = parameter_draws(
+        model, n_draws=draws_n, rng=rng, function=fn, field="purchases"
+    )
     spend_draws = parameter_draws(gamma_gamma, n_draws=draws_n, rng=rng, function=fn, field="spend")
     point_rows, rows = _row_values(prepared, purchase_draws, ends, rate)
     value = spend_kernel_values(gamma_gamma, rfm, covariates=covariates, function=fn)
@@ -475,8 +487,8 @@ def clv_interval(
         lower=as_readonly(np.minimum(lower, estimate)),
         upper=as_readonly(np.maximum(upper, estimate)),
         total=total,
-        total_lower=float(min(t_low, total)),
-        total_upper=float(max(t_high, total)),
+        total_lower=float(np.minimum(t_low, total)),
+        total_upper=float(np.maximum(t_high, total)),
         level=lvl,
         n_draws=draws_n,
         quantity=f"CLV over {label} at {rate:g} per period",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
-import numpy.typing as npt
 
 from crmkit._results import Result
 from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
 from crmkit.roi._models._fit import FitDiagnostics, check_given_params, given_diagnostics
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["MBGNBDFit", "fit_mbgnbd", "mbgnbd_from_params"]
 

@@ -118,10 +118,10 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, s, beta = (float(v) for v in np.exp(log_theta))
-        u1, g1 = term_with_gradient(r, alpha, s, beta, x1, t1)
-        u2, g2 = term_with_gradient(r, alpha, s, beta, x2, t2)
+        u1, g1 = term_with_gradient((r, alpha, s, beta), x1, t1)
+        u2, g2 = term_with_gradient((r, alpha, s, beta), x2, t2)
         log_bracket, grad_bracket = log_likelihood_terms(
-            r, alpha, s, beta, x, t_x, big_t, (u1[inv1], g1[:, inv1]), (u2[inv2], g2[:, inv2])
+            (r, alpha, s, beta), x, big_t, (u1[inv1], g1[:, inv1]), (u2[inv2], g2[:, inv2])
         )
         per_x = special.gammaln(r + xu) - special.gammaln(r)
         value = dot(wx, per_x) + r * np.log(alpha) + s * np.log(beta) + dot(w, log_bracket)

@@ -15,9 +15,9 @@ and an extra factor :math:`(\alpha+t)/(\beta+t)` otherwise. The series has
 positive terms bounded by :math:`z^n`, so it is summed directly, and its
 derivatives in :math:`r`, :math:`s` and :math:`z` (hence in
 :math:`\alpha, \beta`) are summed with it: the gradient is analytic. Where
-:math:`z` is so close to 1 (above 0.9995) that the series would need more than about
-80,000 terms (parameters three orders of magnitude apart), the value comes from ``scipy.special.hyp2f1``,
-the :math:`z`-derivative from its closed form and the derivatives in
+:math:`z` is so close to 1 (above 0.9995) that the series would need more than
+about 80,000 terms (parameters three orders of magnitude apart), the value comes
+from ``scipy.special.hyp2f1``, the :math:`z`-derivative from its closed form and the derivatives in
 :math:`r, s` from central differences of it, for those rows only.
 
 Each term depends on (x, t) alone, so it is evaluated once per distinct
@@ -26,7 +26,7 @@ Each term depends on (x, t) alone, so it is evaluated once per distinct
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -37,14 +37,16 @@ __all__ = ["log_likelihood_terms", "log_terms", "term_with_gradient"]
 
 FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
+Theta = tuple[float, Param, Any, Param]  # (r, alpha, s, beta); alpha and beta may be per row
 
 _BLOCK: Final = 32
 
 
 def _branch(
-    alpha: Param, beta: Param, r: float, s: Param, x: FloatArray, t: FloatArray
+    theta: Theta, x: FloatArray, t: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Return (alpha >= beta mask, p, c, z) of the Euler-transformed series."""
+    r, alpha, s, beta = theta
     first = np.asarray(alpha >= beta)
     rho = r + x
     p = np.where(first, rho, s + 1.0)
@@ -53,33 +55,27 @@ def _branch(
     return first, np.asarray(p, dtype=np.float64), np.asarray(c, dtype=np.float64), z
 
 
-def log_term(
-    r: float, alpha: Param, s: Param, beta: Param, x: FloatArray, t: FloatArray
-) -> FloatArray:
-    """log of the A0 term at t: log[(alpha+t)^-(r+x) (beta+t)^-s S(z_t) (x (alpha+t)/(beta+t))]."""
-    first, p, c, z = _branch(alpha, beta, r, s, x, t)
+def log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
+    """Return log of the A0 term at t: (alpha+t)^-(r+x) (beta+t)^-s S(z_t) [(alpha+t)/(beta+t)]."""
+    r, alpha, s, beta = theta
+    first, p, c, z = _branch(theta, x, t)
     log_g = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
     extra = np.where(first, 0.0, np.log(alpha + t) - np.log(beta + t))
     return np.asarray(log_g + extra + log_hyp2f1_unit(p, c, z), dtype=np.float64)
 
 
 def log_terms(
-    r: float,
-    alpha: Param,
-    s: Param,
-    beta: Param,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
+    theta: Theta, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """log of the survival and dropout terms of the likelihood (for predictions).
+    """Return the logs of the survival and dropout terms of the likelihood (for predictions).
 
     Survival to T: (alpha+T)^-(r+x) (beta+T)^-s; dropout in (t_x, T]:
     s/(r+s+x) A0 with A0 = term(t_x) - term(T) >= 0.
     """
+    r, alpha, s, beta = theta
     survive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    l1 = log_term(r, alpha, s, beta, x, t_x)
-    l2 = log_term(r, alpha, s, beta, x, T)
+    l1 = log_term(theta, x, t_x)
+    l2 = log_term(theta, x, T)
     with np.errstate(divide="ignore"):  # t_x == T gives A0 = 0: log 0 = -inf, handled
         log_a0 = l1 + np.log(-np.expm1(np.minimum(l2 - l1, 0.0)))
         dropped = np.log(s) - np.log(r + s + x) + log_a0
@@ -123,7 +119,11 @@ def _series(
         coef[active] = terms[:, -1]
         lr[active] = cum_r[:, -1]
         ls[active] = cum_s[:, -1]
-        last = terms[:, -1] * (start + _BLOCK + 1.0) * (1.0 + np.abs(cum_r[:, -1]) + np.abs(cum_s[:, -1]))
+        last = (
+            terms[:, -1]
+            * (start + _BLOCK + 1.0)
+            * (1.0 + np.abs(cum_r[:, -1]) + np.abs(cum_s[:, -1]))
+        )
         finished = last <= 1e-17 * total[active] * (1.0 - zz[:, 0])
         done[active[finished]] = True
         active = active[~finished]
@@ -132,14 +132,13 @@ def _series(
     return total, d_r, d_s, d_z, done
 
 
-def term_with_gradient(
-    r: float, alpha: Param, s: float, beta: Param, x: FloatArray, t: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """log term(t) and its gradient with respect to (r, alpha, s, beta), shape (4, n).
+def term_with_gradient(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return log term(t) and its gradient with respect to (r, alpha, s, beta), shape (4, n).
 
     *alpha* and *beta* may be per-row arrays (covariate models); the branch
     (alpha >= beta or not) is then chosen per row.
     """
+    r, alpha, s, beta = theta
     ones = np.ones(np.broadcast(x, t, alpha, beta).shape)
     first = np.asarray(alpha >= beta) & (ones > 0)
     rho = (r + x) * ones
@@ -156,9 +155,7 @@ def term_with_gradient(
     g_s = np.empty_like(ones)
     g_z = np.empty_like(ones)
     if short.any():
-        total, d_r, d_s, d_z, _ = _series(
-            p[short], c[short], z[short], dp_dr[short], dp_ds[short]
-        )
+        total, d_r, d_s, d_z, _ = _series(p[short], c[short], z[short], dp_dr[short], dp_ds[short])
         value[short] = np.log(total)
         g_r[short] = d_r / total
         g_s[short] = d_s / total
@@ -186,22 +183,19 @@ def term_with_gradient(
 
 
 def log_likelihood_terms(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
+    theta: Theta,
     x: FloatArray,
-    t_x: FloatArray,
     T: FloatArray,
     terms_tx: tuple[FloatArray, FloatArray],
     terms_t: tuple[FloatArray, FloatArray],
 ) -> tuple[FloatArray, FloatArray]:
-    """Per-row log of the likelihood bracket and its gradient (4, n), given the A0 terms.
+    """Return the per-row log of the likelihood bracket and its gradient (4, n), given A0's terms.
 
     bracket = G(T) + w (term(t_x) - term(T)), G(T) = (alpha+T)^-(r+x) (beta+T)^-s,
     w = s / (r + s + x); everything is scaled by the largest log before
     exponentiating.
     """
+    r, alpha, s, beta = theta
     rho = r + x
     lt_a, lt_b = np.log(alpha + T), np.log(beta + T)
     u0 = -rho * lt_a - s * lt_b

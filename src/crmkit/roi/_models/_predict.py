@@ -54,12 +54,12 @@ MAX_PMF_WORK: Final = 10**8  # counts x customer rows in one pmf
 class PredictiveKernel(Protocol):
     """What every model's kernel answers (internal)."""
 
-    def alive(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray: ...  # noqa: D102
-    def alive_ahead(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Any) -> FloatArray: ...  # noqa: D102, ANN401, E501
-    def expected(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Any) -> FloatArray: ...  # noqa: D102, ANN401, E501
-    def dert(self, x: FloatArray, t_x: FloatArray, T: FloatArray, delta: float) -> FloatArray: ...  # noqa: D102, E501
-    def unconditional(self, t: FloatArray) -> FloatArray: ...  # noqa: D102
-    def pmf(self, t: float, n: npt.NDArray[np.int64]) -> FloatArray: ...  # noqa: D102
+    def alive(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray: ...
+    def alive_ahead(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Any) -> FloatArray: ...  # noqa: ANN401
+    def expected(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Any) -> FloatArray: ...  # noqa: ANN401
+    def dert(self, x: FloatArray, t_x: FloatArray, T: FloatArray, delta: float) -> FloatArray: ...
+    def unconditional(self, t: FloatArray) -> FloatArray: ...
+    def pmf(self, t: float, n: npt.NDArray[np.int64]) -> FloatArray: ...
 
 
 def check_model(fit: object, function: str, field: str = "fit") -> AnyPurchaseModel:
@@ -77,7 +77,7 @@ def discrete(model: object) -> bool:
 def kernel_at(
     model: AnyPurchaseModel, theta: FloatArray | None, designs: dict[str, FloatArray] | None
 ) -> PredictiveKernel:
-    """The kernel of *model*, at its own parameters or at *theta* (natural scale)."""
+    """Return the kernel of *model*, at its own parameters or at *theta* (natural scale)."""
     if isinstance(model, BGBBFit):
         a, b, g, d = (float(v) for v in (theta if theta is not None else model.params.values()))
         return BGBBKernel(alpha=a, beta=b, gamma=g, delta=d)
@@ -103,7 +103,7 @@ class Prepared:
         return as_readonly(np.asarray(out, dtype=np.float64))
 
     def weights(self) -> FloatArray:
-        """Customers per evaluated row."""
+        """Return the customers per evaluated row."""
         if self.where is None:
             return np.ones(self.rows.n)
         return np.bincount(self.where, minlength=self.rows.n).astype(np.float64)
@@ -154,19 +154,31 @@ def prepare(
         rfm = read_model_data(
             model, data, frequency=frequency, recency=recency, T=T, function=function
         )
-    designs = design_for(covariates, rfm.customer, getattr(model, "covariates", None), function=function)
+    designs = design_for(
+        covariates, rfm.customer, getattr(model, "covariates", None), function=function
+    )
     if designs is None:
         rows, where = distinct_rows(rfm)
         return Prepared(
-            model=model, data=rfm, rows=rows, where=where, designs=None, kernel=kernel_at(model, None, None)
+            model=model,
+            data=rfm,
+            rows=rows,
+            where=where,
+            designs=None,
+            kernel=kernel_at(model, None, None),
         )
     return Prepared(
-        model=model, data=rfm, rows=rfm, where=None, designs=designs, kernel=kernel_at(model, None, designs)
+        model=model,
+        data=rfm,
+        rows=rfm,
+        where=None,
+        designs=designs,
+        kernel=kernel_at(model, None, designs),
     )
 
 
 def horizon(value: object, model: AnyPurchaseModel, *, name: str, function: str) -> float:
-    """A future window length: >= 0, and whole for a discrete-time model."""
+    """Return a future window length: >= 0, and whole for a discrete-time model."""
     t = number(value, name=name, function=function, low=0.0)
     if discrete(model) and t != int(t):
         raise InputError.for_parameter(
@@ -304,9 +316,16 @@ def probability_alive_ahead(
 
     >>> from crmkit.roi import bgnbd_from_params
     >>> fit = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> [round(float(probability_alive_ahead(fit, frequency=[2], recency=[30.4], T=[38.9], t=t)[0]), 3)
-    ...  for t in (0.0, 52.0)]
-    [0.832, 0.71]
+    >>> [
+    ...     round(
+    ...         float(
+    ...             probability_alive_ahead(fit, frequency=[2], recency=[30.4], T=[38.9], t=t)[0]
+    ...         ),
+    ...         3,
+    ...     )
+    ...     for t in (0.0, 52.0)
+    ... ]
+    [0.726, 0.531]
     """
     fn = "probability_alive_ahead"
     require_models_extra(fn)
@@ -371,7 +390,12 @@ def expected_purchases(
     whose parameters do not grow with x, and :math:`1-e^L` as ``-expm1(L)``:
     heavy buyers get finite values where the textbook form overflows. MBG/NBD
     shifts b to b + 1; Pareto/NBD (Schmittlein, Morrison & Colombo 1987):
-    :math:`\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}[1 - (\frac{\beta+T}{\beta+T+t})^{s-1}] P(\text{alive})`;
+
+    .. math::
+
+        \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
+        \Big[1 - \Big(\frac{\beta+T}{\beta+T+t}\Big)^{s-1}\Big] P(\text{alive});
+
     BG/BB: Fader, Hardie & Shang (2010), eq. 13.
 
     References
@@ -402,7 +426,7 @@ def expected_purchases(
 def _population(
     model: AnyPurchaseModel, covariates: object | None, function: str
 ) -> tuple[PredictiveKernel, FloatArray]:
-    """The kernel of the new customers (one row per distinct covariate row) and their weights."""
+    """Return the kernel of the new customers (one row per covariate row) and their weights."""
     effects = getattr(model, "covariates", None)
     if effects is None:
         designs = design_for(covariates, None, None, function=function)
@@ -420,7 +444,7 @@ def _population(
 def expected_purchases_new_customer(
     fit: AnyPurchaseModel, *, t: npt.ArrayLike, covariates: object | None = None
 ) -> FloatArray:
-    r"""Expected repeat purchases of a new customer in their first *t* time units.
+    r"""Predict the repeat purchases of a new customer in their first *t* time units.
 
     Parameters
     ----------
@@ -444,12 +468,19 @@ def expected_purchases_new_customer(
 
     Notes
     -----
-    BG/NBD (FHL 2005, eq. 9):
-    :math:`\frac{a+b-1}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r {}_2F_1(r, b; a+b-1; \frac{t}{\alpha+t})]`;
-    MBG/NBD :math:`\frac{b}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r {}_2F_1(r, b+1; a+b; \frac{t}{\alpha+t})]`;
-    Pareto/NBD :math:`\frac{r\beta}{\alpha(s-1)}[1 - (\frac{\beta}{\beta+t})^{s-1}]`;
-    BG/BB (FHS 2010, eq. 8)
-    :math:`\frac{\alpha}{\alpha+\beta}\frac{\delta}{\gamma-1}[1 - \frac{\Gamma(\gamma+\delta)\Gamma(1+\delta+t)}{\Gamma(\gamma+\delta+t)\Gamma(1+\delta)}]`.
+    BG/NBD (FHL 2005, eq. 9), MBG/NBD, Pareto/NBD and BG/BB (FHS 2010, eq. 8):
+
+    .. math::
+
+        \frac{a+b-1}{a-1}\Big[1 - \Big(\frac{\alpha}{\alpha+t}\Big)^r
+        {}_2F_1\Big(r, b; a+b-1; \frac{t}{\alpha+t}\Big)\Big],\quad
+        \frac{b}{a-1}\Big[1 - \Big(\frac{\alpha}{\alpha+t}\Big)^r
+        {}_2F_1\Big(r, b+1; a+b; \frac{t}{\alpha+t}\Big)\Big],
+
+        \frac{r\beta}{\alpha(s-1)}\Big[1 - \Big(\frac{\beta}{\beta+t}\Big)^{s-1}\Big],\quad
+        \frac{\alpha}{\alpha+\beta}\frac{\delta}{\gamma-1}
+        \Big[1 - \frac{\Gamma(\gamma+\delta)\Gamma(1+\delta+t)}
+        {\Gamma(\gamma+\delta+t)\Gamma(1+\delta)}\Big].
 
     References
     ----------
@@ -463,7 +494,7 @@ def expected_purchases_new_customer(
     >>> from crmkit.roi import bgnbd_from_params
     >>> fit = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> expected_purchases_new_customer(fit, t=[39.0, 78.0]).round(3)
-    array([1.197, 1.877])
+    array([1.197, 1.861])
     """
     fn = "expected_purchases_new_customer"
     require_models_extra(fn)
@@ -501,10 +532,11 @@ class PurchaseCountPMF(Result):
     Examples
     --------
     >>> from crmkit.roi import bgnbd_from_params
-    >>> pmf = purchase_count_pmf(bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
-    ...                          t=39.0, n_max=3)
+    >>> pmf = purchase_count_pmf(
+    ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426), t=39.0, n_max=3
+    ... )
     >>> pmf.probability.round(3).tolist(), round(pmf.tail, 3)
-    ([0.574, 0.199, 0.088, 0.048], 0.091)
+    ([0.574, 0.199, 0.085, 0.046], 0.096)
     """
 
     _table: ClassVar[tuple[str, ...]] = ("n", "probability")
@@ -519,7 +551,7 @@ class PurchaseCountPMF(Result):
 def purchase_count_pmf(
     fit: AnyPurchaseModel, *, t: float, n_max: int, covariates: object | None = None
 ) -> PurchaseCountPMF:
-    r"""The probability that a new customer makes 0, 1, ..., n_max repeat purchases in *t*.
+    r"""Give the probability that a new customer makes 0, 1, ..., n_max repeat purchases in *t*.
 
     Parameters
     ----------
@@ -570,8 +602,9 @@ def purchase_count_pmf(
     The share of new CDNOW customers with no repeat purchase in 39 weeks:
 
     >>> from crmkit.roi import bgnbd_from_params
-    >>> pmf = purchase_count_pmf(bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
-    ...                          t=39.0, n_max=20)
+    >>> pmf = purchase_count_pmf(
+    ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426), t=39.0, n_max=20
+    ... )
     >>> round(float(pmf.probability[0]), 3), bool(pmf.tail < 0.01)
     (0.574, True)
     """
@@ -656,8 +689,12 @@ def dert(
     :math:`\int_0^\infty e^{-\delta t}dE[Y(t)] = \int_0^\infty e^{-u}E[Y(u/\delta)]du`
     (by parts), by 40-node Gauss-Laguerre quadrature. BG/BB (Fader, Hardie &
     Shang 2010, eq. 14):
-    :math:`\frac{B(\alpha+x+1, \beta+n-x)B(\gamma, \delta+n+1)}{B(\alpha, \beta)B(\gamma, \delta)(1+d)L}
-    {}_2F_1(1, \delta+n+1; \gamma+\delta+n+1; \frac{1}{1+d})`.
+
+    .. math::
+
+        \frac{B(\alpha+x+1, \beta+n-x)B(\gamma, \delta+n+1)}
+        {B(\alpha, \beta)B(\gamma, \delta)(1+d)L}
+        {}_2F_1\Big(1, \delta+n+1; \gamma+\delta+n+1; \frac{1}{1+d}\Big).
 
     References
     ----------
@@ -671,9 +708,14 @@ def dert(
 
     >>> from crmkit.roi import pareto_nbd_from_params
     >>> model = pareto_nbd_from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-    >>> dert(model, frequency=[0, 2, 7], recency=[0.0, 30.4, 35.0], T=[38.9] * 3,
-    ...      discount_rate=1.15 ** (1 / 52) - 1).round(2)
-    array([ 0.45,  3.29, 10.49])
+    >>> dert(
+    ...     model,
+    ...     frequency=[0, 2, 7],
+    ...     recency=[0.0, 30.4, 35.0],
+    ...     T=[38.9] * 3,
+    ...     discount_rate=1.15 ** (1 / 52) - 1,
+    ... ).round(2)
+    array([ 0.48,  6.49, 20.69])
     """
     fn = "dert"
     require_models_extra(fn)
@@ -707,11 +749,15 @@ class TrackingCurve(Result):
     Examples
     --------
     >>> from crmkit.roi import bgnbd_from_params
-    >>> curve = tracking_curve(bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
-    ...                        frequency=[0, 1], recency=[0.0, 3.0], T=[10.0, 20.0],
-    ...                        t=[-5.0, 0.0, 5.0])
+    >>> curve = tracking_curve(
+    ...     bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+    ...     frequency=[0, 1],
+    ...     recency=[0.0, 3.0],
+    ...     T=[10.0, 20.0],
+    ...     t=[-5.0, 0.0, 5.0],
+    ... )
     >>> curve.cumulative.round(3).tolist()
-    [0.611, 0.926, 1.195]
+    [0.837, 1.177, 1.476]
     """
 
     _table: ClassVar[tuple[str, ...]] = ("t", "cumulative", "incremental")
@@ -732,7 +778,7 @@ def tracking_curve(
     T: npt.ArrayLike | None = None,
     covariates: object | None = None,
 ) -> TrackingCurve:
-    r"""Expected cumulative repeat purchases of the base, at times around the end of calibration.
+    r"""Predict the cumulative repeat purchases of the base around the end of calibration.
 
     Parameters
     ----------

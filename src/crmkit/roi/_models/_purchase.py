@@ -58,12 +58,17 @@ class Kernel:
     v: Param
 
     @property
+    def theta(self) -> tuple[float, Param, Param, Param]:
+        """The parameters as a tuple ``(r, alpha, u, v)``."""
+        return (self.r, self.alpha, self.u, self.v)
+
+    @property
     def per_row(self) -> bool:
         """Whether the parameters differ between rows (a covariate model)."""
         return any(isinstance(p, np.ndarray) and p.ndim for p in (self.alpha, self.u, self.v))
 
     def take(self, index: npt.NDArray[np.int64]) -> Kernel:
-        """The kernel of a subset of the rows."""
+        """Return the kernel of a subset of the rows."""
         return attrs.evolve(
             self,
             alpha=_take(self.alpha, index),
@@ -80,19 +85,17 @@ class Kernel:
             with np.errstate(invalid="ignore"):
                 diff = np.where(np.isneginf(dropped), np.inf, survive - dropped)
             return np.asarray(special.expit(diff), dtype=np.float64)
-        return bg.p_alive(
-            self.r, self.alpha, self.u, self.v, x, t_x, T, modified=self.kind == "mbg"
-        )
+        return bg.p_alive(self.theta, x, t_x, T, modified=self.kind == "mbg")
 
     def _pareto_terms(
         self, x: FloatArray, t_x: FloatArray, T: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Pareto/NBD log terms; with scalar parameters the series run once per (x, t) pair."""
         if self.per_row or x.size < 64:
-            return log_terms(self.r, self.alpha, self.u, self.v, x, t_x, T)
+            return log_terms(self.theta, x, t_x, T)
         both = np.concatenate([x + 1j * t_x, x + 1j * T])
         uniq, inverse = np.unique(both, return_inverse=True)
-        terms = log_term(self.r, self.alpha, self.u, self.v, uniq.real, uniq.imag)[inverse]
+        terms = log_term(self.theta, uniq.real, uniq.imag)[inverse]
         l1, l2 = terms[: x.size], terms[x.size :]
         r, alpha, s, beta = self.r, self.alpha, self.u, self.v
         survive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -106,11 +109,11 @@ class Kernel:
         return np.asarray(self.factor(x, t_x, T) * self.part(x, T, t), dtype=np.float64)
 
     def factor(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-        """The part of E[Y(t)] that depends on the whole history but not on t: P(alive)."""
+        """Return the part of E[Y(t)] that depends on the history but not on t: P(alive)."""
         return self.alive(x, t_x, T)
 
     def part(self, x: FloatArray, T: FloatArray, t: Param) -> FloatArray:
-        """The part of E[Y(t)] that depends on t, through (x, T) only: E[Y(t) | alive]."""
+        """Return the part of E[Y(t)] that depends on t, through (x, T) only: E[Y(t) | alive]."""
         if self.kind == "pareto":
             r, alpha, s, beta = self.r, self.alpha, self.u, self.v
             base = (r + x) * (beta + T) / (alpha + T)
@@ -122,7 +125,7 @@ class Kernel:
                     -np.expm1((s - 1.0) * log_ratio) / (s - 1.0),
                 )
             return np.asarray(base * growth, dtype=np.float64)
-        return bg.alive_expected(self.r, self.alpha, self.u, self.v, x, T, t, modified=self.kind == "mbg")
+        return bg.alive_expected(self.theta, x, T, t, modified=self.kind == "mbg")
 
     def alive_ahead(self, x: FloatArray, t_x: FloatArray, T: FloatArray, t: Param) -> FloatArray:
         """P(alive at T + t | x, t_x, T)."""
@@ -130,9 +133,7 @@ class Kernel:
             s, beta = self.u, self.v
             survive = np.exp(s * (np.log(beta + T) - np.log(beta + T + t)))
             return np.asarray(self.alive(x, t_x, T) * survive, dtype=np.float64)
-        return bg.alive_ahead(
-            self.r, self.alpha, self.u, self.v, x, t_x, T, t, modified=self.kind == "mbg"
-        )
+        return bg.alive_ahead(self.theta, x, t_x, T, t, modified=self.kind == "mbg")
 
     def dert(self, x: FloatArray, t_x: FloatArray, T: FloatArray, delta: float) -> FloatArray:
         """Discounted expected residual transactions at continuous discount rate *delta*."""
@@ -148,9 +149,7 @@ class Kernel:
                 inv = np.exp(s * np.log(c) + (s - 1.0) * np.log(delta) + log_u)
             inv = np.where(np.isfinite(inv), np.minimum(inv, 1.0 / delta), 1.0 / delta)
             return np.asarray(self.alive(x, t_x, T) * (r + x) / (alpha + T) * inv)
-        return bg.discounted_expected(
-            self.r, self.alpha, self.u, self.v, x, t_x, T, delta, modified=self.kind == "mbg"
-        )
+        return bg.discounted_expected(self.theta, x, t_x, T, delta, modified=self.kind == "mbg")
 
     def unconditional(self, t: FloatArray) -> FloatArray:
         """E[X(t)] for a new customer; shape t.shape (+ rows for per-row parameters)."""
@@ -164,14 +163,12 @@ class Kernel:
                     -np.expm1((s - 1.0) * log_ratio) / (s - 1.0),
                 )
             return np.asarray(r * beta / alpha * growth, dtype=np.float64)
-        return bg.unconditional_expected(
-            self.r, self.alpha, self.u, self.v, t, modified=self.kind == "mbg"
-        )
+        return bg.unconditional_expected(self.theta, t, modified=self.kind == "mbg")
 
     def pmf(self, t: float, n: npt.NDArray[np.int64]) -> FloatArray:
         """P(X(t) = n) for a new customer, for each count in *n*."""
         if self.kind != "pareto":
-            return bg.pmf(self.r, self.alpha, self.u, self.v, t, n, modified=self.kind == "mbg")
+            return bg.pmf(self.theta, t, n, modified=self.kind == "mbg")
         from scipy import special  # noqa: PLC0415
 
         r, alpha, s, beta = self.r, self.alpha, self.u, self.v
@@ -211,7 +208,7 @@ def _per_row(
 
 
 def model_vector(model: PurchaseModel) -> FloatArray:
-    """The natural parameter vector of a fitted model (base parameters, then coefficients)."""
+    """Return the natural parameter vector of a model (base parameters, then coefficients)."""
     values = list(model.params.values())
     effects = getattr(model, "covariates", None)
     if effects is not None:
@@ -223,7 +220,7 @@ def model_vector(model: PurchaseModel) -> FloatArray:
 def kernel_from_vector(
     model: PurchaseModel, theta: FloatArray, designs: Mapping[str, FloatArray] | None
 ) -> Kernel:
-    """The kernel of *model*'s family at parameters *theta* (natural scale, with coefficients).
+    """Return the kernel of *model*'s family at parameters *theta* (natural scale).
 
     Covariates follow CLVTools: the purchase process scales ``alpha`` by
     ``exp(-g'z)``; dropout scales ``a`` and ``b`` of BG/NBD by ``exp(g'z)`` and
@@ -261,5 +258,5 @@ def kernel_from_vector(
 
 
 def kernel(model: PurchaseModel, designs: Mapping[str, FloatArray] | None = None) -> Kernel:
-    """The kernel of a fitted (or given) purchase model."""
+    """Return the kernel of a fitted (or given) purchase model."""
     return kernel_from_vector(model, model_vector(model), designs)

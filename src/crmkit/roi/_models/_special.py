@@ -26,7 +26,7 @@ SERIES_Z: Final = 0.9995  # up to here the series of 2F1(1, p; c; z) needs < ~80
 
 
 def _series_log(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
-    """log 2F1(a, b; c; z) from the power series, for 0 <= z < 1 and a positive sum.
+    """Log 2F1(a, b; c; z) from the power series, for 0 <= z < 1 and a positive sum.
 
     Rows whose sum is not positive, or that do not converge within the term
     limit, get NaN.
@@ -38,52 +38,38 @@ def _series_log(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> F
     out = np.full(n_rows, np.nan)
     active = np.arange(n_rows)
     with np.errstate(all="ignore"):  # a pole (c a non-positive integer) gives NaN, reported
-        return _series_loop(a, b, c, z, total, term, offset, out, active)
-
-
-def _series_loop(
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    z: FloatArray,
-    total: FloatArray,
-    term: FloatArray,
-    offset: FloatArray,
-    out: FloatArray,
-    active: npt.NDArray[np.int64],
-) -> FloatArray:
-    k = np.arange(_BLOCK, dtype=np.float64)
-    start = 0.0
-    while active.size and start < _MAX_TERMS:
-        aa, bb, cc, zz = a[active, None], b[active, None], c[active, None], z[active, None]
-        n = start + k[None, :]
-        ratio = (aa + n) * (bb + n) / ((cc + n) * (n + 1.0)) * zz
-        steps = np.cumprod(ratio, axis=1) * term[active, None]
-        total[active] += steps.sum(axis=1)
-        term[active] = steps[:, -1]
-        big = np.abs(total[active]) > _RESCALE
-        if big.any():
-            rows = active[big]
-            total[rows] /= _RESCALE
-            term[rows] /= _RESCALE
-            offset[rows] += np.log(_RESCALE)
-        # past the peak the ratio tends to z, so the tail is bounded by a geometric series
-        bound = np.maximum(ratio[:, -1], zz[:, 0])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tail = np.abs(steps[:, -1]) * bound / (1.0 - bound)
-        converged = (bound < 1.0) & (tail < 1e-16 * np.abs(total[active]))
-        failed = ~np.isfinite(total[active])
-        done = active[converged & ~failed]
-        out[done] = np.where(total[done] > 0, np.log(total[done]) + offset[done], np.nan)
-        active = active[~(converged | failed)]
-        start += _BLOCK
+        k = np.arange(_BLOCK, dtype=np.float64)
+        start = 0.0
+        while active.size and start < _MAX_TERMS:
+            aa, bb, cc, zz = a[active, None], b[active, None], c[active, None], z[active, None]
+            n = start + k[None, :]
+            ratio = (aa + n) * (bb + n) / ((cc + n) * (n + 1.0)) * zz
+            steps = np.cumprod(ratio, axis=1) * term[active, None]
+            total[active] += steps.sum(axis=1)
+            term[active] = steps[:, -1]
+            big = np.abs(total[active]) > _RESCALE
+            if big.any():
+                rows = active[big]
+                total[rows] /= _RESCALE
+                term[rows] /= _RESCALE
+                offset[rows] += np.log(_RESCALE)
+            # past the peak the ratio tends to z, so the tail is bounded by a geometric series
+            bound = np.maximum(ratio[:, -1], zz[:, 0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tail = np.abs(steps[:, -1]) * bound / (1.0 - bound)
+            converged = (bound < 1.0) & (tail < 1e-16 * np.abs(total[active]))
+            failed = ~np.isfinite(total[active])
+            done = active[converged & ~failed]
+            out[done] = np.where(total[done] > 0, np.log(total[done]) + offset[done], np.nan)
+            active = active[~(converged | failed)]
+            start += _BLOCK
     return out
 
 
 def log_hyp2f1(
     a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike
 ) -> FloatArray:
-    """log 2F1(a, b; c; z) for 0 <= z < 1 where the function is positive.
+    """Log 2F1(a, b; c; z) for 0 <= z < 1 where the function is positive.
 
     scipy's value where it is finite and positive, the rescaled power series
     elsewhere; NaN only where both fail.
@@ -99,15 +85,13 @@ def log_hyp2f1(
     if bad.any():
         idx = np.flatnonzero(bad.ravel())
         flat = out.reshape(-1).copy()
-        flat[idx] = _series_log(
-            a_.ravel()[idx], b_.ravel()[idx], c_.ravel()[idx], z_.ravel()[idx]
-        )
+        flat[idx] = _series_log(a_.ravel()[idx], b_.ravel()[idx], c_.ravel()[idx], z_.ravel()[idx])
         out = flat.reshape(out.shape)
     return out
 
 
 def log_hyp2f1_unit(p: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
-    """log 2F1(1, p; c; z) for p > 0, c > p, 0 <= z < 1 (the Pareto/NBD terms).
+    """Log 2F1(1, p; c; z) for p > 0, c > p, 0 <= z < 1 (the Pareto/NBD terms).
 
     Its series has positive terms bounded by z^n, so it is summed directly up
     to z = 0.9995: scipy's value loses up to 1e-5 relative accuracy near z = 1
