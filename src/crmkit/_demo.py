@@ -115,21 +115,29 @@ def _clv(tx: Transactions, as_of: np.datetime64, out: TextIO) -> None:
     if importlib.util.find_spec("scipy") is None:
         out.write('needs scipy: pip install "crmkit[models]"\n')
         return
-    from crmkit.roi import customer_clv, fit_bgnbd, fit_gamma_gamma  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
+
+    from crmkit.errors import ConvergenceWarning  # noqa: PLC0415
+    from crmkit.roi import CalendarPeriods, customer_clv, fit_bgnbd, fit_gamma_gamma  # noqa: PLC0415
 
     summary = btyd_summary(tx, freq="week", as_of=as_of)
-    purchases = fit_bgnbd(summary)
-    keep = (summary.frequency == 0) | (summary.monetary_value > 0)
-    buyers = {name: column[keep] for name, column in summary.table().items()}
-    spend = fit_gamma_gamma(buyers)
-    clv = customer_clv(
-        purchases, spend, buyers, periods=12, period_length=52 / 12, discount_rate=0.01
-    )
+    with warnings.catch_warnings():
+        # the demo reports the fit's doubts in words below, from its diagnostics
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        purchases = fit_bgnbd(summary)
+        keep = (summary.frequency == 0) | (summary.monetary_value > 0)
+        buyers = {name: column[keep] for name, column in summary.table().items()}
+        spend = fit_gamma_gamma(buyers)
+    months = CalendarPeriods(as_of=as_of, freq="month", time_unit="week")
+    clv = customer_clv(purchases, spend, buyers, periods=12, calendar=months, discount_rate=0.01)
     params = ", ".join(f"{k}={v:.3f}" for k, v in purchases.params.items())
     ranked = np.sort(clv.clv)[::-1]
     top = max(1, ranked.size // 10)
+    verdict = purchases.diagnostics.summary()
+    if purchases.diagnostics.degenerate:
+        verdict += "; the values below are not estimates"
     out.write(
-        f"BG/NBD {params} (converged: {purchases.diagnostics.converged})\n"
+        f"BG/NBD {params}\nfit: {verdict}\n"
         f"expected value of the base  {clv.total_clv:>12,.0f}\n"
         f"top 10% of customers hold   {ranked[:top].sum() / ranked.sum():>12.1%} of it\n"
         f"customers likely alive      {np.mean(clv.p_alive > 0.5):>12.1%}\n"

@@ -395,7 +395,7 @@ def customer_clv(
     >>> real = customer_clv(bg, gg, customers, periods=12, calendar=months, discount_rate=0.01)
     >>> real.clv.round(3).tolist(), fixed.clv.round(3).tolist()
     ([36.286, 8.368], [36.289, 8.369])
-    >>> real.period_ends[:3].round(3).tolist(), real.schedule  # October has 31 days, November 30
+    >>> real.period_ends[:3].round(3).tolist(), real.schedule  # months of 30, 31 and 30 days
     ([4.286, 8.714, 13.0], '12 calendar months from 1997-09-28')
     """
     fn = "customer_clv"
