@@ -57,9 +57,9 @@ def _beta_moments(a: Param, b: Param) -> tuple[Any, Any, Any, Any]:
 
 
 def _power_derivatives(p: Param, c: Param, k: Param) -> list[Any]:
-    """(1 + c p)^-k and its first four derivatives in p."""
+    """Return (1 + c p)^-k and its first four derivatives in p."""
     out = []
-    rising = 1.0
+    rising: Param = 1.0
     for j in range(5):
         out.append((-1.0) ** j * rising * c**j * np.exp(-(k + j) * np.log1p(c * p)))
         rising = rising * (k + j)

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from crmkit._results import Result
 from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._models._covariates import CovariateEffects
+from crmkit.roi._models._covariates import CovariateEffects, given_effects
 from crmkit.roi._models._fit import (
     FitDiagnostics,
     Optimum,
@@ -300,13 +300,19 @@ def fit_bgnbd(
     )
 
 
-def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit:
+def bgnbd_from_params(
+    *, r: float, alpha: float, a: float, b: float, covariates: CovariateEffects | None = None
+) -> BGNBDFit:
     """Build a BG/NBD model from known parameters (published, simulated or a scenario).
 
     Parameters
     ----------
     r, alpha, a, b : float
-        The BG/NBD parameters, each > 0 (see :class:`BGNBDFit`).
+        The BG/NBD parameters, each > 0 (see :class:`BGNBDFit`); with
+        covariates, those of a customer whose covariates are all 0.
+    covariates : CovariateEffects, optional
+        Known covariate effects on the ``"purchase"`` and ``"dropout"``
+        processes (a scenario, or the truth of a simulation).
 
     Returns
     -------
@@ -317,7 +323,8 @@ def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit
     Raises
     ------
     InputError
-        For a parameter that is not a finite number > 0.
+        For a parameter that is not a finite number > 0, or covariate effects
+        on another process or without a coefficient per design column.
 
     Examples
     --------
@@ -326,9 +333,9 @@ def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit
     >>> bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426).params["alpha"]
     4.414
     """
-    values = check_given_params(
-        {"r": r, "alpha": alpha, "a": a, "b": b}, function="bgnbd_from_params"
-    )
+    fn = "bgnbd_from_params"
+    values = check_given_params({"r": r, "alpha": alpha, "a": a, "b": b}, function=fn)
+    effects, extra = given_effects(covariates, ("purchase", "dropout"), function=fn)
     return BGNBDFit(
         r=values["r"],
         alpha=values["alpha"],
@@ -337,7 +344,8 @@ def bgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> BGNBDFit
         log_likelihood=float("nan"),
         n_customers=0,
         n_distinct_rows=0,
-        diagnostics=given_diagnostics(_NAMES),
+        diagnostics=given_diagnostics((*_NAMES, *extra)),
+        covariates=effects,
     )
 
 

@@ -114,6 +114,40 @@ class Design:
     matrix: FloatArray  # (n_customers, k)
 
 
+def given_effects(
+    effects: object, processes: Sequence[str], *, function: str
+) -> tuple[CovariateEffects | None, list[str]]:
+    """Check known covariate effects given to a ``*_from_params``; return them and their names."""
+    from crmkit._params import instance, number  # noqa: PLC0415
+
+    if effects is None:
+        return None, []
+    value = instance(
+        effects, CovariateEffects, name="covariates", function=function, what="a CovariateEffects"
+    )
+    names = []
+    for process, encoding in value.encodings.items():
+        if process not in processes:
+            raise InputError.for_parameter(
+                "covariates",
+                f"effects on the processes {list(processes)}",
+                f"an effect on {process!r}",
+                function=function,
+            )
+        coefficients = value.coefficients.get(process, {})
+        if list(coefficients) != list(encoding.columns):
+            raise InputError.for_parameter(
+                "covariates",
+                f"a coefficient for each design column of {process!r} ({list(encoding.columns)})",
+                list(coefficients),
+                function=function,
+            )
+        for column, coefficient in coefficients.items():
+            number(coefficient, name=f"{process}:{column}", function=function)
+            names.append(f"{process}:{column}")
+    return value, names
+
+
 def _categorical(values: npt.NDArray[Any]) -> bool:
     return values.dtype.kind in "UOSTb"
 

@@ -19,7 +19,7 @@ from crmkit.roi._models._btyd_data import (
     require_models_extra,
     unique_codes,
 )
-from crmkit.roi._models._covariates import CovariateEffects, design_for
+from crmkit.roi._models._covariates import CovariateEffects, design_for, given_effects
 from crmkit.roi._models._fit import (
     FitDiagnostics,
     check_given_params,
@@ -371,13 +371,17 @@ def fit_gamma_gamma(
     )
 
 
-def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFit:
+def gamma_gamma_from_params(
+    *, p: float, q: float, gamma: float, covariates: CovariateEffects | None = None
+) -> GammaGammaFit:
     """Build a Gamma-Gamma model from known parameters.
 
     Parameters
     ----------
     p, q, gamma : float
         The Gamma-Gamma parameters, each > 0 (see :class:`GammaGammaFit`).
+    covariates : CovariateEffects, optional
+        Known covariate effects on the ``"spend"`` process.
 
     Returns
     -------
@@ -396,9 +400,9 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
     >>> round(gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44).mean_spend, 2)
     35.22
     """
-    values = check_given_params(
-        {"p": p, "q": q, "gamma": gamma}, function="gamma_gamma_from_params"
-    )
+    fn = "gamma_gamma_from_params"
+    values = check_given_params({"p": p, "q": q, "gamma": gamma}, function=fn)
+    effects, extra = given_effects(covariates, ("spend",), function=fn)
     return GammaGammaFit(
         p=values["p"],
         q=values["q"],
@@ -408,7 +412,8 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
         n_excluded=0,
         n_distinct_rows=0,
         independence=None,
-        diagnostics=given_diagnostics(_NAMES),
+        diagnostics=given_diagnostics((*_NAMES, *extra)),
+        covariates=effects,
     )
 
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from crmkit._results import Result
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._models._covariates import CovariateEffects
+from crmkit.roi._models._covariates import CovariateEffects, given_effects
 from crmkit.roi._models._fit import (
     FitDiagnostics,
     check_given_params,
@@ -265,13 +265,17 @@ def fit_pareto_nbd(
     )
 
 
-def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> ParetoNBDFit:
+def pareto_nbd_from_params(
+    *, r: float, alpha: float, s: float, beta: float, covariates: CovariateEffects | None = None
+) -> ParetoNBDFit:
     """Build a Pareto/NBD model from known parameters.
 
     Parameters
     ----------
     r, alpha, s, beta : float
         The Pareto/NBD parameters, each > 0 (see :class:`ParetoNBDFit`).
+    covariates : CovariateEffects, optional
+        Known covariate effects on the ``"purchase"`` and ``"dropout"`` processes.
 
     Returns
     -------
@@ -290,9 +294,9 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
     >>> pareto_nbd_from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669).params["s"]
     0.606
     """
-    values = check_given_params(
-        {"r": r, "alpha": alpha, "s": s, "beta": beta}, function="pareto_nbd_from_params"
-    )
+    fn = "pareto_nbd_from_params"
+    values = check_given_params({"r": r, "alpha": alpha, "s": s, "beta": beta}, function=fn)
+    effects, extra = given_effects(covariates, ("purchase", "dropout"), function=fn)
     return ParetoNBDFit(
         r=values["r"],
         alpha=values["alpha"],
@@ -301,5 +305,6 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
         log_likelihood=float("nan"),
         n_customers=0,
         n_distinct_rows=0,
-        diagnostics=given_diagnostics(_NAMES),
+        diagnostics=given_diagnostics((*_NAMES, *extra)),
+        covariates=effects,
     )
