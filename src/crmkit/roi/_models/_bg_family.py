@@ -16,6 +16,7 @@ input.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Final
 
 import numpy as np
@@ -75,6 +76,66 @@ def _use_expansion(a: Param, b: Param, c: Param, k: Param, exact: FloatArray) ->
     with np.errstate(all="ignore"):
         spread = k * c * np.sqrt(a * b / (n * n * (n + 1.0)))
         return (n >= _CONCENTRATED) & ((spread < 1e-2) | ~np.isfinite(exact))
+
+
+def _quadrature_mean(a: Param, b: Param, c: Param, k: Param, *, divide: bool) -> FloatArray:
+    """E[f(p)] for p ~ Beta(a, b) by adaptive quadrature, one distinct row at a time.
+
+    The last resort where neither the closed form nor the expansion gives a
+    value within the bounds the expectation must satisfy (parameters far apart,
+    e.g. r = 1000 with a = 10). f is bounded on [0, 1] but, for large c k, falls
+    steeply near 0; QUADPACK's QAWS integrates the beta weight's endpoint
+    singularities exactly and subdivides where f changes.
+    """
+    from scipy import integrate, special  # noqa: PLC0415
+
+    cols = [np.asarray(v, dtype=np.float64).ravel() for v in np.broadcast_arrays(a, b, c, k)]
+    uniq, inverse = np.unique(np.column_stack(cols), axis=0, return_inverse=True)
+    values = np.empty(uniq.shape[0])
+    for i, (ai, bi, ci, ki) in enumerate(uniq.tolist()):
+        # the beta density goes into the integrand in logs (normalised, so nothing
+        # overflows); only exponents below 0 (endpoint singularities) stay in QAWS' weight
+        up_a, up_b = max(ai - 1.0, 0.0), max(bi - 1.0, 0.0)
+        log_norm = float(special.betaln(ai, bi))
+
+        def f(
+            p: float,
+            *,
+            c_: float = ci,
+            k_: float = ki,
+            shape: tuple[float, ...] = (up_a, up_b, log_norm),
+        ) -> float:
+            up_a_, up_b_, log_norm_ = shape
+            if (p <= 0.0 and up_a_ > 0) or (p >= 1.0 and up_b_ > 0):
+                return 0.0  # the density's limit at the endpoint
+            log_a = up_a_ * math.log(p) if up_a_ > 0 else 0.0
+            log_b = up_b_ * math.log1p(-p) if up_b_ > 0 else 0.0
+            density = math.exp(log_a + log_b - log_norm_)
+            if c_ * p < 1e-12:
+                return density * (c_ * k_ if divide else 1.0)
+            power = -k_ * math.log1p(c_ * p)
+            return density * (-math.expm1(power) / p if divide else math.exp(power))
+
+        with warnings.catch_warnings():  # a coarse result is still the best value available
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            if ai >= 1.0 and bi >= 1.0:
+                mean = ai / (ai + bi)
+                sd = math.sqrt(ai * bi / ((ai + bi) ** 2 * (ai + bi + 1.0)))
+                points = sorted(
+                    {min(max(mean + z * sd, 1e-300), 1.0 - 1e-16) for z in (-8, -2, 0, 2, 8)}
+                )
+                total = integrate.quad(f, 0.0, 1.0, points=points, limit=400)
+            else:
+                total = integrate.quad(
+                    f,
+                    0.0,
+                    1.0,
+                    weight="alg",
+                    wvar=(min(ai - 1.0, 0.0), min(bi - 1.0, 0.0)),
+                    limit=400,
+                )
+        values[i] = total[0]
+    return values[inverse.ravel()].reshape(np.broadcast(a, b, c, k).shape)
 
 
 def _concentrated_mean(a: Param, b: Param, c: Param, k: Param, *, divide: bool) -> FloatArray:
@@ -188,6 +249,19 @@ def _bracket(theta: Theta, x: FloatArray, T: FloatArray, t: Param, m: float) -> 
         with np.errstate(all="ignore"):
             peak = _concentrated_mean(a, bp + x, t / (alpha + T), r + x, divide=True)
         term = np.where(concentrated, peak, term)
+    # E_p[g(p)] lies between g(1) = 1 - (1 + c)^-k and c k (g falls from c k at p = 0):
+    # a value outside is the closed form failing, as scipy's hyp2f1 can for parameters
+    # far apart, and the quadrature takes over
+    with np.errstate(all="ignore"):
+        c0, k0 = t / (alpha + T), r + x
+        low = -np.expm1(-k0 * np.log1p(c0))
+        failed = ~((term >= low * (1 - 1e-9)) & (term <= c0 * k0 * (1 + 1e-9)))
+    failed = failed & (np.asarray(z) > 0)
+    if np.any(failed):
+        rows = np.broadcast_arrays(a, bp + x, t / (alpha + T), r + x)
+        fallback = _quadrature_mean(*(v[failed] for v in rows), divide=True)
+        term = np.asarray(term, dtype=np.float64).copy()
+        term[failed] = fallback
     return np.asarray(np.where(np.asarray(z) == 0, 0.0, term), dtype=np.float64)
 
 
@@ -278,12 +352,21 @@ def alive_ahead(
     c = t / (alpha + T)
     z = c / (1.0 + c)
     log_factor = -a * np.log1p(c) + log_hyp2f1(a + b + m - r, a, a + b + x + m, z)
-    factor = np.exp(np.where(np.isfinite(log_factor), log_factor, -np.inf))
+    # a log above 0 is already out of range (and would overflow): the checks below catch it
+    factor = np.exp(np.minimum(np.where(np.isfinite(log_factor), log_factor, -np.inf), 1.0))
     concentrated = _use_expansion(a, b + x + m, c, r + x, log_factor)
     if np.any(concentrated):
         with np.errstate(all="ignore"):
             peak = _concentrated_mean(a, b + x + m, c, r + x, divide=False)
         factor = np.where(concentrated, peak, factor)
+    with np.errstate(all="ignore"):
+        floor = np.exp(-(r + x) * np.log1p(c))  # E[(1 + c p)^-k] lies in [(1 + c)^-k, 1]
+        failed = ~concentrated & ~((factor >= floor * (1 - 1e-9)) & (factor <= 1 + 1e-9))
+    failed = failed & (np.asarray(c) > 0)
+    if np.any(failed):
+        rows = np.broadcast_arrays(a, b + x + m, c, r + x)
+        factor = np.asarray(np.broadcast_to(factor, failed.shape), dtype=np.float64).copy()
+        factor[failed] = _quadrature_mean(*(v[failed] for v in rows), divide=False)
     factor = np.clip(factor, 0.0, 1.0)
     alive = p_alive(theta, x, t_x, T, modified=modified)
     return np.asarray(alive * factor, dtype=np.float64)

@@ -385,13 +385,19 @@ def bgbb_from_params(*, alpha: float, beta: float, gamma: float, delta: float) -
 
 
 def _ratio_difference(gamma: float, delta: float, lo: FloatArray, hi: FloatArray) -> FloatArray:
-    """[G(1+d+lo)/G(g+d+lo) - G(1+d+hi)/G(g+d+hi)] / (g - 1), with its limit at g = 1."""
+    """Return G(g+d)/G(1+d) [G(1+d+lo)/G(g+d+lo) - G(1+d+hi)/G(g+d+hi)] / (g - 1).
+
+    The two ratios are products like prod_k (1+d+k)/(g+d+k), bounded, so they
+    are formed in logs against G(g+d)/G(1+d) (which alone overflows for a
+    large g); the limit at g = 1 is a difference of digammas.
+    """
     from scipy import special  # noqa: PLC0415
 
     if abs(gamma - 1.0) < _GAMMA_NEAR_ONE:
         return np.asarray(special.digamma(1.0 + delta + hi) - special.digamma(1.0 + delta + lo))
-    a = special.gammaln(1.0 + delta + lo) - special.gammaln(gamma + delta + lo)
-    b = special.gammaln(1.0 + delta + hi) - special.gammaln(gamma + delta + hi)
+    base = special.gammaln(gamma + delta) - special.gammaln(1.0 + delta)
+    a = base + special.gammaln(1.0 + delta + lo) - special.gammaln(gamma + delta + lo)
+    b = base + special.gammaln(1.0 + delta + hi) - special.gammaln(gamma + delta + hi)
     return np.asarray(np.exp(a) * -np.expm1(b - a) / (gamma - 1.0))
 
 
@@ -447,14 +453,12 @@ class BGBBKernel:
         """Return the part of eq. 13 that depends on the history but not on t."""
         from scipy import special  # noqa: PLC0415
 
-        a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
+        a, b, d = self.alpha, self.beta, self.delta
         log_pre = (
             special.betaln(a + x + 1.0, b + n - x)
             - special.betaln(a, b)
             - self.log_likelihood(x, t_x, n)
             + np.log(d)
-            + special.gammaln(g + d)
-            - special.gammaln(1.0 + d)
         )
         return np.asarray(np.exp(log_pre), dtype=np.float64)
 
@@ -464,11 +468,9 @@ class BGBBKernel:
         return np.asarray(np.maximum(diff, 0.0), dtype=np.float64)
 
     def unconditional(self, t: FloatArray) -> FloatArray:
-        """E[X(t)]: expected transactions of a new customer in their first t opportunities."""
-        from scipy import special  # noqa: PLC0415
-
+        """Return E[X(t)], a new customer's expected transactions in their first t opportunities."""
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
-        pre = a / (a + b) * d * np.exp(special.gammaln(g + d) - special.gammaln(1.0 + d))
+        pre = a / (a + b) * d
         return np.asarray(pre * _ratio_difference(g, d, np.zeros_like(t), t), dtype=np.float64)
 
     def pmf(self, t: float, counts: IntArray) -> FloatArray:

@@ -26,7 +26,9 @@ Each term depends on (x, t) alone, so it is evaluated once per distinct
 
 from __future__ import annotations
 
-from typing import Any, Final
+import math
+import warnings
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +39,7 @@ __all__ = ["log_likelihood_terms", "log_terms", "term_with_gradient"]
 
 FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
-Theta = tuple[float, Param, Any, Param]  # (r, alpha, s, beta); alpha and beta may be per row
+Theta = tuple[Param, Param, Param, Param]  # (r, alpha, s, beta); alpha, beta may be per row
 
 _BLOCK: Final = 32
 
@@ -55,13 +57,53 @@ def _branch(
     return first, np.asarray(p, dtype=np.float64), np.asarray(c, dtype=np.float64), z
 
 
+def _integral_log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
+    """Return log term(t) from its integral, one row at a time: the last resort.
+
+    term(t) = (r+s+x) int_t^inf (alpha+u)^-(r+x) (beta+u)^-(s+1) du; with the
+    integrand scaled by its value at t it lies in (0, 1], so QUADPACK integrates
+    it where the hypergeometric series and scipy both fail (e.g. s = 1000 with
+    beta = 10^4 and t near 0, where z is within 1e-7 of 1).
+    """
+    from scipy import integrate  # noqa: PLC0415
+
+    r, alpha, s, beta = (np.broadcast_to(np.asarray(v, dtype=np.float64), x.shape) for v in theta)
+    out = np.empty(x.size)
+    for i, (ri, ai, si, bi, xi, ti) in enumerate(
+        zip(r.ravel(), alpha.ravel(), s.ravel(), beta.ravel(), x.ravel(), t.ravel(), strict=True)
+    ):
+        rho = float(ri + xi)
+
+        def f(
+            u: float, rho: float = rho, a_: float = ai + ti, b_: float = bi + ti, s_: float = si
+        ) -> float:
+            return math.exp(-rho * math.log1p(u / a_) - (s_ + 1.0) * math.log1p(u / b_))
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            value = integrate.quad(f, 0.0, np.inf, limit=200)[0]
+        out[i] = (
+            math.log(rho + si)
+            - rho * math.log(ai + ti)
+            - (si + 1.0) * math.log(bi + ti)
+            + (math.log(value) if value > 0 else -np.inf)
+        )
+    return out.reshape(x.shape)
+
+
 def log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
     """Return log of the A0 term at t: (alpha+t)^-(r+x) (beta+t)^-s S(z_t) [(alpha+t)/(beta+t)]."""
     r, alpha, s, beta = theta
     first, p, c, z = _branch(theta, x, t)
     log_g = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
     extra = np.where(first, 0.0, np.log(alpha + t) - np.log(beta + t))
-    return np.asarray(log_g + extra + log_hyp2f1_unit(p, c, z), dtype=np.float64)
+    out = np.asarray(log_g + extra + log_hyp2f1_unit(p, c, z), dtype=np.float64)
+    failed = ~np.isfinite(out)
+    if np.any(failed):
+        rows = [v[failed] for v in np.broadcast_arrays(x, t, *theta)]
+        out = out.copy()
+        out[failed] = _integral_log_term((rows[2], rows[3], rows[4], rows[5]), rows[0], rows[1])
+    return out
 
 
 def log_terms(
@@ -171,6 +213,7 @@ def term_with_gradient(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[Floa
             up = log_hyp2f1(1.0, pl + dp * h, cl + h, zl)
             down = log_hyp2f1(1.0, pl - dp * h, cl - h, zl)
             grad_out[long] = (up - down) / (2 * h)
+    bad = ~(np.isfinite(value) & np.isfinite(g_r) & np.isfinite(g_s) & np.isfinite(g_z))
     la, lb = np.log(alpha + t) * ones, np.log(beta + t) * ones
     extra = np.where(first, 0.0, la - lb)
     log_value = -rho * la - s * lb + value + extra
@@ -179,6 +222,23 @@ def term_with_gradient(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[Floa
     grad_s = -lb + g_s
     grad_beta = -s / (beta + t) + g_z * dz_db - np.where(first, 0.0, 1.0 / (beta + t))
     grad = np.vstack([grad_r, grad_alpha, grad_s, grad_beta])
+    if np.any(bad):
+        # the last resort (both series and hyp2f1 failed): the integral and central
+        # differences of it, for those rows only
+        rows = [np.asarray(v[bad], dtype=np.float64) for v in np.broadcast_arrays(x, t, *theta)]
+        point = [rows[2], rows[3], rows[4], rows[5]]
+        log_value = np.array(log_value, copy=True)
+        log_value[bad] = _integral_log_term(
+            (point[0], point[1], point[2], point[3]), rows[0], rows[1]
+        )
+        for j in range(4):
+            step = 1e-6 * point[j]
+            shift = [step if i == j else 0.0 * step for i in range(4)]
+            up_p = tuple(p + d for p, d in zip(point, shift, strict=True))
+            down_p = tuple(p - d for p, d in zip(point, shift, strict=True))
+            hi = _integral_log_term((up_p[0], up_p[1], up_p[2], up_p[3]), rows[0], rows[1])
+            lo = _integral_log_term((down_p[0], down_p[1], down_p[2], down_p[3]), rows[0], rows[1])
+            grad[j, bad] = (hi - lo) / (2.0 * step)
     return np.asarray(log_value, dtype=np.float64), grad
 
 

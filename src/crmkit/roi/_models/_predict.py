@@ -589,8 +589,9 @@ def purchase_count_pmf(
     the finite sum taken as a regularised incomplete beta function. MBG/NBD
     shifts b to b + 1 in the first term and keeps the second for n = 0.
     Pareto/NBD mixes :math:`NB_n(\min(\tau, t))` over the Lomax dropout time
-    :math:`\tau`, integrated by Gauss-Legendre quadrature (256 nodes) in the
-    variable :math:`F(\tau)/F(t)`; BG/BB is FHS (2010), eq. 7.
+    :math:`\tau`, integrated in :math:`w = s\ln(1+\tau/\beta)` (weight
+    :math:`e^{-w}`) by Gauss-Legendre (256 nodes) or, when nearly every
+    customer has dropped out by t, Gauss-Laguerre quadrature; BG/BB is FHS (2010), eq. 7.
 
     References
     ----------

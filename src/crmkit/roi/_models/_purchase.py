@@ -37,6 +37,8 @@ Param = FloatArray | float
 PurchaseModel = BGNBDFit | MBGNBDFit | ParetoNBDFit
 PURCHASE_MODELS: Final = (BGNBDFit, MBGNBDFit, ParetoNBDFit)
 _PMF_NODES: Final = 256  # Gauss-Legendre nodes over the Lomax dropout time (Pareto/NBD pmf)
+_LAGUERRE_NODES: Final = 64  # Gauss-Laguerre nodes when almost every customer drops out by t
+_STEEP: Final = 30.0  # s log(1 + t/beta) above which the Laguerre rule is used
 
 
 def _take(value: Param, index: npt.NDArray[np.int64]) -> Param:
@@ -185,17 +187,30 @@ class Kernel:
             )
             return np.asarray(np.exp(log), dtype=np.float64)
 
-        # alive at t with probability (beta/(beta+t))^s; otherwise the customer dropped out at
-        # tau with the Lomax density, integrated over u = F(tau) / F(t) (Gauss-Legendre)
-        survive = np.exp(s * (np.log(beta) - np.log(beta + t)))
-        f_t = 1.0 - survive
-        nodes, weights = np.polynomial.legendre.leggauss(_PMF_NODES)
-        u = 0.5 * (nodes + 1.0)
-        w = 0.5 * weights
-        total = survive * nb(t)
-        for uk, wk in zip(u.tolist(), w.tolist(), strict=True):
-            tau = beta * (np.exp(-np.log1p(-uk * f_t) / s) - 1.0)
-            total = total + f_t * wk * nb(tau)
+        # P(X(t) = n) = E[NB_n(min(tau, t))] over the Lomax dropout time tau; with
+        # v = log(1 + tau/beta), tau has density s e^(-s v) and V = log(1 + t/beta) is t
+        steep = np.asarray(s * np.log1p(t / beta)) > _STEEP
+        total = np.zeros(np.broadcast(nb(t), steep).shape)
+        if not np.all(steep):
+            # alive at t with probability e^(-s V), else dropped out at w = s v in (0, s V),
+            # weighted e^(-w): Gauss-Legendre over [0, s V] (the integrand is smooth there)
+            span = np.asarray(s * np.log1p(t / beta))
+            nodes, weights = np.polynomial.legendre.leggauss(_PMF_NODES)
+            part = np.exp(-span) * nb(t)
+            for xk, ak in zip(nodes.tolist(), weights.tolist(), strict=True):
+                point = 0.5 * (xk + 1.0) * span
+                part = part + 0.5 * span * ak * np.exp(-point) * nb(beta * np.expm1(point / s))
+            total = np.where(steep, total, part)
+        if np.any(steep):
+            # almost every customer has dropped out by t (e^(-s V) < e^-30): Gauss-Laguerre in
+            # w = s v, the integrand NB_n(min(tau, t)) being smooth where the weight lives
+            nodes, weights = np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
+            part = np.zeros_like(total)
+            limit = np.log1p(t / beta)
+            for wk, ak in zip(nodes.tolist(), weights.tolist(), strict=True):
+                tau = beta * np.expm1(np.minimum(wk / s, limit))
+                part = part + ak * nb(tau)
+            total = np.where(steep, part, total)
         return np.asarray(total, dtype=np.float64)
 
 
