@@ -35,6 +35,7 @@ from crmkit.roi._profit._pnl import CustomerPnL
 
 __all__ = [
     "MAX_CLV_WORK",
+    "MAX_PERIODS",
     "CalendarPeriods",
     "CustomerCLV",
     "customer_clv",
@@ -46,6 +47,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 MAX_CLV_WORK: Final = 10**8
 """Expected-purchase evaluations (periods x distinct customers) one CLV call may ask for."""
+MAX_PERIODS: Final = 10_000
+"""Discounting periods one CLV call may ask for (833 years of months)."""
 _UNIT_DAYS: Final = {"day": 1.0, "week": 7.0}
 _STEP: Final = {"month": 1, "quarter": 3, "year": 12}
 
@@ -202,7 +205,15 @@ def period_ends(
     function: str,
 ) -> tuple[FloatArray, float, str, float]:
     """Check the horizon arguments; return the period ends, the length, the label and the rate."""
-    k = integer(periods, name="periods", function=function, minimum=1)
+    k = integer(
+        periods,
+        name="periods",
+        function=function,
+        minimum=1,
+        maximum=MAX_PERIODS,
+        hint="Beyond a few hundred periods the discounted tail adds next to nothing; for the "
+        "whole residual lifetime use dert().",
+    )
     rate = number(discount_rate, name="discount_rate", function=function, low=-1.0, low_open=True)
     if (period_length is None) == (calendar is None):
         raise InputError.for_parameter(
@@ -242,14 +253,24 @@ def period_ends(
 def discounted_purchases(
     kern: PredictiveKernel, rows: BTYDData, ends: FloatArray, discount_rate: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Discounted and total expected purchases per row over periods ending at *ends*."""
+    """Discounted and total expected purchases per row over periods ending at *ends*.
+
+    The periods are evaluated in blocks (about 2^20 row-periods at once), so a
+    long horizon costs vector operations, not a Python loop per period.
+    """
     previous = np.zeros(rows.n)
     discounted = np.zeros(rows.n)
     x, t_x, T = rows.frequency, rows.recency, rows.T
-    for k, end in enumerate(ends.tolist(), start=1):
-        current = kern.expected(x, t_x, T, end)
-        discounted += (current - previous) / (1.0 + discount_rate) ** k
-        previous = current
+    factor = kern.factor(x, t_x, T)
+    step = max(1, (1 << 20) // max(rows.n, 1))
+    log_v = -np.log1p(discount_rate)
+    for start in range(0, ends.size, step):
+        block = ends[start : start + step]
+        current = kern.part(x[None, :], T[None, :], block[:, None]) * factor[None, :]
+        steps = np.diff(np.vstack([previous[None, :], current]), axis=0)
+        weights = np.exp(log_v * np.arange(start + 1, start + block.size + 1))
+        discounted += weights @ steps
+        previous = current[-1]
     return discounted, previous
 
 
@@ -323,7 +344,7 @@ def customer_clv(
         Per-customer ``frequency``, ``recency``, ``T`` and ``monetary_value``
         (a :class:`crmkit.segmentation.BTYDSummary`; its ``customer`` ids are kept).
     periods : int
-        Number of discounting periods in the horizon, >= 1.
+        Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
         Discount rate per period, > -1.
     period_length : float, optional
@@ -346,9 +367,10 @@ def customer_clv(
     Raises
     ------
     InputError
-        For bad horizon arguments, models of the wrong type, bad columns, or a
-        horizon asking for more than 10^8 evaluations (periods x distinct
-        customers; about a minute of work).
+        For bad horizon arguments (more than 10,000 periods among them),
+        models of the wrong type, bad columns, or a horizon asking for more
+        than 10^8 evaluations (periods x distinct customers; about a minute of
+        work).
 
     Notes
     -----
@@ -503,7 +525,7 @@ def profit_clv(
         Per-customer ``frequency``, ``recency`` and ``T`` (with ``customer``
         ids when *pnl* is given).
     periods : int
-        Number of discounting periods in the horizon, >= 1.
+        Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
         Discount rate per period, > -1.
     period_length : float, optional
