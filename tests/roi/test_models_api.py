@@ -24,7 +24,6 @@ from crmkit.roi import (
     expected_purchases_new_customer,
     fit_bgbb,
     fit_bgnbd,
-    fit_gamma_gamma,
     fit_mbgnbd,
     fit_shifted_beta_geometric,
     gamma_gamma_from_params,
@@ -262,7 +261,7 @@ def test_dert_equals_the_discounted_integral():
         for i in range(3):
             row = {k: [v[i]] for k, v in data.items()}
             value = integrate.quad(
-                lambda t, row=row: (
+                lambda t, row=row, model=model: (
                     delta * np.exp(-delta * t) * float(expected_purchases(model, row, t=t)[0])
                 ),
                 0,
@@ -276,7 +275,7 @@ def test_bgbb_dert_equals_the_discounted_sum():
     model = bgbb_from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
     data = {"frequency": [0, 3, 6], "recency": [0, 4, 6], "T": [6, 6, 6]}
     ours = dert(model, data, discount_rate=0.1)
-    cumulative = np.array([expected_purchases(model, data, t=float(k)) for k in range(0, 400)])
+    cumulative = np.array([expected_purchases(model, data, t=float(k)) for k in range(400)])
     by_hand = (np.diff(cumulative, axis=0) / 1.1 ** np.arange(1, 400)[:, None]).sum(axis=0)
     np.testing.assert_allclose(ours, by_hand, rtol=1e-9)
 

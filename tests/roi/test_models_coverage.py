@@ -1,4 +1,4 @@
-"""Honest intervals: on simulated bases with known parameters, 90% intervals cover the truth ~90%."""
+"""Honest intervals: on simulated bases with known parameters, 90% intervals cover ~90%."""
 
 import warnings
 

@@ -184,7 +184,7 @@ def _row_values(
     )
 
     def evaluate(theta: FloatArray | None) -> FloatArray:
-        kern: Any = kernel_at(model, theta, prepared.designs)
+        kern = kernel_at(model, theta, prepared.designs)
         factor = kern.factor(rows.frequency, rows.recency, rows.T)
         if weights is None:
             part = kern.part(px, pT, float(ends[0]))
