@@ -27,6 +27,7 @@ from crmkit.roi._models._special import log_hyp2f1
 __all__ = [
     "alive_ahead",
     "alive_expected",
+    "alive_expected_sum",
     "conditional_expected",
     "discounted_expected",
     "loglik_rows",
@@ -37,12 +38,14 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
+IntArray = npt.NDArray[np.int64]
 Theta = tuple[float, Param, Param, Param]  # (r, alpha, a, b); alpha, a, b may be per row
 
 _A_NEAR_ONE: Final = 1e-5  # |a - 1| below which E[Y(t)] uses the symmetric limit
 _C_NEAR_ZERO: Final = 1e-12  # a + b + x - 1 treated as 0 (x = 0 and a + b = 1)
 _LAGUERRE_NODES: Final = 40  # Gauss-Laguerre nodes of the discounted expectation
 _CONCENTRATED: Final = 1e4  # a + b + x above which the dropout posterior is a narrow peak
+_CHEBYSHEV: Final = 24  # interpolation points in log c per distinct x (alive_expected_sum)
 
 
 def _beta_moments(a: Param, b: Param) -> tuple[Any, Any, Any, Any]:
@@ -288,6 +291,85 @@ def alive_expected(
 ) -> FloatArray:
     """Return E[Y(t) | alive, x, T]: the bracket of eq. 10 (the history enters through x, T)."""
     return np.maximum(_bracket_any_a(theta, x, T, t, _m(modified)), 0.0)
+
+
+def p_alive_coded(
+    theta: tuple[float, float, float, float],
+    values: tuple[FloatArray, FloatArray, FloatArray],
+    codes: tuple[IntArray, IntArray, IntArray],
+    *,
+    modified: bool,
+) -> FloatArray:
+    """Return :func:`p_alive` from the distinct x, t_x and T values and each row's codes.
+
+    The logs are taken once per distinct value; per row only gathers, a
+    multiply-add and the logistic remain (the prediction intervals evaluate the
+    same rows under hundreds of parameter draws).
+    """
+    from scipy import special  # noqa: PLC0415
+
+    r, alpha, a, b = theta
+    m = _m(modified)
+    (ux, u_tx, u_t), (xc, txc, tc) = values, codes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        head = np.where((ux > 0) | (m > 0), np.log(a) - np.log(b + ux + m - 1.0), -np.inf)
+    log_odds = head[xc] + (r + ux)[xc] * (np.log(alpha + u_t)[tc] - np.log(alpha + u_tx)[txc])
+    return np.asarray(special.expit(-log_odds), dtype=np.float64)
+
+
+def unique_groups(
+    x: FloatArray, T: FloatArray
+) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    """Return the distinct x and T values and the code of each row (for alive_expected_sum)."""
+    ux, x_code = np.unique(x, return_inverse=True)
+    u_t, t_code = np.unique(T, return_inverse=True)
+    return ux, x_code.astype(np.int64), u_t, t_code.astype(np.int64)
+
+
+def alive_expected_sum(
+    theta: Theta,
+    x: FloatArray,
+    T: FloatArray,
+    ends: FloatArray,
+    weights: FloatArray,
+    *,
+    modified: bool,
+    groups: tuple[FloatArray, IntArray, FloatArray, IntArray] | None = None,
+) -> FloatArray:
+    """Return sum_j weights_j E[Y(ends_j) | alive, x, T] per row, fast (scalar parameters).
+
+    The bracket depends on (x, T, t) only through x and c = t / (alpha + T),
+    analytically in log c. It is evaluated per distinct x at 24 Chebyshev
+    points of log c over the range every row needs, so the weighted sum over
+    the t's becomes, per x and T, a dot product of the Chebyshev coefficients
+    (per x) with the weighted Chebyshev polynomials (per distinct T): 24
+    hypergeometric evaluations per distinct x instead of one per (x, T, t).
+    The error is below 1e-9 relative (tested against the direct values). Used
+    by the prediction intervals, which evaluate the same rows under hundreds
+    of parameter draws.
+    """
+    alpha = theta[1]
+    ux, x_code, u_t, t_code = groups if groups is not None else unique_groups(x, T)
+    log_c = np.log(ends)[:, None] - np.log(alpha + u_t)[None, :]  # (K, n_T)
+    lo, hi = float(log_c.min()), float(log_c.max())
+    if ux.size * _CHEBYSHEV >= x.size * ends.size or not hi - lo > 1e-9:
+        parts = [alive_expected(theta, x, T, t, modified=modified) for t in ends.tolist()]
+        return np.asarray(weights @ np.stack(parts), dtype=np.float64)
+    k = np.arange(_CHEBYSHEV)
+    nodes = np.cos(np.pi * (k + 0.5) / _CHEBYSHEV)  # on [-1, 1]
+    node_c = np.exp(0.5 * (hi + lo) + 0.5 * (hi - lo) * nodes)
+    # c = t / alpha at T = 0
+    values = alive_expected(
+        theta, ux[None, :], np.zeros((1, 1)), (node_c * alpha)[:, None], modified=modified
+    )
+    basis = np.cos(np.outer(k, np.pi * (k + 0.5) / _CHEBYSHEV))
+    coef = (2.0 / _CHEBYSHEV) * basis @ values  # (n, n_x)
+    coef[0] *= 0.5
+    u = np.clip((2.0 * log_c - (hi + lo)) / (hi - lo), -1.0, 1.0)  # (K, n_T)
+    chebyshev = np.cos(k[:, None, None] * np.arccos(u)[None, :, :])  # (n, K, n_T)
+    weighted = np.einsum("j,mjt->mt", weights, chebyshev)  # (n, n_T)
+    grid = coef.T @ weighted  # (n_x, n_T)
+    return np.asarray(np.maximum(grid[x_code, t_code], 0.0), dtype=np.float64)
 
 
 def conditional_expected(

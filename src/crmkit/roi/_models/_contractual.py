@@ -248,12 +248,13 @@ def log_survival(
     """Log S(t) and its gradient (3, n) with respect to (alpha, beta, c)."""
     from scipy import special  # noqa: PLC0415
 
-    tc = np.power(t, c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.where(t > 0, np.log(np.where(t > 0, t, 1.0)), 0.0)
+    # t^c, capped at e^700 where the optimiser tries a huge c (survival is 0 there anyway)
+    tc = np.where(t > 0, np.exp(np.minimum(c * log_t, 700.0)), 0.0)
     log_s = special.betaln(alpha, beta + tc) - special.betaln(alpha, beta)
     psi_ab = special.digamma(alpha + beta)
     psi_abt = special.digamma(alpha + beta + tc)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_t = np.where(t > 0, np.log(np.where(t > 0, t, 1.0)), 0.0)
     d_c = (special.digamma(beta + tc) - psi_abt) * tc * log_t
     grad = np.vstack(
         [
@@ -276,9 +277,11 @@ def _log_likelihood(
     ls_p, g_p = log_survival(alpha, beta, c, np.maximum(t - 1.0, 0.0))
     # P(T = t) = S(t - 1) - S(t), in logs
     ratio = np.exp(np.minimum(ls_t - ls_p, 0.0))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_p = ls_p + np.log1p(-ratio)
-    g_churn = (g_p - ratio * g_t) / (1.0 - ratio)
+        # where S(t) = S(t - 1) in floating point (a huge or tiny c tried by the optimiser)
+        # P(T = t) is 0: the log-likelihood is -inf and its gradient is left at 0
+        g_churn = np.where(ratio < 1.0, (g_p - ratio * g_t) / (1.0 - ratio), 0.0)
     ll = np.where(data.churned, log_p, ls_t)
     grad = np.where(data.churned, g_churn, g_t)
     return ll, grad if c_free else grad[:2]

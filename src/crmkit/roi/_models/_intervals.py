@@ -27,6 +27,7 @@ from crmkit._input import as_readonly
 from crmkit._params import SeedLike, as_generator, instance, integer, probability
 from crmkit._results import Result
 from crmkit.errors import FitError
+from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._btyd_data import BTYDData, require_models_extra
 from crmkit.roi._models._clv import CalendarPeriods, period_ends
 from crmkit.roi._models._covariates import design_for
@@ -40,7 +41,7 @@ from crmkit.roi._models._predict import (
     prepare,
     read_model_data,
 )
-from crmkit.roi._models._purchase import model_vector
+from crmkit.roi._models._purchase import Kernel, model_vector
 
 __all__ = ["PredictionInterval", "clv_interval", "expected_purchases_interval", "parameter_draws"]
 
@@ -167,8 +168,10 @@ def _row_values(
     draws: FloatArray,
     ends: FloatArray,
     discount_rate: float | None,
-) -> tuple[FloatArray, npt.NDArray[np.float32]]:
-    """Return predictions per evaluated row: at the estimate (rows,), for every draw (rows, draws).
+) -> tuple[FloatArray, npt.NDArray[np.float32], FloatArray]:
+    """Return predictions per row at the estimate and per draw (draws, rows), and draw totals.
+
+    Totals weigh each evaluated row by its customers, in float64.
 
     With *discount_rate* None it is the expected purchases up to ``ends[0]``;
     otherwise the discounted sum over the periods ending at *ends*.
@@ -179,30 +182,54 @@ def _row_values(
         px, pT, inv = rows.frequency, rows.T, np.arange(rows.n)
     else:
         px, pT, inv = _pairs(rows)
-    weights = (
-        (1.0 + discount_rate) ** -np.arange(1, ends.size + 1) if discount_rate is not None else None
-    )
+    if discount_rate is None:
+        horizon, weights = ends[:1], np.ones(1)
+    else:
+        # sum_j v^j (E_j - E_(j-1)) = sum_j E_j (v^j - v^(j+1)) + E_K v^(K+1), v = 1/(1+d)
+        discount = (1.0 + discount_rate) ** -np.arange(1, ends.size + 2)
+        horizon, weights = ends, discount[:-1] - np.r_[discount[1:-1], 0.0]
+
+    groups = bg.unique_groups(px, pT)
+    distinct = [np.unique(v, return_inverse=True) for v in (rows.frequency, rows.recency, rows.T)]
+    values_u = (distinct[0][0], distinct[1][0], distinct[2][0])
+    codes_u = (distinct[0][1], distinct[1][1], distinct[2][1])
 
     def evaluate(theta: FloatArray | None) -> FloatArray:
         kern = kernel_at(model, theta, prepared.designs)
-        factor = kern.factor(rows.frequency, rows.recency, rows.T)
-        if weights is None:
-            part = kern.part(px, pT, float(ends[0]))
+        if isinstance(kern, Kernel) and kern.kind != "pareto" and not kern.per_row:
+            scalar = (kern.r, float(kern.alpha), float(kern.u), float(kern.v))
+            modified = kern.kind == "mbg"
+            factor = bg.p_alive_coded(scalar, values_u, codes_u, modified=modified)
+            part = bg.alive_expected_sum(
+                kern.theta, px, pT, horizon, weights, modified=modified, groups=groups
+            )
         else:
+            factor = kern.factor(rows.frequency, rows.recency, rows.T)
             part = np.zeros(px.size)
-            previous = np.zeros(px.size)
-            for w, end in zip(weights.tolist(), ends.tolist(), strict=True):
-                current = kern.part(px, pT, end)
-                part += w * (current - previous)
-                previous = current
+            for w, end in zip(weights.tolist(), horizon.tolist(), strict=True):
+                part += w * kern.part(px, pT, end)
         return np.asarray(factor * part[inv], dtype=np.float64)
 
     point = evaluate(None)
-    values = np.empty((rows.n, draws.shape[0]), dtype=np.float32)
+    customers = prepared.weights()
+    values = np.empty((draws.shape[0], rows.n), dtype=np.float32)  # draw-major: rows written whole
+    totals = np.empty(draws.shape[0])
     for k in range(draws.shape[0]):
         with np.errstate(all="ignore"):
-            values[:, k] = evaluate(draws[k])
-    return point, values
+            draw = evaluate(draws[k])
+        values[k] = draw
+        totals[k] = float(np.add.reduce(customers * draw))
+    return point, values, totals
+
+
+def _row_quantiles(values: npt.NDArray[np.float32], level: float) -> tuple[FloatArray, FloatArray]:
+    """Return the interval per row of a (draws, rows) matrix, a block of rows at a time."""
+    lower = np.empty(values.shape[1])
+    upper = np.empty(values.shape[1])
+    for start in range(0, values.shape[1], _CHUNK):
+        block = slice(start, start + _CHUNK)
+        lower[block], upper[block] = _quantiles(np.ascontiguousarray(values[:, block].T), level)
+    return lower, upper
 
 
 def _quantiles(values: npt.NDArray[Any], level: float) -> tuple[FloatArray, FloatArray]:
@@ -305,10 +332,9 @@ def expected_purchases_interval(
         model, data, frequency=frequency, recency=recency, T=T, covariates=covariates, function=fn
     )
     draws = parameter_draws(model, n_draws=draws_n, rng=rng, function=fn)
-    point, values = _row_values(prepared, draws, np.array([window]), None)
-    lower, upper = _quantiles(values, lvl)
+    point, values, totals = _row_values(prepared, draws, np.array([window]), None)
+    lower, upper = _row_quantiles(values, lvl)
     weights = prepared.weights()
-    totals = np.nansum(values.astype(np.float64) * weights[:, None], axis=0)
     t_low, t_high = _quantiles(totals, lvl)
     return PredictionInterval(
         customer=as_readonly(_ids(prepared.data)),
@@ -452,7 +478,7 @@ def clv_interval(
         model, n_draws=draws_n, rng=rng, function=fn, field="purchases"
     )
     spend_draws = parameter_draws(gamma_gamma, n_draws=draws_n, rng=rng, function=fn, field="spend")
-    point_rows, rows = _row_values(prepared, purchase_draws, ends, rate)
+    point_rows, rows, _ = _row_values(prepared, purchase_draws, ends, rate)
     value = spend_kernel_values(gamma_gamma, rfm, covariates=covariates, function=fn)
     where = prepared.where if prepared.where is not None else np.arange(rfm.n)
     estimate = value * point_rows[where]
@@ -465,18 +491,22 @@ def clv_interval(
     )
     p, q, g = (spend_draws[:, j][None, :] for j in range(3))
     assert rfm.monetary_value is not None  # noqa: S101
+    # E[M | x, m] = p (g + x m) / (p x + q - 1) = A(x) g + B(x) m: tables per distinct x and draw
+    ux, x_code = np.unique(rfm.frequency, return_inverse=True)
+    with np.errstate(all="ignore"):
+        denominator = p * ux[:, None] + q - 1.0
+        slope = np.where(ux[:, None] > 0, p * ux[:, None] / denominator, 0.0)
+        intercept = np.where(
+            ux[:, None] > 0, p / denominator, np.where(q > 1.0, p / (q - 1.0), np.inf)
+        )
     for start in range(0, rfm.n, _CHUNK):
         block = slice(start, start + _CHUNK)
-        x = rfm.frequency[block, None]
+        code = x_code[block]
         m = rfm.monetary_value[block, None]
         scale = g if designs is None else g * np.exp(designs["spend"][block] @ spend_draws[:, 3:].T)
         with np.errstate(all="ignore"):
-            spend_values = np.where(
-                x > 0,
-                p * (scale + x * m) / (p * x + q - 1.0),
-                np.where(q > 1.0, p * scale / (q - 1.0), np.inf),
-            )
-        clv = spend_values * rows[where[block]]
+            spend_values = intercept[code] * scale + slope[code] * m
+        clv = spend_values * rows[:, where[block]].T
         lower[block], upper[block] = _quantiles(clv, lvl)
         totals += np.nansum(clv, axis=0)
     t_low, t_high = _quantiles(totals, lvl)

@@ -41,7 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
 Theta = tuple[Param, Param, Param, Param]  # (r, alpha, s, beta); alpha, beta may be per row
 
-_BLOCK: Final = 32
+_BLOCK: Final = 48
 
 
 def _branch(
@@ -134,12 +134,12 @@ def _series(
     """
     rows = z.size
     total = np.ones(rows)
-    d_r = np.zeros(rows)
-    d_s = np.zeros(rows)
+    sum_a = np.zeros(rows)  # sum_n c_n z^n sum_k<n 1/(p+k)
+    sum_b = np.zeros(rows)  # sum_n c_n z^n sum_k<n 1/(c+k)
     d_z = np.zeros(rows)
     coef = np.ones(rows)  # c_n z^n at the block start
-    lr = np.zeros(rows)  # running sum_k<n (dp_dr/(p+k) - 1/(c+k))
-    ls = np.zeros(rows)
+    run_a = np.zeros(rows)  # running sum_k<n 1/(p+k)
+    run_b = np.zeros(rows)  # running sum_k<n 1/(c+k)
     done = np.zeros(rows, dtype=bool)
     active = np.arange(rows)
     k = np.arange(_BLOCK, dtype=np.float64)
@@ -147,29 +147,28 @@ def _series(
     while active.size:
         pp, cc, zz = p[active, None], c[active, None], z[active, None]
         n = start + k[None, :]  # the term index before each step
-        ratio = (pp + n) / (cc + n) * zz
-        terms = np.cumprod(ratio, axis=1) * coef[active, None]  # c_{n+1} z^{n+1}
-        inc_r = dp_dr[active, None] / (pp + n) - 1.0 / (cc + n)
-        inc_s = dp_ds[active, None] / (pp + n) - 1.0 / (cc + n)
-        cum_r = np.cumsum(inc_r, axis=1) + lr[active, None]
-        cum_s = np.cumsum(inc_s, axis=1) + ls[active, None]
+        pn = pp + n
+        inv_c = 1.0 / (cc + n)
+        terms = np.cumprod(pn * inv_c * zz, axis=1) * coef[active, None]  # c_{n+1} z^{n+1}
+        cum_a = np.cumsum(1.0 / pn, axis=1) + run_a[active, None]
+        cum_b = np.cumsum(inv_c, axis=1) + run_b[active, None]
         total[active] += terms.sum(axis=1)
-        d_r[active] += (terms * cum_r).sum(axis=1)
-        d_s[active] += (terms * cum_s).sum(axis=1)
+        sum_a[active] += (terms * cum_a).sum(axis=1)
+        sum_b[active] += (terms * cum_b).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             d_z[active] += (terms * (n + 1.0)).sum(axis=1) / zz[:, 0]
         coef[active] = terms[:, -1]
-        lr[active] = cum_r[:, -1]
-        ls[active] = cum_s[:, -1]
-        last = (
-            terms[:, -1]
-            * (start + _BLOCK + 1.0)
-            * (1.0 + np.abs(cum_r[:, -1]) + np.abs(cum_s[:, -1]))
-        )
-        finished = last <= 1e-17 * total[active] * (1.0 - zz[:, 0])
+        run_a[active] = cum_a[:, -1]
+        run_b[active] = cum_b[:, -1]
+        # the remaining terms fall at least like z^n: bound their (derivative) sums
+        last = terms[:, -1] * (start + _BLOCK + 1.0) * (1.0 + cum_a[:, -1] + cum_b[:, -1])
+        finished = last <= 1e-16 * total[active] * (1.0 - zz[:, 0]) ** 2
         done[active[finished]] = True
         active = active[~finished]
         start += _BLOCK
+    # dc_n/dr = c_n sum_k<n (dp_dr/(p+k) - 1/(c+k)), and the same with dp_ds for s
+    d_r = dp_dr * sum_a - sum_b
+    d_s = dp_ds * sum_a - sum_b
     d_z = np.where(z > 0, d_z, p / c)
     return total, d_r, d_s, d_z, done
 
