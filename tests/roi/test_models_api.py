@@ -397,3 +397,32 @@ def test_warnings_do_not_escape_for_degenerate_inputs():
         dert(fit, data, discount_rate=0.01)
     assert all(issubclass(w.category, ConvergenceWarning) for w in caught)
     assert fit.diagnostics.degenerate
+
+
+@pytest.mark.parametrize("modified", [False, True])
+@pytest.mark.parametrize(
+    "theta",
+    [(0.5, 28.0, 1.2, 3.0), (0.24, 30.0, 0.79, 2.4), (2.0, 5.0, 1.0, 0.5), (0.1, 0.5, 8.0, 0.3)],
+)
+def test_interpolated_bracket_equals_the_direct_values(theta, modified):
+    from crmkit.roi._models import _bg_family as bg
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 60, 5000).astype(float)
+    T = np.floor(rng.uniform(30, 730, 5000))
+    ends = 30.0 * np.arange(1, 13)
+    weights = 1.01 ** -np.arange(1, 13)
+    fast = bg.alive_expected_sum(theta, x, T, ends, weights, modified=modified)
+    direct = weights @ np.stack(
+        [bg.alive_expected(theta, x, T, e, modified=modified) for e in ends]
+    )
+    np.testing.assert_allclose(fast, direct, rtol=1e-9)
+    values = (np.unique(x), np.unique(np.zeros_like(x)), np.unique(T))
+    codes = tuple(
+        np.searchsorted(v, c) for v, c in zip(values, (x, np.zeros_like(x), T), strict=True)
+    )
+    np.testing.assert_allclose(
+        bg.p_alive_coded(theta, values, codes, modified=modified),
+        bg.p_alive(theta, x, np.zeros_like(x), T, modified=modified),
+        rtol=1e-14,
+    )

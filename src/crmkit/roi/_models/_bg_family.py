@@ -46,6 +46,7 @@ _C_NEAR_ZERO: Final = 1e-12  # a + b + x - 1 treated as 0 (x = 0 and a + b = 1)
 _LAGUERRE_NODES: Final = 40  # Gauss-Laguerre nodes of the discounted expectation
 _CONCENTRATED: Final = 1e4  # a + b + x above which the dropout posterior is a narrow peak
 _CHEBYSHEV: Final = 24  # interpolation points in log c per distinct x (alive_expected_sum)
+_CHEBYSHEV_MAX: Final = 96
 
 
 def _beta_moments(a: Param, b: Param) -> tuple[Any, Any, Any, Any]:
@@ -339,8 +340,8 @@ def alive_expected_sum(
     """Return sum_j weights_j E[Y(ends_j) | alive, x, T] per row, fast (scalar parameters).
 
     The bracket depends on (x, T, t) only through x and c = t / (alpha + T),
-    analytically in log c. It is evaluated per distinct x at 24 Chebyshev
-    points of log c over the range every row needs, so the weighted sum over
+    analytically in log c. It is evaluated per distinct x at 24 to 96 Chebyshev
+    points of log c over the range every row needs (8 per unit of log c), so the weighted sum over
     the t's becomes, per x and T, a dot product of the Chebyshev coefficients
     (per x) with the weighted Chebyshev polynomials (per distinct T): 24
     hypergeometric evaluations per distinct x instead of one per (x, T, t).
@@ -352,18 +353,20 @@ def alive_expected_sum(
     ux, x_code, u_t, t_code = groups if groups is not None else unique_groups(x, T)
     log_c = np.log(ends)[:, None] - np.log(alpha + u_t)[None, :]  # (K, n_T)
     lo, hi = float(log_c.min()), float(log_c.max())
-    if ux.size * _CHEBYSHEV >= x.size * ends.size or not hi - lo > 1e-9:
+    # nodes for about 1e-12: 24 over a range of 3 in log c (a factor 20), more for wider ones
+    size = int(min(_CHEBYSHEV_MAX, max(_CHEBYSHEV, np.ceil(8.0 * (hi - lo)))))
+    if ux.size * size >= x.size * ends.size or not hi - lo > 1e-9:
         parts = [alive_expected(theta, x, T, t, modified=modified) for t in ends.tolist()]
         return np.asarray(weights @ np.stack(parts), dtype=np.float64)
-    k = np.arange(_CHEBYSHEV)
-    nodes = np.cos(np.pi * (k + 0.5) / _CHEBYSHEV)  # on [-1, 1]
+    k = np.arange(size)
+    nodes = np.cos(np.pi * (k + 0.5) / size)  # on [-1, 1]
     node_c = np.exp(0.5 * (hi + lo) + 0.5 * (hi - lo) * nodes)
     # c = t / alpha at T = 0
     values = alive_expected(
         theta, ux[None, :], np.zeros((1, 1)), (node_c * alpha)[:, None], modified=modified
     )
-    basis = np.cos(np.outer(k, np.pi * (k + 0.5) / _CHEBYSHEV))
-    coef = (2.0 / _CHEBYSHEV) * basis @ values  # (n, n_x)
+    basis = np.cos(np.outer(k, np.pi * (k + 0.5) / size))
+    coef = (2.0 / size) * basis @ values  # (n, n_x)
     coef[0] *= 0.5
     u = np.clip((2.0 * log_c - (hi + lo)) / (hi - lo), -1.0, 1.0)  # (K, n_T)
     chebyshev = np.cos(k[:, None, None] * np.arccos(u)[None, :, :])  # (n, K, n_T)
