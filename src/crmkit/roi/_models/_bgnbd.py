@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
@@ -186,8 +187,8 @@ def fit_bgnbd(
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
     covariates: object | None = None,
-    purchase_covariates: object | None = None,
-    dropout_covariates: object | None = None,
+    purchase_covariates: Sequence[str] | None = None,
+    dropout_covariates: Sequence[str] | None = None,
 ) -> BGNBDFit:
     r"""Fit the BG/NBD model by maximum likelihood.
 

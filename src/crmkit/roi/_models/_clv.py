@@ -385,9 +385,9 @@ def customer_clv(
     With fixed periods :math:`\tau_k = k\Delta`: the discrete-period form of
     lifetimes' ``customer_lifetime_value`` (its ``time=K``; its months are
     :math:`\Delta` = 4.345 weeks or 30 days). With calendar periods
-    :math:`\tau_k` is the real elapsed time to the k-th month end: a 4.345-week
-    month is 30.4 days, so over a year it shifts value between periods
-    (0.24% apart from 52/12 weeks).
+    :math:`\tau_k` is the real elapsed time to the k-th period end: months of
+    28 to 31 days where the lifetimes form has 30.415 (and 52/12 weeks,
+    another common choice, 30.333: 0.27% shorter).
 
     References
     ----------
@@ -584,7 +584,7 @@ def profit_clv(
     ...     T=[38.0, 38.0],
     ...     profit_per_purchase=[12.0, -4.0],
     ...     periods=12,
-    ...     period_length=52 / 12,
+    ...     period_length=4.345,
     ...     discount_rate=0.01,
     ... )
     >>> value.n_negative, bool(value.clv[0] > 0 > value.clv[1])

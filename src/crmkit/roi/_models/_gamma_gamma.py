@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
@@ -228,7 +229,7 @@ def fit_gamma_gamma(
     T: npt.ArrayLike | None = None,
     monetary_value: npt.ArrayLike | None = None,
     covariates: object | None = None,
-    spend_covariates: object | None = None,
+    spend_covariates: Sequence[str] | None = None,
 ) -> GammaGammaFit:
     r"""Fit the Gamma-Gamma model of spend per purchase by maximum likelihood.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
@@ -144,8 +145,8 @@ def fit_pareto_nbd(
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
     covariates: object | None = None,
-    purchase_covariates: object | None = None,
-    dropout_covariates: object | None = None,
+    purchase_covariates: Sequence[str] | None = None,
+    dropout_covariates: Sequence[str] | None = None,
 ) -> ParetoNBDFit:
     r"""Fit the Pareto/NBD model by maximum likelihood.
 
