@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
+from crmkit._params import instance
 from crmkit._results import Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._models._btyd_data import (
@@ -536,8 +537,7 @@ def expected_spend(
     """
     fn = "expected_spend"
     require_models_extra(fn)
-    if not isinstance(fit, GammaGammaFit):
-        raise InputError.for_parameter("fit", "a GammaGammaFit", type(fit).__name__, function=fn)
+    instance(fit, GammaGammaFit, name="fit", function=fn, what="a GammaGammaFit")
     rfm = read_rfm(
         data,
         frequency=frequency,
