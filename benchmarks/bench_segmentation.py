@@ -1,4 +1,4 @@
-"""Benchmark: RFM end to end, and 80/20 concentration.
+"""Benchmark: RFM end to end, scores, and 80/20 concentration.
 
 Measures, in one run:
 
@@ -7,25 +7,44 @@ Measures, in one run:
   non-contiguous int ids and with string ids): crmkit against an idiomatic
   pandas groupby, polars (all threads) and DuckDB;
 * peak extra memory (tracemalloc) of crmkit and pandas for the same pipeline;
-* ``lorenz_curve``, ``gini`` and ``abc_classes`` on 5M customer values
-  against a bare ``np.cumsum(np.sort(values))``.
+* scores of the RFM summary of 500k simulated customers (three dimensions):
+  ``rfm_scores`` quintiles against ``numpy.percentile`` + ``searchsorted``
+  (target: within 1.2x) and rank scores against ``pandas.Series.rank(pct=True)``
+  + ``ceil`` (target: at least as fast);
+* every concentration measure of 5M customer values (Lorenz curve, Gini, top
+  share, Pareto point, ABC classes) from one ``concentration`` against one
+  ``np.cumsum(np.sort(values))`` (target: within 1.3x), and ``abc_classes``,
+  ``lorenz_curve`` and ``gini`` alone against the same baseline.
 
-Run: ``python benchmarks/bench_segmentation.py [--quick]``.
+With ``--compare-with REF`` (e.g. ``main``) the scores and concentration parts
+also run the crmkit of that git ref (exported with ``git archive`` into a
+temporary directory, run in a subprocess on the same data, interleaved with
+nothing else), printed beside today's figures.
+
+Run: ``python benchmarks/bench_segmentation.py [--quick] [--only scores,concentration]
+[--compare-with main]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-from _timing import median_time, report
+from _timing import report
 
 from crmkit import Transactions
 from crmkit.datasets import PurchaseProcess, simulate_transactions
@@ -35,9 +54,13 @@ from crmkit.segmentation import (
     assign_segments,
     gini,
     lorenz_curve,
+    pareto_point,
     rfm_scores,
     rfm_summary,
+    top_share,
 )
+
+HERE = Path(__file__).resolve().parent
 
 AS_OF = np.datetime64("2025-01-01", "us")
 
@@ -222,35 +245,219 @@ def bench_rfm(cols: dict[str, np.ndarray], label: str, repeats: int) -> None:
     )
 
 
-def bench_concentration(n: int, repeats: int) -> None:
-    values = np.random.default_rng(1).lognormal(3.0, 1.5, n)
-    values.flags.writeable = False
-    print(f"concentration, {n:,} customer values")
-    t_bare = median_time(lambda: np.cumsum(np.sort(values)), repeats=repeats)
-    for name, fn in (
-        ("lorenz_curve", lorenz_curve),
-        ("gini", gini),
-        ("abc_classes", abc_classes),
+def numpy_quintiles(cols: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The textbook quintile score: percentile edges, then a binary search per value."""
+    out = []
+    for name, sign in (("recency", -1.0), ("frequency", 1.0), ("monetary", 1.0)):
+        v = sign * cols[name]
+        edges = np.percentile(v, [20, 40, 60, 80])
+        out.append(np.searchsorted(edges, v, side="left") + 1)
+    return out
+
+
+def pandas_rank_scores(cols: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """pandas' percentile rank (average ties), then equal-width bins."""
+    out = []
+    for name, sign in (("recency", -1.0), ("frequency", 1.0), ("monetary", 1.0)):
+        pct = pd.Series(sign * cols[name]).rank(pct=True).to_numpy()
+        out.append(np.ceil(5 * pct).astype(np.int64))
+    return out
+
+
+def crmkit_scores(cols: dict[str, np.ndarray], method: str) -> object:
+    return rfm_scores(cols, k=5, method=method)
+
+
+def all_measures_single(values: np.ndarray) -> None:
+    """Every measure through the single-purpose functions (one sort each: today's main)."""
+    lorenz_curve(values)
+    top_share(values, 0.2)
+    pareto_point(values)
+    abc_classes(values)
+
+
+def all_measures_once(values: np.ndarray) -> None:
+    """Every measure from one concentration() (one sort)."""
+    from crmkit.segmentation import concentration  # noqa: PLC0415  (absent from older refs)
+
+    c = concentration(values)
+    c.lorenz_curve()
+    c.top_share(0.2)
+    c.pareto_point()
+    c.abc_classes()
+
+
+def has_concentration() -> bool:
+    import crmkit.segmentation as seg  # noqa: PLC0415
+
+    return hasattr(seg, "concentration")
+
+
+def crmkit_timings(data: dict[str, np.ndarray], repeats: int) -> dict[str, float]:
+    """Median times of the crmkit calls this benchmark compares across versions."""
+    cols = {k: data[k] for k in ("recency", "frequency", "monetary")}
+    values = data["values"]
+    calls = {
+        "quintile scores": lambda: crmkit_scores(cols, "quantile"),
+        "rank scores": lambda: crmkit_scores(cols, "rank"),
+        "all measures (single functions)": lambda: all_measures_single(values),
+        "abc_classes": lambda: abc_classes(values),
+        "lorenz_curve": lambda: lorenz_curve(values),
+        "gini": lambda: gini(values),
+    }
+    if has_concentration():
+        calls["all measures (concentration)"] = lambda: all_measures_once(values)
+    return interleaved(calls, repeats)
+
+
+def score_columns(n_customers: int) -> dict[str, np.ndarray]:
+    cols = make_columns(n_customers, seed=3)
+    summary = rfm_summary(
+        Transactions.from_arrays(**cols), unit="day", as_of=AS_OF, purchases="all"
+    )
+    return {
+        "recency": np.asarray(summary.recency),
+        "frequency": np.asarray(summary.frequency, dtype=np.float64),
+        "monetary": np.asarray(summary.monetary),
+    }
+
+
+def bench_scores(cols: dict[str, np.ndarray], repeats: int) -> dict[str, float]:
+    n = cols["recency"].size
+    distinct = {k: np.unique(v).size for k, v in cols.items()}
+    print(f"scores of {n:,} customers (distinct values: {distinct}), median of {repeats}")
+    s = crmkit_scores(cols, "rank")
+    ranks = pandas_rank_scores(cols)
+    same = all(
+        np.array_equal(a, b)
+        for a, b in zip((s.recency_score, s.frequency_score, s.monetary_score), ranks, strict=True)
+    )
+    print(f"  rank scores equal pandas rank(pct=True) + ceil on every customer: {same}")
+    t = interleaved(
+        {
+            "crmkit quintiles": lambda: crmkit_scores(cols, "quantile"),
+            "numpy": lambda: numpy_quintiles(cols),
+            "crmkit ranks": lambda: crmkit_scores(cols, "rank"),
+            "pandas": lambda: pandas_rank_scores(cols),
+        },
+        repeats,
+    )
+    report("quintile scores (3 dimensions)", t["crmkit quintiles"], "numpy percentile", t["numpy"])
+    report("rank scores (3 dimensions)", t["crmkit ranks"], "pandas rank(pct)", t["pandas"])
+    return {"quintile scores": t["crmkit quintiles"], "rank scores": t["crmkit ranks"]}
+
+
+def bench_concentration(values: np.ndarray, repeats: int) -> dict[str, float]:
+    print(f"concentration, {values.size:,} customer values, median of {repeats}")
+    t = interleaved(
+        {
+            "sort+cumsum": lambda: np.cumsum(np.sort(values)),
+            "all measures (concentration)": lambda: all_measures_once(values),
+            "all measures (single functions)": lambda: all_measures_single(values),
+            "abc_classes": lambda: abc_classes(values),
+            "lorenz_curve": lambda: lorenz_curve(values),
+            "gini": lambda: gini(values),
+        },
+        repeats,
+    )
+    for name in (
+        "all measures (concentration)",
+        "all measures (single functions)",
+        "abc_classes",
+        "lorenz_curve",
+        "gini",
     ):
-        report(name, median_time(lambda fn=fn: fn(values), repeats=repeats), "sort+cumsum", t_bare)
+        report(name, t[name], "sort+cumsum", t["sort+cumsum"])
+    return t
+
+
+def compare_with(ref: str, data: dict[str, np.ndarray], repeats: int, now: dict) -> None:
+    """Run the same crmkit calls with the crmkit of git *ref*, in a subprocess; print both."""
+    with tempfile.TemporaryDirectory(prefix="crmkit-bench-") as tmp:
+        archive = Path(tmp, "src.tar")
+        root = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],  # noqa: S607
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        with archive.open("wb") as out:
+            subprocess.run(["git", "archive", ref, "src"], cwd=root, stdout=out, check=True)  # noqa: S607
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        np.savez(Path(tmp, "data.npz"), **data)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp, "src"))}
+        result = subprocess.run(
+            [sys.executable, __file__, "--worker", tmp, "--repeats", str(repeats)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        then = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"crmkit of {ref!r} against this tree, same data, median of {repeats}:")
+    pairs = [(name, name) for name in then if name in now]
+    if "all measures (concentration)" not in then and "all measures (concentration)" in now:
+        pairs.append(("all measures (single functions)", "all measures (concentration)"))
+    for old_name, new_name in pairs:
+        before, after = then[old_name], now[new_name]
+        label = old_name if old_name == new_name else f"{old_name} -> {new_name}"
+        print(f"  {label}: {ref} {before:.4f} s, now {after:.4f} s, speed-up {before / after:.1f}x")
+
+
+def worker(directory: str, repeats: int) -> None:
+    import crmkit  # noqa: PLC0415
+
+    assert str(Path(crmkit.__file__).resolve()).startswith(str(Path(directory).resolve()))
+    with np.load(Path(directory, "data.npz")) as f:
+        data = {k: f[k] for k in f.files}
+    for arr in data.values():
+        arr.flags.writeable = False
+    print(json.dumps(crmkit_timings(data, repeats)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=500_000)
+    parser.add_argument("--n-values", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="25k customers, 3 repeats")
+    parser.add_argument("--only", default="rfm,scores,concentration", help="comma-separated parts")
+    parser.add_argument("--compare-with", default=None, help="git ref whose crmkit to measure too")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.repeats)
+        return
     n_customers, repeats = (25_000, 3) if args.quick else (args.customers, args.repeats)
-    cols = make_columns(n_customers)
-    bench_rfm(dict(cols), "int ids", repeats)
-    str_cols = dict(cols)
-    width = len(str(int(cols["customer"].max())))  # ids like "C0195277", as the simulator's
-    str_cols["customer"] = np.strings.add(
-        "C", np.strings.zfill(cols["customer"].astype(str), width)
-    )
-    bench_rfm(str_cols, "str ids", repeats)
-    bench_concentration(250_000 if args.quick else 5_000_000, repeats)
+    n_values = 250_000 if args.quick else args.n_values
+    parts = set(args.only.split(","))
+    if "rfm" in parts:
+        cols = make_columns(n_customers)
+        bench_rfm(dict(cols), "int ids", repeats)
+        str_cols = dict(cols)
+        width = len(str(int(cols["customer"].max())))  # ids like "C0195277", as the simulator's
+        str_cols["customer"] = np.strings.add(
+            "C", np.strings.zfill(cols["customer"].astype(str), width)
+        )
+        bench_rfm(str_cols, "str ids", repeats)
+    data: dict[str, np.ndarray] = {}
+    now: dict[str, float] = {}
+    if "scores" in parts:
+        data.update(score_columns(n_customers))
+        for arr in data.values():
+            arr.flags.writeable = False
+        now.update(bench_scores(data, repeats))
+    if "concentration" in parts:
+        values = np.random.default_rng(1).lognormal(3.0, 1.5, n_values)
+        values.flags.writeable = False
+        data["values"] = values
+        now.update(bench_concentration(values, repeats))
+    if args.compare_with and {"scores", "concentration"} <= parts:
+        compare_with(args.compare_with, data, repeats, now)
+    elif args.compare_with:
+        print("--compare-with needs the scores and concentration parts")
 
 
 if __name__ == "__main__":

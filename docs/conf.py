@@ -13,6 +13,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "matplotlib.sphinxext.plot_directive",
 ]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
@@ -32,7 +33,15 @@ nitpicky = False
 # docstrings list their References for the reader even when the text cites none by label
 suppress_warnings = ["myst.xref_missing", "ref.citation"]
 
-html_theme = "alabaster"
+html_theme = "furo"
+html_theme_options = {"navigation_with_keys": True}
+
+# every chart's docstring example is drawn at build time (matplotlib's plot directive)
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_rcparams = {"figure.max_open_warning": 0}
 html_title = f"crmkit {version}"
 
 
@@ -49,6 +58,29 @@ def _unique_citations(app, what, name, obj, options, lines):  # noqa: ANN001, AN
         lines[i] = re.sub(r"\[(\w+)\]_", rf"[{prefix}-\1]_", line)
 
 
+def _skip_listed_properties(app, what, name, obj, skip, options):  # noqa: ANN001, ANN202, ARG001, PLR0917
+    """Skip a property its class already lists under Attributes (napoleon renders it there).
+
+    Results keep some table columns as properties (labels built from integer codes);
+    documenting them twice would be a duplicate object description.
+    """
+    import inspect  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    if not isinstance(obj, property) or obj.fget is None:
+        return skip
+    owner_name = obj.fget.__qualname__.rsplit(".", 1)[0]
+    owner = getattr(sys.modules.get(obj.fget.__module__), owner_name, None)
+    doc = inspect.getdoc(owner) or ""
+    listed = any(
+        line.split(" : ")[0].strip() == name or name in line.split(" : ")[0].split(", ")
+        for line in doc.split("Attributes\n----------\n", 1)[-1].split("\n\n", 1)[0].splitlines()
+        if " : " in line
+    )
+    return True if listed and "Attributes\n----------" in doc else skip
+
+
 def setup(app):  # noqa: ANN001, ANN201
     """Register the docstring hooks."""
     app.connect("autodoc-process-docstring", _unique_citations)
+    app.connect("autodoc-skip-member", _skip_listed_properties)

@@ -149,3 +149,50 @@ def test_calendar_validation():
         Calendar(fiscal_year_start_month=13)
     with pytest.raises(ValueError):
         Calendar(week_start=9)
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "words"),
+    [
+        (lambda: Calendar(week_start=7), "week_start", "int in [0, 6]"),
+        (lambda: Calendar(week_start=True), "week_start", "int in [0, 6]"),
+        (lambda: Calendar(week_start="monday"), "week_start", "int in [0, 6]"),
+        (lambda: Calendar(fiscal_year_start_month=13), "fiscal_year_start_month", "[1, 12]"),
+        (lambda: Calendar(fiscal_year_label="mid"), "fiscal_year_label", "'end', 'start'"),
+        (lambda: Horizon.next_days("2024-01-01", 10**12), "days", "int in [1,"),
+        (lambda: Horizon.next_days("2024-01-01", 80_000), "days", "ends by 2200-12-31"),
+        (lambda: Horizon.next_days("2024-01-01", 1.5), "days", "an int"),
+        (lambda: Horizon.next_months("2024-01-01", 10**9), "months", "int in [1,"),
+        (lambda: Horizon.next_months("2024-01-01", 3000), "months", "ends by 2200-12-31"),
+        (lambda: Horizon.next_periods("2024-01-01", "year", 500), "n", "ends by"),
+        (lambda: Horizon.next_days("", 3), "as_of", "must not be null"),
+        (lambda: Horizon.next_days("19970101", 3), "as_of", "date_format"),
+        (lambda: period_labels([10**15], "day"), "keys", "years 1900-2200"),
+        (lambda: period_labels([1.5], "day"), "keys", "integer period keys"),
+        (lambda: period_bounds([10**12], "month"), "keys", "years 1900-2200"),
+        (lambda: period_keys(["2024-01-01", ""], "day"), "timestamps", "must not be null"),
+        (lambda: period_keys(["2024-01-01"], "fortnight"), "freq", "one of"),
+        (lambda: period_keys(["2024-01-01"], "day", calendar="iso"), "calendar", "a Calendar"),
+        (lambda: default_as_of(["NaT"]), "timestamps", "must not be null"),
+        (
+            lambda: default_as_of(np.array(["2024-01-01", "NaT"], dtype="M8[D]")),
+            "timestamps",
+            "null",
+        ),
+        (
+            lambda: default_as_of(np.array(["300000-01-01"], dtype="M8[D]")),
+            "timestamps",
+            "years 1900-2200",
+        ),
+    ],
+)
+def test_bad_period_inputs_name_the_field(call, field, words):
+    with pytest.raises(InputError) as info:
+        call()
+    assert info.value.field == field
+    assert words in str(info.value)
+
+
+def test_week_start_takes_an_int():
+    assert Calendar(week_start=6).week_start is Weekday.SUNDAY
+    assert Calendar(week_start=Weekday.TUESDAY).week_start is Weekday.TUESDAY

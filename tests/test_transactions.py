@@ -390,12 +390,24 @@ def test_take_and_dict_and_frame(small_cols):
 
 
 def test_direct_construction_checks_dtypes():
-    with pytest.raises(InputError, match="from_arrays"):
-        Transactions(
-            customer=np.array([1.5]),
-            timestamp=np.array(["2024-01-01"], dtype="M8[us]"),
-            amount=np.array([1.0]),
-        )
+    good = {
+        "customer_codes": np.array([0]),
+        "customer_ids": np.array([7]),
+        "timestamp": np.array(["2024-01-01"], dtype="M8[us]"),
+        "amount": np.array([1.0]),
+    }
+    assert Transactions(**good).customer.tolist() == [7]
+    for field, bad in [
+        ("customer_ids", np.array([1.5])),
+        ("customer_ids", np.array([2, 1])),  # not ascending
+        ("customer_codes", np.array([0.0])),
+        ("customer_codes", np.array([1])),  # out of range
+        ("timestamp", np.array(["2024-01-01"], dtype="M8[D]")),
+        ("amount", np.array([1], dtype=np.int64)),
+    ]:
+        with pytest.raises(InputError) as info:
+            Transactions(**{**good, field: bad})
+        assert info.value.field == field
 
 
 def test_extra_columns_are_typed():
@@ -431,10 +443,18 @@ def test_any_non_finite_amount_is_caught(values):
     call = lambda: Transactions.from_arrays(  # noqa: E731
         customer=[1] * len(values), timestamp=["2024-01-01"] * len(values), amount=values
     )
+    magnitude = sum(abs(v) for v in values if np.isfinite(v))  # Python floats: inf on overflow
     if bad:
         with pytest.raises(InputError) as info:
             call()
+        assert info.value.field == "amount"
         assert info.value.positions == tuple(bad[:5])
         assert info.value.n_bad == len(bad)
+        assert "finite" in str(info.value)
+    elif not np.isfinite(magnitude):
+        with pytest.raises(InputError) as info:  # every total must stay finite
+            call()
+        assert info.value.field == "amount"
+        assert "sum to a finite float64 total" in str(info.value)
     else:
         assert call().n_rows == len(values)

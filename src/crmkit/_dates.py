@@ -32,6 +32,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._date_layouts import (
+    DATETIME_DTYPE,
+    datetime_to_utc64,
+    decode_layout,
+    layout,
+    strptime_unique,
+)
 from crmkit._values import SHOWN, column_name, is_null, to_array
 from crmkit.errors import InputError
 
@@ -40,13 +47,12 @@ __all__ = [
     "DEFAULT_YEARS",
     "ParsedTimes",
     "as_datetime",
+    "as_optional_datetime",
     "check_date_format",
     "check_valid_years",
     "scalar_datetime",
 ]
 
-DATETIME_DTYPE: Final = np.dtype("datetime64[us]")
-"""The one timestamp representation inside crmkit: UTC-naive microseconds."""
 
 DEFAULT_YEARS: Final = (1900, 2200)
 """Years a timestamp may fall in unless the caller widens the window (both inclusive)."""
@@ -115,9 +121,11 @@ def _rows_error(
     positions = np.flatnonzero(mask)
     first = positions[:SHOWN]
     values = [_shown(arr[p]) for p in first]
-    if kind == "parameter":
-        return InputError.for_parameter(
-            field, requirement.removeprefix("must be "), values[0], function=function, hint=hint
+    if kind == "parameter":  # one value: "The 'as_of' parameter of f must ... Got ... instead."
+        return InputError(
+            f"The {field!r} parameter of {function} {requirement}. Got {values[0]!r} instead.",
+            field=field,
+            hint=hint,
         )
     return InputError.for_rows(
         field,
@@ -134,6 +142,8 @@ def _rows_error(
 def _shown(value: object) -> object:
     if isinstance(value, np.datetime64):
         return str(value)
+    if isinstance(value, np.generic):  # np.str_('x') reads as 'x' in a message
+        return value.item()
     return value
 
 
@@ -170,9 +180,9 @@ def as_datetime(
     )
     name = column_name(field, column)
     dtype_kind = arr.dtype.kind
-    if dtype_kind == "M":
-        parsed = ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
-    elif dtype_kind in "UST":
+    if dtype_kind == "M":  # checked in its own unit, so nothing wraps around
+        return ParsedTimes(values=_from_datetime64(arr, ctx), aware=False)
+    if dtype_kind in "UST":
         text = arr.astype(str)
         parsed = _parse_text(text, ctx, date_format)
     elif dtype_kind in "iuf" and date_format is not None:
@@ -184,6 +194,7 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got numbers (dtype {arr.dtype}).",
             field=field,
+            column=column,
             hint=_number_hint(arr),
         )
     else:
@@ -191,9 +202,59 @@ def as_datetime(
             f"The {name} {kind} of {function} must hold dates, datetimes or ISO-8601 "
             f"strings; got dtype {arr.dtype}.",
             field=field,
+            column=column,
         )
     _check_window(parsed.values, arr, ctx)
     return parsed
+
+
+def as_optional_datetime(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+    column: str | None = None,
+) -> tuple[TimeArray, npt.NDArray[np.bool_]]:
+    """Coerce timestamps where a missing value is allowed (an open deal's close date).
+
+    Missing values (None, NaN, NaT, empty or ``"NaT"`` text) come back as NaT
+    with a mask; every other value follows :func:`as_datetime`'s rules, and
+    errors give positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "M":
+        missing = np.isnat(arr)
+    elif kind in "UST":
+        missing = _missing_text(arr.astype(str))
+    elif kind == "f":
+        missing = np.isnan(arr)
+    elif kind == "O":
+        missing = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        text = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=arr.size)
+        if text.any():
+            missing[text] |= _missing_text(arr[text].astype(str))
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype=DATETIME_DTYPE)
+    if missing.all():
+        return out, missing
+    if missing.any():  # a present value stands in for the missing ones, so positions hold
+        filler = arr[np.flatnonzero(~missing)[0]]
+        arr = arr.copy() if kind != "O" else arr.astype(object)
+        arr[missing] = filler
+    parsed = as_datetime(
+        arr,
+        field=field,
+        function=function,
+        date_format=date_format,
+        valid_years=valid_years,
+        column=column,
+    )
+    out[~missing] = parsed.values[~missing]
+    return out, missing
 
 
 def scalar_datetime(
@@ -292,15 +353,16 @@ def _year_bounds(valid_years: tuple[int, int], dtype: np.dtype[Any]) -> tuple[in
 def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     """Refuse NaT and out-of-window values in the source unit, then convert (no wrap-around)."""
     raw = arr.view(np.int64)
-    if raw.size and raw.min() == _NAT_INT:
-        raise ctx.error(
-            raw == _NAT_INT,
-            arr,
-            "must not be null (NaT)",
-            hint="Drop or fill the missing timestamps before calling crmkit.",
-        )
     lo, hi = _year_bounds(ctx.valid_years, arr.dtype)
-    if raw.size and (raw.min() < lo or raw.max() >= hi):
+    low = int(raw.min()) if raw.size else lo
+    if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
+        if low == _NAT_INT:
+            raise ctx.error(
+                raw == _NAT_INT,
+                arr,
+                "must not be null (NaT)",
+                hint="Drop or fill the missing timestamps before calling crmkit.",
+            )
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr
@@ -505,13 +567,7 @@ def _parse_aware(text: str, ctx: _Context) -> np.datetime64:
         raise ctx.error(
             mask, np.array([text]), "must hold ISO-8601 datetimes", hint=_ISO_HINT
         ) from None
-    return _datetime_to_utc64(value)
-
-
-def _datetime_to_utc64(value: dt.datetime) -> np.datetime64:
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return np.datetime64(value, "us")
+    return datetime_to_utc64(value)
 
 
 def _raise_mixed(aware: npt.NDArray[np.bool_], arr: npt.NDArray[Any], ctx: _Context) -> None:
@@ -526,75 +582,16 @@ def _raise_mixed(aware: npt.NDArray[np.bool_], arr: npt.NDArray[Any], ctx: _Cont
 
 # --------------------------------------------------------------------------- strftime layouts
 
-_WIDTHS: Final = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
-
-
-@attrs.frozen
-class _Layout:
-    """A format of fixed-width numbers and literals: where each field sits in the text."""
-
-    width: int
-    fields: dict[str, tuple[int, int]]  # directive -> (start, stop)
-    literals: tuple[tuple[int, int], ...]  # (position, code point)
-    touching: bool  # two numbers with nothing between them (e.g. %Y%m%d)
-
-
-def _tokens(fmt: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(fmt):
-        if fmt[i] == "%" and i + 1 < len(fmt):
-            d = fmt[i + 1]
-            out.append(("lit", "%") if d == "%" else ("dir", d))
-            i += 2
-        else:
-            out.append(("lit", fmt[i]))
-            i += 1
-    return out
-
-
-def _layout(fmt: str) -> _Layout | None:
-    tokens = _tokens(fmt)
-    fields: dict[str, tuple[int, int]] = {}
-    literals: list[tuple[int, int]] = []
-    pos = 0
-    touching = False
-    previous_number = False
-    for kind, value in tokens:
-        if kind == "dir":
-            if value not in _WIDTHS or value in fields:
-                return None
-            touching |= previous_number
-            fields[value] = (pos, pos + _WIDTHS[value])
-            pos += _WIDTHS[value]
-            previous_number = True
-        else:
-            literals.append((pos, ord(value)))
-            pos += 1
-            previous_number = False
-    if "Y" not in fields:
-        return None
-    return _Layout(width=pos, fields=fields, literals=tuple(literals), touching=touching)
-
-
-def _has_touching_numbers(fmt: str) -> bool:
-    previous = False
-    for kind, _value in _tokens(fmt):
-        if kind == "dir" and previous:
-            return True
-        previous = kind == "dir"
-    return False
-
 
 def _parse_with_format(
     stripped: npt.NDArray[np.str_], text: npt.NDArray[np.str_], ctx: _Context, fmt: str
 ) -> ParsedTimes:
-    layout = _layout(fmt)
+    fmt_layout = layout(fmt)
     n = stripped.size
     values = np.empty(n, dtype=DATETIME_DTYPE)
     todo = np.ones(n, dtype=bool)
-    if layout is not None:
-        fitted, decoded, invalid = _decode_layout(stripped, layout)
+    if fmt_layout is not None:
+        fitted, decoded, invalid = decode_layout(stripped, fmt_layout)
         if invalid.any():
             raise ctx.error(
                 invalid,
@@ -604,16 +601,16 @@ def _parse_with_format(
             )
         values[fitted] = decoded
         todo = ~fitted
-        if todo.any() and layout.touching:
+        if todo.any() and fmt_layout.touching:
             raise ctx.error(
                 todo,
                 text,
-                f"must match the layout {fmt!r} exactly ({layout.width} characters)",
+                f"must match the layout {fmt!r} exactly ({fmt_layout.width} characters)",
                 hint="Numbers that touch need their full width: write 1997-01-01 as 19970101.",
             )
     if not todo.any():
         return ParsedTimes(values=values, aware=False)
-    rest, failed, zoned = _strptime_unique(stripped[todo], fmt)
+    rest, failed, zoned = strptime_unique(stripped[todo], fmt)
     if failed.any():
         bad = np.zeros(n, dtype=bool)
         bad[np.flatnonzero(todo)[failed]] = True
@@ -625,86 +622,6 @@ def _parse_with_format(
         _raise_mixed(aware, text, ctx)
     values[todo] = rest
     return ParsedTimes(values=values, aware=n_zoned > 0)
-
-
-def _decode_layout(
-    text: npt.NDArray[np.str_], layout: _Layout
-) -> tuple[npt.NDArray[np.bool_], TimeArray, npt.NDArray[np.bool_]]:
-    """Decode the rows that fit *layout* exactly, with whole-array integer arithmetic.
-
-    Returns which rows fit, their timestamps, and which rows fit the shape but
-    hold an impossible field (month 13, 30 February, hour 24, ...).
-    """
-    n = text.size
-    width = layout.width
-    padded = text.astype(f"<U{max(width + 1, text.dtype.itemsize // 4, 1)}")
-    chars = np.ascontiguousarray(padded).view(np.uint32).reshape(n, padded.dtype.itemsize // 4)
-    fits = chars[:, width] == 0
-    if width:
-        fits &= chars[:, width - 1] != 0
-    for position, code in layout.literals:
-        fits &= chars[:, position] == code
-    number_cols = [c for start, stop in layout.fields.values() for c in range(start, stop)]
-    digits = chars[:, number_cols]
-    fits &= ((digits >= 48) & (digits <= 57)).all(axis=1)
-    rows = chars[fits].astype(np.int64) - 48
-
-    def field(name: str, default: int) -> npt.NDArray[np.int64]:
-        if name not in layout.fields:
-            return np.full(rows.shape[0], default, dtype=np.int64)
-        start, stop = layout.fields[name]
-        out = np.zeros(rows.shape[0], dtype=np.int64)
-        for c in range(start, stop):
-            out = out * 10 + rows[:, c]
-        return out
-
-    year, month, day = field("Y", 1970), field("m", 1), field("d", 1)
-    hour, minute, second = field("H", 0), field("M", 0), field("S", 0)
-    month_ok = (month >= 1) & (month <= 12)
-    month_index = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
-    month_start = month_index.astype("datetime64[M]").astype("datetime64[D]")
-    month_days = (
-        (month_index + 1).astype("datetime64[M]").astype("datetime64[D]") - month_start
-    ).astype(np.int64)
-    valid = (
-        month_ok & (day >= 1) & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59)
-    )
-    invalid = np.zeros(n, dtype=bool)
-    invalid[np.flatnonzero(fits)[~valid]] = True
-    micros = (
-        month_start.astype(DATETIME_DTYPE).astype(np.int64)
-        + (day - 1) * 86_400_000_000
-        + hour * 3_600_000_000
-        + minute * 60_000_000
-        + second * 1_000_000
-    )
-    return fits, micros.view(DATETIME_DTYPE), invalid
-
-
-def _strptime_unique(
-    stripped: npt.NDArray[np.str_], fmt: str
-) -> tuple[TimeArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Parse each distinct value once with the standard library's strptime.
-
-    Returns the timestamps (UTC-naive), which rows failed and which carried a zone.
-    """
-    touching = _has_touching_numbers(fmt)
-    unique, inverse = np.unique(stripped, return_inverse=True)
-    out = np.zeros(unique.size, dtype=DATETIME_DTYPE)
-    bad = np.zeros(unique.size, dtype=bool)
-    zoned = np.zeros(unique.size, dtype=bool)
-    for i, s in enumerate(unique.tolist()):
-        try:
-            value = dt.datetime.strptime(s, fmt)  # noqa: DTZ007  (zones are read below)
-        except ValueError:
-            bad[i] = True
-            continue
-        if touching and value.strftime(fmt) != s:
-            bad[i] = True  # "1997011" is not %Y%m%d, whatever strptime makes of it
-            continue
-        zoned[i] = value.tzinfo is not None
-        out[i] = _datetime_to_utc64(value)
-    return out[inverse], bad[inverse], zoned[inverse]
 
 
 # --------------------------------------------------------------------------- objects
@@ -757,7 +674,7 @@ def _parse_objects(arr: npt.NDArray[Any], ctx: _Context, date_format: str | None
     for i in np.flatnonzero(~text_rows):
         v = arr[i]
         if isinstance(v, dt.datetime):
-            out[i] = _datetime_to_utc64(v)
+            out[i] = datetime_to_utc64(v)
         elif isinstance(v, dt.date):
             out[i] = np.datetime64(v, "D").astype(DATETIME_DTYPE)
         elif isinstance(v, np.datetime64):

@@ -8,7 +8,8 @@ module that touches a DataFrame; everything behind it sees numpy arrays.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import importlib.util
+from collections.abc import Collection, Mapping
 from typing import Any, Literal, cast
 
 import narwhals.stable.v2 as nw
@@ -17,7 +18,14 @@ import numpy.typing as npt
 
 from crmkit.errors import InputError
 
-__all__ = ["Backend", "frame_like", "is_frame", "read_columns", "to_backend"]
+__all__ = [
+    "Backend",
+    "check_column_names",
+    "frame_like",
+    "is_frame",
+    "read_columns",
+    "to_backend",
+]
 
 Backend = Literal["pandas", "polars", "pyarrow"]
 """Eager frame libraries a result table can be returned as."""
@@ -32,8 +40,12 @@ def is_frame(obj: object) -> bool:
 
 
 def read_columns(
-    frame: object, mapping: Mapping[str, str], *, function: str
-) -> dict[str, npt.NDArray[Any]]:
+    frame: object,
+    mapping: Mapping[str, str],
+    *,
+    function: str,
+    ids: Collection[str] = (),
+) -> dict[str, Any]:
     """Pull the mapped columns of *frame* out as numpy arrays.
 
     Parameters
@@ -46,14 +58,21 @@ def read_columns(
         crmkit field name -> the caller's column name.
     function : str
         The public function asking, for error messages.
+    ids : collection of str
+        Fields holding ids. A text (or categorical) id column comes back as a
+        :class:`~crmkit._groups.Factorized` (dense codes and sorted uniques),
+        read from the frame's Arrow buffers when pyarrow is installed, never
+        through a Python string per row; null, empty and blank ids are refused
+        there with their positions.
 
     Returns
     -------
-    dict of str to ndarray
-        One array per crmkit field. Timezone-aware datetime columns come back
-        as UTC ``datetime64``; null strings come back as ``None`` so the
-        field validators can report them.
+    dict of str to ndarray or Factorized
+        One array per crmkit field (a ``Factorized`` for text *ids* fields).
+        Timezone-aware datetime columns come back as UTC ``datetime64``; null
+        strings come back as ``None`` so the field validators can report them.
     """
+    check_column_names(mapping, function=function)
     nw_frame = nw.from_native(cast("Any", frame))
     available = list(nw_frame.columns)
     missing = [col for col in mapping.values() if col not in available]
@@ -75,11 +94,38 @@ def read_columns(
     columns = list(dict.fromkeys(mapping.values()))
     selected = nw_frame.select(columns)
     eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
-    out: dict[str, npt.NDArray[Any]] = {}
+    out: dict[str, Any] = {}
     for field, col in mapping.items():
         series = eager.get_column(col)
+        if field in ids and series.dtype in (nw.String, nw.Categorical, nw.Enum):
+            native = _arrow_ids(series, field=field, function=function, column=col)
+            if native is not None:
+                out[field] = native
+                continue
         out[field] = _series_to_numpy(series)
     return out
+
+
+def _arrow_ids(series: nw.Series[Any], *, field: str, function: str, column: str) -> Any:  # noqa: ANN401
+    """Factorise a text id column from its Arrow form; None when pyarrow is not installed."""
+    if importlib.util.find_spec("pyarrow") is None:
+        return None
+    from crmkit._arrow import factorize_arrow  # noqa: PLC0415  (imports pyarrow)
+
+    return factorize_arrow(series.to_arrow(), field=field, function=function, column=column)
+
+
+def check_column_names(mapping: Mapping[str, object], *, function: str) -> None:
+    """Refuse a column mapping whose names are not strings (``customer=3``)."""
+    for field, col in mapping.items():
+        if not isinstance(col, str) or not col:
+            raise InputError.for_parameter(
+                field,
+                "the name of a column (a non-empty str)",
+                col,
+                function=function,
+                hint=f"Pass {field}='<your column>'.",
+            )
 
 
 def _series_to_numpy(series: nw.Series[Any]) -> npt.NDArray[Any]:
@@ -131,8 +177,8 @@ def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  #
     """Return *columns* as a frame of the same library as *like* ("same in, same out").
 
     Eager inputs (pandas, polars, pyarrow, ...) get the same type back. Lazy
-    inputs get the eager frame their engine collects to (DuckDB and Dask give
-    what narwhals collects them to), because a result is already in memory.
+    inputs get a lazy table of the same engine (a DuckDB relation, a polars
+    LazyFrame, a Dask frame) over the in-memory result.
 
     Examples
     --------
@@ -144,6 +190,8 @@ def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  #
     """
     nw_like = nw.from_native(cast("Any", like))
     if isinstance(nw_like, nw.LazyFrame):
-        nw_like = nw_like.head(0).collect()
+        engine = nw_like.implementation
+        eager = nw.from_dict(dict(columns), backend=nw_like.head(0).collect().implementation)
+        return eager.lazy(backend=engine).to_native()
     namespace = nw.get_native_namespace(nw_like)
     return nw.from_dict(dict(columns), backend=namespace).to_native()

@@ -27,7 +27,15 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Factorized", "factorize"]
+__all__ = [
+    "Factorized",
+    "factorize",
+    "factorize_hashed",
+    "hash_chars",
+    "int_codes",
+    "pack_chars",
+    "unpack_chars",
+]
 
 _DENSE_FACTOR: Final = 4
 _DENSE_MIN: Final = 1 << 20
@@ -39,7 +47,7 @@ IntArray = npt.NDArray[np.int64]
 
 @attrs.frozen(kw_only=True)
 class Factorized:
-    """Ids as dense codes: ``uniques[codes]`` equals the original ids."""
+    """Ids as dense codes: ``uniques[codes]`` equals the original ids; uniques ascend."""
 
     codes: IntArray
     uniques: npt.NDArray[Any]
@@ -48,6 +56,23 @@ class Factorized:
     def n_groups(self) -> int:
         """Number of distinct ids."""
         return int(self.uniques.shape[0])
+
+    def take(self, rows: npt.NDArray[Any]) -> Factorized:
+        """Return the codes of the selected rows, renumbered densely over the ids they keep.
+
+        Examples
+        --------
+        >>> f = factorize(np.array([30, 10, 30, 20]))
+        >>> sub = f.take(np.array([True, False, True, True]))
+        >>> sub.codes.tolist(), sub.uniques.tolist()
+        ([1, 1, 0], [20, 30])
+        """
+        codes = self.codes[rows]
+        present = np.bincount(codes, minlength=self.n_groups) > 0
+        if present.all():
+            return Factorized(codes=codes, uniques=self.uniques)
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return Factorized(codes=rank[codes], uniques=self.uniques[present])
 
 
 def factorize(ids: npt.NDArray[Any]) -> Factorized:
@@ -65,7 +90,7 @@ def factorize(ids: npt.NDArray[Any]) -> Factorized:
     if ids.size == 0:
         return Factorized(codes=np.zeros(0, dtype=np.int64), uniques=ids[:0].copy())
     if ids.dtype.kind in "iu":
-        codes, uniques = _int_codes(ids.astype(np.int64, copy=False))
+        codes, uniques = int_codes(ids.astype(np.int64, copy=False))
         return Factorized(codes=codes, uniques=uniques)
     if ids.dtype.kind == "U":
         return _factorize_str(ids)
@@ -73,25 +98,39 @@ def factorize(ids: npt.NDArray[Any]) -> Factorized:
     return Factorized(codes=codes.astype(np.int64, copy=False), uniques=uniques)
 
 
-def _int_codes(ids: IntArray) -> tuple[IntArray, IntArray]:
-    """Codes in ascending id order and the sorted unique ids, for int64 ids."""
+_REMAP_ROWS: Final = 1 << 16
+
+
+def int_codes(ids: IntArray, *, owned: bool = False) -> tuple[IntArray, IntArray]:
+    """Codes in ascending id order and the sorted unique ids, for int64 ids.
+
+    With ``owned=True`` the caller hands *ids* over (a temporary it built, such
+    as packed string keys): the dense path then rewrites it into the codes in
+    place, so the rows cost one int64 array, not three.
+    """
     lo = int(ids.min())
     hi = int(ids.max())
     span = hi - lo + 1
     if span <= max(_DENSE_FACTOR * ids.size, _DENSE_MIN):
-        offset = ids - lo
+        offset = ids if owned else ids.copy()
+        offset -= lo
         present = np.zeros(span, dtype=np.bool_)
         present[offset] = True
         found = np.flatnonzero(present)
-        rank = np.empty(span, dtype=np.int64)  # read only where present
-        rank[found] = np.arange(found.size, dtype=np.int64)
-        return rank[offset], found.astype(np.int64) + lo
+        del present
+        rank_dtype = np.int32 if found.size < 2**31 else np.int64
+        rank = np.empty(span, dtype=rank_dtype)  # read only where present
+        rank[found] = np.arange(found.size, dtype=rank_dtype)
+        for begin in range(0, offset.size, _REMAP_ROWS):  # in place, a block at a time
+            block = offset[begin : begin + _REMAP_ROWS]
+            block[...] = rank[block]
+        return offset, found.astype(np.int64) + lo
     position_bits = max(1, (ids.size - 1).bit_length())
     if span < (1 << (63 - position_bits)):
         # exact: (id - lo) in the high bits, the row position in the low bits
         codes, rep = _codes_from_keys(ids - lo, position_bits)
         return codes, ids[rep]
-    hashed = _factorize_hashed(ids, _mix64(ids.view(np.uint64).copy()))
+    hashed = factorize_hashed(ids, _mix64(ids.view(np.uint64).copy()))
     return hashed.codes, hashed.uniques
 
 
@@ -126,7 +165,7 @@ def _mix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return h
 
 
-def _factorize_hashed(ids: npt.NDArray[Any], hashed: npt.NDArray[np.uint64]) -> Factorized:
+def factorize_hashed(ids: npt.NDArray[Any], hashed: npt.NDArray[np.uint64]) -> Factorized:
     """Group by a hash that leaves room for row positions, then repair any collision.
 
     Rows whose id differs from their hash group's representative (a collision,
@@ -150,9 +189,13 @@ def _factorize_hashed(ids: npt.NDArray[Any], hashed: npt.NDArray[np.uint64]) -> 
 
 def _hash_strings(ids: npt.NDArray[np.str_]) -> npt.NDArray[np.uint64]:
     width = ids.dtype.itemsize // 4
-    chars = np.ascontiguousarray(ids).view(np.uint32).reshape(ids.size, width)
-    h = np.full(ids.size, _FNV_OFFSET, dtype=np.uint64)
-    for j in range(width):
+    return hash_chars(np.ascontiguousarray(ids).view(np.uint32).reshape(ids.size, width))
+
+
+def hash_chars(chars: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.uint64]:
+    """FNV-1a over the columns of a character matrix, finalised with splitmix64."""
+    h = np.full(chars.shape[0], _FNV_OFFSET, dtype=np.uint64)
+    for j in range(chars.shape[1]):
         h ^= chars[:, j]
         h *= _FNV_PRIME
     return _mix64(h)
@@ -182,27 +225,48 @@ def _pack_strings(ids: npt.NDArray[np.str_]) -> tuple[IntArray, _Packing] | None
     if width == 0:
         return None
     chars = np.ascontiguousarray(ids).view(np.uint32).reshape(ids.size, width)
-    low = chars.min(axis=0)
-    high = chars.max(axis=0)
-    base = tuple(int(h) - int(lo) + 1 for lo, h in zip(low.tolist(), high.tolist(), strict=True))
+    return pack_chars(chars)
+
+
+def pack_chars(chars: npt.NDArray[np.unsignedinteger[Any]]) -> tuple[IntArray, _Packing] | None:
+    """Mixed-radix int64 keys of the rows of a character matrix (one row per id).
+
+    Works on code points (uint32, from numpy strings) or UTF-8 bytes (uint8,
+    from Arrow buffers): both orders agree with string order. Column ranges are
+    read one column at a time (a strided reduction over all columns at once is
+    several times slower).
+    """
+    n, width = chars.shape
+    low = np.empty(width, dtype=chars.dtype)
+    base: list[int] = []
+    for j in range(width):
+        column = chars[:, j]
+        lo, hi = int(column.min()), int(column.max())
+        low[j] = lo
+        base.append(hi - lo + 1)
     if math.prod(base) >= _PACK_LIMIT:
         return None
-    key = np.zeros(ids.size, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
     for j, b in enumerate(base):
         if b > 1:
             key *= b
             key += chars[:, j] - low[j]
-    return key, _Packing(width=width, low=low, base=base)
+    return key, _Packing(width=width, low=low.astype(np.uint32), base=tuple(base))
 
 
-def _unpack_strings(keys: IntArray, packing: _Packing, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+def unpack_chars(keys: IntArray, packing: _Packing) -> npt.NDArray[np.uint32]:
+    """Invert :func:`pack_chars`: the character matrix of each key (code points or bytes)."""
     chars = np.empty((keys.size, packing.width), dtype=np.uint32)
     rest = keys.copy()
     for j in range(packing.width - 1, -1, -1):
         b = packing.base[j]
         chars[:, j] = rest % b + packing.low[j]
         rest //= b
-    return chars.view(dtype).reshape(keys.size)
+    return chars
+
+
+def _unpack_strings(keys: IntArray, packing: _Packing, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+    return unpack_chars(keys, packing).view(dtype).reshape(keys.size)
 
 
 def _factorize_str(ids: npt.NDArray[np.str_]) -> Factorized:
@@ -211,6 +275,6 @@ def _factorize_str(ids: npt.NDArray[np.str_]) -> Factorized:
     packed = _pack_strings(ids)
     if packed is not None:
         key, packing = packed
-        codes, unique_keys = _int_codes(key)
+        codes, unique_keys = int_codes(key, owned=True)
         return Factorized(codes=codes, uniques=_unpack_strings(unique_keys, packing, ids.dtype))
-    return _factorize_hashed(ids, _hash_strings(ids))
+    return factorize_hashed(ids, _hash_strings(ids))

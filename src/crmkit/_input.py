@@ -31,6 +31,7 @@ from crmkit._dates import (
     DEFAULT_YEARS,
     ParsedTimes,
     as_datetime,
+    as_optional_datetime,
     check_date_format,
     check_valid_years,
     scalar_datetime,
@@ -46,6 +47,8 @@ __all__ = [
     "as_datetime",
     "as_finite_float",
     "as_ids",
+    "as_optional_datetime",
+    "as_optional_ids",
     "as_readonly",
     "check_date_format",
     "check_same_length",
@@ -66,8 +69,9 @@ def check_same_length(columns: dict[str, int], *, function: str) -> int:
     lengths = set(columns.values())
     if len(lengths) > 1:
         shown = ", ".join(f"{name}={n}" for name, n in columns.items())
-        first = next(iter(columns))
-        odd = next(name for name, n in columns.items() if n != columns[first])
+        counts = [list(columns.values()).count(n) for n in columns.values()]
+        usual = list(columns.values())[counts.index(max(counts))]  # the majority length
+        odd = next(name for name, n in columns.items() if n != usual)
         raise InputError(
             f"The columns given to {function} must all have the same length; got {shown}.",
             field=odd,
@@ -377,6 +381,41 @@ def as_ids(
                 hint=_NULL_ID_HINT,
             )
     return out
+
+
+def as_optional_ids(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    """Coerce ids where a missing value is allowed (the parent of a hierarchy's root).
+
+    Missing values (None, NaN, empty or blank text) come back as a mask; the
+    ids at those rows repeat a present id and must not be read. Every other
+    value follows :func:`as_ids`'s rules, with positions in the whole column.
+    """
+    arr = to_array(values, field=field, function=function)
+    kind = arr.dtype.kind
+    if kind == "f":
+        missing = np.isnan(arr)
+    elif kind in "UST":
+        missing = np.strings.str_len(np.strings.strip(arr.astype(str))) == 0
+    elif kind == "O":
+        missing = np.fromiter(
+            (is_null(v) or (isinstance(v, str) and not v.strip()) for v in arr),
+            dtype=bool,
+            count=arr.size,
+        )
+    else:
+        missing = np.zeros(arr.shape, dtype=bool)
+    if missing.all():
+        raise InputError(
+            f"The {column_name(field, column)} column of {function} holds no id at all.",
+            field=field,
+            column=column,
+        )
+    if missing.any():  # a present id stands in for the missing ones, so positions hold
+        arr = arr.astype(object) if kind in "UST" else arr.copy()
+        arr[missing] = arr[np.flatnonzero(~missing)[0]]
+    return as_ids(arr, field=field, function=function, column=column), missing
 
 
 def _int_ids(

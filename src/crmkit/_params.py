@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, TypeVar, cast, overload
@@ -36,11 +37,14 @@ __all__ = [
     "as_seed_sequence",
     "choice",
     "flag",
+    "identifier",
     "instance",
     "integer",
     "names",
     "number",
+    "numbers",
     "probability",
+    "text",
     "work_limit",
 ]
 
@@ -198,6 +202,61 @@ def probability(
     )
 
 
+def numbers(
+    value: object,
+    *,
+    name: str,
+    function: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    increasing: bool = False,
+    hint: str | None = None,
+) -> tuple[float, ...]:
+    """Return a non-empty sequence of numbers, each in the range, as a tuple of floats.
+
+    The same rules as :func:`number` for each element; ``increasing=True``
+    also asks for strictly increasing values (cut points, thresholds). A bare
+    number is refused, with a hint to wrap it in a list.
+
+    Examples
+    --------
+    >>> numbers([0.8, 0.95], name="thresholds", function="abc_classes", low=0, high=1)
+    (0.8, 0.95)
+    >>> numbers([0.95, 0.8], name="thresholds", function="abc_classes", increasing=True)
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'thresholds' parameter of abc_classes must be a non-empty ...
+    """
+    each = _number_requirement(low, high, low_open=low_open, high_open=high_open, finite=True)
+    noun = each.removeprefix("a ").replace("number", "numbers", 1)
+    order = "strictly increasing " if increasing else ""
+    requirement = f"a non-empty sequence of {order}{noun}"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        if hint is None and _is_real(value):
+            hint = f"Pass [{value!r}] for a single one."
+        raise InputError.for_parameter(name, requirement, value, function=function, hint=hint)
+    items = list(cast("Iterable[object]", value))
+    ok = bool(items) and all(_is_real(v) for v in items)
+    out = tuple(float(cast("float", v)) for v in items) if ok else ()
+    ok = ok and all(
+        not (
+            math.isnan(v)
+            or math.isinf(v)
+            or (low is not None and (v <= low if low_open else v < low))
+            or (high is not None and (v >= high if high_open else v > high))
+        )
+        for v in out
+    )
+    if ok and increasing:
+        ok = all(a < b for a, b in itertools.pairwise(out))
+    if not ok:
+        shown = [v.item() if isinstance(v, np.generic) else v for v in items]
+        raise InputError.for_parameter(name, requirement, shown, function=function, hint=hint)
+    return out
+
+
 def flag(value: object, *, name: str, function: str) -> bool:
     """Return *value* if it is ``True`` or ``False`` (numpy bools too); refuse anything else.
 
@@ -268,10 +327,55 @@ def instance(value: object, kind: type[_T], *, name: str, function: str, what: s
     if isinstance(value, kind):
         return value
     article = "an" if _type_name(value)[:1].lower() in "aeiou" else "a"
+    got = "None" if value is None else f"{article} {_type_name(value)}"
     raise InputError(
-        f"The {name!r} parameter of {function} must be {what}. "
-        f"Got {article} {_type_name(value)} instead.",
+        f"The {name!r} parameter of {function} must be {what}. Got {got} instead.",
         field=name,
+    )
+
+
+def text(value: object, *, name: str, function: str, allow_empty: bool = False) -> str:
+    """Return *value* if it is a str (non-blank unless *allow_empty*); refuse anything else.
+
+    For names and labels given one at a time: a stage, an event, a model's
+    name. Numbers are not names (``3`` is refused, not turned into ``"3"``).
+
+    Examples
+    --------
+    >>> text("lead", name="initial", function="LifecycleModel")
+    'lead'
+    >>> text(" ", name="initial", function="LifecycleModel")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'initial' parameter of LifecycleModel must be a non-empty str. ...
+    """
+    requirement = "a str" if allow_empty else "a non-empty str"
+    if isinstance(value, str) and (allow_empty or value.strip()):
+        return str(value)
+    raise InputError.for_parameter(name, requirement, value, function=function)
+
+
+def identifier(value: object, *, name: str, function: str) -> int | str:
+    """Return one id as an id column holds them: an int or a non-empty str.
+
+    Bools, floats and blank strings are refused, as :func:`crmkit._input.as_ids`
+    refuses them in a column.
+
+    Examples
+    --------
+    >>> identifier("c-17", name="customer", function="CustomerState")
+    'c-17'
+    >>> identifier(1.0, name="customer", function="CustomerState")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InputError: The 'customer' parameter of CustomerState must be an int or a ...
+    """
+    if _is_int(value):
+        return int(cast("int", value))
+    if isinstance(value, str) and value.strip():
+        return str(value)
+    raise InputError.for_parameter(
+        name, "an int or a non-empty str (one id)", value, function=function
     )
 
 

@@ -10,7 +10,7 @@ sorts one packed int64 array (``np.sort``, never ``np.argsort``).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 import numpy as np
@@ -25,11 +25,30 @@ __all__ = [
     "group_sum",
 ]
 
+_T = TypeVar("_T", bound=np.generic)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _INT_MIN: Final = np.iinfo(np.int64).min
 _INT_MAX: Final = np.iinfo(np.int64).max
+
+
+def _bincount_view(arr: npt.NDArray[_T]) -> npt.NDArray[_T]:
+    """Return a writeable view of a read-only array crmkit made, so ``np.bincount`` reads it.
+
+    ``np.bincount`` copies any input that is not flagged writeable (it never
+    writes to it); crmkit hands its arrays out read-only, which would cost a
+    full copy per call. The view is only read. A caller's own read-only
+    array (whose base cannot be made writeable) is passed as it is.
+    """
+    if arr.flags.writeable:
+        return arr
+    view = arr.view()
+    try:
+        view.flags.writeable = True
+    except ValueError:
+        return arr
+    return view
 
 
 def group_count(codes: IntArray, n_groups: int) -> IntArray:
@@ -40,7 +59,8 @@ def group_count(codes: IntArray, n_groups: int) -> IntArray:
     >>> group_count(np.array([0, 2, 2]), 3).tolist()
     [1, 0, 2]
     """
-    return np.bincount(codes, minlength=n_groups).astype(np.int64, copy=False)
+    counts = np.bincount(_bincount_view(codes), minlength=n_groups)
+    return counts.astype(np.int64, copy=False)
 
 
 def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -51,7 +71,8 @@ def group_sum(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     >>> group_sum(np.array([0, 2, 2]), np.array([1.0, 2.0, 3.5]), 3).tolist()
     [1.0, 0.0, 5.5]
     """
-    return np.bincount(codes, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+    sums = np.bincount(_bincount_view(codes), weights=_bincount_view(values), minlength=n_groups)
+    return sums.astype(np.float64, copy=False)
 
 
 def group_max(codes: IntArray, values: IntArray, n_groups: int) -> IntArray:

@@ -9,7 +9,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._frames import is_frame, read_columns
+from crmkit._frames import check_column_names, is_frame, read_columns
+from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
     DEFAULT_YEARS,
@@ -23,19 +24,33 @@ from crmkit._input import (
     check_valid_years,
     to_array,
 )
-from crmkit._results import Result, frozen_mapping
+from crmkit._params import flag
+from crmkit._results import Kind, Result, frozen_mapping, names_field, source_names
 from crmkit.errors import InputError
 
-__all__ = ["Transactions", "as_transactions", "read_transactions"]
+__all__ = ["Transactions", "as_transactions", "customer_groups", "read_transactions"]
 
 _CORE = ("customer", "timestamp", "amount")
 _FUNCTION = "Transactions"
 
 
 def _check_ids(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype.kind not in "iU":
+    ok = isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iU"
+    if ok and isinstance(value, np.ndarray) and value.size > 1:
+        ok = bool(np.all(value[1:] > value[:-1]))
+    if not ok:
         raise InputError(
-            f"Transactions.{attribute.name} must be a 1-D int64 or str array.",
+            f"Transactions.{attribute.name} must be a 1-D int64 or str array of distinct "
+            "ids in ascending order.",
+            field=attribute.name,
+            hint="Build Transactions with Transactions.from_arrays(), which converts.",
+        )
+
+
+def _check_codes(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype != np.int64:
+        raise InputError(
+            f"Transactions.{attribute.name} must be a 1-D int64 array.",
             field=attribute.name,
             hint="Build Transactions with Transactions.from_arrays(), which converts.",
         )
@@ -70,8 +85,12 @@ class Transactions(Result):
 
     Attributes
     ----------
-    customer : ndarray of int64 or str, shape (n,)
-        Customer id per row.
+    customer_codes : ndarray of int64, shape (n,)
+        Per row, the position of its customer in ``customer_ids``.
+    customer_ids : ndarray of int64 or str, shape (k,)
+        The distinct customer ids, ascending. Ids are factorised once, when
+        the rows are read; every analysis groups by these codes. The
+        ``customer`` property gives the id per row (built on each access).
     timestamp : ndarray of datetime64[us], shape (n,)
         Purchase time, UTC-naive (aware inputs were converted to UTC).
     amount : ndarray of float64, shape (n,)
@@ -105,17 +124,27 @@ class Transactions(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = _CORE
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "amount": "money"}
 
-    customer: npt.NDArray[Any] = attrs.field(validator=_check_ids)
+    customer_codes: npt.NDArray[np.int64] = attrs.field(validator=_check_codes)
+    customer_ids: npt.NDArray[Any] = attrs.field(validator=_check_ids)
     timestamp: npt.NDArray[np.datetime64] = attrs.field(validator=_check_times)
     amount: npt.NDArray[np.float64] = attrs.field(validator=_check_amounts)
     extra: Mapping[str, npt.NDArray[Any]] = attrs.field(factory=dict, converter=frozen_mapping)
     n_negative: int = 0
     converted_to_utc: bool = False
+    _source_names: Mapping[str, str] = names_field()
 
     def __attrs_post_init__(self) -> None:
+        codes = self.customer_codes
+        k = self.customer_ids.shape[0]
+        if codes.size and (int(codes.min()) < 0 or int(codes.max()) >= k):
+            raise InputError(
+                f"Transactions.customer_codes must index customer_ids (0 to {k - 1}).",
+                field="customer_codes",
+            )
         lengths = {
-            "customer": self.customer.shape[0],
+            "customer": codes.shape[0],
             "timestamp": self.timestamp.shape[0],
             "amount": self.amount.shape[0],
         }
@@ -134,6 +163,16 @@ class Transactions(Result):
             f"Transactions(rows={len(self)}{extra}, n_negative={self.n_negative}, "
             f"n_zero={self.n_zero}, converted_to_utc={self.converted_to_utc})"
         )
+
+    @property
+    def customer(self) -> npt.NDArray[Any]:
+        """Customer id per row (read-only; built from the codes on each access)."""
+        return as_readonly(self.customer_ids[self.customer_codes])
+
+    @property
+    def n_customers(self) -> int:
+        """Number of distinct customers."""
+        return int(self.customer_ids.shape[0])
 
     @property
     def n_zero(self) -> int:
@@ -189,13 +228,16 @@ class Transactions(Result):
                 field="rows",
             )
         amount = self.amount[index]
+        groups = customer_groups(self).take(index)
         return Transactions(
-            customer=self.customer[index],
+            customer_codes=as_readonly(groups.codes),
+            customer_ids=as_readonly(groups.uniques),
             timestamp=self.timestamp[index],
             amount=amount,
             extra={k: v[index] for k, v in self.extra.items()},
             n_negative=int(np.count_nonzero(amount < 0)),
             converted_to_utc=self.converted_to_utc,
+            source_names=self.column_names,
         )
 
     @classmethod
@@ -270,8 +312,8 @@ class Transactions(Result):
         return cls._build(
             arrays,
             dict(extra or {}),
-            copy=copy,
             dates=_DateRules.checked(date_format, valid_years, "Transactions.from_arrays"),
+            copy=flag(copy, name="copy", function="Transactions.from_arrays"),
         )
 
     @classmethod
@@ -324,7 +366,9 @@ class Transactions(Result):
         ... ).n_rows
         2
         """
-        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_records")
+        dates = _DateRules.checked(
+            date_format, valid_years, "Transactions.from_records", data_name="records"
+        )
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
         return _from_records(records, mapping, _extra_mapping(extra), dates)
 
@@ -385,7 +429,9 @@ class Transactions(Result):
         ... ).customer.tolist()
         [1, 2]
         """
-        dates = _DateRules.checked(date_format, valid_years, "Transactions.from_frame")
+        dates = _DateRules.checked(
+            date_format, valid_years, "Transactions.from_frame", data_name="frame"
+        )
         mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
         return _from_frame(frame, mapping, _extra_mapping(extra), dates)
 
@@ -402,7 +448,12 @@ class Transactions(Result):
         """Validate columns; *names* maps crmkit fields to the caller's names for messages."""
         fn = dates.function
         label = dict(names or {})
-        ids = as_ids(core["customer"], field="customer", function=fn, column=label.get("customer"))
+        raw_ids = core["customer"]
+        if isinstance(raw_ids, Factorized):  # read from a frame's own buffers
+            groups = raw_ids
+        else:
+            ids = as_ids(raw_ids, field="customer", function=fn, column=label.get("customer"))
+            groups = factorize(ids)
         times = as_datetime(
             core["timestamp"],
             field="timestamp",
@@ -415,7 +466,7 @@ class Transactions(Result):
             core["amount"], field="amount", function=fn, column=label.get("amount")
         )
         lengths = {
-            "customer": ids.size,
+            "customer": groups.codes.size,
             "timestamp": times.values.size,
             "amount": amount.size,
         }
@@ -428,7 +479,7 @@ class Transactions(Result):
         if n == 0:
             raise InputError(
                 f"{fn} needs at least one row; got empty columns.",
-                field="customer",
+                field=dates.data_name,
                 hint="Check the filter that produced the data.",
             )
 
@@ -436,30 +487,41 @@ class Transactions(Result):
             return as_readonly(arr.copy() if copy else arr)
 
         return cls(
-            customer=finish(ids),
+            customer_codes=as_readonly(groups.codes),
+            customer_ids=as_readonly(groups.uniques),
             timestamp=finish(times.values),
             amount=finish(amount),
             extra={name: finish(arr) for name, arr in extras.items()},
             n_negative=n_negative,
             converted_to_utc=times.aware,
+            source_names=source_names(**label),
         )
 
 
 @attrs.frozen
 class _DateRules:
-    """How the timestamps of one call are read, and which function to name in errors."""
+    """How the timestamps of one call are read, which function and argument errors name."""
 
     function: str
     date_format: str | None = None
     valid_years: tuple[int, int] = DEFAULT_YEARS
+    data_name: str = "customer"
 
     @classmethod
-    def checked(cls, date_format: object, valid_years: object, function: str) -> _DateRules:
+    def checked(
+        cls, date_format: object, valid_years: object, function: str, data_name: str = "customer"
+    ) -> _DateRules:
         return cls(
             function=function,
             date_format=check_date_format(date_format, function=function),
             valid_years=check_valid_years(valid_years, function=function),
+            data_name=data_name,
         )
+
+
+def customer_groups(tx: Transactions) -> Factorized:
+    """Return the customer codes and sorted ids of *tx*, as every per-customer kernel takes them."""
+    return Factorized(codes=tx.customer_codes, uniques=tx.customer_ids)
 
 
 def _extra_mapping(extra: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
@@ -491,6 +553,7 @@ def _from_records(
     dates: _DateRules,
 ) -> Transactions:
     keys = {**mapping, **extra_map}
+    check_column_names(keys, function=dates.function)
     columns: dict[str, list[Any]] = {field: [] for field in keys}
     for position, record in enumerate(records):
         for field, key in keys.items():
@@ -507,7 +570,7 @@ def _from_frame(
     dates: _DateRules,
 ) -> Transactions:
     keys = {**mapping, **extra_map}
-    columns = read_columns(frame, keys, function=dates.function)
+    columns = read_columns(frame, keys, function=dates.function, ids=("customer",))
     core = {field: columns[field] for field in mapping}
     extras = {field: columns[field] for field in extra_map}
     return Transactions._build(core, extras, copy=False, dates=dates, names=keys)  # noqa: SLF001
@@ -544,6 +607,7 @@ def read_transactions(
     extra: Sequence[str] | Mapping[str, str] = (),
     date_format: str | None = None,
     valid_years: tuple[int, int] = DEFAULT_YEARS,
+    data_name: str = "data",
 ) -> Transactions:
     """Turn whatever the caller has into ``Transactions``, naming *function* in every error.
 
@@ -551,11 +615,13 @@ def read_transactions(
     takes transaction data: a ``Transactions`` value is returned as is; a
     frame, a mapping of columns or an iterable of records is validated once.
     """
-    if isinstance(data, Transactions):
-        return data
-    dates = _DateRules.checked(date_format, valid_years, function)
+    # the options are checked even for a Transactions value, which needs none of them
+    dates = _DateRules.checked(date_format, valid_years, function, data_name=data_name)
     mapping = {"customer": customer, "timestamp": timestamp, "amount": amount}
     extra_map = _extra_mapping(extra)
+    check_column_names({**mapping, **extra_map}, function=function)
+    if isinstance(data, Transactions):
+        return data
     if isinstance(data, Mapping):
         missing = [k for k in (*mapping.values(), *extra_map.values()) if k not in data]
         if missing:
@@ -577,7 +643,7 @@ def read_transactions(
         return _from_records(data, mapping, extra_map, dates)
     raise InputError(
         f"{function} cannot read transactions from a {type(data).__name__}.",
-        field="data",
+        field=data_name,
         hint="Pass a Transactions value, a DataFrame, a dict of columns or a list of records.",
     )
 

@@ -24,12 +24,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CashFlowError",
     "ConvergenceWarning",
     "CrmkitError",
     "CrmkitWarning",
     "FitError",
     "InputError",
     "ModelDefinitionError",
+    "MultipleIRRError",
+    "NoIRRError",
+    "NoSignChangeError",
+    "TooManyChannelsError",
     "TransitionError",
 ]
 
@@ -223,11 +228,25 @@ class InputError(CrmkitError, ValueError):
 class ModelDefinitionError(CrmkitError, ValueError):
     """A model definition (lifecycle, pipeline, rule table) is inconsistent.
 
+    Parameters
+    ----------
+    message : str
+        What is inconsistent and how to fix it.
+    field : str or None
+        The part of the definition at fault (``"stages"``, ``"initial"``,
+        ``"transitions"``, ...), as :class:`InputError` names its field.
+
     Examples
     --------
     >>> issubclass(ModelDefinitionError, ValueError)
     True
+    >>> ModelDefinitionError("The initial stage 'x' is not a stage.", field="initial").field
+    'initial'
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class TransitionError(CrmkitError, ValueError):
@@ -248,6 +267,93 @@ class FitError(CrmkitError, RuntimeError):
     >>> issubclass(FitError, RuntimeError)
     True
     """
+
+
+class TooManyChannelsError(InputError):
+    """More channels than an exact attribution model can enumerate (the limit is in the message).
+
+    Examples
+    --------
+    >>> issubclass(TooManyChannelsError, InputError)
+    True
+    """
+
+
+class CashFlowError(CrmkitError, ValueError):
+    """Cash flows for which a rate of return is not defined as asked.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, for which scenario rows, and what to do instead.
+    rows : sequence of int
+        The offending scenario rows (0-based; row 0 for a single series), at most five.
+    n_bad : int
+        How many scenario rows are affected.
+
+    Examples
+    --------
+    >>> err = NoSignChangeError("no sign change", rows=[2], n_bad=1)
+    >>> isinstance(err, CashFlowError), err.rows
+    (True, (2,))
+    """
+
+    def __init__(self, message: str, *, rows: Sequence[int] = (), n_bad: int = 0) -> None:
+        self.rows = tuple(int(r) for r in rows[:_MAX_SHOWN])
+        self.n_bad = int(n_bad)
+        super().__init__(message)
+
+
+class NoIRRError(CashFlowError):
+    """No internal rate of return: NPV never reaches 0 for a rate above -100%.
+
+    Examples
+    --------
+    >>> issubclass(NoIRRError, ValueError)
+    True
+    """
+
+
+class NoSignChangeError(NoIRRError):
+    """The cash flows never change sign (all in or all out), so no rate makes NPV zero.
+
+    Examples
+    --------
+    >>> issubclass(NoSignChangeError, NoIRRError)
+    True
+    """
+
+
+class MultipleIRRError(CashFlowError):
+    """Several rates make NPV zero; ``n_roots`` says how many for each row named.
+
+    Parameters
+    ----------
+    message : str
+        The rows, how many roots each has, and the roots of the first.
+    rows : sequence of int
+        The offending scenario rows (at most five).
+    n_bad : int
+        How many scenario rows have more than one root.
+    n_roots : sequence of int
+        The number of roots of each row in ``rows``.
+
+    Examples
+    --------
+    >>> MultipleIRRError("two roots", rows=[0], n_bad=1, n_roots=[2]).n_roots
+    (2,)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] = (),
+        n_bad: int = 0,
+        n_roots: Sequence[int] = (),
+    ) -> None:
+        self.n_roots = tuple(int(n) for n in n_roots[:_MAX_SHOWN])
+        super().__init__(message, rows=rows, n_bad=n_bad)
 
 
 class CrmkitWarning(UserWarning):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from typing import ClassVar, Final, Literal
 
 import attrs
@@ -38,8 +39,9 @@ import numpy as np
 import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
-from crmkit._input import DATETIME_DTYPE, as_datetime, scalar_datetime
-from crmkit._results import Result
+from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_datetime, scalar_datetime, to_array
+from crmkit._params import choice, flag, instance, integer
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "Weekday",
     "bucket",
     "default_as_of",
+    "last_observed_period",
     "period_bounds",
     "period_keys",
     "period_labels",
@@ -98,13 +101,18 @@ class Weekday(enum.IntEnum):
 
 
 def _check_month(_inst: object, _attr: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-        raise InputError.for_parameter(
-            "fiscal_year_start_month",
-            "an int from 1 (January) to 12",
-            value,
-            function="Calendar",
-        )
+    integer(value, name="fiscal_year_start_month", function="Calendar", minimum=1, maximum=12)
+
+
+def _weekday(value: object) -> Weekday:
+    """Return the Weekday of a member or its int value 0 (Monday) to 6; bools, names refused."""
+    if isinstance(value, Weekday):
+        return value
+    return Weekday(integer(value, name="week_start", function="Calendar", minimum=0, maximum=6))
+
+
+def _check_label(_inst: object, _attr: attrs.Attribute[str], value: object) -> None:
+    choice(value, ("end", "start"), name="fiscal_year_label", function="Calendar")
 
 
 @attrs.frozen(kw_only=True)
@@ -127,28 +135,59 @@ class Calendar:
     10
     """
 
-    week_start: Weekday = attrs.field(default=Weekday.MONDAY, converter=Weekday)
+    week_start: Weekday = attrs.field(default=Weekday.MONDAY, converter=_weekday)
     fiscal_year_start_month: int = attrs.field(default=1, validator=_check_month)
-    fiscal_year_label: Literal["end", "start"] = attrs.field(
-        default="end", validator=attrs.validators.in_(("end", "start"))
-    )
+    fiscal_year_label: Literal["end", "start"] = attrs.field(default="end", validator=_check_label)
 
 
 DEFAULT_CALENDAR: Final = Calendar()
 
 
-def _frequency(freq: FrequencyLike, function: str) -> Frequency:
-    try:
-        return Frequency(freq)
-    except ValueError:
-        valid = ", ".join(repr(f.value) for f in Frequency)
-        raise InputError.for_parameter("freq", f"one of {valid}", freq, function=function) from None
+def _frequency(freq: object, function: str) -> Frequency:
+    return choice(freq, Frequency, name="freq", function=function)
+
+
+def _calendar(calendar: object, function: str) -> Calendar:
+    return instance(calendar, Calendar, name="calendar", function=function, what="a Calendar")
 
 
 def _times(timestamps: npt.ArrayLike, function: str) -> TimeArray:
-    if isinstance(timestamps, np.ndarray) and timestamps.dtype.kind == "M":
-        return timestamps.astype(DATETIME_DTYPE, copy=False)
     return as_datetime(timestamps, field="timestamps", function=function).values
+
+
+# period keys a valid timestamp can have: those of the default window of years
+_KEY_YEARS: Final = (DEFAULT_YEARS[0], DEFAULT_YEARS[1])
+
+
+def _period_keys_in(
+    keys: npt.ArrayLike, freq: Frequency, calendar: Calendar, function: str
+) -> IntArray:
+    """Integer period keys whose periods start inside the window of valid years."""
+    raw = to_array(keys, field="keys", function=function)
+    if raw.dtype.kind not in "iu":
+        raise InputError(
+            f"The 'keys' column of {function} must hold integer period keys; got dtype "
+            f"{raw.dtype}.",
+            field="keys",
+            hint="Pass keys from period_keys().",
+        )
+    k = raw.astype(np.int64, copy=False)
+    bounds = np.array(
+        [f"{_KEY_YEARS[0]}-01-01", f"{_KEY_YEARS[1]}-12-31"], dtype="datetime64[D]"
+    ).astype(DATETIME_DTYPE)
+    lo, hi = _keys(bounds, freq, calendar).tolist()
+    if k.size and (int(k.min()) < lo or int(k.max()) > hi):
+        bad = (k < lo) | (k > hi)
+        raise InputError.for_rows(
+            "keys",
+            f"must be {freq.value} keys of the years {_KEY_YEARS[0]}-{_KEY_YEARS[1]} "
+            f"({lo} to {hi})",
+            positions=np.flatnonzero(bad)[:5].tolist(),
+            values=k[bad][:5].tolist(),
+            n_bad=int(bad.sum()),
+            function=function,
+        )
+    return k
 
 
 def period_keys(
@@ -183,7 +222,8 @@ def period_keys(
     [1, 12]
     """
     f = _frequency(freq, "period_keys")
-    return _keys(_times(timestamps, "period_keys"), f, calendar)
+    cal = _calendar(calendar, "period_keys")
+    return _keys(_times(timestamps, "period_keys"), f, cal)
 
 
 def _keys(times: TimeArray, freq: Frequency, calendar: Calendar) -> IntArray:
@@ -203,6 +243,51 @@ def _keys(times: TimeArray, freq: Frequency, calendar: Calendar) -> IntArray:
     if freq is Frequency.FISCAL_QUARTER:
         return (months - shift) // 3
     return (months - shift) // 12
+
+
+def last_observed_period(
+    as_of: object,
+    freq: FrequencyLike,
+    *,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> int:
+    """Return the key of the last period observed before ``as_of`` (exclusive).
+
+    ``as_of`` is the exclusive end of observation everywhere in crmkit, so
+    the last observed period is the one holding the instant just before it:
+    as of midnight on 1 July, the last observed month is June. Period counts
+    (a customer's age ``T``, the periods of a cohort) run to this period.
+
+    Parameters
+    ----------
+    as_of : date-like
+        End of observation, exclusive.
+    freq : Frequency or str
+        Period length.
+    calendar : Calendar
+        Week start and fiscal year start.
+
+    Returns
+    -------
+    int
+        A period key as :func:`period_keys` gives.
+
+    Examples
+    --------
+    >>> last_observed_period("2024-07-01", "month") == period_keys(
+    ...     np.array(["2024-06-30"], dtype="M8[D]"), "month"
+    ... )[0]
+    np.True_
+    >>> last_observed_period("2024-07-01T12:00", "month") == period_keys(
+    ...     np.array(["2024-07-01"], dtype="M8[D]"), "month"
+    ... )[0]
+    np.True_
+    """
+    f = _frequency(freq, "last_observed_period")
+    cal = _calendar(calendar, "last_observed_period")
+    end = scalar_datetime(as_of, field="as_of", function="last_observed_period")
+    last_instant = end - np.timedelta64(1, "us")
+    return int(_keys(np.array([last_instant], dtype=DATETIME_DTYPE), f, cal)[0])
 
 
 def period_bounds(
@@ -234,9 +319,10 @@ def period_bounds(
     ('2024-01-01', '2024-04-01')
     """
     f = _frequency(freq, "period_bounds")
-    k = np.asarray(keys, dtype=np.int64)
-    start = _starts(k, f, calendar)
-    end = _starts(k + 1, f, calendar)
+    cal = _calendar(calendar, "period_bounds")
+    k = _period_keys_in(keys, f, cal, "period_bounds")
+    start = _starts(k, f, cal)
+    end = _starts(k + 1, f, cal)
     return start, end
 
 
@@ -298,7 +384,8 @@ def period_labels(
     ['FY2025-Q1']
     """
     f = _frequency(freq, "period_labels")
-    k = np.asarray(keys, dtype=np.int64)
+    calendar = _calendar(calendar, "period_labels")
+    k = _period_keys_in(keys, f, calendar, "period_labels")
     if f is Frequency.DAY:
         return k.astype("datetime64[D]").astype(str)
     if f is Frequency.WEEK:
@@ -352,6 +439,7 @@ class PeriodBuckets(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("key", "label", "start", "end", "count")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"key": "id"}
 
     freq: Frequency
     calendar: Calendar
@@ -405,13 +493,14 @@ def bucket(
     (['2024-01', '2024-02', '2024-03'], [1, 0, 2], [0, 2, 2])
     """
     f = _frequency(freq, "bucket")
+    calendar = _calendar(calendar, "bucket")
     times = _times(timestamps, "bucket")
     keys = _keys(times, f, calendar)
     bounds = [int(keys.min()), int(keys.max())] if keys.size else []
-    for edge in (first, last):
+    for name, edge in (("first", first), ("last", last)):
         if edge is not None:
             edge_key = _keys(
-                np.array([scalar_datetime(edge, field="first/last", function="bucket")]),
+                np.array([scalar_datetime(edge, field=name, function="bucket")]),
                 f,
                 calendar,
             )
@@ -514,9 +603,11 @@ class Horizon:
         >>> Horizon.next_days("2024-06-01", 90).label
         'next 90 days from 2024-06-01'
         """
-        n = _positive_int(days, "days", "Horizon.next_days")
+        n = _positive_int(days, "days", "Horizon.next_days", _MAX_SPAN_DAYS)
         start = scalar_datetime(as_of, field="as_of", function="Horizon.next_days")
-        end = start + np.timedelta64(n, "D").astype("timedelta64[us]")
+        end = _in_window(
+            start + np.timedelta64(n, "D").astype("timedelta64[us]"), "days", "Horizon.next_days"
+        )
         return cls(start=start, end=end, label=f"next {n} days from {_day(start)}")
 
     @classmethod
@@ -539,11 +630,14 @@ class Horizon:
         >>> str(Horizon.next_months("2024-11-30", 3).end)
         '2025-02-28T00:00:00.000000'
         """
-        n = _positive_int(months, "months", "Horizon.next_months")
+        n = _positive_int(months, "months", "Horizon.next_months", _MAX_SPAN_DAYS // 28)
         start = scalar_datetime(as_of, field="as_of", function="Horizon.next_months")
         start_py = start.astype(dt.datetime)
-        end_py = start_py + relativedelta(months=n)
-        end = np.datetime64(end_py, "us")
+        end = _in_window(
+            np.datetime64(start_py + relativedelta(months=n), "us"),
+            "months",
+            "Horizon.next_months",
+        )
         unit = "month" if n == 1 else "months"
         return cls(start=start, end=end, label=f"next {n} {unit} from {_day(start)}")
 
@@ -582,9 +676,21 @@ class Horizon:
         '2024-Q2'
         """
         f = _frequency(freq, "Horizon.next_periods")
-        count = _positive_int(n, "n", "Horizon.next_periods")
+        include_current = flag(
+            include_current, name="include_current", function="Horizon.next_periods"
+        )
+        calendar = _calendar(calendar, "Horizon.next_periods")
+        count = _positive_int(n, "n", "Horizon.next_periods", _MAX_SPAN_DAYS)
         ref = scalar_datetime(as_of, field="as_of", function="Horizon.next_periods")
         key = int(_keys(np.array([ref]), f, calendar)[0]) + (0 if include_current else 1)
+        last_day = np.array([f"{DEFAULT_YEARS[1]}-12-31"], dtype="datetime64[D]")
+        if key + count - 1 > int(_keys(last_day.astype(DATETIME_DTYPE), f, calendar)[0]):
+            raise InputError.for_parameter(
+                "n",
+                f"small enough that the window ends by {DEFAULT_YEARS[1]}-12-31",
+                count,
+                function="Horizon.next_periods",
+            )
         keys = np.array([key, key + count - 1], dtype=np.int64)
         starts, ends = period_bounds(keys, f, calendar=calendar)
         labels = period_labels(keys, f, calendar=calendar)
@@ -592,10 +698,25 @@ class Horizon:
         return cls(start=starts[0], end=ends[1], label=label)
 
 
-def _positive_int(value: object, name: str, function: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError.for_parameter(name, "an int >= 1", value, function=function)
-    return int(value)
+_MAX_SPAN_DAYS: Final = 366 * (DEFAULT_YEARS[1] - DEFAULT_YEARS[0] + 1)
+"""No window is longer than the span of valid years (beyond it, the end is a misread)."""
+
+
+def _positive_int(value: object, name: str, function: str, maximum: int) -> int:
+    return integer(value, name=name, function=function, minimum=1, maximum=maximum)
+
+
+def _in_window(end: np.datetime64, name: str, function: str) -> np.datetime64:
+    """Refuse a window whose end falls after the last valid year."""
+    last = np.datetime64(f"{DEFAULT_YEARS[1] + 1}-01-01", "us")
+    if end > last:
+        raise InputError.for_parameter(
+            name,
+            f"short enough that the window ends by {DEFAULT_YEARS[1]}-12-31",
+            f"a window ending {_day(end)}",
+            function=function,
+        )
+    return end
 
 
 def _day(value: np.datetime64) -> str:

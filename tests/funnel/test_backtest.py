@@ -323,3 +323,54 @@ def test_group_calibration_arguments():
             methods=("calibrated_by_group",),
             calibrate_by="team",
         )
+
+
+def test_calendar_period_backtest_matches_the_same_window_in_days():
+    # snapshot 2024-01-01 with "the current month" is the 31-day window
+    kw = {
+        "opportunity": IDS,
+        "amount": AMOUNT,
+        "expected_close": EXPECTED,
+        "snapshots": ["2024-01-01"],
+        "methods": ("configured",),
+    }
+    by_days = backtest_forecast(_history(), horizon_days=31, **kw)
+    by_month = backtest_forecast(_history(), period="month", include_current=True, **kw)
+    np.testing.assert_array_equal(by_days.forecast, by_month.forecast)
+    np.testing.assert_array_equal(by_days.actual, by_month.actual)
+    assert by_month.period == "month"
+    assert by_month.horizon_days is None
+    assert str(by_month.window_end[0])[:10] == "2024-02-01"
+    nxt = backtest_forecast(_history(), period="month", **kw | {"snapshots": ["2024-01-15"]})
+    assert str(nxt.window_start[0])[:10] == "2024-02-01"
+    assert str(nxt.window_end[0])[:10] == "2024-03-01"
+    # deal 1 won on 02-10 inside February; deal 2 slipped to May
+    assert nxt.actual[0] == 1_000.0
+    with pytest.raises(InputError, match="exactly one") as err:
+        backtest_forecast(_history(), **kw)
+    assert err.value.field == "horizon_days"
+    with pytest.raises(InputError, match="exactly one"):
+        backtest_forecast(_history(), horizon_days=30, period="month", **kw)
+    with pytest.raises(InputError) as err:
+        backtest_forecast(_history(), period="fortnight", **kw)
+    assert err.value.field == "period"
+
+
+def test_snapshot_from_a_log_with_amounts_and_close_dates():
+    from crmkit.datasets import simulate_pipeline
+
+    sim = simulate_pipeline(600, "2023-01-01", "2024-01-01", seed=2)
+    snap = pipeline_snapshot(sim.log, as_of="2023-10-01")
+    old = pipeline_snapshot(
+        sim.history,
+        as_of="2023-10-01",
+        opportunity=sim.opportunities.id,
+        amount=sim.opportunities.amount,
+        expected_close=sim.deals["expected_close"],
+    )
+    np.testing.assert_array_equal(snap.id, old.id)
+    np.testing.assert_array_equal(snap.stage, old.stage)
+    assert (snap.close_date >= np.datetime64("2023-10-01")).all()
+    with pytest.raises(InputError) as err:
+        pipeline_snapshot(sim.history, as_of="2023-10-01")
+    assert err.value.field == "opportunity"

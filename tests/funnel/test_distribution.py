@@ -253,3 +253,74 @@ def test_byte_bernoulli_draws_are_exact_in_distribution():
     assert np.all(np.abs(wins.mean(axis=0) - p) <= 4 * se + 1e-12)
     assert wins[:, 0].sum() == 0
     assert wins[:, 1].all()
+
+
+def test_lattice_with_slip_is_exact_against_enumeration():
+    """Two deals, three equally likely slips: enumerate every future and compare."""
+    import itertools
+
+    from crmkit.funnel import SlipDistribution
+
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1, 2],
+        amount=[100.0, 300.0],
+        stage=["plan", "close"],
+        close_date=["2024-07-25", "2024-07-28"],
+    )
+    slip = SlipDistribution(days=np.array([-30.0, 0.0, 10.0]), mean=0.0, median=0.0, share_late=0.3)
+    d = lattice_forecast(
+        opps,
+        period="month",
+        probabilities="configured",
+        slip=slip,
+        as_of="2024-07-01",
+        n_points=512,
+    )
+    p = [0.4, 0.8]
+    dates = [np.datetime64("2024-07-25"), np.datetime64("2024-07-28")]
+    totals: dict[str, dict[float, float]] = {}
+    for wins in itertools.product([0, 1], repeat=2):
+        for shifts in itertools.product([-30, 0, 10], repeat=2):
+            prob = 1.0 / 9
+            cell: dict[str, float] = {}
+            for i in range(2):
+                prob *= p[i] if wins[i] else 1 - p[i]
+                close = max(dates[i] + np.timedelta64(shifts[i], "D"), np.datetime64("2024-07-01"))
+                month = str(close.astype("datetime64[M]"))
+                cell[month] = cell.get(month, 0.0) + (opps.amount[i] if wins[i] else 0.0)
+            for month in d.period.tolist():
+                dist = totals.setdefault(month, {})
+                v = cell.get(month, 0.0)
+                dist[v] = dist.get(v, 0.0) + prob
+    for j, month in enumerate(d.period.tolist()):
+        vals = np.array(sorted(totals[month]))
+        probs = np.array([totals[month][v] for v in vals])
+        assert d.expected[j] == pytest.approx(float((vals * probs).sum()))
+        assert d.mean[j] == pytest.approx(float((vals * probs).sum()))
+        cdf = np.cumsum(probs)
+        assert d.p50[j] == pytest.approx(vals[np.searchsorted(cdf, 0.5 - 1e-12)])
+    # July only: wins that slip to August are outside every row
+    assert d.period.tolist() == ["2024-07"]
+    expected_out = 100 * 0.4 * (1 / 3) + 300 * 0.8 * (1 / 3)
+    assert d.slipped_out == pytest.approx(expected_out)
+
+
+def test_lattice_with_slip_agrees_with_monte_carlo():
+    from crmkit.datasets import simulate_pipeline
+    from crmkit.funnel import fit_slip, simulate_forecast
+
+    sim = simulate_pipeline(2500, "2023-01-01", "2024-07-01", seed=9)
+    opps = sim.opportunities
+    won = opps.stage == DEFAULT_PROCESS.won_code
+    slip = fit_slip(sim.deals["expected_close"][won], sim.deals["actual_close"][won])
+    kw = {"period": "month", "probabilities": "configured", "slip": slip, "as_of": sim.as_of}
+    lat = lattice_forecast(opps, n_points=4096, **kw)
+    mc = simulate_forecast(opps, n_simulations=20_000, seed=3, **kw)
+    np.testing.assert_array_equal(lat.expected, mc.expected)
+    future = lat.n_open > 0
+    assert np.all(np.abs(lat.mean - mc.mean)[future] <= 5 * mc.amount_tolerance[future] + 1.0)
+    assert lat.slipped_out == pytest.approx(mc.slipped_out, rel=0.05)
+    with pytest.raises(InputError) as err:
+        lattice_forecast(opps, period="month", probabilities="configured", slip=slip)
+    assert err.value.field == "as_of"

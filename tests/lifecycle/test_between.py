@@ -52,8 +52,12 @@ def test_table_input_and_errors():
     assert t.reached.tolist() == [True, False, False]
     assert np.isnat(t.target_at[1])
     assert np.isnan(t.median_days)  # only one of three is known to convert
-    with pytest.raises(InputError, match="must not be after as_of"):
-        time_between_stages(entries, source="lead", target="won", as_of="2024-01-04")
-    none = time_between_stages(entries, source="nurture", target="won", as_of="2024-01-11")
-    assert none.customer.size == 0
-    assert np.isnan(none.median_days)
+    # the convention: entries at or after as_of are excluded and counted, never an error
+    early = time_between_stages(entries, source="lead", target="won", as_of="2024-01-04")
+    assert early.n_rows_after_as_of == 1
+    assert early.reached.tolist() == [False, False, False]
+    assert early.days.tolist() == [3.0, 2.0, 1.0]
+    # a source stage nobody entered is most likely a typo: refused, naming the stages
+    with pytest.raises(InputError, match=r"'source' parameter.*\['lead', 'won'\]") as err:
+        time_between_stages(entries, source="nurture", target="won", as_of="2024-01-11")
+    assert err.value.field == "source"

@@ -99,14 +99,16 @@ def test_metrics_from_transactions_known_values():
     )
     m = lifecycle_metrics(tx, as_of="2024-04-01", window_days=60)
     assert m.customer.tolist() == ["a", "b"]
-    assert m.n_excluded_rows == 1  # b's May purchase is after as_of
+    assert m.n_rows_after_as_of == 1  # b's May purchase is after as_of
+    assert not m.as_of_is_default
     assert m.tenure_days.tolist() == [183.0, 60.0]
     assert m.recency_days.tolist() == [12.0, 60.0]
     assert m.frequency.tolist() == [3, 1]  # the refund is not a purchase
-    assert m.recent_count.tolist() == [1, 0]  # within 60 days: 03-15 (03-20 is a refund)
-    assert m.earlier_count.tolist() == [1, 1]  # 60-120 days: 01-15; b: 02-01 is exactly 60
-    assert m.recent_spend.tolist() == [50.0, 0.0]
-    assert m.earlier_spend.tolist() == [50.0, 20.0]
+    # windows are [as_of - 60d, as_of) and [as_of - 120d, as_of - 60d): 60 days each
+    assert m.recent_count.tolist() == [1, 1]  # a: 03-15 (03-20 is a refund); b: 02-01, day 60
+    assert m.earlier_count.tolist() == [1, 0]  # a: 01-15
+    assert m.recent_spend.tolist() == [50.0, 20.0]
+    assert m.earlier_spend.tolist() == [50.0, 0.0]
     c = classify_stages(m)
     assert c.used_trends
     assert c.customer.tolist() == ["a", "b"]

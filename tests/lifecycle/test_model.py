@@ -161,10 +161,12 @@ def test_condition_parse_and_eval():
         c.holds({"spend": 1.0})
     with pytest.raises(ModelDefinitionError, match="Cannot read"):
         Condition.parse("spend is big")
-    with pytest.raises(ModelDefinitionError, match="finite"):
+    with pytest.raises(InputError, match="'value' parameter of Condition must be a finite") as err:
         Condition(field="x", op=">", value=float("nan"))
-    with pytest.raises(ModelDefinitionError, match="non-empty"):
+    assert err.value.field == "value"
+    with pytest.raises(InputError, match="'name' parameter of Stage must be a non-empty") as err:
         Stage(name="")
+    assert err.value.field == "name"
 
 
 def test_mermaid_and_dot():
@@ -267,6 +269,8 @@ def test_random_model_round_trip_and_diagrams(model):
     assert dot[-1] == "}"
 
 
-def test_bad_comparison_is_a_definition_error():
-    with pytest.raises(ModelDefinitionError, match="'op' must be one of"):
+def test_bad_comparison_is_refused_by_name():
+    with pytest.raises(InputError, match="'op' parameter of Condition must be one of") as err:
         Condition(field="x", op="=>", value=1.0)
+    assert err.value.field == "op"
+    assert "Did you mean" in str(err.value)

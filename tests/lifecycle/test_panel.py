@@ -66,5 +66,11 @@ def test_panel_from_replay_and_errors():
     ]
     m = transition_matrix(p, stages=prospect_lifecycle())
     assert m.n_pairs == 3
-    with pytest.raises(InputError, match="must be before as_of"):
-        stage_panel(r, frequency="month", as_of="2024-03-01")
+    # entries at or after as_of are excluded and counted (a's churn on 03-05)
+    early = stage_panel(r, frequency="month", as_of="2024-03-01")
+    assert early.n_rows_after_as_of == 1
+    assert early.label.tolist() == ["2024-01", "2024-02", "2024-02"]
+    assert early.stage.tolist() == ["customer", "customer", "customer"]
+    with pytest.raises(InputError, match="'as_of' parameter of stage_panel") as err:
+        stage_panel(r, frequency="month", as_of="2024-01-10")
+    assert err.value.field == "as_of"

@@ -228,8 +228,9 @@ def test_bad_input():
                 "timestamp": ["2024-01-01T00:00+01:00", "2024-01-01T00:00"],
             },
         )
-    with pytest.raises(InputError, match="no column 'event'"):
+    with pytest.raises(InputError, match="'event' column of replay was mapped to 'event'") as e:
         replay(m, {"customer": [1], "timestamp": ["2024-01-01"]})
+    assert e.value.field == "event"
     with pytest.raises(InputError, match="must not be null"):
         replay(
             m, {"customer": [1, None], "event": ["purchase"] * 2, "timestamp": ["2024-01-01"] * 2}

@@ -58,23 +58,82 @@ def test_event_log_replays_to_panel_end_state():
 
 
 def test_bad_parameters():
-    with pytest.raises(InputError, match="rows summing to 1"):
+    with pytest.raises(InputError, match="rows summing to 1") as err:
         simulate_lifecycle(
             10,
             probabilities=[[0.5, 0.4], [0, 1]],
             stages=["a", "b"],
             n_periods=2,
             start="2024-01-01",
+            seed=0,
         )
-    with pytest.raises(InputError, match="no unguarded transition"):
+    assert err.value.field == "probabilities"
+    with pytest.raises(InputError, match="no unguarded transition") as err:
         simulate_lifecycle(
             10,
             probabilities=np.eye(5)[[1, 0, 2, 3, 4]],
             model=prospect_lifecycle(),
             n_periods=2,
             start="2024-01-01",
+            seed=0,
         )
-    with pytest.raises(InputError, match="'n_customers' parameter"):
-        simulate_lifecycle(0, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01")
-    with pytest.raises(InputError, match="stage names"):
-        simulate_lifecycle(1, probabilities=[[1.0]], n_periods=2, start="2024-01-01")
+    assert err.value.field == "probabilities"
+    with pytest.raises(InputError, match="'n_customers' parameter") as err:
+        simulate_lifecycle(
+            0, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=0
+        )
+    assert err.value.field == "n_customers"
+    with pytest.raises(InputError, match="stage names") as err:
+        simulate_lifecycle(1, probabilities=[[1.0]], n_periods=2, start="2024-01-01", seed=0)
+    assert err.value.field == "stages"
+
+
+@pytest.mark.parametrize("seed", [None, -1, "x", 1.5])
+def test_seed_is_required_and_checked(seed):
+    with pytest.raises(InputError, match="'seed' parameter of simulate_lifecycle") as err:
+        simulate_lifecycle(
+            5, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=seed
+        )
+    assert err.value.field == "seed"
+
+
+def test_seed_forms_agree():
+    def run(seed):
+        return simulate_lifecycle(
+            50,
+            probabilities=[[0.7, 0.3], [0.2, 0.8]],
+            stages=["a", "b"],
+            n_periods=4,
+            start="2024-01-01",
+            seed=seed,
+        )
+
+    by_int = run(5)
+    assert by_int.seed == 5
+    assert by_int.stage.tolist() == run(np.random.default_rng(5)).stage.tolist()
+    assert run(np.random.SeedSequence(5)).stage.tolist() == by_int.stage.tolist()
+    assert run(np.random.SeedSequence(5)).seed is None
+
+
+def test_work_and_dates_are_bounded():
+    with pytest.raises(InputError, match=r"'n_customers' parameter.*limit is 50,000,000") as err:
+        simulate_lifecycle(
+            10**8, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=0
+        )
+    assert err.value.field == "n_customers"
+    with pytest.raises(InputError, match="must end by 2200-12-31") as err:
+        simulate_lifecycle(
+            1, probabilities=[[1.0]], stages=["a"], n_periods=5000, start="2024-01-01", seed=0
+        )
+    assert err.value.field == "n_periods"
+    with pytest.raises(InputError, match="'acquisition_periods' parameter") as err:
+        simulate_lifecycle(
+            1,
+            probabilities=[[1.0]],
+            stages=["a"],
+            n_periods=2,
+            acquisition_periods=3,
+            start="2024-01-01",
+            seed=0,
+        )
+    assert err.value.field == "acquisition_periods"

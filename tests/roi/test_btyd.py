@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 from scipy import optimize
@@ -252,7 +254,7 @@ def test_correlated_spend_warns():
         ({"frequency": [1], "recency": [-1.0], "T": [2.0]}, "recency", ">= 0"),
         ({"frequency": [1], "recency": [1.0], "T": [np.nan]}, "T", "finite"),
         ({"frequency": [1], "recency": [1.0]}, "T", "missing"),
-        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0]}, "recency", "same length"),
+        ({"frequency": [1, 2], "recency": [1.0], "T": [2.0, 3.0]}, "recency", "same length"),
     ],
 )
 def test_bad_rfm_input(columns, field, match):
@@ -368,3 +370,27 @@ def test_expected_purchases_at_the_c_equal_zero_corner():
     at = expected_purchases(bgnbd_from_params(r=1.0, alpha=1.0, a=0.5, b=0.5), data, t=1.0)
     near = expected_purchases(bgnbd_from_params(r=1.0, alpha=1.0, a=0.5, b=0.5001), data, t=1.0)
     np.testing.assert_allclose(at, near, rtol=1e-3)
+
+
+def test_fits_run_with_one_blas_thread_and_restore_it():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from crmkit.roi._models._fit import one_blas_thread
+
+    before = [i["num_threads"] for i in threadpoolctl.threadpool_info()]
+    with one_blas_thread():
+        inside = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        assert all(i["num_threads"] == 1 for i in inside)
+    assert [i["num_threads"] for i in threadpoolctl.threadpool_info()] == before
+
+
+def test_fits_without_threadpoolctl_still_run(cdnow, monkeypatch):
+    # threadpoolctl only makes small fits fast on busy machines; it is not needed to fit
+    from crmkit.roi._models import _fit
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    _fit._blas_libraries.cache_clear()
+    try:
+        fit = fit_bgnbd(**cdnow)
+    finally:
+        _fit._blas_libraries.cache_clear()
+    assert fit.diagnostics.converged

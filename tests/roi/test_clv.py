@@ -192,15 +192,15 @@ def test_profit_clv_bad_input():
 def _brute_holdout(tx, cal_end, obs_end, freq):
     """Per-customer holdout periods, counted one customer at a time (the test's oracle).
 
-    The convention: rows dated at or before the cut are calibration, rows after it up to
-    observation_end holdout; holdout purchases are the distinct periods among a customer's
-    holdout rows (lifetimes' calibration_and_holdout_data).
+    The convention (docs/conventions.md): rows dated before the cut are calibration, rows at
+    or after it and before observation_end holdout; holdout purchases are the distinct
+    periods among a customer's holdout rows (lifetimes' calibration_and_holdout_data).
     """
     cal, obs = np.datetime64(cal_end, "us"), np.datetime64(obs_end, "us")
     unit = "D" if freq == "day" else "W"
     out = {}
-    for c in np.unique(tx.customer[tx.timestamp <= cal]):
-        mine = tx.timestamp[(tx.customer == c) & (tx.timestamp > cal) & (tx.timestamp <= obs)]
+    for c in np.unique(tx.customer[tx.timestamp < cal]):
+        mine = tx.timestamp[(tx.customer == c) & (tx.timestamp >= cal) & (tx.timestamp < obs)]
         if unit == "D":
             periods = {str(t.astype("datetime64[D]")) for t in mine}
         else:  # Monday-based weeks, as the default calendar
@@ -211,7 +211,7 @@ def _brute_holdout(tx, cal_end, obs_end, freq):
 
 
 @pytest.mark.parametrize("freq", ["day", "week"])
-@pytest.mark.parametrize("cal_end", ["2023-09-30", "2023-09-27T15:30"])
+@pytest.mark.parametrize("cal_end", ["2023-10-01", "2023-10-02", "2023-09-27T15:30"])
 def test_calibration_holdout_cuts_on_the_raw_timestamp(freq, cal_end):
     base = simulate_customer_base(300, "2023-01-01", "2024-01-01", seed=8)
     tx = base.transactions
@@ -226,14 +226,14 @@ def test_calibration_holdout_cuts_on_the_raw_timestamp(freq, cal_end):
     assert split.n_new_in_holdout == len(
         set(
             tx.customer[
-                (tx.timestamp > cut) & (tx.timestamp <= np.datetime64("2023-12-31"))
+                (tx.timestamp >= cut) & (tx.timestamp < np.datetime64("2023-12-31"))
             ].tolist()
         )
-        - set(tx.customer[tx.timestamp <= cut].tolist())
+        - set(tx.customer[tx.timestamp < cut].tolist())
     )
-    # the calibration summary is that of the rows up to the cut, nothing later
+    # the calibration summary is that of the rows before the cut, nothing later
     early = {
-        k: v[tx.timestamp <= cut]
+        k: v[tx.timestamp < cut]
         for k, v in {
             "customer": tx.customer,
             "timestamp": tx.timestamp,
@@ -248,9 +248,9 @@ def test_calibration_holdout_cuts_on_the_raw_timestamp(freq, cal_end):
 def test_calibration_holdout_day_length_and_errors():
     base = simulate_customer_base(300, "2023-01-01", "2024-01-01", seed=8)
     split = calibration_holdout(
-        base.transactions, freq="day", calibration_end="2023-09-30", observation_end="2023-12-31"
+        base.transactions, freq="day", calibration_end="2023-10-01", observation_end="2024-01-01"
     )
-    assert split.holdout_length == 92.0
+    assert split.holdout_length == 92.0  # 1 October to 31 December
     with pytest.raises(InputError, match="observation_end") as err:
         calibration_holdout(
             base.transactions,

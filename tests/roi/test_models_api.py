@@ -66,13 +66,16 @@ def test_degenerate_fit_is_flagged_and_said_in_words():
     assert np.all(np.linalg.eigvalsh(cov) > 0)
 
 
-def test_demo_says_when_the_fit_is_degenerate(capsys):
-    from crmkit._cli import main
+def test_the_report_says_when_the_fit_is_degenerate():
+    from crmkit._demo import demo_report
+    from crmkit.errors import ConvergenceWarning
 
-    assert main(["demo", "--customers", "30", "--seed", "42"]) == 0
-    out = capsys.readouterr().out
-    assert "fit: DEGENERATE fit, the data do not identify the model" in out
-    assert "nan" not in out.split("Customer lifetime value")[1]
+    with pytest.warns(ConvergenceWarning):
+        report = demo_report(n_customers=30, seed=42, charts=False)
+    notes = report.section("prospecting").notes
+    assert any(
+        "BG/NBD fit is degenerate" in note and "a, b ran to a bound" in note for note in notes
+    )
 
 
 @pytest.mark.parametrize(

@@ -265,8 +265,9 @@ def test_cdnow_holdout_comparison_reproduces_lifetimes(cdnow_master):
         amount=raw[:, 3].astype(float),
         date_format="%Y%m%d",
     )
+    # lifetimes' ends are inclusive days; crmkit's are exclusive instants (the next midnight)
     split = calibration_holdout(
-        tx, freq="week", calibration_end="1997-09-30", observation_end="1998-06-30"
+        tx, freq="week", calibration_end="1997-10-01", observation_end="1998-07-01"
     )
     frame = pd.DataFrame(
         {

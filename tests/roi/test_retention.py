@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -93,7 +95,7 @@ def test_infinite_is_limit_of_finite(m, r, d):
 def test_bad_input(kwargs, field):
     args = {"retention": 0.5, "discount_rate": 0.1, "horizon": 3} | kwargs
     with pytest.raises(InputError) as err:
-        retention_clv(100.0, **args)
+        retention_clv([100.0, 80.0], **args)
     assert err.value.field == field
 
 
@@ -179,3 +181,148 @@ def test_retention_economics_bad_input():
         with pytest.raises(InputError) as err:
             retention_economics(**(base | {key: value}))
         assert err.value.field == key
+
+
+# --- the boundary and the float64 edges ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "words"),
+    [
+        ({"margin": "100"}, "margin", "must be a finite number"),
+        ({"margin": True}, "margin", "must be a finite number"),
+        ({"retention": [0.5, True]}, "retention", "must hold numbers"),
+        ({"retention": None}, "retention", "in [0, 1)"),
+        ({"discount_rate": [0.1, -1.0]}, "discount_rate", "> -1"),
+        ({"horizon": 1.5}, "horizon", "int in [1, "),
+        ({"horizon": 2**60}, "horizon", "int in [1, "),
+        ({"horizon": "inf"}, "horizon", "'infinite'"),
+        ({"acquisition_cost": float("nan")}, "acquisition_cost", "finite number"),
+    ],
+)
+def test_bad_values_are_named(kwargs, field, words):
+    args = {"margin": 100.0, "retention": 0.5, "discount_rate": 0.1, "horizon": 3} | kwargs
+    margin = args.pop("margin")
+    with pytest.raises(InputError) as err:
+        retention_clv(margin, **args)
+    assert err.value.field == field
+    assert words in str(err.value)
+
+
+def test_lengths_broadcast_and_the_odd_one_is_named():
+    value = retention_clv(100.0, retention=[0.5, 0.6], discount_rate=0.0, horizon=1)
+    assert value.clv.tolist() == [50.0, 60.0]
+    value = retention_clv(
+        [100.0, 50.0], retention=0.5, discount_rate=0.0, horizon=1, acquisition_cost=[10.0, 5.0]
+    )
+    assert value.net_value.tolist() == [40.0, 20.0]
+    with pytest.raises(InputError, match="one common length") as err:
+        retention_clv([1.0, 2.0], retention=0.5, discount_rate=[0.1, 0.2, 0.3], horizon=2)
+    assert err.value.field == "discount_rate"
+    empty = retention_clv([], retention=0.5, discount_rate=0.1, horizon=2)
+    assert empty.clv.shape == (0,)  # element-wise: no customers, no values
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        # retention / (1 + d) = 1.8 > 1: the margin multiple grows past float64 by period 1,300
+        ({"retention": 0.9, "discount_rate": -0.5, "horizon": 10**6}, "horizon"),
+        (
+            {"margin": 1e308, "retention": 0.9, "discount_rate": 0.0, "horizon": "infinite"},
+            "margin",
+        ),
+        (
+            {
+                "margin": 1.5e308,
+                "retention": 0.99,
+                "discount_rate": 0.0,
+                "horizon": 1,
+                "acquisition_cost": -1.5e308,
+            },
+            "acquisition_cost",
+        ),
+    ],
+)
+def test_values_beyond_float64_are_refused_by_name(kwargs, field):
+    args = {"margin": 10.0, "retention": 0.5, "discount_rate": 0.1, "horizon": 3} | kwargs
+    margin = args.pop("margin")
+    with pytest.raises(InputError, match="passes float64's range") as err:
+        retention_clv(margin, **args)
+    assert err.value.field == field
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(0.0, 0.999),
+    st.floats(-0.5, 1.0),
+    st.integers(1, 400),
+)
+def test_margin_multiple_is_the_sum_of_discounted_survival(r, d, horizon):
+    """The closed form equals the sum over periods it stands for (math.fsum as the oracle)."""
+    q = r / (1 + d)
+    assume(q**horizon < 1e200)
+    exact = math.fsum(q**t for t in range(1, horizon + 1))
+    got = retention_clv(1.0, retention=r, discount_rate=d, horizon=horizon).margin_multiple[0]
+    assert got == pytest.approx(exact, rel=1e-9, abs=1e-300)
+
+
+def test_margin_multiple_near_q_of_one_is_accurate():
+    # q = 1 + 1e-9: the old "isclose(q, 1) -> H" shortcut was off by 0.05% at H = 10**6
+    d = 0.5 / (1 + 1e-9) - 1  # retention 0.5, so q = 0.5 / (1 + d) = 1 + 1e-9
+    got = retention_clv(1.0, retention=0.5, discount_rate=d, horizon=10**6).margin_multiple[0]
+    q = 0.5 / (1 + d)
+    exact = q * math.expm1(10**6 * math.log1p(q - 1)) / (q - 1)  # closed form in exact terms
+    assert got == pytest.approx(exact, rel=1e-9)
+    assert got > 10**6  # every period is worth (slightly) more than one
+
+
+def test_economics_relative_changes_are_nan_only_when_undefined():
+    # retention of 2.2e-311: a CLV before of ~1e-311, too close to 0 for a ratio
+    econ = retention_economics(
+        margin=1.0,
+        retention=2.2e-311,
+        uplift=0.0625,
+        discount_rate=0.0,
+        new_customers=10,
+        acquisition_cost=1.0,
+    )
+    assert math.isnan(econ.clv_change)
+    assert econ.clv_before > 0  # the result says why
+    zero = retention_economics(
+        margin=0.0,
+        retention=0.5,
+        uplift=0.1,
+        discount_rate=0.1,
+        new_customers=10,
+        acquisition_cost=0.0,
+    )
+    assert math.isnan(zero.clv_change)
+    assert math.isnan(zero.profit_change)
+    assert zero.profit_before == 0.0
+
+
+def test_economics_needs_a_converging_clv():
+    with pytest.raises(InputError, match="converges") as err:
+        retention_economics(
+            margin=10.0,
+            retention=0.5,
+            uplift=0.1,
+            discount_rate=-0.5,
+            new_customers=10,
+            acquisition_cost=1.0,
+        )
+    assert err.value.field == "discount_rate"
+
+
+def test_economics_beyond_float64_is_refused_by_name():
+    with pytest.raises(InputError, match="passes float64's range") as err:
+        retention_economics(
+            margin=1e300,
+            retention=0.5,
+            uplift=0.1,
+            discount_rate=0.1,
+            new_customers=1e10,
+            acquisition_cost=1.0,
+        )
+    assert err.value.field == "margin"

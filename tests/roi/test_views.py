@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import InputError
 from crmkit.roi import (
+    CustomerPnL,
     MarginRate,
     customer_pnl,
     profit_by_segment,
@@ -75,15 +76,35 @@ def test_whale_curve_peak_at_least_total(profits):
         assert np.all(curve.profit[curve.peak_customers :] <= tolerance)
 
 
-def test_whale_curve_bad_input():
-    with pytest.raises(InputError, match="finite"):
-        whale_curve([1.0, np.nan])
-    with pytest.raises(InputError, match="non-empty"):
-        whale_curve([])
-    with pytest.raises(InputError, match="same length"):
-        whale_curve([1.0, 2.0], customer=[1])
-    with pytest.raises(InputError, match="'customer'"):
+@pytest.mark.parametrize(
+    ("args", "field", "words"),
+    [
+        ({"values": [1.0, np.nan]}, "values", "finite"),
+        ({"values": []}, "values", "at least one customer"),
+        ({"values": [1e308, 1e308]}, "values", "finite float64 total"),
+        ({"values": ["€4", 2.0]}, "values", "numbers"),
+        ({"values": [1.0, 2.0], "customer": [1]}, "customer", "same length"),
+        ({"values": [1.0, 2.0], "customer": [1, 1]}, "customer", "each customer once"),
+        ({"values": [1.0, 2.0], "customer": [1, "2"]}, "customer", "mix ints and strings"),
+    ],
+)
+def test_whale_curve_bad_input(args, field, words):
+    with pytest.raises(InputError, match=words) as err:
+        whale_curve(**args)
+    assert err.value.field == field
+
+
+def test_whale_curve_of_a_pnl_takes_no_ids():
+    with pytest.raises(InputError, match="None when a CustomerPnL") as err:
         whale_curve(_pnl(), customer=[1, 2, 3, 4])
+    assert err.value.field == "customer"
+
+
+def test_whale_curve_stays_finite_near_the_float64_edge():
+    # magnitudes add up to 1.5e308: representable, so every running sum is too
+    curve = whale_curve([1e308, -5e307, 1.0])
+    assert np.isfinite(curve.cumulative_profit).all()
+    assert curve.peak_profit == 1e308
 
 
 def test_unprofitable_customers_drivers():
@@ -111,8 +132,9 @@ def test_unprofitable_customers_negative_margin_and_none():
         margin=MarginRate(rate=0.2),
     )
     assert unprofitable_customers(fine).customer.size == 0
-    with pytest.raises(InputError, match="CustomerPnL"):
+    with pytest.raises(InputError, match="must be a CustomerPnL") as err:
         unprofitable_customers([1.0])  # type: ignore[arg-type]
+    assert err.value.field == "pnl"
 
 
 def test_profit_by_segment():
@@ -148,15 +170,30 @@ def test_profit_by_segment_sums(rows):
 
 def test_profit_by_segment_bad_input():
     pnl = _pnl()
-    with pytest.raises(InputError, match="same length"):
+    with pytest.raises(InputError, match="same length") as err:
         profit_by_segment(pnl, segment=["a"])
+    assert err.value.field == "segment"
     with pytest.raises(InputError, match="every P&L customer") as err:
         profit_by_segment(pnl, segment=["a", "b"], segment_customer=[1, 2])
-    assert err.value.n_bad == 2
-    with pytest.raises(InputError, match="once"):
+    assert (err.value.field, err.value.n_bad) == ("segment", 2)
+    with pytest.raises(InputError, match="once") as err:
         profit_by_segment(pnl, segment=["a"] * 5, segment_customer=[1, 2, 3, 4, 4])
-    with pytest.raises(InputError, match="null"):
+    assert (err.value.field, err.value.positions) == ("segment_customer", (4,))
+    with pytest.raises(InputError, match="null") as err:
         profit_by_segment(pnl, segment=["a", None, "b", "c"])
+    assert err.value.field == "segment"
+    with pytest.raises(InputError, match="empty") as err:
+        profit_by_segment(pnl, segment=[], segment_customer=[1, 2, 3, 4])
+    assert err.value.field == "segment"
+    with pytest.raises(InputError, match="empty") as err:
+        profit_by_segment(pnl, segment=["a"] * 4, segment_customer=[])
+    assert err.value.field == "segment_customer"
+    with pytest.raises(InputError, match="same kind") as err:
+        profit_by_segment(pnl, segment=["a"] * 4, segment_customer=["1", "2", "3", "4"])
+    assert err.value.field == "segment_customer"
+    with pytest.raises(InputError, match="must be a CustomerPnL") as err:
+        profit_by_segment({"profit": [1.0]}, segment=["a"])  # type: ignore[arg-type]
+    assert err.value.field == "pnl"
 
 
 def test_read_only_inputs_for_views_and_retention():
@@ -172,3 +209,32 @@ def test_read_only_inputs_for_views_and_retention():
     value = retention_clv(margin, retention=0.5, discount_rate=0.0, horizon="infinite")
     assert value.clv.tolist() == [10.0, 20.0]
     assert profit.tolist() == [5.0, -2.0, 1.0]
+
+
+def test_a_pnl_without_customers_is_refused_by_every_view():
+    empty = np.zeros(0)
+    pnl = CustomerPnL(
+        customer=np.zeros(0, dtype=np.int64),
+        n_purchases=np.zeros(0, dtype=np.int64),
+        revenue=empty,
+        cost_of_goods=empty,
+        gross_margin=empty,
+        activity_counts={},
+        activity_costs={},
+        direct_cost=empty,
+        cost_to_serve=empty,
+        profit=empty,
+        profit_margin=empty,
+        return_on_cost_to_serve=empty,
+        unit_costs={},
+        n_without_transactions=0,
+        n_counts_filled=0,
+    )
+    for call, field in [
+        (lambda: whale_curve(pnl), "values"),
+        (lambda: unprofitable_customers(pnl), "pnl"),
+        (lambda: profit_by_segment(pnl, segment=["a"]), "pnl"),
+    ]:
+        with pytest.raises(InputError, match="has no customers") as err:
+            call()
+        assert err.value.field == field

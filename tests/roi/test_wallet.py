@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import InputError
 from crmkit.roi import (
+    CostColumn,
     MarginRate,
     bgnbd_from_params,
     customer_pnl,
@@ -50,7 +51,7 @@ def test_wallet_aligned_by_customer_and_capped():
     )
     assert gap.category_spend.tolist() == [300.0, 100.0, 200.0]
     assert gap.n_capped == 1
-    with pytest.raises(InputError, match="our_spend"):
+    with pytest.raises(InputError, match="at least each customer's revenue"):
         wallet_opportunity(pnl, category_spend=[250.0, 100.0, 200.0])
     with pytest.raises(InputError, match="every P&L customer") as err:
         wallet_opportunity(pnl, category_spend=[1.0], wallet_customer=["a"])
@@ -132,3 +133,47 @@ def test_no_revenue_at_all_leaves_the_rate_undefined():
     gap = wallet_opportunity(pnl, category_spend=[50.0])
     assert np.isnan(gap.margin_rate[0])
     assert gap.to_dict()["gap_margin"] == [None]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "words"),
+    [
+        ({"category_spend": [400.0, 100.0, 0.0]}, "category_spend", "must be > 0"),
+        ({"category_spend": [400.0, np.nan, 10.0]}, "category_spend", "finite"),
+        ({"category_spend": [1e308, 1e308, 1e308]}, "category_spend", "finite float64 total"),
+        ({"category_spend": []}, "category_spend", "empty"),
+        ({"category_spend": [400.0, 100.0]}, "category_spend", "same length"),
+        ({"wallet_customer": []}, "wallet_customer", "empty"),
+        ({"wallet_customer": ["a", "b", "b"]}, "wallet_customer", "each customer once"),
+        ({"wallet_customer": [1, 2, 3]}, "wallet_customer", "same kind"),
+        ({"excess": "clip"}, "excess", "one of 'raise', 'cap'"),
+        ({"excess": True}, "excess", "one of 'raise', 'cap'"),
+    ],
+)
+def test_bad_wallets_are_named(kwargs, field, words):
+    args = {"category_spend": [400.0, 100.0, 10.0]} | kwargs
+    with pytest.raises(InputError, match=words) as err:
+        wallet_opportunity(_pnl(), **args)
+    assert err.value.field == field
+
+
+def test_a_pnl_is_required():
+    with pytest.raises(InputError, match="must be a CustomerPnL") as err:
+        wallet_opportunity({"revenue": [1.0]}, category_spend=[2.0])  # type: ignore[arg-type]
+    assert err.value.field == "pnl"
+
+
+def test_a_gap_margin_beyond_float64_is_refused():
+    # revenue 1e-300 with a cost of goods of 1.0: a margin rate of -1e300 on a gap of 1e10
+    pnl = customer_pnl(
+        {
+            "customer": [1, 2],
+            "timestamp": ["2024-01-01"] * 2,
+            "amount": [1e-300, 10.0],
+            "cogs": [1.0, 5.0],
+        },
+        margin=CostColumn(column="cogs"),
+    )
+    with pytest.raises(InputError, match="wallet gap") as err:
+        wallet_opportunity(pnl, category_spend=[1e10, 20.0])
+    assert err.value.field == "pnl"

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,6 +8,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import InputError
 from crmkit.segmentation import ScoringMethod, rfm_scores, rfm_summary, score_values
+from crmkit.segmentation._scores import _apply_edges, _oriented_edges
 from tests.segmentation.strategies import value_arrays
 
 methods = st.sampled_from(["quantile", "rank"])
@@ -191,3 +194,120 @@ def test_results_are_json_safe():
     s = rfm_scores({"recency": [1.0, 5.0], "frequency": [2.0, 1.0], "monetary": [9.0, 3.0]})
     text = json.dumps(s.to_dict())
     assert '"method": "quantile"' in text
+
+
+# --- the kernels against a straightforward reference --------------------------------
+
+
+def reference_scores(values, k, method, higher_is_better):
+    """Scores straight from the definitions in ScoringMethod, one distinct value at a time."""
+    oriented = [v if higher_is_better else -v for v in np.asarray(values).tolist()]
+    n = len(oriented)
+    counts = Counter(oriented)
+    by_value = {}
+    below = 0
+    previous = 0
+    for j, v in enumerate(sorted(counts)):
+        c = counts[v]
+        if method == "rank":
+            twice_rank = 2 * below + c + 1  # twice the average 1-based rank of the block
+            by_value[v] = -(-k * twice_rank // (2 * n))  # ceil(k * rank / n)
+        else:
+            target = 1 + (k * below) // n
+            by_value[v] = target if j == 0 else min(target, previous + 1)
+            previous = by_value[v]
+        below += c
+    return np.array([by_value[v] for v in oriented], dtype=np.int64)
+
+
+integral = st.integers(-50, 50).map(float)
+wide = st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False)
+tiny = st.floats(-1e-300, 1e-300, allow_nan=False, allow_infinity=False)
+any_values = st.one_of(
+    value_arrays(),
+    value_arrays(elements=integral, max_size=120),
+    value_arrays(elements=wide),
+    value_arrays(elements=tiny),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_values, st.integers(2, 12), methods, st.booleans())
+def test_scores_equal_the_reference_on_every_path(values, k, method, higher):
+    expected = reference_scores(values, k, method, higher)
+    public = score_values(values, k=k, method=method, higher_is_better=higher)
+    np.testing.assert_array_equal(public.score, expected)
+    m = ScoringMethod(method)
+    for path in ("counts", "selection", "sort"):
+        cut = _oriented_edges(values, k, m, higher, path=path)
+        edges = cut if higher else -cut[::-1]
+        np.testing.assert_array_equal(_apply_edges(values, edges, higher), expected, err_msg=path)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 10, 40])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng, n: rng.lognormal(3.0, 1.0, n),  # distinct: the selection path
+        lambda rng, n: rng.geometric(0.3, n).astype(float),  # heavy ties: counting
+        lambda rng, n: np.round(rng.lognormal(2.0, 1.0, n), 1),  # ties, not integral
+        lambda rng, n: np.where(rng.random(n) < 0.4, 9.99, rng.lognormal(3.0, 1.0, n)),
+        lambda rng, n: rng.integers(0, 10**7, n).astype(float),  # integers, too wide to count
+        lambda rng, n: np.where(rng.random(n) < 0.2, 0.0, rng.normal(0.0, 1e300, n)),
+    ],
+)
+def test_large_bases_score_as_the_reference(make, k):
+    rng = np.random.default_rng(k)
+    values = make(rng, 20_000)
+    for method in ("quantile", "rank"):
+        for higher in (True, False):
+            s = score_values(values, k=k, method=method, higher_is_better=higher)
+            np.testing.assert_array_equal(s.score, reference_scores(values, k, method, higher))
+
+
+def test_quantile_edges_do_not_depend_on_the_path():
+    rng = np.random.default_rng(3)
+    values = np.round(rng.lognormal(2.0, 1.0, 5000), 1)
+    for higher in (True, False):
+        cuts = [
+            _oriented_edges(values, 5, ScoringMethod.QUANTILE, higher, path=p)
+            for p in ("counts", "selection", "sort")
+        ]
+        np.testing.assert_array_equal(cuts[0], cuts[2])
+        np.testing.assert_array_equal(cuts[1], cuts[2])
+
+
+def test_rfm_cells_are_built_from_the_integer_scores_when_asked():
+    cols = {
+        "customer": ["a", "b", "c"],
+        "recency": [1.0, 20.0, 40.0],
+        "frequency": [9.0, 5.0, 1.0],
+        "monetary": [50.0, 30.0, 10.0],
+    }
+    s = rfm_scores(cols, k=3)
+    assert s.cell.tolist() == ["333", "222", "111"]
+    assert s.cell.flags.writeable is False
+    d = s.to_dict()
+    keys = list(d)
+    assert keys.index("cell") == keys.index("score") + 1  # where the column always was
+    assert d["cell"] == ["333", "222", "111"]
+    frame = s.to_frame()
+    assert frame["cell"].tolist() == ["333", "222", "111"]
+    assert list(frame.columns)[-1] == "cell"
+    wide = rfm_scores(cols, k=12)
+    assert wide.cell.tolist()[0].count("-") == 2
+
+
+def test_higher_is_better_must_be_a_flag():
+    with pytest.raises(InputError, match="must be True or False") as err:
+        score_values([1.0, 2.0], higher_is_better="no")
+    assert err.value.field == "higher_is_better"
+    with pytest.raises(InputError, match="one of 'total', 'mean'") as err:
+        rfm_scores({"recency": [1.0], "frequency": [1.0], "monetary": [1.0]}, monetary="sum")
+    assert err.value.field == "monetary"
+    with pytest.raises(InputError, match="Did you mean 'rank'") as err:
+        score_values([1.0], method="ranks")
+    assert err.value.field == "method"
+    with pytest.raises(InputError, match=r"an int >= 2\. Got 2\.0") as err:
+        score_values([1.0], k=2.0)
+    assert err.value.field == "k"

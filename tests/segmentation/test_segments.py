@@ -154,12 +154,23 @@ def test_checker_on_a_published_overlapping_rfm_table():
 
 
 def test_rule_validation_errors():
-    with pytest.raises(ModelDefinitionError):
+    # a bad parameter is an InputError naming it (the one convention); a table whose
+    # rules do not fit together stays a ModelDefinitionError
+    with pytest.raises(InputError, match="'low' parameter of ScoreRange must be <= high") as err:
         ScoreRange(3, 2)
-    with pytest.raises(ModelDefinitionError):
+    assert err.value.field == "low"
+    with pytest.raises(InputError, match="non-empty segment name") as err:
         SegmentRule(name="", recency=1)
-    with pytest.raises(ModelDefinitionError):
+    assert err.value.field == "name"
+    with pytest.raises(InputError, match="'recency' parameter of SegmentRule") as err:
         SegmentRule(name="x", recency="5")
+    assert err.value.field == "recency"
+    with pytest.raises(InputError, match=r"an int in \[2, 20\]") as err:
+        RuleTable(rules=[SegmentRule(name="x")], k=1)
+    assert err.value.field == "k"
+    with pytest.raises(InputError, match="'fallback' parameter of RuleTable") as err:
+        RuleTable(rules=[SegmentRule(name="x")], k=3, fallback=3)
+    assert err.value.field == "fallback"
     with pytest.raises(ModelDefinitionError, match="up to 6"):
         check_rule_table([SegmentRule(name="x", recency=(1, 6))], k=5)
     with pytest.raises(ModelDefinitionError, match="at least one"):

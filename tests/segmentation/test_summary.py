@@ -19,19 +19,21 @@ def sim():
 
 @pytest.mark.parametrize(("freq", "pandas_freq"), [("day", "D"), ("week", "W")])
 @pytest.mark.parametrize("include_first", [False, True])
-@pytest.mark.parametrize("as_of", ["2024-03-15", "2024-06-29"])
-def test_btyd_summary_equals_lifetimes(sim, freq, pandas_freq, include_first, as_of):
-    # oracle: lifetimes 0.11.3, summary_data_from_transaction_data (test-only dependency)
+@pytest.mark.parametrize("last_day", ["2024-03-17", "2024-06-30"])  # Sundays: weeks end there
+def test_btyd_summary_equals_lifetimes(sim, freq, pandas_freq, include_first, last_day):
+    # oracle: lifetimes 0.11.3, summary_data_from_transaction_data (test-only dependency);
+    # its observation_period_end is the last observed day, crmkit's as_of the day after
     df = pd.DataFrame({"c": sim.customer, "t": sim.timestamp, "a": sim.amount})
     ref = summary_data_from_transaction_data(
         df,
         "c",
         "t",
         "a",
-        observation_period_end=as_of,
+        observation_period_end=last_day,
         freq=pandas_freq,
         include_first_transaction=include_first,
     ).sort_index()
+    as_of = np.datetime64(last_day) + np.timedelta64(1, "D")
     got = btyd_summary(sim, freq=freq, as_of=as_of, include_first_transaction=include_first)
     assert got.customer.tolist() == ref.index.tolist()
     np.testing.assert_array_equal(got.frequency, ref["frequency"].to_numpy())
@@ -64,7 +66,20 @@ def test_btyd_summary_default_as_of_is_day_after_last():
     )
     assert s.as_of_is_default
     assert str(s.as_of.astype("datetime64[D]")) == "2024-01-06"
-    assert s.T.tolist() == [1.0]
+    assert s.T.tolist() == [0.0]  # the last observed day is the purchase day, as in lifetimes
+
+
+def test_btyd_summary_cuts_at_as_of_within_its_period():
+    # the one convention: as_of is an exclusive end, even inside a week (lifetimes keeps
+    # rows after its end date that share the end date's week; crmkit counts them as after)
+    data = {
+        "customer": [1, 1, 1],
+        "timestamp": ["2024-01-01", "2024-01-08", "2024-01-10"],  # Mondays and a Wednesday
+        "amount": [5.0, 6.0, 7.0],
+    }
+    s = btyd_summary(data, freq="week", as_of="2024-01-09")
+    assert s.n_rows_after_as_of == 1
+    assert (s.frequency.tolist(), s.T.tolist(), s.monetary_value.tolist()) == ([1], [1.0], [6.0])
 
 
 @settings(max_examples=60, deadline=None)

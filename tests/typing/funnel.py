@@ -13,36 +13,58 @@ import numpy.typing as npt
 
 from crmkit.datasets import SimulatedPipeline, simulate_pipeline
 from crmkit.funnel import (
+    COMPONENTS,
     DEFAULT_PROCESS,
+    MEASURES,
+    AdjustmentAudit,
     Backtest,
+    BiasCorrected,
+    ChangeTest,
+    DealAging,
+    DealChanges,
     ForecastCategory,
     ForecastDistribution,
+    Hierarchy,
     Opportunities,
     PipelineForecast,
+    PipelineMovement,
+    PipelineState,
+    PipelineTrends,
     QuotaAttainment,
     QuotaDistribution,
     ReasonBreakdown,
     Reliability,
+    Rollup,
     SalesProcess,
     Scorecard,
     SlipDistribution,
     Stage,
     StageHistory,
     StageRates,
+    SubmissionBias,
+    TimeToClose,
+    Waterfall,
     WinScoreEvaluation,
     WinScorer,
     WinScores,
     backtest_forecast,
     beta_interval,
+    deal_aging,
     deal_probabilities,
+    detect_change,
     evaluate_win_scorer,
     fit_slip,
     fit_stage_rates,
+    fit_submission_bias,
+    fit_time_to_close,
     fit_win_scorer,
     forecast_pipeline,
     lattice_forecast,
+    pipeline_movement,
     pipeline_snapshot,
+    pipeline_trends,
     reliability,
+    rollup_forecast,
     score_opportunities,
     scorecards,
     simulate_forecast,
@@ -313,7 +335,8 @@ def backtest_api(history: StageHistory) -> None:
     assert_type(bt.n_open, IntArray)
     assert_type(bt.forecast, FloatArray)
     assert_type(bt.mape, FloatArray)
-    assert_type(bt.horizon_days, int)
+    assert_type(bt.horizon_days, int | None)
+    assert_type(bt.window_start, npt.NDArray[np.datetime64])
     assert_type(bt.best_method(), str)
     bt = backtest_forecast(
         history,
@@ -403,7 +426,9 @@ def datasets_api() -> None:
         advance=[0.7, 0.6, 0.5, 0.6, 0.8],
         mean_days_in_stage=[10.0, 20.0, 20.0, 15.0, 10.0],
         n_reps=5,
+        regions=["beijing", "shenyang", "shanghai", "guangzhou"],
     )
+    assert_type(sim.log, StageHistory)
     assert_type(sim.opportunities, Opportunities)
     assert_type(sim.history, StageHistory)
     assert_type(sim.deals, Mapping[str, npt.NDArray[Any]])
@@ -411,3 +436,84 @@ def datasets_api() -> None:
     assert_type(sim.true_win_rate_by_region, FloatArray)
     assert_type(sim.regions, tuple[str, ...])
     assert_type(sim.as_of, np.datetime64)
+
+
+def dynamics_api(opps: Opportunities, history: StageHistory, rates: StageRates) -> None:
+    state = PipelineState.from_history(history, as_of="2024-01-01")
+    assert_type(state, PipelineState)
+    state = state.update(history, until="2024-02-01")
+    state = state.update(history, since="2024-02-01", until="2024-03-01")
+    state = state.update(history)
+    assert_type(state.snapshot(), Opportunities)
+    assert_type(state.stage, IntArray)
+    assert_type(state.as_of, np.datetime64 | None)
+    assert_type(fit_stage_rates(state), StageRates)
+    history = StageHistory.from_arrays(
+        process=DEFAULT_PROCESS,
+        opportunity=[1],
+        stage=["plan"],
+        entered=["2024-01-01"],
+        amount=[10.0],
+        close_date=["2024-03-01"],
+    )
+    assert_type(history.amount, FloatArray | None)
+    assert_type(history.close_date, npt.NDArray[np.datetime64] | None)
+    assert_type(COMPONENTS, tuple[str, ...])
+    m = pipeline_movement(opps, state, period="month", probabilities=rates, by=["region"])
+    m = pipeline_movement(
+        opps, opps, period=Horizon.next_days("2024-01-01", 30), probabilities="configured"
+    )
+    assert_type(m, PipelineMovement)
+    assert_type(m.amount, FloatArray)
+    assert_type(m.count, IntArray)
+    assert_type(m.component("won", weighted=True), FloatArray)
+    assert_type(m.changes, DealChanges)
+    assert_type(m.changes.pushed, npt.NDArray[np.bool_])
+    assert_type(m.waterfall(weighted=False, where={"period": "2024-01"}), Waterfall)
+    ttc = fit_time_to_close(history, as_of="2024-02-01")
+    assert_type(ttc, TimeToClose)
+    assert_type(ttc.remaining_quantile(ttc.curve_stage, ttc.curve_days, 0.5), FloatArray)
+    aging = deal_aging(state, as_of="2024-04-01", stale_share=0.8)
+    assert_type(aging, DealAging)
+    assert_type(aging.stale, npt.NDArray[np.bool_])
+    assert_type(aging.expected_close, npt.NDArray[np.datetime64])
+    h = Hierarchy.from_arrays(node=["a", "b"], parent=[None, "a"], level=["team", "rep"])
+    h = Hierarchy.from_frame({"node": ["a"], "parent": [None]}, level=None)
+    assert_type(h.is_ancestor("a", "b"), bool)
+    assert_type(h.depth, IntArray)
+    f = forecast_pipeline(opps, period="month", by=["owner"], probabilities="configured")
+    r = rollup_forecast(f, h, node="owner", submissions=None, adjustments=None)
+    assert_type(r, Rollup)
+    assert_type(r.rows(period="2024-01", node="ana"), npt.NDArray[np.bool_])
+    assert_type(r.column("commit", kind="value"), FloatArray)
+    assert_type(r.system, FloatArray)
+    assert_type(r.measures, tuple[str, ...])
+    assert_type(r.audit, AdjustmentAudit)
+    assert_type(MEASURES, tuple[str, ...])
+    bias = fit_submission_bias(
+        {"period": [], "node": [], "measure": [], "amount": []}, r, measure="commit"
+    )
+    assert_type(bias, SubmissionBias)
+    assert_type(
+        bias.correct({"period": [], "node": [], "measure": [], "amount": []}), BiasCorrected
+    )
+    t = pipeline_trends(opps, period="quarter", by=["region"], level=0.8)
+    assert_type(t, PipelineTrends)
+    assert_type(t.lever_win_rate, FloatArray)
+    c = detect_change(
+        opps, metric="win_rate", alternative="decrease", period="month", recent=2, baseline=6
+    )
+    assert_type(c, ChangeTest)
+    assert_type(c.alarm, npt.NDArray[np.bool_])
+    d = lattice_forecast(
+        opps, period="month", probabilities="configured", slip=fit_slip([], []), as_of="2024-01-01"
+    )
+    assert_type(d, ForecastDistribution)
+    bt = backtest_forecast(
+        history,
+        snapshots=["2024-01-01"],
+        period="quarter",
+        include_current=True,
+        methods=["configured"],
+    )
+    assert_type(bt.period, str | None)

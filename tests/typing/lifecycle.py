@@ -84,3 +84,42 @@ def lifecycle_api() -> None:
         10, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=1
     )
     assert_type(sim, SimulatedLifecycle)
+
+
+def lifecycle_boundary() -> None:
+    """The column keywords, date_format and seeds of issue 9."""
+    model = prospect_lifecycle()
+    log = {"customer": [1], "event": ["purchase"], "timestamp": ["02/01/2024"]}
+    r = replay(model, log, context=[], strict=True, date_format="%d/%m/%Y")
+    assert_type(r, Replay)
+    tx = {"cust": [1], "day": ["20240102"], "eur": [5.0]}
+    m = lifecycle_metrics(
+        tx, customer="cust", timestamp="day", amount="eur", date_format="%Y%m%d", as_of=None
+    )
+    assert_type(m.n_rows_after_as_of, int)
+    assert_type(m.as_of_is_default, bool)
+    entries = {"customer": [1], "stage": ["lead"], "timestamp": ["02/01/2024"]}
+    assert_type(
+        stage_panel(entries, frequency="month", as_of="2024-03-01", date_format="%d/%m/%Y"),
+        StagePanel,
+    )
+    assert_type(time_in_stage(entries, as_of="2024-03-01", date_format=None), TimeInStage)
+    assert_type(
+        time_between_stages(
+            entries, source="lead", target="customer", as_of="2024-03-01", date_format=None
+        ),
+        TimeBetweenStages,
+    )
+    c = cohort_retention(entries, frequency="month", date_format="%d/%m/%Y")
+    assert_type(c.retained, npt.NDArray[np.int64])
+    assert_type(c.n_rows_after_as_of, int)
+    assert_type(churn_by_period(entries, frequency="week", date_format=None), PeriodChurn)
+    panel = {"customer": [1], "period": ["01/2024"], "stage": ["lead"]}
+    assert_type(transition_matrix(panel, stages=["lead"], date_format="%m/%Y"), TransitionMatrix)
+    for seed in (np.random.default_rng(1), np.random.SeedSequence(1), 3):
+        assert_type(
+            simulate_lifecycle(
+                5, probabilities=[[1.0]], stages=["a"], n_periods=2, start="2024-01-01", seed=seed
+            ),
+            SimulatedLifecycle,
+        )

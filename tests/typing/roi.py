@@ -321,6 +321,14 @@ def profitability_api(base: SimulatedCustomerBase, tx: Transactions) -> None:
         activity_customer="customer",
         direct_cost_column="cost",
     )
+    pnl = customer_pnl(
+        {"cust": ["a"], "day": ["20240105"], "eur": [9.0]},
+        margin=flat,
+        customer="cust",
+        timestamp="day",
+        amount="eur",
+        date_format="%Y%m%d",
+    )
     assert_type(pnl.customer, npt.NDArray[Any])
     assert_type(pnl.n_purchases, IntArray)
     assert_type(pnl.revenue, FloatArray)

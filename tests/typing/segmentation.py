@@ -19,6 +19,7 @@ from crmkit.segmentation import (
     ABCClasses,
     Absolute,
     BTYDSummary,
+    Concentration,
     CountBy,
     CrossSell,
     DimensionScores,
@@ -46,6 +47,7 @@ from crmkit.segmentation import (
     assign_segments,
     btyd_summary,
     check_rule_table,
+    concentration,
     cross_sell,
     gini,
     lorenz_curve,
@@ -300,10 +302,34 @@ def concentration_api() -> None:
     assert_type(abc.customer, npt.NDArray[Any])
     assert_type(abc.value, FloatArray)
     assert_type(abc.abc_class, npt.NDArray[np.str_])
+    assert_type(abc.code, npt.NDArray[np.int8])
     assert_type(abc.thresholds, tuple[float, ...])
     assert_type(abc.labels, tuple[str, ...])
     assert_type(abc.customers, Mapping[str, int])
     assert_type(abc.value_share, Mapping[str, float])
+
+
+def concentration_result_api() -> None:
+    c = concentration(np.array([500.0, 200.0, 100.0]))
+    assert_type(c, Concentration)
+    assert_type(concentration([1.0, 2.0]), Concentration)
+    assert_type(c.value, FloatArray)
+    assert_type(c.sorted_value, FloatArray)
+    assert_type(c.population_share, FloatArray)
+    assert_type(c.cumulative_share, FloatArray)
+    assert_type(c.total, float)
+    assert_type(c.gini, float)
+    assert_type(c.n_negative, int)
+    assert_type(c.lorenz_curve(), LorenzCurve)
+    assert_type(c.top_share(0.2), float)
+    assert_type(c.top_share([0.1, 0.2]), FloatArray)
+    assert_type(c.top_share(np.array([0.1, 0.2])), FloatArray)
+    assert_type(c.pareto_point(), ParetoPoint)
+    assert_type(c.abc_classes(), ABCClasses)
+    assert_type(
+        c.abc_classes(thresholds=[0.5, 0.9], labels=["A", "B", "C"], customer=[1, 2, 3]),
+        ABCClasses,
+    )
 
 
 def value_api() -> None:

@@ -1,7 +1,8 @@
-"""Seeded simulators of realistic CRM data, with the truth behind them kept.
+"""Seeded simulators of realistic CRM data, with the truth behind them kept, and real data.
 
 Used by the tests, the docs and ``crmkit demo``; the same seed always gives
-the same data.
+the same data. :func:`load_cdnow` loads a small real transaction log (the
+CDNOW sample) shipped with crmkit.
 
 Examples
 --------
@@ -10,6 +11,8 @@ Examples
 True
 """
 
+from crmkit.datasets._campaigns import SimulatedCampaigns, simulate_campaigns
+from crmkit.datasets._cdnow import load_cdnow
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
 from crmkit.datasets._histories import (
     SimulatedContracts,
@@ -20,6 +23,7 @@ from crmkit.datasets._histories import (
 )
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
+from crmkit.datasets._touchpoints import SimulatedTouchpoints, simulate_touchpoints
 from crmkit.datasets._transactions import (
     PurchaseProcess,
     SimulatedCustomerBase,
@@ -30,13 +34,17 @@ from crmkit.datasets._transactions import (
 
 __all__ = [
     "PurchaseProcess",
+    "SimulatedCampaigns",
     "SimulatedContracts",
     "SimulatedCostDrivers",
     "SimulatedCustomerBase",
     "SimulatedHistories",
     "SimulatedLifecycle",
     "SimulatedPipeline",
+    "SimulatedTouchpoints",
     "SpendProcess",
+    "load_cdnow",
+    "simulate_campaigns",
     "simulate_contracts",
     "simulate_cost_drivers",
     "simulate_customer_base",
@@ -44,5 +52,6 @@ __all__ = [
     "simulate_lifecycle",
     "simulate_pipeline",
     "simulate_purchase_histories",
+    "simulate_touchpoints",
     "simulate_transactions",
 ]

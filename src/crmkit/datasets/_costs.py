@@ -10,10 +10,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._groups import factorize
 from crmkit._input import as_readonly
+from crmkit._params import SeedLike, as_generator, probability
 from crmkit._results import frozen_mapping
-from crmkit._transactions import Transactions
+from crmkit._transactions import Transactions, customer_groups
 from crmkit.datasets._transactions import SimulatedCustomerBase
 from crmkit.errors import InputError
 
@@ -96,7 +96,7 @@ class SimulatedCostDrivers:
 def simulate_cost_drivers(
     data: SimulatedCustomerBase | Transactions,
     *,
-    seed: int | np.random.Generator,
+    seed: SeedLike,
     high_touch_share: float = 0.08,
 ) -> SimulatedCostDrivers:
     """Simulate the activities each customer of a transaction log consumes.
@@ -111,9 +111,11 @@ def simulate_cost_drivers(
     Parameters
     ----------
     data : SimulatedCustomerBase or Transactions
-        The customers and their transactions (``channel`` is used when present).
-    seed : int or numpy.random.Generator
-        Source of randomness; the same seed gives the same counts.
+        The customers and their transactions, at least one row (a text
+        ``channel`` column is used when present: store orders need no delivery).
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of randomness (an int >= 0; no default): the same int or
+        ``SeedSequence`` gives the same counts; a ``Generator`` is drawn from.
     high_touch_share : float
         Share of customers simulated as demanding, in [0, 1).
 
@@ -126,7 +128,8 @@ def simulate_cost_drivers(
     Raises
     ------
     InputError
-        For a share outside [0, 1) or data of another type.
+        For a share outside [0, 1), a wrong seed, or data of another type or
+        without rows.
 
     Examples
     --------
@@ -137,41 +140,45 @@ def simulate_cost_drivers(
     (['deliveries', 'marketing_touches', 'orders'], 500)
     """
     fn = "simulate_cost_drivers"
-    tx = data.transactions if isinstance(data, SimulatedCustomerBase) else data
-    if not isinstance(tx, Transactions):
+    if not isinstance(data, (SimulatedCustomerBase, Transactions)):
         raise InputError.for_parameter(
             "data",
             "a SimulatedCustomerBase or Transactions",
-            type(data).__name__,
+            data if data is None else f"a {type(data).__name__}",
             function=fn,
+            hint="Read your own rows with crmkit.as_transactions(...) first.",
         )
-    if not 0 <= high_touch_share < 1:
-        raise InputError.for_parameter(
-            "high_touch_share", "a float in [0, 1)", high_touch_share, function=fn
+    tx = data.transactions if isinstance(data, SimulatedCustomerBase) else data
+    share = probability(high_touch_share, name="high_touch_share", function=fn, high_open=True)
+    rng = as_generator(seed, function=fn)
+    if len(tx) == 0:
+        raise InputError(
+            f"{fn} needs at least one transaction; got an empty Transactions value.",
+            field="data",
+            hint="Check the filter that produced the data.",
         )
-    rng = np.random.default_rng(seed)
-    groups = factorize(tx.customer)
+    groups = customer_groups(tx)
     k = groups.n_groups
     codes = groups.codes
     positive = tx.amount > 0
     orders = np.bincount(codes[positive], minlength=k)
     returns = np.bincount(codes[tx.amount < 0], minlength=k)
     channel = tx.extra.get("channel")
-    if channel is not None:
-        shipped = positive & (np.asarray(channel) != "store")
+    if channel is not None and channel.dtype.kind == "U":
+        shipped = positive & (channel != "store")
         deliveries = np.bincount(codes[shipped], minlength=k)
     else:
         deliveries = orders.copy()
     revenue = np.bincount(codes, weights=tx.amount, minlength=k)
-    high_touch = rng.uniform(size=k) < high_touch_share
+    high_touch = rng.uniform(size=k) < share
     ticket_rate = rng.gamma(2.0, 0.08, size=k) * np.where(high_touch, 4.0, 1.0)
     tickets = rng.poisson(ticket_rate * np.maximum(orders, 1))
-    big = revenue >= np.quantile(revenue, 0.95) if k else np.zeros(0, dtype=bool)
+    big = revenue >= np.quantile(revenue, 0.95)
     visits = rng.poisson(np.where(big, 1.0, 0.0) + np.where(high_touch, 2.0, 0.0))
     micro = tx.timestamp.view(np.int64)
     first = np.full(k, np.iinfo(np.int64).max)
     np.minimum.at(first, codes, micro)
-    tenure_days = (micro.max() - first) / _US_PER_DAY if k else np.zeros(0)
+    tenure_days = (micro.max() - first) / _US_PER_DAY
     touches = rng.poisson(tenure_days / _TOUCH_EVERY_DAYS)
     counts = {
         "orders": orders,

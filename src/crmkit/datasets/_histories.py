@@ -10,18 +10,20 @@ the same seed gives the same histories.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly
-from crmkit._params import SeedLike, as_generator, instance, integer
+from crmkit._params import SeedLike, as_generator, instance, integer, number, work_limit
 from crmkit._results import Result
 from crmkit.errors import InputError
 
 __all__ = [
+    "MAX_CUSTOMERS",
+    "MAX_PURCHASES",
     "SimulatedContracts",
     "SimulatedHistories",
     "simulate_contracts",
@@ -30,6 +32,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_POISSON_CAP: Final = 1e15  # a gamma draw far in the tail: numpy's Poisson stops near 1e18
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -77,10 +80,23 @@ class SimulatedHistories(Result):
     model: str
 
 
-def _ages(T: object, n_customers: object, function: str) -> FloatArray:
-    ages = as_finite_float(np.atleast_1d(np.asarray(T)), field="T", function=function, minimum=0.0)
-    if ages.size == 1:
+MAX_CUSTOMERS: Final = 10**8
+"""Customers one simulation may ask for (each costs a few float64 values)."""
+MAX_PURCHASES: Final = 10**9
+"""Expected purchases of the average customer one simulation may ask for."""
+
+
+def _ages(T: npt.ArrayLike, n_customers: object, function: str) -> FloatArray:
+    if np.ndim(T) == 0 and not isinstance(T, np.ndarray):
+        age = number(T, name="T", function=function, low=0.0)
         n = integer(n_customers, name="n_customers", function=function, minimum=1)
+        work_limit(n, limit=MAX_CUSTOMERS, name="n_customers", function=function, what="customers")
+        return np.full(n, age)
+    ages = as_finite_float(np.atleast_1d(np.asarray(T)), field="T", function=function, minimum=0.0)
+    work_limit(ages.size, limit=MAX_CUSTOMERS, name="T", function=function, what="customers")
+    if ages.size == 1 and n_customers is not None:
+        n = integer(n_customers, name="n_customers", function=function, minimum=1)
+        work_limit(n, limit=MAX_CUSTOMERS, name="n_customers", function=function, what="customers")
         return np.full(n, float(ages[0]))
     if n_customers is not None:
         raise InputError.for_parameter(
@@ -109,7 +125,7 @@ def simulate_purchase_histories(
     seed : int, numpy.random.SeedSequence or numpy.random.Generator
         Source of randomness; the same seed gives the same histories.
     n_customers : int, optional
-        Number of customers, when *T* is one number.
+        Number of customers, when *T* is one number (at most 10^8).
     covariates : DataFrame or mapping of columns, optional
         For a covariate model: the customers' covariates (one customer per
         row, in order; their ``customer`` ids are kept). T is then one age or
@@ -123,7 +139,9 @@ def simulate_purchase_histories(
     Raises
     ------
     InputError
-        For a model of the wrong type, bad ages, counts or seeds.
+        For a model of the wrong type, bad ages, counts or seeds, more than
+        10^8 customers, or ages at which the average customer
+        would expect more than 10^9 purchases.
 
     Notes
     -----
@@ -172,12 +190,20 @@ def simulate_purchase_histories(
         ages = _ages(T, n_customers, fn)
     n = ages.size
     kern = kernel(fit, designs)
+    mean_rate = float(np.mean(kern.r / np.asarray(kern.alpha, dtype=float)))
+    work_limit(
+        int(min(mean_rate * float(ages.max(initial=0.0)), 1e30)),
+        limit=MAX_PURCHASES,
+        name="T",
+        function=fn,
+        what="expected purchases of the average customer",
+    )
     lam = rng.gamma(kern.r, 1.0 / np.broadcast_to(np.asarray(kern.alpha, dtype=float), (n,)))
     if kern.kind == "pareto":
         mu = rng.gamma(kern.u, 1.0 / np.broadcast_to(np.asarray(kern.v, dtype=float), (n,)))
         death = rng.exponential(1.0, n) / np.maximum(mu, 1e-300)
         span = np.minimum(death, ages)
-        x = rng.poisson(lam * span).astype(np.float64)
+        x = rng.poisson(np.minimum(lam * span, _POISSON_CAP)).astype(np.float64)
         alive = death > ages
         dropout = mu
     else:
@@ -185,7 +211,7 @@ def simulate_purchase_histories(
             np.broadcast_to(np.asarray(kern.u, dtype=float), (n,)),
             np.broadcast_to(np.asarray(kern.v, dtype=float), (n,)),
         )
-        possible = rng.poisson(lam * ages).astype(np.float64)
+        possible = rng.poisson(np.minimum(lam * ages, _POISSON_CAP)).astype(np.float64)
         survived = rng.geometric(np.clip(p, 1e-12, 1.0)).astype(np.float64)
         if kern.kind == "mbg":
             survived -= 1.0
@@ -256,7 +282,7 @@ def simulate_donor_histories(
     model : BGBBFit
         The true model.
     n_customers : int
-        Number of customers, >= 1.
+        Number of customers, >= 1 (at most 10^8).
     n_periods : int
         Transaction opportunities after the first, >= 1 (at most 10,000).
     seed : int, numpy.random.SeedSequence or numpy.random.Generator
@@ -300,12 +326,12 @@ def simulate_donor_histories(
     True
     """
     fn = "simulate_donor_histories"
-    from crmkit._params import work_limit  # noqa: PLC0415
     from crmkit.roi import BGBBFit  # noqa: PLC0415
 
     fit = instance(model, BGBBFit, name="model", function=fn, what="a BGBBFit")
     n = integer(n_customers, name="n_customers", function=fn, minimum=1)
     periods = integer(n_periods, name="n_periods", function=fn, minimum=1, maximum=10_000)
+    work_limit(n, limit=MAX_CUSTOMERS, name="n_customers", function=fn, what="customers")
     work_limit(n * periods, limit=10**9, name="n_customers", function=fn, what="customer-periods")
     rng = as_generator(seed, function=fn)
     p = rng.beta(fit.alpha, fit.beta, n)
@@ -391,9 +417,9 @@ def simulate_contracts(
     model : ShiftedBetaGeometricFit or BetaDiscreteWeibullFit
         The true model.
     n_customers : int
-        Cohort size, >= 1.
+        Cohort size, >= 1 (at most 10^8).
     n_periods : int
-        Periods observed, >= 1.
+        Periods observed, >= 1 (at most 10^6).
     seed : int, numpy.random.SeedSequence or numpy.random.Generator
         Source of randomness.
 
@@ -405,7 +431,8 @@ def simulate_contracts(
     Raises
     ------
     InputError
-        For a model of the wrong type, bad counts or seeds.
+        For a model of the wrong type, bad counts or seeds, or more than
+        10^8 customers or 10^6 periods.
 
     Notes
     -----
@@ -436,7 +463,8 @@ def simulate_contracts(
         )
     fit = model
     n = integer(n_customers, name="n_customers", function=fn, minimum=1)
-    periods = integer(n_periods, name="n_periods", function=fn, minimum=1)
+    periods = integer(n_periods, name="n_periods", function=fn, minimum=1, maximum=10**6)
+    work_limit(n, limit=MAX_CUSTOMERS, name="n_customers", function=fn, what="customers")
     rng = as_generator(seed, function=fn)
     theta = np.clip(rng.beta(fit.alpha, fit.beta, n), 1e-300, 1.0 - 1e-16)
     u = rng.uniform(size=n)

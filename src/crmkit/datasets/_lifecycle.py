@@ -9,9 +9,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_readonly, scalar_datetime
+from crmkit._params import SeedLike, as_generator, choice, instance, integer, work_limit
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
+from crmkit.lifecycle._chain import per_stage
+from crmkit.lifecycle._matrix import check_matrix
 from crmkit.lifecycle._model import LifecycleModel
 from crmkit.periods import Frequency, FrequencyLike, period_bounds, period_keys
 
@@ -19,6 +22,7 @@ __all__ = ["SimulatedLifecycle", "simulate_lifecycle"]
 
 _FUNCTION: Final = "simulate_lifecycle"
 _TOL: Final = 1e-9
+_MAX_ROWS: Final = 5 * 10**7  # panel rows (customers x periods) simulate_lifecycle draws
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -56,7 +60,7 @@ class SimulatedLifecycle(Result):
     frequency : Frequency
         Period length.
     seed : int or None
-        The seed used.
+        The seed used when it was an int (None for a SeedSequence or Generator).
 
     Examples
     --------
@@ -69,6 +73,13 @@ class SimulatedLifecycle(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "period_start", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "period": "id",
+        "probabilities": "probability",
+        "initial": "probability",
+        "acquired": "count",
+    }
 
     customer: npt.NDArray[np.int64]
     period: npt.NDArray[np.int64]
@@ -85,28 +96,6 @@ class SimulatedLifecycle(Result):
     seed: int | None
 
 
-def _check_probabilities(P: npt.NDArray[np.float64], size: int) -> None:
-    if P.shape != (size, size):
-        raise InputError(
-            f"The 'probabilities' of {_FUNCTION} must have shape ({size}, {size}) to match the "
-            f"stages; got {P.shape}.",
-            field="probabilities",
-        )
-    sums = P.sum(axis=1)
-    bad = ~np.isfinite(P).all(axis=1) | (P < 0).any(axis=1) | (np.abs(sums - 1) > _TOL)
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        raise InputError.for_rows(
-            "probabilities",
-            "must be non-negative with rows summing to 1",
-            positions=pos[:5].tolist(),
-            values=sums[pos[:5]].tolist(),
-            n_bad=int(pos.size),
-            function=_FUNCTION,
-            kind="row of the matrix",
-        )
-
-
 def simulate_lifecycle(
     n_customers: int,
     *,
@@ -118,7 +107,7 @@ def simulate_lifecycle(
     frequency: FrequencyLike = "month",
     initial: npt.ArrayLike | None = None,
     acquisition_periods: int = 1,
-    seed: int | np.random.Generator | None = None,
+    seed: SeedLike,
 ) -> SimulatedLifecycle:
     """Simulate a customer base migrating between stages by a known Markov chain.
 
@@ -129,24 +118,27 @@ def simulate_lifecycle(
     probabilities : array_like of float, shape (S, S)
         True per-period transition matrix (rows sum to 1).
     stages : sequence of str, optional
-        Stage names; default ``model.stage_names``.
+        Distinct stage names; default ``model.stage_names``.
     model : LifecycleModel, optional
         If given, every possible stage change must be a transition of the
         model and the event log uses the model's event names (so it can be
         replayed); otherwise events are named ``"to_<stage>"``.
     n_periods : int
-        Periods simulated, >= 1.
+        Periods simulated, >= 1; ``n_customers * n_periods`` is at most
+        5 * 10**7 and the last period ends by 2200.
     start : date, datetime, ISO string or numpy.datetime64
         A time inside the first period.
     frequency : Frequency or str, default "month"
         Period length.
     initial : array_like of float, shape (S,), optional
-        Stage distribution at acquisition; default everyone in the model's
-        initial stage (or the first stage).
+        Stage distribution at acquisition (shares summing to 1); default
+        everyone in the model's initial stage (or the first stage).
     acquisition_periods : int, default 1
-        Customers are acquired uniformly over the first this many periods.
-    seed : int, numpy.random.Generator or None
-        Randomness; the same seed gives the same data.
+        Customers are acquired uniformly over the first this many periods
+        (at most *n_periods*).
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        Randomness, with no default: an int >= 0 or a SeedSequence gives the
+        same data on every call; a Generator is drawn from.
 
     Returns
     -------
@@ -156,8 +148,8 @@ def simulate_lifecycle(
     Raises
     ------
     InputError
-        On a non-stochastic matrix, mismatched shapes, bad counts, or a
-        possible stage change the model does not allow.
+        On a non-stochastic matrix, mismatched shapes, bad counts, a bad seed,
+        too many rows, or a possible stage change the model does not allow.
 
     Examples
     --------
@@ -172,45 +164,59 @@ def simulate_lifecycle(
     >>> len(sim.customer), sorted(set(sim.events["event"].tolist()))
     (600, ['to_active', 'to_lapsed'])
     """
-    checks: tuple[tuple[str, object], ...] = (
-        ("n_customers", n_customers),
-        ("n_periods", n_periods),
-        ("acquisition_periods", acquisition_periods),
+    n = integer(n_customers, name="n_customers", function=_FUNCTION, minimum=1)
+    T = integer(n_periods, name="n_periods", function=_FUNCTION, minimum=1)
+    acq = integer(
+        acquisition_periods, name="acquisition_periods", function=_FUNCTION, minimum=1, maximum=T
     )
-    for name, value in checks:
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise InputError.for_parameter(name, "an int >= 1", value, function=_FUNCTION)
-    if acquisition_periods > n_periods:
-        raise InputError.for_parameter(
-            "acquisition_periods",
-            f"an int <= n_periods ({n_periods})",
-            acquisition_periods,
-            function=_FUNCTION,
+    work_limit(
+        n * T,
+        limit=_MAX_ROWS,
+        name="n_customers" if n >= T else "n_periods",
+        function=_FUNCTION,
+        what=f"panel rows ({n:,} customers x {T:,} periods)",
+    )
+    if model is not None:
+        model = instance(
+            model, LifecycleModel, name="model", function=_FUNCTION, what="a LifecycleModel"
         )
+    stage_input: object = stages
     if stages is None:
         if model is None:
             raise InputError(
                 f"{_FUNCTION} needs the stage names: pass stages=[...] or model=...",
                 field="stages",
             )
-        stages = model.stage_names
-    names = tuple(str(s) for s in stages)
+        stage_input = model.stage_names
+    P, names = check_matrix(probabilities, stage_input, _FUNCTION)
     S = len(names)
-    P = np.array(probabilities, dtype=np.float64)
-    _check_probabilities(P, S)
     if initial is None:
         first = names.index(model.initial) if model is not None and model.initial in names else 0
         init = np.zeros(S)
         init[first] = 1.0
     else:
-        init = np.array(initial, dtype=np.float64)
-        if init.shape != (S,) or (init < 0).any() or abs(init.sum() - 1) > _TOL:
+        init = per_stage(initial, names, field="initial", function=_FUNCTION, minimum=0.0)
+        if abs(init.sum() - 1) > _TOL:
             raise InputError.for_parameter(
                 "initial",
                 f"{S} non-negative shares summing to 1",
                 init.tolist(),
                 function=_FUNCTION,
             )
+    rng = as_generator(seed, function=_FUNCTION)
+    freq = choice(frequency, Frequency, name="frequency", function=_FUNCTION)
+    t0 = scalar_datetime(start, field="start", function=_FUNCTION)
+    key0 = int(period_keys(np.array([t0]), freq)[0])
+    last_valid = np.array([f"{DEFAULT_YEARS[1]}-12-31"], dtype=DATETIME_DTYPE)
+    room = int(period_keys(last_valid, freq)[0]) - key0
+    if room < T:
+        raise InputError.for_parameter(
+            "n_periods",
+            f"at most {room:,} {freq.value} periods from start {str(t0)[:10]} (the simulation "
+            f"must end by {DEFAULT_YEARS[1]}-12-31)",
+            T,
+            function=_FUNCTION,
+        )
     event_names = np.array([f"to_{s}" for s in names] * S, dtype=object).reshape(S, S)
     if model is not None:
         unknown = [s for s in names if s not in model.stage_names]
@@ -230,13 +236,8 @@ def simulate_lifecycle(
                         field="probabilities",
                     )
                 event_names[i, j] = match[0].event
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    freq = Frequency(frequency)
-    t0 = scalar_datetime(start, field="start", function=_FUNCTION)
-    key0 = int(period_keys(np.array([t0]), freq)[0])
-    p_start, p_end = period_bounds(np.arange(key0, key0 + n_periods + 1), freq)
-    n = int(n_customers)
-    acquired = rng.integers(0, acquisition_periods, n).astype(np.int64)
+    p_start, p_end = period_bounds(np.arange(key0, key0 + T + 1), freq)
+    acquired = rng.integers(0, acq, n).astype(np.int64)
     cum = np.cumsum(P, axis=1)
     cum[:, -1] = 1.0
     cum_init = np.cumsum(init)
@@ -246,7 +247,7 @@ def simulate_lifecycle(
     panel_c, panel_p, panel_s = [], [], []
     ev_c, ev_from, ev_to, ev_p = [], [], [], []
     ids = np.arange(n, dtype=np.int64)
-    for t in range(n_periods):
+    for t in range(T):
         alive = acquired <= t
         moving = acquired < t
         u = rng.random(n)
@@ -292,5 +293,5 @@ def simulate_lifecycle(
         acquired_at=as_readonly(acq_at.view(DATETIME_DTYPE)),
         initial_stage=as_readonly(names_arr[state0]),
         frequency=freq,
-        seed=seed if isinstance(seed, int) else None,
+        seed=int(seed) if isinstance(seed, (int, np.integer)) else None,
     )

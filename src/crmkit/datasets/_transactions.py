@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
+from crmkit._input import DATETIME_DTYPE, as_readonly, check_date_format, scalar_datetime
+from crmkit._params import (
+    SeedLike,
+    as_generator,
+    choice,
+    instance,
+    integer,
+    number,
+    probability,
+    work_limit,
+)
 from crmkit._transactions import Transactions
 from crmkit.errors import InputError
 
@@ -35,14 +46,18 @@ PRODUCTS: Final = (
 CHANNELS: Final = ("web", "store", "phone")
 
 
-def _positive(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-        raise InputError.for_parameter(
-            attribute.name,
-            "a finite number > 0",
-            value,
-            function="simulate_transactions",
-        )
+MAX_CUSTOMERS: Final = 10_000_000
+"""Most customers one simulation draws."""
+
+MAX_ROWS: Final = 100_000_000
+"""Most purchase rows one simulation is expected to draw (customers x mean purchases)."""
+
+_ABSURD_MEAN: Final = 10_000  # purchases per customer: beyond it the rates, not the count, are off
+_CHUNK: Final = 1 << 18
+
+
+def _positive(inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+    number(value, name=attribute.name, function=type(inst).__name__, low=0.0, low_open=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +68,11 @@ class PurchaseProcess:
     ``lambda ~ Gamma(r, alpha)`` per week; after each repeat purchase they
     drop out with probability ``p ~ Beta(a, b)``. Defaults are the estimates
     for the CDNOW sample in Fader, Hardie & Lee (2005), Table 1.
+
+    Raises
+    ------
+    InputError
+        If a parameter is not a finite number > 0.
 
     Examples
     --------
@@ -73,6 +93,11 @@ class SpendProcess:
     Each purchase is ``Gamma(p, nu)``-distributed with a customer-level
     ``nu ~ Gamma(q, gamma)``; the mean spend of a customer is ``p / nu``.
     Defaults are the CDNOW estimates of Fader, Hardie & Lee (2005b).
+
+    Raises
+    ------
+    InputError
+        If a parameter is not a finite number > 0.
 
     Examples
     --------
@@ -127,16 +152,17 @@ class SimulatedCustomerBase:
 
 
 def simulate_customer_base(
-    n_customers: object,
+    n_customers: int,
     start: object,
     end: object,
     *,
-    seed: int | np.random.Generator,
+    seed: SeedLike,
     purchase: PurchaseProcess | None = None,
     spend: SpendProcess | None = None,
     acquisition_fraction: float = 0.5,
     refund_rate: float = 0.02,
     id_kind: Literal["int", "str"] = "int",
+    date_format: str | None = None,
 ) -> SimulatedCustomerBase:
     """Simulate customers who buy till they die, with the truth kept.
 
@@ -150,11 +176,12 @@ def simulate_customer_base(
     Parameters
     ----------
     n_customers : int
-        Number of customers, >= 1.
+        Number of customers, in [1, 10_000_000].
     start, end : date-like
-        Observation window ``[start, end)``.
-    seed : int or numpy.random.Generator
-        Source of randomness; the same seed gives the same data.
+        Observation window ``[start, end)``, inside the years 1900-2200.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of randomness (an int >= 0; no default): the same int or
+        ``SeedSequence`` gives the same data; a ``Generator`` is drawn from.
     purchase : PurchaseProcess, optional
         Purchase and dropout heterogeneity; default CDNOW estimates.
     spend : SpendProcess, optional
@@ -165,6 +192,9 @@ def simulate_customer_base(
         Probability that a purchase is later refunded, in [0, 1).
     id_kind : {"int", "str"}
         Non-contiguous int ids, or string ids such as ``"C0001042"``.
+    date_format : str, optional
+        A strftime pattern for *start* and *end* when they are text that is
+        not ISO-8601 (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -174,7 +204,12 @@ def simulate_customer_base(
     Raises
     ------
     InputError
-        For a non-positive customer count, an empty window or out-of-range rates.
+        For a customer count outside [1, 10_000_000], an empty window, a
+        wrong seed, out-of-range rates, or processes that would draw more
+        than 100,000,000 purchase rows (``n_customers`` times the mean
+        purchases per customer in the window; ``purchase`` is named when that
+        mean alone passes 10,000) or spends beyond float64's range (naming
+        ``spend``).
 
     References
     ----------
@@ -192,46 +227,100 @@ def simulate_customer_base(
     >>> base.customer.size, bool(base.transactions.n_rows > 200)
     (200, True)
     """
-    fn = "simulate_transactions"
-    if (
-        isinstance(n_customers, bool)
-        or not isinstance(n_customers, (int, np.integer))
-        or n_customers < 1
-    ):
-        raise InputError.for_parameter("n_customers", "an int >= 1", n_customers, function=fn)
-    if not 0 < acquisition_fraction <= 1:
-        raise InputError.for_parameter(
-            "acquisition_fraction",
-            "a float in (0, 1]",
-            acquisition_fraction,
-            function=fn,
-        )
-    if not 0 <= refund_rate < 1:
-        raise InputError.for_parameter("refund_rate", "a float in [0, 1)", refund_rate, function=fn)
-    if id_kind not in ("int", "str"):
-        raise InputError.for_parameter("id_kind", "'int' or 'str'", id_kind, function=fn)
-    t0 = scalar_datetime(start, field="start", function=fn)
-    t1 = scalar_datetime(end, field="end", function=fn)
+    fn = "simulate_customer_base"
+    cfg = _settings(
+        fn,
+        n_customers,
+        start,
+        end,
+        seed=seed,
+        purchase=purchase,
+        spend=spend,
+        acquisition_fraction=acquisition_fraction,
+        refund_rate=refund_rate,
+        id_kind=id_kind,
+        date_format=date_format,
+    )
+    return _simulate(fn, cfg)
+
+
+@attrs.frozen(kw_only=True)
+class _Settings:
+    """The checked parameters of one simulation."""
+
+    n: int
+    t0: np.datetime64
+    t1: np.datetime64
+    rng: np.random.Generator
+    purchase: PurchaseProcess
+    spend: SpendProcess
+    acquisition_fraction: float
+    refund_rate: float
+    id_kind: Literal["int", "str"]
+
+
+def _settings(
+    fn: str,
+    n_customers: object,
+    start: object,
+    end: object,
+    *,
+    seed: object,
+    purchase: object,
+    spend: object,
+    acquisition_fraction: object,
+    refund_rate: object,
+    id_kind: object,
+    date_format: object,
+) -> _Settings:
+    n = integer(n_customers, name="n_customers", function=fn, minimum=1)
+    work_limit(n, limit=MAX_CUSTOMERS, name="n_customers", function=fn, what="customers")
+    fmt = check_date_format(date_format, function=fn)
+    t0 = scalar_datetime(start, field="start", function=fn, date_format=fmt)
+    t1 = scalar_datetime(end, field="end", function=fn, date_format=fmt)
     if t1 <= t0:
-        raise InputError(
-            f"The window of {fn} must end after it starts; got {t0} to {t1}.",
-            field="end",
-        )
-    purchase = purchase or PurchaseProcess()
-    spend = spend or SpendProcess()
-    rng = np.random.default_rng(seed)
-    n = int(n_customers)
-    window_days = float((t1 - t0) / np.timedelta64(1, "D"))
+        raise InputError.for_parameter("end", f"after start ({t0})", str(t1), function=fn)
+    kind: Literal["int", "str"] = (
+        "str" if choice(id_kind, ("int", "str"), name="id_kind", function=fn) == "str" else "int"
+    )
+    return _Settings(
+        n=n,
+        t0=t0,
+        t1=t1,
+        rng=as_generator(seed, function=fn),
+        purchase=PurchaseProcess()
+        if purchase is None
+        else instance(
+            purchase, PurchaseProcess, name="purchase", function=fn, what="a PurchaseProcess"
+        ),
+        spend=SpendProcess()
+        if spend is None
+        else instance(spend, SpendProcess, name="spend", function=fn, what="a SpendProcess"),
+        acquisition_fraction=probability(
+            acquisition_fraction, name="acquisition_fraction", function=fn, low_open=True
+        ),
+        refund_rate=probability(refund_rate, name="refund_rate", function=fn, high_open=True),
+        id_kind=kind,
+    )
+
+
+def _simulate(fn: str, cfg: _Settings) -> SimulatedCustomerBase:
+    rng, n, purchase, spend = cfg.rng, cfg.n, cfg.purchase, cfg.spend
+    window_days = float((cfg.t1 - cfg.t0) / np.timedelta64(1, "D"))
 
     # customers: acquisition, purchase rate, dropout, spend scale
-    birth = rng.uniform(0.0, window_days * acquisition_fraction, size=n)
+    birth = rng.uniform(0.0, window_days * cfg.acquisition_fraction, size=n)
     rate_week = rng.gamma(purchase.r, 1.0 / purchase.alpha, size=n)
     dropout = rng.beta(purchase.a, purchase.b, size=n)
     nu = rng.gamma(spend.q, 1.0 / spend.gamma, size=n)
 
     # repeat purchases: Poisson arrivals in the remaining window, cut at dropout
     remaining = window_days - birth
-    possible = rng.poisson(rate_week * remaining / _DAYS_PER_WEEK)
+    with np.errstate(over="ignore", invalid="ignore"):  # an absurd rate is refused just below
+        expected = rate_week * remaining / _DAYS_PER_WEEK
+        total = float(np.add.reduce(expected))
+    _check_rows(fn, n, total)
+    possible = rng.poisson(expected)
     # number of repeat purchases before dropping out (support 1, 2, ...)
     lifetime = rng.geometric(np.clip(dropout, 1e-12, 1.0))
     repeats = np.minimum(possible, lifetime)
@@ -248,10 +337,13 @@ def simulate_customer_base(
 
     row_owner = np.concatenate([np.arange(n, dtype=np.int64), owner])
     row_day = np.concatenate([birth, birth[owner] + offsets])
-    amounts = rng.gamma(spend.p, 1.0 / nu[row_owner])
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # checked just below
+        mean_spend = spend.p / nu
+        amounts = rng.gamma(spend.p, 1.0 / nu[row_owner])
+    _check_spend(fn, mean_spend, amounts)
 
     # refunds: a negative copy of some purchases, 1-14 days later, inside the window
-    refunded = rng.uniform(size=row_owner.size) < refund_rate
+    refunded = rng.uniform(size=row_owner.size) < cfg.refund_rate
     refund_day = row_day[refunded] + rng.uniform(1.0, 14.0, size=int(refunded.sum()))
     inside = refund_day < window_days
     refund_rows = np.flatnonzero(refunded)[inside]
@@ -264,7 +356,7 @@ def simulate_customer_base(
     prefs = rng.dirichlet(np.full(len(PRODUCTS), 0.3), size=n)
     cdf = np.cumsum(prefs, axis=1)
     draw = rng.uniform(size=source.size)
-    product_code = np.minimum((draw[:, None] > cdf[row_owner]).sum(axis=1), len(PRODUCTS) - 1)
+    product_code = _categories(draw, cdf, row_owner)
     base_product = product_code[: amounts.size - refund_rows.size]
     product_code = base_product[source]  # a refund returns the product bought
     channel_pref = rng.choice(len(CHANNELS), size=n, p=[0.6, 0.3, 0.1])
@@ -275,9 +367,9 @@ def simulate_customer_base(
         channel_pref[row_owner],
     )
 
-    ids = _customer_ids(n, rng, id_kind)
+    ids = _customer_ids(n, rng, cfg.id_kind)
     micro = np.round(row_day * _US_PER_DAY).astype(np.int64)
-    stamps = t0 + micro.astype("timedelta64[us]")
+    stamps = cfg.t0 + micro.astype("timedelta64[us]")
     by_time = np.argsort(stamps, kind="stable")
     transactions = Transactions.from_arrays(
         customer=ids[row_owner[by_time]],
@@ -288,18 +380,72 @@ def simulate_customer_base(
             "channel": np.asarray(CHANNELS)[channel_code[by_time]],
         },
     )
-    first = t0 + np.round(birth * _US_PER_DAY).astype(np.int64).astype("timedelta64[us]")
+    first = cfg.t0 + np.round(birth * _US_PER_DAY).astype(np.int64).astype("timedelta64[us]")
     return SimulatedCustomerBase(
         transactions=transactions,
         customer=as_readonly(ids),
         first_purchase=as_readonly(first.astype(DATETIME_DTYPE)),
         purchase_rate=as_readonly(rate_week),
         dropout_probability=as_readonly(dropout),
-        mean_spend=as_readonly(spend.p / nu),
+        mean_spend=as_readonly(mean_spend),
         alive_at_end=as_readonly(alive_at_end),
         purchase=purchase,
         spend=spend,
     )
+
+
+def _check_rows(fn: str, n: int, expected: float) -> None:
+    """Refuse a simulation expected to draw more than ``MAX_ROWS`` purchase rows."""
+    if math.isfinite(expected) and expected + n <= MAX_ROWS:
+        return
+    mean = expected / n
+    name = "purchase" if not math.isfinite(mean) or mean > _ABSURD_MEAN else "n_customers"
+    if not math.isfinite(expected):
+        shown = "more than float64 can count"
+    elif expected < 1e15:
+        shown = f"{expected + n:,.0f}"
+    else:
+        shown = f"about {expected:.3g}"
+    raise InputError(
+        f"The {name!r} parameter of {fn} asks for {shown} expected purchase rows "
+        f"({n:,} customers, a mean of {mean:,.4g} purchases each in the window); "
+        f"the limit is {MAX_ROWS:,}.",
+        field=name,
+        hint="Simulate fewer customers, a shorter window or lower purchase rates "
+        "(PurchaseProcess: the mean rate per week is r / alpha).",
+    )
+
+
+def _check_spend(
+    fn: str, mean_spend: npt.NDArray[np.float64], amounts: npt.NDArray[np.float64]
+) -> None:
+    """Refuse a spend process whose draws pass float64's range (a scale nu drawn as 0)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        fine = math.isfinite(float(np.add.reduce(np.abs(amounts)))) and bool(
+            np.isfinite(mean_spend).all()
+        )
+    if not fine:
+        raise InputError(
+            f"The 'spend' parameter of {fn} gives spends beyond float64's range (about 1.8e308).",
+            field="spend",
+            hint="Use a SpendProcess whose mean spend p * gamma / (q - 1) is a plausible amount.",
+        )
+
+
+def _categories(
+    draw: npt.NDArray[np.float64], cdf: npt.NDArray[np.float64], owner: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Category of each row: how many of its owner's cumulative shares the draw passes.
+
+    Computed in chunks of rows, so no rows x categories array is held at once.
+    """
+    out = np.empty(draw.shape[0], dtype=np.int64)
+    last = cdf.shape[1] - 1
+    for begin in range(0, draw.shape[0], _CHUNK):
+        rows = slice(begin, begin + _CHUNK)
+        passed = (draw[rows, None] > cdf[owner[rows]]).sum(axis=1)
+        out[rows] = np.minimum(passed, last)
+    return out
 
 
 def _customer_ids(
@@ -319,12 +465,13 @@ def simulate_transactions(
     start: object,
     end: object,
     *,
-    seed: int | np.random.Generator,
+    seed: SeedLike,
     purchase: PurchaseProcess | None = None,
     spend: SpendProcess | None = None,
     acquisition_fraction: float = 0.5,
     refund_rate: float = 0.02,
     id_kind: Literal["int", "str"] = "int",
+    date_format: str | None = None,
 ) -> Transactions:
     """Simulate a realistic transaction log (buy-till-you-die, Gamma spend).
 
@@ -335,18 +482,24 @@ def simulate_transactions(
     Parameters
     ----------
     n_customers : int
-        Number of customers, >= 1.
+        Number of customers, in [1, 10_000_000].
     start, end : date-like
-        Observation window ``[start, end)``.
-    seed : int or numpy.random.Generator
-        Source of randomness; the same seed gives the same data.
-    purchase, spend, acquisition_fraction, refund_rate, id_kind
+        Observation window ``[start, end)``, inside the years 1900-2200.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        Source of randomness (an int >= 0; no default): the same int or
+        ``SeedSequence`` gives the same data; a ``Generator`` is drawn from.
+    purchase, spend, acquisition_fraction, refund_rate, id_kind, date_format
         See :func:`simulate_customer_base`.
 
     Returns
     -------
     Transactions
         Sorted by time, with ``product`` and ``channel`` extra columns.
+
+    Raises
+    ------
+    InputError
+        As :func:`simulate_customer_base` (naming ``simulate_transactions``).
 
     Examples
     --------
@@ -357,7 +510,9 @@ def simulate_transactions(
     >>> bool(top[:200].sum() / top.sum() > 0.5)  # the top 20% bring most revenue
     True
     """
-    return simulate_customer_base(
+    fn = "simulate_transactions"
+    cfg = _settings(
+        fn,
         n_customers,
         start,
         end,
@@ -367,4 +522,6 @@ def simulate_transactions(
         acquisition_fraction=acquisition_fraction,
         refund_rate=refund_rate,
         id_kind=id_kind,
-    ).transactions
+        date_format=date_format,
+    )
+    return _simulate(fn, cfg).transactions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -10,13 +10,16 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Result
+from crmkit._params import choice, flag, integer
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
 from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities, optional_times
+from crmkit.funnel._state import PipelineState, cut_history
+from crmkit.periods import DEFAULT_CALENDAR, Calendar, Frequency, FrequencyLike, Horizon
 
 __all__ = ["Backtest", "backtest_forecast", "pipeline_snapshot", "truncate_history"]
 
@@ -54,22 +57,7 @@ def truncate_history(history: StageHistory, as_of: object) -> StageHistory:
     [2]
     """
     cut = scalar_datetime(as_of, field="as_of", function="truncate_history")
-    keep = history.entered < cut
-    opp_rows = np.bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
-    alive = opp_rows > 0
-    new_index = np.cumsum(alive) - 1
-    offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
-    np.cumsum(opp_rows[alive], out=offsets[1:])
-    return attrs.evolve(
-        history,
-        opportunity=as_readonly(history.opportunity[alive]),
-        offsets=as_readonly(offsets),
-        row_opportunity=as_readonly(new_index[history.row_opportunity[keep]].astype(np.int64)),
-        stage=as_readonly(history.stage[keep]),
-        entered=as_readonly(history.entered[keep]),
-        reason=as_readonly(history.reason[keep]),
-        dimensions={k: as_readonly(v[alive]) for k, v in history.dimensions.items()},
-    )
+    return cut_history(history, cut)
 
 
 def _align(
@@ -99,9 +87,9 @@ def pipeline_snapshot(
     history: StageHistory,
     *,
     as_of: object,
-    opportunity: object,
-    amount: object,
-    expected_close: object,
+    opportunity: object | None = None,
+    amount: object | None = None,
+    expected_close: object | None = None,
 ) -> Opportunities:
     """Reconstruct the open pipeline at *as_of* from stage histories.
 
@@ -111,12 +99,14 @@ def pipeline_snapshot(
         Full stage histories (later rows are ignored).
     as_of : date-like
         Snapshot time.
-    opportunity : array_like, shape (n,)
+    opportunity : array_like, shape (n,), optional
         Opportunity ids for the two columns below (any order, a superset is fine).
-    amount : array_like of float, shape (n,)
+    amount : array_like of float, shape (n,), optional
         Deal value.
-    expected_close : array_like of date-like, shape (n,)
-        Close date expected at the time (e.g. at creation).
+    expected_close : array_like of date-like, shape (n,), optional
+        Close date expected at the time (e.g. at creation). Leave the three
+        out when the history carries ``amount`` and ``close_date`` columns:
+        the values in force at *as_of* are used.
 
     Returns
     -------
@@ -128,7 +118,8 @@ def pipeline_snapshot(
     Raises
     ------
     InputError
-        If an opportunity of the history has no amount or expected close date.
+        If an opportunity of the history has no amount or expected close date,
+        or the columns are left out and the history does not carry them.
 
     Examples
     --------
@@ -151,6 +142,26 @@ def pipeline_snapshot(
     """
     fn = "pipeline_snapshot"
     cut = scalar_datetime(as_of, field="as_of", function=fn)
+    if opportunity is None and amount is None and expected_close is None:
+        if history.amount is None or history.close_date is None:
+            raise InputError.for_parameter(
+                "opportunity",
+                "given (with amount and expected_close) when the history has no amount "
+                "and close_date columns",
+                None,
+                function=fn,
+            )
+        now = PipelineState.from_history(history, as_of=cut).snapshot()
+        live = now.subset(now.is_open)
+        close = np.where(live.close_date >= cut, live.close_date, cut)
+        return attrs.evolve(live, close_date=as_readonly(close.astype("datetime64[us]")))
+    if opportunity is None or amount is None or expected_close is None:
+        raise InputError.for_parameter(
+            "opportunity",
+            "given together with amount and expected_close (or all three left out)",
+            None,
+            function=fn,
+        )
     amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
     closes = optional_times(expected_close, field="expected_close", function=fn)
     ids = as_ids(opportunity, field="opportunity", function=fn)
@@ -201,8 +212,14 @@ class Backtest(Result):
         Mean absolute percentage error over snapshots with a positive actual,
         relative bias ``Σ (forecast - actual) / Σ actual`` and the share of
         snapshots whose actual fell inside [P10, P90].
-    horizon_days : int
-        Forecast horizon after each snapshot.
+    horizon_days : int or None
+        Forecast horizon after each snapshot (None for a calendar-period backtest).
+    window_start, window_end : ndarray of datetime64[us], shape (r,)
+        The forecast window of each row: ``[snapshot, snapshot + horizon_days)``,
+        or the calendar period after the snapshot (from the snapshot to the end
+        of its own period with ``include_current``).
+    period : str or None
+        The calendar period of a calendar-period backtest (``"month"``, ...).
     calibrate_by : str or None
         The dimension ``calibrated_by_group`` fitted its per-group rates on.
 
@@ -230,6 +247,8 @@ class Backtest(Result):
 
     _table: ClassVar[tuple[str, ...]] = (
         "snapshot",
+        "window_start",
+        "window_end",
         "method",
         "group",
         "n_open",
@@ -239,7 +258,20 @@ class Backtest(Result):
         "actual",
         "error",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "forecast": "money",
+        "p10": "money",
+        "p90": "money",
+        "actual": "money",
+        "error": "money",
+        "mape": "share",
+        "bias": "share",
+        "coverage": "share",
+    }
+    _plot: ClassVar[str] = "backtest_chart"
     snapshot: npt.NDArray[np.datetime64]
+    window_start: npt.NDArray[np.datetime64]
+    window_end: npt.NDArray[np.datetime64]
     method: npt.NDArray[np.str_]
     group: npt.NDArray[np.str_]
     n_open: npt.NDArray[np.int64]
@@ -253,8 +285,9 @@ class Backtest(Result):
     mape: FloatArray
     bias: FloatArray
     coverage: FloatArray
-    horizon_days: int
+    horizon_days: int | None
     calibrate_by: str | None = None
+    period: str | None = None
 
     def best_method(self) -> str:
         """Return the method with the lowest MAPE, averaged over groups (ties: the first).
@@ -327,7 +360,10 @@ def backtest_forecast(
     history: StageHistory,
     *,
     snapshots: Sequence[object],
-    horizon_days: int,
+    horizon_days: int | None = None,
+    period: FrequencyLike | None = None,
+    include_current: bool = False,
+    calendar: Calendar = DEFAULT_CALENDAR,
     opportunity: object | None = None,
     amount: object | None = None,
     expected_close: object | None = None,
@@ -348,11 +384,23 @@ def backtest_forecast(
         Past times to replay: a date alone reconstructs the pipeline from the
         histories with :func:`pipeline_snapshot`; a pair gives the pipeline as
         it was recorded then (its open deals are used; ids must be in *history*).
-    horizon_days : int
-        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1.
+    horizon_days : int, optional
+        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1. Give
+        either it or *period*.
+    period : Frequency or str, optional
+        Calendar-period backtest: the window is the whole period after the
+        snapshot's (``"month"``: next month; ``"quarter"``: next quarter), the
+        forecast users see, or with *include_current* the rest of the
+        snapshot's own period.
+    include_current : bool
+        With *period*: forecast the rest of the current period instead of the next one.
+    calendar : Calendar
+        Week start and fiscal year of the periods.
     opportunity, amount, expected_close : array_like, shape (n,), optional
         Per-opportunity deal value and expected close date, as for
-        :func:`pipeline_snapshot`; required when a snapshot is a bare date.
+        :func:`pipeline_snapshot`; required when a snapshot is a bare date,
+        unless the history carries ``amount`` and ``close_date`` columns (a
+        field-history log: the values in force at each snapshot are used).
     methods : sequence of {"configured", "calibrated", "calibrated_by_group"}
         Probability sources to compare. ``calibrated`` refits
         :func:`fit_stage_rates` at each snapshot on the history known then;
@@ -383,14 +431,16 @@ def backtest_forecast(
     Raises
     ------
     InputError
-        For no snapshots, an unknown method, a non-positive horizon, a
+        For no snapshots, an unknown method, a non-positive horizon, both or
+        neither of ``horizon_days`` and ``period``, a
         calibrated snapshot with no closed deal before it, ``calibrated_by_group``
         without ``calibrate_by`` (or the reverse), a ``calibrate_by`` that is not
         a dimension of the history or of a snapshot, or a negative shrinkage.
 
     Notes
     -----
-    At snapshot *t* with horizon *H*: the forecast is ``Σ a_i p_i`` over open
+    At snapshot *t* with window *H* (``[t, t + horizon_days)``, or the calendar
+    period after *t*'s, or ``[t, end of t's period)``): the forecast is ``Σ a_i p_i`` over open
     deals with expected close in *H*; the actual is the amount of the
     snapshot's open deals won in *H*. ``MAPE = mean |f - a| / a`` over
     snapshots with ``a > 0``; ``bias = Σ (f - a) / Σ a``. With
@@ -417,9 +467,20 @@ def backtest_forecast(
     (8, True)
     """
     fn = "backtest_forecast"
-    hd: object = horizon_days
-    if isinstance(hd, bool) or not isinstance(hd, int) or hd < 1:
-        raise InputError.for_parameter("horizon_days", "an int >= 1", horizon_days, function=fn)
+    if (horizon_days is None) == (period is None):
+        raise InputError.for_parameter(
+            "horizon_days",
+            "given, or else period given (exactly one of the two)",
+            horizon_days,
+            function=fn,
+            hint="horizon_days=90: rolling windows; period='month': the next calendar month.",
+        )
+    freq = None
+    if horizon_days is not None:
+        integer(horizon_days, name="horizon_days", function=fn, minimum=1)
+    else:
+        freq = choice(period, Frequency, name="period", function=fn)
+    current = flag(include_current, name="include_current", function=fn)
     md: object = maturity_days
     if isinstance(md, bool) or not isinstance(md, int) or md < 0:
         raise InputError.for_parameter("maturity_days", "an int >= 0", maturity_days, function=fn)
@@ -441,7 +502,7 @@ def backtest_forecast(
     won_time = np.where(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
     )
-    horizon = np.timedelta64(horizon_days * _US_PER_DAY, "us")
+    horizon = np.timedelta64((horizon_days or 0) * _US_PER_DAY, "us")
     rows: dict[str, list[Any]] = {k: [] for k in Backtest._table}  # noqa: SLF001  (same module)
     for raw in snapshots:
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
@@ -454,19 +515,23 @@ def backtest_forecast(
                     "another process",
                     function=fn,
                 )
+        elif columns_given:
+            t = scalar_datetime(raw, field="snapshots", function=fn)
+            snap = pipeline_snapshot(
+                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
+            )
         else:
-            if not columns_given:
+            if history.amount is None or history.close_date is None:
                 raise InputError.for_parameter(
                     "opportunity",
                     "given (with amount and expected_close) to reconstruct a snapshot",
                     None,
                     function=fn,
-                    hint="Or pass each snapshot as a (date, Opportunities) pair.",
+                    hint="Or pass each snapshot as a (date, Opportunities) pair, or a log "
+                    "with amount and close_date columns.",
                 )
             t = scalar_datetime(raw, field="snapshots", function=fn)
-            snap = pipeline_snapshot(
-                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
-            )
+            snap = pipeline_snapshot(history, as_of=t)
         snap_idx = np.clip(
             np.searchsorted(history.opportunity, snap.id), 0, history.n_opportunities - 1
         )
@@ -494,9 +559,14 @@ def backtest_forecast(
                 kind="snapshot column",
                 hint="The values shown are opportunity ids.",
             )
-        in_h = (snap.close_date >= t) & (snap.close_date < t + horizon)
+        if freq is None:
+            lo_t, hi_t = t, t + horizon
+        else:
+            window = Horizon.next_periods(t, freq, 1, calendar=calendar, include_current=current)
+            lo_t, hi_t = max(window.start, t), window.end
+        in_h = (snap.close_date >= lo_t) & (snap.close_date < hi_t)
         wt = won_time[snap_idx]
-        won_in_h = ~np.isnat(wt) & (wt >= t) & (wt < t + horizon)
+        won_in_h = ~np.isnat(wt) & (wt >= lo_t) & (wt < hi_t)
         if by is None:
             labels = np.full(snap.n_rows, "all")
         elif by in snap.dimensions:
@@ -532,6 +602,8 @@ def backtest_forecast(
                 dist = lattice_sum(a, pp, n_points=n_points)
                 actual = float(snap.amount[won_in_h & mine].sum())
                 rows["snapshot"].append(t)
+                rows["window_start"].append(lo_t)
+                rows["window_end"].append(hi_t)
                 rows["method"].append(m)
                 rows["group"].append(label)
                 rows["n_open"].append(int(cell.sum()))
@@ -557,6 +629,8 @@ def backtest_forecast(
             s_group.append(label)
     return Backtest(
         snapshot=cols["snapshot"].astype("datetime64[us]"),
+        window_start=cols["window_start"].astype("datetime64[us]"),
+        window_end=cols["window_end"].astype("datetime64[us]"),
         method=cols["method"].astype(str),
         group=cols["group"].astype(str),
         n_open=cols["n_open"].astype(np.int64),
@@ -572,4 +646,5 @@ def backtest_forecast(
         coverage=np.asarray(coverage),
         horizon_days=horizon_days,
         calibrate_by=calibrate_by,
+        period=None if freq is None else freq.value,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -10,11 +11,12 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import SalesProcess
+from crmkit.funnel._state import PipelineState
 
 __all__ = ["ReasonBreakdown", "StageRates", "beta_interval", "fit_stage_rates"]
 
@@ -85,6 +87,8 @@ class ReasonBreakdown(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("outcome", "reason", "count", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"share": "share"}
+    _rows: ClassVar[tuple[str, ...]] = _table
     outcome: npt.NDArray[np.str_]
     reason: npt.NDArray[np.str_]
     count: IntArray
@@ -165,6 +169,26 @@ class StageRates(Result):
         "median_days",
         "n_spells",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "win_rate": "probability",
+        "lower": "probability",
+        "upper": "probability",
+        "conversion": "share",
+        "mean_days": "number",
+        "median_days": "number",
+        "cycle_days_won": "number",
+        "cycle_days_lost": "number",
+        "median_cycle_days_won": "number",
+        "median_cycle_days_lost": "number",
+        "prior": "number",
+        "level": "share",
+        "shrinkage": "number",
+        "group": "id",
+        "group_win_rate": "probability",
+        "group_lower": "probability",
+        "group_upper": "probability",
+    }
+    _plot: ClassVar[str] = "funnel_chart"
 
     process: SalesProcess
     stage: npt.NDArray[np.str_]
@@ -317,7 +341,7 @@ def _check_number(name: str, value: object, low: float, high: float, *, open_low
 
 
 def fit_stage_rates(
-    history: StageHistory,
+    history: StageHistory | PipelineState,
     *,
     prior: tuple[float, float] = (0.5, 0.5),
     level: float = 0.9,
@@ -329,9 +353,11 @@ def fit_stage_rates(
 
     Parameters
     ----------
-    history : StageHistory
+    history : StageHistory or PipelineState
         Stage-entered rows; opportunities whose last row is won or lost are
-        closed, the others are left out of the rates (and counted).
+        closed, the others are left out of the rates (and counted). A
+        :class:`PipelineState` fed the same rows in any number of batches gives
+        the same rates, bit for bit.
     prior : tuple of float
         Beta prior ``(a0, b0)``; default Jeffreys ``(0.5, 0.5)``.
     level : float
@@ -372,6 +398,11 @@ def fit_stage_rates(
     its generalizations. Journal of the American Statistical Association,
     70(350), 311-319.
 
+    Stage timings are stays: a run of rows in the same stage (amount or close
+    date changes) is one stay, ended when another stage is entered. Their
+    mean is an exact integer sum of microseconds divided once, so it does not
+    depend on the order the rows arrived in.
+
     Examples
     --------
     >>> from crmkit.datasets import simulate_pipeline
@@ -394,20 +425,28 @@ def fit_stage_rates(
     if lvl >= 1.0:
         raise InputError.for_parameter("level", "a number in (0, 1)", level, function=_FN)
     m = _check_number("shrinkage", shrinkage, 0.0, 1e12, open_low=False)
-    if by is not None and by not in history.dimensions:
+    if isinstance(history, StageHistory):
+        state = PipelineState.from_history(history)
+    elif isinstance(history, PipelineState):
+        state = history
+    else:
+        raise InputError.for_parameter(
+            "history", "a StageHistory or a PipelineState", type(history).__name__, function=_FN
+        )
+    if by is not None and by not in state.dimensions:
         raise InputError.for_parameter(
             "by",
-            f"a dimension of the history ({list(history.dimensions)})",
+            f"a dimension of the history ({list(state.dimensions)})",
             by,
             function=_FN,
         )
-    process = history.process
+    process = state.process
     k = process.n_stages
     won_code = process.won_code
-    outcome = history.outcome
+    outcome = state.stage
     closed = outcome >= won_code
-    first_time = history.entered[history.offsets[:-1]]
-    cohort = np.ones(history.n_opportunities, dtype=bool)
+    first_time = state.first_entered
+    cohort = np.ones(state.n_opportunities, dtype=bool)
     if created_before is not None:
         cut = scalar_datetime(created_before, field="created_before", function=_FN)
         cohort = first_time < cut
@@ -419,7 +458,7 @@ def fit_stage_rates(
             hint="Pass stage histories that include won/lost outcome rows.",
         )
     won = outcome == won_code
-    reach_top = np.where(won, k - 1, history.max_open_stage)
+    reach_top = np.where(won, k - 1, state.max_open_stage)
     # reached[s] = #use deals with reach_top >= s
     top_counts = np.bincount(reach_top[use] + 1, minlength=k + 1)[1:]
     n_reached = np.cumsum(top_counts[::-1])[::-1].astype(np.int64)
@@ -432,21 +471,21 @@ def fit_stage_rates(
     nxt = np.append(n_reached[1:], n_won[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(n_reached > 0, nxt / n_reached, np.nan)
-    # time in stage: spells between consecutive rows of one opportunity
-    rows_use = use[history.row_opportunity] | ~closed[history.row_opportunity]
-    rows_use &= cohort[history.row_opportunity]
-    same = history.row_opportunity[1:] == history.row_opportunity[:-1]
-    spell_rows = np.flatnonzero(same & (history.stage[:-1] < won_code) & rows_use[:-1])
-    spell_stage = history.stage[spell_rows]
-    spell_days = _days(history.entered[spell_rows + 1] - history.entered[spell_rows])
+    # time in stage: completed stays of the cohort's deals (open or closed)
+    owner = state.spell_owner
+    in_cohort = cohort[owner] if owner.size else np.zeros(0, dtype=bool)
+    spell_stage = state.spell_stage[in_cohort]
+    spell_us = (state.spell_end[in_cohort] - state.spell_start[in_cohort]).astype(np.int64)
     n_spells = np.bincount(spell_stage, minlength=k).astype(np.int64)
+    total_us = np.zeros(k, dtype=np.int64)
+    np.add.at(total_us, spell_stage, spell_us)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_days = np.bincount(spell_stage, weights=spell_days, minlength=k) / n_spells
-    median_days = _median_by(spell_stage, spell_days, k)
-    cycle = _days(history.entered[history.last] - first_time)
+        mean_days = total_us.astype(np.float64) / n_spells / _US_PER_DAY
+    median_days = _median_by(spell_stage, spell_us / _US_PER_DAY, k)
+    cycle = _days(state.last_entered - first_time)
     cw, cl = cycle[use & won], cycle[use & ~won]
     groups, g_reached, g_won, g_rate, g_lo, g_hi = _groups(
-        history, by, use=use, won=won, reach_top=reach_top, overall=rate, m=m, level=lvl
+        state, by, use=use, won=won, reach_top=reach_top, overall=rate, m=m, level=lvl
     )
     return StageRates(
         process=process,
@@ -477,12 +516,12 @@ def fit_stage_rates(
         group_win_rate=g_rate,
         group_lower=g_lo,
         group_upper=g_hi,
-        reasons=_reasons(history, use, won),
+        reasons=_reasons(state, use, won),
     )
 
 
 def _groups(
-    history: StageHistory,
+    history: PipelineState,
     by: str | None,
     *,
     use: npt.NDArray[np.bool_],
@@ -515,9 +554,9 @@ def _groups(
 
 
 def _reasons(
-    history: StageHistory, use: npt.NDArray[np.bool_], won: npt.NDArray[np.bool_]
+    history: PipelineState, use: npt.NDArray[np.bool_], won: npt.NDArray[np.bool_]
 ) -> ReasonBreakdown:
-    reason = history.reason[history.last][use]
+    reason = history.reason[use]
     outcome_won = won[use]
     fact = factorize(reason.astype(str)) if reason.size else None
     if fact is None:

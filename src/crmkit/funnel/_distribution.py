@@ -9,13 +9,17 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._results import Result
+from crmkit._groups import factorize
+from crmkit._input import scalar_datetime
+from crmkit._params import instance
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._grouping import Cells, PeriodSpec
 from crmkit.funnel._lattice import lattice_sum
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._quotas import QuotaDistribution, QuotaLevel, quota_cells
+from crmkit.funnel._slip import SlipDistribution, slip_shifts, window_probabilities
 from crmkit.periods import DEFAULT_CALENDAR, Calendar
 
 if TYPE_CHECKING:
@@ -103,6 +107,45 @@ class ForecastDistribution(Result):
         "amount_tolerance",
         "probability_tolerance",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "closed_won": "money",
+        "mean": "money",
+        "sd": "money",
+        "expected": "money",
+        "analytic_sd": "money",
+        "p10": "money",
+        "p50": "money",
+        "p90": "money",
+        "quota": "money",
+        "amount_tolerance": "money",
+        "slipped_out": "money",
+        "p_reach_quota": "probability",
+        "probability_tolerance": "probability",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start",
+        "end",
+        "groups",
+        "n_open",
+        "closed_won",
+        "mean",
+        "sd",
+        "expected",
+        "analytic_sd",
+        "p10",
+        "p50",
+        "p90",
+        "quota",
+        "p_reach_quota",
+        "amount_tolerance",
+        "probability_tolerance",
+    )
+    _plot: ClassVar[str] = "forecast_fan"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"quota_level": None}
+
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]
@@ -218,9 +261,12 @@ def _result(
     method: Literal["lattice", "monte_carlo"],
     n_simulations: int,
     quota_level: QuotaDistribution | None = None,
+    moments: tuple[FloatArray, FloatArray] | None = None,
 ) -> ForecastDistribution:
     c = prep.cells
     expected, analytic_sd, n_open = _moments(prep)
+    if moments is not None:
+        expected, analytic_sd = moments
     per = c.periods
     return ForecastDistribution(
         period=per.label[c.period],
@@ -248,6 +294,99 @@ def _result(
     )
 
 
+@attrs.frozen(kw_only=True)
+class SlipPairs:
+    """(deal, cell, probability) triples: P(deal wins and closes in the cell) under slip."""
+
+    deal: IntArray
+    cell: IntArray
+    prob: FloatArray
+    slipped_out: float
+
+
+def slip_pairs(
+    prep: _Prepared,
+    cells: Cells,
+    names: Sequence[str],
+    *,
+    opportunities: Opportunities,
+    slip: SlipDistribution,
+    as_of: np.datetime64,
+) -> SlipPairs:
+    """Each open deal against every cell of its dimensions, with P(win) x P(close in the cell).
+
+    The close date of a win is ``max(expected + slip, as_of)`` with the slip
+    drawn from the empirical distribution, exactly as the Monte Carlo draws it.
+    """
+    c = prep.cells
+    open_deals = np.unique(c.deal[prep.is_open[c.deal]])
+    nd, nc = open_deals.size, cells.n_cells
+    deal_key = np.zeros(nd, dtype=np.int64)
+    cell_key = np.zeros(nc, dtype=np.int64)
+    for name in names:
+        dv, cv = opportunities.dimensions[name][open_deals], cells.dims[name]
+        if dv.dtype.kind != cv.dtype.kind:
+            dv, cv = dv.astype(str), cv.astype(str)
+        f = factorize(np.concatenate([dv, cv]))
+        deal_key = deal_key * f.n_groups + f.codes[:nd]
+        cell_key = cell_key * f.n_groups + f.codes[nd:]
+    both = factorize(np.concatenate([deal_key, cell_key]))
+    dcombo, ccombo = both.codes[:nd], both.codes[nd:]
+    n_combo = max(both.n_groups, 1)
+    order = np.argsort(dcombo, kind="stable")
+    counts = np.bincount(dcombo, minlength=n_combo)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    sizes = counts[ccombo]
+    total = int(sizes.sum())
+    pair_cell = np.repeat(np.arange(nc, dtype=np.int64), sizes)
+    head = np.repeat(first[ccombo] - (np.cumsum(sizes) - sizes), sizes)
+    pair_deal = open_deals[order[head + np.arange(total)]] if total else open_deals[:0]
+    shifts = slip_shifts(slip)
+    per = cells.periods
+    expected = opportunities.close_date
+    q = window_probabilities(
+        expected[pair_deal],
+        shifts,
+        as_of,
+        per.start[cells.period][pair_cell],
+        per.end[cells.period][pair_cell],
+    )
+    # expected amount won outside every cell of the deal's dimensions (windows may overlap)
+    bounds = np.unique(np.concatenate([per.start[cells.period], per.end[cells.period]]))
+    seg_lo, seg_hi = bounds[:-1], bounds[1:]
+    covered = np.zeros((n_combo, max(seg_lo.size, 1)), dtype=bool)
+    for j in range(nc):
+        inside = (seg_lo >= per.start[cells.period[j]]) & (seg_hi <= per.end[cells.period[j]])
+        covered[ccombo[j], : seg_lo.size] |= inside
+    p_in = np.zeros(nd)
+    for s_i in range(seg_lo.size):
+        mine = covered[dcombo, s_i]
+        if mine.any():
+            p_in[mine] += window_probabilities(
+                expected[open_deals[mine]],
+                shifts,
+                as_of,
+                np.full(int(mine.sum()), seg_lo[s_i]),
+                np.full(int(mine.sum()), seg_hi[s_i]),
+            )
+    a, p = prep.amount[open_deals], prep.prob[open_deals]
+    return SlipPairs(
+        deal=pair_deal,
+        cell=pair_cell,
+        prob=prep.prob[pair_deal] * q,
+        slipped_out=float((a * p * np.clip(1.0 - p_in, 0.0, 1.0)).sum()),
+    )
+
+
+def _pair_moments(
+    prep: _Prepared, pairs: SlipPairs, n: int, closed_won: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    a = prep.amount[pairs.deal]
+    mean = closed_won + np.bincount(pairs.cell, weights=a * pairs.prob, minlength=n)
+    var = np.bincount(pairs.cell, weights=a * a * pairs.prob * (1 - pairs.prob), minlength=n)
+    return mean, np.sqrt(var)
+
+
 def _lattice_cells(
     prep: _Prepared,
     *,
@@ -256,20 +395,30 @@ def _lattice_cells(
     closed_won: FloatArray,
     quota: FloatArray,
     points: int,
+    pairs: SlipPairs | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Lattice distribution of each cell's total; *code* is the cell of every (deal, period)."""
-    c = prep.cells
-    op = prep.is_open[c.deal]
-    order = np.argsort(code[op], kind="stable")
-    deals = c.deal[op][order]
-    bounds = np.searchsorted(code[op][order], np.arange(n + 1))
+    """Lattice distribution of each cell's total; *code* is the cell of every (deal, period).
+
+    With *pairs*, each deal enters the cells of its pairs with the pair's
+    probability instead (slip: a deal may land in any period).
+    """
+    if pairs is None:
+        c = prep.cells
+        op = prep.is_open[c.deal]
+        p_deal, p_code = c.deal[op], code[op]
+        p_prob = prep.prob[p_deal]
+    else:
+        p_deal, p_code, p_prob = pairs.deal, pairs.cell, pairs.prob
+    order = np.argsort(p_code, kind="stable")
+    deals, probs = p_deal[order], p_prob[order]
+    bounds = np.searchsorted(p_code[order], np.arange(n + 1))
     mean, sd = np.zeros(n), np.zeros(n)
     qs = np.zeros((n, 3))
     p_quota = np.full(n, np.nan)
     a_tol, p_tol = np.zeros(n), np.zeros(n)
     for j in range(n):
-        sel = deals[bounds[j] : bounds[j + 1]]
-        dist = lattice_sum(prep.amount[sel], prep.prob[sel], n_points=points)
+        sel = slice(bounds[j], bounds[j + 1])
+        dist = lattice_sum(prep.amount[deals[sel]], probs[sel], n_points=points)
         base = closed_won[j]
         vals = dist.values + base
         m = float((vals * dist.pmf).sum() / dist.pmf.sum())
@@ -332,6 +481,8 @@ def lattice_forecast(
     by: Sequence[str] = (),
     quotas: object | None = None,
     n_points: int = 2**16,
+    slip: SlipDistribution | None = None,
+    as_of: object | None = None,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> ForecastDistribution:
     """Distribution of bookings per cell, exact up to a stated lattice resolution.
@@ -352,6 +503,13 @@ def lattice_forecast(
         ``quota_level`` (and in ``p_reach_quota`` when at the cells' level).
     n_points : int
         Lattice size per cell (>= 256); more points, smaller error.
+    slip : SlipDistribution, optional
+        When given, a win closes at its expected date plus a slip from this
+        distribution (never before ``as_of``), as in :func:`simulate_forecast`:
+        each cell's distribution is then that of the deals of its dimensions
+        that win *and* close in its period.
+    as_of : date-like, optional
+        Required with *slip*: the earliest possible close.
     calendar : Calendar
         Week start and fiscal year.
 
@@ -359,12 +517,14 @@ def lattice_forecast(
     -------
     ForecastDistribution
         ``method="lattice"`` with ``amount_tolerance`` and
-        ``probability_tolerance`` per cell.
+        ``probability_tolerance`` per cell; with slip, ``expected`` and
+        ``analytic_sd`` are the moments under slip and ``slipped_out`` the
+        expected amount won outside every cell of the deal's dimensions.
 
     Raises
     ------
     InputError
-        As :func:`forecast_pipeline`, and for ``n_points < 256``.
+        As :func:`forecast_pipeline`, for ``n_points < 256``, and for slip without ``as_of``.
 
     Notes
     -----
@@ -426,6 +586,10 @@ def lattice_forecast(
     """
     fn = "lattice_forecast"
     points = _check_positive_int("n_points", n_points, fn, minimum=256)
+    if slip is not None and as_of is None:
+        raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
+    if slip is not None:
+        instance(slip, SlipDistribution, name="slip", function=fn, what="a SlipDistribution")
     prep = _prepare(
         opportunities,
         period=period,
@@ -436,6 +600,12 @@ def lattice_forecast(
         function=fn,
     )
     c = prep.cells
+    pairs = None
+    moments = None
+    if slip is not None:
+        ref = scalar_datetime(as_of, field="as_of", function=fn)
+        pairs = slip_pairs(prep, c, tuple(by), opportunities=opportunities, slip=slip, as_of=ref)
+        moments = _pair_moments(prep, pairs, c.n_cells, prep.closed_won)
     mean, sd, qs, p_quota, a_tol, p_tol = _lattice_cells(
         prep,
         code=c.code,
@@ -443,11 +613,17 @@ def lattice_forecast(
         closed_won=prep.closed_won,
         quota=prep.quota,
         points=points,
+        pairs=pairs,
     )
     at_level = None
     if prep.level is not None:
         lv = prep.level
         won = lv.roll_up(prep.closed_won)
+        level_pairs = None
+        if slip is not None:
+            level_pairs = slip_pairs(
+                prep, lv.cells, lv.level, opportunities=opportunities, slip=slip, as_of=ref
+            )
         lm, _, lq, lp, la, lt = _lattice_cells(
             prep,
             code=lv.fine_to_coarse[c.code],
@@ -455,6 +631,7 @@ def lattice_forecast(
             closed_won=won,
             quota=lv.quota,
             points=points,
+            pairs=level_pairs,
         )
         at_level = level_distribution(
             prep,
@@ -465,6 +642,9 @@ def lattice_forecast(
             amount_tol=la,
             prob_tol=lt,
         )
+        if level_pairs is not None:
+            lexp, _ = _pair_moments(prep, level_pairs, lv.cells.n_cells, won)
+            at_level = attrs.evolve(at_level, expected=lexp)
     return _result(
         prep,
         mean=mean,
@@ -473,8 +653,9 @@ def lattice_forecast(
         p_quota=p_quota,
         amount_tol=a_tol,
         prob_tol=p_tol,
-        slipped_out=0.0,
+        slipped_out=0.0 if pairs is None else pairs.slipped_out,
         method="lattice",
         n_simulations=0,
         quota_level=at_level,
+        moments=moments,
     )

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import scalar_datetime
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._grouping import PeriodSpec
 from crmkit.funnel._opportunities import Opportunities
@@ -168,6 +168,43 @@ class PipelineForecast(Result):
         "remaining_quota",
         "coverage",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "pipeline": "money",
+        "weighted": "money",
+        "closed_won": "money",
+        "expected_total": "money",
+        "commit": "money",
+        "best_case": "money",
+        "pipeline_category": "money",
+        "omitted": "money",
+        "quota": "money",
+        "remaining_quota": "money",
+        "overdue_amount": "money",
+        "attainment": "share",
+        "coverage": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start",
+        "end",
+        "groups",
+        "n_open",
+        "pipeline",
+        "weighted",
+        "closed_won",
+        "expected_total",
+        "commit",
+        "best_case",
+        "pipeline_category",
+        "omitted",
+        "quota",
+        "attainment",
+        "remaining_quota",
+        "coverage",
+    )
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"quota_level": None}
 
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]

@@ -11,7 +11,14 @@ import numpy.typing as npt
 
 from crmkit._frames import read_columns
 from crmkit._groups import factorize
-from crmkit._input import as_datetime, as_ids, as_readonly, check_same_length, to_array
+from crmkit._input import (
+    as_datetime,
+    as_finite_float,
+    as_ids,
+    as_readonly,
+    check_same_length,
+    to_array,
+)
 from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import stage_codes
@@ -50,6 +57,18 @@ class StageHistory:
         Win/loss reason on outcome rows ("" where none was given).
     dimensions : mapping of str to ndarray, shape (m,) each
         Per-opportunity attributes (the value on each opportunity's first row).
+    amount : ndarray of float64, shape (n,), or None
+        Deal value in force after each row, when the log carries it (as
+        Salesforce's opportunity history does); None otherwise.
+    close_date : ndarray of datetime64[us], shape (n,), or None
+        Expected close date in force after each row (the actual one on outcome
+        rows), when the log carries it; None otherwise.
+
+    Notes
+    -----
+    A row whose stage equals the opportunity's previous one records a change of
+    amount or close date without a stage change; stage timings treat the run
+    of such rows as one stay in the stage.
 
     Examples
     --------
@@ -73,6 +92,8 @@ class StageHistory:
     entered: npt.NDArray[np.datetime64]
     reason: npt.NDArray[np.str_]
     dimensions: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=frozen_mapping)
+    amount: npt.NDArray[np.float64] | None = None
+    close_date: npt.NDArray[np.datetime64] | None = None
 
     @classmethod
     def from_arrays(
@@ -84,6 +105,8 @@ class StageHistory:
         entered: object,
         reason: object | None = None,
         dimensions: Mapping[str, object] | None = None,
+        amount: object | None = None,
+        close_date: object | None = None,
     ) -> StageHistory:
         """Validate stage-history rows given as arrays.
 
@@ -102,6 +125,10 @@ class StageHistory:
         dimensions : mapping of str to array_like, optional
             Per-row attributes such as team or region; each opportunity takes the
             value of its first row.
+        amount : array_like of float, shape (n,), optional
+            Deal value in force after each row (finite, >= 0).
+        close_date : array_like of date-like, shape (n,), optional
+            Expected close date in force after each row (actual close on outcome rows).
 
         Returns
         -------
@@ -138,6 +165,14 @@ class StageHistory:
             reasons = texts.astype(str) if texts.size else np.zeros(0, dtype="<U1")
         else:
             reasons = np.full(ids.size, "", dtype="<U1")
+        amounts = None
+        if amount is not None:
+            amounts = as_finite_float(amount, field="amount", function=_FN, minimum=0.0)
+            lengths["amount"] = amounts.size
+        closes = None
+        if close_date is not None:
+            closes = as_datetime(close_date, field="close_date", function=_FN).values
+            lengths["close_date"] = closes.size
         dims_rows = {}
         for name, col in (dimensions or {}).items():
             dims_rows[name] = as_ids(col, field=name, function=_FN)
@@ -188,6 +223,8 @@ class StageHistory:
             entered=as_readonly(s_times),
             reason=as_readonly(reasons[order]),
             dimensions={k: as_readonly(v[first_rows]) for k, v in dims_rows.items()},
+            amount=None if amounts is None else as_readonly(amounts[order]),
+            close_date=None if closes is None else as_readonly(closes[order]),
         )
 
     @classmethod
@@ -201,6 +238,8 @@ class StageHistory:
         entered: str = "entered",
         reason: str | None = None,
         dimensions: Sequence[str] = (),
+        amount: str | None = None,
+        close_date: str | None = None,
     ) -> StageHistory:
         """Validate the mapped columns of any DataFrame narwhals supports.
 
@@ -216,6 +255,8 @@ class StageHistory:
             Column of win/loss reasons.
         dimensions : sequence of str
             Dimension columns.
+        amount, close_date : str, optional
+            Columns of the deal value and expected close date in force after each row.
 
         Returns
         -------
@@ -241,8 +282,8 @@ class StageHistory:
         2
         """
         mapping = {"opportunity": opportunity, "stage": stage, "entered": entered}
-        if reason is not None:
-            mapping["reason"] = reason
+        optional = {"reason": reason, "amount": amount, "close_date": close_date}
+        mapping |= {f: c for f, c in optional.items() if c is not None}
         mapping |= {f"dim:{d}": d for d in dimensions}
         cols = read_columns(frame, mapping, function=_FN)
         return cls.from_arrays(
@@ -252,6 +293,8 @@ class StageHistory:
             entered=cols["entered"],
             reason=cols.get("reason"),
             dimensions={d: cols[f"dim:{d}"] for d in dimensions},
+            amount=cols.get("amount"),
+            close_date=cols.get("close_date"),
         )
 
     @property

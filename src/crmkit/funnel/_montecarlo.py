@@ -16,10 +16,12 @@ from crmkit.errors import InputError
 from crmkit.funnel._distribution import (
     ForecastDistribution,
     _check_positive_int,
+    _pair_moments,
     _prepare,
     _Prepared,
     _result,
     level_distribution,
+    slip_pairs,
 )
 from crmkit.funnel._grouping import PeriodSpec, _horizons
 from crmkit.funnel._opportunities import Opportunities
@@ -238,7 +240,8 @@ def simulate_forecast(
     -------
     ForecastDistribution
         ``method="monte_carlo"``; ``amount_tolerance`` holds the standard error
-        of the mean.
+        of the mean. With slip, ``expected`` and ``analytic_sd`` are the exact
+        moments under slip (those :func:`lattice_forecast` with the same slip reports).
 
     Raises
     ------
@@ -383,6 +386,12 @@ def simulate_forecast(
         np.isfinite(prep.quota), (totals >= prep.quota[None, :]).mean(axis=0), np.nan
     )
     slipped = float(outside.mean() * scale) if plan is not None else 0.0
+    moments = None
+    if plan is not None and slip is not None:
+        pairs = slip_pairs(
+            prep, c, tuple(by), opportunities=opportunities, slip=slip, as_of=plan.as_of
+        )
+        moments = _pair_moments(prep, pairs, n, prep.closed_won)
     at_level = None
     if level is not None:
         lv = level
@@ -417,4 +426,5 @@ def simulate_forecast(
         method="monte_carlo",
         n_simulations=n_sims,
         quota_level=at_level,
+        moments=moments,
     )

@@ -24,13 +24,14 @@ from crmkit._results import frozen_mapping, json_safe
 from crmkit.errors import InputError
 from crmkit.funnel._process import ForecastCategory, SalesProcess
 
-__all__ = ["Opportunities", "optional_times", "stage_codes"]
+__all__ = ["Opportunities", "is_missing", "optional_times", "stage_codes"]
 
 _FN = "Opportunities"
 _NAT = np.datetime64("NaT", "us")
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """Whether *value* is a null: None, NaN, NaT or a value that refuses comparison (pd.NA)."""
     if value is None:
         return True
     try:
@@ -45,7 +46,7 @@ def optional_times(values: object, *, field: str, function: str) -> npt.NDArray[
     if arr.dtype.kind == "M":
         return arr.astype(DATETIME_DTYPE)
     if arr.dtype.kind in {"O", "f"}:
-        missing = np.fromiter((_is_missing(v) for v in arr), dtype=bool, count=arr.size)
+        missing = np.fromiter((is_missing(v) for v in arr), dtype=bool, count=arr.size)
         out = np.full(arr.size, _NAT, dtype=DATETIME_DTYPE)
         if (~missing).any():
             if arr.dtype.kind == "f":
@@ -105,7 +106,7 @@ def _categories(values: object, default: npt.NDArray[np.int64], *, function: str
         texts = np.array(
             [
                 ""
-                if _is_missing(v)
+                if is_missing(v)
                 else v.name.lower()
                 if isinstance(v, ForecastCategory)
                 else str(v)
@@ -135,7 +136,7 @@ def _categories(values: object, default: npt.NDArray[np.int64], *, function: str
 def _entered_probabilities(values: object, *, function: str) -> npt.NDArray[np.float64]:
     arr = to_array(values)
     if arr.dtype.kind == "O":
-        arr = np.array([np.nan if _is_missing(v) else v for v in arr.tolist()], dtype=object)
+        arr = np.array([np.nan if is_missing(v) else v for v in arr.tolist()], dtype=object)
     try:
         out = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError):

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
 from crmkit._input import as_finite_float, as_ids, to_array
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._grouping import Cells, PeriodSpec, assign_cells
 from crmkit.funnel._opportunities import Opportunities
@@ -221,6 +221,16 @@ class QuotaAttainment(_LevelTable):
         "remaining_quota",
         "coverage",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "pipeline": "money",
+        "weighted": "money",
+        "closed_won": "money",
+        "expected_total": "money",
+        "quota": "money",
+        "remaining_quota": "money",
+        "attainment": "share",
+        "coverage": "number",
+    }
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]
@@ -304,6 +314,19 @@ class QuotaDistribution(_LevelTable):
         "amount_tolerance",
         "probability_tolerance",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "closed_won": "money",
+        "expected": "money",
+        "mean": "money",
+        "p10": "money",
+        "p50": "money",
+        "p90": "money",
+        "quota": "money",
+        "amount_tolerance": "money",
+        "p_reach_quota": "probability",
+        "probability_tolerance": "probability",
+    }
+    _plot: ClassVar[str] = "quota_chart"
     period: npt.NDArray[np.str_]
     start: npt.NDArray[np.datetime64]
     end: npt.NDArray[np.datetime64]

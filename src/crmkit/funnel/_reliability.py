@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import StageRates
 from crmkit.funnel._history import StageHistory
@@ -51,6 +52,15 @@ class Reliability(Result):
         "mean_predicted",
         "observed_rate",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "bin_lower": "probability",
+        "bin_upper": "probability",
+        "mean_predicted": "probability",
+        "observed_rate": "probability",
+        "brier": "number",
+        "base_rate": "share",
+    }
+    _plot: ClassVar[str] = "reliability_diagram"
     bin_lower: FloatArray
     bin_upper: FloatArray
     count: IntArray
@@ -159,6 +169,9 @@ class WinScoreEvaluation(Result):
     >>> ev.baseline_name, ev.n_examples > 800
     ('configured', True)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {"brier": "number", "brier_baseline": "number"}
+    _plot: ClassVar[str] = "reliability_diagram"
 
     model: Reliability
     baseline: Reliability

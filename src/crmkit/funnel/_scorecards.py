@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._forecast import deal_probabilities
 from crmkit.funnel._history import StageHistory
@@ -89,6 +89,23 @@ class Scorecard(Result):
         "quota",
         "coverage",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "group": "id",
+        "open_pipeline": "money",
+        "weighted_pipeline": "money",
+        "win_rate": "share",
+        "cycle_days": "number",
+        "velocity": "money",
+        "quota": "money",
+        "coverage": "number",
+        "conversion": "share",
+        "conversion_vs_all": "share",
+        "parent": "id",
+        "conversion_vs_parent": "share",
+        "overall_conversion": "share",
+        "activities": "number",
+    }
+    _plot: ClassVar[str] = "scorecard_chart"
     group: npt.NDArray[Any]
     n_open: IntArray
     open_pipeline: FloatArray

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
@@ -65,6 +65,8 @@ class WinScorer(Result):
     >>> s.won_count["source"].tolist(), s.lost_count["source"].tolist()
     ([[0, 1]], [[1, 0]])
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {"smoothing": "number", "clamp": "probability"}
 
     process: SalesProcess
     fields: tuple[str, ...]
@@ -125,6 +127,19 @@ class WinScores(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("id", "probability", "prior", "team_table")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "id": "id",
+        "probability": "probability",
+        "prior": "probability",
+        "likelihood_ratio": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = (
+        "id",
+        "probability",
+        "prior",
+        "team_table",
+        "likelihood_ratio",
+    )
     id: npt.NDArray[Any]
     probability: FloatArray
     prior: FloatArray

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Final
 
 import attrs
@@ -9,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import optional_times
 
-__all__ = ["SlipDistribution", "fit_slip"]
+__all__ = ["SlipDistribution", "fit_slip", "slip_shifts", "window_probabilities"]
 
 FloatArray = npt.NDArray[np.float64]
 _US_PER_DAY: Final = 86_400_000_000
@@ -39,6 +40,12 @@ class SlipDistribution(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("days",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "days": "number",
+        "mean": "number",
+        "median": "number",
+        "share_late": "share",
+    }
     days: FloatArray
     mean: float
     median: float
@@ -88,3 +95,32 @@ def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
         median=float(np.median(days)),
         share_late=float((days > 0).mean()),
     )
+
+
+def slip_shifts(slip: SlipDistribution) -> npt.NDArray[np.int64]:
+    """Return the slips as sorted int64 microsecond shifts (as the Monte Carlo draws them)."""
+    return (slip.days * _US_PER_DAY).astype(np.int64)
+
+
+def window_probabilities(
+    expected: npt.NDArray[np.datetime64],
+    shifts: npt.NDArray[np.int64],
+    as_of: np.datetime64,
+    start: npt.NDArray[np.datetime64],
+    end: npt.NDArray[np.datetime64],
+) -> FloatArray:
+    """Return P(close in ``[start, end)``) per (deal, window) for ``max(expected + slip, as_of)``.
+
+    With the slips drawn uniformly from the empirical distribution, the close
+    falls before a bound ``B`` when ``as_of < B`` and ``expected + slip < B``, so
+    the count below ``B`` is one ``searchsorted`` on the sorted shifts.
+    """
+    e = expected.astype("datetime64[us]").astype(np.int64)
+    ref = np.int64(as_of.astype("datetime64[us]").astype(np.int64))
+
+    def below(bound: npt.NDArray[np.datetime64]) -> npt.NDArray[np.int64]:
+        b = bound.astype("datetime64[us]").astype(np.int64)
+        count = np.searchsorted(shifts, b - e, side="left").astype(np.int64)
+        return np.where(ref < b, count, 0)
+
+    return (below(end) - below(start)) / shifts.size

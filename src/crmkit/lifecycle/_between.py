@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -9,11 +10,13 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._results import Result
-from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
-from crmkit.lifecycle._replay import Replay
-from crmkit.lifecycle._retention import km_median
+from crmkit._input import DATETIME_DTYPE, as_readonly, check_date_format, scalar_datetime
+from crmkit._params import text
+from crmkit._results import Kind, Result
+from crmkit._survival import km_median
+from crmkit.errors import InputError
+from crmkit.lifecycle._entries import stage_entries
+from crmkit.lifecycle._replay import Replay, StageLog
 
 __all__ = ["TimeBetweenStages", "time_between_stages"]
 
@@ -43,10 +46,14 @@ class TimeBetweenStages(Result):
     n_reached : int
         Customers who reached the target.
     median_days : float
-        Kaplan-Meier median of ``days`` with the unreached as censored (NaN
-        when fewer than half are known to reach the target).
+        Kaplan-Meier median of ``days`` with the unreached as censored: NaN
+        exactly when fewer than half are known to reach the target (then
+        ``n_reached`` is below half the customers), or when no customer of a
+        replay has entered *source* yet.
     as_of : numpy.datetime64
-        End of observation.
+        End of observation, exclusive.
+    n_rows_after_as_of : int
+        Stage entries at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -65,6 +72,11 @@ class TimeBetweenStages(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source_at", "target_at", "days", "reached")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "days": "number",
+        "median_days": "number",
+    }
 
     customer: npt.NDArray[Any]
     source_at: npt.NDArray[np.datetime64]
@@ -76,24 +88,7 @@ class TimeBetweenStages(Result):
     n_reached: int
     median_days: float
     as_of: np.datetime64
-
-
-def _replay_entries(
-    r: Replay,
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.str_], npt.NDArray[np.datetime64]]:
-    """Stage entries of a replay: each customer's start (in its first stage) and every change."""
-    log = r.changes
-    names = np.array(log.stages, dtype=str)
-    first_source = r.stage.copy()
-    if len(log):
-        head = np.ones(len(log), dtype=bool)
-        head[1:] = log.customer[1:] != log.customer[:-1]
-        where = np.searchsorted(r.customer, log.customer[head])
-        first_source[where] = names[log.source_code[head]]
-    ids = np.concatenate([r.customer, log.customer])
-    stages = np.concatenate([first_source, names[log.target_code]])
-    times = np.concatenate([r.started_at, log.at])
-    return ids, stages, times
+    n_rows_after_as_of: int
 
 
 def _first_per_customer(
@@ -118,6 +113,7 @@ def time_between_stages(
     customer: str = "customer",
     stage: str = "stage",
     timestamp: str = "timestamp",
+    date_format: str | None = None,
 ) -> TimeBetweenStages:
     """Time from a customer's first entry into *source* to their first entry into *target*.
 
@@ -128,12 +124,17 @@ def time_between_stages(
         contributes each customer's start (its ``started_at``, in the stage
         the replay started from); a :class:`StageLog` only its changes.
     source, target : str
-        The two stages, e.g. ``"interested"`` and ``"customer"``.
+        The two stages, e.g. ``"interested"`` and ``"customer"``. From a
+        replay, both must be stages of its model; in a table, some customer
+        must have entered *source*.
     as_of : date, datetime, ISO string or numpy.datetime64
-        End of observation: customers who have not reached *target* are
-        censored here. No entry may be later.
+        End of observation, exclusive: customers who have not reached
+        *target* are censored here; entries at or after it are excluded and
+        counted.
     customer, stage, timestamp : str
         Column names (tables only).
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (tables only).
 
     Returns
     -------
@@ -144,7 +145,9 @@ def time_between_stages(
     Raises
     ------
     InputError
-        On entries after ``as_of``, null ids or bad timestamps.
+        On empty data, null ids, bad timestamps, no entry before ``as_of``, a
+        stage that is not a non-empty str, a stage the replayed model does
+        not have, or a *source* no customer of a table entered.
 
     Notes
     -----
@@ -168,14 +171,35 @@ def time_between_stages(
     ([7.0, 20.0, 22.0], 2, 20.0)
     """
     function = "time_between_stages"
+    source = text(source, name="source", function=function)
+    target = text(target, name="target", function=function)
     end = scalar_datetime(as_of, field="as_of", function=function)
-    if isinstance(data, Replay):
-        ids, names, times = _replay_entries(data)
-    else:
-        ids, names, times = stage_entries(
-            data, customer=customer, stage=stage, timestamp=timestamp, function=function
+    entries = stage_entries(
+        data,
+        customer=customer,
+        stage=stage,
+        timestamp=timestamp,
+        date_format=check_date_format(date_format, function=function),
+        end=end,
+        function=function,
+        replay_starts=True,
+    )
+    ids, names, times = entries.customer, entries.stage, entries.at
+    if isinstance(data, (Replay, StageLog)):
+        known = (data.changes if isinstance(data, Replay) else data).stages
+        for name, value in (("source", source), ("target", target)):
+            if value not in known:
+                raise InputError.for_parameter(
+                    name, f"a stage of the replayed model {list(known)}", value, function=function
+                )
+    elif not (names == source).any():
+        raise InputError.for_parameter(
+            "source",
+            f"a stage some customer entered before as_of; the data's stages are "
+            f"{sorted(set(names.tolist()))}",
+            source,
+            function=function,
         )
-    reject_after_as_of(times, end, field=timestamp, function=function, allow_equal=True)
     fac = factorize(ids)
     t = times.view(np.int64)
     order = np.lexsort((np.arange(t.size), t, fac.codes))
@@ -202,7 +226,7 @@ def time_between_stages(
     median = (
         float(km_median(np.zeros(keep.size, dtype=np.int64), kept_days, kept_reached, 1)[0])
         if keep.size
-        else float("nan")
+        else float("nan")  # a replayed source stage nobody has entered yet
     )
     return TimeBetweenStages(
         customer=as_readonly(fac.uniques[keep]),
@@ -215,4 +239,5 @@ def time_between_stages(
         n_reached=int(kept_reached.sum()),
         median_days=median,
         as_of=end,
+        n_rows_after_as_of=entries.n_after,
     )

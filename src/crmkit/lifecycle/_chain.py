@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, Final
 
 import attrs
@@ -11,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._params import integer, names, number, numbers, work_limit
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
-from crmkit.lifecycle._matrix import TransitionMatrix, _is_int, _is_number, _matrix
+from crmkit.lifecycle._matrix import TransitionMatrix, _matrix
 
 __all__ = [
     "Absorption",
@@ -22,11 +22,14 @@ __all__ = [
     "SteadyState",
     "absorption",
     "migration_value",
+    "per_stage",
     "project_stages",
     "steady_state",
 ]
 
 _ROW_TOL: Final = 1e-9
+_BLOCK: Final = 256  # periods projected per vectorised step of project_stages
+_MAX_CELLS: Final = 10**7  # stage shares, (periods + 1) x stages, project_stages returns at most
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -57,6 +60,13 @@ class StageProjection(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("period",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "period": "id",
+        "shares": "share",
+        "counts": "number",
+        "total": "number",
+    }
+    _plot: ClassVar[str] = "stage_flow"
 
     period: IntArray
     shares: FloatArray
@@ -65,28 +75,69 @@ class StageProjection(Result):
     total: float
 
 
-def _distribution(
-    initial: Mapping[str, float] | npt.ArrayLike, names: tuple[str, ...], function: str
+def per_stage(
+    values: object,
+    labels: tuple[str, ...],
+    *,
+    field: str,
+    function: str,
+    minimum: float | None = None,
+    scalar: bool = False,
 ) -> FloatArray:
-    if isinstance(initial, Mapping):
-        unknown = [k for k in initial if k not in names]
+    """One finite number per stage, from a mapping (unlisted stages: 0), a sequence or a scalar.
+
+    Sequences go through :func:`crmkit._params.numbers`, mapping values and a
+    scalar through :func:`crmkit._params.number`, so text, bools and NaN are
+    refused by name.
+    """
+    S = len(labels)
+    low = "" if minimum is None else f" >= {minimum:g}"
+    what = f"a mapping of stage to number{low} or {S} numbers{low} (one per stage {list(labels)})"
+    if scalar:
+        what += ", or one number for every stage"
+    if isinstance(values, Mapping):
+        unknown = [k for k in values if k not in labels]
         if unknown:
             raise InputError.for_parameter(
-                "initial", f"keyed by the stages {list(names)}", unknown, function=function
+                field, f"keyed by the stages {list(labels)}", unknown, function=function
             )
-        vec = np.array([float(initial.get(s, 0.0)) for s in names])
-    else:
-        vec = np.array(initial, dtype=np.float64)
-    if vec.shape != (len(names),) or not np.isfinite(vec).all() or (vec < 0).any():
+        items = [
+            number(values.get(s, 0.0), name=field, function=function, low=minimum) for s in labels
+        ]
+        return np.array(items, dtype=np.float64)
+    if (
+        isinstance(values, (str, bytes))
+        or not isinstance(values, Iterable)
+        or (isinstance(values, np.ndarray) and values.ndim == 0)
+    ):
+        if not scalar:
+            raise InputError.for_parameter(field, what, values, function=function)
+        one = values.item() if isinstance(values, np.ndarray) else values
+        return np.full(S, number(one, name=field, function=function, low=minimum))
+    seq = values.tolist() if isinstance(values, np.ndarray) else values
+    out = numbers(seq, name=field, function=function, low=minimum)
+    if len(out) != S:
         raise InputError.for_parameter(
-            "initial",
-            f"{len(names)} finite non-negative counts or shares (one per stage)",
-            vec.tolist(),
-            function=function,
+            field, what, f"{len(out)} values for {S} stages", function=function
         )
-    if vec.sum() <= 0:
+    return np.array(out, dtype=np.float64)
+
+
+def _distribution(values: object, labels: tuple[str, ...], function: str) -> FloatArray:
+    """Return customers (or shares) per stage: finite, >= 0, with a positive finite total."""
+    vec = per_stage(values, labels, field="initial", function=function, minimum=0.0)
+    top = float(vec.max())
+    if top <= 0:
         raise InputError.for_parameter(
             "initial", "counts or shares with a positive total", vec.tolist(), function=function
+        )
+    if not np.isfinite(top * float((vec / top).sum())):
+        raise InputError.for_parameter(
+            "initial",
+            "counts whose total is within float64's range",
+            vec.tolist(),
+            function=function,
+            hint="Rescale the counts (e.g. to thousands of customers).",
         )
     return vec
 
@@ -104,9 +155,11 @@ def project_stages(
     matrix : TransitionMatrix
         The chain.
     initial : mapping of stage to count, or array_like of shape (S,)
-        Customers (or shares) per stage now.
+        Customers (or shares) per stage now: finite, >= 0, with a positive
+        total (unlisted stages of a mapping: 0).
     periods : int
-        Steps ahead, >= 1.
+        Steps ahead, >= 1, with ``(periods + 1) * S`` at most
+        10**7.
 
     Returns
     -------
@@ -116,7 +169,15 @@ def project_stages(
     Raises
     ------
     InputError
-        On negative or mismatched *initial* or ``periods < 1``.
+        On negative, non-numeric or mismatched *initial*, ``periods < 1`` or
+        a projection of more than 10**7 shares.
+
+    Notes
+    -----
+    Computed a block of 256 periods at a time from the powers ``P^1 ..
+    P^256`` (``x_{t+i} = x_t P^i``), so a long projection costs a few
+    thousand vectorised steps, not one Python step per period; each row is
+    renormalised to sum to 1.
 
     Examples
     --------
@@ -130,22 +191,40 @@ def project_stages(
     [740.0, 220.0, 40.0]
     """
     function = "project_stages"
-    P, names = _matrix(matrix, function)
-    if not _is_int(periods) or periods < 1:
-        raise InputError.for_parameter("periods", "an int >= 1", periods, function=function)
-    vec = _distribution(initial, names, function)
-    total = float(vec.sum())
-    shares = np.empty((int(periods) + 1, len(names)))
-    shares[0] = vec / total
-    for t in range(int(periods)):
-        nxt = shares[t] @ P
-        np.clip(nxt, 0.0, None, out=nxt)
-        shares[t + 1] = nxt / nxt.sum()
+    P, labels = _matrix(matrix, function)
+    n = integer(periods, name="periods", function=function, minimum=1)
+    S = len(labels)
+    work_limit(
+        (n + 1) * S,
+        limit=_MAX_CELLS,
+        name="periods",
+        function=function,
+        what=f"stage shares ({n + 1:,} periods x {S} stages)",
+    )
+    vec = _distribution(initial, labels, function)
+    top = float(vec.max())
+    scaled = vec / top
+    total = top * float(scaled.sum())
+    shares = np.empty((n + 1, S))
+    shares[0] = scaled / scaled.sum()
+    block = min(n, _BLOCK)
+    powers = np.empty((block, S, S))
+    powers[0] = P
+    for i in range(1, block):
+        powers[i] = powers[i - 1] @ P
+    t = 0
+    while t < n:
+        m = min(block, n - t)
+        step = shares[t] @ powers[:m]  # (m, S): x_t P^1 .. x_t P^m
+        np.clip(step, 0.0, None, out=step)
+        step /= step.sum(axis=1, keepdims=True)
+        shares[t + 1 : t + 1 + m] = step
+        t += m
     return StageProjection(
-        period=as_readonly(np.arange(int(periods) + 1, dtype=np.int64)),
+        period=as_readonly(np.arange(n + 1, dtype=np.int64)),
         shares=as_readonly(shares),
         counts=as_readonly(shares * total),
-        stages=names,
+        stages=labels,
         total=total,
     )
 
@@ -170,6 +249,7 @@ class SteadyState(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"share": "share"}
 
     stage: npt.NDArray[np.str_]
     share: FloatArray
@@ -228,24 +308,24 @@ def steady_state(matrix: TransitionMatrix) -> SteadyState:
     [0.75, 0.25]
     """
     function = "steady_state"
-    P, names = _matrix(matrix, function)
+    P, labels = _matrix(matrix, function)
     classes = _closed_classes(P)
     if len(classes) > 1:
-        groups = [[names[i] for i in c] for c in classes]
+        groups = [[labels[i] for i in c] for c in classes]
         raise InputError(
             f"The chain given to {function} has {len(classes)} closed classes {groups}, so its "
             "long-run distribution depends on the starting stages.",
             field="matrix",
             hint="Use project_stages() for a given start, or absorption() for absorbing chains.",
         )
-    S = len(names)
+    S = len(labels)
     A = np.vstack([P.T - np.eye(S), np.ones((1, S))])
     b = np.zeros(S + 1)
     b[-1] = 1.0
     pi = np.linalg.lstsq(A, b, rcond=None)[0]
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum()
-    return SteadyState(stage=as_readonly(np.array(names, dtype=str)), share=as_readonly(pi))
+    return SteadyState(stage=as_readonly(np.array(labels, dtype=str)), share=as_readonly(pi))
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -272,6 +352,10 @@ class Absorption(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "expected_periods")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "expected_periods": "number",
+        "probabilities": "probability",
+    }
 
     stage: npt.NDArray[np.str_]
     expected_periods: FloatArray
@@ -287,8 +371,9 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     matrix : TransitionMatrix
         An absorbing chain.
     absorbing : sequence of str, optional
-        The absorbing stages; default the stages with ``P[i, i] == 1``.
-        Their rows are treated as absorbing whatever their probabilities.
+        The absorbing stages (distinct stage names); default the stages with
+        ``P[i, i] == 1`` (within 1e-9). Their rows are treated as absorbing
+        whatever their probabilities.
 
     Returns
     -------
@@ -299,8 +384,9 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     Raises
     ------
     InputError
-        If there is no absorbing stage, an unknown stage is named, or some
-        transient stage cannot reach an absorbing one.
+        If there is no absorbing stage, an unknown stage is named, some
+        transient stage cannot reach an absorbing one, or reaches it so
+        slowly that the expected time exceeds float64 (``field="matrix"``).
 
     Notes
     -----
@@ -325,16 +411,17 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     (['active', 'lapsed'], [22.5, 17.5])
     """
     function = "absorption"
-    P, names = _matrix(matrix, function)
+    P, labels = _matrix(matrix, function)
     if absorbing is None:
         is_abs = np.isclose(np.diag(P), 1.0, rtol=0.0, atol=_ROW_TOL)
     else:
-        unknown = [s for s in absorbing if s not in names]
+        chosen = names(absorbing, name="absorbing", function=function, what="stage names")
+        unknown = [s for s in chosen if s not in labels]
         if unknown:
             raise InputError.for_parameter(
-                "absorbing", f"a list of the stages {list(names)}", unknown, function=function
+                "absorbing", f"a list of the stages {list(labels)}", unknown, function=function
             )
-        is_abs = np.isin(np.array(names), list(absorbing))
+        is_abs = np.isin(np.array(labels), list(chosen))
     if not is_abs.any():
         raise InputError(
             f"The chain given to {function} has no absorbing stage (no stage with P[i, i] = 1).",
@@ -346,21 +433,39 @@ def absorption(matrix: TransitionMatrix, *, absorbing: Sequence[str] | None = No
     Q = P[np.ix_(trans, trans)]
     R = P[np.ix_(trans, absb)]
     reach = R.sum(axis=1) > 0
-    for _ in range(trans.size):  # propagate "can reach absorption"
-        reach = reach | ((Q > 0) & reach[None, :]).any(axis=1)
+    moves = Q > 0
+    for _ in range(trans.size):  # propagate "can reach absorption" until nothing changes
+        grown = reach | (moves & reach[None, :]).any(axis=1)
+        if bool((grown == reach).all()):
+            break
+        reach = grown
     if not reach.all():
-        stuck = [names[i] for i in trans[~reach]]
+        stuck = [labels[i] for i in trans[~reach]]
         raise InputError(
             f"The stage(s) {stuck} of the chain given to {function} can never reach an "
             "absorbing stage, so the time to absorption is infinite.",
             field="matrix",
         )
-    N = np.linalg.inv(np.eye(trans.size) - Q)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        try:
+            N = np.linalg.inv(np.eye(trans.size) - Q)
+        except np.linalg.LinAlgError:
+            N = np.full((trans.size, trans.size), np.inf)
+        expected = N.sum(axis=1)
+        ends = N @ R
+    if not (np.isfinite(expected).all() and np.isfinite(ends).all()):
+        raise InputError(
+            f"The chain given to {function} leaks into its absorbing stages too slowly for "
+            "float64: the expected time to absorption is beyond its range.",
+            field="matrix",
+            hint="Probabilities this small (below about 1e-15) are lost to float64 rounding; "
+            "round them to 0.",
+        )
     return Absorption(
-        stage=as_readonly(np.array([names[i] for i in trans], dtype=str)),
-        expected_periods=as_readonly(N.sum(axis=1)),
-        probabilities=as_readonly(N @ R),
-        absorbing=tuple(names[i] for i in absb),
+        stage=as_readonly(np.array([labels[i] for i in trans], dtype=str)),
+        expected_periods=as_readonly(expected),
+        probabilities=as_readonly(ends),
+        absorbing=tuple(labels[i] for i in absb),
     )
 
 
@@ -388,31 +493,12 @@ class MigrationValue(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("stage", "value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"value": "money", "discount_rate": "share"}
 
     stage: npt.NDArray[np.str_]
     value: FloatArray
     discount_rate: float
     horizon: int | None
-
-
-def _per_stage(
-    values: Mapping[str, float] | npt.ArrayLike | float,
-    names: tuple[str, ...],
-    field: str,
-    function: str,
-) -> FloatArray:
-    if isinstance(values, Mapping):
-        unknown = [k for k in values if k not in names]
-        if unknown:
-            raise InputError.for_parameter(
-                field, f"keyed by the stages {list(names)}", unknown, function=function
-            )
-        vec = np.array([float(values.get(s, 0.0)) for s in names])
-    else:
-        vec = np.broadcast_to(np.asarray(values, dtype=np.float64), (len(names),)).copy()
-    if not np.isfinite(vec).all():
-        raise InputError.for_parameter(field, "finite amounts", vec.tolist(), function=function)
-    return vec
 
 
 def migration_value(
@@ -430,13 +516,14 @@ def migration_value(
     matrix : TransitionMatrix
         Per-period stage migration.
     reward : mapping of stage to float, or array_like of shape (S,)
-        Margin earned per period in each stage (unlisted stages: 0).
+        Margin earned per period in each stage (unlisted stages of a mapping: 0).
     cost : mapping, array_like of shape (S,) or float, default 0
         Cost per period in each stage (e.g. marketing spent on it).
     discount_rate : float
         Per-period rate *d* > -1 (> 0 for the infinite horizon).
     horizon : int or None, default None
-        Number of periods (``T``); ``None`` sums over an infinite horizon.
+        Number of periods (``T`` >= 1, any size: the sum is formed in
+        O(log T) matrix products); ``None`` sums over an infinite horizon.
 
     Returns
     -------
@@ -447,14 +534,19 @@ def migration_value(
     ------
     InputError
         If ``discount_rate <= -1``, the infinite horizon is asked with
-        ``discount_rate <= 0``, ``horizon < 1`` or a reward is not finite.
+        ``discount_rate <= 0``, ``horizon < 1``, a reward or cost is not a
+        finite number, or a value would exceed float64's range (field
+        ``horizon`` when ``discount_rate <= 0`` lets it accumulate, else
+        ``reward``): values are never returned as infinity.
 
     Notes
     -----
     With ``r = reward - cost`` received at the start of each period and
     ``delta = 1 / (1 + d)``, the value over ``T`` periods is
     ``V_T = sum_{t=0}^{T-1} (delta P)^t r`` and over an infinite horizon
-    ``V = (I - delta P)^{-1} r`` (Pfeifer & Carraway, 2000, eq. 6-7).
+    ``V = (I - delta P)^{-1} r`` (Pfeifer & Carraway, 2000, eq. 6-7). The
+    finite sum is formed by binary doubling, so ``horizon=10**12`` costs
+    about 80 matrix products.
 
     References
     ----------
@@ -476,12 +568,10 @@ def migration_value(
     {'active': 502.94, 'lapsed': 351.34, 'lost': 0.0}
     """
     function = "migration_value"
-    P, names = _matrix(matrix, function)
-    if not _is_number(discount_rate) or not math.isfinite(discount_rate) or discount_rate <= -1:
-        raise InputError.for_parameter(
-            "discount_rate", "a finite number > -1", discount_rate, function=function
-        )
-    if horizon is None and discount_rate <= 0:
+    P, labels = _matrix(matrix, function)
+    d = number(discount_rate, name="discount_rate", function=function, low=-1.0, low_open=True)
+    T = None if horizon is None else integer(horizon, name="horizon", function=function, minimum=1)
+    if T is None and d <= 0:
         raise InputError.for_parameter(
             "discount_rate",
             "> 0 for an infinite horizon",
@@ -489,21 +579,69 @@ def migration_value(
             function=function,
             hint="Pass horizon=<periods> to value a finite horizon without discounting.",
         )
-    if horizon is not None and (not _is_int(horizon) or horizon < 1):
-        raise InputError.for_parameter("horizon", "an int >= 1 or None", horizon, function=function)
-    r = _per_stage(reward, names, "reward", function) - _per_stage(cost, names, "cost", function)
-    M = P / (1.0 + float(discount_rate))
-    if horizon is None:
-        value = np.asarray(np.linalg.solve(np.eye(len(names)) - M, r), dtype=np.float64)
-    else:
-        value = np.zeros(len(names))
-        term = r.copy()
-        for _ in range(int(horizon)):
-            value += term
-            term = M @ term
+    gain = per_stage(reward, labels, field="reward", function=function)
+    spend = per_stage(cost, labels, field="cost", function=function, scalar=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        r = gain - spend
+    if not np.isfinite(r).all():
+        raise InputError.for_parameter(
+            "cost",
+            "such that reward - cost stays within float64's range",
+            spend.tolist(),
+            function=function,
+            hint="Rescale the rewards and costs (e.g. to thousands).",
+        )
+    M = P / (1.0 + d)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below
+        if T is None:
+            value = np.asarray(np.linalg.solve(np.eye(len(labels)) - M, r), dtype=np.float64)
+        else:
+            value = _discounted_sum(M, r, T)
+    if not np.isfinite(value).all():
+        if T is not None and d <= 0:
+            raise InputError.for_parameter(
+                "horizon",
+                f"short enough that values accumulating by a factor 1 / (1 + d) = "
+                f"{1 / (1 + d):.4g} a period stay within float64's range",
+                T,
+                function=function,
+                hint="Without a positive discount_rate value keeps accumulating; shorten the "
+                "horizon.",
+            )
+        raise InputError.for_parameter(
+            "reward",
+            "small enough that the customer values stay within float64's range",
+            gain.tolist(),
+            function=function,
+            hint="Rescale the rewards and costs (e.g. to thousands).",
+        )
     return MigrationValue(
-        stage=as_readonly(np.array(names, dtype=str)),
+        stage=as_readonly(np.array(labels, dtype=str)),
         value=as_readonly(value),
-        discount_rate=float(discount_rate),
-        horizon=None if horizon is None else int(horizon),
+        discount_rate=d,
+        horizon=T,
     )
+
+
+def _discounted_sum(M: FloatArray, r: FloatArray, horizon: int) -> FloatArray:
+    """Return ``sum_{t=0}^{T-1} M^t r`` with O(log T) matrix products (binary doubling).
+
+    With ``s_b = sum_{t<b} M^t r`` and ``M^b``: ``s_2b = s_b + M^b s_b``,
+    ``M^2b = M^b M^b``; the blocks of the binary digits of T are added at
+    their offsets (powers of M commute, so the order does not matter).
+    """
+    S = r.size
+    value = np.zeros(S)
+    offset = np.eye(S)  # M^(periods already summed)
+    block_sum = r.copy()  # s_b for b = 1
+    block_power = M.copy()  # M^b
+    remaining = horizon
+    while True:
+        if remaining & 1:
+            value += offset @ block_sum
+            offset = offset @ block_power
+        remaining >>= 1
+        if not remaining or not np.isfinite(value).all():
+            return value
+        block_sum = block_sum + block_power @ block_sum
+        block_power = block_power @ block_power

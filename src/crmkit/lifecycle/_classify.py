@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
@@ -10,11 +9,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
-from crmkit._results import Result, frozen_mapping
-from crmkit._transactions import Transactions, as_transactions
+from crmkit._params import instance, number
+from crmkit._results import Kind, Result, count_labels, frozen_mapping
+from crmkit._transactions import customer_groups, read_transactions
 from crmkit.errors import InputError
+from crmkit.lifecycle._columns import nonempty_rows
 from crmkit.periods import default_as_of
 
 __all__ = [
@@ -44,15 +44,8 @@ CLASSIFICATION_RULES: Final = (
 """The rules of :func:`classify_stages` in evaluation order, with the stage each assigns."""
 
 
-def _positive(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InputError.for_parameter(
-            attribute.name, "a number > 0", value, function="StageThresholds"
-        )
-    if not math.isfinite(value):
-        raise InputError.for_parameter(
-            attribute.name, "a finite number > 0", value, function="StageThresholds"
-        )
+def _positive(inst: object, attribute: attrs.Attribute[float], value: object) -> None:
+    number(value, name=attribute.name, function=type(inst).__name__, low=0.0, low_open=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -88,6 +81,11 @@ class StageThresholds:
         a change between windows is mostly noise (two purchases against one
         is not growth).
 
+    Raises
+    ------
+    InputError
+        If a threshold is not a finite number > 0.
+
     Examples
     --------
     >>> StageThresholds(lapse_ratio=4.0).overdue_ratio
@@ -118,15 +116,17 @@ class LifecycleMetrics(Result):
     frequency : ndarray of int64, shape (k,)
         Purchases (rows with a positive amount).
     recent_count, earlier_count : ndarray of int64, shape (k,)
-        Purchases in ``(as_of - w, as_of]`` and ``(as_of - 2w, as_of - w]``.
+        Purchases in ``[as_of - w, as_of)`` and ``[as_of - 2w, as_of - w)``.
     recent_spend, earlier_spend : ndarray of float64, shape (k,)
         Net amount (refunds included) in the same two windows.
     as_of : numpy.datetime64
-        The reference time.
+        The end of observation (exclusive).
+    as_of_is_default : bool
+        Whether ``as_of`` was the default (midnight after the last transaction).
     window_days : float
         The window length *w*.
-    n_excluded_rows : int
-        Transaction rows after ``as_of`` (not used).
+    n_rows_after_as_of : int
+        Transaction rows at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -151,6 +151,15 @@ class LifecycleMetrics(Result):
         "recent_spend",
         "earlier_spend",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "tenure_days": "number",
+        "recency_days": "number",
+        "recent_spend": "money",
+        "earlier_spend": "money",
+        "window_days": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     tenure_days: FloatArray
@@ -161,8 +170,9 @@ class LifecycleMetrics(Result):
     recent_spend: FloatArray
     earlier_spend: FloatArray
     as_of: np.datetime64
+    as_of_is_default: bool
     window_days: float
-    n_excluded_rows: int
+    n_rows_after_as_of: int
 
 
 def lifecycle_metrics(
@@ -170,85 +180,108 @@ def lifecycle_metrics(
     *,
     as_of: object = None,
     window_days: float = 90.0,
+    customer: str = "customer",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    date_format: str | None = None,
 ) -> LifecycleMetrics:
     """Compute the per-customer metrics the stage rules use, in one grouped pass.
 
     Parameters
     ----------
     transactions : Transactions or anything :func:`crmkit.as_transactions` reads
-        Purchase rows.
+        Purchase rows (a frame, a mapping of columns or records).
     as_of : date, datetime, ISO string or numpy.datetime64, optional
-        Reference time; default the day after the last transaction. Rows
-        after it are excluded and counted.
+        End of observation, exclusive; default midnight after the last
+        transaction (``as_of_is_default`` says so). Rows at or after it are
+        excluded and counted (``n_rows_after_as_of``).
     window_days : float, default 90
-        Length of the recent and the earlier comparison windows, in days.
+        Length of the recent and the earlier comparison windows, in days (> 0).
+    customer, timestamp, amount : str
+        The caller's column names for the three fields (tables only).
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601, e.g.
+        ``"%Y%m%d"``.
 
     Returns
     -------
     LifecycleMetrics
-        One row per customer with at least one row on or before ``as_of``.
+        One row per customer with at least one row before ``as_of``.
 
     Raises
     ------
     InputError
-        If ``window_days`` is not a positive number or the transactions are invalid.
+        If ``window_days`` is not a number > 0, the transactions are empty or
+        invalid, or every row is at or after ``as_of``.
+
+    Notes
+    -----
+    With ``t`` a purchase time and ``w`` the window, the recent window is
+    ``as_of - w <= t < as_of`` and the earlier one
+    ``as_of - 2w <= t < as_of - w``: each holds exactly *w* days.
 
     Examples
     --------
     >>> m = lifecycle_metrics(
     ...     {
-    ...         "customer": ["a", "a"],
-    ...         "timestamp": ["2024-01-01", "2024-01-31"],
-    ...         "amount": [5.0, 7.0],
+    ...         "cust": ["a", "a"],
+    ...         "day": ["2024-01-01", "2024-01-31"],
+    ...         "eur": [5.0, 7.0],
     ...     },
     ...     as_of="2024-03-01",
+    ...     customer="cust",
+    ...     timestamp="day",
+    ...     amount="eur",
     ... )
     >>> m.tenure_days.tolist(), m.recency_days.tolist(), m.frequency.tolist()
     ([60.0], [30.0], [2])
     """
     function = "lifecycle_metrics"
-    tx = transactions if isinstance(transactions, Transactions) else as_transactions(transactions)
-    if isinstance(window_days, bool) or not isinstance(window_days, (int, float)):
-        raise InputError.for_parameter(
-            "window_days", "a number > 0", window_days, function=function
-        )
-    if not (math.isfinite(window_days) and window_days > 0):
-        raise InputError.for_parameter(
-            "window_days", "a number > 0", window_days, function=function
-        )
-    if len(tx) == 0:
-        raise InputError(f"{function} needs at least one transaction.", field="transactions")
+    w = number(window_days, name="window_days", function=function, low=0.0, low_open=True)
+    tx = read_transactions(
+        transactions,
+        function=function,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        data_name="transactions",
+    )
+    nonempty_rows(len(tx), function=function, data_name="transactions")
+    is_default = as_of is None
     end = (
         default_as_of(tx.timestamp)
-        if as_of is None
+        if is_default
         else scalar_datetime(as_of, field="as_of", function=function)
     )
     t = tx.timestamp.view(np.int64)
     end_i = int(end.astype(np.int64))
-    keep = t <= end_i
-    n_excluded = int(keep.size - np.count_nonzero(keep))
-    if n_excluded == keep.size:
+    keep = t < end_i
+    n_after = int(keep.size - np.count_nonzero(keep))
+    if n_after == keep.size:
         raise InputError.for_parameter(
-            "as_of", "on or after the first transaction", str(end), function=function
+            "as_of", "after the first transaction", str(end), function=function
         )
-    ids = tx.customer[keep] if n_excluded else tx.customer
-    t = t[keep] if n_excluded else t
-    amount = tx.amount[keep] if n_excluded else tx.amount
-    fac = factorize(ids)
-    k = fac.n_groups
-    codes = fac.codes
+    groups = customer_groups(tx)
+    if n_after:
+        groups = groups.take(keep)
+        t = t[keep]
+        amount_ = tx.amount[keep]
+    else:
+        amount_ = tx.amount
+    k = groups.n_groups
+    codes = groups.codes
     first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, codes, t)
     np.maximum.at(last, codes, t)
-    age = (end_i - t).astype(np.float64) / _US_PER_DAY
-    w = float(window_days)
-    recent = age < w
-    earlier = (age >= w) & (age < 2 * w)
-    purchase = amount > 0
+    age = (end_i - t).astype(np.float64) / _US_PER_DAY  # > 0: every kept row is before as_of
+    recent = age <= w
+    earlier = ~recent & (age - w <= w)
+    purchase = amount_ > 0
     freq = np.bincount(codes[purchase], minlength=k).astype(np.int64)
     return LifecycleMetrics(
-        customer=as_readonly(fac.uniques),
+        customer=as_readonly(groups.uniques),
         tenure_days=as_readonly((end_i - first).astype(np.float64) / _US_PER_DAY),
         recency_days=as_readonly((end_i - last).astype(np.float64) / _US_PER_DAY),
         frequency=as_readonly(freq),
@@ -259,14 +292,19 @@ def lifecycle_metrics(
             np.bincount(codes[earlier & purchase], minlength=k).astype(np.int64)
         ),
         recent_spend=as_readonly(
-            np.bincount(codes, weights=amount * recent, minlength=k).astype(np.float64)
+            np.bincount(codes, weights=np.where(recent, amount_, 0.0), minlength=k).astype(
+                np.float64
+            )
         ),
         earlier_spend=as_readonly(
-            np.bincount(codes, weights=amount * earlier, minlength=k).astype(np.float64)
+            np.bincount(codes, weights=np.where(earlier, amount_, 0.0), minlength=k).astype(
+                np.float64
+            )
         ),
         as_of=end,
+        as_of_is_default=is_default,
         window_days=w,
-        n_excluded_rows=n_excluded,
+        n_rows_after_as_of=n_after,
     )
 
 
@@ -307,6 +345,14 @@ class StageClassification(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "rule")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {
+            "stage_counts": count_labels(rows["stage"], list(self.stage_counts)),
+            "rule_counts": count_labels(rows["rule"], list(self.rule_counts)),
+        }
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
@@ -343,7 +389,7 @@ def _metric_arrays(data: object, function: str) -> dict[str, npt.NDArray[Any]]:
     ):
         data = _from_rfm(data)
     if not isinstance(data, Mapping):
-        tx = as_transactions(data)
+        tx = read_transactions(data, function=function, data_name="data")
         return lifecycle_metrics(tx).table()
     missing = [c for c in _REQUIRED if c not in data]
     if missing:
@@ -360,9 +406,9 @@ def _metric_arrays(data: object, function: str) -> dict[str, npt.NDArray[Any]]:
             f"got only {present}.",
             field=next(c for c in _TRENDS if c not in data),
         )
-    out: dict[str, npt.NDArray[Any]] = {
-        "customer": as_ids(data["customer"], field="customer", function=function)
-    }
+    ids = as_ids(data["customer"], field="customer", function=function)
+    nonempty_rows(ids.shape[0], function=function)
+    out: dict[str, npt.NDArray[Any]] = {"customer": ids}
     for name in ("tenure_days", "recency_days"):
         out[name] = as_finite_float(data[name], field=name, function=function, minimum=0.0)
     for name in ("frequency", "recent_count", "earlier_count"):
@@ -399,12 +445,13 @@ def classify_stages(
         A :class:`LifecycleMetrics`; an RFM summary result (such as
         :func:`crmkit.segmentation.rfm_summary` returns: its first and last
         purchase and ``as_of`` give tenure and recency in days); per-customer
-        metrics with ``customer``, ``tenure_days``,
+        metrics as a mapping of columns with ``customer``, ``tenure_days``,
         ``recency_days`` and ``frequency`` (an RFM summary) and optionally all
         of ``recent_count``, ``earlier_count``, ``recent_spend``,
-        ``earlier_spend``; or transactions, summarised with
+        ``earlier_spend``; or transactions (a ``Transactions`` value, a frame
+        or records with crmkit's column names), summarised with
         :func:`lifecycle_metrics` and its defaults (call it yourself to set
-        ``as_of`` and the window).
+        ``as_of``, the window, the column names or a ``date_format``).
     thresholds : StageThresholds, optional
         Rule thresholds; the documented defaults when omitted.
 
@@ -416,8 +463,9 @@ def classify_stages(
     Raises
     ------
     InputError
-        On missing or non-finite metrics, negative days or counts, recency
-        above tenure, or only some of the trend columns.
+        On an empty table (``field="data"``), missing or non-finite metrics,
+        negative days or counts, recency above tenure, only some of the trend
+        columns, or *thresholds* that is not a StageThresholds.
 
     Notes
     -----
@@ -474,42 +522,51 @@ def classify_stages(
     1
     """
     function = "classify_stages"
-    th = StageThresholds() if thresholds is None else thresholds
-    if not isinstance(th, StageThresholds):
-        raise InputError.for_parameter(
-            "thresholds", "a StageThresholds", type(th).__name__, function=function
+    th = (
+        StageThresholds()
+        if thresholds is None
+        else instance(
+            thresholds,
+            StageThresholds,
+            name="thresholds",
+            function=function,
+            what="a StageThresholds",
         )
+    )
     cols = _metric_arrays(data, function)
     tenure = cols["tenure_days"].astype(np.float64, copy=False)
     recency = cols["recency_days"].astype(np.float64, copy=False)
     freq = cols["frequency"].astype(np.float64, copy=False)
     k = tenure.shape[0]
-    span = tenure - recency
-    gap = np.divide(span, freq - 1.0, out=np.full(k, th.new_days), where=freq >= 2)
-    rule = np.full(k, len(CLASSIFICATION_RULES) - 1, dtype=np.int8)
-    trends = "recent_count" in cols
-    conds: list[npt.NDArray[np.bool_]] = [
-        (recency > th.lapse_ratio * gap) & (recency > th.lapse_min_days),
-        tenure < th.new_days,
-        freq <= 1,
-        recency > th.overdue_ratio * gap,
-    ]
-    if trends:
-        rc = cols["recent_count"].astype(np.float64, copy=False)
-        ec = cols["earlier_count"].astype(np.float64, copy=False)
-        rs = cols["recent_spend"].astype(np.float64, copy=False)
-        es = cols["earlier_spend"].astype(np.float64, copy=False)
-        enough = (rc + ec) >= th.min_trend_purchases
-        conds += [
-            enough & (ec > 0) & (rc <= th.falling_ratio * ec),
-            enough & (es > 0) & (rs <= th.falling_ratio * es),
-            enough
-            & (
-                ((ec > 0) & (rc >= th.rising_ratio * ec))
-                | ((ec == 0) & (rc > 0))
-                | ((es > 0) & (rs >= th.rising_ratio * es))
-            ),
+    # A threshold times a metric can exceed float64's range only when both are absurdly
+    # large; it is then +/-inf, which compares exactly as the true product would.
+    with np.errstate(over="ignore"):
+        span = tenure - recency
+        gap = np.divide(span, freq - 1.0, out=np.full(k, th.new_days), where=freq >= 2)
+        rule = np.full(k, len(CLASSIFICATION_RULES) - 1, dtype=np.int8)
+        trends = "recent_count" in cols
+        conds: list[npt.NDArray[np.bool_]] = [
+            (recency > th.lapse_ratio * gap) & (recency > th.lapse_min_days),
+            tenure < th.new_days,
+            freq <= 1,
+            recency > th.overdue_ratio * gap,
         ]
+        if trends:
+            rc = cols["recent_count"].astype(np.float64, copy=False)
+            ec = cols["earlier_count"].astype(np.float64, copy=False)
+            rs = cols["recent_spend"].astype(np.float64, copy=False)
+            es = cols["earlier_spend"].astype(np.float64, copy=False)
+            enough = (rc + ec) >= th.min_trend_purchases
+            conds += [
+                enough & (ec > 0) & (rc <= th.falling_ratio * ec),
+                enough & (es > 0) & (rs <= th.falling_ratio * es),
+                enough
+                & (
+                    ((ec > 0) & (rc >= th.rising_ratio * ec))
+                    | ((ec == 0) & (rc > 0))
+                    | ((es > 0) & (rs >= th.rising_ratio * es))
+                ),
+            ]
     # assign in reverse so the first matching rule wins
     for i in range(len(conds) - 1, -1, -1):
         rule[conds[i]] = i

@@ -12,6 +12,7 @@ from typing import Any, Final
 import attrs
 import numpy as np
 
+from crmkit._params import choice, instance, number, text
 from crmkit.errors import InputError, ModelDefinitionError
 
 __all__ = ["Comparison", "Condition", "exclusive", "nonempty"]
@@ -46,34 +47,17 @@ _OPS: Final[dict[Comparison, Callable[[Any, Any], Any]]] = {
 }
 
 
-def nonempty(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ModelDefinitionError(
-            f"{attribute.name!r} must be a non-empty string; got {value!r}.",
-        )
-
-
-def _finite(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ModelDefinitionError(
-            f"A guard condition's {attribute.name!r} must be a finite number; got {value!r}.",
-        )
+def nonempty(inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Check for a non-blank str, named as a parameter of the class being built."""
+    text(value, name=attribute.name, function=type(inst).__name__)
 
 
 def _comparison(value: object) -> Comparison:
-    try:
-        return Comparison(str(value))
-    except ValueError:
-        raise ModelDefinitionError(
-            f"A guard condition's 'op' must be one of {[c.value for c in Comparison]}; "
-            f"got {value!r}."
-        ) from None
+    return choice(value, Comparison, name="op", function="Condition")
 
 
-def _to_float(value: object) -> object:
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
-        return float(value)
-    return value
+def _threshold(value: object) -> float:
+    return number(value, name="value", function="Condition")
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +77,12 @@ class Condition:
     value : float
         The threshold, finite.
 
+    Raises
+    ------
+    InputError
+        If *field* is not a non-empty str, *op* not a comparison or *value*
+        not a finite number (each named as a parameter of ``Condition``).
+
     Examples
     --------
     A customer counts as engaged after five site visits:
@@ -104,7 +94,7 @@ class Condition:
 
     field: str = attrs.field(validator=nonempty)
     op: Comparison = attrs.field(converter=_comparison)
-    value: float = attrs.field(validator=_finite, converter=_to_float)
+    value: float = attrs.field(converter=_threshold)
 
     def __str__(self) -> str:
         return f"{self.field} {self.op.value} {self.value:g}"
@@ -125,6 +115,8 @@ class Condition:
 
         Raises
         ------
+        InputError
+            If *text* is not a str.
         ModelDefinitionError
             If the text does not have that form.
 
@@ -133,19 +125,25 @@ class Condition:
         >>> Condition.parse("orders_12m < 2").op
         <Comparison.LT: '<'>
         """
-        match = _CONDITION.match(text)
+        source = instance(text, str, name="text", function="Condition.parse", what="a str")
+        match = _CONDITION.match(source)
         if match is None:
             raise ModelDefinitionError(
-                f"Cannot read the guard condition {text!r}; expected '<field> <op> <number>' "
-                "with op one of >, >=, <, <=, ==, !=."
+                f"Cannot read the guard condition {source!r}; expected '<field> <op> <number>' "
+                "with op one of >, >=, <, <=, ==, !=.",
+                field="guard",
             )
-        field, op, number = match.groups()
+        field, op, threshold = match.groups()
         try:
-            value = float(number)
+            value = float(threshold)
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
             raise ModelDefinitionError(
-                f"The threshold of the guard condition {text!r} must be a number; got {number!r}."
-            ) from None
+                f"The threshold of the guard condition {source!r} must be a finite number; "
+                f"got {threshold!r}.",
+                field="guard",
+            )
         return cls(field=field, op=Comparison(op), value=value)
 
     def holds(self, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -164,7 +162,8 @@ class Condition:
         Raises
         ------
         InputError
-            If the context lacks the field.
+            If the context lacks the field or its value is not a finite number
+            (or an array of numbers).
 
         Examples
         --------
@@ -179,7 +178,17 @@ class Condition:
                 field=self.field,
                 hint="Pass every value the guards use in `context`.",
             )
-        result = _OPS[self.op](context[self.field], self.value)
+        value = context[self.field]
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "iuf":
+                raise InputError(
+                    f"The context value {self.field!r} read by the guard condition '{self}' "
+                    f"must hold numbers; got dtype {value.dtype}.",
+                    field=self.field,
+                )
+        else:
+            value = number(value, name=self.field, function=f"the guard condition '{self}'")
+        result = _OPS[self.op](value, self.value)
         if isinstance(result, np.ndarray):
             return result
         return bool(result)

@@ -23,12 +23,14 @@ IntArray = npt.NDArray[np.int64]
 SmallArray = npt.NDArray[np.int16]  # stage and event codes (models have < 32768 of each)
 
 
-def event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> SmallArray:
+def event_codes(model: LifecycleModel, events: npt.NDArray[Any], *, column: str) -> SmallArray:
+    """Event codes (positions in ``model.events``); unknown or missing names are refused."""
+    field = "event"
     # text columns need no id checks: an empty or unknown name is reported below
     names = (
         events
         if events.dtype.kind == "U" and events.ndim == 1
-        else as_ids(events, field=field, function=_FUNCTION).astype(str, copy=False)
+        else as_ids(events, field=field, function=_FUNCTION, column=column).astype(str, copy=False)
     )
     known = model.events
     if len(known) <= _SCAN_EVENTS:
@@ -50,6 +52,7 @@ def event_codes(model: LifecycleModel, events: npt.NDArray[Any], field: str) -> 
             n_bad=int(bad.size),
             function=_FUNCTION,
             hint=f"Known events: {list(known)}.",
+            column=column,
         )
     return codes
 

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._params import names, text
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.lifecycle._guard import Condition, exclusive, nonempty
 
@@ -20,21 +21,57 @@ MODEL_SCHEMA_VERSION: Final = 1
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _stage(value: object) -> Stage:
-    return value if isinstance(value, Stage) else Stage(name=str(value))
+def _stages(values: object) -> tuple[Stage, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InputError.for_parameter(
+            "stages",
+            "a sequence of Stage values or stage names",
+            values,
+            function="LifecycleModel",
+            hint=f"Pass [{values!r}] for a single stage." if isinstance(values, str) else None,
+        )
+    out = []
+    for v in values:
+        if isinstance(v, Stage):
+            out.append(v)
+        elif isinstance(v, str):
+            out.append(Stage(name=v))
+        else:
+            raise InputError.for_parameter(
+                "stages",
+                "a sequence of Stage values or stage names (str)",
+                v,
+                function="LifecycleModel",
+            )
+    return tuple(out)
 
 
-def _stages(values: Iterable[object]) -> tuple[Stage, ...]:
-    return tuple(_stage(v) for v in values)
-
-
-def _names(values: object) -> tuple[str, ...]:
+def _sources(values: object) -> tuple[str, ...]:
     if isinstance(values, str):
-        return (values,)
-    return tuple(str(v) for v in values)  # type: ignore[attr-defined]
+        return (text(values, name="source", function="Transition"),)
+    return names(values, name="source", function="Transition", what="stage names")
 
 
-def _conditions(values: Iterable[object]) -> tuple[Condition, ...]:
+def _terminal(values: object) -> tuple[str, ...]:
+    return names(
+        values, name="terminal", function="LifecycleModel", allow_empty=True, what="stage names"
+    )
+
+
+def _description(inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    text(value, name=attribute.name, function=type(inst).__name__, allow_empty=True)
+
+
+def _conditions(values: object) -> tuple[Condition, ...]:
+    if isinstance(values, (str, Condition)):
+        values = [values]
+    if not isinstance(values, Iterable):
+        raise InputError.for_parameter(
+            "guard",
+            "a sequence of Condition values or strings such as 'spend >= 100'",
+            values,
+            function="Transition",
+        )
     out = []
     for v in values:
         if isinstance(v, Condition):
@@ -42,15 +79,26 @@ def _conditions(values: Iterable[object]) -> tuple[Condition, ...]:
         elif isinstance(v, str):
             out.append(Condition.parse(v))
         else:
-            raise ModelDefinitionError(
-                f"A guard must be a sequence of Condition values or strings such as "
-                f"'spend >= 100'; got {v!r}."
+            raise InputError.for_parameter(
+                "guard",
+                "a sequence of Condition values or strings such as 'spend >= 100'",
+                v,
+                function="Transition",
             )
     return tuple(out)
 
 
-def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
-    return tuple(values)
+def _transitions(values: object) -> tuple[Transition, ...]:
+    requirement = "a sequence of Transition values"
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InputError.for_parameter(
+            "transitions", requirement, values, function="LifecycleModel"
+        )
+    out = tuple(values)
+    for v in out:
+        if not isinstance(v, Transition):
+            raise InputError.for_parameter("transitions", requirement, v, function="LifecycleModel")
+    return out
 
 
 @attrs.frozen(kw_only=True)
@@ -64,6 +112,11 @@ class Stage:
     description : str, default ""
         What being in this stage means for the business.
 
+    Raises
+    ------
+    InputError
+        If *name* is not a non-empty str or *description* not a str.
+
     Examples
     --------
     >>> Stage(name="lead", description="left contact details").name
@@ -71,11 +124,13 @@ class Stage:
     """
 
     name: str = attrs.field(validator=nonempty)
-    description: str = ""
+    description: str = attrs.field(default="", validator=_description)
 
 
 def _default_event(value: object, self_: Any) -> str:  # noqa: ANN401
-    return str(self_.name) if value is None else str(value)
+    if value is None:
+        return str(self_.name)
+    return text(value, name="event", function="Transition")
 
 
 @attrs.frozen(kw_only=True)
@@ -94,10 +149,20 @@ class Transition:
         The event that triggers it; ``None`` means the event is the transition's
         name. Several transitions may share an event if their guards exclude
         each other.
-    guard : sequence of Condition or str, default ()
-        Conditions on the context that must all hold (empty: always allowed).
+    guard : Condition, str or a sequence of them, default ()
+        Conditions on the context that must all hold (empty: always allowed);
+        strings are read with :meth:`Condition.parse`.
     description : str, default ""
         What the move means.
+
+    Raises
+    ------
+    InputError
+        If a name, the source, the target or the event is not a non-empty str
+        (the source may also be a sequence of distinct ones), or the guard
+        holds something other than conditions.
+    ModelDefinitionError
+        If a guard string cannot be read as a condition.
 
     Examples
     --------
@@ -107,7 +172,7 @@ class Transition:
     """
 
     name: str = attrs.field(validator=nonempty)
-    source: tuple[str, ...] = attrs.field(converter=_names)
+    source: tuple[str, ...] = attrs.field(converter=_sources)
     target: str = attrs.field(validator=nonempty)
     event: str = attrs.field(
         default=None,
@@ -115,7 +180,7 @@ class Transition:
         validator=nonempty,
     )
     guard: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
-    description: str = ""
+    description: str = attrs.field(default="", validator=_description)
 
     def allowed(self, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
         """Whether every guard condition holds on *context* (True when unguarded).
@@ -167,6 +232,11 @@ class LifecycleModel:
 
     Raises
     ------
+    InputError
+        If an argument has the wrong type: a name that is not a non-empty str,
+        stages that are neither ``Stage`` values nor names, terminal stages
+        that are not a sequence of distinct names (a bare str is refused), or
+        transitions that are not ``Transition`` values.
     ModelDefinitionError
         On duplicate stage or transition names, an unknown initial, terminal,
         source or target stage, a terminal stage with an outgoing transition, a
@@ -208,9 +278,9 @@ class LifecycleModel:
     name: str = attrs.field(validator=nonempty)
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
     initial: str = attrs.field(validator=nonempty)
-    terminal: tuple[str, ...] = attrs.field(converter=_names)
+    terminal: tuple[str, ...] = attrs.field(converter=_terminal)
     transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
-    description: str = ""
+    description: str = attrs.field(default="", validator=_description)
 
     def __attrs_post_init__(self) -> None:
         _check_model(self)
@@ -249,15 +319,15 @@ class LifecycleModel:
         >>> prospect_lifecycle().stage_index("customer")
         2
         """
-        names = self.stage_names
-        if stage not in names:
+        known = self.stage_names
+        if stage not in known:
             raise InputError(
                 f"{stage!r} is not a stage of the lifecycle model {self.name!r}; "
-                f"its stages are {list(names)}.",
+                f"its stages are {list(known)}.",
                 field="stage",
                 values=[stage],
             )
-        return names.index(stage)
+        return known.index(stage)
 
     def is_terminal(self, stage: str) -> bool:
         """Whether *stage* is terminal.
@@ -272,12 +342,18 @@ class LifecycleModel:
         bool
             True for terminal stages.
 
+        Raises
+        ------
+        InputError
+            If the model has no such stage.
+
         Examples
         --------
         >>> from crmkit.lifecycle import dwyer_lifecycle
         >>> dwyer_lifecycle().is_terminal("dissolution")
         True
         """
+        self.stage_index(stage)
         return stage in self.terminal
 
     def transitions_from(self, stage: str) -> tuple[Transition, ...]:
@@ -437,9 +513,12 @@ class LifecycleModel:
 
         Raises
         ------
+        InputError
+            If *data* (or one of its stage, transition or guard entries) is not
+            a mapping, or a value has the wrong type.
         ModelDefinitionError
-            If the schema or version is not recognised, keys are missing, or
-            the definition is inconsistent.
+            If the schema or version is not recognised, a key is missing (the
+            error's ``field`` names it) or the definition is inconsistent.
 
         Examples
         --------
@@ -448,40 +527,52 @@ class LifecycleModel:
         >>> LifecycleModel.from_dict(m.to_dict()) == m
         True
         """
-        if data.get("schema") != MODEL_SCHEMA or data.get("version") != MODEL_SCHEMA_VERSION:
+        function = "LifecycleModel.from_dict"
+        top = _mapping(data, "data", function)
+        if top.get("schema") != MODEL_SCHEMA or top.get("version") != MODEL_SCHEMA_VERSION:
             raise ModelDefinitionError(
                 f"Expected a dict with schema {MODEL_SCHEMA!r} version {MODEL_SCHEMA_VERSION}; "
-                f"got schema {data.get('schema')!r} version {data.get('version')!r}."
+                f"got schema {top.get('schema')!r} version {top.get('version')!r}.",
+                field="schema",
             )
-        try:
-            return cls(
-                name=data["name"],
-                description=data.get("description", ""),
-                stages=[
-                    Stage(name=s["name"], description=s.get("description", ""))
-                    for s in data["stages"]
-                ],
-                initial=data["initial"],
-                terminal=data["terminal"],
-                transitions=[
-                    Transition(
-                        name=t["name"],
-                        source=t["source"],
-                        target=t["target"],
-                        event=t.get("event"),
-                        guard=[
-                            Condition(field=c["field"], op=c["op"], value=c["value"])
-                            for c in t.get("guard", [])
-                        ],
-                        description=t.get("description", ""),
-                    )
-                    for t in data["transitions"]
-                ],
-            )
-        except KeyError as err:
-            raise ModelDefinitionError(
-                f"The lifecycle model dict lacks the key {err.args[0]!r}."
-            ) from None
+        stages = [
+            _mapping(s, "stages", function) for s in _items(_key(top, "stages", "data"), "stages")
+        ]
+        transitions = [
+            _mapping(t, "transitions", function)
+            for t in _items(_key(top, "transitions", "data"), "transitions")
+        ]
+        return cls(
+            name=_key(top, "name", "data"),
+            description=top.get("description", ""),
+            stages=[
+                Stage(name=_key(s, "name", "stages"), description=s.get("description", ""))
+                for s in stages
+            ],
+            initial=_key(top, "initial", "data"),
+            terminal=_key(top, "terminal", "data"),
+            transitions=[
+                Transition(
+                    name=_key(t, "name", "transitions"),
+                    source=_key(t, "source", "transitions"),
+                    target=_key(t, "target", "transitions"),
+                    event=t.get("event"),
+                    guard=[
+                        Condition(
+                            field=_key(c, "field", "guard"),
+                            op=_key(c, "op", "guard"),
+                            value=_key(c, "value", "guard"),
+                        )
+                        for c in (
+                            _mapping(g, "guard", function)
+                            for g in _items(t.get("guard", []), "guard")
+                        )
+                    ],
+                    description=t.get("description", ""),
+                )
+                for t in transitions
+            ],
+        )
 
     def event_table(self) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
         """Return the (stage, event) -> next-stage table used by vectorised replay.
@@ -533,44 +624,75 @@ def _dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _mapping(value: object, name: str, function: str) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    raise InputError.for_parameter(
+        name, "a mapping, as to_dict() writes it", value, function=function
+    )
+
+
+def _key(entry: Mapping[str, Any], key: str, where: str) -> Any:  # noqa: ANN401
+    if key not in entry:
+        part = "lifecycle model dict" if where == "data" else f"{where!r} entry of the model dict"
+        raise ModelDefinitionError(
+            f"The {part} lacks the key {key!r}.",
+            field=key if where == "data" else where,
+        )
+    return entry[key]
+
+
+def _items(value: object, where: str) -> list[object]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ModelDefinitionError(
+            f"The {where!r} of a lifecycle model dict must be a list; got {type(value).__name__}.",
+            field=where,
+        )
+    return list(value)
+
+
 def _check_model(model: LifecycleModel) -> None:
-    names = model.stage_names
+    stage_names = model.stage_names
     where = f"lifecycle model {model.name!r}"
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted({n for n in stage_names if stage_names.count(n) > 1})
     if dupes:
-        raise ModelDefinitionError(f"The {where} lists the stage(s) {dupes} more than once.")
-    known = set(names)
+        raise ModelDefinitionError(
+            f"The {where} lists the stage(s) {dupes} more than once.", field="stages"
+        )
+    known = set(stage_names)
     if model.initial not in known:
         raise ModelDefinitionError(
             f"The initial stage {model.initial!r} of the {where} is not one of its stages "
-            f"{list(names)}."
+            f"{list(stage_names)}.",
+            field="initial",
         )
     unknown_terminal = [s for s in model.terminal if s not in known]
     if unknown_terminal:
         raise ModelDefinitionError(
             f"The terminal stage(s) {unknown_terminal} of the {where} are not among its stages "
-            f"{list(names)}."
+            f"{list(stage_names)}.",
+            field="terminal",
         )
     tnames = [t.name for t in model.transitions]
     tdupes = sorted({n for n in tnames if tnames.count(n) > 1})
     if tdupes:
-        raise ModelDefinitionError(f"The {where} has duplicate transition names {tdupes}.")
+        raise ModelDefinitionError(
+            f"The {where} has duplicate transition names {tdupes}.", field="transitions"
+        )
     for t in model.transitions:
-        if not isinstance(t, Transition):
-            raise ModelDefinitionError(f"Transitions of the {where} must be Transition values.")
-        if not t.source:
-            raise ModelDefinitionError(f"The transition {t.name!r} of the {where} has no source.")
         bad = [s for s in (*t.source, t.target) if s not in known]
         if bad:
             raise ModelDefinitionError(
                 f"The transition {t.name!r} of the {where} refers to unknown stage(s) {bad}; "
-                f"the stages are {list(names)}."
+                f"the stages are {list(stage_names)}.",
+                field="transitions",
             )
         leaving_terminal = [s for s in t.source if s in model.terminal]
         if leaving_terminal:
             raise ModelDefinitionError(
                 f"The transition {t.name!r} of the {where} leaves the terminal stage(s) "
                 f"{leaving_terminal}; terminal stages have no way out.",
+                field="terminal",
             )
     reachable = {model.initial}
     frontier = [model.initial]
@@ -580,18 +702,20 @@ def _check_model(model: LifecycleModel) -> None:
             if stage in t.source and t.target not in reachable:
                 reachable.add(t.target)
                 frontier.append(t.target)
-    unreachable = [n for n in names if n not in reachable]
+    unreachable = [n for n in stage_names if n not in reachable]
     if unreachable:
         raise ModelDefinitionError(
             f"The stage(s) {unreachable} of the {where} cannot be reached from the initial "
-            f"stage {model.initial!r}."
+            f"stage {model.initial!r}.",
+            field="transitions",
         )
     leaving = {s for t in model.transitions for s in t.source if t.target != s}
-    dead = [n for n in names if n not in model.terminal and n not in leaving]
+    dead = [n for n in stage_names if n not in model.terminal and n not in leaving]
     if dead:
         raise ModelDefinitionError(
             f"The non-terminal stage(s) {dead} of the {where} have no transition out; "
-            "mark them terminal or add a transition."
+            "mark them terminal or add a transition.",
+            field="terminal",
         )
     by_key: dict[tuple[str, str], list[Transition]] = {}
     for t in model.transitions:
@@ -605,4 +729,5 @@ def _check_model(model: LifecycleModel) -> None:
                         f"The transitions {a.name!r} and {b.name!r} of the {where} both fire on "
                         f"the event {event!r} from stage {stage!r} and their guards do not "
                         "exclude each other.",
+                        field="transitions",
                     )

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_readonly, scalar_datetime
-from crmkit._results import Result
-from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
+from crmkit._input import as_readonly, check_date_format, scalar_datetime
+from crmkit._params import choice, instance, work_limit
+from crmkit._results import Kind, Result
+from crmkit.lifecycle._entries import stage_entries
 from crmkit.periods import (
     DEFAULT_CALENDAR,
     Calendar,
     Frequency,
     FrequencyLike,
+    last_observed_period,
     period_keys,
     period_labels,
 )
 
 __all__ = ["StagePanel", "stage_panel"]
+
+_MAX_ROWS: Final = 10**8  # rows (customers x periods) stage_panel builds at most
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -42,7 +47,10 @@ class StagePanel(Result):
     frequency : Frequency
         Period length.
     as_of : numpy.datetime64
-        End of observation; its period is the last one (possibly partial).
+        End of observation, exclusive; the period holding the instant just
+        before it is the last one (possibly partial).
+    n_rows_after_as_of : int
+        Stage entries at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -57,6 +65,9 @@ class StagePanel(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "period", "label", "stage")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "period": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "stage_flow"
 
     customer: npt.NDArray[Any]
     period: npt.NDArray[np.int64]
@@ -64,6 +75,7 @@ class StagePanel(Result):
     stage: npt.NDArray[np.str_]
     frequency: Frequency
     as_of: np.datetime64
+    n_rows_after_as_of: int
 
 
 def stage_panel(
@@ -75,6 +87,7 @@ def stage_panel(
     stage: str = "stage",
     timestamp: str = "timestamp",
     calendar: Calendar = DEFAULT_CALENDAR,
+    date_format: str | None = None,
 ) -> StagePanel:
     """Turn stage histories into a panel: each customer's stage at the end of each period.
 
@@ -86,13 +99,16 @@ def stage_panel(
     frequency : Frequency or str
         Period length (``"month"``, ``"week"``, ...).
     as_of : date, datetime, ISO string or numpy.datetime64
-        End of observation; no entry may be later. The panel runs from each
-        customer's first entry period to the period containing the instant
-        just before ``as_of``.
+        End of observation, exclusive: entries at or after it are excluded
+        and counted. The panel runs from each customer's first entry period
+        to the period holding the instant just before ``as_of``
+        (:func:`crmkit.periods.last_observed_period`).
     customer, stage, timestamp : str
         Column names (tables only).
     calendar : Calendar
         Week start and fiscal year.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (tables only).
 
     Returns
     -------
@@ -102,7 +118,9 @@ def stage_panel(
     Raises
     ------
     InputError
-        On entries after ``as_of``, null ids or bad timestamps.
+        On empty data, null ids, bad timestamps, an unknown frequency, no
+        entry before ``as_of``, or a panel of more than 10**8 rows (use a
+        longer period).
 
     Notes
     -----
@@ -125,25 +143,20 @@ def stage_panel(
     """  # noqa: E501
     function = "stage_panel"
     end = scalar_datetime(as_of, field="as_of", function=function)
-    freq = Frequency(frequency)
-    ids, names, times = stage_entries(
-        data, customer=customer, stage=stage, timestamp=timestamp, function=function
+    freq = choice(frequency, Frequency, name="frequency", function=function)
+    cal = instance(calendar, Calendar, name="calendar", function=function, what="a Calendar")
+    entries = stage_entries(
+        data,
+        customer=customer,
+        stage=stage,
+        timestamp=timestamp,
+        date_format=check_date_format(date_format, function=function),
+        end=end,
+        function=function,
     )
-    reject_after_as_of(times, end, field=timestamp, function=function, allow_equal=False)
-    last_key = int(
-        period_keys(np.array([end - np.timedelta64(1, "us")]), freq, calendar=calendar)[0]
-    )
-    if ids.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return StagePanel(
-            customer=as_readonly(ids[:0]),
-            period=as_readonly(empty),
-            label=as_readonly(np.zeros(0, dtype=str)),
-            stage=as_readonly(np.zeros(0, dtype=str)),
-            frequency=freq,
-            as_of=end,
-        )
-    keys = period_keys(times, freq, calendar=calendar)
+    ids, names, times = entries.customer, entries.stage, entries.at
+    last_key = last_observed_period(end, freq, calendar=cal)
+    keys = period_keys(times, freq, calendar=cal)
     cfac = factorize(ids)
     order = np.lexsort((np.arange(ids.size), times.view(np.int64), cfac.codes))
     c = cfac.codes[order]
@@ -156,6 +169,13 @@ def stage_panel(
     first_key = k[head]
     cust = c[head]
     n_rows = last_key - first_key + 1
+    work_limit(
+        int(n_rows.sum()),
+        limit=_MAX_ROWS,
+        name="frequency",
+        function=function,
+        what=f"panel rows ({cust.size:,} customers, each from its first {freq.value} to as_of)",
+    )
     row_cust = np.repeat(cust, n_rows)
     offsets = np.zeros(cust.size, dtype=np.int64)
     np.cumsum(n_rows[:-1], out=offsets[1:])
@@ -168,9 +188,10 @@ def stage_panel(
         customer=as_readonly(cfac.uniques[row_cust]),
         period=as_readonly(row_period),
         label=as_readonly(
-            period_labels(np.arange(lo, last_key + 1), freq, calendar=calendar)[row_period - lo]
+            period_labels(np.arange(lo, last_key + 1), freq, calendar=cal)[row_period - lo]
         ),
         stage=as_readonly(stage_sorted[idx]),
         frequency=freq,
         as_of=end,
+        n_rows_after_as_of=entries.n_after,
     )

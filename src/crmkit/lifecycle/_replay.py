@@ -17,8 +17,10 @@ from crmkit._input import (
     as_finite_float,
     as_ids,
     as_readonly,
+    check_date_format,
 )
-from crmkit._results import Result, frozen_mapping
+from crmkit._params import flag, identifier, instance, names
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
 from crmkit.lifecycle._kernel import Guard, event_codes, fired_guards, group_order, scan
@@ -135,6 +137,7 @@ class StageLog(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "source", "target", "event", "at")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "guard_context": "number"}
 
     customer: npt.NDArray[Any]
     source_code: npt.NDArray[np.int16]
@@ -223,6 +226,7 @@ class Replay(Result):
         "n_applied",
         "n_rejected",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
@@ -259,7 +263,8 @@ class Replay(Result):
         Raises
         ------
         InputError
-            If the customer is not in the result or *model* is not the one replayed.
+            If the customer is not in the result (or is not one id: an int or a
+            non-empty str) or *model* is not the LifecycleModel replayed.
 
         Examples
         --------
@@ -274,6 +279,11 @@ class Replay(Result):
         >>> s.stage, [h.transition for h in s.history]
         ('upgraded', ['purchase', 'upgrade'])
         """
+        function = "Replay.customer_state"
+        model = instance(
+            model, LifecycleModel, name="model", function=function, what="a LifecycleModel"
+        )
+        customer = identifier(customer, name="customer", function=function)
         log = self.changes
         if (
             model.name != self.model
@@ -284,7 +294,8 @@ class Replay(Result):
                 f"customer_state needs the model the log was replayed with ({self.model!r}).",
                 field="model",
             )
-        i = int(np.searchsorted(self.customer, customer))
+        same_kind = (self.customer.dtype.kind == "U") == isinstance(customer, str)
+        i = int(np.searchsorted(self.customer, customer)) if same_kind else self.customer.size
         if i >= self.customer.size or self.customer[i] != customer:
             raise InputError(
                 f"The customer {customer!r} is not in this replay result.",
@@ -359,6 +370,12 @@ class _Initial:
 
 def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
     if isinstance(initial, Replay):
+        if initial.model != model.name:
+            raise InputError(
+                f"The 'initial' replay given to {_FUNCTION} is of the model {initial.model!r}, "
+                f"not {model.name!r}.",
+                field="initial",
+            )
         data: Mapping[str, Any] = {
             "customer": initial.customer,
             "stage": initial.stage,
@@ -373,26 +390,30 @@ def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
             f"'customer', 'stage' and 'entered_at' arrays. Got a {type(initial).__name__}.",
             field="initial",
         )
-    for key in ("customer", "stage", "entered_at"):
-        if key not in data:
-            raise InputError(
-                f"The 'initial' table of {_FUNCTION} needs a {key!r} column; "
-                f"it has {sorted(data)}.",
-                field="initial",
-            )
+    keys = ["customer", "stage", "entered_at"]
+    has_last = "last_event_at" in data
+    if has_last:
+        keys.append("last_event_at")
     fn = f"{_FUNCTION} (initial)"
-    ids = as_ids(data["customer"], field="customer", function=fn)
-    stage_names = np.asarray(data["stage"]).astype(str)
-    entered = as_datetime(data["entered_at"], field="entered_at", function=fn).values
+    cols = columns(data, {k: k for k in keys}, function=fn, data_name="initial")
+    ids = as_ids(cols["customer"], field="customer", function=fn)
+    stage_names = as_ids(cols["stage"], field="stage", function=fn).astype(str, copy=False)
+    entered = as_datetime(cols["entered_at"], field="entered_at", function=fn).values
     last = (
-        as_datetime(data["last_event_at"], field="last_event_at", function=fn).values
-        if "last_event_at" in data
+        as_datetime(cols["last_event_at"], field="last_event_at", function=fn).values
+        if has_last
         else entered
     )
-    if not (ids.shape[0] == stage_names.shape[0] == entered.shape[0] == last.shape[0]):
-        raise InputError(
-            f"The columns of the 'initial' table of {_FUNCTION} must have equal lengths.",
-            field="initial",
+    early = last < entered
+    if early.any():
+        bad = np.flatnonzero(early)
+        raise InputError.for_rows(
+            "last_event_at",
+            "must not be earlier than entered_at",
+            positions=bad[:5].tolist(),
+            values=[str(v) for v in last[bad[:5]]],
+            n_bad=int(bad.size),
+            function=fn,
         )
     known = np.array(model.stage_names)
     order = np.argsort(known)
@@ -441,6 +462,7 @@ def replay(
     context: Sequence[str] = (),
     initial: Replay | Mapping[str, Any] | None = None,
     strict: bool = False,
+    date_format: str | None = None,
 ) -> Replay:
     """Replay an event log for many customers at once and return each one's current stage.
 
@@ -454,28 +476,35 @@ def replay(
     customer, event, timestamp : str
         The caller's column names for the three fields.
     context : sequence of str, default ()
-        Numeric columns handed to the guards (by column name = guard field).
+        Numeric columns handed to the guards (by column name = guard field);
+        distinct names (a bare str is refused: pass ``["spend"]``).
     initial : Replay or mapping of arrays, optional
-        Where customers stand before the log: a previous :class:`Replay` or a
-        table with ``customer``, ``stage``, ``entered_at`` (and optionally
-        ``last_event_at``). When given, every customer in the log must be in
-        it. When omitted, every customer starts in ``model.initial``.
+        Where customers stand before the log: a previous :class:`Replay` of
+        the same model or a table with ``customer``, ``stage``, ``entered_at``
+        (and optionally ``last_event_at``), ids of the same type as the log's.
+        When given, every customer in the log must be in it. When omitted,
+        every customer starts in ``model.initial``.
     strict : bool, default False
         Raise :class:`~crmkit.errors.TransitionError` for the earliest
         rejected event instead of counting rejections.
+    date_format : str, optional
+        A strftime pattern for log timestamps that are not ISO-8601, e.g.
+        ``"%d/%m/%Y %H:%M"``.
 
     Returns
     -------
     Replay
         Current stage per customer, rejection counts per reason, the
-        rejected rows and the log of applied changes.
+        rejected rows and the log of applied changes. An empty log changes
+        nothing: no customers (or those of *initial*, where they stood).
 
     Raises
     ------
     InputError
         On an unknown event name (the message lists the known ones), events
-        of customers missing from *initial*, null ids, bad or mixed-zone
-        timestamps, non-finite context values or a missing column.
+        of customers missing from *initial*, null or mixed-type ids, bad or
+        mixed-zone timestamps, non-finite context values, a missing column or
+        a parameter of the wrong type.
     TransitionError
         With ``strict=True``, for the earliest rejected event.
 
@@ -515,24 +544,46 @@ def replay(
     >>> r.rejected_rows.tolist()
     [5]
     """
-    if not isinstance(model, LifecycleModel):
-        raise InputError.for_parameter(
-            "model", "a LifecycleModel", type(model).__name__, function=_FUNCTION
-        )
+    model = instance(
+        model, LifecycleModel, name="model", function=_FUNCTION, what="a LifecycleModel"
+    )
+    context_names = names(
+        context, name="context", function=_FUNCTION, allow_empty=True, what="column names"
+    )
+    strict = flag(strict, name="strict", function=_FUNCTION)
+    fmt = check_date_format(date_format, function=_FUNCTION)
     mapping = {"customer": customer, "event": event, "timestamp": timestamp}
-    mapping.update({f"ctx:{name}": name for name in context})
+    mapping.update({f"context:{name}": name for name in context_names})
     cols = columns(data, mapping, function=_FUNCTION)
-    ids = as_ids(cols["customer"], field=customer, function=_FUNCTION)
-    times = as_datetime(cols["timestamp"], field=timestamp, function=_FUNCTION).values
-    ev = event_codes(model, cols["event"], event)
+    ids = as_ids(cols["customer"], field="customer", function=_FUNCTION, column=customer)
+    times = as_datetime(
+        cols["timestamp"],
+        field="timestamp",
+        function=_FUNCTION,
+        column=timestamp,
+        date_format=fmt,
+    ).values
+    ev = event_codes(model, cols["event"], column=event)
     ctx = {
-        name: as_finite_float(cols[f"ctx:{name}"], field=name, function=_FUNCTION)
-        for name in context
+        name: as_finite_float(cols[f"context:{name}"], field=name, function=_FUNCTION, column=name)
+        for name in context_names
     }
     n = ids.shape[0]
     fac = factorize(ids)
     codes = fac.codes
     start = None if initial is None else _read_initial(model, initial)
+    if (
+        start is not None
+        and ids.size
+        and start.customer.size
+        and start.customer.dtype.kind != ids.dtype.kind
+    ):
+        raise InputError(
+            f"The ids of the 'initial' table of {_FUNCTION} must be of the same type as "
+            f"the log's {customer!r} column (ints or strings, not both).",
+            field="initial",
+            hint="Make both id columns the same type, e.g. cast them to str.",
+        )
     k = fac.n_groups
     stage0 = np.full(k, model.stage_index(model.initial), dtype=np.int64)
     t_int = times.view(np.int64)
@@ -548,13 +599,14 @@ def replay(
         if not found.all():
             bad = np.flatnonzero(~found[codes])
             raise InputError.for_rows(
-                customer,
+                "customer",
                 "must only hold customers listed in the 'initial' table",
                 positions=bad[:5].tolist(),
                 values=ids[bad[:5]].tolist(),
                 n_bad=int(bad.size),
                 function=_FUNCTION,
                 hint="Add the new customers to 'initial' in the model's initial stage.",
+                column=customer,
             )
         stage0 = start.stage[pos_c]
         floor = start.last_event_at[pos_c].view(np.int64)
@@ -664,7 +716,7 @@ def replay(
             stage=model.stage_names[int(src[first])],
             total=int(rej_rows.size),
         )
-    names = np.array(model.stage_names)
+    stage_labels = np.array(model.stage_names)
     g_rows, g_which, g_context = _guard_records(
         model,
         guarded_sorted,
@@ -719,7 +771,7 @@ def replay(
         result_rejected = result_rejected[final]
     return Replay(
         customer=as_readonly(result_customer),
-        stage=as_readonly(names[result_stage]),
+        stage=as_readonly(stage_labels[result_stage]),
         entered_at=as_readonly(result_entered.view(DATETIME_DTYPE)),
         last_event_at=as_readonly(result_last.view(DATETIME_DTYPE)),
         started_at=as_readonly(result_started.view(DATETIME_DTYPE)),

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._groups import factorize
-from crmkit._input import DATETIME_DTYPE, as_datetime, as_ids, as_readonly, scalar_datetime
-from crmkit._results import Result
-from crmkit._transactions import Transactions
+from crmkit._frames import Backend, to_backend
+from crmkit._groups import Factorized, factorize
+from crmkit._input import (
+    DATETIME_DTYPE,
+    as_datetime,
+    as_ids,
+    as_readonly,
+    check_date_format,
+    scalar_datetime,
+)
+from crmkit._params import choice, instance
+from crmkit._results import Kind, Result
+from crmkit._survival import km_median
+from crmkit._transactions import Transactions, customer_groups
 from crmkit.errors import InputError
-from crmkit.lifecycle._columns import columns
-from crmkit.lifecycle._entries import reject_after_as_of, stage_entries
+from crmkit.lifecycle._columns import columns, nonempty_rows
+from crmkit.lifecycle._entries import stage_entries
 from crmkit.periods import (
     DEFAULT_CALENDAR,
     Calendar,
     Frequency,
     FrequencyLike,
     default_as_of,
+    last_observed_period,
     period_keys,
     period_labels,
 )
@@ -73,6 +85,8 @@ class StageSpells(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "stage", "start", "end", "days", "censored")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "days": "number"}
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     stage: npt.NDArray[np.str_]
@@ -102,7 +116,9 @@ class TimeInStage(Result):
     spells : StageSpells
         The individual stays.
     as_of : numpy.datetime64
-        End of observation.
+        End of observation (exclusive).
+    n_rows_after_as_of : int
+        Entries at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -126,6 +142,11 @@ class TimeInStage(Result):
         "mean_completed_days",
         "median_days",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "mean_completed_days": "number",
+        "median_days": "number",
+    }
+    _plot: ClassVar[str] = "survival_curves"
 
     stage: npt.NDArray[np.str_]
     n_spells: IntArray
@@ -134,34 +155,7 @@ class TimeInStage(Result):
     median_days: FloatArray
     spells: StageSpells
     as_of: np.datetime64
-
-
-def km_median(
-    groups: IntArray, days: FloatArray, event: npt.NDArray[np.bool_], k: int
-) -> FloatArray:
-    """Kaplan-Meier median per group, vectorised over groups."""
-    order = np.lexsort((~event, days, groups))
-    g = groups[order]
-    d = days[order]
-    e = event[order].astype(np.float64)
-    size = np.bincount(g, minlength=k)
-    starts = np.zeros(k, dtype=np.int64)
-    np.cumsum(size[:-1], out=starts[1:])
-    rank = np.arange(g.size) - starts[g]
-    at_risk = (size[g] - rank).astype(np.float64)
-    factor = 1.0 - e / at_risk
-    zero = factor <= 0.0  # everyone left at risk ended here: S drops to 0 for good
-    cum = np.cumsum(np.log(np.where(zero, 1.0, factor)))
-    zeros = np.cumsum(zero)
-    head = starts[g]
-    log_s = cum - np.concatenate([[0.0], cum])[head]
-    n_zero = zeros - np.concatenate([[0], zeros])[head]
-    surv = np.where(n_zero > 0, 0.0, np.exp(log_s))
-    hit = np.where(surv <= 0.5 + 1e-12, d, np.inf)  # exp(log) rounding at exactly 1/2
-    median = np.full(k, np.inf)
-    np.minimum.at(median, g, hit)
-    median[~np.isfinite(median)] = np.nan
-    return median
+    n_rows_after_as_of: int
 
 
 def time_in_stage(
@@ -171,6 +165,7 @@ def time_in_stage(
     customer: str = "customer",
     stage: str = "stage",
     timestamp: str = "timestamp",
+    date_format: str | None = None,
 ) -> TimeInStage:
     """Time-in-stage distributions from stage entries (a history log).
 
@@ -181,10 +176,12 @@ def time_in_stage(
         recorded changes (``target`` and ``at``). A customer's stay lasts until
         their next entry.
     as_of : date, datetime, ISO string or numpy.datetime64
-        End of observation; stays still open are censored here. Must not be
-        earlier than any entry.
+        End of observation, exclusive: stays still open are censored here;
+        entries at or after it are excluded and counted.
     customer, stage, timestamp : str
         Column names (tables only).
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (tables only).
 
     Returns
     -------
@@ -195,7 +192,7 @@ def time_in_stage(
     Raises
     ------
     InputError
-        On null ids, bad timestamps or entries after ``as_of``.
+        On empty data, null ids, bad timestamps, or no entry before ``as_of``.
 
     Notes
     -----
@@ -204,6 +201,9 @@ def time_in_stage(
     not counted. The Kaplan-Meier estimate is
     ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)`` over the completed stays, the
     median the first duration with ``S(t) <= 0.5`` (Kaplan & Meier, 1958).
+    ``mean_completed_days`` is NaN for a stage none of whose stays ended
+    (``n_spells == n_censored``) and ``median_days`` NaN when fewer than half
+    of a stage's stays are known to end; every other number is finite.
 
     References
     ----------
@@ -227,13 +227,18 @@ def time_in_stage(
     """
     function = "time_in_stage"
     end = scalar_datetime(as_of, field="as_of", function=function)
-    ids, names, times = stage_entries(
-        data, customer=customer, stage=stage, timestamp=timestamp, function=function
+    entries = stage_entries(
+        data,
+        customer=customer,
+        stage=stage,
+        timestamp=timestamp,
+        date_format=check_date_format(date_format, function=function),
+        end=end,
+        function=function,
     )
-    reject_after_as_of(times, end, field=timestamp, function=function, allow_equal=True)
-    cfac = factorize(ids)
-    sfac = factorize(names)
-    t = times.view(np.int64)
+    cfac = factorize(entries.customer)
+    sfac = factorize(entries.stage)
+    t = entries.at.view(np.int64)
     order = np.lexsort((np.arange(t.size), t, cfac.codes))
     c = cfac.codes[order]
     st = t[order]
@@ -252,7 +257,7 @@ def time_in_stage(
     n_done = n_spells - n_cens
     mean_done = np.full(k, np.nan)
     np.divide(total_done, n_done, out=mean_done, where=n_done > 0)
-    median = km_median(groups, days, done, k) if c.size else np.zeros(0)
+    median = km_median(groups, days, done, k)
     spells = StageSpells(
         customer=as_readonly(cfac.uniques[c]),
         stage=as_readonly(sfac.uniques[groups].astype(str)),
@@ -269,7 +274,22 @@ def time_in_stage(
         median_days=as_readonly(median),
         spells=spells,
         as_of=end,
+        n_rows_after_as_of=entries.n_after,
     )
+
+
+@attrs.frozen(kw_only=True)
+class _Activity:
+    """Distinct (customer code, period key) pairs of activity before ``as_of``."""
+
+    codes: IntArray
+    keys: IntArray
+    last_key: int
+    frequency: Frequency
+    calendar: Calendar
+    as_of: np.datetime64
+    as_of_is_default: bool
+    n_after: int
 
 
 def _activity(
@@ -278,46 +298,63 @@ def _activity(
     customer: str,
     timestamp: str,
     as_of: object,
-    frequency: FrequencyLike,
-    calendar: Calendar,
+    frequency: object,
+    calendar: object,
+    date_format: object,
     function: str,
-) -> tuple[IntArray, IntArray, int, Frequency, np.datetime64]:
-    """Distinct (customer code, period key) pairs of activity, and the last observable key."""
+) -> _Activity:
+    """Read activity rows, cut them at ``as_of`` and reduce them to (customer, period) pairs."""
+    freq = choice(frequency, Frequency, name="frequency", function=function)
+    cal = instance(calendar, Calendar, name="calendar", function=function, what="a Calendar")
+    fmt = check_date_format(date_format, function=function)
+    groups: Factorized
     if isinstance(data, Transactions):
-        ids, times = data.customer, data.timestamp
+        groups, times = customer_groups(data), data.timestamp
     else:
         cols = columns(data, {"customer": customer, "timestamp": timestamp}, function=function)
-        ids = as_ids(cols["customer"], field=customer, function=function)
-        times = as_datetime(cols["timestamp"], field=timestamp, function=function).values
-    if ids.size == 0:
-        raise InputError(f"{function} needs at least one activity row.", field="data")
-    freq = Frequency(frequency)
+        ids = as_ids(cols["customer"], field="customer", function=function, column=customer)
+        times = as_datetime(
+            cols["timestamp"],
+            field="timestamp",
+            function=function,
+            column=timestamp,
+            date_format=fmt,
+        ).values
+        nonempty_rows(ids.shape[0], function=function)
+        groups = factorize(ids)
+    is_default = as_of is None
     end = (
         default_as_of(times)
-        if as_of is None
+        if is_default
         else scalar_datetime(as_of, field="as_of", function=function)
     )
-    late = times >= end
-    if late.any():
-        pos = np.flatnonzero(late)
-        raise InputError.for_rows(
-            timestamp,
-            f"must be before as_of ({end})",
-            positions=pos[:5].tolist(),
-            values=[str(v) for v in times[pos[:5]]],
-            n_bad=int(pos.size),
+    keep = times < end
+    n_after = int(keep.size - np.count_nonzero(keep))
+    if n_after == keep.size:
+        raise InputError.for_parameter(
+            "as_of",
+            f"after the first activity row ({times.min()})",
+            str(end),
             function=function,
-            hint="Filter the rows or pass a later as_of.",
+            hint="Every row is at or after as_of, so nothing is observed.",
         )
-    keys = period_keys(times, freq, calendar=calendar)
-    last_key = int(
-        period_keys(np.array([end - np.timedelta64(1, "us")]), freq, calendar=calendar)[0]
-    )
-    cfac = factorize(ids)
+    if n_after:
+        groups, times = groups.take(keep), times[keep]
+    keys = period_keys(times, freq, calendar=cal)
+    last_key = last_observed_period(end, freq, calendar=cal)
     lo = int(keys.min())
     span = last_key - lo + 1
-    pair = np.unique(cfac.codes * np.int64(span) + (keys - lo))
-    return pair // span, pair % span + lo, last_key, freq, end
+    pair = np.unique(groups.codes * np.int64(span) + (keys - lo))
+    return _Activity(
+        codes=pair // span,
+        keys=pair % span + lo,
+        last_key=last_key,
+        frequency=freq,
+        calendar=cal,
+        as_of=end,
+        as_of_is_default=is_default,
+        n_after=n_after,
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -334,17 +371,29 @@ class CohortRetention(Result):
         0, 1, ..., K-1.
     active : ndarray of int64, shape (C, K)
         Cohort customers active k periods after acquisition.
+    retained : ndarray of int64, shape (C, K)
+        Cohort customers active both k - 1 and k periods after acquisition
+        (0 at k = 0).
     retention : ndarray of float64, shape (C, K)
-        ``active / size``; NaN where the period lies after ``as_of``.
+        ``active / size``; NaN exactly where ``observable`` is False (the
+        period lies after ``as_of``). Customers who come back after a silent
+        period make it rise again, as purchase data does.
     observable : ndarray of bool, shape (C, K)
         Where the cell lies on or before the last period of observation.
     churn_rate : ndarray of float64, shape (K,)
-        Per period since acquisition, pooled over the cohorts observable in
-        both periods: ``1 - sum active[k] / sum active[k - 1]`` (NaN at k = 0).
+        Per period since acquisition, pooled over the cohorts observable at
+        k: the share of the customers active at k - 1 who are not active at
+        k, ``1 - sum retained[:, k] / sum active[:, k - 1]``. Always in
+        [0, 1]; NaN at k = 0 and where none of those cohorts had a customer
+        active at k - 1.
     frequency : Frequency
         Period length.
     as_of : numpy.datetime64
-        End of observation (the last period may be partial).
+        End of observation, exclusive (the last period may be partial).
+    as_of_is_default : bool
+        Whether ``as_of`` was the default (midnight after the last row).
+    n_rows_after_as_of : int
+        Activity rows at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -357,16 +406,105 @@ class CohortRetention(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("cohort", "size")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"retention": "share", "churn_rate": "share"}
+    _plot: ClassVar[str] = "cohort_heatmap"
 
     cohort: npt.NDArray[np.str_]
     size: IntArray
     periods_since: IntArray
     active: IntArray
+    retained: IntArray
     retention: FloatArray
     observable: npt.NDArray[np.bool_]
     churn_rate: FloatArray
     frequency: Frequency
     as_of: np.datetime64
+    as_of_is_default: bool
+    n_rows_after_as_of: int
+
+    def triangle(self, form: Literal["long", "wide"]) -> dict[str, npt.NDArray[Any]]:
+        """Return the cohort triangle as columns, long (one row per cell) or wide.
+
+        Parameters
+        ----------
+        form : {"long", "wide"}
+            ``"long"``: one row per observable (cohort, periods since) cell with
+            ``cohort``, ``size``, ``periods_since``, ``active`` and ``retention``.
+            ``"wide"``: one row per cohort with ``cohort``, ``size`` and one
+            retention column per period since acquisition (``month_0``,
+            ``month_1``, ...; NaN after ``as_of``).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Equal-length columns.
+
+        Raises
+        ------
+        InputError
+            If *form* is neither ``"long"`` nor ``"wide"``.
+
+        Examples
+        --------
+        >>> r = cohort_retention(
+        ...     {"customer": [1, 1, 2], "timestamp": ["2024-01-02", "2024-02-02", "2024-02-09"]},
+        ...     frequency="month",
+        ... )
+        >>> r.triangle("wide")["month_1"].tolist()
+        [1.0, nan]
+        >>> r.triangle("long")["periods_since"].tolist()
+        [0, 1, 0]
+        """
+        form_ = choice(form, ("long", "wide"), name="form", function="CohortRetention.triangle")
+        if form_ == "wide":
+            wide = {"cohort": self.cohort, "size": self.size}
+            unit = self.frequency.value
+            wide |= {f"{unit}_{k}": self.retention[:, k] for k in self.periods_since.tolist()}
+            return wide
+        rows, cols = np.nonzero(self.observable)
+        return {
+            "cohort": self.cohort[rows],
+            "size": self.size[rows],
+            "periods_since": self.periods_since[cols],
+            "active": self.active[rows, cols],
+            "retention": self.retention[rows, cols],
+        }
+
+    def to_frame(
+        self,
+        backend: Backend = "pandas",
+        *,
+        form: Literal["cohorts", "long", "wide"] = "cohorts",
+    ) -> Any:  # noqa: ANN401
+        """Return the cohorts, or the cohort triangle, as a DataFrame of *backend*.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars", "pyarrow"}
+            The frame library to build.
+        form : {"cohorts", "long", "wide"}
+            ``"cohorts"``: one row per cohort with its size; ``"long"`` and
+            ``"wide"``: the retention triangle (see :meth:`triangle`).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> r = cohort_retention(
+        ...     {"customer": [1, 1, 2], "timestamp": ["2024-01-02", "2024-02-02", "2024-02-09"]},
+        ...     frequency="month",
+        ... )
+        >>> r.to_frame(form="wide").columns.tolist()
+        ['cohort', 'size', 'month_0', 'month_1']
+        """
+        shape = choice(
+            form, ("cohorts", "long", "wide"), name="form", function="CohortRetention.to_frame"
+        )
+        if shape == "cohorts":
+            return super().to_frame(backend)
+        return to_backend(self.triangle(cast("Literal['long', 'wide']", shape)), backend)
 
 
 def cohort_retention(
@@ -377,6 +515,7 @@ def cohort_retention(
     customer: str = "customer",
     timestamp: str = "timestamp",
     calendar: Calendar = DEFAULT_CALENDAR,
+    date_format: str | None = None,
 ) -> CohortRetention:
     """Build the acquisition-cohort retention table from activity rows.
 
@@ -389,22 +528,36 @@ def cohort_retention(
     frequency : Frequency or str
         Period length (``"month"``, ``"quarter"``, ...).
     as_of : date, datetime, ISO string or numpy.datetime64, optional
-        End of observation; default the day after the last row.
+        End of observation, exclusive; default midnight after the last row.
+        Rows at or after it are excluded and counted
+        (``n_rows_after_as_of``); periods run to the one holding the instant
+        just before it (:func:`crmkit.periods.last_observed_period`).
     customer, timestamp : str
         Column names (tables only).
     calendar : Calendar
         Week start and fiscal year.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (tables only).
 
     Returns
     -------
     CohortRetention
-        Cohort sizes, active counts, retention rates and churn per period
-        since acquisition.
+        Cohort sizes, active and retained counts, retention rates and churn
+        per period since acquisition.
 
     Raises
     ------
     InputError
-        On empty data, null ids, bad timestamps or rows on/after ``as_of``.
+        On empty data, null ids, bad timestamps, an unknown frequency, or no
+        row before ``as_of``.
+
+    Notes
+    -----
+    Churn counts who leaves, not the net change: with ``A_k`` the cohort
+    customers active k periods after acquisition, ``churn_k = 1 - |A_{k-1}
+    cap A_k| / |A_{k-1}|``, the definition :func:`churn_by_period` uses per
+    calendar period. It cannot be negative even when returning customers
+    make ``|A_k|`` larger than ``|A_{k-1}|``.
 
     Examples
     --------
@@ -412,24 +565,36 @@ def cohort_retention(
     ...     "customer": [1, 1, 2, 2, 3],
     ...     "timestamp": ["2024-01-05", "2024-02-03", "2024-01-20", "2024-03-01", "2024-02-11"],
     ... }
-    >>> r = cohort_retention(rows, frequency="month", as_of="2024-03-31")
+    >>> r = cohort_retention(rows, frequency="month", as_of="2024-04-01")
     >>> r.cohort.tolist(), r.size.tolist()
     (['2024-01', '2024-02'], [2, 1])
     >>> r.active.tolist()
     [[2, 1, 1], [1, 0, 0]]
     >>> r.observable.tolist()
     [[True, True, True], [True, True, False]]
+
+    Customer 2 skipped February and came back in March, so the January
+    cohort's retention stays at 0.5 in March; but customer 1, active in
+    February, did not come back: churn in month 2 is one of one, not the zero
+    the unchanged count would suggest.
+
+    >>> r.retained.tolist()
+    [[0, 1, 0], [0, 0, 0]]
+    >>> r.churn_rate[1:].round(3).tolist()
+    [0.667, 1.0]
     """
     function = "cohort_retention"
-    codes, keys, last_key, freq, end = _activity(
+    act = _activity(
         data,
         customer=customer,
         timestamp=timestamp,
         as_of=as_of,
         frequency=frequency,
         calendar=calendar,
+        date_format=date_format,
         function=function,
     )
+    codes, keys, last_key = act.codes, act.keys, act.last_key
     n_customers = int(codes.max()) + 1
     first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, keys)
@@ -438,27 +603,32 @@ def cohort_retention(
     since = keys - first[codes]
     K = int(last_key - cohorts[0]) + 1
     C = cohorts.size
-    active = np.bincount(c_index[codes] * K + since, minlength=C * K).reshape(C, K).astype(np.int64)
+    cell = c_index[codes] * K + since
+    active = np.bincount(cell, minlength=C * K).reshape(C, K).astype(np.int64)
+    # pairs are sorted by (customer, period): a customer's consecutive periods
+    kept = (codes[1:] == codes[:-1]) & (keys[1:] == keys[:-1] + 1)
+    retained = np.bincount(cell[1:][kept], minlength=C * K).reshape(C, K).astype(np.int64)
     size = active[:, 0].copy()
     observable = (cohorts[:, None] + np.arange(K)[None, :]) <= last_key
     retention = np.full((C, K), np.nan)
     np.divide(active, size[:, None], out=retention, where=observable)
+    before = (active[:, :-1] * observable[:, 1:]).sum(axis=0)
+    stayed = (retained[:, 1:] * observable[:, 1:]).sum(axis=0)
     churn = np.full(K, np.nan)
-    for k in range(1, K):
-        both = observable[:, k]
-        prev = active[both, k - 1].sum()
-        if prev > 0:
-            churn[k] = 1.0 - active[both, k].sum() / prev
+    np.divide(before - stayed, before, out=churn[1:], where=before > 0)
     return CohortRetention(
-        cohort=as_readonly(period_labels(cohorts, freq, calendar=calendar)),
+        cohort=as_readonly(period_labels(cohorts, act.frequency, calendar=act.calendar)),
         size=as_readonly(size),
         periods_since=as_readonly(np.arange(K, dtype=np.int64)),
         active=as_readonly(active),
+        retained=as_readonly(retained),
         retention=as_readonly(retention),
         observable=as_readonly(observable),
         churn_rate=as_readonly(churn),
-        frequency=freq,
-        as_of=end,
+        frequency=act.frequency,
+        as_of=act.as_of,
+        as_of_is_default=act.as_of_is_default,
+        n_rows_after_as_of=act.n_after,
     )
 
 
@@ -485,7 +655,11 @@ class PeriodChurn(Result):
     frequency : Frequency
         Period length.
     as_of : numpy.datetime64
-        End of observation.
+        End of observation, exclusive.
+    as_of_is_default : bool
+        Whether ``as_of`` was the default (midnight after the last row).
+    n_rows_after_as_of : int
+        Activity rows at or after ``as_of`` (excluded).
 
     Examples
     --------
@@ -507,6 +681,9 @@ class PeriodChurn(Result):
         "new",
         "active",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {"churn_rate": "share"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "churn_chart"
 
     period: npt.NDArray[np.str_]
     active_previous: IntArray
@@ -517,6 +694,8 @@ class PeriodChurn(Result):
     active: IntArray
     frequency: Frequency
     as_of: np.datetime64
+    as_of_is_default: bool
+    n_rows_after_as_of: int
 
 
 def churn_by_period(
@@ -527,6 +706,7 @@ def churn_by_period(
     customer: str = "customer",
     timestamp: str = "timestamp",
     calendar: Calendar = DEFAULT_CALENDAR,
+    date_format: str | None = None,
 ) -> PeriodChurn:
     """Churn rate per calendar period from activity rows.
 
@@ -537,11 +717,14 @@ def churn_by_period(
     frequency : Frequency or str
         Period length.
     as_of : date, datetime, ISO string or numpy.datetime64, optional
-        End of observation; default the day after the last row.
+        End of observation, exclusive; default midnight after the last row.
+        Rows at or after it are excluded and counted.
     customer, timestamp : str
         Column names (tables only).
     calendar : Calendar
         Week start and fiscal year.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (tables only).
 
     Returns
     -------
@@ -551,7 +734,8 @@ def churn_by_period(
     Raises
     ------
     InputError
-        On empty data, null ids, bad timestamps or rows on/after ``as_of``.
+        On empty data, null ids, bad timestamps, an unknown frequency, or no
+        row before ``as_of``.
 
     Notes
     -----
@@ -569,15 +753,17 @@ def churn_by_period(
     (['2024-02'], [0.5], [1])
     """
     function = "churn_by_period"
-    codes, keys, last_key, freq, end = _activity(
+    act = _activity(
         data,
         customer=customer,
         timestamp=timestamp,
         as_of=as_of,
         frequency=frequency,
         calendar=calendar,
+        date_format=date_format,
         function=function,
     )
+    codes, keys, last_key = act.codes, act.keys, act.last_key
     lo = int(keys.min())
     P = last_key - lo + 1
     idx = keys - lo
@@ -593,14 +779,17 @@ def churn_by_period(
     ret = retained[1:]
     rate = np.zeros(P - 1)
     np.divide(prev - ret, prev, out=rate, where=prev > 0)
+    labels = period_labels(np.arange(lo + 1, last_key + 1), act.frequency, calendar=act.calendar)
     return PeriodChurn(
-        period=as_readonly(period_labels(np.arange(lo + 1, last_key + 1), freq, calendar=calendar)),
+        period=as_readonly(labels),
         active_previous=as_readonly(prev),
         retained=as_readonly(ret),
         churned=as_readonly(prev - ret),
         churn_rate=as_readonly(rate),
         new=as_readonly(new[1:]),
         active=as_readonly(active[1:]),
-        frequency=freq,
-        as_of=end,
+        frequency=act.frequency,
+        as_of=act.as_of,
+        as_of_is_default=act.as_of_is_default,
+        n_rows_after_as_of=act.n_after,
     )

@@ -8,8 +8,10 @@ from typing import Any, Final
 import attrs
 import numpy as np
 
-from crmkit._input import scalar_datetime
+from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, scalar_datetime
+from crmkit._params import choice, identifier, instance, number, text
 from crmkit.errors import InputError, TransitionError
+from crmkit.lifecycle._guard import nonempty
 from crmkit.lifecycle._model import LifecycleModel, Transition
 
 __all__ = ["CustomerState", "StageChange", "apply", "time_between", "time_in_stages"]
@@ -19,16 +21,76 @@ STATE_SCHEMA_VERSION: Final = 1
 _ZERO: Final = np.timedelta64(0, "us")
 
 
-def _to_time(value: object) -> np.datetime64:
-    if isinstance(value, np.datetime64) and value.dtype == np.dtype("datetime64[us]"):
+# A datetime64[us] inside the default window of years is what scalar_datetime returns for it
+# unchanged; states rebuilt by apply, evolve and replay pass such values, so they skip the
+# parse. Anything else (NaT, other units, text, dates outside the window) goes to the reader.
+_FIRST: Final = np.datetime64(f"{DEFAULT_YEARS[0]}-01-01", "us")
+_AFTER_LAST: Final = np.datetime64(f"{DEFAULT_YEARS[1] + 1}-01-01", "us")
+
+
+def _time(value: object, field: str, function: str) -> np.datetime64:
+    if (
+        isinstance(value, np.datetime64)
+        and value.dtype == DATETIME_DTYPE
+        and _FIRST <= value < _AFTER_LAST
+    ):
         return value
-    return scalar_datetime(value, field="at", function="CustomerState")
+    return scalar_datetime(value, field=field, function=function)
 
 
-def _context(value: Mapping[str, Any] | None) -> tuple[tuple[str, float], ...]:
+def _change_time(value: object) -> np.datetime64:
+    return _time(value, "at", "StageChange")
+
+
+def _start_time(value: object) -> np.datetime64:
+    return _time(value, "started_at", "CustomerState")
+
+
+def _context(value: object) -> tuple[tuple[str, float], ...]:
+    """Context values as sorted (name, finite number) pairs, from a mapping or such pairs."""
     if value is None:
         return ()
-    return tuple(sorted((str(k), float(v)) for k, v in dict(value).items()))
+    pairs = _context_items(value, function="StageChange")
+    return tuple(sorted(pairs.items()))
+
+
+def _context_items(value: object, *, function: str) -> dict[str, float]:
+    requirement = "a mapping of context names (str) to finite numbers"
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (tuple, list)) and all(
+        isinstance(p, tuple) and len(p) == 2 for p in value
+    ):
+        items = list(value)
+    else:
+        raise InputError.for_parameter("context", requirement, value, function=function)
+    out: dict[str, float] = {}
+    for key, number_ in items:
+        name = text(key, name="context", function=function)
+        out[name] = number(
+            number_,
+            name="context",
+            function=function,
+            hint=f"context[{name!r}] must be a finite number.",
+        )
+    return out
+
+
+def _customer(value: object) -> str | int | None:
+    if value is None:
+        return None
+    return identifier(value, name="customer", function="CustomerState")
+
+
+def _history(values: object) -> tuple[StageChange, ...]:
+    requirement = "a sequence of StageChange values, oldest first"
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InputError.for_parameter("history", requirement, values, function="CustomerState")
+    out = tuple(values)
+    for change in out:
+        if not isinstance(change, StageChange):
+            raise InputError.for_parameter("history", requirement, change, function="CustomerState")
+    return out
 
 
 @attrs.frozen(kw_only=True)
@@ -47,9 +109,15 @@ class StageChange:
         Name of the transition taken.
     at : numpy.datetime64
         When it happened (``datetime64[us]``, UTC-naive).
-    context : tuple of (str, float)
-        The context values the transition's guard looked at, sorted by name
-        (empty for unguarded transitions).
+    context : mapping of str to float, or tuple of (str, float)
+        The context values the transition's guard looked at (finite), kept
+        sorted by name (empty for unguarded transitions).
+
+    Raises
+    ------
+    InputError
+        If a name is not a non-empty str, *at* is not a valid date or a
+        context value is not a finite number.
 
     Examples
     --------
@@ -60,11 +128,11 @@ class StageChange:
     '2024-05-01T00:00:00.000000'
     """
 
-    source: str
-    target: str
-    event: str
-    transition: str
-    at: np.datetime64 = attrs.field(converter=_to_time)
+    source: str = attrs.field(validator=nonempty)
+    target: str = attrs.field(validator=nonempty)
+    event: str = attrs.field(validator=nonempty)
+    transition: str = attrs.field(validator=nonempty)
+    at: np.datetime64 = attrs.field(converter=_change_time)
     context: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_context)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,10 +151,6 @@ class StageChange:
             "at": str(self.at),
             "context": dict(self.context),
         }
-
-
-def _history(values: Iterable[StageChange]) -> tuple[StageChange, ...]:
-    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -110,6 +174,14 @@ class CustomerState:
     history : tuple of StageChange
         Every transition, oldest first.
 
+    Raises
+    ------
+    InputError
+        If a field has the wrong type, or the history is not one chain: each
+        change must leave the stage the previous one entered, none may be
+        earlier than the previous one (or than ``started_at``), and the last
+        one must enter ``stage``.
+
     Examples
     --------
     >>> from crmkit.lifecycle import prospect_lifecycle
@@ -118,11 +190,34 @@ class CustomerState:
     ('prospect', '2024-01-10T00:00:00.000000')
     """
 
-    model: str
-    customer: str | int | None = None
-    stage: str
-    started_at: np.datetime64 = attrs.field(converter=_to_time)
+    model: str = attrs.field(validator=nonempty)
+    customer: str | int | None = attrs.field(default=None, converter=_customer)
+    stage: str = attrs.field(validator=nonempty)
+    started_at: np.datetime64 = attrs.field(converter=_start_time)
     history: tuple[StageChange, ...] = attrs.field(default=(), converter=_history)
+
+    def __attrs_post_init__(self) -> None:
+        previous_stage: str | None = None
+        previous_at = self.started_at
+        for i, change in enumerate(self.history):
+            if previous_stage is not None and change.source != previous_stage:
+                problem = f"leaves {change.source!r}, but change {i - 1} entered {previous_stage!r}"
+            elif change.at < previous_at:
+                problem = f"at {change.at} is earlier than the one before it ({previous_at})"
+            else:
+                previous_stage, previous_at = change.target, change.at
+                continue
+            raise InputError(
+                f"The 'history' parameter of CustomerState must be one chain of changes in "
+                f"time order; change {i} {problem}.",
+                field="history",
+            )
+        if previous_stage is not None and previous_stage != self.stage:
+            raise InputError(
+                f"The 'stage' parameter of CustomerState must be the stage the last change "
+                f"entered ({previous_stage!r}). Got {self.stage!r} instead.",
+                field="stage",
+            )
 
     @classmethod
     def start(
@@ -144,13 +239,29 @@ class CustomerState:
         CustomerState
             In ``model.initial`` with an empty history.
 
+        Raises
+        ------
+        InputError
+            If *model* is not a LifecycleModel, *at* not a valid date or
+            *customer* not an int, a non-empty str or None.
+
         Examples
         --------
         >>> from crmkit.lifecycle import marketing_funnel
         >>> CustomerState.start(marketing_funnel(), at="2024-02-01").stage
         'subscriber'
         """
-        return cls(model=model.name, customer=customer, stage=model.initial, started_at=at)
+        lifecycle = instance(
+            model,
+            LifecycleModel,
+            name="model",
+            function="CustomerState.start",
+            what="a LifecycleModel",
+        )
+        when = _time(at, "at", "CustomerState.start")
+        return cls(
+            model=lifecycle.name, customer=customer, stage=lifecycle.initial, started_at=when
+        )
 
     @property
     def entered_at(self) -> np.datetime64:
@@ -204,7 +315,9 @@ class CustomerState:
         Raises
         ------
         InputError
-            If the schema or version is not recognised or a key is missing.
+            If *data* is not a mapping, the schema or version is not
+            recognised, a key is missing (the error's ``field`` names it) or a
+            value is invalid (dates are read as ISO-8601, never guessed).
 
         Examples
         --------
@@ -213,6 +326,11 @@ class CustomerState:
         >>> CustomerState.from_dict(s.to_dict()) == s
         True
         """
+        function = "CustomerState.from_dict"
+        if not isinstance(data, Mapping):
+            raise InputError.for_parameter(
+                "data", "a mapping, as to_dict() writes it", data, function=function
+            )
         if data.get("schema") != STATE_SCHEMA or data.get("version") != STATE_SCHEMA_VERSION:
             raise InputError(
                 f"Expected a customer state dict with schema {STATE_SCHEMA!r} version "
@@ -220,28 +338,34 @@ class CustomerState:
                 f"{data.get('version')!r}.",
                 field="schema",
             )
-        try:
-            return cls(
-                model=data["model"],
-                customer=data.get("customer"),
-                stage=data["stage"],
-                started_at=np.datetime64(data["started_at"], "us"),
-                history=[
-                    StageChange(
-                        source=h["from"],
-                        target=h["to"],
-                        event=h["event"],
-                        transition=h["transition"],
-                        at=np.datetime64(h["at"], "us"),
-                        context=h.get("context", {}),
-                    )
-                    for h in data["history"]
-                ],
+        saved = data.get("history")
+        if not isinstance(saved, list) or not all(isinstance(h, Mapping) for h in saved):
+            raise InputError.for_parameter(
+                "history", "a list of mappings, as to_dict() writes it", saved, function=function
             )
-        except KeyError as err:
-            raise InputError(
-                f"The customer state dict lacks the key {err.args[0]!r}.", field=str(err.args[0])
-            ) from None
+        return cls(
+            model=_saved(data, "model", function),
+            customer=data.get("customer"),
+            stage=_saved(data, "stage", function),
+            started_at=_saved(data, "started_at", function),
+            history=[
+                StageChange(
+                    source=_saved(h, "from", function),
+                    target=_saved(h, "to", function),
+                    event=_saved(h, "event", function),
+                    transition=_saved(h, "transition", function),
+                    at=_saved(h, "at", function),
+                    context=h.get("context", {}),
+                )
+                for h in saved
+            ],
+        )
+
+
+def _saved(data: Mapping[str, Any], key: str, function: str) -> Any:  # noqa: ANN401
+    if key not in data:
+        raise InputError(f"The dict given to {function} lacks the key {key!r}.", field=key)
+    return data[key]
 
 
 def _choose(
@@ -289,7 +413,8 @@ def apply(
     ------
     InputError
         If the event name is unknown (the message lists the known ones), the
-        state belongs to another model, or a guard needs a missing context value.
+        state belongs to another model, *at* is not a valid date, a context
+        value is not a finite number, or a guard needs a missing context value.
     TransitionError
         If the event is not allowed from the current stage (the message lists
         the allowed events), every guarded transition's guard fails, or *at*
@@ -313,65 +438,73 @@ def apply(
     ('customer', ['show_interest', 'purchase'])
     """
     function = "apply"
-    if state.model != model.name:
+    lifecycle = instance(
+        model, LifecycleModel, name="model", function=function, what="a LifecycleModel"
+    )
+    current = instance(
+        state, CustomerState, name="state", function=function, what="a CustomerState"
+    )
+    if current.model != lifecycle.name or current.stage not in lifecycle.stage_names:
         raise InputError(
-            f"The state given to {function} belongs to the model {state.model!r}, "
-            f"not {model.name!r}.",
+            f"The state given to {function} belongs to the model {current.model!r} (stage "
+            f"{current.stage!r}), not to {lifecycle.name!r}.",
             field="state",
         )
-    if event not in model.events:
+    name = choice(event, lifecycle.events, name="event", function=function)
+    when = _time(at, "at", function)
+    ctx = {} if context is None else _context_items(context, function=function)
+    candidates = [t for t in lifecycle.transitions if current.stage in t.source and t.event == name]
+    needed = sorted({c.field for t in candidates for c in t.guard} - set(ctx))
+    if needed:
         raise InputError(
-            f"The 'event' parameter of {function} must be one of the events of the model "
-            f"{model.name!r}: {list(model.events)}. Got {event!r} instead.",
-            field="event",
-            values=[event],
+            f"The 'context' parameter of {function} lacks {needed}, which the guards of the "
+            f"event {name!r} from stage {current.stage!r} read.",
+            field="context",
+            hint="Pass every value the guards use in `context`.",
         )
-    when = scalar_datetime(at, field="at", function=function)
-    if when < state.last_event_at:
+    if when < current.last_event_at:
         raise TransitionError(
-            f"The event {event!r} at {when} is earlier than the customer's last recorded "
-            f"transition at {state.last_event_at}; events must be applied in time order."
+            f"The event {name!r} at {when} is earlier than the customer's last recorded "
+            f"transition at {current.last_event_at}; events must be applied in time order."
         )
-    ctx: Mapping[str, Any] = context or {}
-    chosen, reason = _choose(model, state.stage, event, ctx)
+    chosen, reason = _choose(lifecycle, current.stage, name, ctx)
     if chosen is None:
-        allowed = model.allowed_events(state.stage)
+        allowed = lifecycle.allowed_events(current.stage)
         if reason == "guard failed":
-            guards = [
-                " and ".join(str(c) for c in t.guard)
-                for t in model.transitions_from(state.stage)
-                if t.event == event
-            ]
+            guards = [" and ".join(str(c) for c in t.guard) for t in candidates]
             raise TransitionError(
-                f"The event {event!r} cannot move a customer out of stage {state.stage!r}: "
-                f"no guard holds ({'; '.join(guards)}) for the context {dict(ctx)}."
+                f"The event {name!r} cannot move a customer out of stage {current.stage!r}: "
+                f"no guard holds ({'; '.join(guards)}) for the context {ctx}."
             )
         raise TransitionError(
-            f"The event {event!r} is not allowed from stage {state.stage!r} of the model "
-            f"{model.name!r}; allowed events there: {list(allowed)}."
+            f"The event {name!r} is not allowed from stage {current.stage!r} of the model "
+            f"{lifecycle.name!r}; allowed events there: {list(allowed)}."
         )
-    used = {c.field: float(ctx[c.field]) for c in chosen.guard}
+    used = {c.field: ctx[c.field] for c in chosen.guard}
     change = StageChange(
-        source=state.stage,
+        source=current.stage,
         target=chosen.target,
-        event=event,
+        event=name,
         transition=chosen.name,
         at=when,
         context=used,
     )
-    return attrs.evolve(state, stage=chosen.target, history=(*state.history, change))
+    return attrs.evolve(current, stage=chosen.target, history=(*current.history, change))
 
 
-def _as_of(state: CustomerState, as_of: object, function: str) -> np.datetime64:
+def _as_of(state: object, as_of: object, function: str) -> tuple[CustomerState, np.datetime64]:
+    current = instance(
+        state, CustomerState, name="state", function=function, what="a CustomerState"
+    )
     when = scalar_datetime(as_of, field="as_of", function=function)
-    if when < state.last_event_at:
+    if when < current.last_event_at:
         raise InputError.for_parameter(
             "as_of",
-            f"on or after the last recorded transition ({state.last_event_at})",
+            f"on or after the last recorded transition ({current.last_event_at})",
             str(when),
             function=function,
         )
-    return when
+    return current, when
 
 
 def time_in_stages(state: CustomerState, *, as_of: object) -> dict[str, np.timedelta64]:
@@ -392,7 +525,9 @@ def time_in_stages(state: CustomerState, *, as_of: object) -> dict[str, np.timed
     Raises
     ------
     InputError
-        If *as_of* is earlier than the last recorded transition.
+        If *state* is not a CustomerState, or *as_of* is not a valid date or
+        is earlier than the last recorded transition (a state holds no rows to
+        exclude: pass the state as it stood at *as_of*).
 
     Notes
     -----
@@ -412,7 +547,7 @@ def time_in_stages(state: CustomerState, *, as_of: object) -> dict[str, np.timed
     >>> days
     {'prospect': 10, 'interested': 20}
     """
-    end = _as_of(state, as_of, "time_in_stages")
+    state, end = _as_of(state, as_of, "time_in_stages")
     starts = [state.started_at, *(h.at for h in state.history)]
     stages = [state.history[0].source if state.history else state.stage]
     stages += [h.target for h in state.history]
@@ -437,7 +572,13 @@ def time_between(state: CustomerState, source: str, target: str) -> np.timedelta
     -------
     numpy.timedelta64 or None
         The elapsed time; ``None`` if the customer never reached *target*
-        after *source* (a documented, not an error, outcome).
+        after *source* (a documented, not an error, outcome). A state does not
+        carry its model's stage list, so a misspelt stage also gives ``None``.
+
+    Raises
+    ------
+    InputError
+        If *state* is not a CustomerState or a stage is not a non-empty str.
 
     Examples
     --------
@@ -453,6 +594,10 @@ def time_between(state: CustomerState, source: str, target: str) -> np.timedelta
     >>> time_between(s, "customer", "upgraded") is None
     True
     """
+    function = "time_between"
+    state = instance(state, CustomerState, name="state", function=function, what="a CustomerState")
+    source = text(source, name="source", function=function)
+    target = text(target, name="target", function=function)
     entries = [(state.history[0].source if state.history else state.stage, state.started_at)]
     entries += [(h.target, h.at) for h in state.history]
     first_source = next((i for i, (s, _) in enumerate(entries) if s == source), None)

@@ -7,9 +7,11 @@ share of wallet, and product mix and cross-sell affinity.
 
 from crmkit.segmentation._concentration import (
     ABCClasses,
+    Concentration,
     LorenzCurve,
     ParetoPoint,
     abc_classes,
+    concentration,
     gini,
     lorenz_curve,
     pareto_point,
@@ -74,6 +76,7 @@ __all__ = [
     "ABCClasses",
     "Absolute",
     "BTYDSummary",
+    "Concentration",
     "CountBy",
     "CrossSell",
     "DimensionScores",
@@ -101,6 +104,7 @@ __all__ = [
     "assign_segments",
     "btyd_summary",
     "check_rule_table",
+    "concentration",
     "cross_sell",
     "gini",
     "lorenz_curve",

@@ -9,13 +9,14 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._groups import Factorized, factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
+from crmkit._numeric import cancellation_error
 from crmkit._reduce import distinct_pairs
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
-from crmkit.segmentation._common import fraction, positive_int
 from crmkit.segmentation._segments import Segments
 
 __all__ = [
@@ -62,6 +63,27 @@ def _check_size(k: int, m: int, function: str) -> None:
         )
 
 
+def _row_shares(table: FloatArray, function: str) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Each row over its sum (0 where the sum is <= 0), and which rows are positive.
+
+    Row sums cannot overflow (the boundary refuses amounts whose magnitudes
+    sum past float64), but refunds can cancel a row's purchases to almost
+    nothing: its shares are then beyond float64, a named error.
+    """
+    total = table.sum(axis=1)
+    positive = total > 0
+    share = np.zeros_like(table)
+    with np.errstate(over="ignore"):
+        np.divide(table, total[:, None], out=share, where=positive[:, None])
+    if not np.isfinite(share).all():
+        row = int(np.flatnonzero(~np.isfinite(share).all(axis=1))[0])
+        largest = float(np.abs(table[row]).max())
+        raise cancellation_error(
+            "amount", function=function, total=float(total[row]), largest=largest
+        )
+    return share, positive
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class ProductMix(Result):
     """Revenue by product per customer (long form) and per segment.
@@ -106,6 +128,16 @@ class ProductMix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "product", "revenue", "share")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "product": "id",
+        "revenue": "money",
+        "share": "share",
+        "products": "id",
+        "customers": "id",
+        "customer_share": "share",
+        "segment_share": "share",
+    }
 
     customer: npt.NDArray[Any]
     product: npt.NDArray[Any]
@@ -186,8 +218,10 @@ def product_mix(
     Raises
     ------
     InputError
-        On a missing product column, invalid rows, or a customer x product
-        table above 200 million cells.
+        On a missing product column, invalid rows, a customer x product
+        table above 200 million cells, or refunds that cancel a customer's
+        (or segment's) revenue to almost nothing against its largest product
+        (no share of it fits in a float64).
 
     Notes
     -----
@@ -223,12 +257,10 @@ def product_mix(
     k, m = cust.n_groups, prod.n_groups
     _check_size(k, m, function)
     cell = cust.codes * m + prod.codes
+    # amounts are checked at the boundary: no sum of them can overflow
     revenue = np.bincount(cell, weights=tx.amount, minlength=k * m).astype(np.float64).reshape(k, m)
-    total = revenue.sum(axis=1)
-    positive = total > 0
-    share = np.zeros_like(revenue)
-    np.divide(revenue, total[:, None], out=share, where=positive[:, None])
     bought = np.bincount(cell, minlength=k * m).reshape(k, m) > 0
+    share, positive = _row_shares(revenue, function)
     rows, cols = np.nonzero(bought)
     seg_names: tuple[str, ...] = ()
     seg_share = np.zeros((0, m), dtype=np.float64)
@@ -240,9 +272,7 @@ def product_mix(
         s = len(seg_names)
         seg_rev = np.zeros((s, m), dtype=np.float64)
         np.add.at(seg_rev, codes[has], revenue[has])
-        seg_total = seg_rev.sum(axis=1, keepdims=True)
-        seg_share = np.zeros_like(seg_rev)
-        np.divide(seg_rev, seg_total, out=seg_share, where=seg_total > 0)
+        seg_share, _ = _row_shares(seg_rev, function)
     return ProductMix(
         customer=as_readonly(cust.uniques[rows]),
         product=as_readonly(prod.uniques[cols]),
@@ -323,6 +353,16 @@ class ProductAffinity(Result):
         "confidence",
         "lift",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "antecedent": "id",
+        "consequent": "id",
+        "support": "share",
+        "confidence": "share",
+        "lift": "number",
+        "products": "id",
+        "min_support": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     antecedent: npt.NDArray[Any]
     consequent: npt.NDArray[Any]
@@ -412,8 +452,8 @@ def product_affinity(
     (1.0, 1.333)
     """
     function = "product_affinity"
-    support_min = fraction(
-        min_support, field="min_support", function=function, low_open=False, high_closed=False
+    support_min = _params.probability(
+        min_support, name="min_support", function=function, high_open=True
     )
     tx, prod_ids = _read(
         data,
@@ -488,6 +528,12 @@ class CrossSell(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "rank", "product", "segment", "penetration")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "product": "id",
+        "penetration": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     rank: IntArray
@@ -560,7 +606,7 @@ def cross_sell(
     ([1, 2, 3], ['lamp', 'stove', 'lamp'])
     """
     function = "cross_sell"
-    top_n = positive_int(n, field="n", function=function)
+    top_n = _params.integer(n, name="n", function=function, minimum=1)
     tx, prod_ids = _read(
         data,
         product=product,

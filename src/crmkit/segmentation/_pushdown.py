@@ -25,7 +25,7 @@ from crmkit.periods import (
     Calendar,
     Frequency,
     default_as_of,
-    period_bounds,
+    last_observed_period,
     period_keys,
 )
 
@@ -128,6 +128,7 @@ def _checked(
             ts.null_count().alias("null_t"),
             amount.null_count().alias("null_a"),
             amount.is_finite().sum().alias("finite"),
+            amount.abs().sum().alias("magnitude"),
             ts.min().alias("first"),
             ts.max().alias("last"),
             nw.col("customer").n_unique().alias("customers"),
@@ -139,6 +140,8 @@ def _checked(
     if n == 0 or int(check["null_c"][0]) or int(check["null_t"][0]) or int(check["null_a"][0]):
         return None
     if int(check["finite"][0]) != n:
+        return None
+    if not np.isfinite(float(check["magnitude"][0])):  # as the boundary: no total may overflow
         return None
     first = np.datetime64(check["first"][0], "us")
     last = np.datetime64(check["last"][0], "us")
@@ -286,8 +289,8 @@ def _aggregate_btyd(
     if checked is None:
         return None
     lf, end, is_default, n_customers = checked
-    end_key = period_keys(np.array([end], dtype=DATETIME_DTYPE), freq, calendar=calendar)
-    bound = _to_datetime(period_bounds(end_key, freq, calendar=calendar)[1][0])
+    end_key = np.array([last_observed_period(end, freq, calendar=calendar)], dtype=np.int64)
+    bound = _to_datetime(end)
     ts, amount = nw.col("timestamp"), nw.col("amount")
     counts = (
         lf.select(
@@ -335,7 +338,8 @@ def _aggregate_btyd(
         "end_key": int(end_key[0]),
         "n_periods": np.asarray(cols["n_periods"], dtype=np.int64)[order],
         "total": np.asarray(cols["total"], dtype=np.float64)[order],
-        "repeat": np.where(np.isfinite(repeat_value), repeat_value, 0.0),
+        # no repeat period: null from the join (NaN); an overflowing sum stays inf
+        "repeat": np.where(np.isnan(repeat_value), 0.0, repeat_value),
         "as_of": end,
         "as_of_is_default": is_default,
         "n_rows_used": int(counts["used"][0]),

@@ -10,7 +10,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit.errors import ModelDefinitionError
+from crmkit import _params
+from crmkit.errors import InputError, ModelDefinitionError
 
 __all__ = [
     "RFM_GRID_10",
@@ -27,15 +28,15 @@ _MAX_K: Final = 20
 
 
 def _score_int(_inst: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ModelDefinitionError(
-            f"ScoreRange.{attribute.name} must be an int >= 1; got {value!r}."
-        )
+    _params.integer(value, name=attribute.name, function="ScoreRange", minimum=1, maximum=_MAX_K)
 
 
 @attrs.frozen
 class ScoreRange:
     """An inclusive range of scores, ``low <= score <= high``.
+
+    Both ends are ints in 1..20 (the scores of a rule table), ``low <= high``;
+    anything else is an ``InputError`` naming the end.
 
     Examples
     --------
@@ -48,8 +49,8 @@ class ScoreRange:
 
     def __attrs_post_init__(self) -> None:
         if self.low > self.high:
-            raise ModelDefinitionError(
-                f"ScoreRange needs low <= high; got low={self.low}, high={self.high}."
+            raise InputError.for_parameter(
+                "low", f"<= high ({self.high})", self.low, function="ScoreRange"
             )
 
     def contains(self, score: int) -> bool:
@@ -68,22 +69,41 @@ class ScoreRange:
         return self.low <= score <= self.high
 
 
-def _to_range(value: object) -> ScoreRange | None:
+def _to_range(value: object, name: str) -> ScoreRange | None:
     if value is None or isinstance(value, ScoreRange):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return ScoreRange(value, value)
     if isinstance(value, tuple) and len(value) == 2:
         return ScoreRange(value[0], value[1])
-    raise ModelDefinitionError(
-        f"A SegmentRule score range must be an int, a (low, high) tuple, a ScoreRange or "
-        f"None (any score); got {value!r}."
+    raise InputError.for_parameter(
+        name,
+        "an int, a (low, high) tuple, a ScoreRange or None (any score)",
+        value,
+        function="SegmentRule",
     )
 
 
+def _recency(value: object) -> ScoreRange | None:
+    return _to_range(value, "recency")
+
+
+def _frequency(value: object) -> ScoreRange | None:
+    return _to_range(value, "frequency")
+
+
+def _monetary(value: object) -> ScoreRange | None:
+    return _to_range(value, "monetary")
+
+
+def _segment_name(value: object, *, name: str, function: str) -> None:
+    text = _params.instance(value, str, name=name, function=function, what="a segment name")
+    if not text.strip():
+        raise InputError.for_parameter(name, "a non-empty segment name", value, function=function)
+
+
 def _name(_inst: object, _attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ModelDefinitionError(f"A segment name must be a non-empty string; got {value!r}.")
+    _segment_name(value, name="name", function="SegmentRule")
 
 
 @attrs.frozen(kw_only=True)
@@ -108,9 +128,9 @@ class SegmentRule:
     """
 
     name: str = attrs.field(validator=_name)
-    recency: ScoreRange | None = attrs.field(default=None, converter=_to_range)
-    frequency: ScoreRange | None = attrs.field(default=None, converter=_to_range)
-    monetary: ScoreRange | None = attrs.field(default=None, converter=_to_range)
+    recency: ScoreRange | None = attrs.field(default=None, converter=_recency)
+    frequency: ScoreRange | None = attrs.field(default=None, converter=_frequency)
+    monetary: ScoreRange | None = attrs.field(default=None, converter=_monetary)
 
     def ranges(self, dims: int) -> tuple[ScoreRange | None, ...]:
         """Return the score ranges of the first *dims* dimensions (R, F[, M]).
@@ -201,6 +221,8 @@ def check_rule_table(rules: Sequence[SegmentRule], *, k: int) -> RuleTableCheck:
 
     Raises
     ------
+    InputError
+        If ``k`` is not an int in 2..20.
     ModelDefinitionError
         If *rules* is empty or a range exceeds ``k``.
 
@@ -244,10 +266,10 @@ def check_rule_table(rules: Sequence[SegmentRule], *, k: int) -> RuleTableCheck:
     )
 
 
-def _owners(rules: Sequence[SegmentRule], k: int) -> tuple[dict[Cell, list[int]], int]:
-    k_value: object = k
-    if isinstance(k_value, bool) or not isinstance(k_value, int) or not 2 <= k_value <= _MAX_K:
-        raise ModelDefinitionError(f"A rule table needs k in 2..{_MAX_K}; got {k!r}.")
+def _owners(
+    rules: Sequence[SegmentRule], k: int, function: str = "check_rule_table"
+) -> tuple[dict[Cell, list[int]], int]:
+    k = _params.integer(k, name="k", function=function, minimum=2, maximum=_MAX_K)
     if not rules:
         raise ModelDefinitionError("A rule table needs at least one SegmentRule.")
     for rule in rules:
@@ -303,6 +325,8 @@ class RuleTable:
 
     Raises
     ------
+    InputError
+        If ``k`` is not an int in 2..20 or ``fallback`` is not a non-empty name.
     ModelDefinitionError
         On gaps, overlaps or unreachable segments without a fallback, ranges
         beyond ``k`` or no rules.
@@ -325,14 +349,11 @@ class RuleTable:
     fallback: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        _params.integer(self.k, name="k", function="RuleTable", minimum=2, maximum=_MAX_K)
+        if self.fallback is not None:
+            _segment_name(self.fallback, name="fallback", function="RuleTable")
         report = self.check()
-        fallback: object = self.fallback
-        if fallback is not None:
-            if not isinstance(fallback, str) or not fallback.strip():
-                raise ModelDefinitionError(
-                    f"RuleTable.fallback must be a non-empty segment name; got {self.fallback!r}."
-                )
-        elif not report.ok:
+        if self.fallback is None and not report.ok:
             raise ModelDefinitionError(
                 f"The rule table is not a partition of the {self.k}-score cells: "
                 f"{report.describe()}.\nHint: fix the rules, or pass fallback='<segment>' "

@@ -5,16 +5,17 @@ from __future__ import annotations
 import enum
 import types
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, NamedTuple
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._input import as_finite_float, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
-from crmkit.segmentation._common import optional_ids, positive_int, values_1d
+from crmkit.segmentation._common import optional_ids, values_1d
 from crmkit.segmentation._summary import RFMSummary
 
 __all__ = ["DimensionScores", "RFMScores", "ScoringMethod", "rfm_scores", "score_values"]
@@ -23,6 +24,15 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DIMENSIONS: Final = ("recency", "frequency", "monetary")
+
+_MAX_K: Final = 10_000  # scores per dimension (percentiles are k = 100)
+_COMPARE_MAX_EDGES: Final = 32  # up to this many edges, comparisons beat a binary search
+_SELECTION_MIN_SIZE: Final = 1024  # below this, one sort is as fast as a selection
+_SELECTION_MAX_EDGES: Final = 16  # a selection of more order statistics costs a sort
+_PROBE: Final = 64  # values looked at before a full check for integers
+_COUNT_SPAN_PER_VALUE: Final = 4  # count integers spanning up to 4 n values (or _COUNT_SPAN_MIN)
+_COUNT_SPAN_MIN: Final = 1 << 16
+_EXACT_INT: Final = 2.0**52
 
 
 class ScoringMethod(enum.StrEnum):
@@ -54,16 +64,6 @@ class ScoringMethod(enum.StrEnum):
     THRESHOLDS = "thresholds"
 
 
-def _method(value: object, function: str) -> ScoringMethod:
-    try:
-        return ScoringMethod(str(value))
-    except ValueError:
-        valid = ", ".join(repr(m.value) for m in ScoringMethod)
-        raise InputError.for_parameter(
-            "method", f"one of {valid}", value, function=function
-        ) from None
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class DimensionScores(Result):
     """Scores 1..k of one dimension.
@@ -92,6 +92,11 @@ class DimensionScores(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("score",)
+    _kinds: ClassVar[Mapping[str, Kind]] = {"edges": "number"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"levels_used": int(np.unique(rows["score"]).size)}
 
     score: IntArray
     k: int
@@ -120,27 +125,86 @@ def _score_unchecked(
     edges: FloatArray | None,
     higher_is_better: bool,
 ) -> tuple[IntArray, FloatArray | None]:
-    oriented = values if higher_is_better else -values
-    n = oriented.size
-    if method is ScoringMethod.RANK:
-        ordered = np.sort(oriented)
-        less = np.searchsorted(ordered, oriented, side="left")
-        less_equal = np.searchsorted(ordered, oriented, side="right")
-        twice_rank = less + less_equal + 1  # twice the 1-based average rank
-        score = (k * twice_rank + 2 * n - 1) // (2 * n)
-        return np.clip(score, 1, k).astype(np.int64), None
-    if method is ScoringMethod.QUANTILE:
-        cut = _quantile_edges(oriented, k)
-    else:
+    """Scores 1..k and the reported edges (in the values' space; None for ranks)."""
+    if method is ScoringMethod.THRESHOLDS:
         assert edges is not None  # noqa: S101  (checked by the caller)
-        cut = edges if higher_is_better else -edges[::-1]
-    score = np.searchsorted(cut, oriented, side="left").astype(np.int64)
-    score += 1
-    reported = cut if higher_is_better else -cut[::-1]
-    return score, np.ascontiguousarray(reported, dtype=np.float64)
+        return _apply_edges(values, edges, higher_is_better), edges
+    cut = _oriented_edges(values, k, method, higher_is_better)
+    # back to the values' space, ascending; + 0.0 turns a -0.0 edge into 0.0
+    reported = (cut if higher_is_better else -cut[::-1]) + 0.0
+    score = _apply_edges(values, reported, higher_is_better)
+    return score, None if method is ScoringMethod.RANK else reported
 
 
-def _quantile_edges(oriented: FloatArray, k: int) -> FloatArray:
+def _apply_edges(values: FloatArray, edges: FloatArray, higher_is_better: bool) -> IntArray:
+    """``1 + |{m : e_m < v}|`` (or ``e_m > v`` when lower is better) per value.
+
+    A few edges are k - 1 vectorised comparisons summed into small integers,
+    several times faster than a binary search per value.
+    """
+    n = values.size
+    if edges.size > _COMPARE_MAX_EDGES:
+        if higher_is_better:
+            out = np.searchsorted(edges, values, side="left").astype(np.int64)
+            out += 1
+        else:
+            out = np.searchsorted(edges, values, side="right").astype(np.int64)
+            np.subtract(edges.size + 1, out, out=out)
+        return out
+    small = np.ones(n, dtype=np.int8)
+    hit = np.empty(n, dtype=np.bool_)
+    compare = np.greater if higher_is_better else np.less
+    for edge in edges.tolist():
+        compare(values, edge, out=hit)
+        small += hit.view(np.int8)
+    return small.astype(np.int64)
+
+
+class _Blocks(NamedTuple):
+    """Distinct oriented values, ascending, with how many customers lie below and in each."""
+
+    value: FloatArray
+    below: IntArray
+    size: IntArray
+
+
+def _blocks_from_sorted(ordered: FloatArray) -> _Blocks:
+    n = ordered.size
+    start = np.empty(n, dtype=np.bool_)
+    start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    below = np.flatnonzero(start)
+    count = np.diff(below, append=n)
+    return _Blocks(ordered[below], below, count)
+
+
+def _blocks_from_counts(values: FloatArray, higher_is_better: bool) -> _Blocks | None:
+    """Blocks of integral values in a small range, by counting: no sort at all.
+
+    None when the values are not integers in a range of at most a few times
+    ``n`` (then a sort or a selection is the cheaper way).
+    """
+    n = values.size
+    head = values[:_PROBE]
+    if not np.array_equal(head, np.rint(head)):
+        return None
+    lo, hi = float(values.min()), float(values.max())
+    span = hi - lo
+    if span > max(_COUNT_SPAN_PER_VALUE * n, _COUNT_SPAN_MIN) or max(-lo, hi) >= _EXACT_INT:
+        return None
+    if not np.array_equal(values, np.rint(values)):
+        return None
+    counts = np.bincount((values - lo).astype(np.intp), minlength=int(span) + 1)
+    offset = np.flatnonzero(counts)
+    count = counts[offset].astype(np.int64, copy=False)
+    value = offset + lo  # exact: integers below 2**52
+    if not higher_is_better:
+        value, count = -value[::-1], count[::-1]
+    below = np.cumsum(count) - count
+    return _Blocks(np.ascontiguousarray(value, dtype=np.float64), below, count)
+
+
+def _quantile_edges_from_blocks(blocks: _Blocks, n: int, k: int) -> FloatArray:
     """Edges of the tie-respecting quantile scores, in the oriented space.
 
     Each block of equal values aims at the quantile score of its first member,
@@ -148,18 +212,110 @@ def _quantile_edges(oriented: FloatArray, k: int) -> FloatArray:
     block before it, so the scores used are always ``1..m`` with none empty in
     between: ``s_j = j + min_{i <= j}(target_i - i)``.
     """
-    n = oriented.size
-    ordered = np.sort(oriented)
-    start = np.empty(n, dtype=np.bool_)
-    start[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
-    below = np.flatnonzero(start)  # customers below each distinct value
-    target = 1 + (k * below) // n
-    steps = np.arange(below.size, dtype=np.int64)
+    target = 1 + (k * blocks.below) // n
+    steps = np.arange(blocks.below.size, dtype=np.int64)
     block_score = np.minimum.accumulate(target - steps) + steps
     # edge j: the largest value scoring <= j (the maximum once scores run out)
     last_block = np.searchsorted(block_score, np.arange(1, k), side="right") - 1
-    return ordered[below[last_block]]
+    return blocks.value[last_block]
+
+
+def _rank_edges_from_blocks(blocks: _Blocks, n: int, k: int) -> FloatArray:
+    """Edges of the average-rank scores: the largest value scoring <= m (-inf: none)."""
+    twice_rank = 2 * blocks.below + blocks.size + 1  # twice the 1-based average rank
+    block_score = np.clip((k * twice_rank + 2 * n - 1) // (2 * n), 1, k)
+    last_block = np.searchsorted(block_score, np.arange(1, k), side="right") - 1
+    safe = np.maximum(last_block, 0)
+    return np.where(last_block >= 0, blocks.value[safe], -np.inf)
+
+
+def _quantile_edges_by_selection(oriented: FloatArray, k: int) -> FloatArray | None:
+    """Quantile edges from ``k - 1`` order statistics, or None under heavy ties.
+
+    Without a tie block of ``n / k`` or more customers below the top one, no
+    score is held back (``s_j = t_j``) and edge ``m`` is the value at sorted
+    position ``ceil(m n / k) - 1``. Any such block below the top covers one of
+    those positions, so counting the ``k - 1`` values found there detects it.
+    Partitions *oriented* (a private copy) in place.
+    """
+    n = oriented.size
+    m = np.arange(1, k, dtype=np.int64)
+    position = (m * n + k - 1) // k - 1
+    oriented.partition(position)
+    found = oriented[position]
+    for value in np.unique(found).tolist():
+        if np.count_nonzero(oriented == value) * k >= n:
+            return None
+    return found.copy()
+
+
+def _rank_edges_by_selection(oriented: FloatArray, k: int) -> FloatArray:
+    """Average-rank edges from ``k - 1`` order statistics and a few counts.
+
+    With ``x`` the value at sorted position ``q = floor(m n / k) - 1``, every
+    block below ``x``'s scores at most ``m`` and every block above more, so edge
+    ``m`` is ``x`` when its own block scores at most ``m`` and otherwise the
+    largest value below ``x`` (-inf when there is none, or when ``q < 0``).
+    Partitions *oriented* (a private copy) in place.
+    """
+    n = oriented.size
+    edges = np.full(k - 1, -np.inf)
+    position = (n * np.arange(1, k, dtype=np.int64)) // k - 1
+    if position.max() < 0:
+        return edges
+    oriented.partition(np.unique(position[position >= 0]))
+    for i, q in enumerate(position.tolist()):
+        if q < 0:
+            continue
+        x = float(oriented[q])
+        less = int(np.count_nonzero(oriented < x))
+        equal = int(np.count_nonzero(oriented == x))
+        if k * (2 * less + equal + 1) <= 2 * n * (i + 1):
+            edges[i] = x
+        elif less:
+            edges[i] = np.max(oriented, where=oriented < x, initial=-np.inf)
+    return edges
+
+
+_Path = Literal["auto", "counts", "selection", "sort"]
+
+
+def _oriented_edges(
+    values: FloatArray,
+    k: int,
+    method: ScoringMethod,
+    higher_is_better: bool,
+    path: _Path = "auto",
+) -> FloatArray:
+    """Edges (ascending, oriented so higher is better) of quantile or rank scores.
+
+    Three exact ways, the cheapest that applies: counting integral values in a
+    small range (frequencies, whole days); selecting ``k - 1`` order statistics
+    (``np.partition``, linear time); or one sort. *path* forces one (tests).
+    """
+    n = values.size
+    is_rank = method is ScoringMethod.RANK
+    if path in ("auto", "counts"):
+        blocks = _blocks_from_counts(values, higher_is_better)
+        if blocks is not None:
+            if is_rank:
+                return _rank_edges_from_blocks(blocks, n, k)
+            return _quantile_edges_from_blocks(blocks, n, k)
+    oriented = values.copy() if higher_is_better else np.negative(values)
+    selection = path == "selection" or (
+        path == "auto" and n >= _SELECTION_MIN_SIZE and k - 1 <= _SELECTION_MAX_EDGES
+    )
+    if selection:
+        if is_rank:
+            return _rank_edges_by_selection(oriented, k)
+        edges = _quantile_edges_by_selection(oriented, k)
+        if edges is not None:
+            return edges
+    oriented.sort()
+    blocks = _blocks_from_sorted(oriented)
+    if is_rank:
+        return _rank_edges_from_blocks(blocks, n, k)
+    return _quantile_edges_from_blocks(blocks, n, k)
 
 
 def score_values(
@@ -177,7 +333,7 @@ def score_values(
     values : array_like of float, shape (n,)
         One value per customer (recency, frequency, monetary, CLV, ...).
     k : int, default 5
-        Number of scores, >= 2.
+        Number of scores, 2..10,000.
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`.
     edges : array_like of float, shape (k - 1,), optional
@@ -195,7 +351,7 @@ def score_values(
     Raises
     ------
     InputError
-        On empty or non-finite values, ``k < 2``, an unknown method, or
+        On empty or non-finite values, ``k`` outside 2..10,000, an unknown method, or
         edges missing, decreasing or not ``k - 1`` long.
 
     Notes
@@ -213,6 +369,15 @@ def score_values(
     quantiles, and :math:`\lceil k (n + 1) / 2n \rceil` with ranks (the
     average rank is the middle; ``k`` for one customer).
 
+    Both methods reduce to ``k - 1`` edges, and a customer's score is one
+    plus the edges their value exceeds (``k - 1`` vectorised comparisons).
+    The edges come from counting when the values are whole numbers in a
+    small range (:math:`O(n)`), otherwise from ``k - 1`` order statistics
+    (``np.partition``, :math:`O(n)`; without a tie block of :math:`n/k` or
+    more customers below the top value no score is held back, so quantile
+    edge :math:`m` is the value at sorted position :math:`\lceil mn/k
+    \rceil - 1`), and from one sort only under such heavy ties.
+
     Examples
     --------
     Six shoppers, four of whom bought once: the one-time buyers share score 1
@@ -225,16 +390,18 @@ def score_values(
     """
     function = "score_values"
     arr = values_1d(values, field="values", function=function)
-    kk = positive_int(k, field="k", function=function, minimum=2)
-    m = _method(method, function)
+    kk = _params.integer(k, name="k", function=function, minimum=2)
+    _params.work_limit(kk, limit=_MAX_K, name="k", function=function, what="scores per dimension")
+    m = _params.choice(method, ScoringMethod, name="method", function=function)
+    higher = _params.flag(higher_is_better, name="higher_is_better", function=function)
     edge_arr = _check_edges(m, edges, kk, "edges", function)
-    score, used_edges = _score_unchecked(arr, kk, m, edge_arr, higher_is_better)
+    score, used_edges = _score_unchecked(arr, kk, m, edge_arr, higher)
     return DimensionScores(
         score=as_readonly(score),
         k=kk,
         method=m,
         edges=None if used_edges is None else as_readonly(used_edges),
-        higher_is_better=bool(higher_is_better),
+        higher_is_better=higher,
         levels_used=_levels(score, kk),
     )
 
@@ -277,7 +444,8 @@ class RFMScores(Result):
     score : ndarray of float64, shape (n,)
         Weighted mean of the three scores, in [1, k].
     cell : ndarray of str, shape (n,)
-        The classic cell code, e.g. ``"555"`` (``"10-3-5"`` when k > 9).
+        The classic cell code, e.g. ``"555"`` (``"10-3-5"`` when k > 9); a
+        property built from the three scores when read (and by ``to_frame``).
     k : int
         Number of scores per dimension.
     method : ScoringMethod
@@ -308,6 +476,21 @@ class RFMScores(Result):
         "score",
         "cell",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "frequency": "number",
+        "monetary": "money",
+        "score": "number",
+        "weights": "number",
+        "edges": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table[:-1]  # the fields; cell is built from the scores
+    _plot: ClassVar[str] = "rfm_heatmap"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        used = {d: int(np.unique(rows[f"{d}_score"]).size) for d in DIMENSIONS}
+        return rows | {"levels_used": used}
 
     customer: npt.NDArray[Any]
     recency: FloatArray
@@ -317,17 +500,30 @@ class RFMScores(Result):
     frequency_score: IntArray
     monetary_score: IntArray
     score: FloatArray
-    cell: npt.NDArray[np.str_]
     k: int
     method: ScoringMethod
     weights: Mapping[str, float]
     edges: Mapping[str, FloatArray | None]
     levels_used: Mapping[str, int]
+    _source_names: Mapping[str, str] = names_field()
+
+    @property
+    def cell(self) -> npt.NDArray[np.str_]:
+        """The classic cell code per customer, e.g. ``"555"`` (``"10-3-5"`` when k > 9).
+
+        Built from the three integer scores each time it is read (the scores are
+        what is stored), so scoring never pays for strings nobody asked for.
+        """
+        return as_readonly(
+            _cell_labels(self.recency_score, self.frequency_score, self.monetary_score, self.k)
+        )
 
 
 def _weights(weights: object, function: str) -> dict[str, float]:
     if weights is None:
         return dict.fromkeys(DIMENSIONS, 1.0)
+    requirement = "three finite numbers >= 0 (recency, frequency, monetary), not all zero"
+    raw: object = weights
     if isinstance(weights, Mapping):
         unknown = set(weights) - set(DIMENSIONS)
         if unknown:
@@ -338,21 +534,10 @@ def _weights(weights: object, function: str) -> dict[str, float]:
                 function=function,
             )
         raw = [weights.get(d, 0.0) for d in DIMENSIONS]
-    else:
-        raw = list(np.asarray(weights, dtype=object).reshape(-1))
-    ok = len(raw) == 3 and all(
-        isinstance(w, (int, float, np.integer, np.floating)) and not isinstance(w, bool)
-        for w in raw
-    )
-    arr = np.asarray(raw, dtype=np.float64) if ok else np.zeros(0)
-    if not ok or not np.all(np.isfinite(arr)) or np.any(arr < 0) or arr.sum() == 0:
-        raise InputError.for_parameter(
-            "weights",
-            "three finite numbers >= 0 (recency, frequency, monetary), not all zero",
-            weights,
-            function=function,
-        )
-    return dict(zip(DIMENSIONS, arr.tolist(), strict=True))
+    values = _params.numbers(raw, name="weights", function=function, low=0.0)
+    if len(values) != len(DIMENSIONS) or sum(values) == 0:
+        raise InputError.for_parameter("weights", requirement, weights, function=function)
+    return dict(zip(DIMENSIONS, values, strict=True))
 
 
 def _columns(
@@ -403,7 +588,7 @@ def rfm_scores(
         From :func:`rfm_summary`, or columns ``recency``, ``frequency``,
         ``monetary`` (and optionally ``customer``), one value per customer.
     k : int, default 5
-        Scores per dimension, >= 2.
+        Scores per dimension, 2..10,000.
     method : ScoringMethod or {"quantile", "rank", "thresholds"}
         See :class:`ScoringMethod`; default quantiles with ties kept together.
     edges : mapping of str to array_like, optional
@@ -425,7 +610,7 @@ def rfm_scores(
     Raises
     ------
     InputError
-        On ``k < 2``, bad weights or edges, non-finite values or empty input.
+        On ``k`` outside 2..10,000, bad weights or edges, non-finite values or empty input.
 
     Notes
     -----
@@ -449,16 +634,16 @@ def rfm_scores(
     (['333', '222', '111'], [3.0, 2.0, 1.0])
     """
     function = "rfm_scores"
-    kk = positive_int(k, field="k", function=function, minimum=2)
-    m = _method(method, function)
+    kk = _params.integer(k, name="k", function=function, minimum=2)
+    _params.work_limit(kk, limit=_MAX_K, name="k", function=function, what="scores per dimension")
+    m = _params.choice(method, ScoringMethod, name="method", function=function)
     w = _weights(weights, function)
-    if monetary not in ("total", "mean"):
-        raise InputError.for_parameter("monetary", "'total' or 'mean'", monetary, function=function)
+    money = _params.choice(monetary, ("total", "mean"), name="monetary", function=function)
     if edges is not None and not isinstance(edges, Mapping):
         raise InputError.for_parameter(
             "edges", "a mapping of dimension -> thresholds", edges, function=function
         )
-    ids, cols = _columns(summary, monetary, function)
+    ids, cols = _columns(summary, money, function)
     scores: dict[str, IntArray] = {}
     used_edges: dict[str, FloatArray | None] = {}
     for d in DIMENSIONS:
@@ -467,8 +652,7 @@ def rfm_scores(
         s, used = _score_unchecked(cols[d], kk, m, e, higher_is_better=d != "recency")
         scores[d] = as_readonly(s)
         used_edges[d] = None if used is None else as_readonly(used)
-    total_w = sum(w.values())
-    combined = sum(w[d] * scores[d] for d in DIMENSIONS) / total_w
+    combined = _combined(scores, w)
     return RFMScores(
         customer=ids,
         recency=cols["recency"],
@@ -477,19 +661,33 @@ def rfm_scores(
         recency_score=scores["recency"],
         frequency_score=scores["frequency"],
         monetary_score=scores["monetary"],
-        score=as_readonly(np.asarray(combined, dtype=np.float64)),
-        cell=as_readonly(_cells(scores, kk)),
+        score=as_readonly(combined),
         k=kk,
         method=m,
         weights=types.MappingProxyType(w),
         edges=types.MappingProxyType(used_edges),
         levels_used=types.MappingProxyType({d: _levels(scores[d], kk) for d in DIMENSIONS}),
+        source_names=names_of(summary, "customer"),
     )
 
 
-def _cells(scores: Mapping[str, IntArray], k: int) -> npt.NDArray[np.str_]:
-    r, f, m = (scores[d] for d in DIMENSIONS)
+def _combined(scores: Mapping[str, IntArray], weights: Mapping[str, float]) -> FloatArray:
+    """``sum_d w_d s_d / sum_d w_d``, summed in R, F, M order into one buffer."""
+    total_w = sum(weights.values())
+    out = np.multiply(scores[DIMENSIONS[0]], weights[DIMENSIONS[0]], dtype=np.float64)
+    term = np.empty_like(out)
+    for d in DIMENSIONS[1:]:
+        np.multiply(scores[d], weights[d], out=term)
+        out += term
+    out /= total_w
+    return out
+
+
+def _cell_labels(
+    recency: IntArray, frequency: IntArray, monetary: IntArray, k: int
+) -> npt.NDArray[np.str_]:
+    """Return the classic cell codes ``"555"`` (``"10-3-5"`` when k > 9) of three score arrays."""
     if k <= 9:
-        return (r * 100 + f * 10 + m).astype(str)
-    out = np.strings.add(np.strings.add(r.astype(str), "-"), f.astype(str))
-    return np.strings.add(np.strings.add(out, "-"), m.astype(str))
+        return (recency * 100 + frequency * 10 + monetary).astype(str)
+    out = np.strings.add(np.strings.add(recency.astype(str), "-"), frequency.astype(str))
+    return np.strings.add(np.strings.add(out, "-"), monetary.astype(str))

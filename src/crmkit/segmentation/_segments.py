@@ -9,10 +9,20 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
-from crmkit._reduce import group_count, group_sum
-from crmkit._results import Result, frozen_mapping
+from crmkit._numeric import (
+    cancellation_error,
+    group_means,
+    group_shares,
+    group_sums,
+    overflow_error,
+    safe_sum,
+    shares_representable,
+)
+from crmkit._reduce import group_count
+from crmkit._results import Kind, Result, frozen_mapping, names_field
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.segmentation._common import values_1d
 from crmkit.segmentation._rules import RFM_GRID_10, RuleTable
@@ -40,7 +50,8 @@ class Segments(Result):
     customer : ndarray, shape (n,)
         Customer ids.
     segment : ndarray of str, shape (n,)
-        Segment name per customer.
+        Segment name per customer: a property, ``names[code]``, built when
+        read (and by ``to_frame``).
     code : ndarray of int64, shape (n,)
         Position of the segment in ``names``.
     names : tuple of str
@@ -71,14 +82,26 @@ class Segments(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "segment")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = ("customer", "code", "scores")  # segment: from code
+    _plot: ClassVar[str] = "segment_map"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        counts = np.bincount(rows["code"], minlength=len(self.names))
+        return rows | {"counts": dict(zip(self.names, counts.tolist(), strict=True))}
 
     customer: npt.NDArray[Any]
-    segment: npt.NDArray[np.str_]
     code: IntArray
     names: tuple[str, ...]
     scores: RFMScores
     rule_table: RuleTable
     counts: Mapping[str, int] = attrs.field(converter=frozen_mapping)
+    _source_names: Mapping[str, str] = names_field()
+
+    @property
+    def segment(self) -> npt.NDArray[np.str_]:
+        """The segment name per customer, ``names[code]``, built when read."""
+        return as_readonly(np.asarray(self.names)[self.code])
 
 
 def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Segments:
@@ -125,6 +148,7 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
             field="scores",
             hint="Score first with rfm_scores(summary, k=table.k).",
         )
+    _params.instance(table, RuleTable, name="table", function="assign_segments", what="a RuleTable")
     if scores.k != table.k:
         raise ModelDefinitionError(
             f"The rule table is written for k={table.k} scores but the scores use k={scores.k}."
@@ -139,12 +163,12 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
     counts = np.bincount(code, minlength=len(names))
     return Segments(
         customer=scores.customer,
-        segment=as_readonly(np.asarray(names)[code]),
         code=as_readonly(code),
         names=names,
         scores=scores,
         rule_table=table,
         counts={n: int(c) for n, c in zip(names, counts, strict=True)},
+        source_names=scores.column_names,
     )
 
 
@@ -204,6 +228,20 @@ class SegmentSummary(Result):
         "mean_frequency_score",
         "mean_monetary_score",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "group": "id",
+        "customer_share": "share",
+        "revenue": "money",
+        "revenue_share": "share",
+        "mean_recency": "number",
+        "mean_frequency": "number",
+        "mean_monetary": "money",
+        "mean_recency_score": "number",
+        "mean_frequency_score": "number",
+        "mean_monetary_score": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "segment_bars"
 
     segment: npt.NDArray[np.str_]
     group: npt.NDArray[Any]
@@ -250,7 +288,9 @@ def segment_summary(
     Raises
     ------
     InputError
-        On a length mismatch, non-finite revenue or a zero revenue total.
+        On a length mismatch, non-finite revenue, a zero revenue total, or a
+        segment's revenue beyond the float64 range (about 1.8e308; shares and
+        means are computed scaled and never overflow).
 
     Notes
     -----
@@ -280,6 +320,8 @@ def segment_summary(
             field="segments",
             hint="Build them with assign_segments(rfm_scores(...)).",
         )
+    if by_name is not None:
+        _params.instance(by_name, str, name="by_name", function=function, what="a str or None")
     sc = segments.scores
     n = segments.code.size
     rev = sc.monetary if revenue is None else values_1d(revenue, field="revenue", function=function)
@@ -292,37 +334,51 @@ def segment_summary(
     else:
         g_codes, g_names = np.zeros(n, dtype=np.int64), np.array(["all"])
     check_same_length(lengths, function=function)
-    total = float(rev.sum())
+    total = safe_sum(rev)
     if total == 0:
         raise InputError(
             f"The 'revenue' column of {function} sums to zero, so shares are undefined.",
             field="revenue",
         )
+    if not shares_representable(rev, total):
+        largest = max(-float(rev.min()), float(rev.max()))
+        raise cancellation_error("revenue", function=function, total=total, largest=largest)
     m = len(segments.names)
     g = g_names.size
     cell = segments.code * g + g_codes
     size = m * g
     count = group_count(cell, size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-
-        def mean(values: npt.NDArray[Any]) -> FloatArray:
-            return group_sum(cell, values.astype(np.float64), size) / count
-
-        return SegmentSummary(
-            segment=np.repeat(np.asarray(segments.names), g),
-            group=np.tile(g_names, m),
-            customers=count,
-            customer_share=count / n,
-            revenue=group_sum(cell, rev, size),
-            revenue_share=group_sum(cell, rev, size) / total,
-            mean_recency=mean(sc.recency),
-            mean_frequency=mean(sc.frequency),
-            mean_monetary=mean(sc.monetary),
-            mean_recency_score=mean(sc.recency_score),
-            mean_frequency_score=mean(sc.frequency_score),
-            mean_monetary_score=mean(sc.monetary_score),
-            by_name=by_name,
+    revenue_sum = group_sums(cell, rev, size)
+    bad = np.flatnonzero(~np.isfinite(revenue_sum))
+    if bad.size:
+        names = np.repeat(np.asarray(segments.names), g)[bad]
+        raise overflow_error(
+            "revenue",
+            function=function,
+            what="segment revenue",
+            labels=names.tolist(),
+            n_bad=int(bad.size),
+            noun="segment",
         )
+
+    def mean(values: npt.NDArray[Any]) -> FloatArray:
+        return group_means(cell, values.astype(np.float64, copy=False), count, size)
+
+    return SegmentSummary(
+        segment=np.repeat(np.asarray(segments.names), g),
+        group=np.tile(g_names, m),
+        customers=count,
+        customer_share=count / n,
+        revenue=revenue_sum,
+        revenue_share=group_shares(cell, rev, size, total),
+        mean_recency=mean(sc.recency),
+        mean_frequency=mean(sc.frequency),
+        mean_monetary=mean(sc.monetary),
+        mean_recency_score=mean(sc.recency_score),
+        mean_frequency_score=mean(sc.frequency_score),
+        mean_monetary_score=mean(sc.monetary_score),
+        by_name=by_name,
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -361,6 +417,7 @@ class SegmentMigration(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("from_segment", "to_segment", "customers")
+    _plot: ClassVar[str] = "migration_heatmap"
 
     from_segment: npt.NDArray[np.str_]
     to_segment: npt.NDArray[np.str_]

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from typing import Any, ClassVar, Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._groups import factorize
+from crmkit import _params
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._reduce import distinct_pairs, group_count, group_max, group_min, group_sum
-from crmkit._results import Result
-from crmkit._transactions import Transactions, as_transactions
+from crmkit._results import Kind, Result, names_field, names_of, source_names
+from crmkit._transactions import Transactions, customer_groups, read_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Calendar, Frequency, default_as_of, period_keys
+from crmkit.periods import (
+    Calendar,
+    Frequency,
+    default_as_of,
+    last_observed_period,
+    period_keys,
+)
 from crmkit.segmentation._pushdown import (
     LazyRFM,
     as_lazy,
@@ -62,26 +68,34 @@ CountBy = Literal["transaction", "day", "week", "month", "quarter", "year"]
 
 
 def _unit(value: object, function: str) -> TimeUnit:
-    try:
-        return TimeUnit(str(value))
-    except ValueError:
-        valid = ", ".join(repr(u.value) for u in TimeUnit)
-        raise InputError.for_parameter(
-            "unit", f"one of {valid}", value, function=function
-        ) from None
+    return _params.choice(value, TimeUnit, name="unit", function=function)
 
 
-def _freq(value: object, function: str, *, allowed: Sequence[str] | None = None) -> Frequency:
+def _freq(
+    value: object, function: str, *, name: str = "freq", allowed: Sequence[str] | None = None
+) -> Frequency:
     names = allowed if allowed is not None else [f.value for f in Frequency]
     text = value.value if isinstance(value, Frequency) else value
-    if not isinstance(text, str) or text not in names:
-        valid = ", ".join(repr(n) for n in names)
-        raise InputError.for_parameter("freq", f"one of {valid}", value, function=function)
-    return Frequency(text)
+    return Frequency(_params.choice(text, names, name=name, function=function))
 
 
-def _read(data: object, *, customer: str, timestamp: str, amount: str) -> Transactions:
-    return as_transactions(data, customer=customer, timestamp=timestamp, amount=amount)
+def _read(
+    data: object,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    date_format: str | None,
+    function: str,
+) -> Transactions:
+    return read_transactions(
+        data,
+        function=function,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+    )
 
 
 def _as_of(tx: Transactions, as_of: object | None, function: str) -> tuple[np.datetime64, bool]:
@@ -163,6 +177,15 @@ class RFMSummary(Result):
         "last_purchase",
         "tenure",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "frequency": "count",
+        "monetary": "money",
+        "monetary_mean": "money",
+        "tenure": "number",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     recency: FloatArray
@@ -183,6 +206,7 @@ class RFMSummary(Result):
     n_rows_before_start: int
     n_rows_not_purchases: int
     n_customers_without_purchase: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def rfm_summary(
@@ -197,6 +221,7 @@ def rfm_summary(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> RFMSummary:
     r"""Summarise transactions to recency, frequency and monetary value per customer.
 
@@ -224,6 +249,9 @@ def rfm_summary(
         Week start and fiscal year used when counting by period.
     customer, timestamp, amount : str
         Column names when *data* is a frame, mapping or records.
+    date_format : str, optional
+        strftime pattern of timestamps that are not ISO-8601 (``"%Y%m%d"``
+        reads CDNOW's ``19970101``); without it, such dates are refused.
 
     Returns
     -------
@@ -273,12 +301,22 @@ def rfm_summary(
     """
     function = "rfm_summary"
     time_unit = _unit(unit, function)
-    if count_by != "transaction":
-        _freq(count_by, function, allowed=["day", "week", "month", "quarter", "year"])
-    if purchases not in ("positive", "all"):
-        raise InputError.for_parameter(
-            "purchases", "'positive' or 'all'", purchases, function=function
-        )
+    count_by = cast(
+        "CountBy",
+        _params.choice(
+            count_by,
+            ("transaction", "day", "week", "month", "quarter", "year"),
+            name="count_by",
+            function=function,
+        ),
+    )
+    purchases = cast(
+        "Literal['positive', 'all']",
+        _params.choice(purchases, ("positive", "all"), name="purchases", function=function),
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     lazy = as_lazy(data)
     if lazy is not None:
         start_lazy = (
@@ -294,8 +332,18 @@ def rfm_summary(
             function=function,
         )
         if pushed is not None:
-            return _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases)
-    tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
+            return attrs.evolve(
+                _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases),
+                source_names=source_names(customer=customer),
+            )
+    tx = _read(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        function=function,
+    )
     end, is_default = _as_of(tx, as_of, function)
     ts = tx.timestamp.view(np.int64)
     end_i = int(end.astype(DATETIME_DTYPE).view(np.int64))
@@ -313,19 +361,18 @@ def rfm_summary(
         n_before = int(np.count_nonzero(inside & ~after_start))
         inside &= after_start
     all_inside = n_after == 0 and n_before == 0
-    ids = tx.customer if all_inside else tx.customer[inside]
+    groups = customer_groups(tx) if all_inside else customer_groups(tx).take(inside)
     times = ts if all_inside else ts[inside]
     amounts = tx.amount if all_inside else tx.amount[inside]
-    if ids.size == 0:
+    if groups.codes.size == 0:
         raise InputError(
             f"{function} found no transactions in the window [{start_value}, {end}).",
             field="as_of",
             hint="Widen the window with an earlier start or a later as_of.",
         )
-    groups = factorize(ids)
     k = groups.n_groups
     codes = groups.codes
-    monetary = group_sum(codes, amounts, k)
+    monetary = group_sum(codes, amounts, k)  # amounts are checked: no total can overflow
     if purchases == "positive" and amounts.min() <= 0:
         is_purchase = amounts > 0
         n_not = int(amounts.size - np.count_nonzero(is_purchase))
@@ -369,11 +416,12 @@ def rfm_summary(
         unit=time_unit,
         count_by=count_by,
         purchases=purchases,
-        n_rows_used=int(ids.size),
+        n_rows_used=int(codes.size),
         n_rows_after_as_of=n_after,
         n_rows_before_start=n_before,
         n_rows_not_purchases=n_not,
         n_customers_without_purchase=n_without,
+        source_names=names_of(tx, "customer"),
     )
 
 
@@ -460,10 +508,17 @@ class BTYDSummary(Result):
     ...     as_of="2024-01-29",
     ... )
     >>> s.frequency.tolist(), s.recency.tolist(), s.T.tolist(), s.monetary_value.tolist()
-    ([1], [3.0], [4.0], [7.0])
+    ([1], [3.0], [3.0], [7.0])
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T", "monetary_value")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "recency": "number",
+        "T": "number",
+        "monetary_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     customer: npt.NDArray[Any]
     frequency: IntArray
@@ -478,6 +533,7 @@ class BTYDSummary(Result):
     n_rows_after_as_of: int
     n_customers_after_as_of: int
     n_negative_rows: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def btyd_summary(
@@ -490,6 +546,7 @@ def btyd_summary(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> BTYDSummary:
     r"""Summarise transactions into the input of BG/NBD, Pareto/NBD and Gamma-Gamma models.
 
@@ -502,9 +559,12 @@ def btyd_summary(
         period count once (their amounts summed), and frequency, recency and
         T are counted in it.
     as_of : date-like, optional
-        Observation end. Rows in periods after the period of ``as_of`` are
-        excluded and counted. Default: midnight after the last transaction.
-        Pass the last transaction date to reproduce lifetimes' default.
+        End of observation, exclusive (the project's one convention): rows at
+        or after it are excluded and counted, even within its period, and
+        ``T`` runs to the period of the last observed instant. Default:
+        midnight after the last transaction, which reproduces lifetimes'
+        default. lifetimes' ``observation_period_end=D`` (inclusive) is
+        ``as_of = D + 1 day``.
     include_first_transaction : bool, default False
         Count the first period in frequency and monetary value. Keep False
         for BTYD model fitting.
@@ -512,6 +572,9 @@ def btyd_summary(
         Week start (default Monday, as pandas' ``"W"``) and fiscal year.
     customer, timestamp, amount : str
         Column names when *data* is a frame, mapping or records.
+    date_format : str, optional
+        strftime pattern of timestamps that are not ISO-8601 (``"%Y%m%d"``
+        reads CDNOW's ``19970101``); without it, such dates are refused.
 
     Returns
     -------
@@ -525,12 +588,15 @@ def btyd_summary(
 
     Notes
     -----
-    With :math:`p_i` the period keys of customer :math:`i`'s rows up to the
-    period :math:`p_{end}` of ``as_of``: frequency :math:`x = |\{p_i\}| - 1`,
+    With :math:`p_i` the period keys of customer :math:`i`'s rows before
+    ``as_of`` and :math:`p_{end}` the period of the last instant before
+    ``as_of``: frequency :math:`x = |\{p_i\}| - 1`,
     recency :math:`t_x = \max p_i - \min p_i`, :math:`T = p_{end} - \min p_i`,
     monetary value :math:`= \sum_{p > \min p_i} amount / x`.
     Equal to ``lifetimes.utils.summary_data_from_transaction_data`` with
-    ``freq="D"``/``"W"`` and ``observation_period_end=as_of`` (tested).
+    ``freq="D"``/``"W"`` and ``observation_period_end`` the last observed day
+    when ``as_of`` ends a period (tested); lifetimes also keeps rows after its
+    end date that share its week or month, crmkit never does.
     A lazy table (DuckDB relation, polars LazyFrame, Dask) is summarised
     inside its engine for days, months, quarters and years (two group-bys);
     weeks, and tables with bad rows, are read row by row.
@@ -556,10 +622,16 @@ def btyd_summary(
     ...     as_of="2024-02-01",
     ... )
     >>> s.frequency.tolist(), s.recency.tolist(), s.T.tolist(), s.monetary_value.tolist()
-    ([2], [20.0], [31.0], [16.0])
+    ([2], [20.0], [30.0], [16.0])
     """
     function = "btyd_summary"
     f = _freq(freq, function, allowed=["day", "week", "month", "quarter", "year"])
+    include_first = _params.flag(
+        include_first_transaction, name="include_first_transaction", function=function
+    )
+    calendar = _params.instance(
+        calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
+    )
     lazy = as_lazy(data)
     if lazy is not None:
         pushed = lazy_btyd_columns(
@@ -571,29 +643,37 @@ def btyd_summary(
             function=function,
         )
         if pushed is not None:
-            return _btyd_from_pushdown(
-                pushed, f, include_first_transaction=include_first_transaction
+            return attrs.evolve(
+                _btyd_from_pushdown(pushed, f, include_first_transaction=include_first),
+                source_names=source_names(customer=customer),
             )
-    tx = _read(data, customer=customer, timestamp=timestamp, amount=amount)
+    tx = _read(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        function=function,
+    )
     end, is_default = _as_of(tx, as_of, function)
     keys = period_keys(tx.timestamp, f, calendar=calendar)
-    end_key = int(period_keys(np.array([end]), f, calendar=calendar)[0])
-    inside = keys <= end_key
+    end_key = last_observed_period(end, f, calendar=calendar)
+    inside = tx.timestamp < end
     n_used = int(np.count_nonzero(inside))
     n_after = tx.n_rows - n_used
     if n_after:
-        ids, keys, amounts = tx.customer[inside], keys[inside], tx.amount[inside]
-        n_all_customers = factorize(tx.customer).n_groups
+        groups = customer_groups(tx).take(inside)
+        keys, amounts = keys[inside], tx.amount[inside]
+        n_all_customers = tx.n_customers
     else:
-        ids, amounts = tx.customer, tx.amount
+        groups, amounts = customer_groups(tx), tx.amount
         n_all_customers = -1
-    groups = factorize(ids)
     k = groups.n_groups
     codes = groups.codes
     first = group_min(codes, keys, k)
     last = group_max(codes, keys, k)
     n_periods = group_count(distinct_pairs(codes, keys, k).group, k)
-    if include_first_transaction:
+    if include_first:
         frequency = n_periods
         monetary = group_sum(codes, amounts, k) / n_periods
     else:
@@ -612,11 +692,12 @@ def btyd_summary(
         as_of=end,
         as_of_is_default=is_default,
         freq=f,
-        include_first_transaction=bool(include_first_transaction),
+        include_first_transaction=include_first,
         n_rows_used=n_used,
         n_rows_after_as_of=int(n_after),
         n_customers_after_as_of=0 if n_all_customers < 0 else n_all_customers - k,
         n_negative_rows=int(np.count_nonzero(amounts < 0)),
+        source_names=names_of(tx, "customer"),
     )
 
 

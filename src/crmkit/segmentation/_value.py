@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit import _params
 from crmkit._input import as_readonly, check_same_length
-from crmkit._results import Result, frozen_mapping
+from crmkit._numeric import (
+    cancellation_error,
+    group_shares,
+    group_sums,
+    overflow_error,
+    safe_sum,
+    shares_representable,
+    sum_shift,
+    with_shift,
+)
+from crmkit._results import Kind, Result, count_labels, frozen_mapping
 from crmkit.errors import InputError
-from crmkit.segmentation._common import fraction, optional_ids, values_1d
+from crmkit.segmentation._common import optional_ids, values_1d
 
 __all__ = [
     "Absolute",
@@ -39,27 +50,46 @@ def _start_share(values: FloatArray) -> FloatArray:
 
 
 def _labels(labels: Sequence[str], n: int, field: str, function: str) -> tuple[str, ...]:
-    out: tuple[object, ...] = tuple(labels)
-    if len(out) != n or not all(isinstance(x, str) and x for x in out) or len(set(out)) != n:
-        raise InputError.for_parameter(
-            field, f"{n} distinct non-empty names", list(out), function=function
-        )
-    return tuple(str(x) for x in out)
+    requirement = f"{n} distinct non-empty names"
+    out = _params.names(labels, name=field, function=function, what=requirement)
+    if len(out) != n:
+        raise InputError.for_parameter(field, requirement, list(out), function=function)
+    return out
 
 
 def _cuts(cuts: Sequence[float], field: str, function: str) -> FloatArray:
-    arr = np.array(
-        [fraction(c, field=field, function=function, high_closed=False) for c in cuts],
-        dtype=np.float64,
+    shares = _params.numbers(
+        cuts,
+        name=field,
+        function=function,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        increasing=True,
     )
-    if arr.size == 0 or (arr.size > 1 and not np.all(np.diff(arr) > 0)):
-        raise InputError.for_parameter(
-            field,
-            "a non-empty sequence of strictly increasing shares in (0, 1)",
-            list(cuts),
-            function=function,
+    return np.array(shares, dtype=np.float64)
+
+
+def _class_sums(
+    codes: IntArray,
+    values: FloatArray,
+    labels: Sequence[str],
+    *,
+    field: str,
+    function: str,
+    what: str,
+    noun: str,
+) -> FloatArray:
+    """Value per class; a total beyond float64 is a named error, not inf."""
+    sums = group_sums(codes, values, len(labels))
+    bad = ~np.isfinite(sums)
+    if bad.any():
+        shown = [labels[i] for i in np.flatnonzero(bad).tolist()]
+        raise overflow_error(
+            field, function=function, what=what, labels=shown, n_bad=len(shown), noun=noun
         )
-    return arr
+    return sums
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -81,7 +111,8 @@ class ValueTiers(Result):
     value_total : dict of str to float
         Sum of value per tier.
     value_share : dict of str to float
-        Share of the total value per tier (the negative tier's is negative).
+        Share of the total value per tier (the negative tier's is negative);
+        0 for every tier when the values sum to exactly zero (no total to share).
 
     Examples
     --------
@@ -90,6 +121,13 @@ class ValueTiers(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value", "tier")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "value": "money",
+        "value_total": "money",
+        "value_share": "share",
+    }
+    _plot: ClassVar[str] = "customer_pyramid"
 
     customer: npt.NDArray[Any]
     value: FloatArray
@@ -136,7 +174,8 @@ def value_tiers(
     ------
     InputError
         On bad values, cuts or labels, a negative tier named like another
-        tier, or a length mismatch.
+        tier, a length mismatch, or a tier total beyond the float64 range
+        (about 1.8e308; shares are computed scaled and never overflow).
 
     Notes
     -----
@@ -189,9 +228,17 @@ def value_tiers(
     if ranked.any():
         tier[ranked] = np.searchsorted(cut_arr, _start_share(arr[ranked]), side="right")
     counts = np.bincount(tier, minlength=len(names))
-    sums = np.bincount(tier, weights=arr, minlength=len(names))
-    total = float(arr.sum())
-    share = sums / total if total != 0 else np.full(len(names), np.nan)
+    sums = _class_sums(
+        tier, arr, names, field="values", function=function, what="tier totals", noun="tier"
+    )
+    total = safe_sum(arr)
+    if total == 0:  # nothing to share: every share is 0, as documented
+        share = np.zeros(len(names), dtype=np.float64)
+    elif not shares_representable(arr, total):
+        largest = max(-float(arr.min()), float(arr.max()))
+        raise cancellation_error("values", function=function, total=total, largest=largest)
+    else:
+        share = group_shares(tier, arr, len(names), total)
     return ValueTiers(
         customer=ids,
         value=arr,
@@ -217,7 +264,11 @@ class Quantile:
 
     @q.validator
     def _check(self, _attribute: attrs.Attribute[float], value: object) -> None:
-        fraction(value, field="q", function="Quantile", low_open=False, high_closed=False)
+        _params.probability(value, name="q", function="Quantile", high_open=True)
+
+
+def _absolute_value(value: object) -> float:
+    return _params.number(value, name="value", function="Absolute")
 
 
 @attrs.frozen
@@ -230,12 +281,7 @@ class Absolute:
     250.0
     """
 
-    value: float = attrs.field(converter=float)
-
-    @value.validator
-    def _check(self, _attribute: attrs.Attribute[float], value: float) -> None:
-        if not np.isfinite(value):
-            raise InputError.for_parameter("value", "a finite number", value, function="Absolute")
+    value: float = attrs.field(converter=_absolute_value)
 
 
 def _cut(values: FloatArray, threshold: Quantile | Absolute, field: str, function: str) -> float:
@@ -278,6 +324,23 @@ class ValueMatrix(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "current", "potential", "quadrant")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "current": "money",
+        "potential": "money",
+        "current_cut": "money",
+        "potential_cut": "money",
+        "current_total": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "value_potential_chart"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        quadrant, current = rows["quadrant"], rows["current"]
+        return rows | {
+            "customers": count_labels(quadrant, QUADRANTS),
+            "current_total": {q: float(current[quadrant == q].sum()) for q in QUADRANTS},
+        }
 
     customer: npt.NDArray[Any]
     current: FloatArray
@@ -322,7 +385,8 @@ def value_potential_matrix(
     Raises
     ------
     InputError
-        On bad values, a length mismatch or a threshold of the wrong type.
+        On bad values, a length mismatch, a threshold of the wrong type, or a
+        quadrant's current value beyond the float64 range (about 1.8e308).
 
     Notes
     -----
@@ -357,7 +421,15 @@ def value_potential_matrix(
     high_p = pot > p_cut
     code = np.where(high_c, np.where(high_p, 0, 1), np.where(high_p, 2, 3))
     counts = np.bincount(code, minlength=4)
-    sums = np.bincount(code, weights=cur, minlength=4)
+    sums = _class_sums(
+        code,
+        cur,
+        QUADRANTS,
+        field="current",
+        function=function,
+        what="quadrant totals",
+        noun="quadrant",
+    )
     return ValueMatrix(
         customer=ids,
         current=cur,
@@ -403,6 +475,21 @@ class ShareOfWallet(Result):
         "share",
         "wallet_gap",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "our_spend": "money",
+        "category_spend": "money",
+        "share": "share",
+        "wallet_gap": "money",
+        "overall_share": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "wallet_gap_chart"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        wallet = float(rows["category_spend"].sum())
+        share = float(rows["our_spend"].sum()) / wallet if wallet > 0 else float("nan")
+        return rows | {"overall_share": share}
 
     customer: npt.NDArray[Any]
     our_spend: FloatArray
@@ -470,8 +557,10 @@ def share_of_wallet(
         category_spend, field="category_spend", function=function, minimum=0.0, strict_minimum=True
     )
     check_same_length({"our_spend": ours.size, "category_spend": wallet.size}, function=function)
-    if excess not in ("raise", "cap"):
-        raise InputError.for_parameter("excess", "'raise' or 'cap'", excess, function=function)
+    excess = cast(
+        "Literal['raise', 'cap']",
+        _params.choice(excess, ("raise", "cap"), name="excess", function=function),
+    )
     ids = optional_ids(customer, ours.size, function=function)
     over = ours > wallet
     n_over = int(np.count_nonzero(over))
@@ -495,9 +584,18 @@ def share_of_wallet(
         category_spend=as_readonly(wallet),
         share=as_readonly(ours / wallet),
         wallet_gap=as_readonly(wallet - ours),
-        overall_share=float(ours.sum() / wallet.sum()),
+        overall_share=_ratio_of_sums(ours, wallet),
         n_capped=n_over,
     )
+
+
+def _ratio_of_sums(numerator: FloatArray, denominator: FloatArray) -> float:
+    """``sum(numerator) / sum(denominator)``, summed scaled when a sum is beyond float64."""
+    top, bottom = safe_sum(numerator), safe_sum(denominator)
+    if np.isfinite(top) and np.isfinite(bottom):
+        return top / bottom
+    shift = sum_shift(denominator)  # denominator >= numerator >= 0 here
+    return safe_sum(with_shift(numerator, shift)) / safe_sum(with_shift(denominator, shift))
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -522,6 +620,11 @@ class ValueClasses(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "value_class")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id"}
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        return rows | {"customers": count_labels(rows["value_class"], self.labels)}
 
     customer: npt.NDArray[Any]
     value_class: npt.NDArray[np.str_]
@@ -601,8 +704,12 @@ def value_classes(
     check_same_length(
         {"current": cur.size, "potential": pot.size, "profit": prof.size}, function=function
     )
-    v_share = fraction(valuable_share, field="valuable_share", function=function)
-    g_share = fraction(growable_share, field="growable_share", function=function)
+    v_share = _params.probability(
+        valuable_share, name="valuable_share", function=function, low_open=True
+    )
+    g_share = _params.probability(
+        growable_share, name="growable_share", function=function, low_open=True
+    )
     names = _labels(labels, 4, "labels", function)
     ids = optional_ids(customer, cur.size, function=function)
     klass = np.full(cur.size, 3, dtype=np.int64)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._models._covariates import CovariateEffects, given_effects
@@ -64,6 +64,16 @@ class BGNBDFit(Result):
     >>> round(fit.r / fit.alpha, 4)  # mean purchase rate per week
     0.0551
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "r": "number",
+        "alpha": "number",
+        "a": "number",
+        "b": "number",
+        "s": "number",
+        "beta": "number",
+        "log_likelihood": "number",
+    }
 
     r: float
     alpha: float

@@ -9,6 +9,7 @@ months (quarters, years) after ``as_of``, so February is 28 or 29 days.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Literal
 
 import attrs
@@ -18,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import choice, instance, integer, number, work_limit
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, require_models_extra
 from crmkit.roi._models._gamma_gamma import GammaGammaFit, spend_kernel_values
@@ -77,7 +78,8 @@ class CalendarPeriods:
     Attributes
     ----------
     as_of : datetime64[us]
-        The end of observation: where the horizon starts.
+        The end of observation, exclusive as every crmkit ``as_of``: the
+        instant the horizon starts (``"2024-07-01"``: the first month is July).
     freq : {"month", "quarter", "year"}
         Length of a discounting period.
     time_unit : {"day", "week"}
@@ -85,8 +87,8 @@ class CalendarPeriods:
 
     Examples
     --------
-    >>> months = CalendarPeriods(as_of="2024-01-31", freq="month", time_unit="day")
-    >>> months.ends(3).tolist()  # Feb 29, Mar 31, Apr 30
+    >>> months = CalendarPeriods(as_of="2024-02-01", freq="month", time_unit="day")
+    >>> months.ends(3).tolist()  # February, March and April 2024
     [29.0, 60.0, 90.0]
     """
 
@@ -109,7 +111,7 @@ class CalendarPeriods:
 
         Examples
         --------
-        >>> CalendarPeriods(as_of="2023-12-31", freq="quarter", time_unit="week").ends(1).round(3)
+        >>> CalendarPeriods(as_of="2024-01-01", freq="quarter", time_unit="week").ends(1).round(3)
         array([13.])
         """
         k = integer(periods, name="periods", function="CalendarPeriods.ends", minimum=1)
@@ -179,6 +181,23 @@ class CustomerCLV(Result):
         "value_per_purchase",
         "clv",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "p_alive": "probability",
+        "expected_purchases": "number",
+        "value_per_purchase": "money",
+        "clv": "money",
+        "period_length": "number",
+        "period_ends": "number",
+        "discount_rate": "share",
+        "total_clv": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+    _plot: ClassVar[str] = "clv_histogram"
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        clv = rows["clv"]
+        return rows | {"total_clv": float(clv.sum()), "n_negative": int((clv < 0).sum())}
 
     customer: npt.NDArray[Any]
     p_alive: FloatArray
@@ -193,6 +212,7 @@ class CustomerCLV(Result):
     discount_rate: float
     total_clv: float
     n_negative: int
+    _source_names: Mapping[str, str] = names_field()
 
 
 def period_ends(
@@ -288,6 +308,7 @@ def _result(
     label: str,
     discount_rate: float,
     function: str,
+    names: Mapping[str, str],
 ) -> CustomerCLV:
     work_limit(
         ends.size * prepared.rows.n,
@@ -314,6 +335,7 @@ def _result(
         discount_rate=discount_rate,
         total_clv=float(clv.sum()),
         n_negative=int(np.count_nonzero(clv < 0)),
+        source_names=names,
     )
 
 
@@ -463,6 +485,7 @@ def customer_clv(
         label=label,
         discount_rate=rate,
         function=fn,
+        names=names_of(data, "customer"),
     )
 
 
@@ -634,4 +657,5 @@ def profit_clv(
         label=label,
         discount_rate=rate,
         function=fn,
+        names=names_of(data, "customer"),
     )

@@ -228,8 +228,8 @@ class ModelComparison(Result):
     >>> split = calibration_holdout(
     ...     base.transactions,
     ...     freq="week",
-    ...     calibration_end="2023-06-30",
-    ...     observation_end="2023-12-31",
+    ...     calibration_end="2023-07-01",
+    ...     observation_end="2024-01-01",
     ... )
     >>> table = compare_models(split, models=["bgnbd", "pareto_nbd"])
     >>> table.model.tolist(), table.best_aic in ("bgnbd", "pareto_nbd")

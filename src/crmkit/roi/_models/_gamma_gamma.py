@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import instance
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._models._btyd_data import (
     BTYDData,
@@ -117,6 +117,13 @@ class GammaGammaFit(Result):
     >>> round(gg.mean_spend, 2)
     35.22
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "p": "number",
+        "q": "number",
+        "gamma": "number",
+        "log_likelihood": "number",
+    }
 
     p: float
     q: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -10,10 +11,10 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import integer
-from crmkit._results import Result
+from crmkit._results import Kind, Result, names_field, names_of
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Frequency, period_keys
+from crmkit.periods import Frequency, last_observed_period, period_keys
 from crmkit.roi._models._btyd_data import require_models_extra
 from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
 from crmkit.segmentation import BTYDSummary, btyd_summary
@@ -30,19 +31,19 @@ class CalibrationHoldout(Result):
     Attributes
     ----------
     calibration : BTYDSummary
-        The summary of the rows dated up to ``calibration_end``.
+        The summary of the rows dated before ``calibration_end`` (exclusive).
     customer : ndarray, shape (n,)
         The calibration customers (same order as ``calibration``).
     holdout_purchases : ndarray of int64, shape (n,)
-        Periods with a purchase dated after ``calibration_end`` up to
-        ``observation_end``, per calibration customer.
+        Periods with a purchase dated at or after ``calibration_end`` and
+        before ``observation_end``, per calibration customer.
     holdout_length : float
         Length of the holdout in periods of ``freq``.
     holdout_by_period : ndarray of int64, shape (holdout_length,)
         Repeat purchases (customer-periods) of the calibration customers in
         each holdout period: the actual side of the tracking curve.
     calibration_end, observation_end : numpy.datetime64
-        The split and the end of observation.
+        The split and the end of observation, both exclusive.
     freq : Frequency
         The period unit.
     n_new_in_holdout : int
@@ -61,6 +62,8 @@ class CalibrationHoldout(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "holdout_purchases")
+    _kinds: ClassVar[Mapping[str, Kind]] = {"customer": "id", "holdout_length": "number"}
+    _rows: ClassVar[tuple[str, ...]] = ("calibration", "customer", "holdout_purchases")
 
     calibration: BTYDSummary
     customer: npt.NDArray[Any]
@@ -71,6 +74,7 @@ class CalibrationHoldout(Result):
     freq: Frequency
     n_new_in_holdout: int
     holdout_by_period: npt.NDArray[np.int64]
+    _source_names: Mapping[str, str] = names_field()
 
 
 def calibration_holdout(
@@ -93,12 +97,14 @@ def calibration_holdout(
         The period: frequency, recency, T and holdout purchases count
         distinct periods with a purchase, as :func:`crmkit.segmentation.btyd_summary`.
     calibration_end : date-like
-        The split: rows dated at or before it are calibration, rows after it
-        holdout (the raw timestamps are compared, as lifetimes'
-        ``calibration_and_holdout_data`` and pymc-marketing do).
+        The split, exclusive like every crmkit ``as_of``: rows dated before
+        it are calibration, rows at or after it holdout (the raw timestamps
+        are compared, as lifetimes' ``calibration_and_holdout_data`` and
+        pymc-marketing do; lifetimes' inclusive ``calibration_period_end=D``
+        is ``calibration_end = D + 1 day``).
     observation_end : date-like
-        End of the holdout (rows after it are left out), in a later period
-        than *calibration_end*.
+        End of the holdout, exclusive (rows at or after it are left out), in
+        a later period than the last one observed before *calibration_end*.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
 
@@ -110,18 +116,21 @@ def calibration_holdout(
     Raises
     ------
     InputError
-        When *observation_end* is not after *calibration_end*, or for bad rows.
+        When no row is before *calibration_end*, when *observation_end* is
+        not in a later period, or for bad rows.
 
     Notes
     -----
     The split cuts on the raw timestamp first; periods are counted after the
-    cut. The calibration summary is that of the rows with
-    :math:`t \le t_{cal}` as of :math:`t_{cal}`; holdout purchases of customer
-    :math:`i` are the number of distinct periods among their rows with
-    :math:`t_{cal} < t \le t_{obs}`, and the holdout lasts
-    :math:`p(t_{obs}) - p(t_{cal})` periods. So a purchase dated the day after
-    the cut, in the same week, is a holdout purchase (in that week). This
-    matches lifetimes' ``calibration_and_holdout_data`` (tested on CDNOW).
+    cut (the project's convention, docs/conventions.md). The calibration
+    summary is :func:`crmkit.segmentation.btyd_summary` as of
+    :math:`t_{cal}` (rows with :math:`t < t_{cal}`); holdout purchases of
+    customer :math:`i` are the number of distinct periods among their rows
+    with :math:`t_{cal} \le t < t_{obs}`, and the holdout lasts
+    :math:`p_{obs} - p_{cal}` periods, with :math:`p` the last period
+    observed before each end. So a purchase dated on or after the cut, in
+    the same week, is a holdout purchase (in that week). This matches
+    lifetimes' ``calibration_and_holdout_data`` (tested on CDNOW).
 
     Examples
     --------
@@ -143,22 +152,17 @@ def calibration_holdout(
     cal_end = scalar_datetime(calibration_end, field="calibration_end", function=fn)
     obs_end = scalar_datetime(observation_end, field="observation_end", function=fn)
     # the cut is on the raw timestamp; periods are counted after it
-    early = tx.timestamp <= cal_end
-    if not early.any():
+    if not (tx.timestamp < cal_end).any():
         raise InputError.for_parameter(
             "calibration_end",
-            f"on or after the first transaction ({tx.timestamp.min()})",
+            f"after the first transaction ({tx.timestamp.min()})",
             str(cal_end),
             function=fn,
         )
-    calibration_rows = {
-        "customer": tx.customer[early],
-        "timestamp": tx.timestamp[early],
-        "amount": tx.amount[early],
-    }
-    summary = btyd_summary(calibration_rows, freq=freq, as_of=cal_end)
+    summary = btyd_summary(tx, freq=freq, as_of=cal_end)
     f = summary.freq
-    cal_key, obs_key = (int(k) for k in period_keys(np.array([cal_end, obs_end]), f))
+    cal_key = last_observed_period(cal_end, f)
+    obs_key = last_observed_period(obs_end, f)
     if obs_key <= cal_key:
         raise InputError.for_parameter(
             "observation_end",
@@ -166,7 +170,7 @@ def calibration_holdout(
             str(obs_end),
             function=fn,
         )
-    inside = (tx.timestamp > cal_end) & (tx.timestamp <= obs_end)
+    inside = (tx.timestamp >= cal_end) & (tx.timestamp < obs_end)
     keys = period_keys(tx.timestamp[inside], f)
     ids = tx.customer[inside]
     hold_keys = keys - cal_key  # 0 for the rest of the cut's own period
@@ -191,6 +195,7 @@ def calibration_holdout(
         freq=f,
         n_new_in_holdout=int(n_new),
         holdout_by_period=as_readonly(by_period),
+        source_names=names_of(summary, "customer"),
     )
 
 
@@ -233,6 +238,19 @@ class HoldoutComparison(Result):
     """
 
     _table: ClassVar[tuple[str, ...]] = ("frequency", "n_customers", "predicted", "actual")
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "predicted": "number",
+        "actual": "number",
+        "predicted_total": "number",
+        "actual_total": "number",
+        "mean_absolute_error": "number",
+        "root_mean_squared_error": "number",
+        "correlation": "number",
+        "customer_predicted": "number",
+        "customer_actual": "number",
+        "holdout_length": "number",
+    }
+    _plot: ClassVar[str] = "holdout_chart"
 
     frequency: npt.NDArray[np.int64]
     n_customers: npt.NDArray[np.int64]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import math
+from collections.abc import Iterable, Mapping
+from typing import ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_readonly
-from crmkit._results import Result
+from crmkit._input import as_finite_float, as_readonly
+from crmkit._params import integer, number, probability
+from crmkit._results import Kind, Result
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 
 __all__ = [
@@ -23,82 +27,133 @@ FloatArray = npt.NDArray[np.float64]
 Horizon = int | Literal["infinite"]
 
 
-def _array(value: npt.ArrayLike, name: str, function: str) -> FloatArray:
-    try:
-        arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise InputError.for_parameter(
-            name, "a number or an array of numbers", value, function=function
-        ) from None
-    if arr.ndim != 1:
-        raise InputError.for_parameter(
-            name, "a number or a one-dimensional array", f"shape {arr.shape}", function=function
+_MAX_HORIZON: Final = 2**53
+"""Longest finite horizon, in periods (counted exactly in float64); beyond it use 'infinite'."""
+_BEYOND: Final = "passes float64's range (about 1.8e308)"
+
+
+@attrs.frozen
+class _Rule:
+    """The range of one rate or money input: bounds and whether each is open."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def text(self) -> str:
+        if self.low is not None and self.high is not None:
+            left = "(" if self.low_open else "["
+            right = ")" if self.high_open else "]"
+            return f"in {left}{self.low:g}, {self.high:g}{right}"
+        if self.low is not None:
+            return f"finite and {'>' if self.low_open else '>='} {self.low:g}"
+        if self.high is not None:
+            return f"finite and {'<' if self.high_open else '<='} {self.high:g}"
+        return "finite"
+
+
+_FINITE: Final = _Rule()
+_RETENTION: Final = _Rule(low=0.0, high=1.0, high_open=True)
+_DISCOUNT: Final = _Rule(low=-1.0, low_open=True)
+
+
+def _values(value: object, name: str, rule: _Rule, function: str) -> FloatArray:
+    """Read a scalar parameter (checked by ``_params.number``) or a column of values."""
+    zero_d = isinstance(value, np.ndarray) and value.ndim == 0
+    if zero_d or isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        one = number(
+            value.item() if isinstance(value, np.ndarray) else value,
+            name=name,
+            function=function,
+            low=rule.low,
+            high=rule.high,
+            low_open=rule.low_open,
+            high_open=rule.high_open,
+        )
+        return np.array([one], dtype=np.float64)
+    arr = as_finite_float(value, field=name, function=function)
+    bad = np.zeros(arr.shape, dtype=bool)
+    if rule.low is not None:
+        bad |= arr <= rule.low if rule.low_open else arr < rule.low
+    if rule.high is not None:
+        bad |= arr >= rule.high if rule.high_open else arr > rule.high
+    if bad.any():
+        raise bad_rows_error(
+            bad, arr, field=name, requirement=f"must be {rule.text()}", function=function
         )
     return arr
 
 
-def _check(
-    arr: FloatArray,
-    name: str,
-    ok: npt.NDArray[np.bool_],
-    requirement: str,
-    function: str,
-) -> None:
-    if not ok.all():
-        bad = np.flatnonzero(~ok)
-        raise InputError.for_rows(
-            name,
-            f"must be {requirement}",
-            positions=bad[:5].tolist(),
-            values=arr[bad[:5]].tolist(),
-            n_bad=int(bad.size),
-            function=function,
-            kind="parameter",
-        )
-
-
-def _inputs(
-    margin: npt.ArrayLike,
-    retention: npt.ArrayLike,
-    discount_rate: npt.ArrayLike,
-    function: str,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    m = _array(margin, "margin", function)
-    r = _array(retention, "retention", function)
-    d = _array(discount_rate, "discount_rate", function)
-    _check(m, "margin", np.isfinite(m), "finite", function)
-    _check(r, "retention", (r >= 0) & (r < 1), "in [0, 1)", function)
-    _check(d, "discount_rate", np.isfinite(d) & (d > -1), "finite and > -1", function)
-    try:
-        m, r, d = np.broadcast_arrays(m, r, d)
-    except ValueError:
+def _common_length(arrays: dict[str, FloatArray], function: str) -> int:
+    """Return the length every array of more than one value shares (scalars broadcast)."""
+    lengths = {name: arr.shape[0] for name, arr in arrays.items()}
+    longer = [n for n in lengths.values() if n != 1]
+    if not longer:
+        return 1
+    usual = max(longer, key=longer.count)
+    odd = next((name for name, n in lengths.items() if n not in (1, usual)), None)
+    if odd is not None:
+        shown = ", ".join(f"{name}={n}" for name, n in lengths.items())
         raise InputError(
-            f"margin, retention and discount_rate of {function} must be scalars or arrays of "
-            f"one common length; got lengths {m.size}, {r.size} and {d.size}.",
-            field="retention",
-        ) from None
-    return m, r, d
+            f"margin, retention, discount_rate and acquisition_cost of {function} must be "
+            f"scalars or arrays of one common length; got lengths {shown}.",
+            field=odd,
+            hint="Pass one value per customer in each array, or a single number.",
+        )
+    return int(usual)
 
 
 def _horizon(horizon: object, function: str) -> int | None:
-    if horizon == "infinite":
+    if isinstance(horizon, str):
+        if horizon != "infinite":
+            raise InputError.for_parameter(
+                "horizon",
+                "an int >= 1 (periods) or 'infinite'",
+                horizon,
+                function=function,
+                hint="Pass horizon='infinite' for the whole lifetime, or a number of periods.",
+            )
         return None
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise InputError.for_parameter(
-            "horizon", "an int >= 1 (periods) or 'infinite'", horizon, function=function
-        )
-    return int(horizon)
+    return integer(
+        horizon,
+        name="horizon",
+        function=function,
+        minimum=1,
+        maximum=_MAX_HORIZON,
+        hint="Pass a number of periods, or horizon='infinite' for the whole lifetime.",
+    )
 
 
-def _multiple(r: FloatArray, d: FloatArray, periods: int | None) -> FloatArray:
-    """Sum over t = 1..H of (r / (1 + d))**t; the infinite sum when *periods* is None."""
-    q = r / (1.0 + d)
+def _multiple(q: FloatArray, periods: int | None, r: FloatArray, d: FloatArray) -> FloatArray:
+    """Sum over t = 1..H of q**t; the infinite sum ``r / (1 + d - r)`` when *periods* is None.
+
+    The finite sum is ``q (q**H - 1) / (q - 1)``, computed as
+    ``q * expm1(H * log1p(q - 1)) / (q - 1)`` so that it stays accurate when
+    ``q`` is close to 1 (and is exactly ``H`` at ``q == 1``).
+    """
     if periods is None:
-        return np.asarray(r / (1.0 + d - r), dtype=np.float64)
-    one = np.isclose(q, 1.0)
-    with np.errstate(all="ignore"):
-        geometric = q * (1.0 - q**periods) / (1.0 - q)
-    return np.where(one, float(periods), geometric)
+        out: FloatArray = r / (1.0 + d - r)
+        return out
+    x = q - 1.0
+    flat = x == 0.0
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # r = 0 and q > 1 edges
+        growth = np.expm1(periods * np.log1p(x))
+        geometric = q * growth / np.where(flat, 1.0, x)
+    return np.where(flat, float(periods), np.where(q == 0.0, 0.0, geometric))
+
+
+def _refuse_beyond(values: FloatArray, field: str, what: str, function: str, hint: str) -> None:
+    beyond = ~np.isfinite(values)
+    if beyond.any():
+        positions = np.flatnonzero(beyond)
+        raise InputError(
+            f"The {what} of {function} {_BEYOND} at positions {positions[:5].tolist()}.",
+            field=field,
+            positions=positions[:5].tolist(),
+            n_bad=int(positions.size),
+            hint=hint,
+        )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -139,6 +194,17 @@ class RetentionCLV(Result):
         "acquisition_cost",
         "net_value",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "margin": "money",
+        "retention": "share",
+        "discount_rate": "share",
+        "clv": "money",
+        "margin_multiple": "number",
+        "expected_periods": "number",
+        "acquisition_cost": "money",
+        "net_value": "money",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
 
     margin: FloatArray
     retention: FloatArray
@@ -171,10 +237,15 @@ def retention_clv(
     discount_rate : float or array_like of float, shape (n,)
         Discount rate per period, > -1 (0.1 = 10% per period).
     horizon : int or "infinite"
-        Number of future periods valued (>= 1), or ``"infinite"``. No default:
-        it changes the value.
+        Number of future periods valued, in [1, 2**53], or ``"infinite"``. No
+        default: it changes the value.
     acquisition_cost : float or array_like of float, shape (n,)
         Cost of acquiring the customer, subtracted for ``net_value``.
+
+    Each of *margin*, *retention*, *discount_rate* and *acquisition_cost* is
+    one number (a parameter, checked as such) or one value per customer (a
+    column); numbers broadcast against the columns, which share one length.
+    Element-wise: no customers give an empty result.
 
     Returns
     -------
@@ -185,9 +256,13 @@ def retention_clv(
     Raises
     ------
     InputError
-        For retention outside [0, 1), a discount rate <= -1, non-finite
-        values, arrays of different lengths or a bad horizon; for an infinite
-        horizon also when retention >= 1 + discount rate (the sum diverges).
+        For retention outside [0, 1), a discount rate <= -1, non-finite or
+        non-numeric values, columns of different lengths or a bad horizon;
+        for an infinite horizon also when retention >= 1 + discount rate (the
+        sum diverges). A margin multiple, value or net value beyond float64's
+        range (about 1.8e308) is refused naming ``horizon`` (a finite horizon
+        over which ``retention / (1 + discount_rate) > 1`` compounds),
+        ``margin`` or ``acquisition_cost``.
 
     Notes
     -----
@@ -202,6 +277,8 @@ def retention_clv(
 
     the second being the limit of the first as :math:`H \to \infty`
     (Gupta & Lehmann 2003). ``expected_periods`` is :math:`\sum_{t=1}^H r^t`.
+    The finite sum is evaluated as :math:`q\,\mathrm{expm1}(H \log(1 + (q - 1))) / (q - 1)`,
+    accurate when :math:`q` is close to 1 and exactly :math:`H` at :math:`q = 1`.
 
     References
     ----------
@@ -222,27 +299,38 @@ def retention_clv(
     62.41
     """
     fn = "retention_clv"
-    m, r, d = _inputs(margin, retention, discount_rate, fn)
     periods = _horizon(horizon, fn)
-    cac = _array(acquisition_cost, "acquisition_cost", fn)
-    _check(cac, "acquisition_cost", np.isfinite(cac), "finite", fn)
-    if cac.size not in (1, m.size):
-        raise InputError(
-            f"acquisition_cost of {fn} must be a scalar or of length {m.size}; got {cac.size}.",
-            field="acquisition_cost",
-        )
-    cac = np.broadcast_to(cac, m.shape)
+    inputs = {
+        "margin": _values(margin, "margin", _FINITE, fn),
+        "retention": _values(retention, "retention", _RETENTION, fn),
+        "discount_rate": _values(discount_rate, "discount_rate", _DISCOUNT, fn),
+        "acquisition_cost": _values(acquisition_cost, "acquisition_cost", _FINITE, fn),
+    }
+    n = _common_length(inputs, fn)
+    m, r, d, cac = (np.broadcast_to(arr, (n,)) for arr in inputs.values())
     if periods is None:
-        _check(
-            r,
-            "retention",
-            r < 1.0 + d,
-            "below 1 + discount_rate for an infinite horizon (else the value diverges)",
-            fn,
-        )
-    multiple = _multiple(r, d, periods)
-    clv = m * multiple
-    survival = _multiple(r, np.zeros_like(r), periods)
+        diverges = r >= 1.0 + d
+        if diverges.any():
+            raise bad_rows_error(
+                diverges,
+                r,
+                field="retention",
+                requirement="must be below 1 + discount_rate for an infinite horizon (else the "
+                "value diverges)",
+                function=fn,
+                hint="Use a finite horizon, or a discount rate above retention - 1.",
+            )
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        multiple = _multiple(r / (1.0 + d), periods, r, d)
+        survival = _multiple(r, periods, r, np.zeros_like(r))
+        clv = m * multiple
+        net = clv - cac
+    growth = "retention / (1 + discount_rate) > 1 makes the value grow every period"
+    _refuse_beyond(multiple, "horizon", "margin multiple", fn, f"Shorten the horizon: {growth}.")
+    _refuse_beyond(clv, "margin", "lifetime value", fn, "Rescale the margin (e.g. to thousands).")
+    _refuse_beyond(
+        net, "acquisition_cost", "net value", fn, "Rescale the money (e.g. to thousands)."
+    )
     return RetentionCLV(
         margin=as_readonly(np.array(m)),
         retention=as_readonly(np.array(r)),
@@ -251,7 +339,7 @@ def retention_clv(
         margin_multiple=as_readonly(multiple),
         expected_periods=as_readonly(survival),
         acquisition_cost=as_readonly(np.array(cac)),
-        net_value=as_readonly(clv - cac),
+        net_value=as_readonly(net),
         horizon="infinite" if periods is None else periods,
     )
 
@@ -267,14 +355,18 @@ class RetentionEconomics(Result):
     clv_before, clv_after : float
         Customer lifetime value (infinite horizon) at each rate.
     clv_change : float
-        Relative change of CLV, ``clv_after / clv_before - 1``.
+        Relative change of CLV, ``clv_after / clv_before - 1``; NaN exactly
+        when ``clv_before`` is 0 (no margin or no retention) or so close to 0
+        that the ratio is beyond float64's range (undefined).
     customers_before, customers_after : float
         Steady-state customer base ``new_customers / (1 - r)``.
     profit_before, profit_after : float
         Steady-state profit per period: margin on the base minus acquisition
         spend, minus the retention programme's cost (after only).
     profit_change : float
-        Relative change of period profit (NaN when profit before is 0).
+        Relative change of period profit, ``(profit_after - profit_before) /
+        |profit_before|``; NaN exactly when ``profit_before`` is 0 or so close
+        to 0 that the ratio is beyond float64's range (undefined).
     programme_cost : float
         Per period: ``retention_cost x customers_after``.
     acquisition_cost_to_match : float
@@ -297,6 +389,22 @@ class RetentionEconomics(Result):
     (250, 2100)
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "retention_before": "share",
+        "retention_after": "share",
+        "clv_before": "money",
+        "clv_after": "money",
+        "clv_change": "money",
+        "customers_before": "number",
+        "customers_after": "number",
+        "profit_before": "money",
+        "profit_after": "money",
+        "profit_change": "money",
+        "programme_cost": "money",
+        "acquisition_cost_to_match": "money",
+        "break_even_retention_cost": "money",
+    }
+
     retention_before: float
     retention_after: float
     clv_before: float
@@ -310,15 +418,6 @@ class RetentionEconomics(Result):
     programme_cost: float
     acquisition_cost_to_match: float
     break_even_retention_cost: float
-
-
-def _scalar(value: object, name: str, function: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise InputError.for_parameter(name, "a number", value, function=function)
-    out = float(value)
-    if not np.isfinite(out):
-        raise InputError.for_parameter(name, "a finite number", value, function=function)
-    return out
 
 
 def retention_economics(
@@ -361,7 +460,11 @@ def retention_economics(
     Raises
     ------
     InputError
-        For rates out of range or negative costs and counts.
+        For a parameter that is not a finite number (bools and text are not
+        numbers), rates out of range, negative costs, a count of new
+        customers <= 0, a discount rate at which the infinite-horizon CLV
+        after the uplift diverges (``retention + uplift >= 1 + discount_rate``),
+        or a figure beyond float64's range (naming the input that scales it).
 
     Notes
     -----
@@ -396,50 +499,85 @@ def retention_economics(
     (0.244, 0.357)
     """
     fn = "retention_economics"
-    m = _scalar(margin, "margin", fn)
-    r = _scalar(retention, "retention", fn)
-    up = _scalar(uplift, "uplift", fn)
-    d = _scalar(discount_rate, "discount_rate", fn)
-    n_new = _scalar(new_customers, "new_customers", fn)
-    cac = _scalar(acquisition_cost, "acquisition_cost", fn)
-    cr = _scalar(retention_cost, "retention_cost", fn)
-    if not 0 <= r < 1:
-        raise InputError.for_parameter("retention", "in [0, 1)", retention, function=fn)
-    if not 0 <= r + up < 1:
+    m = number(margin, name="margin", function=fn)
+    r = probability(retention, name="retention", function=fn, high_open=True)
+    up = number(uplift, name="uplift", function=fn)
+    d = number(discount_rate, name="discount_rate", function=fn, low=-1.0, low_open=True)
+    n_new = number(new_customers, name="new_customers", function=fn, low=0.0, low_open=True)
+    cac = number(acquisition_cost, name="acquisition_cost", function=fn, low=0.0)
+    cr = number(retention_cost, name="retention_cost", function=fn, low=0.0)
+    r2 = r + up
+    if not 0 <= r2 < 1:
         raise InputError.for_parameter(
             "uplift",
             f"such that retention + uplift is in [0, 1) (retention={r:g})",
             uplift,
             function=fn,
         )
-    if d <= -1:
-        raise InputError.for_parameter("discount_rate", "> -1", discount_rate, function=fn)
-    if n_new <= 0:
-        raise InputError.for_parameter("new_customers", "> 0", new_customers, function=fn)
-    for name, value in (("acquisition_cost", cac), ("retention_cost", cr)):
-        if value < 0:
-            raise InputError.for_parameter(name, ">= 0", value, function=fn)
-    r2 = r + up
-    clv1 = m * r / (1 + d - r)
-    clv2 = m * r2 / (1 + d - r2)
-    s1 = n_new / (1 - r)
-    s2 = n_new / (1 - r2)
-    programme = cr * s2
-    p1 = m * s1 - n_new * cac
-    p2 = m * s2 - n_new * cac - programme
-    match = (s2 - s1) * (1 - r) * cac
-    return RetentionEconomics(
-        retention_before=r,
-        retention_after=r2,
-        clv_before=clv1,
-        clv_after=clv2,
-        clv_change=clv2 / clv1 - 1 if clv1 != 0 else float("nan"),
-        customers_before=s1,
-        customers_after=s2,
-        profit_before=p1,
-        profit_after=p2,
-        profit_change=(p2 - p1) / abs(p1) if p1 != 0 else float("nan"),
-        programme_cost=programme,
-        acquisition_cost_to_match=match,
-        break_even_retention_cost=m * (s2 - s1) / s2,
-    )
+    if r2 >= 1 + d:
+        raise InputError.for_parameter(
+            "discount_rate",
+            f"above retention + uplift - 1 ({r2 - 1:g}), so that the infinite-horizon CLV "
+            "converges",
+            discount_rate,
+            function=fn,
+        )
+    with np.errstate(over="ignore", invalid="ignore"):  # every figure is checked below
+        clv1 = m * r / (1 + d - r)
+        clv2 = m * r2 / (1 + d - r2)
+        s1 = n_new / (1 - r)
+        s2 = n_new / (1 - r2)
+        programme = cr * s2
+        p1 = m * s1 - n_new * cac
+        p2 = m * s2 - n_new * cac - programme
+        match = (s2 - s1) * (1 - r) * cac
+        figures = {
+            "retention_before": r,
+            "retention_after": r2,
+            "clv_before": clv1,
+            "clv_after": clv2,
+            "clv_change": _defined(clv2 / clv1 - 1 if clv1 != 0 else math.nan),
+            "customers_before": s1,
+            "customers_after": s2,
+            "profit_before": p1,
+            "profit_after": p2,
+            "profit_change": _defined((p2 - p1) / abs(p1) if p1 != 0 else math.nan),
+            "programme_cost": programme,
+            "acquisition_cost_to_match": match,
+            "break_even_retention_cost": m * (s2 - s1) / s2,
+        }
+    for name, value in figures.items():
+        undefined = name in _UNDEFINED and value != value  # noqa: PLR0124  (NaN)
+        if not undefined and not math.isfinite(value):
+            raise InputError(
+                f"The {name} of {fn} {_BEYOND}; the inputs are too large to combine.",
+                field=_BLAME[name],
+                hint="Rescale the money (e.g. to thousands) or the customer counts.",
+            )
+    return RetentionEconomics(**{name: float(v) for name, v in figures.items()})
+
+
+def _defined(ratio: float) -> float:
+    """Return a relative change, or NaN where it is undefined (beyond float64's range)."""
+    return ratio if math.isfinite(ratio) else math.nan
+
+
+_UNDEFINED: Final = frozenset({"clv_change", "profit_change"})
+"""Figures that are NaN, as documented, when what they compare against is 0."""
+
+_BLAME: Final = {
+    "retention_before": "retention",
+    "retention_after": "uplift",
+    "clv_before": "margin",
+    "clv_after": "margin",
+    "clv_change": "margin",
+    "customers_before": "new_customers",
+    "customers_after": "new_customers",
+    "profit_before": "margin",
+    "profit_after": "margin",
+    "profit_change": "margin",
+    "programme_cost": "retention_cost",
+    "acquisition_cost_to_match": "acquisition_cost",
+    "break_even_retention_cost": "margin",
+}
+"""The input named when a figure passes float64's range."""

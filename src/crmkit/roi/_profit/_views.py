@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -9,8 +10,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, to_array
-from crmkit._results import Result
+from crmkit._input import as_amounts, as_ids, as_readonly, check_same_length, to_array
+from crmkit._params import instance
+from crmkit._results import Kind, Result
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
 
@@ -73,6 +76,19 @@ class WhaleCurve(Result):
         "share_of_customers",
         "share_of_total_profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "profit": "money",
+        "cumulative_profit": "money",
+        "share_of_customers": "share",
+        "share_of_total_profit": "share",
+        "total_profit": "money",
+        "peak_profit": "money",
+        "peak_share_of_customers": "share",
+        "peak_share_of_total": "share",
+        "tail_give_back": "money",
+    }
+    _plot: ClassVar[str] = "whale_chart"
 
     customer: npt.NDArray[Any]
     profit: FloatArray
@@ -96,21 +112,55 @@ def _values(
             raise InputError.for_parameter(
                 "customer",
                 "None when a CustomerPnL is given (it carries its customers)",
-                "an array",
+                type(customer).__name__,
                 function=function,
             )
-        return values.customer, values.profit
-    profit = as_finite_float(values, field="profit", function=function)
-    if customer is None:
-        ids = np.arange(profit.shape[0], dtype=np.int64)
-    else:
-        ids = as_ids(customer, field="customer", function=function)
-        check_same_length({"profit": profit.shape[0], "customer": ids.shape[0]}, function=function)
+        pnl = pnl_value(values, function, name="values")
+        return pnl.customer, pnl.profit
+    profit, _ = as_amounts(values, field="values", function=function)
     if profit.size == 0:
-        raise InputError.for_parameter(
-            "profit", "a non-empty array", "an empty array", function=function
+        raise InputError(
+            f"{function} needs at least one customer; got an empty 'values' array.",
+            field="values",
+            hint="Check the filter that produced the values.",
         )
+    if customer is None:
+        return np.arange(profit.shape[0], dtype=np.int64), profit
+    ids = as_ids(customer, field="customer", function=function)
+    check_same_length({"values": profit.shape[0], "customer": ids.shape[0]}, function=function)
+    distinct_order(ids, field="customer", function=function)
     return ids, profit
+
+
+def pnl_value(pnl: object, function: str, name: str = "pnl") -> CustomerPnL:
+    """Return *pnl* if it is a ``CustomerPnL`` with at least one customer; refuse it otherwise."""
+    checked = instance(pnl, CustomerPnL, name=name, function=function, what="a CustomerPnL")
+    if checked.customer.shape[0] == 0:
+        raise InputError(
+            f"The CustomerPnL given to {function} has no customers.",
+            field=name,
+            hint="Build it with customer_pnl() from at least one transaction.",
+        )
+    return checked
+
+
+def distinct_order(ids: npt.NDArray[Any], *, field: str, function: str) -> npt.NDArray[np.intp]:
+    """Return the stable sort order of *ids*, refusing an id that appears twice."""
+    order = np.argsort(ids, kind="stable")
+    ranked = ids[order]
+    repeated = ranked[1:] == ranked[:-1]
+    if repeated.any():
+        mask = np.zeros(ids.shape[0], dtype=bool)
+        mask[order[1:][repeated]] = True
+        raise bad_rows_error(
+            mask,
+            ids,
+            field=field,
+            requirement="must list each customer once",
+            function=function,
+            hint="Aggregate to one row per customer first.",
+        )
+    return order
 
 
 def whale_curve(
@@ -122,10 +172,11 @@ def whale_curve(
     ----------
     values : CustomerPnL or array_like of float, shape (n,)
         A P&L (its ``profit`` is used) or any per-customer value, such as a
-        profit-based CLV.
+        profit-based CLV: finite, not empty, with magnitudes that add up to a
+        finite float64 total (so the running sum stays finite).
     customer : array_like, shape (n,), optional
-        Ids for an array of values; default positions ``0..n-1``. Not allowed
-        with a ``CustomerPnL``.
+        Distinct ids for an array of values; default positions ``0..n-1``. Not
+        allowed with a ``CustomerPnL``.
 
     Returns
     -------
@@ -135,7 +186,8 @@ def whale_curve(
     Raises
     ------
     InputError
-        For non-finite values, an empty input or ids of another length.
+        For non-finite values, values whose magnitudes add up past float64's
+        range, an empty input, or ids that repeat or are of another length.
 
     Notes
     -----
@@ -244,6 +296,17 @@ class UnprofitableCustomers(Result):
         "main_driver_share",
         "main_driver_vs_average",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "profit": "money",
+        "revenue": "money",
+        "gross_margin": "money",
+        "cost_to_serve": "money",
+        "main_driver_cost": "money",
+        "main_driver_share": "share",
+        "main_driver_vs_average": "number",
+        "total_loss": "money",
+    }
 
     customer: npt.NDArray[Any]
     profit: FloatArray
@@ -274,7 +337,7 @@ def unprofitable_customers(pnl: CustomerPnL) -> UnprofitableCustomers:
     Raises
     ------
     InputError
-        If *pnl* is not a ``CustomerPnL``.
+        If *pnl* is not a ``CustomerPnL`` or has no customers.
 
     Notes
     -----
@@ -301,10 +364,7 @@ def unprofitable_customers(pnl: CustomerPnL) -> UnprofitableCustomers:
     >>> worst.customer.tolist(), worst.main_cost_driver.tolist()
     ([3, 2], ['visits', 'returns'])
     """
-    if not isinstance(pnl, CustomerPnL):
-        raise InputError.for_parameter(
-            "pnl", "a CustomerPnL", type(pnl).__name__, function="unprofitable_customers"
-        )
+    pnl = pnl_value(pnl, "unprofitable_customers")
     names = [*pnl.activity_costs, DIRECT]
     lines = np.column_stack([*pnl.activity_costs.values(), pnl.direct_cost])
     bad = np.flatnonzero(pnl.profit < 0)
@@ -376,6 +436,17 @@ class SegmentProfit(Result):
         "profit_per_customer",
         "share_of_profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "segment": "id",
+        "revenue": "money",
+        "gross_margin": "money",
+        "cost_to_serve": "money",
+        "profit": "money",
+        "profit_per_customer": "money",
+        "total_profit": "money",
+        "share_of_profit": "share",
+    }
+    _plot: ClassVar[str] = "segment_profit_chart"
 
     segment: npt.NDArray[Any]
     n_customers: npt.NDArray[np.int64]
@@ -405,7 +476,8 @@ def profit_by_segment(
         One label per customer: aligned with ``pnl.customer`` when
         *segment_customer* is None, else with *segment_customer*.
     segment_customer : array_like, optional
-        Customer id of each label; every P&L customer needs exactly one.
+        Customer id of each label, each id once; every P&L customer needs one
+        (labels of customers outside the P&L are not used).
 
     Returns
     -------
@@ -415,8 +487,9 @@ def profit_by_segment(
     Raises
     ------
     InputError
-        For labels of the wrong length, null labels, or P&L customers without
-        a label (listed).
+        For a *pnl* that is not a ``CustomerPnL``, empty or null labels,
+        labels of the wrong length, a customer labelled twice, or P&L
+        customers without a label (listed).
 
     Notes
     -----
@@ -435,14 +508,15 @@ def profit_by_segment(
     (['at risk', 'champions'], [50.0, 90.0])
     """
     fn = "profit_by_segment"
-    if not isinstance(pnl, CustomerPnL):
-        raise InputError.for_parameter("pnl", "a CustomerPnL", type(pnl).__name__, function=fn)
+    pnl = pnl_value(pnl, fn)
     labels = as_ids(segment, field="segment", function=fn)
+    not_empty(labels, "segment", fn)
     n = pnl.customer.shape[0]
     if segment_customer is None:
-        check_same_length({"segment": labels.shape[0], "pnl.customer": n}, function=fn)
+        check_same_length({"pnl.customer": n, "segment": labels.shape[0]}, function=fn)
     else:
         owners = as_ids(segment_customer, field="segment_customer", function=fn)
+        not_empty(owners, "segment_customer", fn)
         check_same_length(
             {"segment": labels.shape[0], "segment_customer": owners.shape[0]}, function=fn
         )
@@ -473,6 +547,16 @@ def profit_by_segment(
     )
 
 
+def not_empty(values: npt.NDArray[Any], field: str, function: str) -> None:
+    """Refuse an empty column that should hold a value per P&L customer."""
+    if values.shape[0] == 0:
+        raise InputError(
+            f"The {field!r} column of {function} is empty; it needs a value per P&L customer.",
+            field=field,
+            hint="Check the filter that produced it.",
+        )
+
+
 def _align(
     customers: npt.NDArray[Any],
     owners: npt.NDArray[Any],
@@ -484,23 +568,15 @@ def _align(
 ) -> npt.NDArray[Any]:
     """Return one label per entry of sorted, unique *customers*, looked up by *owners*."""
     if owners.dtype.kind != customers.dtype.kind:
+        kind = "integer" if customers.dtype.kind == "i" else "string"
         raise InputError(
-            f"The {owner_field} ids of {function} must be of the same kind as the P&L's.",
+            f"The {owner_field!r} ids of {function} must be of the same kind as the P&L's "
+            f"customer ids ({kind} ids).",
             field=owner_field,
+            hint="Convert the ids to one type (e.g. all strings) before calling.",
         )
-    order = np.argsort(owners, kind="stable")
+    order = distinct_order(owners, field=owner_field, function=function)
     sorted_owners = owners[order]
-    dup = sorted_owners[1:] == sorted_owners[:-1]
-    if dup.any():
-        positions = order[1:][dup]
-        raise InputError.for_rows(
-            owner_field,
-            "must list each customer once",
-            positions=positions.tolist(),
-            values=owners[positions].tolist(),
-            n_bad=int(dup.sum()),
-            function=function,
-        )
     where = np.searchsorted(sorted_owners, customers)
     where = np.clip(where, 0, max(sorted_owners.shape[0] - 1, 0))
     found = sorted_owners.shape[0] > 0

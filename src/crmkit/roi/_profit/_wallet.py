@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length
-from crmkit._results import Result
+from crmkit._input import as_amounts, as_ids, as_readonly, check_same_length
+from crmkit._params import choice
+from crmkit._results import Kind, Result
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._profit._pnl import CustomerPnL
-from crmkit.roi._profit._views import _align
+from crmkit.roi._profit._views import _align, not_empty, pnl_value
 from crmkit.segmentation import share_of_wallet
 
 __all__ = ["WalletOpportunity", "wallet_opportunity"]
@@ -36,9 +39,11 @@ class WalletOpportunity(Result):
         Category spend that goes to competitors.
     margin_rate : ndarray of float64, shape (n,)
         The customer's gross margin rate (the base-wide rate where the
-        customer has no revenue; NaN when no customer has revenue).
+        customer has no revenue). NaN exactly where the customer has no
+        revenue and neither has anyone else (the rate is undefined).
     gap_margin : ndarray of float64, shape (n,)
-        ``wallet_gap x margin_rate``: gross margin if we won the gap.
+        ``wallet_gap x margin_rate``: gross margin if we won the gap; NaN
+        exactly where ``margin_rate`` is.
     profit : ndarray of float64, shape (n,)
         Current profit after cost to serve.
     overall_share : float
@@ -68,6 +73,23 @@ class WalletOpportunity(Result):
         "gap_margin",
         "profit",
     )
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "revenue": "money",
+        "category_spend": "money",
+        "share": "share",
+        "wallet_gap": "money",
+        "margin_rate": "share",
+        "gap_margin": "money",
+        "profit": "money",
+        "overall_share": "share",
+    }
+    _rows: ClassVar[tuple[str, ...]] = _table
+
+    def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
+        wallet = float(rows["category_spend"].sum())
+        share = float(rows["revenue"].sum()) / wallet if wallet > 0 else float("nan")
+        return rows | {"overall_share": share}
 
     customer: npt.NDArray[Any]
     revenue: FloatArray
@@ -98,7 +120,8 @@ def wallet_opportunity(
         Each customer's total category spend over the P&L window, > 0:
         aligned with ``pnl.customer``, or with *wallet_customer*.
     wallet_customer : array_like, shape (n,), optional
-        Customer id of each wallet; every P&L customer needs one.
+        Customer id of each wallet, each id once; every P&L customer needs one
+        (wallets of customers outside the P&L are not used).
     excess : {"raise", "cap"}
         What to do where revenue exceeds the wallet estimate; see
         :func:`crmkit.segmentation.share_of_wallet`.
@@ -111,8 +134,11 @@ def wallet_opportunity(
     Raises
     ------
     InputError
-        For negative revenue (net refunds), wallets <= 0, missing or
-        misaligned wallets, or revenue above the wallet with ``excess="raise"``.
+        For a *pnl* that is not a ``CustomerPnL``, negative revenue (net
+        refunds), wallets <= 0 or not finite, missing, repeated or misaligned
+        wallets, revenue above the wallet with ``excess="raise"`` (naming
+        ``category_spend``), or a gap margin beyond float64's range (a gross
+        margin huge against its revenue).
 
     Notes
     -----
@@ -138,11 +164,15 @@ def wallet_opportunity(
     ([0.75, 0.05], [30.0, 285.0])
     """
     fn = "wallet_opportunity"
-    if not isinstance(pnl, CustomerPnL):
-        raise InputError.for_parameter("pnl", "a CustomerPnL", type(pnl).__name__, function=fn)
-    wallet = as_finite_float(category_spend, field="category_spend", function=fn)
+    pnl = pnl_value(pnl, fn)
+    mode: Literal["raise", "cap"] = (
+        "cap" if choice(excess, ("raise", "cap"), name="excess", function=fn) == "cap" else "raise"
+    )
+    wallet, _ = as_amounts(category_spend, field="category_spend", function=fn)
+    not_empty(wallet, "category_spend", fn)
     if wallet_customer is not None:
         owners = as_ids(wallet_customer, field="wallet_customer", function=fn)
+        not_empty(owners, "wallet_customer", fn)
         check_same_length(
             {"category_spend": wallet.shape[0], "wallet_customer": owners.shape[0]}, function=fn
         )
@@ -156,7 +186,15 @@ def wallet_opportunity(
         ).astype(np.float64)
     else:
         check_same_length(
-            {"category_spend": wallet.shape[0], "pnl.customer": pnl.customer.shape[0]},
+            {"pnl.customer": pnl.customer.shape[0], "category_spend": wallet.shape[0]},
+            function=fn,
+        )
+    if wallet.size and wallet.min() <= 0:
+        raise bad_rows_error(
+            wallet <= 0,
+            wallet,
+            field="category_spend",
+            requirement="must be > 0 (a customer's total spend in the category)",
             function=fn,
         )
     negative = pnl.revenue < 0
@@ -172,11 +210,36 @@ def wallet_opportunity(
             hint="These customers returned more than they bought; leave them out of the P&L "
             "passed here.",
         )
-    sow = share_of_wallet(pnl.revenue, wallet, customer=pnl.customer, excess=excess)
+    over = pnl.revenue > wallet
+    if mode == "raise" and over.any():
+        below = np.flatnonzero(over)
+        shown = ", ".join(
+            f"{pnl.customer[i].item()!r} ({wallet[i]:g} < {pnl.revenue[i]:g})" for i in below[:5]
+        )
+        raise InputError(
+            f"The 'category_spend' column of {fn} must be at least each customer's revenue "
+            f"with us; {below.size} below it: {shown}.",
+            field="category_spend",
+            n_bad=int(below.size),
+            hint="The wallet estimate is too low for these customers; fix it or pass "
+            "excess='cap' to raise the wallet to the spend with us.",
+        )
+    sow = share_of_wallet(pnl.revenue, wallet, customer=pnl.customer, excess=mode)
     total_revenue = float(pnl.revenue.sum())
     base_rate = float(pnl.gross_margin.sum()) / total_revenue if total_revenue > 0 else np.nan
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # the rate is checked below; NaN only without revenue
         rate = np.where(pnl.revenue > 0, pnl.gross_margin / pnl.revenue, base_rate)
+        gap_margin = np.asarray(sow.wallet_gap * rate, dtype=np.float64)
+    defined = ~np.isnan(rate)
+    beyond = defined & ~(np.isfinite(rate) & np.isfinite(gap_margin))
+    if beyond.any():
+        shown = pnl.customer[np.flatnonzero(beyond)[:5]].tolist()
+        raise InputError(
+            f"The margin in the wallet gap of {fn} passes float64's range (about 1.8e308) for "
+            f"customers {shown}: their gross margin is huge against their revenue.",
+            field="pnl",
+            hint="Check the amounts and costs of these customers.",
+        )
     return WalletOpportunity(
         customer=pnl.customer,
         revenue=pnl.revenue,
@@ -184,7 +247,7 @@ def wallet_opportunity(
         share=as_readonly(np.asarray(sow.share, dtype=np.float64)),
         wallet_gap=as_readonly(np.asarray(sow.wallet_gap, dtype=np.float64)),
         margin_rate=as_readonly(rate),
-        gap_margin=as_readonly(np.asarray(sow.wallet_gap * rate, dtype=np.float64)),
+        gap_margin=as_readonly(gap_margin),
         profit=pnl.profit,
         overall_share=float(sow.overall_share),
         n_capped=int(sow.n_capped),
