@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 import numpy as np
@@ -39,8 +39,11 @@ from crmkit._date_layouts import (
     layout,
     strptime_unique,
 )
-from crmkit._values import SHOWN, column_name, is_null, to_array
+from crmkit._values import SHOWN, EngineRule, column_name, is_null, to_array
 from crmkit.errors import InputError
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
 
 __all__ = [
     "DATETIME_DTYPE",
@@ -50,6 +53,7 @@ __all__ = [
     "as_optional_datetime",
     "check_date_format",
     "check_valid_years",
+    "datetime_rules",
     "scalar_datetime",
 ]
 
@@ -60,6 +64,9 @@ DEFAULT_YEARS: Final = (1900, 2200)
 _NAT_INT: Final = np.iinfo(np.int64).min
 _MISSING_TEXT: Final = frozenset({"", "NAT", "NAN", "NONE", "NULL", "NA", "<NA>"})
 _ISO_HINT: Final = "Use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS][+HH:MM]'."
+# the texts of the rules, shared by the numpy checks and their engine expressions
+_NAT: Final = "must not be null (NaT)"
+_MISSING_HINT: Final = "Drop or fill the missing timestamps before calling crmkit."
 
 TimeArray = npt.NDArray[np.datetime64]
 
@@ -357,12 +364,7 @@ def _from_datetime64(arr: npt.NDArray[Any], ctx: _Context) -> TimeArray:
     low = int(raw.min()) if raw.size else lo
     if low < lo or (raw.size and int(raw.max()) >= hi):  # two passes; NaT is int64's minimum
         if low == _NAT_INT:
-            raise ctx.error(
-                raw == _NAT_INT,
-                arr,
-                "must not be null (NaT)",
-                hint="Drop or fill the missing timestamps before calling crmkit.",
-            )
+            raise ctx.error(raw == _NAT_INT, arr, _NAT, hint=_MISSING_HINT)
         _raise_window((raw < lo) | (raw >= hi), arr, ctx)
     if arr.dtype == DATETIME_DTYPE:
         return arr
@@ -378,17 +380,41 @@ def _check_window(values: TimeArray, source: npt.NDArray[Any], ctx: _Context) ->
         _raise_window((raw < lo) | (raw >= hi), source, ctx)
 
 
-def _raise_window(mask: npt.NDArray[np.bool_], source: npt.NDArray[Any], ctx: _Context) -> None:
-    first, last = ctx.valid_years
-    raise ctx.error(
-        mask,
-        source,
+def _window_rule(valid_years: tuple[int, int]) -> tuple[str, str]:
+    """Return the requirement and hint of the window of years (numpy and engines alike)."""
+    first, last = valid_years
+    return (
         f"must hold dates in the years {first}-{last}",
-        hint=(
+        (
             "A date this far out is usually a misread (a number taken for a year, a "
             "wrong date_format). If the dates are right, widen the window with "
             f"valid_years=({min(first, 1800)}, {max(last, 2300)})."
         ),
+    )
+
+
+def _raise_window(mask: npt.NDArray[np.bool_], source: npt.NDArray[Any], ctx: _Context) -> None:
+    requirement, hint = _window_rule(ctx.valid_years)
+    raise ctx.error(mask, source, requirement, hint=hint)
+
+
+def datetime_rules(col: nw.Expr, valid_years: tuple[int, int]) -> tuple[EngineRule, ...]:
+    """Return the rules of :func:`as_datetime` for a datetime column, as narwhals expressions.
+
+    *col* is the column already in UTC-naive microseconds. Text and numeric
+    timestamps have no engine rules (ISO-8601 and strftime layouts read
+    differently in every engine): the caller reads them and runs
+    :func:`as_datetime`.
+    """
+    first, last = valid_years
+    lo = dt.datetime(first, 1, 1)  # noqa: DTZ001  (crmkit's timestamps are UTC-naive)
+    requirement, hint = _window_rule(valid_years)
+    outside = col < lo
+    if last < 9999:
+        outside |= col >= dt.datetime(last + 1, 1, 1)  # noqa: DTZ001
+    return (
+        EngineRule(requirement=_NAT, bad=col.is_null(), hint=_MISSING_HINT),
+        EngineRule(requirement=requirement, bad=outside, hint=hint),
     )
 
 
@@ -402,7 +428,7 @@ def _raise_missing(mask: npt.NDArray[np.bool_], arr: npt.NDArray[Any], ctx: _Con
         mask,
         arr,
         "must not be null or empty",
-        hint="Drop or fill the missing timestamps before calling crmkit.",
+        hint=_MISSING_HINT,
     )
 
 

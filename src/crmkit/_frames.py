@@ -173,12 +173,22 @@ def to_backend(columns: Mapping[str, npt.NDArray[Any]], backend: Backend) -> Any
     return frame.to_native()
 
 
+def _eager_backend() -> Backend:
+    """Return an installed eager library to stage a small table in (pyarrow first)."""
+    for name in ("pyarrow", "polars", "pandas"):
+        if importlib.util.find_spec(name) is not None:
+            return name
+    msg = "to_frame_like of a lazy table needs pyarrow, polars or pandas; pip install pyarrow"
+    raise ImportError(msg)
+
+
 def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  # noqa: ANN401
     """Return *columns* as a frame of the same library as *like* ("same in, same out").
 
     Eager inputs (pandas, polars, pyarrow, ...) get the same type back. Lazy
     inputs get a lazy table of the same engine (a DuckDB relation, a polars
-    LazyFrame, a Dask frame) over the in-memory result.
+    LazyFrame, a Dask frame, a PySpark DataFrame in the caller's session) over
+    the in-memory result, so a pipeline stays in its engine.
 
     Examples
     --------
@@ -191,7 +201,9 @@ def frame_like(columns: Mapping[str, npt.NDArray[Any]], like: object) -> Any:  #
     nw_like = nw.from_native(cast("Any", like))
     if isinstance(nw_like, nw.LazyFrame):
         engine = nw_like.implementation
-        eager = nw.from_dict(dict(columns), backend=nw_like.head(0).collect().implementation)
-        return eager.lazy(backend=engine).to_native()
+        eager = nw.from_dict(dict(columns), backend=_eager_backend())
+        # Spark-like engines build frames in the caller's session
+        session = getattr(nw_like.to_native(), "sparkSession", None)
+        return eager.lazy(backend=engine, session=session).to_native()
     namespace = nw.get_native_namespace(nw_like)
     return nw.from_dict(dict(columns), backend=namespace).to_native()

@@ -27,6 +27,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
+
 __all__ = [
     "Factorized",
     "factorize",
@@ -68,7 +70,7 @@ class Factorized:
         ([1, 1, 0], [20, 30])
         """
         codes = self.codes[rows]
-        present = np.bincount(codes, minlength=self.n_groups) > 0
+        present = bincount(codes, minlength=self.n_groups) > 0
         if present.all():
             return Factorized(codes=codes, uniques=self.uniques)
         rank = np.cumsum(present, dtype=np.int64) - 1

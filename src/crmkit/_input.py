@@ -17,11 +17,13 @@ The rules, stated once:
   is read as that number.
 * **Amounts** are numbers whose magnitudes sum to a finite float64 total, so
   no sum, net or per-group total crmkit forms from them can overflow.
+* **Flags** (outcomes such as won/lost) are booleans or the numbers 0 and 1;
+  text (``"yes"``), other numbers and nulls are refused, never read as truthy.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -34,18 +36,32 @@ from crmkit._dates import (
     as_optional_datetime,
     check_date_format,
     check_valid_years,
+    datetime_rules,
     scalar_datetime,
 )
-from crmkit._values import as_readonly, bad_rows_error, column_name, is_null, to_array
+from crmkit._values import (
+    EngineRule,
+    as_readonly,
+    bad_rows_error,
+    column_name,
+    is_null,
+    to_array,
+)
 from crmkit.errors import InputError
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
 
 __all__ = [
     "DATETIME_DTYPE",
     "DEFAULT_YEARS",
+    "EngineRule",
     "ParsedTimes",
+    "amount_rules",
     "as_amounts",
     "as_datetime",
     "as_finite_float",
+    "as_flags",
     "as_ids",
     "as_optional_datetime",
     "as_optional_ids",
@@ -53,6 +69,8 @@ __all__ = [
     "check_date_format",
     "check_same_length",
     "check_valid_years",
+    "datetime_rules",
+    "id_rules",
     "scalar_datetime",
     "to_array",
 ]
@@ -60,6 +78,23 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 _EXACT_FLOAT_ID: Final = 2.0**53
+_FLOAT_MAX: Final = float(np.finfo(np.float64).max)
+# the texts of the rules, shared by the numpy checks and their engine expressions
+_FINITE: Final = "must be finite (no NaN or infinity)"
+_FINITE_HINT: Final = "Drop or fill the missing values before calling crmkit."
+_FINITE_TOTAL: Final = (
+    "must sum to a finite float64 total (their magnitudes add up to more than 1.8e308)"
+)
+_FINITE_TOTAL_HINT: Final = "Rescale the amounts (e.g. to thousands) before calling crmkit."
+_ID_NULL: Final = "must not be null"
+_ID_EMPTY: Final = "must not hold empty strings"
+_ID_WHOLE: Final = "must hold whole numbers or strings"
+_ID_EXACT: Final = (
+    "must be below 2**53 when given as floats (larger floats cannot tell neighbouring ids apart)"
+)
+_ID_EXACT_HINT: Final = "Read the id column as int64 or as strings."
+_ID_INT64: Final = "must fit in int64 (below 2**63)"
+_ID_INT64_HINT: Final = "Read ids this large as strings."
 _INT64_MAX: Final = np.iinfo(np.int64).max
 _CHUNK: Final = 1 << 16
 
@@ -301,11 +336,10 @@ def as_amounts(
             mask,
             out,
             field=field,
-            requirement="must sum to a finite float64 total (their magnitudes add up to "
-            "more than 1.8e308)",
+            requirement=_FINITE_TOTAL,
             function=function,
             column=column,
-            hint="Rescale the amounts (e.g. to thousands) before calling crmkit.",
+            hint=_FINITE_TOTAL_HINT,
         )
     return out, negative
 
@@ -320,10 +354,101 @@ def _raise_non_finite(
         ~finite,
         out,
         field=field,
-        requirement="must be finite (no NaN or infinity)",
+        requirement=_FINITE,
         function=function,
         column=column,
-        hint="Drop or fill the missing values before calling crmkit.",
+        hint=_FINITE_HINT,
+    )
+
+
+# --------------------------------------------------------------------------- flags
+
+_FLAG_REQUIREMENT: Final = "must hold booleans (True/False) or the numbers 0 and 1"
+_FLAG_HINT: Final = "Convert other codes explicitly, e.g. won = (status == 'yes')."
+
+
+def as_flags(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> npt.NDArray[np.bool_]:
+    """Coerce a yes/no column (an outcome such as won) to booleans, or refuse it.
+
+    Booleans and the numbers 0 and 1 are read; nulls, text (``"yes"``, even
+    ``"True"``) and any other number are refused with their positions, so no
+    value is read as true merely for being truthy.
+
+    Examples
+    --------
+    >>> as_flags([True, 0, 1.0], field="won", function="reliability").tolist()
+    [True, False, True]
+    """
+    arr = to_array(values, field=field, function=function)
+    _one_dimensional(arr, field=field, function=function, column=column)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return arr
+    if kind in "iuf":
+        if kind == "f" and np.isnan(arr).any():
+            raise bad_rows_error(
+                np.isnan(arr),
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = (arr == 0) | (arr == 1)
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return cast("npt.NDArray[np.bool_]", arr == 1)
+    if kind == "O":
+        nulls = np.fromiter((is_null(v) for v in arr), dtype=bool, count=arr.size)
+        if nulls.any():
+            raise bad_rows_error(
+                nulls,
+                arr,
+                field=field,
+                requirement="must not be null",
+                function=function,
+                column=column,
+                hint="Fill or drop the missing outcomes before calling crmkit.",
+            )
+        ok = np.fromiter(
+            (
+                isinstance(v, (bool, np.bool_))
+                or (isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1))
+                for v in arr
+            ),
+            dtype=bool,
+            count=arr.size,
+        )
+        if not ok.all():
+            raise bad_rows_error(
+                ~ok,
+                arr,
+                field=field,
+                requirement=_FLAG_REQUIREMENT,
+                function=function,
+                column=column,
+                hint=_FLAG_HINT,
+            )
+        return np.fromiter((bool(v) for v in arr), dtype=bool, count=arr.size)
+    raise bad_rows_error(
+        np.ones(arr.size, dtype=bool),
+        arr,
+        field=field,
+        requirement=_FLAG_REQUIREMENT,
+        function=function,
+        column=column,
+        hint=_FLAG_HINT,
     )
 
 
@@ -375,7 +500,7 @@ def as_ids(
                 empty,
                 out,
                 field=field,
-                requirement="must not hold empty strings",
+                requirement=_ID_EMPTY,
                 function=function,
                 column=column,
                 hint=_NULL_ID_HINT,
@@ -426,10 +551,10 @@ def _int_ids(
             arr > _INT64_MAX,
             arr,
             field=field,
-            requirement="must fit in int64 (below 2**63)",
+            requirement=_ID_INT64,
             function=function,
             column=column,
-            hint="Read ids this large as strings.",
+            hint=_ID_INT64_HINT,
         )
     return arr.astype(np.int64, copy=False)
 
@@ -443,7 +568,7 @@ def _float_ids(
             ~finite,
             arr,
             field=field,
-            requirement="must not be null",
+            requirement=_ID_NULL,
             function=function,
             column=column,
             hint=_NULL_ID_HINT,
@@ -455,7 +580,7 @@ def _float_ids(
             ~whole,
             arr,
             field=field,
-            requirement="must hold whole numbers or strings",
+            requirement=_ID_WHOLE,
             function=function,
             column=column,
         )
@@ -465,11 +590,10 @@ def _float_ids(
             big,
             arr,
             field=field,
-            requirement="must be below 2**53 when given as floats (larger floats cannot "
-            "tell neighbouring ids apart)",
+            requirement=_ID_EXACT,
             function=function,
             column=column,
-            hint="Read the id column as int64 or as strings.",
+            hint=_ID_EXACT_HINT,
         )
     return arr.astype(np.int64)
 
@@ -483,7 +607,7 @@ def _object_ids(
             nulls,
             arr,
             field=field,
-            requirement="must not be null",
+            requirement=_ID_NULL,
             function=function,
             column=column,
             hint=_NULL_ID_HINT,
@@ -533,4 +657,80 @@ def _object_ids(
         function=function,
         column=column,
         hint="Make every id the same type first, e.g. cast the column to str.",
+    )
+
+
+# --------------------------------------------------------------------------- rules in an engine
+
+# what numpy.strings.strip removes (str.isspace), so a blank id is blank in every engine too
+_WHITESPACE: Final = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+def id_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | None:
+    """Return the rules of :func:`as_ids` as narwhals expressions over an id column.
+
+    Returns None for a column type the rules are not written for (the caller
+    then reads the column and runs :func:`as_ids`). An engine column has one
+    type, so a mix of ints and strings cannot occur there.
+    """
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  (only lazy tables need it)
+
+    if dtype.is_integer():
+        rules = [EngineRule(requirement=_ID_NULL, bad=col.is_null(), hint=_NULL_ID_HINT)]
+        if dtype == nw.UInt64:
+            rules.append(
+                EngineRule(requirement=_ID_INT64, bad=col > _INT64_MAX, hint=_ID_INT64_HINT)
+            )
+        return tuple(rules)
+    if dtype.is_float():
+        return (
+            EngineRule(
+                requirement=_ID_NULL, bad=col.is_null() | ~col.is_finite(), hint=_NULL_ID_HINT
+            ),
+            EngineRule(requirement=_ID_WHOLE, bad=col != col.floor()),
+            EngineRule(
+                requirement=_ID_EXACT, bad=col.abs() >= _EXACT_FLOAT_ID, hint=_ID_EXACT_HINT
+            ),
+        )
+    if dtype in (nw.String, nw.Categorical, nw.Enum):
+        text = col.cast(nw.String)
+        # stripping every row is slow; only a row starting with a character at or below
+        # " " or at or above "\x85" (every whitespace character is one) can be blank
+        first = text.str.slice(0, 1)
+        blank = (
+            nw.when((first <= " ") | (first >= "\x85"))
+            .then(text.str.strip_chars(_WHITESPACE) == "")
+            .otherwise(False)  # noqa: FBT003  (narwhals takes the value positionally)
+        )
+        return (
+            EngineRule(requirement=_ID_NULL, bad=text.is_null(), hint=_NULL_ID_HINT),
+            EngineRule(requirement=_ID_EMPTY, bad=blank, hint=_NULL_ID_HINT, per_value=True),
+        )
+    return None
+
+
+def amount_rules(dtype: nw.dtypes.DType, col: nw.Expr) -> tuple[EngineRule, ...] | None:
+    """Return the rules of :func:`as_amounts` as narwhals expressions over a number column.
+
+    Returns None for a column that is not numeric (text amounts, booleans): the
+    caller then reads it and runs :func:`as_amounts`. The magnitudes are summed
+    scaled by 2**-64 (exact for every amount above 2**-958), so the engine's
+    sum cannot overflow while it checks that the unscaled one would not.
+    """
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  (only lazy tables need it)
+
+    if not dtype.is_numeric() or dtype == nw.Boolean:
+        return None
+    value = col.cast(nw.Float64)
+    scaled_total = (value.abs() * 2.0**-64).sum()
+    return (
+        EngineRule(
+            requirement=_FINITE, bad=value.is_null() | ~value.is_finite(), hint=_FINITE_HINT
+        ),
+        EngineRule(
+            requirement=_FINITE_TOTAL,
+            total=scaled_total > _FLOAT_MAX * 2.0**-64,
+            shown_by=value.abs(),
+            hint=_FINITE_TOTAL_HINT,
+        ),
     )

@@ -26,6 +26,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
 from crmkit.errors import InputError
 
 __all__ = [
@@ -114,7 +115,7 @@ def safe_sum(values: FloatArray) -> float:
 
 def _bincount_sums(codes: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     # np.bincount neither warns nor raises on overflow: it returns inf, which is checked
-    return np.bincount(codes, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+    return bincount(codes, weights=values, minlength=n_groups).astype(np.float64, copy=False)
 
 
 def _rescued(

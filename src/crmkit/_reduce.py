@@ -10,7 +10,7 @@ sorts one packed int64 array (``np.sort``, never ``np.argsort``).
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import numpy as np
@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 __all__ = [
     "DistinctPairs",
+    "bincount",
     "distinct_pairs",
     "group_count",
     "group_max",
@@ -49,6 +50,29 @@ def _bincount_view(arr: npt.NDArray[_T]) -> npt.NDArray[_T]:
     except ValueError:
         return arr
     return view
+
+
+def bincount(
+    codes: npt.NDArray[Any],
+    weights: npt.NDArray[Any] | None = None,
+    minlength: int = 0,
+) -> npt.NDArray[Any]:
+    """``np.bincount`` without the copy it makes of every read-only input.
+
+    crmkit's arrays are read-only; ``np.bincount`` copies any input not
+    flagged writeable (it never writes to it). Every count and weighted sum in
+    crmkit goes through here (a test keeps ``np.bincount`` out of the rest of
+    the library).
+
+    Examples
+    --------
+    >>> codes = np.array([0, 2, 2])
+    >>> codes.flags.writeable = False
+    >>> bincount(codes, minlength=3).tolist()
+    [1, 0, 2]
+    """
+    w = None if weights is None else _bincount_view(weights)
+    return np.bincount(_bincount_view(codes), weights=w, minlength=minlength)
 
 
 def group_count(codes: IntArray, n_groups: int) -> IntArray:

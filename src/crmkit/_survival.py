@@ -13,6 +13,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
+
 __all__ = ["KaplanMeier", "kaplan_meier", "km_median"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -29,7 +31,7 @@ def km_median(
     g = groups[order]
     d = days[order]
     e = event[order].astype(np.float64)
-    size = np.bincount(g, minlength=k)
+    size = bincount(g, minlength=k)
     starts = np.zeros(k, dtype=np.int64)
     np.cumsum(size[:-1], out=starts[1:])
     rank = np.arange(g.size) - starts[g]
@@ -135,8 +137,8 @@ def kaplan_meier(
     >>> km.time.tolist(), km.survival.tolist()
     ([2.0, 3.0, 5.0], [0.75, 0.5, 0.0])
     """
-    n_subjects = np.bincount(groups, minlength=n_groups).astype(np.int64)
-    n_events = np.bincount(groups[event], minlength=n_groups).astype(np.int64)
+    n_subjects = bincount(groups, minlength=n_groups).astype(np.int64)
+    n_events = bincount(groups[event], minlength=n_groups).astype(np.int64)
     if groups.size == 0:
         empty = np.zeros(0)
         return KaplanMeier(
@@ -159,13 +161,13 @@ def kaplan_meier(
     first = np.flatnonzero(new)
     block_g = g[first]
     block_t = d[first]
-    block_events = np.bincount(block, weights=e, minlength=first.size).astype(np.int64)
+    block_events = bincount(block, weights=e, minlength=first.size).astype(np.int64)
     at_risk = (n_subjects[block_g] - (first - starts[block_g])).astype(np.int64)
     keep = block_events > 0
     bg, bt, be, br = block_g[keep], block_t[keep], block_events[keep], at_risk[keep]
     factor = 1.0 - be / br
     survival = np.empty(bg.size)
-    counts = np.bincount(bg, minlength=n_groups)
+    counts = bincount(bg, minlength=n_groups)
     offsets = np.zeros(n_groups + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     for j in np.flatnonzero(counts).tolist():

@@ -7,19 +7,69 @@ numbers) and :mod:`crmkit._dates` (timestamps).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit.errors import InputError
 
-__all__ = ["SHOWN", "as_readonly", "bad_rows_error", "column_name", "is_null", "to_array"]
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+
+__all__ = [
+    "SHOWN",
+    "EngineRule",
+    "as_readonly",
+    "bad_rows_error",
+    "column_name",
+    "is_null",
+    "to_array",
+]
 
 SHOWN: Final = 5
 """How many offending positions and values an error shows."""
 
 _G = TypeVar("_G", bound=np.generic)
+
+
+@attrs.frozen(kw_only=True)
+class EngineRule:
+    """One boundary rule as a narwhals expression, for checking rows inside a lazy engine.
+
+    The rules are written next to the numpy checks they mirror (``id_rules``
+    and ``amount_rules`` in :mod:`crmkit._input`, ``datetime_rules`` in
+    :mod:`crmkit._dates`) and share their requirement and hint texts, so the
+    error a lazy table gets names the same rule as the one an array gets.
+
+    Attributes
+    ----------
+    requirement : str
+        What valid rows satisfy, as in the numpy error (``"must not be null"``).
+    bad : narwhals Expr or None
+        True on an offending row (a row rule).
+    total : narwhals Expr or None
+        A whole-column aggregate that is true when the column breaks the rule
+        (a table rule, such as magnitudes summing past float64's range); the
+        error then shows the rows with the largest ``shown_by``.
+    shown_by : narwhals Expr or None
+        For a table rule: which rows to show (largest first).
+    hint : str or None
+        How to fix it.
+    per_value : bool
+        The rule depends on the value alone (a blank id), so it is checked on
+        the distinct values a push-down collects anyway, by the numpy check;
+        the engine counts the offending rows only when a value fails. This
+        spares a string operation over every row.
+    """
+
+    requirement: str
+    bad: nw.Expr | None = None
+    total: nw.Expr | None = None
+    shown_by: nw.Expr | None = None
+    hint: str | None = None
+    per_value: bool = False
 
 
 def as_readonly(array: npt.NDArray[_G]) -> npt.NDArray[_G]:

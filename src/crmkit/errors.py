@@ -28,6 +28,7 @@ __all__ = [
     "ConvergenceWarning",
     "CrmkitError",
     "CrmkitWarning",
+    "EngineError",
     "FitError",
     "InputError",
     "ModelDefinitionError",
@@ -223,6 +224,68 @@ class InputError(CrmkitError, ValueError):
             f"Got {_plain(got)!r} instead."
         )
         return cls(message, field=field, hint=hint)
+
+
+class EngineError(CrmkitError, RuntimeError):
+    """A frame engine (DuckDB, polars, Dask, Spark, ...) refused or failed a step crmkit ran in it.
+
+    Raised instead of the engine's own exception, which is attached as
+    ``__cause__`` and whose message is kept in :attr:`engine_message`.
+
+    Parameters
+    ----------
+    message : str
+        What crmkit asked the engine to do.
+    engine : str
+        The engine, as narwhals names it (``"duckdb"``, ``"pyspark"``, ...).
+    step : str
+        The step that failed (``"check the rows"``, ``"aggregate per customer"``, ...).
+    field : str or None
+        The crmkit field whose column the failing expression reads, when known.
+    column : str or None
+        The caller's name for that column.
+    engine_message : str
+        The engine's own message (its first lines).
+    hint : str or None
+        How to fix it, appended as ``Hint: ...``.
+
+    Examples
+    --------
+    >>> err = EngineError(
+    ...     "rfm_summary could not check the rows in duckdb.",
+    ...     engine="duckdb",
+    ...     step="check the rows",
+    ...     field="amount",
+    ...     column="eur",
+    ...     engine_message="Conversion Error: Could not convert string 'x' to DOUBLE",
+    ... )
+    >>> err.engine, err.step, err.field
+    ('duckdb', 'check the rows', 'amount')
+    >>> issubclass(EngineError, RuntimeError)
+    True
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        engine: str,
+        step: str,
+        field: str | None = None,
+        column: str | None = None,
+        engine_message: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.step = step
+        self.field = field
+        self.column = column
+        self.engine_message = engine_message
+        self.hint = hint
+        full = message if not engine_message else f"{message}\n{engine} said: {engine_message}"
+        if hint is not None:
+            full = f"{full}\nHint: {hint}"
+        super().__init__(full)
 
 
 class ModelDefinitionError(CrmkitError, ValueError):

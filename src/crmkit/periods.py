@@ -41,6 +41,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, DEFAULT_YEARS, as_datetime, scalar_datetime, to_array
 from crmkit._params import choice, flag, instance, integer
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
@@ -522,7 +523,7 @@ def bucket(
         start=start,
         end=end,
         label=period_labels(table_keys, f, calendar=calendar),
-        count=np.bincount(codes, minlength=table_keys.size).astype(np.int64),
+        count=bincount(codes, minlength=table_keys.size).astype(np.int64),
     )
 
 

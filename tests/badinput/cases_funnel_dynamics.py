@@ -1,6 +1,6 @@
 """Bad-input cases: the funnel's dynamics (movement, aging, rollups, bias, trends, change tests).
 
-The funnel area stays PENDING until the rest of its callables have cases.
+The rest of crmkit.funnel has its cases in ``cases_funnel.py``.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ CASES = [
         "funnel.PipelineState.from_history",
         PipelineState.from_history,
         lambda: {"history": _history(), "as_of": "2024-02-01"},
-        params={"as_of": Opt("date")},
+        params={"history": "value", "as_of": Opt("date"), "date_format": Opt("choice")},
     ),
     Case(
         "funnel.fit_time_to_close",
@@ -165,6 +165,7 @@ CASES = [
             "submissions": _submissions(),
             "adjustments": _adjustments(),
         },
+        params={"date_format": Opt("choice")},
         tables={
             "submissions": _SUBS,
             "adjustments": _SUBS | {"adjuster": "id", "author": "label", "at": "date"},

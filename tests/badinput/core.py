@@ -51,6 +51,10 @@ ColumnKind = Literal[
     "number",
     "label",
     "zero_filled",  # a number >= 0 whose missing values are documented to read as 0
+    "optional_date",  # a date whose missing values are documented to mean "unknown" (NaT)
+    "flag",  # an outcome: booleans or the numbers 0 and 1
+    "probability",  # a number in [0, 1]
+    "optional_probability",  # a number in [0, 1] whose missing values have a documented meaning
 ]
 
 
@@ -188,6 +192,38 @@ COLUMNS: dict[str, list[tuple[str, Callable[[list[Any]], list[Any]], bool]]] = {
         ("text", lambda c: _at(c, 1, "€40.00"), True),
     ],
     "label": [("null", lambda c: _at(c, 1, None), True)],
+    "optional_date": [
+        ("null", lambda c: _at(c, 1, None), False),
+        ("empty_text", lambda c: _at(c, 1, ""), False),
+        ("nat", lambda c: _at(c, 1, "NaT"), False),
+        ("iso_basic", lambda c: ["19970101"] * len(c), True),
+        ("far", lambda c: _at(c, 1, "3000-01-01"), True),
+        ("number", lambda c: [20240105] * len(c), True),
+        ("invalid", lambda c: _at(c, 1, "2024-13-01"), True),
+    ],
+    "flag": [
+        ("null", lambda c: _at(c, 1, None), True),
+        ("text", lambda c: ["yes", "no"] * (len(c) // 2) + ["yes"] * (len(c) % 2), True),
+        ("number", lambda c: _at(c, 1, 2), True),
+        ("nan", lambda c: _at(c, 1, _NAN), True),
+    ],
+    "probability": [
+        ("nan", lambda c: _at(c, 1, _NAN), True),
+        ("null", lambda c: _at(c, 1, None), True),
+        ("above", lambda c: _at(c, 1, 1.5), True),
+        ("negative", lambda c: _at(c, 1, -0.1), True),
+        ("text", lambda c: _at(c, 1, "40%"), True),
+        ("bool", lambda c: _at(c, 1, True), True),
+    ],
+    "optional_probability": [
+        ("nan", lambda c: _at(c, 1, _NAN), False),
+        ("null", lambda c: _at(c, 1, None), False),
+        ("inf", lambda c: _at(c, 1, _INF), True),
+        ("above", lambda c: _at(c, 1, 40.0), True),
+        ("negative", lambda c: _at(c, 1, -0.1), True),
+        ("text", lambda c: _at(c, 1, "40%"), True),
+        ("bool", lambda c: _at(c, 1, True), True),
+    ],
     "zero_filled": [
         ("nan", lambda c: _at(c, 1, _NAN), False),
         ("null", lambda c: _at(c, 1, None), False),

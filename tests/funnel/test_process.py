@@ -51,20 +51,47 @@ def test_default_process_has_five_increasing_stages():
             "twice",
         ),
         ((Stage(name="won", probability=0.1),), "won", "lost", "twice"),
-        ((Stage(name="a", probability=0.1),), "", "lost", "non-empty"),
-        ((Stage(name="a", probability=0.1),), "won", "", "non-empty"),
-        ((), "won", "lost", "non-empty tuple"),
     ],
 )
-def test_bad_process_definitions_are_rejected(stages, won, lost, match):
+def test_inconsistent_process_definitions_are_rejected(stages, won, lost, match):
     with pytest.raises(ModelDefinitionError, match=match):
         SalesProcess(stages=stages, won=won, lost=lost)
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), True, "x"])
+@pytest.mark.parametrize(
+    ("kwargs", "field", "words"),
+    [
+        ({"stages": (), "won": "won"}, "stages", "non-empty sequence of Stage"),
+        ({"stages": "plan"}, "stages", "non-empty sequence of Stage"),
+        ({"stages": [0.3]}, "stages", "non-empty sequence of Stage"),
+        ({"stages": [Stage(name="a", probability=0.1)], "won": ""}, "won", "non-empty name"),
+        ({"stages": [Stage(name="a", probability=0.1)], "lost": 3}, "lost", "a non-empty name"),
+    ],
+)
+def test_bad_process_parameters_name_the_field(kwargs, field, words):
+    with pytest.raises(InputError, match=words) as err:
+        SalesProcess(**kwargs)
+    assert err.value.field == field
+    assert "of SalesProcess" in str(err.value)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), True, "x", None])
 def test_stage_probability_must_be_in_unit_interval(p):
-    with pytest.raises(ModelDefinitionError, match="in \\[0, 1\\]"):
+    words = r"'probability' parameter of Stage must be a number in \[0, 1\]"
+    with pytest.raises(InputError, match=words) as err:
         Stage(name="a", probability=p)
+    assert err.value.field == "probability"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"name": ""}, "name"), ({"name": 3}, "name"), ({"category": 9}, "category")],
+)
+def test_stage_name_and_category_are_checked(kwargs, field):
+    with pytest.raises(InputError) as err:
+        Stage(**{"name": "a", "probability": 0.5, **kwargs})
+    assert err.value.field == field
+    assert "of Stage" in str(err.value)
 
 
 def test_custom_process_and_code_lookup():

@@ -161,10 +161,12 @@ def test_reliability_known_values_and_errors():
     assert r.observed_rate.tolist() == pytest.approx([0.5, 2 / 3])
     expected = np.mean((np.array([0.05, 0.15, 0.95, 0.85, 0.5]) - np.array([0, 1, 1, 1, 0])) ** 2)
     assert r.brier == pytest.approx(expected)
-    with pytest.raises(InputError, match="\\[0, 1\\]"):
+    with pytest.raises(InputError, match="must be <= 1") as err:
         reliability([1.2], [True])
-    with pytest.raises(InputError, match="n_bins"):
+    assert err.value.field == "probability"
+    with pytest.raises(InputError, match="'n_bins' parameter of reliability") as err:
         reliability([0.2], [True], n_bins=0)
+    assert err.value.field == "n_bins"
 
 
 def test_naive_bayes_beats_stage_only_on_held_out_deals():

@@ -12,7 +12,7 @@ import numpy as np
 import crmkit
 from crmkit import Transactions, as_transactions
 from crmkit.datasets import SimulatedCustomerBase, simulate_customer_base, simulate_transactions
-from crmkit.errors import CrmkitError, InputError
+from crmkit.errors import CrmkitError, EngineError, InputError
 from crmkit.periods import Calendar, Horizon, PeriodBuckets, Weekday, bucket, default_as_of
 
 
@@ -25,7 +25,11 @@ def boundary() -> None:
     assert_type(Transactions.from_records([], customer="c"), Transactions)
     assert_type(tx.to_dict(), dict[str, object])
     err: CrmkitError = InputError("x", field="amount")
+    engine_err: CrmkitError = EngineError("x", engine="duckdb", step="check the rows")
+    assert_type(EngineError("x", engine="e", step="s").engine_message, str)
+    assert_type(EngineError("x", engine="e", step="s", field="amount").field, str | None)
     assert_type(err, CrmkitError)
+    assert_type(engine_err, CrmkitError)
     assert_type(crmkit.__version__, str)
 
 

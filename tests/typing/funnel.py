@@ -115,6 +115,20 @@ def data_api() -> None:
         reason="reason",
         dimensions=["region"],
     )
+    history = StageHistory.from_arrays(
+        process=DEFAULT_PROCESS,
+        opportunity=[1],
+        stage=["won"],
+        entered=["01/02/2024"],
+        date_format="%d/%m/%Y",
+        valid_years=(1800, 2200),
+    )
+    history = StageHistory.from_frame(
+        {"opportunity": [1], "stage": ["won"], "entered": ["20240101"]},
+        process=DEFAULT_PROCESS,
+        date_format="%Y%m%d",
+        valid_years=(1900, 2100),
+    )
     assert_type(history.process, SalesProcess)
     assert_type(history.opportunity, npt.NDArray[Any])
     assert_type(history.offsets, IntArray)
@@ -152,6 +166,22 @@ def data_api() -> None:
         {"id": [1], "amount": [1.0], "stage": ["won"]},
         process=DEFAULT_PROCESS,
         dimensions=["region"],
+    )
+    opps = Opportunities.from_arrays(
+        process=DEFAULT_PROCESS,
+        id=[1],
+        amount=[1.0],
+        stage=["won"],
+        close_date=[20240101],
+        date_format="%Y%m%d",
+        valid_years=(1900, 2200),
+    )
+    opps = Opportunities.from_frame(
+        {"id": [1], "amount": [1.0], "stage": ["won"], "close": ["01/02/2024"]},
+        process=DEFAULT_PROCESS,
+        close_date="close",
+        date_format="%d/%m/%Y",
+        valid_years=(1900, 2200),
     )
     assert_type(opps.process, SalesProcess)
     assert_type(opps.id, npt.NDArray[Any])
@@ -279,11 +309,20 @@ def distribution_api(opps: Opportunities, rates: StageRates) -> None:
     assert_type(slip.mean, float)
     assert_type(slip.median, float)
     assert_type(slip.share_late, float)
+    assert_type(slip.n_missing, int)
+    slip = fit_slip(["20240101"], [None], date_format="%Y%m%d", valid_years=(1900, 2200))
 
     mc = simulate_forecast(
         opps, period="quarter", probabilities="configured", n_simulations=1000, seed=1
     )
     assert_type(mc, ForecastDistribution)
+    mc = simulate_forecast(
+        opps,
+        period="quarter",
+        probabilities="configured",
+        n_simulations=1000,
+        seed=np.random.default_rng(1),
+    )
     mc = simulate_forecast(
         opps,
         period=Horizon.next_months("2024-01-01", 1),
@@ -311,6 +350,26 @@ def backtest_api(history: StageHistory) -> None:
         expected_close=["2024-02-01"],
     )
     assert_type(snap, Opportunities)
+    snap = pipeline_snapshot(
+        history,
+        as_of="01/01/2024",
+        opportunity=[1],
+        amount=[1000.0],
+        expected_close=["01/02/2024"],
+        date_format="%d/%m/%Y",
+        valid_years=(1900, 2200),
+    )
+    bt = backtest_forecast(
+        history,
+        snapshots=["01/01/2023"],
+        horizon_days=90,
+        opportunity=[1],
+        amount=[1000.0],
+        expected_close=["01/02/2023"],
+        methods=["configured"],
+        date_format="%d/%m/%Y",
+        valid_years=(1900, 2200),
+    )
     bt = backtest_forecast(
         history,
         snapshots=["2023-01-01", "2023-04-01"],
@@ -444,6 +503,8 @@ def dynamics_api(opps: Opportunities, history: StageHistory, rates: StageRates) 
     state = state.update(history, until="2024-02-01")
     state = state.update(history, since="2024-02-01", until="2024-03-01")
     state = state.update(history)
+    state = PipelineState.from_history(history, as_of="01/01/2024", date_format="%d/%m/%Y")
+    state = state.update(history, until="01/02/2024", date_format="%d/%m/%Y")
     assert_type(state.snapshot(), Opportunities)
     assert_type(state.stage, IntArray)
     assert_type(state.as_of, np.datetime64 | None)
@@ -484,6 +545,7 @@ def dynamics_api(opps: Opportunities, history: StageHistory, rates: StageRates) 
     f = forecast_pipeline(opps, period="month", by=["owner"], probabilities="configured")
     r = rollup_forecast(f, h, node="owner", submissions=None, adjustments=None)
     assert_type(r, Rollup)
+    r = rollup_forecast(f, h, node="owner", adjustments=None, date_format="%d/%m/%Y %H:%M")
     assert_type(r.rows(period="2024-01", node="ana"), npt.NDArray[np.bool_])
     assert_type(r.column("commit", kind="value"), FloatArray)
     assert_type(r.system, FloatArray)

@@ -106,6 +106,7 @@ def summary_api(tx: Transactions) -> None:
     assert_type(s.count_by, CountBy)
     assert_type(s.purchases, Literal["positive", "all"])
     assert_type(s.n_rows_used, int)
+    assert_type(s.computed_in, str)
     assert_type(s.n_rows_after_as_of, int)
     assert_type(s.n_rows_before_start, int)
     assert_type(s.n_rows_not_purchases, int)
@@ -141,6 +142,7 @@ def summary_api(tx: Transactions) -> None:
     assert_type(b.n_rows_after_as_of, int)
     assert_type(b.n_customers_after_as_of, int)
     assert_type(b.n_negative_rows, int)
+    assert_type(b.computed_in, str)
 
 
 def scores_api(summary: RFMSummary) -> None:

@@ -19,6 +19,7 @@ from crmkit._cli._files import CommandError, one_line, reading
 from crmkit._cli._output import Column, Terminal, write_result
 from crmkit._cli._readers import (
     OrderColumns,
+    lazy_orders,
     read_activities,
     read_history,
     read_opportunities,
@@ -200,8 +201,22 @@ def rfm(ctx: click.Context, /, file: str, **kw: Any) -> None:
     from crmkit.segmentation import rfm_scores, rfm_summary  # noqa: PLC0415
 
     term = _term(ctx)
-    tx, file_ = read_orders(file, _cols(kw), term)
-    summary = rfm_summary(tx, unit=kw["unit"], as_of=kw["as_of"])
+    lazy = lazy_orders(file, _cols(kw), term)  # Parquet with DuckDB: aggregated out of core
+    if lazy is not None:
+        relation, found, file_ = lazy
+        with reading(file_, found):
+            summary = rfm_summary(
+                relation,
+                unit=kw["unit"],
+                as_of=kw["as_of"],
+                customer=found["customer"],
+                timestamp=found["timestamp"],
+                amount=found["amount"],
+                date_format=_cols(kw).date_format,
+            )
+    else:
+        tx, file_ = read_orders(file, _cols(kw), term)
+        summary = rfm_summary(tx, unit=kw["unit"], as_of=kw["as_of"])
     scores = rfm_scores(summary, k=kw["k"], method=kw["method"])
     columns = {**summary.table(), **scores.table()}
     _as_of_line(term, summary)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
-from crmkit._cli._files import CommandError, InputFile, read_file, reading
+from crmkit._cli._files import CommandError, InputFile, _Names, guess_columns, read_file, reading
 from crmkit._cli._output import Terminal
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.funnel import DEFAULT_PROCESS, Opportunities, SalesProcess, StageHistory
@@ -81,6 +83,38 @@ def read_orders(
                 date_format=cols.date_format,
             )
     return tx, file
+
+
+def lazy_orders(
+    path: str, cols: OrderColumns, term: Terminal
+) -> tuple[Any, dict[str, str], InputFile] | None:
+    """Open a Parquet orders file as a DuckDB relation, aggregated out of core (None: read it).
+
+    Used when DuckDB is installed (``pip install "crmkit[duckdb]"``): nothing is
+    read here; the summary's heavy step runs in DuckDB, so a file larger than
+    memory works. CSV files (whose dates crmkit reads by its own rules) and
+    files DuckDB cannot open take the ordinary path, which also reports errors.
+    """
+    if not path.lower().endswith((".parquet", ".pq")) or not Path(path).is_file():
+        return None
+    if importlib.util.find_spec("duckdb") is None:
+        return None
+    import duckdb  # noqa: PLC0415  (optional: the duckdb extra)
+
+    try:
+        relation = duckdb.read_parquet(path)
+        names = [str(name) for name in relation.columns]
+    except duckdb.Error:
+        return None
+    fields: dict[str, str | None] = {
+        "customer": cols.customer,
+        "timestamp": cols.timestamp,
+        "amount": cols.amount,
+    }
+    file = InputFile(label=path, kind="parquet", table=_Names(names), path=Path(path))
+    found = guess_columns(file, fields, what="order")
+    _say_guessed(term, file, fields, found)
+    return relation, found, file
 
 
 def read_table(

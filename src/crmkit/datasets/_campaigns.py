@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._params import SeedLike, as_seed_sequence, integer, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit.datasets._pipeline import SOURCES, simulate_pipeline
 from crmkit.errors import InputError
@@ -177,7 +178,7 @@ def simulate_campaigns(
     opp_channel = np.array([lookup[str(v)] for v in source.tolist()], dtype=np.int64)
     opp_quarter = np.clip(np.searchsorted(edges, opps.created, side="right") - 1, 0, n_q - 1)
     opp_campaign = opp_channel * n_q + opp_quarter
-    per_campaign = np.bincount(opp_campaign, minlength=ids.size)
+    per_campaign = bincount(opp_campaign, minlength=ids.size)
     rate = np.array([LEAD_TO_OPPORTUNITY[ch] for ch in channels])[camp_channel]
     extra = rng.poisson(per_campaign * (1.0 - rate) / rate + 2.0)
     cpl = np.array([COST_PER_LEAD[ch] for ch in channels])[camp_channel]

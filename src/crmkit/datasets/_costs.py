@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import SeedLike, as_generator, probability
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit._transactions import Transactions, customer_groups
 from crmkit.datasets._transactions import SimulatedCustomerBase
@@ -161,15 +162,15 @@ def simulate_cost_drivers(
     k = groups.n_groups
     codes = groups.codes
     positive = tx.amount > 0
-    orders = np.bincount(codes[positive], minlength=k)
-    returns = np.bincount(codes[tx.amount < 0], minlength=k)
+    orders = bincount(codes[positive], minlength=k)
+    returns = bincount(codes[tx.amount < 0], minlength=k)
     channel = tx.extra.get("channel")
     if channel is not None and channel.dtype.kind == "U":
         shipped = positive & (channel != "store")
-        deliveries = np.bincount(codes[shipped], minlength=k)
+        deliveries = bincount(codes[shipped], minlength=k)
     else:
         deliveries = orders.copy()
-    revenue = np.bincount(codes, weights=tx.amount, minlength=k)
+    revenue = bincount(codes, weights=tx.amount, minlength=k)
     high_touch = rng.uniform(size=k) < share
     ticket_rate = rng.gamma(2.0, 0.08, size=k) * np.where(high_touch, 4.0, 1.0)
     tickets = rng.poisson(ticket_rate * np.maximum(orders, 1))

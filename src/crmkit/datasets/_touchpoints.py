@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
 from crmkit._params import SeedLike, as_generator, integer, number, probability, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.lifecycle import TransitionMatrix, absorption
@@ -247,7 +248,7 @@ def simulate_touchpoints(
     channel = np.concatenate(channel_parts)
     order = np.argsort(owner, kind="stable")  # steps were appended in time order
     owner, channel = owner[order], channel[order]
-    k = np.bincount(owner, minlength=n)
+    k = bincount(owner, minlength=n)
     first = np.cumsum(k) - k
     total = owner.size
     window = float((t1 - t0).astype(np.int64)) / _US_PER_DAY

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import probability
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._survival import KaplanMeier, kaplan_meier
 from crmkit.errors import InputError
@@ -114,7 +115,7 @@ class TimeToClose(Result):
 
     def _km(self) -> KaplanMeier:
         k = self.stage.size
-        counts = np.bincount(self.curve_stage, minlength=k)
+        counts = bincount(self.curve_stage, minlength=k)
         offsets = np.zeros(k + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return KaplanMeier(

@@ -9,15 +9,24 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
-from crmkit._params import choice, flag, integer
+from crmkit._input import (
+    DEFAULT_YEARS,
+    as_ids,
+    as_readonly,
+    check_date_format,
+    check_same_length,
+    check_valid_years,
+    scalar_datetime,
+)
+from crmkit._params import choice, flag, instance, integer, names, number
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import fit_stage_rates
-from crmkit.funnel._forecast import deal_probabilities
-from crmkit.funnel._history import StageHistory
+from crmkit.funnel._distribution import MAX_LATTICE_POINTS
+from crmkit.funnel._forecast import check_calendar, probabilities_of
+from crmkit.funnel._history import StageHistory, stage_at
 from crmkit.funnel._lattice import lattice_sum
-from crmkit.funnel._opportunities import Opportunities, optional_times
+from crmkit.funnel._opportunities import Opportunities, deal_amounts, optional_times
 from crmkit.funnel._state import PipelineState, cut_history
 from crmkit.periods import DEFAULT_CALENDAR, Calendar, Frequency, FrequencyLike, Horizon
 
@@ -27,6 +36,61 @@ FloatArray = npt.NDArray[np.float64]
 Method = Literal["configured", "calibrated", "calibrated_by_group"]
 _METHODS: Final = ("configured", "calibrated", "calibrated_by_group")
 _US_PER_DAY: Final = 86_400_000_000
+MAX_DAYS: Final = 36_525
+"""Longest horizon or maturity in days (a hundred years)."""
+
+
+def _history(value: object, *, function: str) -> StageHistory:
+    return instance(value, StageHistory, name="history", function=function, what="a StageHistory")
+
+
+@attrs.frozen(kw_only=True)
+class _Columns:
+    """Per-opportunity values given beside a history: ids, amounts, expected close dates."""
+
+    ids: npt.NDArray[Any]
+    amounts: FloatArray
+    closes: npt.NDArray[np.datetime64]
+
+
+def _columns(
+    history: StageHistory,
+    opportunity: object,
+    amount: object,
+    expected_close: object,
+    *,
+    date_format: str | None,
+    valid_years: tuple[int, int],
+    function: str,
+) -> _Columns:
+    """Validate the three per-opportunity columns and check every deal of *history* has them."""
+    fn = function
+    ids = as_ids(opportunity, field="opportunity", function=fn)
+    amounts = deal_amounts(amount, field="amount", function=fn)
+    closes = optional_times(
+        expected_close,
+        field="expected_close",
+        function=fn,
+        date_format=date_format,
+        valid_years=valid_years,
+    )
+    check_same_length(
+        {"opportunity": ids.size, "amount": amounts.size, "expected_close": closes.size},
+        function=fn,
+    )
+    if (
+        history.n_opportunities
+        and ids.size
+        and (ids.dtype.kind == "U") != (history.opportunity.dtype.kind == "U")
+    ):
+        raise InputError(
+            f"The 'opportunity' column of {fn} must hold ids of the history's kind "
+            f"({'strings' if history.opportunity.dtype.kind == 'U' else 'ints'}).",
+            field="opportunity",
+            hint="1 and '1' are different opportunities; cast one side.",
+        )
+    _align(history, ids, field="opportunity", function=fn)
+    return _Columns(ids=ids, amounts=amounts, closes=closes)
 
 
 def truncate_history(history: StageHistory, as_of: object) -> StageHistory:
@@ -56,19 +120,21 @@ def truncate_history(history: StageHistory, as_of: object) -> StageHistory:
     >>> truncate_history(h, "2024-02-01").outcome.tolist()
     [2]
     """
-    cut = scalar_datetime(as_of, field="as_of", function="truncate_history")
+    fn = "truncate_history"
+    history = _history(history, function=fn)
+    cut = scalar_datetime(as_of, field="as_of", function=fn)
     return cut_history(history, cut)
 
 
 def _align(
     history: StageHistory, opportunity: object, *, field: str, function: str
 ) -> npt.NDArray[np.intp]:
-    ids = as_ids(opportunity, field="opportunity", function=function)
+    ids = np.asarray(opportunity)
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     idx = np.clip(np.searchsorted(sorted_ids, history.opportunity), 0, max(ids.size - 1, 0))
     found = sorted_ids[idx] == history.opportunity if ids.size else np.zeros(0, dtype=bool)
-    if not ids.size or not found.all():
+    if history.n_opportunities and (not ids.size or not found.all()):
         missing = np.flatnonzero(~found) if ids.size else np.arange(history.n_opportunities)
         raise InputError.for_rows(
             field,
@@ -90,6 +156,8 @@ def pipeline_snapshot(
     opportunity: object | None = None,
     amount: object | None = None,
     expected_close: object | None = None,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
 ) -> Opportunities:
     """Reconstruct the open pipeline at *as_of* from stage histories.
 
@@ -104,22 +172,30 @@ def pipeline_snapshot(
     amount : array_like of float, shape (n,), optional
         Deal value.
     expected_close : array_like of date-like, shape (n,), optional
-        Close date expected at the time (e.g. at creation). Leave the three
+        Close date expected at the time (e.g. at creation); a missing one
+        (None, NaN, NaT, empty text) stays unknown (NaT). Leave the three
         out when the history carries ``amount`` and ``close_date`` columns:
         the values in force at *as_of* are used.
+    date_format : str, optional
+        A strftime pattern for *expected_close* (and a text *as_of*) when they
+        are not ISO-8601.
+    valid_years : tuple of (int, int), default (1900, 2200)
+        Years an expected close date may fall in (both inclusive).
 
     Returns
     -------
     Opportunities
         Deals created before *as_of* and still open then, at their stage then,
         with ``close_date = max(expected_close, as_of)`` (an open deal cannot
-        close in the past) and the history's dimensions.
+        close in the past) and the history's dimensions; empty when nothing
+        was open (an empty history included).
 
     Raises
     ------
     InputError
         If an opportunity of the history has no amount or expected close date,
-        or the columns are left out and the history does not carry them.
+        the columns are left out and the history does not carry them, or a
+        column is unreadable (ids of another kind than the history's included).
 
     Examples
     --------
@@ -141,7 +217,10 @@ def pipeline_snapshot(
     ([1], ['plan'])
     """
     fn = "pipeline_snapshot"
-    cut = scalar_datetime(as_of, field="as_of", function=fn)
+    history = _history(history, function=fn)
+    fmt = check_date_format(date_format, function=fn)
+    years = check_valid_years(valid_years, function=fn)
+    cut = scalar_datetime(as_of, field="as_of", function=fn, date_format=fmt)
     if opportunity is None and amount is None and expected_close is None:
         if history.amount is None or history.close_date is None:
             raise InputError.for_parameter(
@@ -151,10 +230,7 @@ def pipeline_snapshot(
                 None,
                 function=fn,
             )
-        now = PipelineState.from_history(history, as_of=cut).snapshot()
-        live = now.subset(now.is_open)
-        close = np.where(live.close_date >= cut, live.close_date, cut)
-        return attrs.evolve(live, close_date=as_readonly(close.astype("datetime64[us]")))
+        return _logged_snapshot(history, cut)
     if opportunity is None or amount is None or expected_close is None:
         raise InputError.for_parameter(
             "opportunity",
@@ -162,15 +238,41 @@ def pipeline_snapshot(
             None,
             function=fn,
         )
-    amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
-    closes = optional_times(expected_close, field="expected_close", function=fn)
-    ids = as_ids(opportunity, field="opportunity", function=fn)
-    check_same_length(
-        {"opportunity": ids.size, "amount": amounts.size, "expected_close": closes.size},
+    cols = _columns(
+        history,
+        opportunity,
+        amount,
+        expected_close,
+        date_format=fmt,
+        valid_years=years,
         function=fn,
     )
-    pos = _align(history, ids, field="opportunity", function=fn)
-    state = history.state_at(cut - np.timedelta64(1, "us"))
+    return _snapshot_of(history, cut, cols, function=fn)
+
+
+def _logged_snapshot(history: StageHistory, cut: np.datetime64) -> Opportunities:
+    """Return the open pipeline at *cut* from a log that carries amounts and close dates."""
+    now = PipelineState.from_history(history, as_of=cut).snapshot()
+    live = now.subset(now.is_open)
+    close = np.where(live.close_date >= cut, live.close_date, cut)
+    return attrs.evolve(live, close_date=as_readonly(close.astype("datetime64[us]")))
+
+
+def _snapshot_of(
+    history: StageHistory, cut: np.datetime64, cols: _Columns, *, function: str
+) -> Opportunities:
+    """Return the open pipeline at *cut* with per-opportunity values (already checked)."""
+    ids, amounts, closes = cols.ids, cols.amounts, cols.closes
+    if not history.n_opportunities:
+        return Opportunities.from_arrays(
+            process=history.process,
+            id=history.opportunity,
+            amount=np.zeros(0),
+            stage=np.zeros(0, dtype=np.int64),
+            dimensions=dict(history.dimensions),
+        )
+    pos = _align(history, ids, field="opportunity", function=function)
+    state = stage_at(history, cut - np.timedelta64(1, "us"))
     is_open = (state >= 0) & (state < history.process.won_code)
     close = closes[pos][is_open]
     close = np.where(np.isnat(close) | (close >= cut), close, cut)
@@ -292,9 +394,16 @@ class Backtest(Result):
     def best_method(self) -> str:
         """Return the method with the lowest MAPE, averaged over groups (ties: the first).
 
+        Groups whose MAPE is undefined (NaN) are left out of a method's average.
+
         Returns
         -------
         str
+
+        Raises
+        ------
+        InputError
+            If no method has a defined MAPE.
 
         Examples
         --------
@@ -313,15 +422,25 @@ class Backtest(Result):
         True
         """
         methods = list(dict.fromkeys(self.summary_method.tolist()))
-        means = [float(np.nanmean(self.mape[self.summary_method == m])) for m in methods]
-        return str(methods[int(np.nanargmin(means))])
+        means = []
+        for m in methods:
+            mape = self.mape[self.summary_method == m]
+            defined = mape[~np.isnan(mape)]
+            means.append(float(defined.mean()) if defined.size else np.inf)
+        if not np.isfinite(means).any():
+            raise InputError(
+                "Backtest.best_method needs a MAPE to compare; no snapshot of any method "
+                "had a positive actual.",
+                field="mape",
+                hint="Replay more (or later) snapshots so that some deals were won in a window.",
+            )
+        return str(methods[int(np.argmin(means))])
 
 
 def _check_group_calibration(
     history: StageHistory,
     methods: tuple[str, ...],
     calibrate_by: str | None,
-    shrinkage: object,
     *,
     function: str,
 ) -> None:
@@ -347,13 +466,6 @@ def _check_group_calibration(
             calibrate_by,
             function=function,
         )
-    ok = isinstance(shrinkage, (int, float, np.integer, np.floating)) and not isinstance(
-        shrinkage, bool
-    )
-    if not ok or not np.isfinite(float(shrinkage)) or float(shrinkage) < 0:  # type: ignore[arg-type]
-        raise InputError.for_parameter(
-            "shrinkage", "a finite number >= 0", shrinkage, function=function
-        )
 
 
 def backtest_forecast(
@@ -373,6 +485,8 @@ def backtest_forecast(
     calibrate_by: str | None = None,
     shrinkage: float = 20.0,
     n_points: int = 2**12,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
 ) -> Backtest:
     """Replay past snapshots: forecast each horizon with each method and compare to actuals.
 
@@ -385,8 +499,8 @@ def backtest_forecast(
         histories with :func:`pipeline_snapshot`; a pair gives the pipeline as
         it was recorded then (its open deals are used; ids must be in *history*).
     horizon_days : int, optional
-        Forecast window ``[snapshot, snapshot + horizon_days)``, >= 1. Give
-        either it or *period*.
+        Forecast window ``[snapshot, snapshot + horizon_days)``, 1 to 36,525
+        days (``MAX_DAYS``, a century). Give either it or *period*.
     period : Frequency or str, optional
         Calendar-period backtest: the window is the whole period after the
         snapshot's (``"month"``: next month; ``"quarter"``: next quarter), the
@@ -409,7 +523,7 @@ def backtest_forecast(
         whether per-group calibration beats overall calibration.
     maturity_days : int
         With ``calibrated``, learn only from opportunities created at least this
-        many days before the snapshot (a mature cohort), >= 0.
+        many days before the snapshot (a mature cohort), 0 to 36,525.
     by : str, optional
         A dimension of the snapshots (e.g. ``"region"``): forecast and score each
         of its values separately.
@@ -420,22 +534,32 @@ def backtest_forecast(
         score per region).
     shrinkage : float
         Pseudo-deals pulling each group's rate toward the overall rate, as in
-        :func:`fit_stage_rates`, >= 0.
+        :func:`fit_stage_rates`, in [0, 1e12].
     n_points : int
-        Lattice size for the P10/P90 band.
+        Lattice size for the P10/P90 band, 256 to 2**24 (as :func:`lattice_forecast`).
+    date_format : str, optional
+        A strftime pattern for *expected_close* and text snapshot dates that
+        are not ISO-8601.
+    valid_years : tuple of (int, int), default (1900, 2200)
+        Years an expected close date may fall in (both inclusive).
 
     Returns
     -------
     Backtest
+        ``mape`` is NaN for a method and group without a snapshot whose actual
+        was positive, and ``bias`` where the actuals sum to 0: both divide by
+        the actuals. Every other number is finite.
 
     Raises
     ------
     InputError
-        For no snapshots, an unknown method, a non-positive horizon, both or
-        neither of ``horizon_days`` and ``period``, a
-        calibrated snapshot with no closed deal before it, ``calibrated_by_group``
-        without ``calibrate_by`` (or the reverse), a ``calibrate_by`` that is not
-        a dimension of the history or of a snapshot, or a negative shrinkage.
+        For an empty history, no snapshots (or a bare str for them), an
+        unknown or repeated method, a horizon outside its range, both or
+        neither of ``horizon_days`` and ``period``, per-opportunity columns
+        given in part or unreadable, a calibrated snapshot with no closed deal
+        before it, ``calibrated_by_group`` without ``calibrate_by`` (or the
+        reverse), a ``calibrate_by`` that is not a dimension of the history or
+        of a snapshot, or a shrinkage or ``n_points`` out of range.
 
     Notes
     -----
@@ -467,6 +591,13 @@ def backtest_forecast(
     (8, True)
     """
     fn = "backtest_forecast"
+    history = _history(history, function=fn)
+    if not history.n_opportunities:
+        raise InputError(
+            f"{fn} needs a history with opportunities to replay; got an empty StageHistory.",
+            field="history",
+            hint="Pass the full stage histories, outcomes included.",
+        )
     if (horizon_days is None) == (period is None):
         raise InputError.for_parameter(
             "horizon_days",
@@ -476,37 +607,68 @@ def backtest_forecast(
             hint="horizon_days=90: rolling windows; period='month': the next calendar month.",
         )
     freq = None
+    days = 0
     if horizon_days is not None:
-        integer(horizon_days, name="horizon_days", function=fn, minimum=1)
+        days = integer(horizon_days, name="horizon_days", function=fn, minimum=1, maximum=MAX_DAYS)
     else:
         freq = choice(period, Frequency, name="period", function=fn)
     current = flag(include_current, name="include_current", function=fn)
-    md: object = maturity_days
-    if isinstance(md, bool) or not isinstance(md, int) or md < 0:
-        raise InputError.for_parameter("maturity_days", "an int >= 0", maturity_days, function=fn)
-    meths = tuple(methods)
-    if not meths or any(m not in _METHODS for m in meths):
+    calendar = check_calendar(calendar, function=fn)
+    maturity = integer(
+        maturity_days, name="maturity_days", function=fn, minimum=0, maximum=MAX_DAYS
+    )
+    points = integer(
+        n_points, name="n_points", function=fn, minimum=256, maximum=MAX_LATTICE_POINTS
+    )
+    meths = names(methods, name="methods", function=fn, what="methods")
+    for m in meths:
+        choice(m, _METHODS, name="methods", function=fn)
+    if by is not None:
+        instance(by, str, name="by", function=fn, what="a dimension name (a str)")
+    if calibrate_by is not None:
+        instance(calibrate_by, str, name="calibrate_by", function=fn, what="a dimension name")
+    m_shrink = number(shrinkage, name="shrinkage", function=fn, low=0.0, high=1e12)
+    _check_group_calibration(history, meths, calibrate_by, function=fn)
+    fmt = check_date_format(date_format, function=fn)
+    years = check_valid_years(valid_years, function=fn)
+    if isinstance(snapshots, (str, bytes)) or not isinstance(snapshots, Sequence):
         raise InputError.for_parameter(
-            "methods", f"a non-empty list of {list(_METHODS)}", list(meths), function=fn
+            "snapshots",
+            "a non-empty sequence of dates or of (date, Opportunities) pairs",
+            snapshots if isinstance(snapshots, str) else type(snapshots).__name__,
+            function=fn,
+            hint="Pass [snapshot] for a single one." if isinstance(snapshots, str) else None,
         )
-    _check_group_calibration(history, meths, calibrate_by, shrinkage, function=fn)
     if not snapshots:
         raise InputError.for_parameter("snapshots", "at least one date", [], function=fn)
-    columns_given = opportunity is not None and amount is not None and expected_close is not None
-    if columns_given:
-        ids = as_ids(opportunity, field="opportunity", function=fn)
-        amounts = as_finite_float(amount, field="amount", function=fn, minimum=0.0)
-        closes = optional_times(expected_close, field="expected_close", function=fn)
-        _align(history, ids, field="opportunity", function=fn)  # every deal has its values
+    given = [x is not None for x in (opportunity, amount, expected_close)]
+    if any(given) and not all(given):
+        raise InputError.for_parameter(
+            "opportunity",
+            "given together with amount and expected_close (or all three left out)",
+            None if opportunity is None else "given",
+            function=fn,
+        )
+    per_deal = None
+    if all(given):
+        per_deal = _columns(
+            history,
+            opportunity,
+            amount,
+            expected_close,
+            date_format=fmt,
+            valid_years=years,
+            function=fn,
+        )
     won_code = history.process.won_code
     won_time = np.where(
         history.outcome == won_code, history.entered[history.last], np.datetime64("NaT", "us")
     )
-    horizon = np.timedelta64((horizon_days or 0) * _US_PER_DAY, "us")
+    horizon = np.timedelta64(days * _US_PER_DAY, "us")
     rows: dict[str, list[Any]] = {k: [] for k in Backtest._table}  # noqa: SLF001  (same module)
     for raw in snapshots:
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], Opportunities):
-            t = scalar_datetime(raw[0], field="snapshots", function=fn)
+            t = scalar_datetime(raw[0], field="snapshots", function=fn, date_format=fmt)
             snap = raw[1].subset(raw[1].is_open)
             if snap.process != history.process:
                 raise InputError.for_parameter(
@@ -515,11 +677,18 @@ def backtest_forecast(
                     "another process",
                     function=fn,
                 )
-        elif columns_given:
-            t = scalar_datetime(raw, field="snapshots", function=fn)
-            snap = pipeline_snapshot(
-                history, as_of=t, opportunity=ids, amount=amounts, expected_close=closes
-            )
+            if snap.n_rows and (snap.id.dtype.kind == "U") != (
+                history.opportunity.dtype.kind == "U"
+            ):
+                raise InputError.for_parameter(
+                    "snapshots",
+                    "pipelines whose ids are of the history's kind (ints or strings)",
+                    str(snap.id.dtype),
+                    function=fn,
+                )
+        elif per_deal is not None:
+            t = scalar_datetime(raw, field="snapshots", function=fn, date_format=fmt)
+            snap = _snapshot_of(history, t, per_deal, function=fn)
         else:
             if history.amount is None or history.close_date is None:
                 raise InputError.for_parameter(
@@ -530,8 +699,8 @@ def backtest_forecast(
                     hint="Or pass each snapshot as a (date, Opportunities) pair, or a log "
                     "with amount and close_date columns.",
                 )
-            t = scalar_datetime(raw, field="snapshots", function=fn)
-            snap = pipeline_snapshot(history, as_of=t)
+            t = scalar_datetime(raw, field="snapshots", function=fn, date_format=fmt)
+            snap = _logged_snapshot(history, t)
         snap_idx = np.clip(
             np.searchsorted(history.opportunity, snap.id), 0, history.n_opportunities - 1
         )
@@ -583,23 +752,23 @@ def backtest_forecast(
                 function=fn,
             )
         known = truncate_history(history, t) if meths != ("configured",) else history
-        created_before = t - np.timedelta64(maturity_days * _US_PER_DAY, "us")
+        created_before = t - np.timedelta64(maturity * _US_PER_DAY, "us")
         for m in meths:
             if m == "configured":
-                p = deal_probabilities(snap, "configured")
+                p = probabilities_of(snap, "configured", function=fn)
             elif m == "calibrated":
                 rates = fit_stage_rates(known, created_before=created_before)
                 p = rates.probabilities_for(snap)
             else:
                 rates = fit_stage_rates(
-                    known, created_before=created_before, by=calibrate_by, shrinkage=shrinkage
+                    known, created_before=created_before, by=calibrate_by, shrinkage=m_shrink
                 )
                 p = rates.probabilities_for(snap)
             for label in ["all"] if by is None else np.unique(labels).tolist():
                 mine = labels == label
                 cell = in_h & mine
                 a, pp = snap.amount[cell], p[cell]
-                dist = lattice_sum(a, pp, n_points=n_points)
+                dist = lattice_sum(a, pp, n_points=points)
                 actual = float(snap.amount[won_in_h & mine].sum())
                 rows["snapshot"].append(t)
                 rows["window_start"].append(lo_t)

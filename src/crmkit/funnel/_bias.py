@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly
 from crmkit._params import choice
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._rollup import MEASURES, Rollup, read_columns_of
@@ -316,13 +317,13 @@ def fit_submission_bias(
     )
     uniq, code = np.unique(r_node, return_inverse=True)
     g = uniq.size
-    n_per = np.bincount(code, minlength=g).astype(np.int64)
-    sub = np.bincount(code, weights=r_sub, minlength=g).astype(np.float64)
-    act = np.bincount(code, weights=r_act, minlength=g).astype(np.float64)
+    n_per = bincount(code, minlength=g).astype(np.int64)
+    sub = bincount(code, weights=r_sub, minlength=g).astype(np.float64)
+    act = bincount(code, weights=r_act, minlength=g).astype(np.float64)
     pos = r_act > 0
-    ape = np.bincount(code[pos], weights=np.abs(r_sub - r_act)[pos] / r_act[pos], minlength=g)
-    n_pos = np.bincount(code[pos], minlength=g)
-    hits = np.bincount(code, weights=(r_act >= r_sub).astype(np.float64), minlength=g)
+    ape = bincount(code[pos], weights=np.abs(r_sub - r_act)[pos] / r_act[pos], minlength=g)
+    n_pos = bincount(code[pos], minlength=g)
+    hits = bincount(code, weights=(r_act >= r_sub).astype(np.float64), minlength=g)
     with np.errstate(divide="ignore", invalid="ignore"):
         bias = np.where(act > 0, (sub - act) / act, np.nan)
         mape = np.where(n_pos > 0, ape / n_pos, np.nan)

@@ -10,7 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_readonly, scalar_datetime
+from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._params import instance, number, numbers, probability
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -18,7 +20,7 @@ from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import SalesProcess
 from crmkit.funnel._state import PipelineState
 
-__all__ = ["ReasonBreakdown", "StageRates", "beta_interval", "fit_stage_rates"]
+__all__ = ["ReasonBreakdown", "StageRates", "as_state", "beta_interval", "fit_stage_rates"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -33,27 +35,58 @@ def beta_interval(
 
     Parameters
     ----------
-    successes, failures : array_like of float
-        Posterior Beta parameters (prior pseudo-counts included), > 0.
+    successes, failures : array_like of float, shape (n,)
+        Posterior Beta parameters (prior pseudo-counts included), finite and > 0.
     level : float
         Credible level in (0, 1), e.g. 0.9 for the 5 %-95 % interval.
 
     Returns
     -------
-    lower, upper : ndarray of float64
+    lower, upper : ndarray of float64, shape (n,)
+        Empty for empty columns.
+
+    Raises
+    ------
+    InputError
+        For a level outside (0, 1), parameters that are not finite numbers
+        > 0, or columns of different lengths.
+    ImportError
+        When scipy (the ``models`` extra) is not installed.
+
+    Notes
+    -----
+    ``lower = I⁻¹((1 - level) / 2; a, b)`` and ``upper = I⁻¹((1 + level) / 2; a, b)``,
+    the quantiles of the Beta distribution (``scipy.stats.beta.ppf``).
 
     Examples
     --------
+    8 wins and 2 losses with a Jeffreys prior: how sure is an 80 % win rate?
+
     >>> lo, hi = beta_interval([8.5], [2.5], level=0.9)
     >>> bool(lo[0] < 8.5 / 11 < hi[0])
     True
     """
-    from scipy.stats import beta  # noqa: PLC0415  (scipy is optional and heavy)
+    fn = "beta_interval"
+    lvl = probability(level, name="level", function=fn, low_open=True, high_open=True)
+    a = as_finite_float(successes, field="successes", function=fn, minimum=0.0, strict_minimum=True)
+    b = as_finite_float(failures, field="failures", function=fn, minimum=0.0, strict_minimum=True)
+    check_same_length({"successes": a.size, "failures": b.size}, function=fn)
+    return _beta_interval(a, b, lvl, function=fn)
 
-    a = np.asarray(successes, dtype=np.float64)
-    b = np.asarray(failures, dtype=np.float64)
+
+def _beta_interval(
+    a: FloatArray, b: FloatArray, level: float, *, function: str
+) -> tuple[FloatArray, FloatArray]:
+    """Return the interval of validated parameters (any shape) from scipy's Beta quantiles."""
+    try:
+        from scipy.stats import beta  # noqa: PLC0415  (scipy is optional and heavy)
+    except ImportError as err:
+        msg = f"{function} needs scipy; install it with pip install 'crmkit[models]'"
+        raise ImportError(msg) from err
     tail = (1.0 - level) / 2.0
-    return beta.ppf(tail, a, b).astype(np.float64), beta.ppf(1.0 - tail, a, b).astype(np.float64)
+    lower = beta.ppf(tail, a, b).astype(np.float64)
+    upper = beta.ppf(1.0 - tail, a, b).astype(np.float64)
+    return lower, upper
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -120,9 +153,10 @@ class StageRates(Result):
     n_spells : ndarray of int64, shape (k,)
         Completed spells behind the timings.
     cycle_days_won, cycle_days_lost : float
-        Mean days from the first stage entered to the outcome.
+        Mean days from the first stage entered to the outcome (NaN without a
+        won, or a lost, deal).
     median_cycle_days_won, median_cycle_days_lost : float
-        The medians of the same.
+        The medians of the same (NaN likewise).
     n_closed, n_open_excluded, n_cohort_excluded : int
         Opportunities used, open ones left out (their outcome is unknown) and
         ones created on or after ``created_before``.
@@ -249,6 +283,13 @@ class StageRates(Result):
         >>> bool(((p >= 0) & (p <= 1)).all())
         True
         """
+        instance(
+            opportunities,
+            Opportunities,
+            name="opportunities",
+            function="StageRates.probabilities_for",
+            what="an Opportunities",
+        )
         if opportunities.process != self.process:
             raise InputError.for_parameter(
                 "opportunities",
@@ -284,7 +325,8 @@ class StageRates(Result):
         -------
         float
             ``n_open x win_rate[0] x mean open amount / cycle_days_won`` (0 with no
-            open deal, NaN without a won deal to measure the cycle).
+            open deal; NaN without a won deal to measure the cycle, or when won
+            deals closed the day they were opened, a cycle of 0 days).
 
         Notes
         -----
@@ -300,10 +342,19 @@ class StageRates(Result):
         >>> bool(rates.sales_velocity(sim.opportunities) > 0)
         True
         """
+        opportunities = instance(
+            opportunities,
+            Opportunities,
+            name="opportunities",
+            function="StageRates.sales_velocity",
+            what="an Opportunities",
+        )
         is_open = opportunities.is_open
         n_open = int(is_open.sum())
         if n_open == 0:
             return 0.0
+        if not self.cycle_days_won > 0:  # NaN (no won deal) or a zero-day cycle: undefined
+            return float("nan")
         mean_size = float(opportunities.amount[is_open].mean())
         return n_open * float(self.win_rate[0]) * mean_size / self.cycle_days_won
 
@@ -314,7 +365,7 @@ def _median_by(codes: IntArray, values: FloatArray, k: int) -> FloatArray:
         return out
     order = np.lexsort((values, codes))
     sc, sv = codes[order], values[order]
-    counts = np.bincount(sc, minlength=k)
+    counts = bincount(sc, minlength=k)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
     lo = starts + (counts - 1) // 2
@@ -331,13 +382,15 @@ def _mean(values: FloatArray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def _check_number(name: str, value: object, low: float, high: float, *, open_low: bool) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    v = float(value) if ok else float("nan")  # type: ignore[arg-type]
-    if not ok or not np.isfinite(v) or v > high or v < low or (open_low and v == low):
-        bound = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
-        raise InputError.for_parameter(name, f"a number in {bound}", value, function=_FN)
-    return v
+def as_state(history: object, *, function: str) -> PipelineState:
+    """Return the :class:`PipelineState` of a ``StageHistory`` (or a state as it is)."""
+    if isinstance(history, StageHistory):
+        return PipelineState.from_history(history)
+    if isinstance(history, PipelineState):
+        return history
+    raise InputError.for_parameter(
+        "history", "a StageHistory or a PipelineState", type(history).__name__, function=function
+    )
 
 
 def fit_stage_rates(
@@ -359,14 +412,14 @@ def fit_stage_rates(
         :class:`PipelineState` fed the same rows in any number of batches gives
         the same rates, bit for bit.
     prior : tuple of float
-        Beta prior ``(a0, b0)``; default Jeffreys ``(0.5, 0.5)``.
+        Beta prior ``(a0, b0)``, each in (0, 1e9]; default Jeffreys ``(0.5, 0.5)``.
     level : float
         Credible level of the intervals, in (0, 1).
     by : str, optional
         A dimension of the history (e.g. ``"team"``) to fit per-group rates for.
     shrinkage : float
         Strength *m* (in pseudo-deals) of the pull of each group's rate toward
-        the overall rate, >= 0.
+        the overall rate, in [0, 1e12].
     created_before : date-like, optional
         Use only opportunities whose first stage was entered before this time:
         a mature cohort whose deals have had time to close (see Notes).
@@ -378,8 +431,10 @@ def fit_stage_rates(
     Raises
     ------
     InputError
-        For a prior or level out of range, an unknown ``by`` dimension, or no
-        closed opportunity to learn from.
+        For a prior, level or shrinkage out of range (bools and text are not
+        numbers), a *history* that is neither type, an unknown ``by``
+        dimension, a bad ``created_before``, or no closed opportunity to
+        learn from (an empty history included).
 
     Notes
     -----
@@ -413,26 +468,20 @@ def fit_stage_rates(
     >>> bool(((rates.lower <= sim.true_win_rate) & (sim.true_win_rate <= rates.upper)).sum() >= 4)
     True
     """
-    try:
-        a_raw, b_raw = prior
-    except (TypeError, ValueError):
+    pair = numbers(prior, name="prior", function=_FN, low=0.0, high=1e9, low_open=True)
+    if len(pair) != 2:
         raise InputError.for_parameter(
-            "prior", "a pair (a0, b0) of numbers > 0", prior, function=_FN
-        ) from None
-    a0 = _check_number("prior", a_raw, 0, 1e9, open_low=True)
-    b0 = _check_number("prior", b_raw, 0, 1e9, open_low=True)
-    lvl = _check_number("level", level, 0.0, 1.0, open_low=True)
-    if lvl >= 1.0:
-        raise InputError.for_parameter("level", "a number in (0, 1)", level, function=_FN)
-    m = _check_number("shrinkage", shrinkage, 0.0, 1e12, open_low=False)
-    if isinstance(history, StageHistory):
-        state = PipelineState.from_history(history)
-    elif isinstance(history, PipelineState):
-        state = history
-    else:
-        raise InputError.for_parameter(
-            "history", "a StageHistory or a PipelineState", type(history).__name__, function=_FN
+            "prior", "a pair (a0, b0) of numbers in (0, 1e9]", list(pair), function=_FN
         )
+    a0, b0 = pair
+    lvl = probability(level, name="level", function=_FN, low_open=True, high_open=True)
+    m = number(shrinkage, name="shrinkage", function=_FN, low=0.0, high=1e12)
+    state = as_state(history, function=_FN)
+    if by is not None:
+        instance(by, str, name="by", function=_FN, what="a dimension name (a str)")
+    cut = None
+    if created_before is not None:
+        cut = scalar_datetime(created_before, field="created_before", function=_FN)
     if by is not None and by not in state.dimensions:
         raise InputError.for_parameter(
             "by",
@@ -447,8 +496,7 @@ def fit_stage_rates(
     closed = outcome >= won_code
     first_time = state.first_entered
     cohort = np.ones(state.n_opportunities, dtype=bool)
-    if created_before is not None:
-        cut = scalar_datetime(created_before, field="created_before", function=_FN)
+    if cut is not None:
         cohort = first_time < cut
     use = closed & cohort
     if not use.any():
@@ -460,14 +508,14 @@ def fit_stage_rates(
     won = outcome == won_code
     reach_top = np.where(won, k - 1, state.max_open_stage)
     # reached[s] = #use deals with reach_top >= s
-    top_counts = np.bincount(reach_top[use] + 1, minlength=k + 1)[1:]
+    top_counts = bincount(reach_top[use] + 1, minlength=k + 1)[1:]
     n_reached = np.cumsum(top_counts[::-1])[::-1].astype(np.int64)
-    won_counts = np.bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
+    won_counts = bincount(reach_top[use & won] + 1, minlength=k + 1)[1:]
     n_won = np.cumsum(won_counts[::-1])[::-1].astype(np.int64)
-    post_a = a0 + n_won
-    post_b = b0 + n_reached - n_won
+    post_a = (a0 + n_won).astype(np.float64)
+    post_b = (b0 + n_reached - n_won).astype(np.float64)
     rate = post_a / (post_a + post_b)
-    lower, upper = beta_interval(post_a, post_b, level=lvl)
+    lower, upper = _beta_interval(post_a, post_b, lvl, function=_FN)
     nxt = np.append(n_reached[1:], n_won[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(n_reached > 0, nxt / n_reached, np.nan)
@@ -476,7 +524,7 @@ def fit_stage_rates(
     in_cohort = cohort[owner] if owner.size else np.zeros(0, dtype=bool)
     spell_stage = state.spell_stage[in_cohort]
     spell_us = (state.spell_end[in_cohort] - state.spell_start[in_cohort]).astype(np.int64)
-    n_spells = np.bincount(spell_stage, minlength=k).astype(np.int64)
+    n_spells = bincount(spell_stage, minlength=k).astype(np.int64)
     total_us = np.zeros(k, dtype=np.int64)
     np.add.at(total_us, spell_stage, spell_us)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -539,17 +587,17 @@ def _groups(
     fact = factorize(history.dimensions[by])
     g = fact.n_groups
     flat = fact.codes[use] * (k + 1) + reach_top[use] + 1
-    top = np.bincount(flat, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    top = bincount(flat, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
     reached = np.cumsum(top[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
     flat_w = fact.codes[use & won] * (k + 1) + reach_top[use & won] + 1
-    top_w = np.bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
+    top_w = bincount(flat_w, minlength=g * (k + 1)).reshape(g, k + 1)[:, 1:]
     wins = np.cumsum(top_w[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
     # a floor of 1e-9 pseudo-deals keeps the Beta proper when m is 0 (or subnormal)
     floor = 1e-9 if m < 1e-9 else 0.0
     a = wins + m * overall[None, :] + floor
     b = reached - wins + m * (1.0 - overall[None, :]) + floor
     rate = a / (a + b)
-    lo, hi = beta_interval(a, b, level=level)
+    lo, hi = _beta_interval(a, b, level, function=_FN)
     return fact.uniques, reached, wins, rate, lo, hi
 
 
@@ -566,7 +614,7 @@ def _reasons(
         )
     g = fact.n_groups
     key = (~outcome_won).astype(np.int64) * g + fact.codes
-    counts = np.bincount(key, minlength=2 * g)
+    counts = bincount(key, minlength=2 * g)
     present = np.flatnonzero(counts)
     totals = np.array([outcome_won.sum(), (~outcome_won).sum()], dtype=np.float64)
     is_lost = present // g

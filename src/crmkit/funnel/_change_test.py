@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._params import choice, instance, integer, names, probability
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import Opportunities
@@ -214,10 +215,10 @@ def detect_change(
     from scipy import stats  # noqa: PLC0415  (scipy is optional)
 
     if m == "win_rate":
-        nr = np.bincount(d.group[is_recent], minlength=g)
-        nb = np.bincount(d.group[is_base], minlength=g)
-        wr = np.bincount(d.group[is_recent & d.won], minlength=g)
-        wb = np.bincount(d.group[is_base & d.won], minlength=g)
+        nr = bincount(d.group[is_recent], minlength=g)
+        nb = bincount(d.group[is_base], minlength=g)
+        wr = bincount(d.group[is_recent & d.won], minlength=g)
+        wb = bincount(d.group[is_base & d.won], minlength=g)
         with np.errstate(divide="ignore", invalid="ignore"):
             rv = np.where(nr > 0, wr / nr, np.nan)
             bv = np.where(nb > 0, wb / nb, np.nan)
@@ -233,8 +234,8 @@ def detect_change(
         method = "fisher exact"
     else:
         values = d.amount if m == "deal_size" else d.cycle
-        nr = np.bincount(d.group[is_recent & d.won], minlength=g)
-        nb = np.bincount(d.group[is_base & d.won], minlength=g)
+        nr = bincount(d.group[is_recent & d.won], minlength=g)
+        nb = bincount(d.group[is_base & d.won], minlength=g)
         rv, bv, p = np.full(g, np.nan), np.full(g, np.nan), np.ones(g)
         side = {"decrease": "less", "increase": "greater", "two-sided": "two-sided"}[alt]
         for j in range(g):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
@@ -11,12 +11,18 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import scalar_datetime
-from crmkit._params import instance
+from crmkit._params import instance, integer, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
-from crmkit.funnel._forecast import deal_probabilities
+from crmkit.funnel._forecast import (
+    check_by,
+    check_calendar,
+    check_opportunities,
+    probabilities_of,
+)
 from crmkit.funnel._grouping import Cells, PeriodSpec
-from crmkit.funnel._lattice import lattice_sum
+from crmkit.funnel._lattice import lattice_sum, scale_unit
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._quotas import QuotaDistribution, QuotaLevel, quota_cells
 from crmkit.funnel._slip import SlipDistribution, slip_shifts, window_probabilities
@@ -25,10 +31,14 @@ from crmkit.periods import DEFAULT_CALENDAR, Calendar
 if TYPE_CHECKING:
     from crmkit.funnel._calibration import StageRates
 
-__all__ = ["ForecastDistribution", "lattice_forecast"]
+__all__ = ["MAX_LATTICE_POINTS", "MAX_LATTICE_WORK", "ForecastDistribution", "lattice_forecast"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+MAX_LATTICE_POINTS: Final = 2**24
+"""Largest lattice per cell (128 MB of float64 per array)."""
+MAX_LATTICE_WORK: Final = 2**30
+"""Largest number of lattice points over all the cells of one call (cells x n_points)."""
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -205,7 +215,11 @@ def _prepare(
     calendar: Calendar,
     function: str,
 ) -> _Prepared:
-    p = deal_probabilities(opportunities, probabilities)
+    """Check the arguments every distribution shares and build its cells."""
+    opportunities = check_opportunities(opportunities, function=function)
+    by = check_by(by, function=function)
+    calendar = check_calendar(calendar, function=function)
+    p = probabilities_of(opportunities, probabilities, function=function)
     won_code = opportunities.process.won_code
     rows = np.flatnonzero(opportunities.stage <= won_code).astype(np.int64)
     cells, level = quota_cells(
@@ -223,11 +237,19 @@ def _prepare(
         prob=p,
         is_open=is_open,
         amount=amount,
-        closed_won=np.bincount(cells.code, weights=won_amt, minlength=n).astype(np.float64),
+        closed_won=bincount(cells.code, weights=won_amt, minlength=n).astype(np.float64),
         quota=quota,
         label="configured" if isinstance(probabilities, str) else "calibrated",
         level=level,
     )
+
+
+def _spread(codes: IntArray, amount: FloatArray, prob: FloatArray, n: int) -> FloatArray:
+    """Per cell ``sqrt(Σ a² p (1 - p))``, in scaled units where squares would overflow."""
+    unit = scale_unit(float(amount.max())) if amount.size else 1.0
+    a = amount / unit if unit != 1.0 else amount
+    var = bincount(codes, weights=a * a * prob * (1 - prob), minlength=n).astype(np.float64)
+    return np.sqrt(var) * unit
 
 
 def _moments(prep: _Prepared) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -236,16 +258,9 @@ def _moments(prep: _Prepared) -> tuple[FloatArray, FloatArray, IntArray]:
     op = prep.is_open[c.deal]
     a = np.where(op, prep.amount[c.deal], 0.0)
     p = prep.prob[c.deal]
-    mean = prep.closed_won + np.bincount(c.code, weights=a * p, minlength=n)
-    var = np.bincount(c.code, weights=a * a * p * (1 - p), minlength=n)
-    n_open = np.bincount(c.code, weights=op, minlength=n).astype(np.int64)
-    return mean, np.sqrt(var), n_open
-
-
-def _check_positive_int(name: str, value: object, function: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError.for_parameter(name, f"an int >= {minimum}", value, function=function)
-    return int(value)
+    mean = prep.closed_won + bincount(c.code, weights=a * p, minlength=n)
+    n_open = bincount(c.code, weights=op, minlength=n).astype(np.int64)
+    return mean, _spread(c.code, a, p, n), n_open
 
 
 def _result(
@@ -334,7 +349,7 @@ def slip_pairs(
     dcombo, ccombo = both.codes[:nd], both.codes[nd:]
     n_combo = max(both.n_groups, 1)
     order = np.argsort(dcombo, kind="stable")
-    counts = np.bincount(dcombo, minlength=n_combo)
+    counts = bincount(dcombo, minlength=n_combo)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     sizes = counts[ccombo]
     total = int(sizes.sum())
@@ -382,9 +397,8 @@ def _pair_moments(
     prep: _Prepared, pairs: SlipPairs, n: int, closed_won: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     a = prep.amount[pairs.deal]
-    mean = closed_won + np.bincount(pairs.cell, weights=a * pairs.prob, minlength=n)
-    var = np.bincount(pairs.cell, weights=a * a * pairs.prob * (1 - pairs.prob), minlength=n)
-    return mean, np.sqrt(var)
+    mean = closed_won + bincount(pairs.cell, weights=a * pairs.prob, minlength=n)
+    return mean, _spread(pairs.cell, a, pairs.prob, n)
 
 
 def _lattice_cells(
@@ -423,7 +437,9 @@ def _lattice_cells(
         vals = dist.values + base
         m = float((vals * dist.pmf).sum() / dist.pmf.sum())
         mean[j] = m
-        sd[j] = float(np.sqrt(((vals - m) ** 2 * dist.pmf).sum() / dist.pmf.sum()))
+        unit = scale_unit(float(np.abs(vals).max()))  # (vals - m)² overflows past 1e154
+        dev = (vals - m) / unit
+        sd[j] = float(np.sqrt((dev * dev * dist.pmf).sum() / dist.pmf.sum())) * unit
         qs[j] = [dist.quantile(q) + base for q in (0.1, 0.5, 0.9)]
         if np.isfinite(quota[j]):
             p_quota[j] = dist.survival_at(quota[j] - base) if quota[j] > base else 1.0
@@ -451,14 +467,14 @@ def level_distribution(
     code = lv.fine_to_coarse[c.code]
     k = lv.cells.n_cells
     a = np.where(op, prep.amount[c.deal], 0.0)
-    expected = closed_won + np.bincount(code, weights=a * prep.prob[c.deal], minlength=k)
+    expected = closed_won + bincount(code, weights=a * prep.prob[c.deal], minlength=k)
     per = lv.cells.periods
     return QuotaDistribution(
         period=per.label[lv.cells.period],
         start=per.start[lv.cells.period],
         end=per.end[lv.cells.period],
         groups=lv.cells.dims,
-        n_open=np.bincount(code, weights=op, minlength=k).astype(np.int64),
+        n_open=bincount(code, weights=op, minlength=k).astype(np.int64),
         closed_won=closed_won,
         expected=expected,
         mean=mean,
@@ -509,7 +525,7 @@ def lattice_forecast(
         each cell's distribution is then that of the deals of its dimensions
         that win *and* close in its period.
     as_of : date-like, optional
-        Required with *slip*: the earliest possible close.
+        Required with *slip*: the earliest possible close; refused without it.
     calendar : Calendar
         Week start and fiscal year.
 
@@ -585,11 +601,23 @@ def lattice_forecast(
     0.608
     """
     fn = "lattice_forecast"
-    points = _check_positive_int("n_points", n_points, fn, minimum=256)
-    if slip is not None and as_of is None:
-        raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
+    points = integer(
+        n_points, name="n_points", function=fn, minimum=256, maximum=MAX_LATTICE_POINTS
+    )
+    ref = None
     if slip is not None:
         instance(slip, SlipDistribution, name="slip", function=fn, what="a SlipDistribution")
+        if as_of is None:
+            raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
+        ref = scalar_datetime(as_of, field="as_of", function=fn)
+    elif as_of is not None:
+        raise InputError.for_parameter(
+            "as_of",
+            "None unless slip is given (it is the earliest close of a slipped win)",
+            as_of if isinstance(as_of, str) else type(as_of).__name__,
+            function=fn,
+            hint="To count overdue deals, pass as_of to forecast_pipeline.",
+        )
     prep = _prepare(
         opportunities,
         period=period,
@@ -600,10 +628,17 @@ def lattice_forecast(
         function=fn,
     )
     c = prep.cells
+    n_level = prep.level.cells.n_cells if prep.level is not None else 0
+    work_limit(
+        (c.n_cells + n_level) * points,
+        limit=MAX_LATTICE_WORK,
+        name="n_points",
+        function=fn,
+        what="lattice points (cells x n_points)",
+    )
     pairs = None
     moments = None
-    if slip is not None:
-        ref = scalar_datetime(as_of, field="as_of", function=fn)
+    if slip is not None and ref is not None:
         pairs = slip_pairs(prep, c, tuple(by), opportunities=opportunities, slip=slip, as_of=ref)
         moments = _pair_moments(prep, pairs, c.n_cells, prep.closed_won)
     mean, sd, qs, p_quota, a_tol, p_tol = _lattice_cells(
@@ -620,7 +655,7 @@ def lattice_forecast(
         lv = prep.level
         won = lv.roll_up(prep.closed_won)
         level_pairs = None
-        if slip is not None:
+        if slip is not None and ref is not None:
             level_pairs = slip_pairs(
                 prep, lv.cells, lv.level, opportunities=opportunities, slip=slip, as_of=ref
             )

@@ -3,28 +3,92 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import scalar_datetime
+from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
+from crmkit.funnel._calibration import StageRates
 from crmkit.funnel._grouping import PeriodSpec
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._process import ForecastCategory
 from crmkit.funnel._quotas import QuotaAttainment, QuotaLevel, quota_cells
 from crmkit.periods import DEFAULT_CALENDAR, Calendar
 
-if TYPE_CHECKING:
-    from crmkit.funnel._calibration import StageRates
-
-__all__ = ["PipelineForecast", "deal_probabilities", "forecast_pipeline"]
+__all__ = [
+    "PipelineForecast",
+    "check_by",
+    "check_calendar",
+    "check_opportunities",
+    "deal_probabilities",
+    "forecast_pipeline",
+    "probabilities_of",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+def check_opportunities(
+    value: object, *, function: str, name: str = "opportunities", allow_empty: bool = False
+) -> Opportunities:
+    """Return *value* if it is an ``Opportunities``; refuse anything else.
+
+    Unless *allow_empty*, a pipeline without deals is refused too: a forecast
+    or a summary of nothing hides an upstream filter that removed everything.
+    """
+    opps = instance(value, Opportunities, name=name, function=function, what="an Opportunities")
+    if not allow_empty and opps.n_rows == 0:
+        raise InputError(
+            f"The {name!r} parameter of {function} must hold at least one deal; "
+            "got an empty Opportunities.",
+            field=name,
+            hint="Check the filter that built it: nothing is left to forecast.",
+        )
+    return opps
+
+
+def check_by(value: object, *, function: str) -> tuple[str, ...]:
+    """Return the ``by`` dimension names as a tuple (a bare str is one name, not its letters)."""
+    return names(value, name="by", function=function, allow_empty=True, what="dimension names")
+
+
+def check_calendar(value: object, *, function: str) -> Calendar:
+    """Return *value* if it is a :class:`~crmkit.periods.Calendar`."""
+    return instance(value, Calendar, name="calendar", function=function, what="a Calendar")
+
+
+def probabilities_of(
+    opportunities: Opportunities, probabilities: object, *, function: str
+) -> FloatArray:
+    """Each deal's win probability from ``"configured"`` or a ``StageRates`` (checked)."""
+    if isinstance(probabilities, StageRates):
+        if probabilities.process != opportunities.process:
+            raise InputError.for_parameter(
+                "probabilities",
+                "stage rates fitted on the opportunities' sales process",
+                "StageRates of another SalesProcess",
+                function=function,
+            )
+        return probabilities.probabilities_for(opportunities)
+    if isinstance(probabilities, str) and probabilities == "configured":
+        stage_p = opportunities.process.probabilities[opportunities.stage]
+        entered = opportunities.probability
+        return np.where(np.isnan(entered), stage_p, entered)
+    shown = probabilities if isinstance(probabilities, (str, int, float)) else type(probabilities)
+    raise InputError.for_parameter(
+        "probabilities",
+        "'configured' or a StageRates from fit_stage_rates",
+        shown.__name__ if isinstance(shown, type) else shown,
+        function=function,
+        hint="No default: say which probabilities the forecast uses.",
+    )
 
 
 def deal_probabilities(
@@ -36,7 +100,7 @@ def deal_probabilities(
     Parameters
     ----------
     opportunities : Opportunities
-        The deals.
+        The deals (an empty pipeline gives an empty array).
     probabilities : "configured" or StageRates
         ``"configured"`` uses the probability entered on each deal, else its
         stage's configured probability; a
@@ -51,7 +115,8 @@ def deal_probabilities(
     Raises
     ------
     InputError
-        If *probabilities* is neither, or the rates were fitted on another process.
+        If *opportunities* is not an ``Opportunities``, *probabilities* is
+        neither, or the rates were fitted on another process.
 
     Examples
     --------
@@ -65,27 +130,9 @@ def deal_probabilities(
     >>> deal_probabilities(o, "configured").tolist()
     [0.4, 1.0, 0.0]
     """
-    if isinstance(probabilities, str):
-        if probabilities != "configured":
-            raise InputError.for_parameter(
-                "probabilities",
-                "'configured' or a StageRates from fit_stage_rates",
-                probabilities,
-                function="deal_probabilities",
-            )
-        stage_p = opportunities.process.probabilities[opportunities.stage]
-        entered = opportunities.probability
-        return np.where(np.isnan(entered), stage_p, entered)
-    rates_for = getattr(probabilities, "probabilities_for", None)
-    if rates_for is None:
-        raise InputError.for_parameter(
-            "probabilities",
-            "'configured' or a StageRates from fit_stage_rates",
-            type(probabilities).__name__,
-            function="deal_probabilities",
-        )
-    out: FloatArray = rates_for(opportunities)
-    return out
+    fn = "deal_probabilities"
+    opps = check_opportunities(opportunities, function=fn, allow_empty=True)
+    return probabilities_of(opps, probabilities, function=fn)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -114,10 +161,11 @@ class PipelineForecast(Result):
         Open amount by forecast category (not cumulative: the usual "best case
         total" is ``closed_won + commit + best_case``).
     quota, attainment, remaining_quota, coverage : ndarray of float64, shape (k,)
-        When quotas are given: the quota (NaN where none), closed_won / quota,
-        max(quota - closed_won, 0) and pipeline / remaining_quota (NaN where the
-        quota is already met or absent). All NaN when the quotas are coarser
-        than the cells: see ``quota_level``.
+        When quotas are given: the quota, closed_won / quota,
+        max(quota - closed_won, 0) and pipeline / remaining_quota. All four
+        are NaN where the cell has no quota (and all of them when the quotas
+        are coarser than the cells: see ``quota_level``), attainment also
+        where the quota is 0 and coverage where it is already met.
     by : tuple of str
         The dimension names.
     probabilities : str
@@ -247,13 +295,14 @@ class PipelineForecast(Result):
 
 
 def _sum(codes: IntArray, weights: FloatArray, n: int) -> FloatArray:
-    return np.bincount(codes, weights=weights, minlength=n).astype(np.float64)
+    return bincount(codes, weights=weights, minlength=n).astype(np.float64)
 
 
 def _attainment(
     quota: FloatArray, closed_won: FloatArray, pipeline: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # NaN where there is no quota; an overflowing ratio (a subnormal quota) is inf, as documented
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         attainment = np.where(quota > 0, closed_won / quota, np.nan)
         remaining = np.maximum(quota - closed_won, 0.0)
         coverage = np.where(remaining > 0, pipeline / remaining, np.nan)
@@ -333,15 +382,22 @@ def forecast_pipeline(
     Raises
     ------
     InputError
-        For open or won deals without a close date, unknown ``by`` names,
-        quotas for periods that do not exist, duplicate quota cells, quota
-        columns other than ``period``, ``quota`` and ``by`` names (naming the column).
+        For an empty pipeline (no deal at all), open or won deals without a
+        close date, unknown ``by`` names, a bad ``period``, ``probabilities``,
+        ``as_of`` or ``calendar``, quotas for periods that do not exist,
+        duplicate quota cells, quota columns other than ``period``, ``quota``
+        and ``by`` names (naming the column).
 
     Notes
     -----
     For the open deals *i* of a cell, ``weighted = Σ a_i p_i`` and
     ``pipeline = Σ a_i``, so ``weighted <= pipeline`` and every column is
     additive across cells. Coverage is ``pipeline / max(quota - closed_won, 0)``.
+    Every sum is finite: :class:`Opportunities` refuses amounts whose total
+    exceeds float64's range. ``quota``, ``attainment`` and ``coverage`` are NaN
+    exactly where stated above; the two ratios are infinite only where a
+    positive (remaining) quota is so small that the ratio exceeds float64's
+    range (below about 1e-308 of the amounts).
 
     Examples
     --------
@@ -381,8 +437,11 @@ def forecast_pipeline(
     (['2024-07', '2024-08'], [1.0, nan])
     """
     fn = "forecast_pipeline"
-    by = tuple(by)
-    p = deal_probabilities(opportunities, probabilities)
+    opportunities = check_opportunities(opportunities, function=fn)
+    by = check_by(by, function=fn)
+    calendar = check_calendar(calendar, function=fn)
+    ref = None if as_of is None else scalar_datetime(as_of, field="as_of", function=fn)
+    p = probabilities_of(opportunities, probabilities, function=fn)
     stage = opportunities.stage
     won_code = opportunities.process.won_code
     rows = np.flatnonzero(stage <= won_code).astype(np.int64)
@@ -408,16 +467,14 @@ def forecast_pipeline(
     pipeline = _sum(code, open_amount, n)
     weighted = _sum(code, open_amount * p[d], n)
     closed_won = _sum(code, np.where(is_open, 0.0, amount), n)
-    n_open = np.bincount(code, weights=is_open, minlength=n).astype(np.int64)
+    n_open = bincount(code, weights=is_open, minlength=n).astype(np.int64)
     quota = level.quota if level is not None and level.same_level else np.full(n, np.nan)
     attainment, remaining, coverage = _attainment(quota, closed_won, pipeline)
     at_level = None
     if level is not None:
         at_level = _quota_attainment(level, n_open, pipeline, weighted, closed_won)
     n_overdue, overdue_amount = 0, 0.0
-    ref = None
-    if as_of is not None:
-        ref = scalar_datetime(as_of, field="as_of", function=fn)
+    if ref is not None:
         overdue = (stage < won_code) & (opportunities.close_date < ref)
         n_overdue = int(overdue.sum())
         overdue_amount = float(opportunities.amount[overdue].sum())

@@ -9,9 +9,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._frames import is_frame, read_columns
 from crmkit._groups import factorize
-from crmkit._input import as_finite_float, as_ids, to_array
+from crmkit._params import choice
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.periods import (
@@ -25,7 +24,7 @@ from crmkit.periods import (
     period_labels,
 )
 
-__all__ = ["Cells", "PeriodSpec", "assign_cells", "read_quotas"]
+__all__ = ["Cells", "PeriodSpec", "assign_cells", "check_period"]
 
 IntArray = npt.NDArray[np.int64]
 PeriodSpec = FrequencyLike | Horizon | Sequence[Horizon]
@@ -49,6 +48,22 @@ def _horizons(spec: PeriodSpec) -> list[Horizon] | None:
     if isinstance(spec, (list, tuple)) and spec and all(isinstance(h, Horizon) for h in spec):
         return list(spec)
     return None
+
+
+def check_period(spec: object, *, function: str) -> Frequency:
+    """Return the :class:`~crmkit.periods.Frequency` a ``period`` names (not a Horizon)."""
+    try:
+        return choice(spec, Frequency, name="period", function=function)
+    except InputError as err:
+        valid = ", ".join(repr(f.value) for f in Frequency)
+        shown = spec if isinstance(spec, (str, int, float, type(None))) else type(spec).__name__
+        raise InputError.for_parameter(
+            "period",
+            f"a Frequency ({valid}), a Horizon or a non-empty list of Horizons",
+            shown,
+            function=function,
+            hint=err.hint,
+        ) from None
 
 
 def assign_periods(
@@ -77,16 +92,7 @@ def assign_periods(
             end=np.array([h.end for h in horizons], dtype="datetime64[us]"),
             lookup={str(lab): i for i, lab in enumerate(labels.tolist())},
         )
-    try:
-        freq = Frequency(spec)  # type: ignore[arg-type]
-    except ValueError:
-        valid = [f.value for f in Frequency]
-        raise InputError.for_parameter(
-            "period",
-            f"a Frequency ({valid}), a Horizon or a list of Horizons",
-            spec,
-            function=function,
-        ) from None
+    freq = check_period(spec, function=function)
     keys = period_keys(t, freq, calendar=calendar)
     uniq = np.unique(keys)
     if uniq.size:
@@ -261,31 +267,3 @@ def assign_cells(
         dims=dims,
         periods=periods,
     )
-
-
-def read_quotas(
-    quotas: object, by: Sequence[str], *, function: str
-) -> tuple[npt.NDArray[Any], dict[str, npt.NDArray[Any]], npt.NDArray[np.float64]]:
-    """Read a quota table (frame or dict) with columns ``period``, the *by* dims and ``quota``."""
-    names = ["period", *by, "quota"]
-    if is_frame(quotas):
-        cols = read_columns(quotas, {n: n for n in names}, function=function)
-    elif isinstance(quotas, dict):
-        missing = [n for n in names if n not in quotas]
-        if missing:
-            raise InputError(
-                f"The quotas of {function} need the columns {names}; missing {missing}.",
-                field="quotas",
-                hint="Give one row per period and dimension value with its quota.",
-            )
-        cols = {n: to_array(quotas[n]) for n in names}
-    else:
-        raise InputError.for_parameter(
-            "quotas", "a DataFrame or a dict of columns", type(quotas).__name__, function=function
-        )
-    amount = as_finite_float(cols["quota"], field="quota", function=function, minimum=0.0)
-    labels = as_ids(cols["period"], field="period", function=function).astype(str)
-    dims = {n: as_ids(cols[n], field=n, function=function) for n in by}
-    if len({labels.size, amount.size, *(d.size for d in dims.values())}) > 1:
-        raise InputError(f"The quota columns of {function} differ in length.", field="quotas")
-    return labels, dims, amount

@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_ids, as_readonly, check_same_length, to_array
+from crmkit._input import as_ids, as_optional_ids, as_readonly, check_same_length, to_array
 from crmkit._params import instance
 from crmkit._tables import read_table
 from crmkit.errors import InputError
@@ -108,8 +108,9 @@ class Hierarchy:
             dup[order[1:][same]] = True
             dup[order[:-1][same]] = True
         parent_idx = np.full(nodes.size, -1, dtype=np.int64)
-        if (~root).any():
-            given = as_ids(raw[~root], field="parent", function=_FN)
+        if (~root).any():  # positions of a bad parent are those of the whole column
+            ids, root = as_optional_ids(raw, field="parent", function=_FN)
+            given = ids[~root]
             if nodes.size and given.dtype.kind != nodes.dtype.kind:
                 given = given.astype(str)
                 keys = sorted_nodes.astype(str)

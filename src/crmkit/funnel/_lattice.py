@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LatticeSum", "lattice_sum"]
+__all__ = ["LARGE", "LatticeSum", "lattice_sum", "scale_unit"]
 
 FloatArray = npt.NDArray[np.float64]
 ETA: Final = 1e-9
@@ -17,6 +17,21 @@ ETA: Final = 1e-9
 ALIAS_DELTA: Final = 1e-12
 """Target probability of the total falling outside the lattice window."""
 _BLOCK: Final = 8192
+LARGE: Final = 1e100
+"""Above this magnitude, squares of amounts may overflow: work in power-of-two scaled units."""
+
+
+def scale_unit(largest: float) -> float:
+    """Return 1.0, or for magnitudes above :data:`LARGE` the power of two at or below *largest*.
+
+    Dividing by a power of two is exact, so results computed in scaled units
+    and multiplied back equal the unscaled ones wherever those are finite.
+    """
+    if not largest > LARGE:
+        return 1.0
+    if not math.isfinite(largest):
+        return float(2.0**1023)
+    return float(2.0 ** math.floor(math.log2(largest)))
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +94,8 @@ def lattice_sum(amount: FloatArray, probability: FloatArray, *, n_points: int) -
 
     Amounts are rounded to a lattice of step ``h`` chosen so that *n_points*
     cover either the whole support ``[0, Σ a]`` or a Bernstein window around
-    the mean holding all but 1e-12 of the mass; when that step is at most one
+    the mean holding all but 1e-12 of the mass (amounts above 1e100 are first
+    divided by a power of two, exactly, so no square overflows); when that step is at most one
     currency unit (or cent) and every amount is a whole number of them, the
     step is that unit and the result is exact. Per block of deals the exact
     pmf is built by dynamic programming; blocks are multiplied as FFTs of
@@ -94,6 +110,18 @@ def lattice_sum(amount: FloatArray, probability: FloatArray, *, n_points: int) -
     keep = probability > 0
     a = amount[keep]
     p = probability[keep]
+    unit = scale_unit(float(a.max())) if a.size else 1.0
+    if unit != 1.0:  # squares of such amounts overflow: the lattice is scale-equivariant
+        sub = lattice_sum(a / unit, p, n_points=n_points)
+        return LatticeSum(
+            values=sub.values * unit,
+            pmf=sub.pmf,
+            step=sub.step * unit,
+            amount_tolerance=sub.amount_tolerance * unit,
+            probability_tolerance=sub.probability_tolerance,
+            max_rounding_error=sub.max_rounding_error * unit,
+            trimmed=sub.trimmed,
+        )
     if a.size == 0 or float(a.sum()) == 0.0:
         return LatticeSum(
             values=np.zeros(1),

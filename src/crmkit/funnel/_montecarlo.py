@@ -12,10 +12,11 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import scalar_datetime
+from crmkit._params import SeedLike, as_seed_sequence, instance, integer, work_limit
+from crmkit._reduce import bincount
 from crmkit.errors import InputError
 from crmkit.funnel._distribution import (
     ForecastDistribution,
-    _check_positive_int,
     _pair_moments,
     _prepare,
     _Prepared,
@@ -24,6 +25,7 @@ from crmkit.funnel._distribution import (
     slip_pairs,
 )
 from crmkit.funnel._grouping import PeriodSpec, _horizons
+from crmkit.funnel._lattice import scale_unit
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._slip import SlipDistribution
 from crmkit.periods import DEFAULT_CALENDAR, Calendar, Frequency, period_keys
@@ -31,11 +33,28 @@ from crmkit.periods import DEFAULT_CALENDAR, Calendar, Frequency, period_keys
 if TYPE_CHECKING:
     from crmkit.funnel._calibration import StageRates
 
-__all__ = ["simulate_forecast"]
+__all__ = [
+    "MAX_BUFFER_CELLS",
+    "MAX_DEAL_DRAWS",
+    "MAX_JOBS",
+    "MAX_KEPT_TOTALS",
+    "MAX_SLIP_BUFFER_CELLS",
+    "simulate_forecast",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _US_PER_DAY: Final = 86_400_000_000
+MAX_DEAL_DRAWS: Final = 10**10
+"""Most win draws one call makes (``n_simulations x open deals``)."""
+MAX_KEPT_TOTALS: Final = 10**8
+"""Most simulated totals one call keeps (``n_simulations x (cells + 1)``, 8 bytes each)."""
+MAX_BUFFER_CELLS: Final = 2 * 10**8
+"""Largest chunk buffer without slip (``chunk_size x open deals``, about 9 bytes each)."""
+MAX_SLIP_BUFFER_CELLS: Final = 4 * 10**7
+"""Largest chunk buffer with slip (``chunk_size x open deals``, about 50 bytes each)."""
+MAX_JOBS: Final = 256
+"""Most threads ``n_jobs`` may ask for."""
 
 
 def _dense_matrix(prep: _Prepared, open_deals: IntArray) -> npt.NDArray[np.float32]:
@@ -45,11 +64,26 @@ def _dense_matrix(prep: _Prepared, open_deals: IntArray) -> npt.NDArray[np.float
     col[open_deals] = np.arange(open_deals.size)
     op = prep.is_open[c.deal]
     mat = np.zeros((open_deals.size, n), dtype=np.float32)
-    scale = float(prep.amount[open_deals].max()) if open_deals.size else 1.0
+    scale = _amount_scale(prep, open_deals)
     np.add.at(
         mat, (col[c.deal[op]], c.code[op]), (prep.amount[c.deal[op]] / scale).astype(np.float32)
     )
     return mat
+
+
+def _amount_scale(prep: _Prepared, open_deals: IntArray) -> float:
+    """Return the largest open amount (the float32 matrix's unit), or 1 if none is above 0."""
+    largest = float(prep.amount[open_deals].max()) if open_deals.size else 0.0
+    return largest if largest > 0 else 1.0
+
+
+def _mean_sd(totals: FloatArray, unit: float) -> tuple[FloatArray, FloatArray]:
+    """Column means and sample standard deviations, in *unit*s where sums would overflow."""
+    scaled = totals / unit if unit != 1.0 else totals
+    mean = scaled.mean(axis=0) * unit
+    if totals.shape[0] < 2:
+        return mean, np.zeros(totals.shape[1])
+    return mean, scaled.std(axis=0, ddof=1) * unit
 
 
 @attrs.frozen(kw_only=True)
@@ -174,16 +208,41 @@ def _chunk(
             ok, plan.lookup[np.clip(pidx, 0, plan.lookup.shape[0] - 1), plan.combo[None, :]], -1
         )
         cell = np.where(cell < 0, n_cells, cell)
-        out += np.bincount((sims + cell).ravel(), weights=won_amt.ravel(), minlength=out.size)
+        out += bincount((sims + cell).ravel(), weights=won_amt.ravel(), minlength=out.size)
     else:
         for h_i, h in enumerate(horizons):
             inside = (dates >= h.start) & (dates < h.end)
             cell = plan.lookup[h_i, plan.combo][None, :].repeat(size, axis=0)
             cell = np.where(inside & (cell >= 0), cell, n_cells)
             flat = (sims + cell).ravel()
-            out += np.bincount(flat, weights=won_amt.ravel(), minlength=out.size)
+            out += bincount(flat, weights=won_amt.ravel(), minlength=out.size)
     table = out.reshape(size, n_cells + 1)
     return table[:, :n_cells], table[:, n_cells]
+
+
+def _check_work(n_sims: int, chunk: int, n_deals: int, n_cells: int, *, slip: bool) -> None:
+    fn = "simulate_forecast"
+    work_limit(
+        n_sims * max(n_deals, 1),
+        limit=MAX_DEAL_DRAWS,
+        name="n_simulations",
+        function=fn,
+        what="win draws (n_simulations x open deals)",
+    )
+    work_limit(
+        n_sims * (n_cells + 1),
+        limit=MAX_KEPT_TOTALS,
+        name="n_simulations",
+        function=fn,
+        what="kept totals (n_simulations x (cells + 1))",
+    )
+    work_limit(
+        chunk * max(n_deals, 1),
+        limit=MAX_SLIP_BUFFER_CELLS if slip else MAX_BUFFER_CELLS,
+        name="chunk_size",
+        function=fn,
+        what="chunk buffer cells (chunk_size x open deals)",
+    )
 
 
 def simulate_forecast(
@@ -192,7 +251,7 @@ def simulate_forecast(
     period: PeriodSpec,
     probabilities: Literal["configured"] | StageRates,
     n_simulations: int,
-    seed: int | np.random.SeedSequence,
+    seed: SeedLike,
     by: Sequence[str] = (),
     quotas: object | None = None,
     slip: SlipDistribution | None = None,
@@ -212,10 +271,14 @@ def simulate_forecast(
     probabilities : "configured" or StageRates
         Win probability source; no default.
     n_simulations : int
-        Number of simulated futures, >= 1.
-    seed : int or numpy.random.SeedSequence
-        Seed; each chunk draws from its own child sequence, so results do not
-        depend on ``n_jobs``.
+        Number of simulated futures, >= 1; with the open deals, at most
+        ``MAX_DEAL_DRAWS`` (1e10) win draws and ``MAX_KEPT_TOTALS`` (1e8)
+        kept totals (``n_simulations x (cells + 1)``) per call.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        No default: an int >= 0 or a ``SeedSequence`` gives the same numbers
+        on every call; a ``Generator`` is drawn from (so successive calls
+        differ, reproducibly). Each chunk draws from its own child sequence,
+        so results do not depend on ``n_jobs``.
     by : sequence of str
         Dimensions to group by.
     quotas : DataFrame or dict of columns, optional
@@ -227,12 +290,14 @@ def simulate_forecast(
         drawn from this distribution (never before ``as_of``), so it may move
         to another period or out of a horizon.
     as_of : date-like, optional
-        Required with *slip*: the earliest possible close.
+        Required with *slip*: the earliest possible close; refused without it.
     chunk_size : int
-        Simulations per chunk; the chunk buffers take about
-        ``chunk_size x open deals x 9`` bytes without slip (several times more with slip).
+        Simulations per chunk, >= 1; the chunk buffers take about
+        ``chunk_size x open deals x 9`` bytes without slip (about 50 with
+        slip), at most ``MAX_BUFFER_CELLS`` (2e8) cells without slip and
+        ``MAX_SLIP_BUFFER_CELLS`` (4e7) with it.
     n_jobs : int
-        Threads to run chunks on.
+        Threads to run chunks on, 1 to ``MAX_JOBS`` (256).
     calendar : Calendar
         Week start and fiscal year.
 
@@ -246,8 +311,9 @@ def simulate_forecast(
     Raises
     ------
     InputError
-        For zero simulations, bad chunk or job counts, slip without ``as_of``,
-        and as :func:`forecast_pipeline`.
+        For zero simulations, bad chunk or job counts, work beyond the limits
+        above (before any is done), a bad seed (None included), slip without
+        ``as_of``, and as :func:`forecast_pipeline`.
 
     Notes
     -----
@@ -282,11 +348,24 @@ def simulate_forecast(
     True
     """
     fn = "simulate_forecast"
-    n_sims = _check_positive_int("n_simulations", n_simulations, fn)
-    chunk = _check_positive_int("chunk_size", chunk_size, fn)
-    jobs = _check_positive_int("n_jobs", n_jobs, fn)
-    if slip is not None and as_of is None:
-        raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
+    n_sims = integer(n_simulations, name="n_simulations", function=fn, minimum=1)
+    root = as_seed_sequence(seed, function=fn)
+    chunk = integer(chunk_size, name="chunk_size", function=fn, minimum=1)
+    jobs = integer(n_jobs, name="n_jobs", function=fn, minimum=1, maximum=MAX_JOBS)
+    ref = None
+    if slip is not None:
+        instance(slip, SlipDistribution, name="slip", function=fn, what="a SlipDistribution")
+        if as_of is None:
+            raise InputError.for_parameter("as_of", "a date when slip is given", None, function=fn)
+        ref = scalar_datetime(as_of, field="as_of", function=fn)
+    elif as_of is not None:
+        raise InputError.for_parameter(
+            "as_of",
+            "None unless slip is given (it is the earliest close of a slipped win)",
+            as_of if isinstance(as_of, str) else type(as_of).__name__,
+            function=fn,
+            hint="To count overdue deals, pass as_of to forecast_pipeline.",
+        )
     prep = _prepare(
         opportunities,
         period=period,
@@ -299,15 +378,16 @@ def simulate_forecast(
     c = prep.cells
     n = c.n_cells
     open_deals = np.unique(c.deal[prep.is_open[c.deal]])
+    n_level = prep.level.cells.n_cells if prep.level is not None else 0
+    _check_work(n_sims, min(chunk, n_sims), open_deals.size, n + n_level, slip=slip is not None)
     prob = prep.prob[open_deals]
     plan = None
     mat = np.zeros((open_deals.size, n), dtype=np.float32)
     scale = 1.0
-    if slip is None:
+    if slip is None or ref is None:
         mat = _dense_matrix(prep, open_deals)
-        scale = float(prep.amount[open_deals].max()) if open_deals.size else 1.0
+        scale = _amount_scale(prep, open_deals)
     else:
-        ref = scalar_datetime(as_of, field="as_of", function=fn)
         plan = _slip_plan(
             prep,
             open_deals,
@@ -337,7 +417,6 @@ def simulate_forecast(
     level_won = level.roll_up(prep.closed_won) if level is not None else np.zeros(0)
     level_slipped = np.empty((n_sims, k_level)) if level_plan is not None else None
     sizes = [chunk] * (n_sims // chunk) + ([n_sims % chunk] if n_sims % chunk else [])
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = root.spawn(len(sizes))
     amounts = prep.amount[open_deals]
     totals = np.empty((n_sims, n))
@@ -374,18 +453,21 @@ def simulate_forecast(
                 )
                 level_slipped[lo : lo + sizes[i]] = level_block * scale + level_won[None, :]
 
-    if jobs == 1:
+    workers = min(jobs, len(sizes))  # threads beyond the chunks would have nothing to do
+    if workers == 1:
         work(0)
     else:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(work, range(jobs)))
-    mean = totals.mean(axis=0)
-    sd = totals.std(axis=0, ddof=1) if n_sims > 1 else np.zeros(n)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, range(workers)))
+    # the largest possible total: sums of n_simulations of them are taken in its units
+    largest = prep.closed_won.max() if prep.closed_won.size else 0.0
+    unit = scale_unit(float(largest + prep.amount[open_deals].sum()))
+    mean, sd = _mean_sd(totals, unit)
     qs = np.quantile(totals, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf").T.reshape(n, 3)
     p_quota = np.where(
         np.isfinite(prep.quota), (totals >= prep.quota[None, :]).mean(axis=0), np.nan
     )
-    slipped = float(outside.mean() * scale) if plan is not None else 0.0
+    slipped = float((outside / unit).mean() * scale * unit) if plan is not None else 0.0
     moments = None
     if plan is not None and slip is not None:
         pairs = slip_pairs(
@@ -404,11 +486,11 @@ def simulate_forecast(
             level_totals = totals @ roll  # the SUM of the simulated cells, per simulation
         lq = np.quantile(level_totals, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
         reach = (level_totals >= lv.quota[None, :]).mean(axis=0)
-        lsd = level_totals.std(axis=0, ddof=1) if n_sims > 1 else np.zeros(k)
+        level_mean, lsd = _mean_sd(level_totals, unit)
         at_level = level_distribution(
             prep,
             closed_won=level_won,
-            mean=level_totals.mean(axis=0),
+            mean=level_mean,
             quantiles=lq.T.reshape(k, 3),
             p_quota=np.where(np.isfinite(lv.quota), reach, np.nan),
             amount_tol=lsd / np.sqrt(n_sims),

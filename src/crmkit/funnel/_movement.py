@@ -12,11 +12,12 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._params import flag, instance
 from crmkit._params import names as dimension_names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._changes import DealChanges, Waterfall
-from crmkit.funnel._forecast import deal_probabilities
-from crmkit.funnel._grouping import PeriodSpec, _horizons
+from crmkit.funnel._forecast import probabilities_of
+from crmkit.funnel._grouping import PeriodSpec, _horizons, check_period
 from crmkit.funnel._opportunities import Opportunities
 from crmkit.funnel._state import PipelineState
 from crmkit.periods import (
@@ -428,13 +429,7 @@ def _layers(  # noqa: PLR0917  (a private kernel over aligned arrays)
             start=np.array([h.start for h in horizons], dtype="datetime64[us]"),
             end=np.array([h.end for h in horizons], dtype="datetime64[us]"),
         )
-    try:
-        freq = Frequency(spec)  # type: ignore[arg-type]
-    except ValueError:
-        valid = [f.value for f in Frequency]
-        raise InputError.for_parameter(
-            "period", f"a Frequency ({valid}), a Horizon or a list of Horizons", spec, function=_FN
-        ) from None
+    freq = check_period(spec, function=_FN)
     k0, k1, lo, hi = _period_index(
         close0, close1, open0=open0, open1=open1, freq=freq, calendar=calendar
     )
@@ -570,8 +565,8 @@ def pipeline_movement(
             str(s1.id.dtype),
             function=_FN,
         )
-    p0 = deal_probabilities(s0, probabilities)
-    p1 = deal_probabilities(s1, probabilities)
+    p0 = probabilities_of(s0, probabilities, function=_FN)
+    p1 = probabilities_of(s1, probabilities, function=_FN)
     # align the deals of both snapshots on one union index
     ids = np.concatenate([s0.id, s1.id])
     fact = factorize(ids)
@@ -665,20 +660,20 @@ def pipeline_movement(
         cell: IntArray, comp: IntArray, amount: FloatArray, weighted: FloatArray, cnt: IntArray
     ) -> None:
         flat = cell * n_comp + comp
-        amount_tab[:] += np.bincount(flat, weights=amount, minlength=k * n_comp)
-        weighted_tab[:] += np.bincount(flat, weights=weighted, minlength=k * n_comp)
-        count_tab[:] += np.bincount(flat, weights=cnt, minlength=k * n_comp).astype(np.int64)
+        amount_tab[:] += bincount(flat, weights=amount, minlength=k * n_comp)
+        weighted_tab[:] += bincount(flat, weights=weighted, minlength=k * n_comp)
+        count_tab[:] += bincount(flat, weights=cnt, minlength=k * n_comp).astype(np.int64)
 
     for key0, key1, moved in zip(layers.key0, layers.key1, layers.moved, strict=True):
         c0, c1 = dense(key0), dense(key1)
         h0, h1 = np.flatnonzero(c0 >= 0), np.flatnonzero(c1 >= 0)
         c0h, c1h = c0[h0], c1[h1]
-        start += np.bincount(c0h, weights=amt0[h0], minlength=k)
-        end += np.bincount(c1h, weights=amt1[h1], minlength=k)
-        wstart += np.bincount(c0h, weights=w0[h0], minlength=k)
-        wend += np.bincount(c1h, weights=w1[h1], minlength=k)
-        nstart += np.bincount(c0h, minlength=k)
-        nend += np.bincount(c1h, minlength=k)
+        start += bincount(c0h, weights=amt0[h0], minlength=k)
+        end += bincount(c1h, weights=amt1[h1], minlength=k)
+        wstart += bincount(c0h, weights=w0[h0], minlength=k)
+        wend += bincount(c1h, weights=w1[h1], minlength=k)
+        nstart += bincount(c0h, minlength=k)
+        nend += bincount(c1h, minlength=k)
         differ = c0 != c1
         lv = h0[differ[h0]]
         en = h1[differ[h1]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -13,93 +13,135 @@ from crmkit._frames import Backend, read_columns, to_backend
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
     DATETIME_DTYPE,
-    as_datetime,
+    DEFAULT_YEARS,
+    as_amounts,
     as_finite_float,
+    as_flags,
     as_ids,
+    as_optional_datetime,
     as_readonly,
+    check_date_format,
     check_same_length,
+    check_valid_years,
     to_array,
 )
+from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping, json_safe
+from crmkit._values import bad_rows_error, is_null
 from crmkit.errors import InputError
 from crmkit.funnel._process import ForecastCategory, SalesProcess
 
-__all__ = ["Opportunities", "is_missing", "optional_times", "stage_codes"]
+__all__ = [
+    "Opportunities",
+    "deal_amounts",
+    "dimension_columns",
+    "is_missing",
+    "optional_times",
+    "stage_codes",
+]
 
-_FN = "Opportunities"
 _NAT = np.datetime64("NaT", "us")
+_CORE: Final = ("id", "amount", "stage", "close_date", "created", "category", "probability")
 
 
 def is_missing(value: object) -> bool:
     """Whether *value* is a null: None, NaN, NaT or a value that refuses comparison (pd.NA)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, NaT  # noqa: PLR0124
-    except TypeError:
-        return True
+    return is_null(value)
 
 
-def optional_times(values: object, *, field: str, function: str) -> npt.NDArray[np.datetime64]:
-    """Coerce timestamps to ``datetime64[us]`` keeping missing values as NaT."""
-    arr = to_array(values)
-    if arr.dtype.kind == "M":
-        return arr.astype(DATETIME_DTYPE)
-    if arr.dtype.kind in {"O", "f"}:
-        missing = np.fromiter((is_missing(v) for v in arr), dtype=bool, count=arr.size)
-        out = np.full(arr.size, _NAT, dtype=DATETIME_DTYPE)
-        if (~missing).any():
-            if arr.dtype.kind == "f":
-                raise InputError(
-                    f"The {field!r} column of {function} must hold dates; got numbers.",
-                    field=field,
-                )
-            out[~missing] = as_datetime(arr[~missing], field=field, function=function).values
-        return out
-    return as_datetime(arr, field=field, function=function).values
+def optional_times(
+    values: object,
+    *,
+    field: str,
+    function: str,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+    column: str | None = None,
+) -> npt.NDArray[np.datetime64]:
+    """Read a date column whose missing values mean "unknown": they become NaT.
+
+    Every other value is read as :func:`crmkit._input.as_datetime` reads it
+    (ISO-8601, or *date_format*; years in *valid_years*), and refused likewise
+    (:func:`crmkit._input.as_optional_datetime`).
+    """
+    times, _ = as_optional_datetime(
+        values,
+        field=field,
+        function=function,
+        date_format=date_format,
+        valid_years=valid_years,
+        column=column,
+    )
+    return times
 
 
-def stage_codes(values: object, process: SalesProcess, *, field: str, function: str) -> Any:  # noqa: ANN401
+def deal_amounts(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> npt.NDArray[np.float64]:
+    """Read deal values: finite, >= 0, and with a total within float64's range."""
+    out, n_negative = as_amounts(values, field=field, function=function, column=column)
+    if n_negative:
+        raise bad_rows_error(
+            out < 0,
+            out,
+            field=field,
+            requirement="must be >= 0",
+            function=function,
+            column=column,
+            hint="Deal values are never negative; record a lost deal with the lost stage.",
+        )
+    return out
+
+
+def stage_codes(
+    values: object,
+    process: SalesProcess,
+    *,
+    field: str,
+    function: str,
+    column: str | None = None,
+) -> Any:  # noqa: ANN401
     """Map stage names (or codes) to the process's int64 codes, rejecting unknown ones."""
-    arr = to_array(values)
+    arr = to_array(values, field=field, function=function)
     n_codes = len(process.names)
     if arr.dtype.kind in "iu":
         codes = arr.astype(np.int64)
         bad = (codes < 0) | (codes >= n_codes)
         if bad.any():
-            pos = np.flatnonzero(bad)
-            raise InputError.for_rows(
-                field,
-                f"must hold stage codes 0..{n_codes - 1} or stage names",
-                positions=pos[:5].tolist(),
-                values=codes[pos[:5]].tolist(),
-                n_bad=int(pos.size),
+            raise bad_rows_error(
+                bad,
+                codes,
+                field=field,
+                requirement=f"must hold stage codes 0..{n_codes - 1} or stage names",
                 function=function,
+                column=column,
                 hint=f"Known stages: {list(process.names)}.",
             )
         return codes
-    ids = as_ids(arr, field=field, function=function)
+    ids = as_ids(arr, field=field, function=function, column=column)
     fact = factorize(ids.astype(str))
     lookup = {name: i for i, name in enumerate(process.names)}
     mapped = np.array([lookup.get(str(u), -1) for u in fact.uniques], dtype=np.int64)
     codes = mapped[fact.codes]
     bad = codes < 0
     if bad.any():
-        pos = np.flatnonzero(bad)
-        raise InputError.for_rows(
-            field,
-            "must hold names of the sales process's stages",
-            positions=pos[:5].tolist(),
-            values=[str(ids[p]) for p in pos[:5]],
-            n_bad=int(pos.size),
+        raise bad_rows_error(
+            bad,
+            ids,
+            field=field,
+            requirement="must hold names of the sales process's stages",
             function=function,
+            column=column,
             hint=f"Known stages: {list(process.names)}.",
         )
     return codes
 
 
-def _categories(values: object, default: npt.NDArray[np.int64], *, function: str) -> Any:  # noqa: ANN401
-    arr = to_array(values)
+def _categories(
+    values: object, default: npt.NDArray[np.int64], *, function: str, column: str | None
+) -> Any:  # noqa: ANN401
+    arr = to_array(values, field="category", function=function)
     if arr.dtype.kind == "U":
         texts = arr
     else:
@@ -114,49 +156,80 @@ def _categories(values: object, default: npt.NDArray[np.int64], *, function: str
             ],
             dtype=str,
         )
-    names = {c.name.lower(): int(c) for c in ForecastCategory}
-    names.update({c.label: int(c) for c in ForecastCategory})
-    names[""] = -2  # no override
+    known = {c.name.lower(): int(c) for c in ForecastCategory}
+    known.update({c.label: int(c) for c in ForecastCategory})
+    known[""] = -2  # no override
     uniq, inverse = np.unique(np.strings.lower(np.strings.strip(texts)), return_inverse=True)
-    mapped = np.array([names.get(str(u), -1) for u in uniq], dtype=np.int64)[inverse]
-    bad = np.flatnonzero(mapped == -1)
-    if bad.size:
-        raise InputError.for_rows(
-            "category",
-            "must hold forecast categories or be empty (no override)",
-            positions=bad[:5].tolist(),
-            values=[arr[p] for p in bad[:5]],
-            n_bad=int(bad.size),
+    mapped = np.array([known.get(str(u), -1) for u in uniq], dtype=np.int64)[inverse]
+    if (mapped == -1).any():
+        raise bad_rows_error(
+            mapped == -1,
+            arr,
+            field="category",
+            requirement="must hold forecast categories or be empty (no override)",
             function=function,
+            column=column,
             hint=f"Valid: {[c.label for c in ForecastCategory]}.",
         )
     return np.where(mapped == -2, default, mapped)
 
 
-def _entered_probabilities(values: object, *, function: str) -> npt.NDArray[np.float64]:
-    arr = to_array(values)
-    if arr.dtype.kind == "O":
-        arr = np.array([np.nan if is_missing(v) else v for v in arr.tolist()], dtype=object)
-    try:
-        out = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"The 'probability' column of {function} must hold numbers in [0, 1] or be empty.",
+def _entered_probabilities(
+    values: object, *, function: str, column: str | None
+) -> npt.NDArray[np.float64]:
+    """Probabilities entered on deals: numbers in [0, 1]; missing ones (NaN) mean the stage's."""
+    arr = to_array(values, field="probability", function=function)
+    kind = arr.dtype.kind
+    if kind == "O":
+        missing = np.fromiter((is_missing(v) for v in arr), dtype=bool, count=arr.size)
+    elif kind == "f":
+        missing = np.isnan(arr)
+    elif kind in "UST":
+        missing = np.strings.str_len(np.strings.strip(arr.astype(str))) == 0
+    else:
+        missing = np.zeros(arr.size, dtype=bool)
+    filled = arr
+    if missing.any():  # a placeholder keeps the positions of the other rows' errors right
+        filled = arr.astype(object)
+        filled[missing] = 0.0
+    out = as_finite_float(
+        filled, field="probability", function=function, column=column, minimum=0.0
+    )
+    if out.size and out.max() > 1.0:
+        raise bad_rows_error(
+            out > 1.0,
+            arr,
             field="probability",
-        ) from None
-    bad = ~np.isnan(out) & ~((out >= 0) & (out <= 1))
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        raise InputError.for_rows(
-            "probability",
-            "must be in [0, 1] (or empty for the stage's probability)",
-            positions=pos[:5].tolist(),
-            values=out[pos[:5]].tolist(),
-            n_bad=int(pos.size),
+            requirement="must be in [0, 1] (or empty for the stage's probability)",
             function=function,
+            column=column,
             hint="Percentages such as 40 must be given as 0.4.",
         )
-    return out
+    return np.where(missing, np.nan, out)
+
+
+def dimension_columns(
+    dimensions: object, *, function: str, reserved: tuple[str, ...] = (*_CORE, "period", "quota")
+) -> dict[str, object]:
+    """Check a mapping of dimension name -> column: names are distinct strings, not *reserved*."""
+    if dimensions is None:
+        return {}
+    dims: Mapping[str, object] = instance(
+        dimensions,
+        Mapping,  # type: ignore[type-abstract]
+        name="dimensions",
+        function=function,
+        what="a mapping of columns",
+    )
+    listed = names(
+        list(dims), name="dimensions", function=function, allow_empty=True, what="dimension names"
+    )
+    clash = [d for d in listed if d in reserved]
+    if clash:
+        raise InputError.for_parameter(
+            "dimensions", "named differently from the core columns", clash[0], function=function
+        )
+    return dict(dims)
 
 
 def _check_array(kind: str) -> Any:  # noqa: ANN401
@@ -232,7 +305,7 @@ class Opportunities:
     dimension_groups: Mapping[str, Factorized] = attrs.field(converter=frozen_mapping)
 
     @dimension_groups.default
-    def _factorize_dimensions(self) -> Mapping[str, Factorized]:
+    def _factorizedimension_columns(self) -> Mapping[str, Factorized]:
         return {k: factorize(v) for k, v in self.dimensions.items()}
 
     @classmethod
@@ -248,6 +321,8 @@ class Opportunities:
         category: object | None = None,
         probability: object | None = None,
         dimensions: Mapping[str, object] | None = None,
+        date_format: str | None = None,
+        valid_years: tuple[int, int] = DEFAULT_YEARS,
     ) -> Opportunities:
         """Validate columns given as arrays or sequences.
 
@@ -256,15 +331,17 @@ class Opportunities:
         process : SalesProcess
             The sales process the stage names belong to.
         id : array_like, shape (n,)
-            Opportunity ids (ints or strings), unique.
+            Opportunity ids (ints or strings, not both), unique.
         amount : array_like of float, shape (n,)
-            Deal value, finite and >= 0.
+            Deal value, finite and >= 0; the values' total must be within
+            float64's range (about 1.8e308), so no forecast sum can overflow.
         stage : array_like of str or int, shape (n,)
             Stage or outcome names (or codes) of the process.
         close_date : array_like of date-like, shape (n,), optional
-            Expected (open) or actual (closed) close dates; missing values allowed.
+            Expected (open) or actual (closed) close dates. Missing values
+            (None, NaN, NaT, empty text) mean "unknown" and become NaT.
         created : array_like of date-like, shape (n,), optional
-            Creation dates; missing values allowed.
+            Creation dates; missing values become NaT, as for *close_date*.
         category : array_like, shape (n,), optional
             Forecast-category overrides (names such as ``"commit"``,
             :class:`ForecastCategory` values, or empty for the stage default).
@@ -274,6 +351,12 @@ class Opportunities:
             closed deals.
         dimensions : mapping of str to array_like, optional
             Grouping columns (owner, team, region, product line, ...), no nulls.
+        date_format : str, optional
+            A strftime pattern for dates that are not ISO-8601 (``"%Y%m%d"``,
+            ``"%d/%m/%Y"``, ...); text or whole numbers in that layout.
+        valid_years : tuple of (int, int), default (1900, 2200)
+            Years a date may fall in (both inclusive); a date outside is
+            refused as a likely misread.
 
         Returns
         -------
@@ -282,9 +365,11 @@ class Opportunities:
         Raises
         ------
         InputError
-            For unknown stage names (the known ones are listed), negative or NaN
-            amounts, duplicate ids, unparseable dates, null dimension values or
-            columns of different lengths.
+            For unknown stage names (the known ones are listed), negative, NaN
+            or overflowing amounts, duplicate or mixed int/str ids, unreadable
+            or out-of-window dates, null dimension values or columns of
+            different lengths; the message names the column, the number of bad
+            rows and the first positions and values.
 
         Examples
         --------
@@ -294,67 +379,114 @@ class Opportunities:
         ... )
         Traceback (most recent call last):
         ...
-        crmkit.errors.InputError: The 'amount' column of Opportunities must be >= 0: 1 bad row, ...
+        crmkit.errors.InputError: The 'amount' column of Opportunities.from_arrays must be >= 0: ...
+
+        Dates in another layout need their format:
+
+        >>> Opportunities.from_arrays(
+        ...     process=DEFAULT_PROCESS,
+        ...     id=[1],
+        ...     amount=[5.0],
+        ...     stage=["plan"],
+        ...     close_date=["15/07/2024"],
+        ...     date_format="%d/%m/%Y",
+        ... ).close_date.tolist()
+        [datetime.datetime(2024, 7, 15, 0, 0)]
         """
-        ids = as_ids(id, field="id", function=_FN)
-        amounts = as_finite_float(amount, field="amount", function=_FN, minimum=0.0)
-        codes = stage_codes(stage, process, field="stage", function=_FN)
-        lengths = {"id": ids.size, "amount": amounts.size, "stage": codes.size}
-        n = ids.size
-        nat = np.full(n, _NAT, dtype=DATETIME_DTYPE)
-        close = (
-            nat
-            if close_date is None
-            else optional_times(close_date, field="close_date", function=_FN)
+        fn = "Opportunities.from_arrays"
+        given = {
+            "close_date": close_date,
+            "created": created,
+            "category": category,
+            "probability": probability,
+        }
+        columns = {"id": id, "amount": amount, "stage": stage}
+        columns |= {k: v for k, v in given.items() if v is not None}
+        return cls._build(
+            process,
+            columns,
+            dimension_columns(dimensions, function=fn),
+            date_format=check_date_format(date_format, function=fn),
+            valid_years=check_valid_years(valid_years, function=fn),
+            function=fn,
         )
-        made = nat if created is None else optional_times(created, field="created", function=_FN)
-        lengths |= {"close_date": close.size, "created": made.size}
-        dims: dict[str, npt.NDArray[Any]] = {}
-        for name, col in (dimensions or {}).items():
-            core = {"id", "amount", "stage", "close_date", "created", "category", "probability"}
-            if name in core | {"period", "quota"}:
-                raise InputError.for_parameter(
-                    "dimensions", "named differently from the core columns", name, function=_FN
+
+    @classmethod
+    def _build(
+        cls,
+        process: object,
+        columns: Mapping[str, object],
+        dimensions: Mapping[str, object],
+        *,
+        date_format: str | None,
+        valid_years: tuple[int, int],
+        function: str,
+        names_in_frame: Mapping[str, str] | None = None,
+    ) -> Opportunities:
+        fn = function
+        proc = instance(process, SalesProcess, name="process", function=fn, what="a SalesProcess")
+        frame_names = dict(names_in_frame or {})
+
+        def col(field: str) -> str | None:
+            return frame_names.get(field)
+
+        ids = as_ids(columns["id"], field="id", function=fn, column=col("id"))
+        amounts = deal_amounts(columns["amount"], field="amount", function=fn, column=col("amount"))
+        codes = stage_codes(columns["stage"], proc, field="stage", function=fn, column=col("stage"))
+        lengths = {"id": ids.size, "amount": amounts.size, "stage": codes.size}
+        dates = {}
+        for name in ("close_date", "created"):
+            if name in columns:
+                dates[name] = optional_times(
+                    columns[name],
+                    field=name,
+                    function=fn,
+                    date_format=date_format,
+                    valid_years=valid_years,
+                    column=col(name),
                 )
-            dims[name] = as_readonly(as_ids(col, field=name, function=_FN))
+                lengths[name] = dates[name].size
+        dims: dict[str, npt.NDArray[Any]] = {}
+        for name, values in dimensions.items():
+            dims[name] = as_readonly(as_ids(values, field=name, function=fn, column=col(name)))
             lengths[name] = dims[name].size
-        default_cat = process.categories[codes] if codes.size == n else codes
-        cats = default_cat
-        if category is not None:
-            cat_arr = to_array(category)
-            lengths["category"] = cat_arr.size
-            check_same_length(lengths, function=_FN)
-            cats = _categories(cat_arr, default_cat, function=_FN)
-            closed = codes >= process.won_code
-            cats = np.where(closed, default_cat, cats)  # a closed deal's category is its outcome
-        entered = np.full(n, np.nan)
-        if probability is not None:
-            entered = _entered_probabilities(probability, function=_FN)
+        raw_cat = None if "category" not in columns else to_array(columns["category"])
+        if raw_cat is not None:
+            lengths["category"] = raw_cat.size
+        entered = None
+        if "probability" in columns:
+            entered = _entered_probabilities(
+                columns["probability"], function=fn, column=col("probability")
+            )
             lengths["probability"] = entered.size
-            check_same_length(lengths, function=_FN)
-            entered = np.where(codes >= process.won_code, np.nan, entered)
-        check_same_length(lengths, function=_FN)
+        n = check_same_length(lengths, function=fn)
+        closed = codes >= proc.won_code
+        default_cat = proc.categories[codes]
+        cats = default_cat
+        if raw_cat is not None:
+            cats = _categories(raw_cat, default_cat, function=fn, column=col("category"))
+            cats = np.where(closed, default_cat, cats)  # a closed deal's category is its outcome
+        entered = np.full(n, np.nan) if entered is None else np.where(closed, np.nan, entered)
+        nat = np.full(n, _NAT, dtype=DATETIME_DTYPE)
         fact = factorize(ids)
         if fact.n_groups != n:
-            counts = np.bincount(fact.codes, minlength=fact.n_groups)
-            dup = counts[fact.codes] > 1
-            pos = np.flatnonzero(dup)
-            raise InputError.for_rows(
-                "id",
-                "must be unique",
-                positions=pos[:5].tolist(),
-                values=[ids[p] for p in pos[:5]],
-                n_bad=int(pos.size),
-                function=_FN,
+            counts = bincount(fact.codes, minlength=fact.n_groups)
+            raise bad_rows_error(
+                counts[fact.codes] > 1,
+                ids,
+                field="id",
+                requirement="must be unique",
+                function=fn,
+                column=col("id"),
                 hint="One row per opportunity: keep the latest snapshot of each deal.",
             )
         return cls(
-            process=process,
+            process=proc,
             id=as_readonly(ids),
             amount=as_readonly(amounts),
             stage=as_readonly(codes),
-            close_date=as_readonly(close),
-            created=as_readonly(made),
+            close_date=as_readonly(dates.get("close_date", nat)),
+            created=as_readonly(dates.get("created", nat)),
             category=as_readonly(np.asarray(cats, dtype=np.int64)),
             probability=as_readonly(entered),
             dimensions=dims,
@@ -374,6 +506,8 @@ class Opportunities:
         category: str | None = None,
         probability: str | None = None,
         dimensions: Sequence[str] | Mapping[str, str] = (),
+        date_format: str | None = None,
+        valid_years: tuple[int, int] = DEFAULT_YEARS,
     ) -> Opportunities:
         """Validate the mapped columns of any DataFrame narwhals supports.
 
@@ -389,6 +523,10 @@ class Opportunities:
             Column names of the optional fields.
         dimensions : sequence of str or mapping of str to str
             Dimension columns; a mapping renames them (crmkit name -> column).
+        date_format : str, optional
+            A strftime pattern for dates that are not ISO-8601, as in :meth:`from_arrays`.
+        valid_years : tuple of (int, int), default (1900, 2200)
+            Years a date may fall in, as in :meth:`from_arrays`.
 
         Returns
         -------
@@ -397,7 +535,8 @@ class Opportunities:
         Raises
         ------
         InputError
-            As :meth:`from_arrays`, and for a mapped column the frame lacks.
+            As :meth:`from_arrays` (naming the crmkit field, with the frame's
+            column in ``err.column``), and for a mapped column the frame lacks.
 
         Examples
         --------
@@ -417,9 +556,18 @@ class Opportunities:
         >>> opps.n_open, list(opps.dimensions)
         (1, ['owner'])
         """
-        dim_map = (
-            dict(dimensions) if isinstance(dimensions, Mapping) else {d: d for d in dimensions}
-        )
+        fn = "Opportunities.from_frame"
+        fmt = check_date_format(date_format, function=fn)
+        years = check_valid_years(valid_years, function=fn)
+        if isinstance(dimensions, Mapping):
+            dim_map = dict(dimensions)
+            names(list(dim_map), name="dimensions", function=fn, allow_empty=True)
+        else:
+            listed = names(
+                dimensions, name="dimensions", function=fn, allow_empty=True, what="column names"
+            )
+            dim_map = {d: d for d in listed}
+        dimension_columns(dict.fromkeys(dim_map), function=fn)
         mapping = {"id": id, "amount": amount, "stage": stage}
         optional = {
             "close_date": close_date,
@@ -428,18 +576,17 @@ class Opportunities:
             "probability": probability,
         }
         mapping |= {f: c for f, c in optional.items() if c is not None}
-        mapping |= {f"dim:{k}": v for k, v in dim_map.items()}
-        cols = read_columns(frame, mapping, function=_FN)
-        return cls.from_arrays(
-            process=process,
-            id=cols["id"],
-            amount=cols["amount"],
-            stage=cols["stage"],
-            close_date=cols.get("close_date"),
-            created=cols.get("created"),
-            category=cols.get("category"),
-            probability=cols.get("probability"),
-            dimensions={k: cols[f"dim:{k}"] for k in dim_map},
+        mapping |= dim_map
+        cols = read_columns(frame, mapping, function=fn)
+        core = {f: cols[f] for f in mapping if f not in dim_map}
+        return cls._build(
+            process,
+            core,
+            {k: cols[k] for k in dim_map},
+            date_format=fmt,
+            valid_years=years,
+            function=fn,
+            names_in_frame=mapping,
         )
 
     @property
@@ -467,12 +614,17 @@ class Opportunities:
 
         Parameters
         ----------
-        mask : ndarray of bool, shape (n,)
-            Which rows to keep.
+        mask : array_like of bool, shape (n,)
+            Which rows to keep (booleans or 0/1, one per deal).
 
         Returns
         -------
         Opportunities
+
+        Raises
+        ------
+        InputError
+            For a mask of another length or of values other than booleans or 0/1.
 
         Examples
         --------
@@ -483,7 +635,9 @@ class Opportunities:
         >>> o.subset(o.is_open).n_rows
         1
         """
-        keep = np.asarray(mask, dtype=bool)
+        fn = "Opportunities.subset"
+        keep = as_flags(mask, field="mask", function=fn)
+        check_same_length({"opportunities": self.n_rows, "mask": keep.size}, function=fn)
         return attrs.evolve(
             self,
             id=as_readonly(self.id[keep]),

@@ -9,7 +9,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit.errors import ModelDefinitionError
+from crmkit._params import choice, instance, probability
+from crmkit.errors import InputError, ModelDefinitionError
 
 __all__ = ["DEFAULT_PROCESS", "ForecastCategory", "SalesProcess", "Stage"]
 
@@ -42,20 +43,26 @@ class ForecastCategory(enum.IntEnum):
 
 
 def _probability(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.floating, np.integer))
-        or not 0.0 <= float(value) <= 1.0
-    ):
-        msg = f"Stage.probability must be a number in [0, 1]; got {value!r}."
-        raise ModelDefinitionError(msg)
-    return float(value)
+    return probability(value, name="probability", function="Stage")
 
 
-def _name(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        msg = f"Stage.{attribute.name} must be a non-empty string; got {value!r}."
-        raise ModelDefinitionError(msg)
+def _category(value: object) -> ForecastCategory:
+    return choice(value, ForecastCategory, name="category", function="Stage")
+
+
+def _text(value: object, *, name: str, function: str) -> str:
+    text = instance(value, str, name=name, function=function, what="a non-empty name (a str)")
+    if not text.strip():
+        raise InputError.for_parameter(name, "a non-empty name", value, function=function)
+    return text
+
+
+def _stage_name(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _text(value, name=attribute.name, function="Stage")
+
+
+def _outcome_name(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _text(value, name=attribute.name, function="SalesProcess")
 
 
 @attrs.frozen(kw_only=True)
@@ -69,7 +76,14 @@ class Stage:
     probability : float
         Configured probability in [0, 1] that a deal in this stage is won.
     category : ForecastCategory
-        Forecast category a deal in this stage gets unless its owner overrides it.
+        Forecast category a deal in this stage gets unless its owner overrides it
+        (a member, or its int value).
+
+    Raises
+    ------
+    InputError
+        For a name that is not a non-empty str, a probability that is not a
+        number in [0, 1] (bools and text are not numbers) or an unknown category.
 
     Examples
     --------
@@ -77,11 +91,9 @@ class Stage:
     'pipeline'
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=_stage_name)
     probability: float = attrs.field(converter=_probability)
-    category: ForecastCategory = attrs.field(
-        default=ForecastCategory.PIPELINE, converter=ForecastCategory
-    )
+    category: ForecastCategory = attrs.field(default=ForecastCategory.PIPELINE, converter=_category)
 
 
 def _as_tuple(value: object) -> tuple[Stage, ...]:
@@ -92,8 +104,14 @@ def _as_tuple(value: object) -> tuple[Stage, ...]:
 
 def _stages(_inst: object, _attribute: attrs.Attribute[object], value: object) -> None:
     if not isinstance(value, tuple) or not value or not all(isinstance(s, Stage) for s in value):
-        msg = "SalesProcess.stages must be a non-empty tuple of Stage values."
-        raise ModelDefinitionError(msg)
+        shown = value if not isinstance(value, tuple) else [type(s).__name__ for s in value]
+        raise InputError.for_parameter(
+            "stages",
+            "a non-empty sequence of Stage values",
+            shown,
+            function="SalesProcess",
+            hint="Build each one with Stage(name=..., probability=...).",
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -109,9 +127,12 @@ class SalesProcess:
 
     Raises
     ------
+    InputError
+        If ``stages`` is not a non-empty sequence of :class:`Stage` values, or an
+        outcome name is not a non-empty str.
     ModelDefinitionError
-        If stage probabilities decrease along the process, a name is used twice
-        (outcomes included), or an outcome name is empty.
+        If stage probabilities decrease along the process, or a name is used
+        twice (outcomes included).
 
     Notes
     -----
@@ -132,8 +153,8 @@ class SalesProcess:
     """
 
     stages: tuple[Stage, ...] = attrs.field(converter=_as_tuple, validator=_stages)
-    won: str = attrs.field(default="won", validator=_name)
-    lost: str = attrs.field(default="lost", validator=_name)
+    won: str = attrs.field(default="won", validator=_outcome_name)
+    lost: str = attrs.field(default="lost", validator=_outcome_name)
 
     def __attrs_post_init__(self) -> None:
         names = [s.name for s in self.stages] + [self.won, self.lost]

@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
-from crmkit._input import as_finite_float, as_ids, to_array
+from crmkit._input import as_finite_float, as_ids, check_same_length, to_array
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._grouping import Cells, PeriodSpec, assign_cells
@@ -63,8 +64,8 @@ def read_quota_table(
     amount = as_finite_float(cols["quota"], field="quota", function=function, minimum=0.0)
     labels = as_ids(cols["period"], field="period", function=function).astype(str)
     dims = {n: as_ids(cols[n], field=n, function=function) for n in level}
-    if len({labels.size, amount.size, *(d.size for d in dims.values())}) > 1:
-        raise InputError(f"The quota columns of {function} differ in length.", field="quotas")
+    sizes = {"period": labels.size, **{n: d.size for n, d in dims.items()}, "quota": amount.size}
+    check_same_length(sizes, function=function)
     return level, labels, dims, amount
 
 
@@ -80,9 +81,9 @@ class QuotaLevel:
 
     def roll_up(self, values: FloatArray) -> FloatArray:
         """Sum per-forecast-cell *values* into the quota-level cells."""
-        return np.bincount(
-            self.fine_to_coarse, weights=values, minlength=self.cells.n_cells
-        ).astype(np.float64)
+        return bincount(self.fine_to_coarse, weights=values, minlength=self.cells.n_cells).astype(
+            np.float64
+        )
 
 
 def quota_cells(
@@ -112,7 +113,7 @@ def quota_cells(
         quota_dims=dims,
         function=function,
     )
-    counts = np.bincount(coarse.quota_code, minlength=coarse.n_cells)
+    counts = bincount(coarse.quota_code, minlength=coarse.n_cells)
     if (counts > 1).any():
         dup = np.flatnonzero(counts[coarse.quota_code] > 1)
         raise InputError.for_rows(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._input import as_finite_float, as_flags, check_same_length
+from crmkit._params import choice, instance, integer
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import StageRates
@@ -20,6 +23,8 @@ __all__ = ["Reliability", "WinScoreEvaluation", "evaluate_win_scorer", "reliabil
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+MAX_BINS: Final = 10_000
+"""Most reliability bins a table may ask for."""
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -78,18 +83,22 @@ def reliability(probability: npt.ArrayLike, won: npt.ArrayLike, *, n_bins: int =
     probability : array_like of float, shape (n,)
         Predictions in [0, 1].
     won : array_like of bool, shape (n,)
-        Outcomes.
+        Outcomes: booleans or the numbers 1 (won) and 0 (lost). Anything else
+        (``"yes"``, 2, None) is refused, never read as truthy.
     n_bins : int
-        Equal-width bins over [0, 1], >= 1.
+        Equal-width bins over [0, 1], 1 to 10,000.
 
     Returns
     -------
     Reliability
+        ``mean_predicted`` and ``observed_rate`` are NaN exactly in the bins
+        without predictions (``count == 0``).
 
     Raises
     ------
     InputError
-        For probabilities outside [0, 1], mismatched lengths or no rows.
+        For probabilities outside [0, 1] or not finite, outcomes that are not
+        booleans or 0/1, mismatched lengths, no rows, or a bad ``n_bins``.
 
     Notes
     -----
@@ -107,33 +116,27 @@ def reliability(probability: npt.ArrayLike, won: npt.ArrayLike, *, n_bins: int =
     >>> r.count.tolist(), round(r.brier, 3)
     ([2, 2], 0.025)
     """
-    fn = "reliability"
-    p = np.asarray(probability, dtype=np.float64)
-    y = np.asarray(won, dtype=bool)
-    if p.size == 0 or p.size != y.size:
+    return _reliability(probability, won, n_bins=n_bins, function="reliability")
+
+
+def _reliability(probability: object, won: object, *, n_bins: object, function: str) -> Reliability:
+    fn = function
+    bins = integer(n_bins, name="n_bins", function=fn, minimum=1, maximum=MAX_BINS)
+    p = as_finite_float(probability, field="probability", function=fn, minimum=0.0, maximum=1.0)
+    y = as_flags(won, field="won", function=fn)
+    n = check_same_length({"probability": p.size, "won": y.size}, function=fn)
+    if n == 0:
         raise InputError(
-            f"{fn} needs equal, non-zero numbers of predictions and outcomes.", field="won"
+            f"{fn} needs predictions and outcomes; got empty columns.",
+            field="probability",
+            hint="Pass the predicted win probability and the outcome of each closed deal.",
         )
-    bad = ~((p >= 0) & (p <= 1))
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        raise InputError.for_rows(
-            "probability",
-            "must be in [0, 1]",
-            positions=pos[:5].tolist(),
-            values=p[pos[:5]].tolist(),
-            n_bad=int(pos.size),
-            function=fn,
-        )
-    bins: object = n_bins
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise InputError.for_parameter("n_bins", "an int >= 1", n_bins, function=fn)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, n_bins - 1)
-    count = np.bincount(b, minlength=n_bins)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    count = bincount(b, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_p = np.bincount(b, weights=p, minlength=n_bins) / count
-        rate = np.bincount(b, weights=y, minlength=n_bins) / count
+        mean_p = bincount(b, weights=p, minlength=bins) / count
+        rate = bincount(b, weights=y, minlength=bins) / count
     return Reliability(
         bin_lower=edges[:-1],
         bin_upper=edges[1:],
@@ -209,7 +212,9 @@ def evaluate_win_scorer(
     Raises
     ------
     InputError
-        If the holdout has no closed deal.
+        If *scorer*, *holdout* or *baseline* is not of its type (or of another
+        sales process), the holdout lacks the scorer's dimensions or has no
+        closed deal, or ``n_bins`` is bad.
 
     Examples
     --------
@@ -222,11 +227,42 @@ def evaluate_win_scorer(
     >>> bool(ev.brier < ev.brier_baseline)
     True
     """
+    fn = "evaluate_win_scorer"
+    scorer = instance(scorer, WinScorer, name="scorer", function=fn, what="a WinScorer")
+    holdout = instance(holdout, StageHistory, name="holdout", function=fn, what="a StageHistory")
+    integer(n_bins, name="n_bins", function=fn, minimum=1, maximum=MAX_BINS)
+    if holdout.process != scorer.process:
+        raise InputError.for_parameter(
+            "holdout", "histories of the scorer's sales process", "another process", function=fn
+        )
+    needed = (*scorer.fields, *((scorer.team,) if scorer.team else ()))
+    lacking = [f for f in needed if f not in holdout.dimensions]
+    if lacking:
+        raise InputError.for_parameter(
+            "holdout",
+            f"histories with the scorer's dimensions {list(needed)}",
+            list(holdout.dimensions),
+            function=fn,
+        )
+    if isinstance(baseline, StageRates):
+        if baseline.process != holdout.process:
+            raise InputError.for_parameter(
+                "baseline",
+                "stage rates fitted on the holdout's sales process",
+                "StageRates of another SalesProcess",
+                function=fn,
+            )
+    else:
+        choice(baseline, ("configured",), name="baseline", function=fn)
     k = holdout.process.n_stages
     won_code = holdout.process.won_code
     closed = holdout.outcome >= won_code
     if not closed.any():
-        raise InputError("evaluate_win_scorer needs closed deals in the holdout.", field="holdout")
+        raise InputError(
+            "evaluate_win_scorer needs closed deals in the holdout; got none.",
+            field="holdout",
+            hint="Hold out histories that include won/lost outcome rows.",
+        )
     reach = np.where(holdout.outcome == won_code, k - 1, holdout.max_open_stage)
     reps = np.where(closed, reach + 1, 0)
     deal = np.repeat(np.arange(holdout.n_opportunities), reps)
@@ -241,18 +277,14 @@ def evaluate_win_scorer(
     )
     won = holdout.outcome[deal] == won_code
     scores = score_opportunities(scorer, opps)
-    if isinstance(baseline, str):
-        if baseline != "configured":
-            raise InputError.for_parameter(
-                "baseline", "'configured' or a StageRates", baseline, function="evaluate_win_scorer"
-            )
-        base_p = holdout.process.probabilities[stage]
-        name = "configured"
-    else:
+    if isinstance(baseline, StageRates):
         base_p = baseline.probabilities_for(opps)
         name = "calibrated"
-    model = reliability(scores.probability, won, n_bins=n_bins)
-    base = reliability(base_p, won, n_bins=n_bins)
+    else:
+        base_p = holdout.process.probabilities[stage]
+        name = "configured"
+    model = _reliability(scores.probability, won, n_bins=n_bins, function=fn)
+    base = _reliability(base_p, won, n_bins=n_bins, function=fn)
     return WinScoreEvaluation(
         model=model,
         baseline=base,

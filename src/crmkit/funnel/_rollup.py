@@ -10,8 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
-from crmkit._input import as_datetime, as_finite_float, as_ids
+from crmkit._input import as_datetime, as_finite_float, as_ids, check_date_format
 from crmkit._params import choice, instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._tables import read_table
 from crmkit.errors import InputError
@@ -338,7 +339,7 @@ def _up(hierarchy: Hierarchy, values: FloatArray) -> FloatArray:
     for d in range(int(hierarchy.depth.max()) if hierarchy.n_nodes else 0, 0, -1):
         kids = np.flatnonzero(hierarchy.depth == d)
         flat = (hierarchy.parent[kids][:, None] * width + cols[None, :]).ravel()
-        total += np.bincount(flat, weights=total[kids].ravel(), minlength=total.size).reshape(
+        total += bincount(flat, weights=total[kids].ravel(), minlength=total.size).reshape(
             total.shape
         )
     return total.reshape(values.shape)
@@ -351,6 +352,7 @@ def rollup_forecast(
     node: str,
     submissions: object | None = None,
     adjustments: object | None = None,
+    date_format: str | None = None,
 ) -> Rollup:
     """Roll a forecast up a hierarchy, with managers' submissions and adjustments beside it.
 
@@ -370,6 +372,9 @@ def rollup_forecast(
         ``period``, ``node`` (whose number is overridden), ``adjuster`` (a
         strict ancestor of ``node``, at whose level the override applies),
         ``measure``, ``amount`` (the new number), ``author``, ``at`` (when).
+    date_format : str, optional
+        A strftime pattern for the adjustments' ``at`` times when they are not
+        ISO-8601 (``"%d/%m/%Y %H:%M"``, ...).
 
     Returns
     -------
@@ -442,6 +447,7 @@ def rollup_forecast(
     instance(forecast, PipelineForecast, name="forecast", function=fn, what="a PipelineForecast")
     instance(hierarchy, Hierarchy, name="hierarchy", function=fn, what="a Hierarchy")
     instance(node, str, name="node", function=fn, what="a dimension name (str)")
+    fmt = check_date_format(date_format, function=fn)
     if node not in forecast.groups:
         raise InputError.for_parameter(
             "node", f"a by dimension of the forecast ({list(forecast.by)})", node, function=fn
@@ -473,11 +479,11 @@ def rollup_forecast(
     values = _forecast_measures(forecast)
     own_flat = np.zeros(h * n_p * n_m)
     for j in range(n_m):
-        own_flat += np.bincount(flat + j, weights=values[:, j], minlength=own_flat.size)
+        own_flat += bincount(flat + j, weights=values[:, j], minlength=own_flat.size)
     own = own_flat.reshape(h, n_p, n_m)
     system = _up(hierarchy, own)
     adjust = np.zeros_like(system)
-    audit = _adjust(system, adjust, hierarchy, labels, adjustments)
+    audit = _adjust(system, adjust, hierarchy, labels, adjustments, date_format=fmt)
     submitted = np.full_like(system, np.nan)
     if submissions is not None:
         cols = read_columns_of(
@@ -492,7 +498,7 @@ def rollup_forecast(
         )
         s_amt = as_finite_float(cols["amount"], field="amount", function=fn, minimum=0.0)
         flat = (s_node * n_p + s_per) * n_m + s_mea
-        counts = np.bincount(flat, minlength=h * n_p * n_m)
+        counts = bincount(flat, minlength=h * n_p * n_m)
         dup = np.flatnonzero(counts[flat] > 1)
         if dup.size:
             raise InputError.for_rows(
@@ -533,6 +539,8 @@ def _adjust(
     hierarchy: Hierarchy,
     labels: npt.NDArray[np.str_],
     adjustments: object | None,
+    *,
+    date_format: str | None,
 ) -> AdjustmentAudit:
     fn = _FN
     if adjustments is None:
@@ -562,7 +570,7 @@ def _adjust(
     )
     amount = as_finite_float(cols["amount"], field="amount", function=fn, minimum=0.0)
     author = as_ids(cols["author"], field="author", function=fn).astype(str)
-    at = as_datetime(cols["at"], field="at", function=fn).values
+    at = as_datetime(cols["at"], field="at", function=fn, date_format=date_format).values
     anc = hierarchy.ancestors
     ok = (anc[target, 1:] == adjuster[:, None]).any(axis=1)
     if not ok.all():

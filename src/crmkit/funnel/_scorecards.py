@@ -11,9 +11,11 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float
+from crmkit._params import instance, names, number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
-from crmkit.funnel._forecast import deal_probabilities
+from crmkit.funnel._forecast import check_opportunities, probabilities_of
 from crmkit.funnel._history import StageHistory
 from crmkit.funnel._opportunities import Opportunities
 
@@ -45,13 +47,17 @@ class Scorecard(Result):
     win_rate : ndarray of float64, shape (g,)
         ``n_won / (n_won + n_lost)`` (NaN without closed deals).
     cycle_days : ndarray of float64, shape (g,)
-        Mean days from first stage to won.
+        Mean days from first stage to won (NaN without won deals).
     velocity : ndarray of float64, shape (g,)
-        Sales velocity per day: ``n_open x win_rate x mean open deal size / cycle_days``.
+        Sales velocity per day: ``n_open x win_rate x mean open deal size / cycle_days``;
+        0 without open deals, NaN where the win rate or the cycle is undefined
+        or the cycle is 0 days (deals won the day they were opened).
     quota, coverage : ndarray of float64, shape (g,)
-        Quota given for the group (NaN if none) and ``open_pipeline / quota``.
+        Quota given for the group (NaN if none) and ``open_pipeline / quota``
+        (NaN without a positive quota).
     conversion : ndarray of float64, shape (g, k)
-        Stage-to-next-stage conversion of the group's closed deals.
+        Stage-to-next-stage conversion of the group's closed deals (NaN where
+        none reached the stage).
     conversion_vs_all : ndarray of float64, shape (g, k)
         ``conversion`` minus the conversion over every group (positive: better).
     parent : ndarray, shape (g,)
@@ -63,7 +69,8 @@ class Scorecard(Result):
     overall_conversion : ndarray of float64, shape (k,)
         Conversion over every group.
     activities : mapping of str to ndarray of float64, shape (g,)
-        Per activity kind: mean count per open deal (workload against funnel).
+        Per activity kind: mean count per open deal (workload against funnel);
+        NaN for groups without open deals.
     by : str
         The grouping dimension.
 
@@ -182,8 +189,8 @@ def _reached_counts(history: StageHistory, codes: IntArray, g: int) -> tuple[Int
     closed = history.outcome >= won_code
     won = history.outcome == won_code
     reach = np.where(won, k - 1, history.max_open_stage)
-    top = np.bincount(codes[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
-    top_w = np.bincount(codes[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
+    top = bincount(codes[closed] * (k + 1) + reach[closed] + 1, minlength=g * (k + 1))
+    top_w = bincount(codes[won] * (k + 1) + reach[won] + 1, minlength=g * (k + 1))
     reached = np.cumsum(top.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
     reached_w = np.cumsum(top_w.reshape(g, k + 1)[:, :0:-1], axis=1)[:, ::-1]
     return reached.astype(np.int64), reached_w.astype(np.int64)
@@ -228,8 +235,10 @@ def scorecards(
     Raises
     ------
     InputError
-        If ``by`` is not a dimension of both inputs, activity columns have the
-        wrong length or negative counts, or quotas are negative.
+        If an input is not of its type (or of another sales process), both
+        are empty, ``by`` is not a dimension of both inputs, activity columns
+        have the wrong length or negative counts, or quotas are negative or
+        keyed by unknown groups.
 
     Notes
     -----
@@ -251,6 +260,24 @@ def scorecards(
     >>> card.group.tolist(), bool((card.win_rate > 0).all())
     (['alpha', 'beta', 'gamma'], True)
     """
+    opportunities = check_opportunities(opportunities, function=_FN, allow_empty=True)
+    history = instance(history, StageHistory, name="history", function=_FN, what="a StageHistory")
+    instance(by, str, name="by", function=_FN, what="a dimension name (a str)")
+    if compare_to is not None:
+        instance(compare_to, str, name="compare_to", function=_FN, what="a dimension name")
+    if history.process != opportunities.process:
+        raise InputError.for_parameter(
+            "history",
+            "histories of the opportunities' sales process",
+            "another process",
+            function=_FN,
+        )
+    if not opportunities.n_rows and not history.n_opportunities:
+        raise InputError(
+            f"{_FN} needs deals to score; got an empty Opportunities and an empty StageHistory.",
+            field="opportunities",
+            hint="Check the filter that built them: nothing is left to score.",
+        )
     if by not in opportunities.dimensions or by not in history.dimensions:
         raise InputError.for_parameter(
             "by", "a dimension of both the opportunities and the history", by, function=_FN
@@ -264,31 +291,39 @@ def scorecards(
     g = fact.n_groups
     oc, hc = fact.codes[: ov.size], fact.codes[ov.size :]
     is_open = opportunities.is_open
-    p = deal_probabilities(opportunities, probabilities)
+    p = probabilities_of(opportunities, probabilities, function=_FN)
     amt = np.where(is_open, opportunities.amount, 0.0)
-    n_open = np.bincount(oc, weights=is_open, minlength=g).astype(np.int64)
-    pipeline = np.bincount(oc, weights=amt, minlength=g).astype(np.float64)
-    weighted = np.bincount(oc, weights=amt * p, minlength=g).astype(np.float64)
+    n_open = bincount(oc, weights=is_open, minlength=g).astype(np.int64)
+    pipeline = bincount(oc, weights=amt, minlength=g).astype(np.float64)
+    weighted = bincount(oc, weights=amt * p, minlength=g).astype(np.float64)
     outcome = history.outcome
     closed = outcome >= won_code
     won = outcome == won_code
-    n_won = np.bincount(hc[won], minlength=g).astype(np.int64)
-    n_lost = np.bincount(hc[closed & ~won], minlength=g).astype(np.int64)
+    n_won = bincount(hc[won], minlength=g).astype(np.int64)
+    n_lost = bincount(hc[closed & ~won], minlength=g).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         win_rate = np.where(n_won + n_lost > 0, n_won / (n_won + n_lost), np.nan)
     first = history.entered[history.offsets[:-1]]
     cycle = (history.entered[history.last] - first).astype(np.int64) / _US_PER_DAY
     with np.errstate(divide="ignore", invalid="ignore"):
-        cycle_days = np.bincount(hc[won], weights=cycle[won], minlength=g) / n_won
+        cycle_days = bincount(hc[won], weights=cycle[won], minlength=g) / n_won
         mean_size = pipeline / n_open
-        velocity = np.where(n_open > 0, n_open * win_rate * mean_size / cycle_days, 0.0)
+        # 0 without open deals; NaN where the win rate or the cycle is undefined or 0 days
+        velocity = np.where(
+            n_open > 0,
+            np.where(cycle_days > 0, n_open * win_rate * mean_size / cycle_days, np.nan),
+            0.0,
+        )
     reached, reached_w = _reached_counts(history, hc, g)
     conversion = _conversion(reached, reached_w)
     overall = _conversion(reached.sum(axis=0), reached_w.sum(axis=0))
     parent, vs_parent = _versus_parent(opportunities, history, compare_to, oc=oc, hc=hc, g=g)
     quotas = np.full(g, np.nan)
-    for key, value in (quota or {}).items():
-        q = as_finite_float([value], field="quota", function=_FN, minimum=0.0)[0]
+    given = {} if quota is None else quota
+    what = "a mapping of group to quota"
+    instance(given, Mapping, name="quota", function=_FN, what=what)  # type: ignore[type-abstract]
+    for key, value in given.items():
+        q = number(value, name="quota", function=_FN, low=0.0)
         hit = np.flatnonzero(fact.uniques == (str(key) if fact.uniques.dtype.kind == "U" else key))
         if not hit.size:
             raise InputError.for_parameter(
@@ -301,7 +336,11 @@ def scorecards(
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(quotas > 0, pipeline / quotas, np.nan)
     acts: dict[str, FloatArray] = {}
-    for name, col in (activities or {}).items():
+    kinds = {} if activities is None else activities
+    what = "a mapping of columns"
+    instance(kinds, Mapping, name="activities", function=_FN, what=what)  # type: ignore[type-abstract]
+    names(list(kinds), name="activities", function=_FN, allow_empty=True, what="activity names")
+    for name, col in kinds.items():
         counts = as_finite_float(col, field=name, function=_FN, minimum=0.0)
         if counts.size != opportunities.n_rows:
             raise InputError(
@@ -310,9 +349,7 @@ def scorecards(
                 field=name,
             )
         with np.errstate(divide="ignore", invalid="ignore"):
-            acts[name] = (
-                np.bincount(oc, weights=np.where(is_open, counts, 0.0), minlength=g) / n_open
-            )
+            acts[name] = bincount(oc, weights=np.where(is_open, counts, 0.0), minlength=g) / n_open
     return Scorecard(
         group=fact.uniques,
         n_open=n_open,

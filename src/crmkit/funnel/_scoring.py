@@ -10,10 +10,14 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._groups import factorize
+from crmkit._input import check_same_length
+from crmkit._params import instance, integer, names, number, numbers
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
+from crmkit.funnel._forecast import check_opportunities
 from crmkit.funnel._history import StageHistory
-from crmkit.funnel._opportunities import Opportunities
+from crmkit.funnel._opportunities import Opportunities, stage_codes
 from crmkit.funnel._process import SalesProcess
 
 __all__ = ["WinScorer", "WinScores", "fit_win_scorer", "score_opportunities"]
@@ -172,14 +176,16 @@ class WinScores(Result):
         ... }
         True
         """
-        ratios = self.likelihood_ratio[row]
+        i = integer(
+            row,
+            name="row",
+            function="WinScores.explain",
+            minimum=0,
+            maximum=max(self.id.size - 1, 0),
+        )
+        ratios = self.likelihood_ratio[i]
         order = np.argsort(-np.abs(np.log(ratios)), kind="stable")
         return {self.fields[i]: float(ratios[i]) for i in order}
-
-
-def _check(name: str, ok: bool, requirement: str, got: object) -> None:
-    if not ok:
-        raise InputError.for_parameter(name, requirement, got, function="fit_win_scorer")
 
 
 def fit_win_scorer(
@@ -218,7 +224,9 @@ def fit_win_scorer(
     Raises
     ------
     InputError
-        For unknown fields, no won or no lost deal, or bad parameters.
+        For a *history* that is not a StageHistory, unknown or repeated
+        fields (a bare str is one field, not its letters), no won or no lost
+        deal (an empty history included), or bad parameters.
 
     Notes
     -----
@@ -248,25 +256,30 @@ def fit_win_scorer(
     >>> scorer.values["source"].tolist()
     ['event', 'outbound', 'referral', 'web']
     """
-    fields = tuple(fields)
-    for f in (*fields, *((team,) if team else ())):
-        _check(
-            "fields",
-            f in history.dimensions,
-            f"dimensions of the history {list(history.dimensions)}",
-            f,
+    fn = "fit_win_scorer"
+    history = instance(history, StageHistory, name="history", function=fn, what="a StageHistory")
+    fields = names(fields, name="fields", function=fn, allow_empty=True, what="dimension names")
+    if team is not None:
+        instance(team, str, name="team", function=fn, what="a dimension name (a str)")
+    known = list(history.dimensions)
+    for name, wanted in (("fields", fields), ("team", (team,) if team is not None else ())):
+        unknown = [f for f in wanted if f not in history.dimensions]
+        if unknown:
+            raise InputError.for_parameter(
+                name, f"dimensions of the history {known}", unknown[0], function=fn
+            )
+    if STAGE in fields:
+        raise InputError.for_parameter(
+            "fields", "attribute names other than 'stage'", STAGE, function=fn
         )
-    _check("fields", STAGE not in fields, "attribute names other than 'stage'", STAGE)
-    raw_sm: object = smoothing
-    sm = (
-        float(raw_sm) if isinstance(raw_sm, (int, float)) and not isinstance(raw_sm, bool) else -1.0
-    )
-    _check("smoothing", sm >= 0 and np.isfinite(sm), "a number >= 0", smoothing)
-    raw_ms: object = min_support
-    ok_ms = isinstance(raw_ms, int) and not isinstance(raw_ms, bool) and raw_ms >= 0
-    _check("min_support", ok_ms, "an int >= 0", min_support)
-    lo, hi = clamp
-    _check("clamp", 0 <= lo < hi <= 1, "a pair 0 <= low < high <= 1", clamp)
+    sm = number(smoothing, name="smoothing", function=fn, low=0.0)
+    support = integer(min_support, name="min_support", function=fn, minimum=0)
+    bounds = numbers(clamp, name="clamp", function=fn, low=0.0, high=1.0, increasing=True)
+    if len(bounds) != 2:
+        raise InputError.for_parameter(
+            "clamp", "a pair (low, high) with 0 <= low < high <= 1", list(bounds), function=fn
+        )
+    lo, hi = bounds
     process = history.process
     won_code = process.won_code
     closed = history.outcome >= won_code
@@ -277,14 +290,15 @@ def fit_win_scorer(
             f"fit_win_scorer needs won and lost opportunities; got {n_won_all} won and "
             f"{n_lost_all} lost.",
             field="history",
+            hint="Pass stage histories whose deals have closed both ways.",
         )
     k = process.n_stages
     reach = np.where(history.outcome == won_code, k - 1, history.max_open_stage)[closed]
     if team is not None:
         tf = factorize(history.dimensions[team][closed])
         tcode = tf.codes
-        t_won = np.bincount(tcode[won], minlength=tf.n_groups)
-        t_lost = np.bincount(tcode[~won], minlength=tf.n_groups)
+        t_won = bincount(tcode[won], minlength=tf.n_groups)
+        t_lost = bincount(tcode[~won], minlength=tf.n_groups)
         usable = (t_won > 0) & (t_lost > 0)
         teams = tf.uniques[usable]
         remap = np.full(tf.n_groups, -1, dtype=np.int64)
@@ -297,9 +311,9 @@ def fit_win_scorer(
     rows = np.where(tcode >= 0, tcode, t)  # team table row, or the overall row
 
     def counts(codes: IntArray, size: int, mask: npt.NDArray[np.bool_]) -> IntArray:
-        team_part = np.bincount(rows[mask] * size + codes[mask], minlength=(t + 1) * size)
+        team_part = bincount(rows[mask] * size + codes[mask], minlength=(t + 1) * size)
         table = team_part.reshape(t + 1, size)
-        table[t] = np.bincount(codes[mask], minlength=size)  # overall row over every deal
+        table[t] = bincount(codes[mask], minlength=size)  # overall row over every deal
         return table.astype(np.int64)
 
     def reached(mask: npt.NDArray[np.bool_]) -> IntArray:
@@ -323,8 +337,8 @@ def fit_win_scorer(
         won_count=won_count,
         lost_count=lost_count,
         smoothing=sm,
-        min_support=int(min_support),
-        clamp=(float(lo), float(hi)),
+        min_support=support,
+        clamp=(lo, hi),
         n_won=won_count[STAGE][:, 0],
         n_lost=lost_count[STAGE][:, 0],
     )
@@ -353,9 +367,9 @@ def score_opportunities(
     opportunities : Opportunities
         Deals with the scorer's fields (and team) as dimensions. Won deals get
         the upper clamp, lost ones the lower.
-    stage : array_like of int, shape (n,), optional
-        Stage codes to score at instead of the deals' current stages (e.g. to
-        evaluate held-out deals at each stage they reached).
+    stage : array_like of int or str, shape (n,), optional
+        Stage codes or names to score at instead of the deals' current stages
+        (e.g. to evaluate held-out deals at each stage they reached).
 
     Returns
     -------
@@ -364,7 +378,9 @@ def score_opportunities(
     Raises
     ------
     InputError
-        If a field is missing from the opportunities or the process differs.
+        If *scorer* or *opportunities* is not of its type, a field is missing
+        from the opportunities, the process differs, or *stage* holds unknown
+        stages or has another length.
 
     Examples
     --------
@@ -377,6 +393,8 @@ def score_opportunities(
     (True, ('stage', 'source'))
     """
     fn = "score_opportunities"
+    scorer = instance(scorer, WinScorer, name="scorer", function=fn, what="a WinScorer")
+    opportunities = check_opportunities(opportunities, function=fn, allow_empty=True)
     if opportunities.process != scorer.process:
         raise InputError.for_parameter(
             "opportunities", "deals of the scorer's process", "another process", function=fn
@@ -391,7 +409,10 @@ def score_opportunities(
                 function=fn,
             )
     k = scorer.process.n_stages
-    codes = opportunities.stage if stage is None else np.asarray(stage, dtype=np.int64)
+    codes = opportunities.stage
+    if stage is not None:
+        codes = stage_codes(stage, scorer.process, field="stage", function=fn)
+        check_same_length({"opportunities": opportunities.n_rows, "stage": codes.size}, function=fn)
     n = codes.size
     t = scorer.teams.size
     if scorer.team is not None and t:

@@ -9,7 +9,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_readonly
+from crmkit._input import (
+    DEFAULT_YEARS,
+    as_readonly,
+    check_date_format,
+    check_same_length,
+    check_valid_years,
+)
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._opportunities import optional_times
@@ -32,6 +38,8 @@ class SlipDistribution(Result):
         Mean and median slip in days.
     share_late : float
         Share of deals that closed after their expected date.
+    n_missing : int
+        Deals left out because their expected or actual close date is missing.
 
     Examples
     --------
@@ -45,14 +53,22 @@ class SlipDistribution(Result):
         "mean": "number",
         "median": "number",
         "share_late": "share",
+        "n_missing": "count",
     }
     days: FloatArray
     mean: float
     median: float
     share_late: float
+    n_missing: int = 0
 
 
-def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
+def fit_slip(
+    expected_close: object,
+    actual_close: object,
+    *,
+    date_format: str | None = None,
+    valid_years: tuple[int, int] = DEFAULT_YEARS,
+) -> SlipDistribution:
     """Learn the empirical distribution of close-date slips from closed deals.
 
     Parameters
@@ -60,8 +76,13 @@ def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
     expected_close : array_like of date-like, shape (n,)
         Close date expected for each closed deal (e.g. at creation).
     actual_close : array_like of date-like, shape (n,)
-        When it actually closed. Rows with either date missing are skipped and
-        not counted.
+        When it actually closed. A deal with either date missing (None, NaN,
+        NaT, empty text) is left out and counted in ``n_missing``.
+    date_format : str, optional
+        A strftime pattern for dates that are not ISO-8601 (``"%Y%m%d"``, ...).
+    valid_years : tuple of (int, int), default (1900, 2200)
+        Years a date may fall in (both inclusive); a date outside is refused
+        as a likely misread.
 
     Returns
     -------
@@ -70,30 +91,51 @@ def fit_slip(expected_close: object, actual_close: object) -> SlipDistribution:
     Raises
     ------
     InputError
-        If the columns differ in length or no row has both dates.
+        If the columns are empty or differ in length, a date is unreadable or
+        out of the window, or no deal has both dates.
+
+    Notes
+    -----
+    The slip of deal *i* is ``actual_i - expected_i`` in days (positive: late);
+    the distribution is the empirical one of those slips.
 
     Examples
     --------
-    >>> s = fit_slip(["2024-01-10", "2024-02-01"], ["2024-01-20", "2024-01-31"])
-    >>> s.days.tolist(), s.share_late
-    ([-1.0, 10.0], 0.5)
+    Three closed deals, one without an expected date on record:
+
+    >>> s = fit_slip(["2024-01-10", "2024-02-01", None], ["2024-01-20", "2024-01-31", "2024-03-01"])
+    >>> s.days.tolist(), s.share_late, s.n_missing
+    ([-1.0, 10.0], 0.5, 1)
     """
     fn = "fit_slip"
-    exp = optional_times(expected_close, field="expected_close", function=fn)
-    act = optional_times(actual_close, field="actual_close", function=fn)
-    if exp.size != act.size:
+    fmt = check_date_format(date_format, function=fn)
+    years = check_valid_years(valid_years, function=fn)
+    exp = optional_times(
+        expected_close, field="expected_close", function=fn, date_format=fmt, valid_years=years
+    )
+    act = optional_times(
+        actual_close, field="actual_close", function=fn, date_format=fmt, valid_years=years
+    )
+    n = check_same_length({"expected_close": exp.size, "actual_close": act.size}, function=fn)
+    if n == 0:
         raise InputError(
-            f"expected_close and actual_close of {fn} differ in length.", field="actual_close"
+            f"{fn} needs closed deals to learn from; got empty columns.",
+            field="expected_close",
+            hint="Pass the expected and actual close dates of deals that have closed.",
         )
     both = ~np.isnat(exp) & ~np.isnat(act)
     if not both.any():
-        raise InputError(f"{fn} needs at least one deal with both dates.", field="actual_close")
+        raise InputError(
+            f"{fn} needs at least one deal with both dates; all {n} have one missing.",
+            field="actual_close",
+        )
     days = np.sort((act[both] - exp[both]).astype(np.int64) / _US_PER_DAY)
     return SlipDistribution(
         days=as_readonly(days),
         mean=float(days.mean()),
         median=float(np.median(days)),
         share_late=float((days > 0).mean()),
+        n_missing=int(n - both.sum()),
     )
 
 

@@ -19,7 +19,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_readonly, scalar_datetime
+from crmkit._input import as_readonly, check_date_format, scalar_datetime
+from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel._history import StageHistory
@@ -38,7 +40,7 @@ _NAT: Final = np.datetime64("NaT", "us")
 
 def select_rows(history: StageHistory, keep: npt.NDArray[np.bool_]) -> StageHistory:
     """Return the rows of *history* where *keep* is true (opportunities left empty dropped)."""
-    opp_rows = np.bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
+    opp_rows = bincount(history.row_opportunity[keep], minlength=history.n_opportunities)
     alive = opp_rows > 0
     new_index = np.cumsum(alive) - 1
     offsets = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
@@ -153,7 +155,13 @@ class PipelineState:
     as_of: np.datetime64 | None = None
 
     @classmethod
-    def from_history(cls, history: StageHistory, *, as_of: object | None = None) -> PipelineState:
+    def from_history(
+        cls,
+        history: StageHistory,
+        *,
+        as_of: object | None = None,
+        date_format: str | None = None,
+    ) -> PipelineState:
         """Summarise a whole log (its rows entered before *as_of*, if given).
 
         Parameters
@@ -162,10 +170,19 @@ class PipelineState:
             The log.
         as_of : date-like, optional
             Use only rows entered strictly before it.
+        date_format : str, optional
+            A strftime pattern to read *as_of* in when it is text that is not
+            ISO-8601 (the layout the log's own dates were read with).
 
         Returns
         -------
         PipelineState
+
+        Raises
+        ------
+        InputError
+            For a *history* that is not a :class:`StageHistory`, or an
+            unreadable, missing-looking or out-of-window *as_of*.
 
         Examples
         --------
@@ -180,13 +197,12 @@ class PipelineState:
         >>> s.spell_stage.tolist(), str(s.stage_entered[0])[:10]
         ([2], '2024-01-20')
         """
-        if not isinstance(history, StageHistory):
-            raise InputError.for_parameter(
-                "history", "a StageHistory", type(history).__name__, function="PipelineState"
-            )
+        fn = "PipelineState.from_history"
+        instance(history, StageHistory, name="history", function=fn, what="a StageHistory")
+        fmt = check_date_format(date_format, function=fn)
         cut = None
         if as_of is not None:
-            cut = scalar_datetime(as_of, field="as_of", function="PipelineState.from_history")
+            cut = scalar_datetime(as_of, field="as_of", function=fn, date_format=fmt)
             history = cut_history(history, cut)
         return attrs.evolve(cls._empty(history).update(history), as_of=cut)
 
@@ -217,7 +233,12 @@ class PipelineState:
         )
 
     def update(
-        self, rows: StageHistory, *, since: object | None = None, until: object | None = None
+        self,
+        rows: StageHistory,
+        *,
+        since: object | None = None,
+        until: object | None = None,
+        date_format: str | None = None,
     ) -> PipelineState:
         """Fold new log rows into the state; return the new state (this one is unchanged).
 
@@ -232,6 +253,9 @@ class PipelineState:
             ``since`` is the state's ``as_of``, so a whole log can be fed in
             consecutive slices; ``as_of`` becomes ``until`` (None after an
             update without bounds).
+        date_format : str, optional
+            A strftime pattern to read *since* and *until* in when they are
+            text that is not ISO-8601.
 
         Returns
         -------
@@ -241,9 +265,10 @@ class PipelineState:
         ------
         InputError
             For rows of another process, a slice without a start (no ``since``
-            and no ``as_of``), other dimension or amount/close-date
-            columns than the state's, ids of another kind (ints vs strings),
-            rows earlier than a deal's latest row, or rows after a deal was won or lost.
+            and no ``as_of``), an ``until`` not after the start, other
+            dimension or amount/close-date columns than the state's, ids of
+            another kind (ints vs strings), rows earlier than a deal's latest
+            row, or rows after a deal was won or lost.
 
         Examples
         --------
@@ -258,14 +283,14 @@ class PipelineState:
         >>> s.stage.tolist(), s.spell_stage.tolist()
         ([5], [2])
         """
-        if not isinstance(rows, StageHistory):
-            raise InputError.for_parameter(
-                "rows", "a StageHistory", type(rows).__name__, function=_FN
-            )
+        instance(rows, StageHistory, name="rows", function=_FN, what="a StageHistory")
+        fmt = check_date_format(date_format, function=_FN)
         if since is None and until is None:
             return attrs.evolve(self._absorb(rows), as_of=None)
         lo = (
-            scalar_datetime(since, field="since", function=_FN) if since is not None else self.as_of
+            scalar_datetime(since, field="since", function=_FN, date_format=fmt)
+            if since is not None
+            else self.as_of
         )
         if lo is None:
             raise InputError.for_parameter(
@@ -278,7 +303,11 @@ class PipelineState:
         keep = rows.entered >= lo
         hi = None
         if until is not None:
-            hi = scalar_datetime(until, field="until", function=_FN)
+            hi = scalar_datetime(until, field="until", function=_FN, date_format=fmt)
+            if hi <= lo:
+                raise InputError.for_parameter(
+                    "until", f"after since ({lo})", str(hi), function=_FN
+                )
             keep &= rows.entered < hi
         return attrs.evolve(self._absorb(select_rows(rows, keep)), as_of=hi)
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._params import choice, instance, names, probability
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.funnel._calibration import beta_interval
@@ -358,13 +359,13 @@ def pipeline_trends(
     g = max(d.n_groups, 1) if d.key.size else 0
     cell = d.group * n_p + (d.key - lo)
     k = g * n_p
-    n_closed = np.bincount(cell, minlength=k).astype(np.int64)
+    n_closed = bincount(cell, minlength=k).astype(np.int64)
     wc = cell[d.won]
-    n_won = np.bincount(wc, minlength=k).astype(np.int64)
-    won_amt = np.bincount(wc, weights=d.amount[d.won], minlength=k).astype(np.float64)
-    cyc_sum = np.bincount(wc, weights=d.cycle[d.won], minlength=k)
-    amt_sq = np.bincount(wc, weights=d.amount[d.won] ** 2, minlength=k)
-    cyc_sq = np.bincount(wc, weights=d.cycle[d.won] ** 2, minlength=k)
+    n_won = bincount(wc, minlength=k).astype(np.int64)
+    won_amt = bincount(wc, weights=d.amount[d.won], minlength=k).astype(np.float64)
+    cyc_sum = bincount(wc, weights=d.cycle[d.won], minlength=k)
+    amt_sq = bincount(wc, weights=d.amount[d.won] ** 2, minlength=k)
+    cyc_sq = bincount(wc, weights=d.cycle[d.won] ** 2, minlength=k)
     from scipy.stats import t as student  # noqa: PLC0415  (scipy is optional)
 
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_ids, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import instance, number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, count_labels, frozen_mapping
 from crmkit._transactions import customer_groups, read_transactions
 from crmkit.errors import InputError
@@ -279,27 +280,21 @@ def lifecycle_metrics(
     recent = age <= w
     earlier = ~recent & (age - w <= w)
     purchase = amount_ > 0
-    freq = np.bincount(codes[purchase], minlength=k).astype(np.int64)
+    freq = bincount(codes[purchase], minlength=k).astype(np.int64)
     return LifecycleMetrics(
         customer=as_readonly(groups.uniques),
         tenure_days=as_readonly((end_i - first).astype(np.float64) / _US_PER_DAY),
         recency_days=as_readonly((end_i - last).astype(np.float64) / _US_PER_DAY),
         frequency=as_readonly(freq),
-        recent_count=as_readonly(
-            np.bincount(codes[recent & purchase], minlength=k).astype(np.int64)
-        ),
+        recent_count=as_readonly(bincount(codes[recent & purchase], minlength=k).astype(np.int64)),
         earlier_count=as_readonly(
-            np.bincount(codes[earlier & purchase], minlength=k).astype(np.int64)
+            bincount(codes[earlier & purchase], minlength=k).astype(np.int64)
         ),
         recent_spend=as_readonly(
-            np.bincount(codes, weights=np.where(recent, amount_, 0.0), minlength=k).astype(
-                np.float64
-            )
+            bincount(codes, weights=np.where(recent, amount_, 0.0), minlength=k).astype(np.float64)
         ),
         earlier_spend=as_readonly(
-            np.bincount(codes, weights=np.where(earlier, amount_, 0.0), minlength=k).astype(
-                np.float64
-            )
+            bincount(codes, weights=np.where(earlier, amount_, 0.0), minlength=k).astype(np.float64)
         ),
         as_of=end,
         as_of_is_default=is_default,
@@ -574,8 +569,8 @@ def classify_stages(
     stage = stage_of_rule[rule]
     rule_names = np.array([r for r, _ in CLASSIFICATION_RULES])
     stage_names = np.array(STAGES)
-    rule_n = np.bincount(rule, minlength=len(CLASSIFICATION_RULES))
-    stage_n = np.bincount(stage, minlength=len(STAGES))
+    rule_n = bincount(rule, minlength=len(CLASSIFICATION_RULES))
+    stage_n = bincount(stage, minlength=len(STAGES))
     return StageClassification(
         customer=as_readonly(cols["customer"]),
         stage=as_readonly(stage_names[stage]),

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_ids, as_readonly, check_date_format, to_array
 from crmkit._params import instance, names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.lifecycle._columns import columns, nonempty_rows
@@ -251,7 +252,7 @@ def _build(
     src: IntArray, dst: IntArray, labels: tuple[str, ...], *, source: str, n_gap: int
 ) -> TransitionMatrix:
     S = len(labels)
-    counts = np.bincount(src * S + dst, minlength=S * S).astype(np.int64).reshape(S, S)
+    counts = bincount(src * S + dst, minlength=S * S).astype(np.int64).reshape(S, S)
     n_from = counts.sum(axis=1)
     observed = n_from > 0
     P = np.eye(S)

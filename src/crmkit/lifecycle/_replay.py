@@ -20,6 +20,7 @@ from crmkit._input import (
     check_date_format,
 )
 from crmkit._params import flag, identifier, instance, names
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError, TransitionError
 from crmkit.lifecycle._columns import columns
@@ -432,7 +433,7 @@ def _read_initial(model: LifecycleModel, initial: object) -> _Initial:
         )
     fac = factorize(ids)
     if fac.n_groups != ids.size:
-        counts = np.bincount(fac.codes, minlength=fac.n_groups)
+        counts = bincount(fac.codes, minlength=fac.n_groups)
         dup = np.flatnonzero(counts[fac.codes] > 1)
         raise InputError.for_rows(
             "customer",
@@ -638,7 +639,7 @@ def replay(
     ]
 
     order = group_order(codes, t_int)
-    counts = np.bincount(codes, minlength=k).astype(np.int64)
+    counts = bincount(codes, minlength=k).astype(np.int64)
     starts = np.zeros(k, dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     s_codes = np.repeat(np.arange(k, dtype=np.int64), counts)
@@ -669,7 +670,7 @@ def replay(
     stage_idx[by_count] = cur
     applied = reason == 0
     all_applied = bool(applied.all())  # the common case of a clean log: no gathers needed
-    n_applied = counts.copy() if all_applied else np.bincount(s_codes[applied], minlength=k)
+    n_applied = counts.copy() if all_applied else bincount(s_codes[applied], minlength=k)
     n_applied = n_applied.astype(np.int64, copy=False)
     n_rejected = counts - n_applied
     first_time = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
@@ -741,7 +742,7 @@ def replay(
         guard_transition=as_readonly(g_which),
         guard_context=g_context,
     )
-    per_reason = np.bincount(rej_reason, minlength=len(_REASONS) + 1)
+    per_reason = bincount(rej_reason, minlength=len(_REASONS) + 1)
     result_customer = out_customer
     result_stage = stage_idx
     result_entered = entered

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._engine import activity_periods
 from crmkit._frames import Backend, to_backend
 from crmkit._groups import Factorized, factorize
 from crmkit._input import (
@@ -20,6 +21,7 @@ from crmkit._input import (
     scalar_datetime,
 )
 from crmkit._params import choice, instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._survival import km_median
 from crmkit._transactions import Transactions, customer_groups
@@ -250,10 +252,10 @@ def time_in_stage(
     days = (stop - st).astype(np.float64) / _US_PER_DAY
     groups = sfac.codes[order]
     k = sfac.n_groups
-    n_spells = np.bincount(groups, minlength=k).astype(np.int64)
-    n_cens = np.bincount(groups[last], minlength=k).astype(np.int64)
+    n_spells = bincount(groups, minlength=k).astype(np.int64)
+    n_cens = bincount(groups[last], minlength=k).astype(np.int64)
     done = ~last
-    total_done = np.bincount(groups[done], weights=days[done], minlength=k)
+    total_done = bincount(groups[done], weights=days[done], minlength=k)
     n_done = n_spells - n_cens
     mean_done = np.full(k, np.nan)
     np.divide(total_done, n_done, out=mean_done, where=n_done > 0)
@@ -307,6 +309,18 @@ def _activity(
     freq = choice(frequency, Frequency, name="frequency", function=function)
     cal = instance(calendar, Calendar, name="calendar", function=function, what="a Calendar")
     fmt = check_date_format(date_format, function=function)
+    if not isinstance(data, Transactions):
+        pushed = _activity_in_engine(
+            data,
+            customer=customer,
+            timestamp=timestamp,
+            as_of=as_of,
+            frequency=freq,
+            calendar=cal,
+            function=function,
+        )
+        if pushed is not None:
+            return pushed
     groups: Factorized
     if isinstance(data, Transactions):
         groups, times = customer_groups(data), data.timestamp
@@ -354,6 +368,54 @@ def _activity(
         as_of=end,
         as_of_is_default=is_default,
         n_after=n_after,
+    )
+
+
+def _activity_in_engine(
+    data: object,
+    *,
+    customer: str,
+    timestamp: str,
+    as_of: object,
+    frequency: Frequency,
+    calendar: Calendar,
+    function: str,
+) -> _Activity | None:
+    """Return the pairs of :func:`_activity` formed in a lazy table's engine (None: numpy)."""
+    given = None if as_of is None else scalar_datetime(as_of, field="as_of", function=function)
+    held = activity_periods(
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        freq=frequency,
+        calendar=calendar,
+        function=function,
+        before=given,
+    )
+    if held is None:
+        return None
+    end = default_as_of(np.array([held.last], dtype=DATETIME_DTYPE)) if given is None else given
+    if held.keys.size == 0:  # every row at or after as_of
+        raise InputError.for_parameter(
+            "as_of",
+            f"after the first activity row ({held.first})",
+            str(end),
+            function=function,
+            hint="Every row is at or after as_of, so nothing is observed.",
+        )
+    last_key = last_observed_period(end, frequency, calendar=calendar)
+    lo = int(held.keys.min())
+    span = last_key - lo + 1
+    pair = np.unique(held.codes * np.int64(span) + (held.keys - lo))
+    return _Activity(
+        codes=pair // span,
+        keys=pair % span + lo,
+        last_key=last_key,
+        frequency=frequency,
+        calendar=calendar,
+        as_of=end,
+        as_of_is_default=given is None,
+        n_after=held.n_late,
     )
 
 
@@ -604,10 +666,10 @@ def cohort_retention(
     K = int(last_key - cohorts[0]) + 1
     C = cohorts.size
     cell = c_index[codes] * K + since
-    active = np.bincount(cell, minlength=C * K).reshape(C, K).astype(np.int64)
+    active = bincount(cell, minlength=C * K).reshape(C, K).astype(np.int64)
     # pairs are sorted by (customer, period): a customer's consecutive periods
     kept = (codes[1:] == codes[:-1]) & (keys[1:] == keys[:-1] + 1)
-    retained = np.bincount(cell[1:][kept], minlength=C * K).reshape(C, K).astype(np.int64)
+    retained = bincount(cell[1:][kept], minlength=C * K).reshape(C, K).astype(np.int64)
     size = active[:, 0].copy()
     observable = (cohorts[:, None] + np.arange(K)[None, :]) <= last_key
     retention = np.full((C, K), np.nan)
@@ -767,14 +829,14 @@ def churn_by_period(
     lo = int(keys.min())
     P = last_key - lo + 1
     idx = keys - lo
-    active = np.bincount(idx, minlength=P).astype(np.int64)
+    active = bincount(idx, minlength=P).astype(np.int64)
     # pairs are sorted by (customer, period): consecutive rows of a customer
     same = codes[1:] == codes[:-1]
     next_period = same & (idx[1:] == idx[:-1] + 1)
-    retained = np.bincount(idx[1:][next_period], minlength=P).astype(np.int64)
+    retained = bincount(idx[1:][next_period], minlength=P).astype(np.int64)
     first = np.ones(codes.size, dtype=bool)
     first[1:] = ~same
-    new = np.bincount(idx[first], minlength=P).astype(np.int64)
+    new = bincount(idx[first], minlength=P).astype(np.int64)
     prev = active[:-1]
     ret = retained[1:]
     rate = np.zeros(P - 1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crmkit._params import number
+from crmkit._reduce import bincount
 from crmkit.errors import InputError
 from crmkit.lifecycle import (
     CohortRetention,
@@ -159,7 +160,7 @@ def stage_flow(
         periods, p_index = np.unique(result.period, return_inverse=True)
         s_index = np.searchsorted(np.asarray(stages), result.stage)
         counts = (
-            np.bincount(p_index * len(stages) + s_index, minlength=periods.size * len(stages))
+            bincount(p_index * len(stages) + s_index, minlength=periods.size * len(stages))
             .reshape(periods.size, len(stages))
             .astype(np.float64)
         )

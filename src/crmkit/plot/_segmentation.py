@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._params import choice, integer
+from crmkit._reduce import bincount
 from crmkit.plot._style import (
     INK,
     MUTED,
@@ -118,9 +119,9 @@ def segment_map(
     names = segments.names
     m = len(names)
     cell = (sc.frequency_score - 1) * k + (sc.recency_score - 1)
-    count = np.bincount(cell, minlength=k * k)
-    value = np.bincount(cell, weights=sc.monetary, minlength=k * k) if what == "revenue" else count
-    major = np.bincount(cell * m + segments.code, minlength=k * k * m).reshape(k * k, m).argmax(1)
+    count = bincount(cell, minlength=k * k)
+    value = bincount(cell, weights=sc.monetary, minlength=k * k) if what == "revenue" else count
+    major = bincount(cell * m + segments.code, minlength=k * k * m).reshape(k * k, m).argmax(1)
     palette = colors(m)
     with style():
         ax = new_axes(ax, (7.5, 6.0))
@@ -210,8 +211,8 @@ def rfm_heatmap(scores: RFMScores, *, ax: Axes | None = None) -> Axes:
     check_result(scores, RFMScores, chart="rfm_heatmap")
     k = scores.k
     cell = (scores.frequency_score - 1) * k + (scores.recency_score - 1)
-    count = np.bincount(cell, minlength=k * k).reshape(k, k)
-    total = np.bincount(cell, weights=scores.monetary, minlength=k * k).reshape(k, k)
+    count = bincount(cell, minlength=k * k).reshape(k, k)
+    total = bincount(cell, weights=scores.monetary, minlength=k * k).reshape(k, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, np.nan)
     with style():
@@ -672,9 +673,9 @@ def wallet_gap_chart(wallet: ShareOfWallet, *, bins: int = 10, ax: Axes | None =
     check_result(wallet, ShareOfWallet, chart="wallet_gap_chart")
     k = integer(bins, name="bins", function="crmkit.plot.wallet_gap_chart", minimum=2, maximum=50)
     band = np.minimum((wallet.share * k).astype(np.int64), k - 1)
-    ours = np.bincount(band, weights=wallet.our_spend, minlength=k)
-    gap = np.bincount(band, weights=wallet.wallet_gap, minlength=k)
-    customers = np.bincount(band, minlength=k)
+    ours = bincount(band, weights=wallet.our_spend, minlength=k)
+    gap = bincount(band, weights=wallet.wallet_gap, minlength=k)
+    customers = bincount(band, minlength=k)
     x = (np.arange(k) + 0.5) / k
     c_ours, c_gap = colors(2)
     with style():
@@ -738,8 +739,8 @@ def segment_bars(summary: SegmentSummary, *, ax: Axes | None = None) -> Axes:
     first = np.full(names.size, summary.segment.size)
     np.minimum.at(first, index, np.arange(summary.segment.size))
     order = np.argsort(first)
-    cust = np.bincount(index, weights=summary.customer_share, minlength=names.size)[order]
-    rev = np.bincount(index, weights=summary.revenue_share, minlength=names.size)[order]
+    cust = bincount(index, weights=summary.customer_share, minlength=names.size)[order]
+    rev = bincount(index, weights=summary.revenue_share, minlength=names.size)[order]
     labels = names[order].tolist()
     y = np.arange(len(labels))[::-1].astype(float)
     with style():

@@ -10,10 +10,11 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import _params
+from crmkit._engine import transaction_cells
 from crmkit._groups import Factorized, factorize
 from crmkit._input import as_ids, as_readonly, check_same_length
 from crmkit._numeric import cancellation_error
-from crmkit._reduce import distinct_pairs
+from crmkit._reduce import bincount, distinct_pairs
 from crmkit._results import Kind, Result
 from crmkit._transactions import Transactions, as_transactions
 from crmkit.errors import InputError
@@ -47,6 +48,16 @@ def _read(
                 hint="Build Transactions with extra=['product'] or pass product='<column>'.",
             )
         return data, as_ids(data.extra[product], field="product", function=function)
+    cells = transaction_cells(  # a lazy table: one row per (customer, product), summed in-engine
+        data,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        keys={"product": product},
+        function=function,
+    )
+    if cells is not None:
+        return cells[0], as_ids(cells[0].extra["product"], field="product", function=function)
     tx = as_transactions(
         data, customer=customer, timestamp=timestamp, amount=amount, extra={"product": product}
     )
@@ -258,8 +269,8 @@ def product_mix(
     _check_size(k, m, function)
     cell = cust.codes * m + prod.codes
     # amounts are checked at the boundary: no sum of them can overflow
-    revenue = np.bincount(cell, weights=tx.amount, minlength=k * m).astype(np.float64).reshape(k, m)
-    bought = np.bincount(cell, minlength=k * m).reshape(k, m) > 0
+    revenue = bincount(cell, weights=tx.amount, minlength=k * m).astype(np.float64).reshape(k, m)
+    bought = bincount(cell, minlength=k * m).reshape(k, m) > 0
     share, positive = _row_shares(revenue, function)
     rows, cols = np.nonzero(bought)
     seg_names: tuple[str, ...] = ()
@@ -623,8 +634,8 @@ def cross_sell(
     s = len(seg_names)
     owner_seg = seg_codes[owner]
     segd = owner_seg >= 0
-    counts = np.bincount(owner_seg[segd] * m + item[segd], minlength=s * m).reshape(s, m)
-    sizes = np.bincount(seg_codes[seg_codes >= 0], minlength=s)
+    counts = bincount(owner_seg[segd] * m + item[segd], minlength=s * m).reshape(s, m)
+    sizes = bincount(seg_codes[seg_codes >= 0], minlength=s)
     penetration = counts / np.maximum(sizes, 1)[:, None]
     take = min(top_n, m)
     out_c: list[IntArray] = []

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from crmkit import _params
 from crmkit._input import as_finite_float, as_readonly, check_same_length
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, values_1d
@@ -194,7 +195,7 @@ def _blocks_from_counts(values: FloatArray, higher_is_better: bool) -> _Blocks |
         return None
     if not np.array_equal(values, np.rint(values)):
         return None
-    counts = np.bincount((values - lo).astype(np.intp), minlength=int(span) + 1)
+    counts = bincount((values - lo).astype(np.intp), minlength=int(span) + 1)
     offset = np.flatnonzero(counts)
     count = counts[offset].astype(np.int64, copy=False)
     value = offset + lo  # exact: integers below 2**52
@@ -426,7 +427,7 @@ def _check_edges(
 
 
 def _levels(score: IntArray, k: int) -> int:
-    return int(np.count_nonzero(np.bincount(score, minlength=k + 1)))
+    return int(np.count_nonzero(bincount(score, minlength=k + 1)))
 
 
 @attrs.frozen(kw_only=True, repr=False)

@@ -21,7 +21,7 @@ from crmkit._numeric import (
     safe_sum,
     shares_representable,
 )
-from crmkit._reduce import group_count
+from crmkit._reduce import bincount, group_count
 from crmkit._results import Kind, Result, frozen_mapping, names_field
 from crmkit.errors import InputError, ModelDefinitionError
 from crmkit.segmentation._common import values_1d
@@ -87,7 +87,7 @@ class Segments(Result):
     _plot: ClassVar[str] = "segment_map"
 
     def _recount(self, rows: dict[str, Any]) -> dict[str, Any]:
-        counts = np.bincount(rows["code"], minlength=len(self.names))
+        counts = bincount(rows["code"], minlength=len(self.names))
         return rows | {"counts": dict(zip(self.names, counts.tolist(), strict=True))}
 
     customer: npt.NDArray[Any]
@@ -160,7 +160,7 @@ def assign_segments(scores: RFMScores, *, table: RuleTable = RFM_GRID_10) -> Seg
     else:
         code = lookup[scores.recency_score, scores.frequency_score]
     names = table.segments
-    counts = np.bincount(code, minlength=len(names))
+    counts = bincount(code, minlength=len(names))
     return Segments(
         customer=scores.customer,
         code=as_readonly(code),
@@ -512,7 +512,7 @@ def segment_migration(before: Segments, after: Segments) -> SegmentMigration:
     nb = before.customer.size
     codes_b, codes_a = f.codes[:nb], f.codes[nb:]
     for name, c in (("before", codes_b), ("after", codes_a)):
-        dup = np.bincount(c, minlength=f.n_groups) > 1
+        dup = bincount(c, minlength=f.n_groups) > 1
         if dup.any():
             bad = f.uniques[dup]
             raise InputError(
@@ -526,7 +526,7 @@ def segment_migration(before: Segments, after: Segments) -> SegmentMigration:
     matched = j >= 0
     m = len(labels)
     pair = map_b[matched] * m + map_a[j[matched]]
-    matrix = np.bincount(pair, minlength=m * m).reshape(m, m)
+    matrix = bincount(pair, minlength=m * m).reshape(m, m)
     in_before = np.zeros(f.n_groups, dtype=np.bool_)
     in_before[codes_b] = True
     new = ~in_before[codes_a]
@@ -536,7 +536,7 @@ def segment_migration(before: Segments, after: Segments) -> SegmentMigration:
         customers=matrix.reshape(-1).copy(),
         labels=labels,
         matrix=matrix,
-        entered=np.bincount(map_a[new], minlength=m),
-        left=np.bincount(map_b[~matched], minlength=m),
+        entered=bincount(map_a[new], minlength=m),
+        left=bincount(map_b[~matched], minlength=m),
         n_matched=int(matched.sum()),
     )

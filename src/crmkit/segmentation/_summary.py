@@ -25,9 +25,11 @@ from crmkit.periods import (
 )
 from crmkit.segmentation._pushdown import (
     LazyRFM,
-    as_lazy,
     lazy_btyd_columns,
     lazy_rfm_columns,
+    no_purchases_error,
+    start_error,
+    window_error,
 )
 
 __all__ = ["BTYDSummary", "RFMSummary", "TimeUnit", "btyd_summary", "rfm_summary"]
@@ -155,6 +157,10 @@ class RFMSummary(Result):
         netted into ``monetary`` but not counted as purchases.
     n_customers_without_purchase : int
         Customers with rows in the window but no purchase; not in the table.
+    computed_in : str
+        Where the rows were shrunk to one per customer: ``"numpy"``, or the
+        engine of a lazy table (``"duckdb"``, ``"polars"``, ``"dask"``,
+        ``"pyspark"``, ...); see the scaling guide.
 
     Examples
     --------
@@ -206,6 +212,7 @@ class RFMSummary(Result):
     n_rows_before_start: int
     n_rows_not_purchases: int
     n_customers_without_purchase: int
+    computed_in: str = "numpy"
     _source_names: Mapping[str, str] = names_field()
 
 
@@ -317,25 +324,24 @@ def rfm_summary(
     calendar = _params.instance(
         calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
     )
-    lazy = as_lazy(data)
-    if lazy is not None:
-        start_lazy = (
-            None if start is None else scalar_datetime(start, field="start", function=function)
+    start_value = (
+        None if start is None else scalar_datetime(start, field="start", function=function)
+    )
+    pushed = lazy_rfm_columns(
+        data,
+        mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
+        as_of=as_of,
+        start=start_value,
+        count_by=count_by,
+        positive_only=purchases == "positive",
+        calendar=calendar,
+        function=function,
+    )
+    if pushed is not None:
+        return attrs.evolve(
+            _summary_from_pushdown(pushed, time_unit, start_value, count_by, purchases),
+            source_names=source_names(customer=customer),
         )
-        pushed = lazy_rfm_columns(
-            lazy,
-            mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
-            as_of=as_of,
-            start=start_lazy,
-            count_by=count_by,
-            positive_only=purchases == "positive",
-            function=function,
-        )
-        if pushed is not None:
-            return attrs.evolve(
-                _summary_from_pushdown(pushed, time_unit, start_lazy, count_by, purchases),
-                source_names=source_names(customer=customer),
-            )
     tx = _read(
         data,
         customer=customer,
@@ -349,14 +355,10 @@ def rfm_summary(
     end_i = int(end.astype(DATETIME_DTYPE).view(np.int64))
     inside = ts < end_i
     n_after = int(tx.n_rows - np.count_nonzero(inside))
-    start_value = None
     n_before = 0
-    if start is not None:
-        start_value = scalar_datetime(start, field="start", function=function)
+    if start_value is not None:
         if start_value >= end:
-            raise InputError.for_parameter(
-                "start", f"before as_of ({end})", str(start_value), function=function
-            )
+            raise start_error(start_value, end, function)
         after_start = ts >= int(start_value.view(np.int64))
         n_before = int(np.count_nonzero(inside & ~after_start))
         inside &= after_start
@@ -365,11 +367,7 @@ def rfm_summary(
     times = ts if all_inside else ts[inside]
     amounts = tx.amount if all_inside else tx.amount[inside]
     if groups.codes.size == 0:
-        raise InputError(
-            f"{function} found no transactions in the window [{start_value}, {end}).",
-            field="as_of",
-            hint="Widen the window with an earlier start or a later as_of.",
-        )
+        raise window_error(start_value, end, function)
     k = groups.n_groups
     codes = groups.codes
     monetary = group_sum(codes, amounts, k)  # amounts are checked: no total can overflow
@@ -390,11 +388,7 @@ def rfm_summary(
     has = frequency > 0
     n_without = int(k - np.count_nonzero(has))
     if n_without == k:
-        raise InputError(
-            f"{function} found no purchases (rows with amount > 0) in the window.",
-            field="amount",
-            hint="Pass purchases='all' to count every row as a purchase.",
-        )
+        raise no_purchases_error(function)
     if n_without:
         frequency, monetary, last, first = frequency[has], monetary[has], last[has], first[has]
         customers = groups.uniques[has]
@@ -433,10 +427,6 @@ def _summary_from_pushdown(
     purchases: Literal["positive", "all"],
 ) -> RFMSummary:
     end: np.datetime64 = pushed["as_of"]
-    if start is not None and start >= end:
-        raise InputError.for_parameter(
-            "start", f"before as_of ({end})", str(start), function="rfm_summary"
-        )
     end_i = int(end.astype(DATETIME_DTYPE).view(np.int64))
     unit_us = unit.days * _US_PER_DAY
     last, first, frequency = pushed["last"], pushed["first"], pushed["frequency"]
@@ -460,6 +450,7 @@ def _summary_from_pushdown(
         n_rows_before_start=pushed["n_rows_before_start"],
         n_rows_not_purchases=pushed["n_rows_not_purchases"],
         n_customers_without_purchase=pushed["n_customers_without_purchase"],
+        computed_in=pushed["computed_in"],
     )
 
 
@@ -499,6 +490,10 @@ class BTYDSummary(Result):
         Customers whose every row is after ``as_of``; not in the table.
     n_negative_rows : int
         Refund rows among those used; netted into their period's value.
+    computed_in : str
+        Where the rows were shrunk to one per customer: ``"numpy"``, or the
+        engine of a lazy table (``"duckdb"``, ``"polars"``, ``"dask"``,
+        ``"pyspark"``, ...); see the scaling guide.
 
     Examples
     --------
@@ -533,6 +528,7 @@ class BTYDSummary(Result):
     n_rows_after_as_of: int
     n_customers_after_as_of: int
     n_negative_rows: int
+    computed_in: str = "numpy"
     _source_names: Mapping[str, str] = names_field()
 
 
@@ -632,21 +628,19 @@ def btyd_summary(
     calendar = _params.instance(
         calendar, Calendar, name="calendar", function=function, what="a crmkit.periods.Calendar"
     )
-    lazy = as_lazy(data)
-    if lazy is not None:
-        pushed = lazy_btyd_columns(
-            lazy,
-            mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
-            as_of=as_of,
-            freq=f,
-            calendar=calendar,
-            function=function,
+    pushed = lazy_btyd_columns(
+        data,
+        mapping={"customer": customer, "timestamp": timestamp, "amount": amount},
+        as_of=as_of,
+        freq=f,
+        calendar=calendar,
+        function=function,
+    )
+    if pushed is not None:
+        return attrs.evolve(
+            _btyd_from_pushdown(pushed, f, include_first_transaction=include_first),
+            source_names=source_names(customer=customer),
         )
-        if pushed is not None:
-            return attrs.evolve(
-                _btyd_from_pushdown(pushed, f, include_first_transaction=include_first),
-                source_names=source_names(customer=customer),
-            )
     tx = _read(
         data,
         customer=customer,
@@ -731,4 +725,5 @@ def _btyd_from_pushdown(
         n_rows_after_as_of=pushed["n_rows_after_as_of"],
         n_customers_after_as_of=pushed["n_customers_after_as_of"],
         n_negative_rows=pushed["n_negative_rows"],
+        computed_in=pushed["computed_in"],
     )

@@ -21,6 +21,7 @@ from crmkit._numeric import (
     sum_shift,
     with_shift,
 )
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, count_labels, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.segmentation._common import optional_ids, values_1d
@@ -227,7 +228,7 @@ def value_tiers(
     ranked = arr >= 0 if negative_tier is not None else np.ones(arr.size, dtype=np.bool_)
     if ranked.any():
         tier[ranked] = np.searchsorted(cut_arr, _start_share(arr[ranked]), side="right")
-    counts = np.bincount(tier, minlength=len(names))
+    counts = bincount(tier, minlength=len(names))
     sums = _class_sums(
         tier, arr, names, field="values", function=function, what="tier totals", noun="tier"
     )
@@ -420,7 +421,7 @@ def value_potential_matrix(
     high_c = cur > c_cut
     high_p = pot > p_cut
     code = np.where(high_c, np.where(high_p, 0, 1), np.where(high_p, 2, 3))
-    counts = np.bincount(code, minlength=4)
+    counts = bincount(code, minlength=4)
     sums = _class_sums(
         code,
         cur,
@@ -723,7 +724,7 @@ def value_classes(
     if rest.size:
         grow = _start_share(pot[rest]) < g_share
         klass[rest[grow]] = 1
-    counts = np.bincount(klass, minlength=4)
+    counts = bincount(klass, minlength=4)
     return ValueClasses(
         customer=ids,
         value_class=as_readonly(np.asarray(names)[klass]),

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._display import Kind
 from crmkit._input import as_readonly
 from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._attribution._markov import (
@@ -246,11 +247,11 @@ def _apportion(paths: TouchpointPaths, weight: FloatArray) -> FloatArray:
     groups, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     group_path = groups // n_channels
     group_weight = weight[groups % n_channels]
-    total = np.bincount(group_path, weights=group_weight, minlength=paths.n_paths)
+    total = bincount(group_path, weights=group_weight, minlength=paths.n_paths)
     # a channel on a converting path always has weight > 0 (removing it loses that path);
     # the even split guards against rounding to exactly 0
     zero = total[group_path] <= 0
-    n_distinct = np.bincount(group_path, minlength=paths.n_paths)[group_path]
+    n_distinct = bincount(group_path, minlength=paths.n_paths)[group_path]
     per_group = np.where(
         zero, 1.0 / n_distinct, group_weight / np.where(zero, 1.0, total[group_path])
     )
@@ -417,10 +418,10 @@ def _summarise(
     n_channels = len(paths.channels)
     m = paths.n_converting_touches
     channel = kernel_view(paths.touch_channel[:m])
-    conversions = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
-    value = np.bincount(
-        channel, weights=credit * paths.touch_value[:m], minlength=n_channels
-    ).astype(np.float64)
+    conversions = bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
+    value = bincount(channel, weights=credit * paths.touch_value[:m], minlength=n_channels).astype(
+        np.float64
+    )
     return _result(paths, conversions, value, label, weights)
 
 
@@ -562,7 +563,7 @@ def attribution_credits(paths: TouchpointPaths, *, model: AttributionModel) -> C
     m = checked.n_converting_touches
     key = checked.touch_path[:m] * n_channels + checked.touch_channel[:m]
     groups, inverse = np.unique(key, return_inverse=True)
-    summed = np.bincount(inverse, weights=credit, minlength=groups.size).astype(np.float64)
+    summed = bincount(inverse, weights=credit, minlength=groups.size).astype(np.float64)
     path = groups // n_channels
     return ConversionCredits(
         customer=as_readonly(checked.path_customer[path]),

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._display import Kind
 from crmkit._groups import factorize
 from crmkit._input import as_finite_float, as_ids, as_readonly
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._attribution._attribute import _check, touch_credits
@@ -272,8 +273,8 @@ def clv_attribution(
     n_channels = len(checked.channels)
     m = checked.n_converting_touches
     channel = kernel_view(checked.touch_channel[:m])
-    customers = np.bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
-    ltv = np.bincount(
+    customers = bincount(channel, weights=credit, minlength=n_channels).astype(np.float64)
+    ltv = bincount(
         channel, weights=credit * per_path[checked.touch_path[:m]], minlength=n_channels
     ).astype(np.float64)
     if spend is None:

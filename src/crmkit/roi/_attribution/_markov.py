@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from crmkit._groups import factorize
 from crmkit._params import work_limit
+from crmkit._reduce import bincount
 from crmkit.errors import TooManyChannelsError
 from crmkit.lifecycle import TransitionMatrix, absorption
 from crmkit.roi._attribution._models import SHAPLEY_MAX_CHANNELS
@@ -51,7 +52,7 @@ class Chain:
 
 def channels_seen(paths: TouchpointPaths) -> BoolArray:
     """Which channels appear in at least one kept touch."""
-    return np.bincount(kernel_view(paths.touch_channel), minlength=len(paths.channels)) > 0
+    return bincount(kernel_view(paths.touch_channel), minlength=len(paths.channels)) > 0
 
 
 def _state_codes(paths: TouchpointPaths, order: int) -> tuple[IntArray, IntArray, int]:
@@ -95,7 +96,7 @@ def markov_chain(paths: TouchpointPaths, order: int, *, function: str) -> Chain:
     end_from = node[last]
     end_to = np.where(paths.converted, conversion, null)
     pairs = np.concatenate([source * size + node, end_from * size + end_to])
-    counts = np.bincount(pairs, minlength=size * size).reshape(size, size).astype(np.float64)
+    counts = bincount(pairs, minlength=size * size).reshape(size, size).astype(np.float64)
     counts[conversion, conversion] = 1.0
     counts[null, null] = 1.0
     rows = counts.sum(axis=1)

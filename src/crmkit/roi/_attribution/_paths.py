@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_datetime, as_finite_float, as_ids, as_readonly
 from crmkit._params import names, number
+from crmkit._reduce import bincount
 from crmkit._tables import read_mapped
 from crmkit.errors import InputError
 
@@ -349,7 +350,7 @@ def touchpoint_paths(
     opp = _milestone(cv.get("opportunity_created"), c_ids.size, field="opportunity_created")
     c_groups = factorize(c_ids)
     if c_groups.n_groups != c_ids.size:
-        counts = np.bincount(c_groups.codes, minlength=c_groups.n_groups)
+        counts = bincount(c_groups.codes, minlength=c_groups.n_groups)
         dup = np.flatnonzero(counts[c_groups.codes] > 1)
         raise InputError.for_rows(
             "customer",
@@ -383,7 +384,7 @@ def touchpoint_paths(
         else np.full(touch_conv.size, never)
     )
     after = has_conv & (micros > conv_at)
-    before_count = np.bincount(touch_conv[has_conv & ~after], minlength=c_ids.size)
+    before_count = bincount(touch_conv[has_conv & ~after], minlength=c_ids.size)
     orphan = np.flatnonzero(before_count == 0)
     if orphan.size:
         raise InputError.for_rows(
@@ -408,7 +409,7 @@ def touchpoint_paths(
         reference = np.where(has_conv, conv_at, last)
         outside = ~after & (micros < reference - window)
     keep = ~after & ~outside
-    kept_count = np.bincount(touch_conv[has_conv & keep], minlength=c_ids.size)
+    kept_count = bincount(touch_conv[has_conv & keep], minlength=c_ids.size)
     lost = kept_count == 0
     t_code, micros, t_code_channel = t_code[keep], micros[keep], t_code_channel[keep]
     touch_conv = touch_conv[keep]
@@ -488,7 +489,7 @@ def _milestone_position(
     conv = path_conv[path]
     at = _of_conversion(milestone, conv, np.iinfo(np.int64).min)
     # touches are in time order within a path, so those at or before the milestone are a prefix
-    count = np.bincount(path, weights=micros <= at, minlength=start.size).astype(np.int64)
+    count = bincount(path, weights=micros <= at, minlength=start.size).astype(np.int64)
     hit = (path_conv >= 0) & (count > 0)
     out[hit] = count[hit] - 1
     return out

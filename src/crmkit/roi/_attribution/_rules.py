@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
 from crmkit.roi._attribution._models import (
     FirstTouch,
     FullPath,
@@ -100,7 +101,7 @@ def _time_decay(paths: TouchpointPaths, c: Converting, half_life_days: float) ->
         exponent = np.subtract(times[c.offsets + c.lengths - 1][c.path], times, dtype=np.float64)
     exponent *= scale
     weight = np.exp2(exponent, out=exponent)
-    total = np.bincount(c.path, weights=weight, minlength=c.offsets.size)
+    total = bincount(c.path, weights=weight, minlength=c.offsets.size)
     weight *= (1.0 / total)[c.path]
     return np.asarray(weight, dtype=np.float64)
 
@@ -218,16 +219,16 @@ def rule_totals(
         else:
             position = _last_non_direct_position(paths, c, model.direct)
         channel = paths.touch_channel[_one_at_index(c, position)]  # a fresh array
-        conversions = np.bincount(channel, minlength=n_channels).astype(np.float64)
-        worth = np.bincount(channel, weights=value, minlength=n_channels).astype(np.float64)
+        conversions = bincount(channel, minlength=n_channels).astype(np.float64)
+        worth = bincount(channel, weights=value, minlength=n_channels).astype(np.float64)
         return conversions, worth
     if isinstance(model, Linear):
         share = 1.0 / c.lengths
         channel = kernel_view(paths.touch_channel[: c.m])
-        conversions = np.bincount(channel, weights=share[c.path], minlength=n_channels).astype(
+        conversions = bincount(channel, weights=share[c.path], minlength=n_channels).astype(
             np.float64
         )
-        worth = np.bincount(channel, weights=(share * value)[c.path], minlength=n_channels).astype(
+        worth = bincount(channel, weights=(share * value)[c.path], minlength=n_channels).astype(
             np.float64
         )
         return conversions, worth

@@ -13,6 +13,7 @@ from crmkit._display import Kind
 from crmkit._groups import factorize
 from crmkit._input import as_ids, as_readonly
 from crmkit._params import choice, flag, instance, names
+from crmkit._reduce import bincount
 from crmkit._results import Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.funnel import Opportunities
@@ -531,7 +532,7 @@ def _payback(
     nat = np.iinfo(np.int64).min
     days = np.full(k, np.nan)
     paid = np.zeros(k, dtype=bool)
-    undated = np.bincount(group_of_gain[gain_time == nat], minlength=k) > 0
+    undated = bincount(group_of_gain[gain_time == nat], minlength=k) > 0
     can = (start != nat) & ~undated
     free = can & (spend <= 0)
     days[free] = 0.0
@@ -674,7 +675,7 @@ def campaign_results(
     k = table.n_campaigns
     n_leads = np.full(k, np.nan)
     if leads is not None:
-        n_leads = np.bincount(
+        n_leads = bincount(
             _codes(leads, table, field="leads", what="one per lead"), minlength=k
         ).astype(np.float64)
     n_opps = np.full(k, np.nan)
@@ -695,9 +696,9 @@ def campaign_results(
         opp_campaign = _codes(
             opps.dimensions[campaign_dimension], table, field=campaign_dimension, what="deals"
         )
-        n_opps = np.bincount(opp_campaign, minlength=k).astype(np.float64)
+        n_opps = bincount(opp_campaign, minlength=k).astype(np.float64)
         won = opps.stage == opps.process.won_code
-        n_won = np.bincount(opp_campaign[won], minlength=k).astype(np.float64)
+        n_won = bincount(opp_campaign[won], minlength=k).astype(np.float64)
     nat = np.iinfo(np.int64).min
     source: Literal["won deals", "attributed", "customers"]
     model: str | None = None
@@ -709,7 +710,7 @@ def campaign_results(
         gain_campaign, gain_revenue, gain_profit, gain_time = _deal_gains(
             opportunities, opp_campaign, revenue.margin
         )
-        conversions = np.bincount(gain_campaign, minlength=k).astype(np.float64)
+        conversions = bincount(gain_campaign, minlength=k).astype(np.float64)
         source = "won deals"
     elif isinstance(revenue, AttributedRevenue):
         credited = attribution_credits(revenue.paths, model=revenue.model)
@@ -723,7 +724,7 @@ def campaign_results(
         rate = float(cast("float", revenue.margin.rate))  # AttributedRevenue refuses a mapping
         gain_profit = gain_revenue * rate
         gain_time = np.asarray(credited.conversion_time).view(np.int64)
-        conversions = np.bincount(gain_campaign, weights=credited.credit, minlength=k).astype(
+        conversions = bincount(gain_campaign, weights=credited.credit, minlength=k).astype(
             np.float64
         )
         source = "attributed"
@@ -731,7 +732,7 @@ def campaign_results(
     elif isinstance(revenue, CustomerRevenue):
         gain_campaign, gain_revenue, gain_profit = _customer_gains(revenue, table)
         gain_time = np.full(gain_campaign.size, nat, dtype=np.int64)
-        conversions = np.bincount(gain_campaign, minlength=k).astype(np.float64)
+        conversions = bincount(gain_campaign, minlength=k).astype(np.float64)
         source = "customers"
     else:
         raise InputError.for_parameter(
@@ -747,26 +748,26 @@ def campaign_results(
         "opportunities": n_opps,
         "won_deals": n_won,
         "conversions": conversions,
-        "revenue": np.bincount(gain_campaign, weights=gain_revenue, minlength=k),
-        "gross_profit": np.bincount(gain_campaign, weights=gain_profit, minlength=k),
+        "revenue": bincount(gain_campaign, weights=gain_revenue, minlength=k),
+        "gross_profit": bincount(gain_campaign, weights=gain_profit, minlength=k),
     }
     codes, labels = _group_codes(table, group_by)
     n_groups = int(codes.max()) + 1 if codes.size else 0
     sums = {
-        name: np.bincount(codes, weights=values, minlength=n_groups).astype(np.float64)
+        name: bincount(codes, weights=values, minlength=n_groups).astype(np.float64)
         for name, values in per_campaign.items()
     }
     start = table.start.view(np.int64)
     group_start = np.full(n_groups, np.iinfo(np.int64).max)
     np.minimum.at(group_start, codes, np.where(start == nat, np.iinfo(np.int64).max, start))
-    has_nat = np.bincount(codes[start == nat], minlength=n_groups) > 0
+    has_nat = bincount(codes[start == nat], minlength=n_groups) > 0
     group_start = np.where(has_nat | (group_start == np.iinfo(np.int64).max), nat, group_start)
     days, paid = _payback(codes[gain_campaign], gain_time, gain_profit, sums["spend"], group_start)
     figures = _figures(sums)
     totals = _figures({name: np.array([np.sum(v)]) for name, v in sums.items()})
     return CampaignResults(
         groups={name: as_readonly(np.asarray(v)) for name, v in labels.items()},
-        n_campaigns=as_readonly(np.bincount(codes, minlength=n_groups).astype(np.int64)),
+        n_campaigns=as_readonly(bincount(codes, minlength=n_groups).astype(np.int64)),
         **{name: as_readonly(v) for name, v in figures.items()},
         payback_days=as_readonly(days),
         paid_back=as_readonly(paid),

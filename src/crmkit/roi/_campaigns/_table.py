@@ -18,6 +18,7 @@ from crmkit._input import (
     as_readonly,
     check_same_length,
 )
+from crmkit._reduce import bincount
 from crmkit._results import frozen_mapping, json_safe
 from crmkit._tables import read_mapped
 from crmkit.errors import InputError
@@ -148,7 +149,7 @@ class Campaigns:
                 )
         groups = factorize(ids)
         if groups.n_groups != n:
-            counts = np.bincount(groups.codes, minlength=groups.n_groups)
+            counts = bincount(groups.codes, minlength=groups.n_groups)
             dup = np.flatnonzero(counts[groups.codes] > 1)
             raise InputError.for_rows(
                 "campaign",

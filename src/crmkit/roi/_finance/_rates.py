@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from crmkit._display import Kind
 from crmkit._input import as_readonly
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import MultipleIRRError, NoIRRError, NoSignChangeError
 from crmkit.roi._finance._flows import (
@@ -270,7 +271,7 @@ def _collect(
     return IRRRoots(
         scenario=as_readonly(row),
         rate=as_readonly(rate),
-        n_roots=as_readonly(np.bincount(row, minlength=changes.size).astype(np.int64)),
+        n_roots=as_readonly(bincount(row, minlength=changes.size).astype(np.int64)),
         n_sign_changes=as_readonly(changes),
         method=method,
     )

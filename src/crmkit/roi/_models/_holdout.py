@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._engine import activity_periods, as_lazy
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
-from crmkit._params import integer
+from crmkit._params import choice, integer
 from crmkit._results import Kind, Result, names_field, names_of
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Frequency, last_observed_period, period_keys
+from crmkit.periods import Calendar, Frequency, last_observed_period, period_keys
 from crmkit.roi._models._btyd_data import require_models_extra
 from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
 from crmkit.segmentation import BTYDSummary, btyd_summary
@@ -22,6 +23,13 @@ from crmkit.segmentation import BTYDSummary, btyd_summary
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
 
 FloatArray = npt.NDArray[np.float64]
+_FREQUENCIES: Final = (  # those of btyd_summary
+    Frequency.DAY,
+    Frequency.WEEK,
+    Frequency.MONTH,
+    Frequency.QUARTER,
+    Frequency.YEAR,
+)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -148,19 +156,38 @@ def calibration_holdout(
     ([1, 0], [1, 0], 30.0)
     """
     fn = "calibration_holdout"
-    tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+    f = choice(freq, Frequency, name="freq", function=fn, among=_FREQUENCIES)
     cal_end = scalar_datetime(calibration_end, field="calibration_end", function=fn)
     obs_end = scalar_datetime(observation_end, field="observation_end", function=fn)
-    # the cut is on the raw timestamp; periods are counted after it
-    if not (tx.timestamp < cal_end).any():
+    # the cut is on the raw timestamp; periods are counted after it. A lazy table forms the
+    # distinct (customer, period) pairs of its holdout rows in its engine, by the same rule.
+    held = None
+    if as_lazy(transactions) is not None:
+        held = activity_periods(
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            freq=f,
+            calendar=Calendar(),
+            function=fn,
+            window=(cal_end, obs_end),
+        )
+    source: object
+    if held is None:
+        tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+        source, first = tx, tx.timestamp.min()
+        inside = (tx.timestamp >= cal_end) & (tx.timestamp < obs_end)
+        ids, keys = tx.customer[inside], period_keys(tx.timestamp[inside], f)
+    else:
+        source, first = transactions, held.first
+        ids, keys = held.customers[held.codes], held.keys
+    if not first < cal_end:
         raise InputError.for_parameter(
             "calibration_end",
-            f"after the first transaction ({tx.timestamp.min()})",
+            f"after the first transaction ({first})",
             str(cal_end),
             function=fn,
         )
-    summary = btyd_summary(tx, freq=freq, as_of=cal_end)
-    f = summary.freq
     cal_key = last_observed_period(cal_end, f)
     obs_key = last_observed_period(obs_end, f)
     if obs_key <= cal_key:
@@ -170,9 +197,9 @@ def calibration_holdout(
             str(obs_end),
             function=fn,
         )
-    inside = (tx.timestamp >= cal_end) & (tx.timestamp < obs_end)
-    keys = period_keys(tx.timestamp[inside], f)
-    ids = tx.customer[inside]
+    summary = btyd_summary(
+        source, freq=f, as_of=cal_end, customer=customer, timestamp=timestamp, amount=amount
+    )
     hold_keys = keys - cal_key  # 0 for the rest of the cut's own period
     cal_ids = summary.customer
     n = cal_ids.shape[0]

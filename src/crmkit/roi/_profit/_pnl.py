@@ -14,6 +14,7 @@ from crmkit._frames import check_column_names
 from crmkit._groups import factorize
 from crmkit._input import as_amounts, as_finite_float, as_ids, as_readonly, check_date_format
 from crmkit._params import number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, frozen_mapping
 from crmkit._tables import read_table
 from crmkit._transactions import Transactions, customer_groups, read_transactions
@@ -286,7 +287,7 @@ class CustomerPnL(Result):
 
 
 def _sum_by(codes: npt.NDArray[np.int64], weights: FloatArray, k: int) -> FloatArray:
-    return np.bincount(codes, weights=weights, minlength=k).astype(np.float64, copy=False)
+    return bincount(codes, weights=weights, minlength=k).astype(np.float64, copy=False)
 
 
 def _check_margin(margin: object) -> CostColumn | MarginRate:
@@ -764,7 +765,7 @@ def customer_pnl(
     k = ids.shape[0]
     revenue = _sum_by(tx_codes, tx.amount, k)
     cogs = _sum_by(tx_codes, cogs_rows, k)
-    n_purchases = np.bincount(tx_codes[tx.amount > 0], minlength=k).astype(np.int64)
+    n_purchases = bincount(tx_codes[tx.amount > 0], minlength=k).astype(np.int64)
 
     counts: dict[str, FloatArray] = {}
     lines: dict[str, FloatArray] = {}

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_amounts, as_ids, as_readonly, check_same_length, to_array
 from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
@@ -525,9 +526,9 @@ def profit_by_segment(
     k = groups.n_groups
 
     def total(values: FloatArray) -> FloatArray:
-        return np.bincount(groups.codes, weights=values, minlength=k).astype(np.float64)
+        return bincount(groups.codes, weights=values, minlength=k).astype(np.float64)
 
-    count = np.bincount(groups.codes, minlength=k).astype(np.int64)
+    count = bincount(groups.codes, minlength=k).astype(np.int64)
     profit = total(pnl.profit)
     grand = float(pnl.profit.sum())
     share = profit / grand if grand > 0 else np.full(k, np.nan)
@@ -535,7 +536,7 @@ def profit_by_segment(
         segment=as_readonly(groups.uniques),
         n_customers=as_readonly(count),
         n_unprofitable=as_readonly(
-            np.bincount(groups.codes[pnl.profit < 0], minlength=k).astype(np.int64)
+            bincount(groups.codes[pnl.profit < 0], minlength=k).astype(np.int64)
         ),
         revenue=as_readonly(total(pnl.revenue)),
         gross_margin=as_readonly(total(pnl.gross_margin)),
