@@ -27,14 +27,13 @@ from crmkit.roi._models._fit import (
     given_diagnostics,
     maximise,
 )
-from crmkit.roi._models._special import log_hyp2f1_unit
+from crmkit.roi._models._special import log_gamma_slope, log_hyp2f1_unit
 
 __all__ = ["BGBBFit", "BGBBKernel", "bgbb_from_params", "fit_bgbb", "read_discrete"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _NAMES: Final = ("alpha", "beta", "gamma", "delta")
-_GAMMA_NEAR_ONE: Final = 1e-5
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -387,23 +386,20 @@ def bgbb_from_params(*, alpha: float, beta: float, gamma: float, delta: float) -
 def _ratio_difference(gamma: float, delta: float, lo: FloatArray, hi: FloatArray) -> FloatArray:
     """Return G(g+d)/G(1+d) [G(1+d+lo)/G(g+d+lo) - G(1+d+hi)/G(g+d+hi)] / (g - 1).
 
-    The two ratios are products like prod_k (1+d+k)/(g+d+k), bounded, so they
-    are formed in logs against G(g+d)/G(1+d) (which alone overflows for a
-    large g).
+    With e = g - 1 and Q(x) = (ln G(x + e) - ln G(x)) / e (:func:`log_gamma_slope`,
+    free of cancellation), the first ratio is exp(e (Q(1+d) - Q(1+d+lo))) and
+    the bracket over e is that times (Q(1+d+hi) - Q(1+d+lo)) exprel(z), with
+    z = e (Q(1+d+lo) - Q(1+d+hi)): the singularity at g = 1 is removed
+    exactly, and nothing overflows for a large g.
     """
     from scipy import special  # noqa: PLC0415
 
-    if abs(gamma - 1.0) < _GAMMA_NEAR_ONE:
-        # a removable singularity: interpolate between 1 -/+ 2e-5 (error ~1e-10 relative)
-        step = 2.0 * _GAMMA_NEAR_ONE
-        low = _ratio_difference(1.0 - step, delta, lo, hi)
-        high = _ratio_difference(1.0 + step, delta, lo, hi)
-        weight = (gamma - 1.0 + step) / (2.0 * step)
-        return np.asarray(low + weight * (high - low))
-    base = special.gammaln(gamma + delta) - special.gammaln(1.0 + delta)
-    a = base + special.gammaln(1.0 + delta + lo) - special.gammaln(gamma + delta + lo)
-    b = base + special.gammaln(1.0 + delta + hi) - special.gammaln(gamma + delta + hi)
-    return np.asarray(np.exp(a) * -np.expm1(b - a) / (gamma - 1.0))
+    e = gamma - 1.0
+    q_start = log_gamma_slope(1.0 + delta, e)
+    q_lo = log_gamma_slope(1.0 + delta + lo, e)
+    q_hi = log_gamma_slope(1.0 + delta + hi, e)
+    head = e * (q_start - q_lo)
+    return np.asarray(np.exp(head) * (q_hi - q_lo) * special.exprel(e * (q_lo - q_hi)))
 
 
 @attrs.frozen(kw_only=True)
