@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import SeedLike, as_generator, instance, integer, number, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
 
@@ -473,7 +474,7 @@ def simulate_contracts(
     life = np.maximum(life, 1.0)
     churned = life <= periods
     tenure = np.where(churned, life, float(periods))
-    lost = np.bincount(life[churned].astype(np.int64), minlength=periods + 1)[: periods + 1]
+    lost = bincount(life[churned].astype(np.int64), minlength=periods + 1)[: periods + 1]
     survivors = n - np.cumsum(lost)
     return SimulatedContracts(
         customer=as_readonly(np.arange(n, dtype=np.int64)),

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, check_same_length
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
@@ -314,7 +315,7 @@ def fit_bgbb(
         np.searchsorted(c.x_values, rfm.frequency) * c.a_values.size
         + np.searchsorted(c.a_values, rfm.recency)
     ) * c.b_values.size + np.searchsorted(c.b_values, rfm.T)
-    weight = np.bincount(np.searchsorted(key, cust_key), weights=w, minlength=key.size).astype(
+    weight = bincount(np.searchsorted(key, cust_key), weights=w, minlength=key.size).astype(
         np.float64
     )
     x, t_x, n = c.x_values[c.x_code], c.a_values[c.a_code], c.b_values[c.b_code]

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
@@ -118,14 +119,14 @@ def _objective(data: BTYDData, *, modified: bool = False) -> tuple[Any, BTYDData
     n = data.n
     xu = c.x_values
     w_all = c.weight / n
-    wx = np.bincount(c.x_code, weights=w_all, minlength=xu.size)  # weight per x value
+    wx = bincount(c.x_code, weights=w_all, minlength=xu.size)  # weight per x value
     rows_x = xu[c.x_code]
     m = 1.0 if modified else 0.0
     # rows are sorted by x, so the non-repeaters (x = 0) come first
     first_rep = 0 if modified else int(np.searchsorted(rows_x, 0.5))
     t_vals = c.b_values
     tx_vals = c.a_values
-    w0_t = np.bincount(c.b_code[:first_rep], weights=w_all[:first_rep], minlength=t_vals.size)
+    w0_t = bincount(c.b_code[:first_rep], weights=w_all[:first_rep], minlength=t_vals.size)
     w = w_all[first_rep:]
     x_code = c.x_code[first_rep:]
     x = rows_x[first_rep:]

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.errors import CrmkitWarning, FitError, InputError
 from crmkit.roi._models._btyd_data import (
@@ -193,7 +194,7 @@ def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
 
     xu, code = unique_codes(x)
     n = x.size
-    wx = np.bincount(code, minlength=xu.size) / n
+    wx = bincount(code, minlength=xu.size) / n
     log_m = np.log(m)
     xm = x * m
     log_xu = np.log(xu)

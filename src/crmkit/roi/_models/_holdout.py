@@ -12,6 +12,7 @@ import numpy.typing as npt
 from crmkit._engine import activity_periods, as_lazy
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
 from crmkit._params import choice, integer
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, names_field, names_of
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
@@ -207,8 +208,8 @@ def calibration_holdout(
     known = cal_ids[where] == ids if n else np.zeros(ids.shape[0], dtype=bool)
     span = obs_key - cal_key + 1
     pairs = np.unique(where[known].astype(np.int64) * span + hold_keys[known])
-    counts = np.bincount(pairs // span, minlength=n).astype(np.int64)
-    by_period = np.bincount(pairs % span, minlength=span).astype(np.int64)
+    counts = bincount(pairs // span, minlength=n).astype(np.int64)
+    by_period = bincount(pairs % span, minlength=span).astype(np.int64)
     # purchases in the rest of the cut's own period count in the first holdout period
     by_period = np.r_[by_period[0] + by_period[1], by_period[2:]] if span > 1 else by_period
     n_new = np.unique(ids[~known]).shape[0] if (~known).any() else 0
@@ -393,10 +394,10 @@ def holdout_comparison(
     predicted = p.spread(p.kernel.expected(p.rows.frequency, p.rows.recency, p.rows.T, window))
     group = np.minimum(rfm.frequency, bins).astype(np.int64)
     k = bins + 1
-    count = np.bincount(group, minlength=k).astype(np.int64)
+    count = bincount(group, minlength=k).astype(np.int64)
     with np.errstate(all="ignore"):
-        mean_pred = np.bincount(group, weights=predicted, minlength=k) / count
-        mean_act = np.bincount(group, weights=actual, minlength=k) / count
+        mean_pred = bincount(group, weights=predicted, minlength=k) / count
+        mean_act = bincount(group, weights=actual, minlength=k) / count
     err = predicted - actual
     corr = float("nan")
     if np.ptp(predicted) > 0 and np.ptp(actual) > 0:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, scalar_datetime
 from crmkit._params import choice, integer, number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit._transactions import as_transactions
 from crmkit.errors import InputError
@@ -149,7 +150,7 @@ def _cells(
     mid = (cols[1:] + cols[:-1]) / 2.0
     col = np.searchsorted(mid, rfm.recency[inside])
     row = rfm.frequency[inside].astype(np.int64)
-    counts = np.bincount(row * r + col, minlength=f * r).reshape(f, r)
+    counts = bincount(row * r + col, minlength=f * r).reshape(f, r)
     x = np.repeat(rows.astype(np.float64), r)
     t_x = np.tile(cols, f)
     impossible = (x == 0) & (t_x > 0)
@@ -439,7 +440,7 @@ def repeat_purchase_histogram(
     pmf = _pmf_by_age(kern, t_values, k)
     head = weight.astype(np.float64) @ pmf
     expected_counts = np.append(head, rfm.n - head.sum())
-    actual = np.bincount(np.minimum(rfm.frequency, k).astype(np.int64), minlength=k + 1)
+    actual = bincount(np.minimum(rfm.frequency, k).astype(np.int64), minlength=k + 1)
     return RepeatPurchaseHistogram(
         frequency=as_readonly(np.arange(k + 1, dtype=np.int64)),
         actual=as_readonly(actual.astype(np.int64)),
@@ -618,8 +619,8 @@ def purchase_tracking(
     owner, period = pairs // span, pairs % span
     first = np.ones(pairs.size, dtype=bool)
     first[1:] = owner[1:] != owner[:-1]
-    births = np.bincount(period[first], minlength=span).astype(np.int64)
-    actual = np.bincount(period[~first], minlength=span).astype(np.float64)
+    births = bincount(period[first], minlength=span).astype(np.int64)
+    actual = bincount(period[~first], minlength=span).astype(np.float64)
     elapsed = kern.unconditional(np.arange(span, dtype=np.float64))
     cumulative = np.convolve(births.astype(np.float64), elapsed)[:span]
     incremental = np.diff(cumulative, prepend=0.0)

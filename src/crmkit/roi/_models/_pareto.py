@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._models._covariates import CovariateEffects, given_effects
@@ -119,7 +120,7 @@ def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
 
     c = compress(data.frequency, data.recency, data.T)
     w = c.weight / data.n
-    wx = np.bincount(c.x_code, weights=w, minlength=c.x_values.size)
+    wx = bincount(c.x_code, weights=w, minlength=c.x_values.size)
     x = c.x_values[c.x_code]
     t_x = c.a_values[c.a_code]
     big_t = c.b_values[c.b_code]

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import integer, number, work_limit
+from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
 from crmkit.roi._models._bgbb import BGBBFit, BGBBKernel, read_discrete
@@ -108,7 +109,7 @@ class Prepared:
         """Return the customers per evaluated row."""
         if self.where is None:
             return np.ones(self.rows.n)
-        return np.bincount(self.where, minlength=self.rows.n).astype(np.float64)
+        return bincount(self.where, minlength=self.rows.n).astype(np.float64)
 
 
 def read_model_data(
