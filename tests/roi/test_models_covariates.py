@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from crmkit.datasets import simulate_purchase_histories
-from crmkit.errors import InputError
+from crmkit.datasets import simulate_customer_base, simulate_purchase_histories
+from crmkit.errors import ConvergenceWarning, InputError
 from crmkit.roi import (
     CovariateEffects,
     CovariateEncoding,
@@ -22,6 +22,7 @@ from crmkit.roi import (
     pareto_nbd_from_params,
     probability_alive,
 )
+from crmkit.segmentation import btyd_summary
 
 N = 20_000
 CHANNEL = CovariateEncoding(
@@ -323,3 +324,34 @@ def test_covariates_without_a_table_and_unknown_levels(bg_truth):
             ),
         )
     assert err.value.field == "covariates"
+
+
+def test_a_fit_stopped_in_a_degenerate_corner_is_flagged_not_raised():
+    # 80 customers cannot identify a dropout covariate: a and b run towards 3e5 (no dispersion
+    # left in the dropout probability) with the covariate's coefficient after them, a ridge
+    # where the likelihood is flat to rounding and L-BFGS-B's line search fails ("ABNORMAL").
+    # The fit is returned, not converged and degenerate, with the reason in words.
+    base = simulate_customer_base(80, "2023-01-01", "2024-01-01", seed=5, refund_rate=0.0)
+    summary = btyd_summary(base.transactions, freq="week", as_of="2024-01-01")
+    n = summary.customer.size
+    table = {
+        "customer": summary.customer,
+        "channel": np.where(np.arange(n) % 3 == 0, "store", "web"),
+        "age": 20.0 + (np.arange(n) * 7) % 40,
+    }
+    with pytest.warns(ConvergenceWarning) as record:
+        fit = fit_bgnbd(
+            summary, covariates=table, purchase_covariates=["channel"], dropout_covariates=["age"]
+        )
+    d = fit.diagnostics
+    assert not d.converged
+    assert d.degenerate
+    assert not d.ok
+    assert not d.hessian_positive_definite  # flat along the ridge
+    assert "ABNORMAL" in d.optimizer_message
+    assert any("degenerate corner; the fit is not converged" in str(w.message) for w in record)
+    assert d.summary().startswith(
+        "DEGENERATE fit, the data do not identify the model: the optimiser stopped short"
+    )
+    # what it found is no worse than the fit without covariates, which it started from
+    assert fit.log_likelihood >= fit_bgnbd(summary).log_likelihood - 1e-9

@@ -54,7 +54,10 @@ class FitDiagnostics:
     ----------
     converged : bool
         The optimiser reported success, or stopped with a gradient small
-        enough to count as converged.
+        enough to count as converged. False only for a fit whose optimiser
+        stopped short on a ridge or in a degenerate corner (then
+        ``degenerate`` is True); anywhere else that is a
+        :class:`~crmkit.errors.FitError`.
     optimizer_message : str
         The optimiser's own message.
     n_iterations : int
@@ -151,6 +154,8 @@ class FitDiagnostics:
             return self.optimizer_message
         if self.degenerate:
             reasons = []
+            if not self.converged:
+                reasons.append("the optimiser stopped short of convergence")
             if self.at_bound:
                 reasons.append(f"{', '.join(self.at_bound)} ran to a bound or corner")
             if not self.hessian_positive_definite:
@@ -337,8 +342,11 @@ def maximise(
     *start* is on the natural scale; *log_scale* says which entries are
     optimised on the log scale (default: all). Returns the natural
     parameters, the total log-likelihood and diagnostics; raises FitError
-    when the optimiser fails outright, and emits a ConvergenceWarning for
-    every doubt about the fit. Messages of *extra_warnings* (model-specific
+    when the optimiser fails outright (where the information matrix is sound),
+    and emits a ConvergenceWarning for every doubt about the fit. An optimiser
+    that stops short on a ridge or in a corner (a parameter at a bound or
+    corner, or a singular information matrix) gives a fit with ``converged``
+    False and ``degenerate`` True. Messages of *extra_warnings* (model-specific
     degeneracies) mark the fit degenerate.
     """
     from scipy import optimize  # noqa: PLC0415  (optional 'models' extra)
@@ -375,7 +383,14 @@ def maximise(
             f"{int(result.nit)} iterations at a non-finite log-likelihood."
         )
     converged = bool(result.success) or gradient_norm < _GRADIENT_TOLERANCE
-    if not converged:
+    bound = np.where(mask, LOG_BOUND, COEFFICIENT_BOUND)
+    at_bound = tuple(
+        n
+        for n, v, b, is_log in zip(names, x, bound, mask, strict=True)
+        if abs(v) >= b - 1e-6 or (is_log and abs(v) > _CORNER)
+    )
+    cov_work, positive, condition = _information(objective, x, grad, n_customers)
+    if not converged and not at_bound and positive:
         raise FitError(
             f"The {model} fit failed: L-BFGS-B stopped with {message!r} after "
             f"{int(result.nit)} iterations; gradient norm {gradient_norm:.3g} "
@@ -385,12 +400,16 @@ def maximise(
     shown = {n: float(f"{v:.4g}") for n, v in zip(names, theta.tolist(), strict=True)}
     issues: list[str] = []
     degenerate = False
-    bound = np.where(mask, LOG_BOUND, COEFFICIENT_BOUND)
-    at_bound = tuple(
-        n
-        for n, v, b, is_log in zip(names, x, bound, mask, strict=True)
-        if abs(v) >= b - 1e-6 or (is_log and abs(v) > _CORNER)
-    )
+    if not converged:
+        # the optimiser stopped on a ridge or in a corner, where the likelihood is flat to
+        # rounding along some direction (its line search fails there): the data do not
+        # identify the model, which is what the result says, flagged
+        degenerate = True
+        issues.append(
+            f"{model}: L-BFGS-B stopped with {message!r} after {int(result.nit)} iterations "
+            f"(gradient norm {gradient_norm:.3g}) on a ridge or in a degenerate corner; the "
+            "fit is not converged."
+        )
     if at_bound:
         degenerate = True
         issues.append(
@@ -402,7 +421,6 @@ def maximise(
             f"{model}: gradient norm {gradient_norm:.3g} at the optimum is large; "
             "the maximum may be inaccurate."
         )
-    cov_work, positive, condition = _information(objective, x, grad, n_customers)
     if not positive:
         degenerate = True
         issues.append(
