@@ -16,9 +16,17 @@ positive terms bounded by :math:`z^n`, so it is summed directly, and its
 derivatives in :math:`r`, :math:`s` and :math:`z` (hence in
 :math:`\alpha, \beta`) are summed with it: the gradient is analytic. Where
 :math:`z` is so close to 1 (above 0.9995) that the series would need more than
-about 80,000 terms (parameters three orders of magnitude apart), the value comes
-from ``scipy.special.hyp2f1``, the :math:`z`-derivative from its closed form and the derivatives in
-:math:`r, s` from central differences of it, for those rows only.
+about 80,000 terms (parameters three orders of magnitude apart, as in a
+degenerate fit whose s and beta run off together), the term comes from its
+integral instead,
+
+.. math::
+
+    \mathrm{term}(t) = (r+s+x)\int_t^\infty(\alpha+u)^{-(r+x)}(\beta+u)^{-(s+1)}\,du,
+
+by a double-exponential (exp-sinh) rule on fixed nodes, all rows at once, with
+the gradient from the same nodes (the derivatives of the integrand): about
+1e-12 relative accuracy in every regime tested against the series.
 
 Each term depends on (x, t) alone, so it is evaluated once per distinct
 (x, t_x) and (x, T) pair, not per customer.
@@ -26,14 +34,12 @@ Each term depends on (x, t) alone, so it is evaluated once per distinct
 
 from __future__ import annotations
 
-import math
-import warnings
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from crmkit.roi._models._special import SERIES_Z, log_hyp2f1, log_hyp2f1_unit
+from crmkit.roi._models._special import SERIES_Z, log_hyp2f1_unit
 
 __all__ = ["log_likelihood_terms", "log_terms", "term_with_gradient"]
 
@@ -41,7 +47,8 @@ FloatArray = npt.NDArray[np.float64]
 Param = FloatArray | float
 Theta = tuple[Param, Param, Param, Param]  # (r, alpha, s, beta); alpha, beta may be per row
 
-_BLOCK: Final = 48
+_BLOCK: Final = 48  # series terms in the first vectorised step
+_MAX_BLOCK: Final = 4096  # the longest step
 
 
 def _branch(
@@ -57,38 +64,56 @@ def _branch(
     return first, np.asarray(p, dtype=np.float64), np.asarray(c, dtype=np.float64), z
 
 
-def _integral_log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
-    """Return log term(t) from its integral, one row at a time: the last resort.
+# exp-sinh nodes on (0, inf): u = exp(pi/2 sinh(tau)), tau in [-4.5, 4.5] by 1/32 (289 nodes,
+# from 2e-31 to 5e30); the integrand's scale is set per row before the nodes are laid
+_DE_STEP: Final = 1.0 / 32.0
+_DE_TAU: Final = np.arange(-4.5, 4.5 + _DE_STEP / 2, _DE_STEP)
+_DE_NODE: Final = np.exp(0.5 * np.pi * np.sinh(_DE_TAU))
+_DE_WEIGHT: Final = _DE_STEP * 0.5 * np.pi * np.cosh(_DE_TAU) * _DE_NODE
 
-    term(t) = (r+s+x) int_t^inf (alpha+u)^-(r+x) (beta+u)^-(s+1) du; with the
-    integrand scaled by its value at t it lies in (0, 1], so QUADPACK integrates
-    it where the hypergeometric series and scipy both fail (e.g. s = 1000 with
-    beta = 10^4 and t near 0, where z is within 1e-7 of 1).
+
+def _integral_terms(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return log term(t) and its gradient in (r, alpha, s, beta) from the integral.
+
+    With A = alpha + t, B = beta + t, rho = r + x and u = A (e^y - 1),
+
+        term(t) = (rho + s) A^(1-rho) B^-(s+1) int_0^inf h(y) dy,
+        log h(y) = (1 - rho) y - (s + 1) L(y),  L(y) = log(1 + (A/B) expm1(y)),
+
+    where h starts at 1 and ends like exp(-(rho + s) y). L is formed as
+    logaddexp(0, log(A/B) + y + log(-expm1(-y))), exact for every y. The nodes
+    are scaled by the integrand's initial decay rate, so its width is of order
+    one on them; the derivatives of log h (-y for r, -L for s, and
+    -(s+1)(1 - e^-L)/A, +(s+1)(1 - e^-L)/B for alpha and beta) are integrated
+    on the same nodes, so value and gradient agree.
     """
-    from scipy import integrate  # noqa: PLC0415
-
     r, alpha, s, beta = (np.broadcast_to(np.asarray(v, dtype=np.float64), x.shape) for v in theta)
-    out = np.empty(x.size)
-    for i, (ri, ai, si, bi, xi, ti) in enumerate(
-        zip(r.ravel(), alpha.ravel(), s.ravel(), beta.ravel(), x.ravel(), t.ravel(), strict=True)
-    ):
-        rho = float(ri + xi)
-
-        def f(
-            u: float, rho: float = rho, a_: float = ai + ti, b_: float = bi + ti, s_: float = si
-        ) -> float:
-            return math.exp(-rho * math.log1p(u / a_) - (s_ + 1.0) * math.log1p(u / b_))
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", integrate.IntegrationWarning)
-            value = integrate.quad(f, 0.0, np.inf, limit=200)[0]
-        out[i] = (
-            math.log(rho + si)
-            - rho * math.log(ai + ti)
-            - (si + 1.0) * math.log(bi + ti)
-            + (math.log(value) if value > 0 else -np.inf)
-        )
-    return out.reshape(x.shape)
+    rho = r + x
+    big_a, big_b = alpha + t, beta + t
+    log_q = np.log(big_a) - np.log(big_b)
+    scale = rho + s + (s + 1.0) * np.exp(log_q)  # -d log h / dy at 0, plus the tail's rate
+    y = _DE_NODE[None, :] / scale[:, None]
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        big_l = np.logaddexp(0.0, log_q[:, None] + y + np.log(-np.expm1(-y)))
+        log_h = (1.0 - rho)[:, None] * y - (s + 1.0)[:, None] * big_l
+        top = log_h.max(axis=1)
+        h = np.exp(log_h - top[:, None]) * (_DE_WEIGHT[None, :] / scale[:, None])
+        total = h.sum(axis=1)
+        share = 1.0 - np.exp(-big_l)  # (A/B) dL/d(A/B), in [0, 1)
+        d_r = -(h * y).sum(axis=1) / total
+        d_s = -(h * big_l).sum(axis=1) / total
+        d_q = (h * share).sum(axis=1) / total * (s + 1.0)
+        log_value = np.log(rho + s) - (rho - 1.0) * np.log(big_a) - (s + 1.0) * np.log(big_b)
+        log_value = log_value + top + np.log(total)
+    grad = np.vstack(
+        [
+            1.0 / (rho + s) - np.log(big_a) + d_r,
+            -(rho - 1.0) / big_a - d_q / big_a,
+            1.0 / (rho + s) - np.log(big_b) + d_s,
+            -(s + 1.0) / big_b + d_q / big_b,
+        ]
+    )
+    return np.asarray(log_value, dtype=np.float64), grad
 
 
 def log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
@@ -97,12 +122,16 @@ def log_term(theta: Theta, x: FloatArray, t: FloatArray) -> FloatArray:
     first, p, c, z = _branch(theta, x, t)
     log_g = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
     extra = np.where(first, 0.0, np.log(alpha + t) - np.log(beta + t))
-    out = np.asarray(log_g + extra + log_hyp2f1_unit(p, c, z), dtype=np.float64)
-    failed = ~np.isfinite(out)
+    head, p, c, z = np.broadcast_arrays(log_g + extra, p, c, z)
+    out = np.empty(z.shape)
+    short = z <= SERIES_Z
+    if short.any():
+        out[short] = head[short] + log_hyp2f1_unit(p[short], c[short], z[short])
+    failed = ~short
+    failed[short] = ~np.isfinite(out[short])
     if np.any(failed):
-        rows = [v[failed] for v in np.broadcast_arrays(x, t, *theta)]
-        out = out.copy()
-        out[failed] = _integral_log_term((rows[2], rows[3], rows[4], rows[5]), rows[0], rows[1])
+        rows = [np.asarray(v[failed], dtype=np.float64) for v in np.broadcast_arrays(x, t, *theta)]
+        out[failed] = _integral_terms((rows[2], rows[3], rows[4], rows[5]), rows[0], rows[1])[0]
     return out
 
 
@@ -142,9 +171,10 @@ def _series(
     run_b = np.zeros(rows)  # running sum_k<n 1/(c+k)
     done = np.zeros(rows, dtype=bool)
     active = np.arange(rows)
-    k = np.arange(_BLOCK, dtype=np.float64)
+    size = _BLOCK
     start = 0.0
     while active.size:
+        k = np.arange(size, dtype=np.float64)
         pp, cc, zz = p[active, None], c[active, None], z[active, None]
         n = start + k[None, :]  # the term index before each step
         pn = pp + n
@@ -161,11 +191,14 @@ def _series(
         run_a[active] = cum_a[:, -1]
         run_b[active] = cum_b[:, -1]
         # the remaining terms fall at least like z^n: bound their (derivative) sums
-        last = terms[:, -1] * (start + _BLOCK + 1.0) * (1.0 + cum_a[:, -1] + cum_b[:, -1])
+        last = terms[:, -1] * (start + size + 1.0) * (1.0 + cum_a[:, -1] + cum_b[:, -1])
         finished = last <= 1e-16 * total[active] * (1.0 - zz[:, 0]) ** 2
         done[active[finished]] = True
         active = active[~finished]
-        start += _BLOCK
+        start += size
+        # the terms only fall (p < c, z < 1): the rows still running (z near 1, up to
+        # ~80,000 terms) take doubling blocks, so the loop runs a few dozen times at most
+        size = min(2 * size, _MAX_BLOCK)
     # dc_n/dr = c_n sum_k<n (dp_dr/(p+k) - 1/(c+k)), and the same with dp_ds for s
     d_r = dp_dr * sum_a - sum_b
     d_s = dp_ds * sum_a - sum_b
@@ -201,18 +234,15 @@ def term_with_gradient(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[Floa
         g_r[short] = d_r / total
         g_s[short] = d_s / total
         g_z[short] = d_z / total
-    long = ~short
-    if long.any():
-        pl, cl, zl = p[long], c[long], z[long]
-        log_hyp = log_hyp2f1(1.0, pl, cl, zl)
-        value[long] = log_hyp
-        g_z[long] = pl / cl * np.exp(log_hyp2f1(2.0, pl + 1.0, cl + 1.0, zl) - log_hyp)
-        h = 1e-6 * np.maximum(1.0, cl)
-        for grad_out, dp in ((g_r, dp_dr[long]), (g_s, dp_ds[long])):
-            up = log_hyp2f1(1.0, pl + dp * h, cl + h, zl)
-            down = log_hyp2f1(1.0, pl - dp * h, cl - h, zl)
-            grad_out[long] = (up - down) / (2 * h)
-    bad = ~(np.isfinite(value) & np.isfinite(g_r) & np.isfinite(g_s) & np.isfinite(g_z))
+    # beyond SERIES_Z, and wherever the series failed: the integral, value and gradient
+    bad = ~short
+    bad[short] = ~(
+        np.isfinite(value[short])
+        & np.isfinite(g_r[short])
+        & np.isfinite(g_s[short])
+        & np.isfinite(g_z[short])
+    )
+    value[bad] = g_r[bad] = g_s[bad] = g_z[bad] = 0.0  # replaced below
     la, lb = np.log(alpha + t) * ones, np.log(beta + t) * ones
     extra = np.where(first, 0.0, la - lb)
     log_value = -rho * la - s * lb + value + extra
@@ -222,22 +252,10 @@ def term_with_gradient(theta: Theta, x: FloatArray, t: FloatArray) -> tuple[Floa
     grad_beta = -s / (beta + t) + g_z * dz_db - np.where(first, 0.0, 1.0 / (beta + t))
     grad = np.vstack([grad_r, grad_alpha, grad_s, grad_beta])
     if np.any(bad):
-        # the last resort (both series and hyp2f1 failed): the integral and central
-        # differences of it, for those rows only
         rows = [np.asarray(v[bad], dtype=np.float64) for v in np.broadcast_arrays(x, t, *theta)]
-        point = [rows[2], rows[3], rows[4], rows[5]]
-        log_value = np.array(log_value, copy=True)
-        log_value[bad] = _integral_log_term(
-            (point[0], point[1], point[2], point[3]), rows[0], rows[1]
+        log_value[bad], grad[:, bad] = _integral_terms(
+            (rows[2], rows[3], rows[4], rows[5]), rows[0], rows[1]
         )
-        for j in range(4):
-            step = 1e-6 * point[j]
-            shift = [step if i == j else 0.0 * step for i in range(4)]
-            up_p = tuple(p + d for p, d in zip(point, shift, strict=True))
-            down_p = tuple(p - d for p, d in zip(point, shift, strict=True))
-            hi = _integral_log_term((up_p[0], up_p[1], up_p[2], up_p[3]), rows[0], rows[1])
-            lo = _integral_log_term((down_p[0], down_p[1], down_p[2], down_p[3]), rows[0], rows[1])
-            grad[j, bad] = (hi - lo) / (2.0 * step)
     return np.asarray(log_value, dtype=np.float64), grad
 
 

@@ -19,7 +19,8 @@ __all__ = ["SERIES_Z", "log_gamma_slope", "log_hyp2f1", "log_hyp2f1_unit"]
 
 FloatArray = npt.NDArray[np.float64]
 
-_BLOCK: Final = 64  # series terms per vectorised step
+_BLOCK: Final = 64  # series terms per vectorised step (before the terms' peak)
+_MAX_BLOCK: Final = 8192  # the longest step, once every row's terms are falling
 _MAX_TERMS: Final = 200_000  # beyond this the series is given up (z within ~1e-4 of 1)
 _RESCALE: Final = 1e200
 SERIES_Z: Final = 0.9995  # up to here the series of 2F1(1, p; c; z) needs < ~80,000 terms
@@ -47,10 +48,11 @@ def _series_log(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> F
     offset = np.zeros(n_rows)
     out = np.full(n_rows, np.nan)
     active = np.arange(n_rows)
+    size = _BLOCK
     with np.errstate(all="ignore"):  # a pole (c a non-positive integer) gives NaN, reported
-        k = np.arange(_BLOCK, dtype=np.float64)
         start = 0.0
         while active.size and start < _MAX_TERMS:
+            k = np.arange(size, dtype=np.float64)
             aa, bb, cc, zz = a[active, None], b[active, None], c[active, None], z[active, None]
             n = start + k[None, :]
             ratio = (aa + n) * (bb + n) / ((cc + n) * (n + 1.0)) * zz
@@ -71,8 +73,12 @@ def _series_log(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> F
             failed = ~np.isfinite(total[active])
             done = active[converged & ~failed]
             out[done] = np.where(total[done] > 0, np.log(total[done]) + offset[done], np.nan)
+            start += size
+            # past every row's peak the terms only fall, so a longer block cannot overflow
+            # before the rescaling: blocks double there (z near 1 needs ~1e5 terms)
+            falling = bool(np.all(ratio[:, -1] < 1.0))
+            size = min(2 * size, _MAX_BLOCK) if falling else _BLOCK
             active = active[~(converged | failed)]
-            start += _BLOCK
     return out
 
 
