@@ -68,8 +68,8 @@ ROW_READERS = {  # where each function reads rows on the numpy path
     "product_mix": ("crmkit.segmentation._products", "as_transactions"),
     "product_affinity": ("crmkit.segmentation._products", "as_transactions"),
     "cross_sell": ("crmkit.segmentation._products", "as_transactions"),
-    "calibration_holdout": ("crmkit.roi._models._holdout", "as_transactions"),
-    "calibration_holdout_mid_period": ("crmkit.roi._models._holdout", "as_transactions"),
+    "calibration_holdout": ("crmkit.roi._models._holdout", "read_transactions"),
+    "calibration_holdout_mid_period": ("crmkit.roi._models._holdout", "read_transactions"),
     "cohort_retention": ("crmkit.lifecycle._retention", "columns"),
     "churn_by_period": ("crmkit.lifecycle._retention", "columns"),
 }

@@ -327,8 +327,22 @@ def choice(
     raise InputError.for_parameter(name, f"one of {valid}", value, function=function, hint=hint)
 
 
-def instance(value: object, kind: type[_T], *, name: str, function: str, what: str) -> _T:
-    """Return *value* if it is a *kind*; else refuse it, naming what was expected.
+@overload
+def instance(value: object, kind: type[_T], *, name: str, function: str, what: str) -> _T: ...
+
+
+@overload
+def instance(
+    value: object, kind: tuple[type[_T], ...], *, name: str, function: str, what: str
+) -> _T: ...
+
+
+def instance(
+    value: object, kind: type[_T] | tuple[type[_T], ...], *, name: str, function: str, what: str
+) -> _T:
+    """Return *value* if it is a *kind* (or one of a tuple of kinds); else refuse it.
+
+    The message names what was expected (*what*) and what was given.
 
     Examples
     --------

@@ -33,6 +33,7 @@ from crmkit.roi import (
     probability_alive,
     probability_alive_ahead,
     purchase_count_pmf,
+    repeat_purchase_histogram,
     shifted_beta_geometric_from_params,
     tracking_curve,
 )
@@ -81,9 +82,15 @@ def test_the_report_says_when_the_fit_is_degenerate():
 @pytest.mark.parametrize(
     ("call", "field", "words"),
     [
-        (lambda: expected_purchases(BG, ONE, t=-1.0), "t", "number >= 0"),
-        (lambda: expected_purchases(BG, ONE, t="1"), "t", "number >= 0"),  # type: ignore[arg-type]
-        (lambda: probability_alive_ahead(BG, ONE, t=float("nan")), "t", "number >= 0"),
+        (lambda: expected_purchases(BG, ONE, t=-1.0), "t", r"number in \[0, 1e\+07\]"),
+        (lambda: expected_purchases(BG, ONE, t="1"), "t", r"number in \[0, 1e\+07\]"),  # type: ignore[arg-type]
+        (lambda: probability_alive_ahead(BG, ONE, t=float("nan")), "t", r"number in \[0, 1e\+07\]"),
+        (lambda: expected_purchases(BG, ONE, t=1e300), "t", r"number in \[0, 1e\+07\]"),
+        (
+            lambda: repeat_purchase_histogram(BG, ONE, max_frequency=10**12),
+            "max_frequency",
+            r"int in \[1, 10000\]",
+        ),
         (lambda: purchase_count_pmf(BG, t=0.0, n_max=3), "t", "> 0"),
         (lambda: purchase_count_pmf(BG, t=1.0, n_max=-1), "n_max", "int >= 0"),
         (lambda: purchase_count_pmf(BG, t=1.0, n_max=2.0), "n_max", "int"),  # type: ignore[arg-type]

@@ -313,17 +313,57 @@ def test_covariates_without_a_table_and_unknown_levels(bg_truth):
     with pytest.raises(InputError, match="customer ids") as err:
         probability_alive(bg_truth, frequency=[1], recency=[1.0], T=[2.0], covariates=table)
     assert err.value.field == "customer"
-    with pytest.raises(InputError, match="coefficient for each design column") as err:
-        bgnbd_from_params(
-            r=1,
-            alpha=1,
-            a=1,
-            b=1,
-            covariates=CovariateEffects(
-                encodings={"purchase": CHANNEL}, coefficients={"purchase": {}}, standard_errors={}
-            ),
+    # effects whose coefficients do not match their encoding cannot even be built
+    with pytest.raises(InputError, match="a value for each design column of 'purchase'") as err:
+        CovariateEffects(
+            encodings={"purchase": CHANNEL}, coefficients={"purchase": {}}, standard_errors={}
         )
+    assert err.value.field == "coefficients"
+    # and effects on a process the model does not have are refused by the model
+    spend_only = CovariateEffects(
+        encodings={"spend": CHANNEL},
+        coefficients={"spend": {"channel[web]": 0.2}},
+        standard_errors={},
+    )
+    with pytest.raises(InputError, match="effects on the processes") as err:
+        bgnbd_from_params(r=1, alpha=1, a=1, b=1, covariates=spend_only)
     assert err.value.field == "covariates"
+
+
+def test_covariate_values_are_checked_when_built():
+    with pytest.raises(InputError, match="'sources' parameter of CovariateEncoding") as err:
+        CovariateEncoding(sources="channel", columns=("channel[web]",), reference={})
+    assert err.value.field == "sources"
+    with pytest.raises(InputError, match="reference level") as err:
+        CovariateEncoding(sources=("age",), columns=("age",), reference={"channel": "store"})
+    assert err.value.field == "reference"
+    with pytest.raises(InputError, match="design columns named after the sources") as err:
+        CovariateEncoding(sources=("age",), columns=("income",), reference={})
+    assert err.value.field == "columns"
+    with pytest.raises(InputError, match="keyed by process") as err:
+        CovariateEffects(encodings={"loyalty": CHANNEL}, coefficients={}, standard_errors={})
+    assert err.value.field == "encodings"
+    with pytest.raises(InputError, match="'coefficients' parameter of CovariateEffects") as err:
+        CovariateEffects(
+            encodings={"purchase": CHANNEL},
+            coefficients={"purchase": {"channel[web]": float("nan")}},
+            standard_errors={},
+        )
+    assert err.value.field == "coefficients"
+    # a standard error that could not be computed is NaN; a negative one is refused
+    ok = CovariateEffects(
+        encodings={"purchase": CHANNEL},
+        coefficients={"purchase": {"channel[web]": 0.3}},
+        standard_errors={"purchase": {"channel[web]": float("nan")}},
+    )
+    assert np.isnan(ok.standard_errors["purchase"]["channel[web]"])
+    with pytest.raises(InputError, match=">= 0") as err:
+        CovariateEffects(
+            encodings={"purchase": CHANNEL},
+            coefficients={"purchase": {"channel[web]": 0.3}},
+            standard_errors={"purchase": {"channel[web]": -0.1}},
+        )
+    assert err.value.field == "standard_errors"
 
 
 def test_a_fit_stopped_in_a_degenerate_corner_is_flagged_not_raised():

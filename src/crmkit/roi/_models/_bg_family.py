@@ -224,7 +224,7 @@ def _bracket(theta: Theta, x: FloatArray, T: FloatArray, t: Param, m: float) -> 
     bp = b + m
     z = t / (alpha + T + t)
     c = a + bp + x - 1.0
-    log1mz = np.log1p(-z)
+    log1mz = np.log(alpha + T) - np.log(alpha + T + t)  # log(1 - z), exact as z nears 1
     log_hyp = log_hyp2f1(a + bp - 1.0 - r, a - 1.0, c, z)
     safe = np.isfinite(log_hyp)
     with np.errstate(all="ignore"):

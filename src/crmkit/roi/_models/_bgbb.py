@@ -17,9 +17,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_finite_float, check_same_length
+from crmkit._input import as_amounts, check_same_length
 from crmkit._reduce import bincount
 from crmkit._results import Result
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
 from crmkit.roi._models._fit import (
@@ -307,8 +308,11 @@ def fit_bgbb(
     if weights is None:
         w = np.ones(rfm.n)
     else:
-        w = as_finite_float(weights, field="weights", function=fn, minimum=0.0, strict_minimum=True)
-        check_same_length({"weights": w.shape[0], "frequency": rfm.n}, function=fn)
+        # customer counts: positive, and (as amounts) summing to a finite total
+        w, _ = as_amounts(weights, field="weights", function=fn)
+        check_same_length({"frequency": rfm.n, "weights": w.shape[0]}, function=fn)
+        if (w <= 0).any():
+            raise bad_rows_error(w <= 0, w, field="weights", requirement="must be > 0", function=fn)
     c = compress(rfm.frequency, rfm.recency, rfm.T)
     key = (c.x_code * c.a_values.size + c.a_code) * c.b_values.size + c.b_code
     cust_key = (

@@ -9,6 +9,7 @@ months (quarters, years) after ``as_of``, so February is 28 or 29 days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Literal
 
@@ -18,12 +19,14 @@ import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._numeric import overflow_error, safe_sum
 from crmkit._params import choice, instance, integer, number, work_limit
 from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, require_models_extra
 from crmkit.roi._models._gamma_gamma import GammaGammaFit, spend_kernel_values
 from crmkit.roi._models._predict import (
+    MAX_HORIZON,
     AnyPurchaseModel,
     PredictiveKernel,
     Prepared,
@@ -50,6 +53,7 @@ MAX_CLV_WORK: Final = 10**8
 """Expected-purchase evaluations (periods x distinct customers) one CLV call may ask for."""
 MAX_PERIODS: Final = 10_000
 """Discounting periods one CLV call may ask for (833 years of months)."""
+_LOG_FACTOR_LIMIT: Final = 600.0  # discount factors up to e^600 (a negative rate) stay finite
 _UNIT_DAYS: Final = {"day": 1.0, "week": 7.0}
 _STEP: Final = {"month": 1, "quarter": 3, "year": 12}
 
@@ -235,6 +239,14 @@ def period_ends(
         "whole residual lifetime use dert().",
     )
     rate = number(discount_rate, name="discount_rate", function=function, low=-1.0, low_open=True)
+    if not np.isfinite(-math.log1p(rate) * k) or -math.log1p(rate) * k > _LOG_FACTOR_LIMIT:
+        raise InputError.for_parameter(
+            "discount_rate",
+            f"a rate whose discount factors over {k} periods stay within float64 "
+            f"(at least {math.expm1(-_LOG_FACTOR_LIMIT / k):.3g})",
+            discount_rate,
+            function=function,
+        )
     if (period_length is None) == (calendar is None):
         raise InputError.for_parameter(
             "period_length",
@@ -258,7 +270,15 @@ def period_ends(
         ends = cal.ends(k)
         label = f"{k} calendar {cal.freq}s from {cal.as_of.astype('datetime64[D]')!s}"
         return ends, float("nan"), label, rate
-    length = number(period_length, name="period_length", function=function, low=0.0, low_open=True)
+    # the horizon, periods x period_length, is at most MAX_HORIZON time units
+    length = number(
+        period_length,
+        name="period_length",
+        function=function,
+        low=0.0,
+        low_open=True,
+        high=MAX_HORIZON / k,
+    )
     if discrete(model) and length != int(length):
         raise InputError.for_parameter(
             "period_length",
@@ -320,7 +340,20 @@ def _result(
     rows = prepared.rows
     discounted, total = discounted_purchases(prepared.kernel, rows, ends, discount_rate)
     alive = prepared.kernel.alive(rows.frequency, rows.recency, rows.T)
-    clv = value * prepared.spread(discounted)
+    with np.errstate(over="ignore", invalid="ignore"):
+        clv = value * prepared.spread(discounted)
+        total_clv = safe_sum(clv)
+    if not (np.isfinite(total_clv) and np.isfinite(clv).all()):
+        bad = ~np.isfinite(clv)
+        ids = _ids(prepared.data)
+        raise overflow_error(
+            "monetary_value" if basis == "spend" else "profit_per_purchase",
+            function=function,
+            what="lifetime values" if bad.any() else "a total lifetime value",
+            labels=ids[bad][:5].tolist(),
+            n_bad=int(bad.sum()) if bad.any() else None,
+            noun="customer",
+        )
     return CustomerCLV(
         customer=as_readonly(_ids(prepared.data)),
         p_alive=prepared.spread(alive),
@@ -333,7 +366,7 @@ def _result(
         period_ends=as_readonly(ends),
         schedule=label,
         discount_rate=discount_rate,
-        total_clv=float(clv.sum()),
+        total_clv=total_clv,
         n_negative=int(np.count_nonzero(clv < 0)),
         source_names=names,
     )
@@ -368,9 +401,11 @@ def customer_clv(
     periods : int
         Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
-        Discount rate per period, > -1.
+        Discount rate per period, > -1 (and not so negative that the
+        discount factors of the horizon overflow float64).
     period_length : float, optional
-        Fixed length of one period in the data's time unit: 4.345 weeks or 30
+        Fixed length of one period in the data's time unit (the horizon,
+        periods x period_length, at most 10^7): 4.345 weeks or 30
         days per month reproduce lifetimes' ``customer_lifetime_value``
         (``freq="W"`` / ``"D"``); whole opportunities for BG/BB.
     calendar : CalendarPeriods, optional
@@ -550,7 +585,8 @@ def profit_clv(
     periods : int
         Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
-        Discount rate per period, > -1.
+        Discount rate per period, > -1 (and not so negative that the
+        discount factors of the horizon overflow float64).
     period_length : float, optional
         Fixed length of one period in the data's time unit (see :func:`customer_clv`).
     calendar : CalendarPeriods, optional
@@ -647,7 +683,7 @@ def profit_clv(
         value = _profit_from_pnl(table, rfm, fn)
     else:
         value = as_finite_float(profit_per_purchase, field="profit_per_purchase", function=fn)
-        check_same_length({"profit_per_purchase": value.shape[0], "frequency": rfm.n}, function=fn)
+        check_same_length({"frequency": rfm.n, "profit_per_purchase": value.shape[0]}, function=fn)
     return _result(
         prepared,
         value,

@@ -21,7 +21,7 @@ from crmkit.roi._models._gamma_gamma import GammaGammaFit
 from crmkit.roi._models._holdout import CalibrationHoldout, HoldoutComparison, holdout_comparison
 from crmkit.roi._models._mbgnbd import fit_mbgnbd
 from crmkit.roi._models._pareto import ParetoNBDFit, fit_pareto_nbd
-from crmkit.roi._models._predict import AnyPurchaseModel, prepare
+from crmkit.roi._models._predict import MAX_FREQUENCY_ROWS, AnyPurchaseModel, prepare
 
 __all__ = [
     "LikelihoodRatioTest",
@@ -72,6 +72,9 @@ class LikelihoodRatioTest(Result):
     p_value: float
     restricted: str
     full: str
+
+
+_RESTRICTED: Final = (ShiftedBetaGeometricFit, BGNBDFit, ParetoNBDFit, GammaGammaFit)
 
 
 def _name(fit: object) -> str:
@@ -150,6 +153,13 @@ def likelihood_ratio_test(restricted: Any, full: Any) -> LikelihoodRatioTest:  #
     require_models_extra(fn)
     from scipy import stats  # noqa: PLC0415
 
+    restricted = instance(
+        restricted,
+        _RESTRICTED,
+        name="restricted",
+        function=fn,
+        what="a ShiftedBetaGeometricFit, BGNBDFit, ParetoNBDFit or GammaGammaFit",
+    )
     if not _nested(restricted, full):
         raise InputError.for_parameter(
             "full",
@@ -304,7 +314,8 @@ def compare_models(
         The models to fit and compare (BG/BB needs whole-period data, which
         every split is).
     max_frequency : int
-        Last group of the calibration-vs-holdout tables (FHL 2005 use 7).
+        Last group of the calibration-vs-holdout tables (FHL 2005 use 7; at
+        most 10,000).
 
     Returns
     -------
@@ -366,7 +377,9 @@ def compare_models(
     names = [choice(m, tuple(_FITTERS), name="models", function=fn) for m in models]
     if len(set(names)) != len(names):
         raise InputError.for_parameter("models", "distinct model names", list(models), function=fn)
-    bins = integer(max_frequency, name="max_frequency", function=fn, minimum=1)
+    bins = integer(
+        max_frequency, name="max_frequency", function=fn, minimum=1, maximum=MAX_FREQUENCY_ROWS
+    )
     n = int(data.customer.shape[0])
     fits: dict[str, Any] = {}
     tables: dict[str, HoldoutComparison] = {}

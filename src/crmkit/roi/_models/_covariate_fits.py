@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit.errors import FitError
+from crmkit.errors import InputError
 from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._bgnbd import BGNBDFit
 from crmkit.roi._models._bgnbd import _objective as _bg_objective
@@ -282,8 +282,11 @@ def fit_gamma_gamma_covariates(
     blocks = _blocks(designs, [("spend", (2,), 1.0)], function)
     x, m = _repeaters(rfm)
     if x.size < 2:
-        raise FitError(
-            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases; got {x.size}."
+        raise InputError(
+            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases "
+            f"(frequency > 0); got {x.size}.",
+            field="frequency",
+            hint="Fit the spend model on a base with repeat buyers.",
         )
     start = prefit(_objective(x, m)[0], [1.0, 1.0, max(float(np.mean(m)), 1e-3)])
     log_m, log_x = np.log(m), np.log(x)

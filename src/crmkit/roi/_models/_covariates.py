@@ -12,22 +12,73 @@ caller's scale.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from crmkit._input import as_finite_float, as_ids
+from crmkit._input import as_ids, as_numbers_or_labels
+from crmkit._params import instance, number
 from crmkit._params import names as check_names
-from crmkit._results import frozen_mapping
+from crmkit._results import FrozenMapping, frozen_mapping
 from crmkit._tables import read_table
 from crmkit.errors import InputError
 
 __all__ = ["CovariateEffects", "CovariateEncoding", "Design", "design_for", "encode_table"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+_PROCESSES: Final = ("purchase", "dropout", "spend")
+
+
+def _sources_names(value: object) -> tuple[str, ...]:
+    return check_names(
+        value, name="sources", function="CovariateEncoding", what="covariate column names"
+    )
+
+
+def _column_names(value: object) -> tuple[str, ...]:
+    return check_names(
+        value, name="columns", function="CovariateEncoding", what="design column names"
+    )
+
+
+def _reference(value: object) -> FrozenMapping[str, Any]:
+    what = "a mapping of categorical source to reference level"
+    given = instance(value, Mapping, name="reference", function="CovariateEncoding", what=what)  # type: ignore[type-abstract]
+    return frozen_mapping(given)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _mapping(value: object, name: str) -> Mapping[str, Any]:
+    what = "a mapping keyed by process"
+    return instance(value, Mapping, name=name, function="CovariateEffects", what=what)  # type: ignore[type-abstract]
+
+
+def _encodings(value: object) -> FrozenMapping[str, Any]:
+    return frozen_mapping(_mapping(value, "encodings"))
+
+
+def _coefficients(value: object) -> FrozenMapping[str, Any]:
+    return frozen_mapping(_mapping(value, "coefficients"))
+
+
+def _standard_errors(value: object) -> FrozenMapping[str, Any]:
+    return frozen_mapping(_mapping(value, "standard_errors"))
+
+
+def _value(value: object, name: str, *, nan_ok: bool) -> float:
+    if nan_ok and isinstance(value, float) and math.isnan(value):
+        return value  # a standard error that could not be computed
+    low = 0.0 if name == "standard_errors" else None
+    return number(value, name=name, function="CovariateEffects", low=low)
 
 
 @attrs.frozen(kw_only=True)
@@ -58,9 +109,32 @@ class CovariateEncoding:
     (('channel[web]',), {'channel': 'store'})
     """
 
-    sources: tuple[str, ...]
-    columns: tuple[str, ...]
-    reference: Mapping[str, str] = attrs.field(converter=frozen_mapping)
+    sources: tuple[str, ...] = attrs.field(converter=_sources_names)
+    columns: tuple[str, ...] = attrs.field(converter=_column_names)
+    reference: Mapping[str, str] = attrs.field(converter=_reference)
+
+    def __attrs_post_init__(self) -> None:
+        fn = "CovariateEncoding"
+        ref = self.reference
+        bad = [(k, v) for k, v in ref.items() if k not in self.sources or not _is_text(v)]
+        if bad:
+            raise InputError.for_parameter(
+                "reference",
+                f"a mapping of categorical sources (among {list(self.sources)}) to their "
+                "reference level (a non-empty str)",
+                dict(bad),
+                function=fn,
+            )
+        for column in self.columns:
+            categorical = [s for s in ref if column.startswith(f"{s}[") and column.endswith("]")]
+            if column not in self.sources and not categorical:
+                raise InputError.for_parameter(
+                    "columns",
+                    "design columns named after the sources: a numeric source's own name, "
+                    "or 'source[level]' for a categorical one (with a reference level)",
+                    column,
+                    function=fn,
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -78,26 +152,69 @@ class CovariateEffects:
         (positive g, more purchases); see each model for the dropout and
         spend processes.
     standard_errors : mapping of str to mapping of str to float
-        Their asymptotic standard errors (NaN when not computable).
+        Their asymptotic standard errors (NaN when not computable); empty
+        for effects given without them.
 
     Examples
     --------
+    Web buyers purchase more often than store buyers (a coefficient 0.4 on
+    the web indicator, store the reference level):
+
+    >>> channel = CovariateEncoding(
+    ...     sources=("channel",), columns=("channel[web]",), reference={"channel": "store"}
+    ... )
     >>> effects = CovariateEffects(
-    ...     encodings={},
+    ...     encodings={"purchase": channel},
     ...     coefficients={"purchase": {"channel[web]": 0.4}},
     ...     standard_errors={"purchase": {"channel[web]": 0.1}},
     ... )
-    >>> effects.coefficients["purchase"]["channel[web]"]
-    0.4
+    >>> effects.coefficients["purchase"]["channel[web]"], effects.processes
+    (0.4, ('purchase',))
     """
 
-    encodings: Mapping[str, CovariateEncoding] = attrs.field(converter=frozen_mapping)
-    coefficients: Mapping[str, Mapping[str, float]] = attrs.field(converter=frozen_mapping)
-    standard_errors: Mapping[str, Mapping[str, float]] = attrs.field(converter=frozen_mapping)
+    encodings: Mapping[str, CovariateEncoding] = attrs.field(converter=_encodings)
+    coefficients: Mapping[str, Mapping[str, float]] = attrs.field(converter=_coefficients)
+    standard_errors: Mapping[str, Mapping[str, float]] = attrs.field(converter=_standard_errors)
 
     def __attrs_post_init__(self) -> None:
-        for field in ("coefficients", "standard_errors"):
-            inner = {k: frozen_mapping(v) for k, v in getattr(self, field).items()}
+        fn = "CovariateEffects"
+        for process, encoding in self.encodings.items():
+            if process not in _PROCESSES:
+                raise InputError.for_parameter(
+                    "encodings", f"keyed by process ({', '.join(_PROCESSES)})", process, function=fn
+                )
+            instance(
+                encoding,
+                CovariateEncoding,
+                name="encodings",
+                function=fn,
+                what="a mapping of process to CovariateEncoding",
+            )
+        for field, missing_ok in (("coefficients", False), ("standard_errors", True)):
+            given = getattr(self, field)
+            if missing_ok and not given:
+                continue  # effects known without their errors (a scenario, a simulation truth)
+            if set(given) != set(self.encodings):
+                raise InputError.for_parameter(
+                    field,
+                    f"keyed by the processes of the encodings ({list(self.encodings)})",
+                    list(given),
+                    function=fn,
+                )
+            inner = {}
+            for process, values in given.items():
+                columns = self.encodings[process].columns
+                table = _mapping(values, field)
+                if list(table) != list(columns):
+                    raise InputError.for_parameter(
+                        field,
+                        f"a value for each design column of {process!r} ({list(columns)})",
+                        list(table),
+                        function=fn,
+                    )
+                inner[process] = frozen_mapping(
+                    {c: _value(v, field, nan_ok=missing_ok) for c, v in table.items()}
+                )
             object.__setattr__(self, field, frozen_mapping(inner))
 
     @property
@@ -118,8 +235,6 @@ def given_effects(
     effects: object, processes: Sequence[str], *, function: str
 ) -> tuple[CovariateEffects | None, list[str]]:
     """Check known covariate effects given to a ``*_from_params``; return them and their names."""
-    from crmkit._params import instance, number  # noqa: PLC0415
-
     if effects is None:
         return None, []
     value = instance(
@@ -146,10 +261,6 @@ def given_effects(
             number(coefficient, name=f"{process}:{column}", function=function)
             names.append(f"{process}:{column}")
     return value, names
-
-
-def _categorical(values: npt.NDArray[Any]) -> bool:
-    return values.dtype.kind in "UOSTb"
 
 
 def _align(table_ids: npt.NDArray[Any], ids: npt.NDArray[Any], function: str) -> npt.NDArray[Any]:
@@ -220,8 +331,10 @@ def encode_table(
     names: list[str] = []
     reference: dict[str, str] = dict(encoding.reference) if encoding is not None else {}
     for source in sources:
-        values = columns[source][rows]
-        if _categorical(values) or source in reference:
+        # read the whole column (positions in errors are the table's rows), then align it
+        numeric, read = as_numbers_or_labels(columns[source], field=source, function=function)
+        values = read[rows]
+        if not numeric or source in reference:
             text = values.astype(str)
             if encoding is None:
                 levels = np.unique(text)
@@ -251,7 +364,7 @@ def encode_table(
             blocks.extend((text == level).astype(np.float64) for level in kept)
             names.extend(f"{source}[{level}]" for level in kept)
         else:
-            blocks.append(as_finite_float(values, field=source, function=function))
+            blocks.append(values)
             names.append(source)
     matrix = np.column_stack(blocks) if blocks else np.zeros((customers.size, 0))
     enc = encoding or CovariateEncoding(

@@ -14,7 +14,7 @@ from crmkit._input import as_readonly
 from crmkit._params import instance
 from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
-from crmkit.errors import CrmkitWarning, FitError, InputError
+from crmkit.errors import CrmkitWarning, InputError
 from crmkit.roi._models._btyd_data import (
     BTYDData,
     dot,
@@ -265,10 +265,10 @@ def fit_gamma_gamma(
     Raises
     ------
     InputError
-        For monetary values <= 0 among customers with repeat purchases, or
-        inconsistent columns.
+        For monetary values <= 0 among customers with repeat purchases,
+        inconsistent columns, or fewer than two customers with repeat purchases.
     FitError
-        When the optimiser fails, or fewer than two customers have repeat purchases.
+        When the optimiser fails.
     ImportError
         When scipy (the ``models`` extra) is not installed.
 
@@ -330,8 +330,11 @@ def fit_gamma_gamma(
         return fit_gamma_gamma_covariates(rfm, covariates, spend=spend_covariates, function=fn)
     x, m = _repeaters(rfm)
     if x.size < 2:
-        raise FitError(
-            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases; got {x.size}."
+        raise InputError(
+            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases "
+            f"(frequency > 0); got {x.size}.",
+            field="frequency",
+            hint="Fit the spend model on a base with repeat buyers.",
         )
     independence = _independence(x, m)
     if not independence.plausible:

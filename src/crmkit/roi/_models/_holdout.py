@@ -14,11 +14,11 @@ from crmkit._input import as_finite_float, as_readonly, check_same_length, scala
 from crmkit._params import choice, integer
 from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, names_field, names_of
-from crmkit._transactions import as_transactions
+from crmkit._transactions import read_transactions
 from crmkit.errors import InputError
 from crmkit.periods import Calendar, Frequency, last_observed_period, period_keys
 from crmkit.roi._models._btyd_data import require_models_extra
-from crmkit.roi._models._predict import AnyPurchaseModel, horizon, prepare
+from crmkit.roi._models._predict import MAX_FREQUENCY_ROWS, AnyPurchaseModel, horizon, prepare
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
@@ -95,6 +95,7 @@ def calibration_holdout(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> CalibrationHoldout:
     r"""Split transactions into a calibration summary and holdout purchase counts.
 
@@ -116,6 +117,9 @@ def calibration_holdout(
         a later period than the last one observed before *calibration_end*.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (CDNOW's
+        ``"%Y%m%d"``).
 
     Returns
     -------
@@ -175,7 +179,15 @@ def calibration_holdout(
         )
     source: object
     if held is None:
-        tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+        tx = read_transactions(
+            transactions,
+            function=fn,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            date_format=date_format,
+            data_name="transactions",
+        )
         source, first = tx, tx.timestamp.min()
         inside = (tx.timestamp >= cal_end) & (tx.timestamp < obs_end)
         ids, keys = tx.customer[inside], period_keys(tx.timestamp[inside], f)
@@ -199,7 +211,13 @@ def calibration_holdout(
             function=fn,
         )
     summary = btyd_summary(
-        source, freq=f, as_of=cal_end, customer=customer, timestamp=timestamp, amount=amount
+        source,
+        freq=f,
+        as_of=cal_end,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
     )
     hold_keys = keys - cal_key  # 0 for the rest of the cut's own period
     cal_ids = summary.customer
@@ -239,7 +257,8 @@ class HoldoutComparison(Result):
     n_customers : ndarray of int64, shape (k,)
         Customers in the group.
     predicted, actual : ndarray of float64, shape (k,)
-        Mean predicted and actual holdout purchases per customer of the group.
+        Mean predicted and actual holdout purchases per customer of the group
+        (NaN for a group without customers).
     predicted_total, actual_total : float
         Summed over all customers.
     mean_absolute_error, root_mean_squared_error : float
@@ -315,10 +334,10 @@ def holdout_comparison(
     holdout_purchases : array_like, shape (n,), optional
         Actual purchases in the holdout, aligned with *data*.
     holdout_length : float, optional
-        Holdout length in the data's time unit, > 0.
+        Holdout length in the data's time unit, > 0 (at most 10^7).
     max_frequency : int
         Customers with this many calibration repeat purchases or more share
-        the last group (FHL 2005, Figure 4 uses 7).
+        the last group (FHL 2005, Figure 4 uses 7; at most 10,000).
     covariates : DataFrame or mapping of columns, optional
         The covariate table, for a model fitted with covariates.
 
@@ -358,7 +377,9 @@ def holdout_comparison(
     """
     fn = "holdout_comparison"
     require_models_extra(fn)
-    bins = integer(max_frequency, name="max_frequency", function=fn, minimum=1)
+    bins = integer(
+        max_frequency, name="max_frequency", function=fn, minimum=1, maximum=MAX_FREQUENCY_ROWS
+    )
     if isinstance(data, CalibrationHoldout):
         if holdout_purchases is not None or holdout_length is not None:
             raise InputError.for_parameter(
@@ -371,13 +392,25 @@ def holdout_comparison(
         actual = data.holdout_purchases.astype(np.float64)
         length: object = data.holdout_length
     else:
-        if holdout_purchases is None or holdout_length is None:
+        if holdout_purchases is None and holdout_length is None:
             raise InputError.for_parameter(
-                "holdout_purchases",
-                "given with holdout_length unless data is a CalibrationHoldout",
-                None,
+                "data",
+                "a CalibrationHoldout, or a table given with holdout_purchases and holdout_length",
+                type(data).__name__,
                 function=fn,
             )
+        for name, value in (
+            ("holdout_purchases", holdout_purchases),
+            ("holdout_length", holdout_length),
+        ):
+            if value is None:
+                raise InputError.for_parameter(
+                    name,
+                    "given with the other of holdout_purchases and holdout_length unless data "
+                    "is a CalibrationHoldout",
+                    None,
+                    function=fn,
+                )
         table = data
         actual = as_finite_float(
             holdout_purchases, field="holdout_purchases", function=fn, minimum=0.0
@@ -386,7 +419,7 @@ def holdout_comparison(
     p = prepare(
         fit, table, frequency=None, recency=None, T=None, covariates=covariates, function=fn
     )
-    check_same_length({"holdout_purchases": actual.shape[0], "frequency": p.data.n}, function=fn)
+    check_same_length({"frequency": p.data.n, "holdout_purchases": actual.shape[0]}, function=fn)
     window = horizon(length, p.model, name="holdout_length", function=fn)
     if window <= 0:
         raise InputError.for_parameter("holdout_length", "a number > 0", length, function=fn)

@@ -269,7 +269,7 @@ def expected_purchases_interval(
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T``.
     t : float
-        The future window, >= 0 (whole opportunities for BG/BB).
+        The future window, >= 0 (at most 10^7; whole opportunities for BG/BB).
     level : float
         Probability of each interval, in (0, 1), e.g. 0.9.
     seed : int, numpy.random.SeedSequence or numpy.random.Generator

@@ -20,7 +20,7 @@ from crmkit._input import as_readonly, scalar_datetime
 from crmkit._params import choice, integer, number
 from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
-from crmkit._transactions import as_transactions
+from crmkit._transactions import read_transactions
 from crmkit.errors import InputError
 from crmkit.periods import (
     Frequency,
@@ -32,6 +32,8 @@ from crmkit.periods import (
 )
 from crmkit.roi._models._btyd_data import BTYDData, read_rfm, require_models_extra
 from crmkit.roi._models._predict import (
+    MAX_FREQUENCY_ROWS,
+    MAX_HORIZON,
     AnyPurchaseModel,
     PredictiveKernel,
     check_model,
@@ -130,7 +132,11 @@ class FrequencyRecencyMatrix(Result):
 def _grid(
     rfm: BTYDData, T: float | None, max_frequency: int | None, function: str
 ) -> tuple[IntArray, FloatArray, float]:
-    big_t = float(rfm.T.max()) if T is None else number(T, name="T", function=function, low=0.0)
+    big_t = (
+        float(rfm.T.max())
+        if T is None
+        else number(T, name="T", function=function, low=0.0, high=MAX_HORIZON)
+    )
     if big_t <= 0:
         raise InputError.for_parameter(
             "T", "a number > 0 (the observation length)", big_t, function=function
@@ -219,7 +225,8 @@ def alive_matrix(
         The customers (``frequency``, ``recency``, ``T``, same time unit as the
         fit): they set the grid's range and fill ``customers``.
     T : float, optional
-        Observation length to evaluate the grid at; default the longest in *data*.
+        Observation length to evaluate the grid at (at most 10^7); default the
+        longest in *data*.
     max_frequency : int, optional
         Last row; default the highest frequency in *data* (at most 199).
 
@@ -283,9 +290,10 @@ def expected_purchases_matrix(
     data : RFMData, mapping or DataFrame
         The customers; they set the grid's range and fill ``customers``.
     t : float
-        Future length, > 0, in the data's time unit.
+        Future length, > 0 (at most 10^7), in the data's time unit.
     T : float, optional
-        Observation length to evaluate the grid at; default the longest in *data*.
+        Observation length to evaluate the grid at (at most 10^7); default the
+        longest in *data*.
     max_frequency : int, optional
         Last row; default the highest frequency in *data* (at most 199).
 
@@ -319,7 +327,7 @@ def expected_purchases_matrix(
     1.253
     """
     fn = "expected_purchases_matrix"
-    future = number(t, name="t", function=fn, low=0.0, low_open=True)
+    future = number(t, name="t", function=fn, low=0.0, low_open=True, high=MAX_HORIZON)
     return _matrix(fit, data, t=future, T=T, max_frequency=max_frequency, function=fn)
 
 
@@ -383,7 +391,8 @@ def repeat_purchase_histogram(
     data : RFMData, mapping or DataFrame
         The customers' ``frequency``, ``recency`` and ``T``.
     max_frequency : int, default 7
-        Last bin, >= 1; it collects every customer with at least that many.
+        Last bin, >= 1 (at most 10,000); it collects every customer with at
+        least that many.
 
     Returns
     -------
@@ -434,7 +443,9 @@ def repeat_purchase_histogram(
     fn = "repeat_purchase_histogram"
     require_models_extra(fn)
     _, kern = _kernel(fit, fn)
-    k = integer(max_frequency, name="max_frequency", function=fn, minimum=1)
+    k = integer(
+        max_frequency, name="max_frequency", function=fn, minimum=1, maximum=MAX_FREQUENCY_ROWS
+    )
     rfm = read_rfm(data, frequency=None, recency=None, T=None, function=fn)
     t_values, weight = np.unique(rfm.T, return_counts=True)
     pmf = _pmf_by_age(kern, t_values, k)
@@ -526,6 +537,7 @@ def purchase_tracking(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> PurchaseTracking:
     r"""Track repeat purchases per period against the model's expectation (the tracking plot).
 
@@ -543,6 +555,8 @@ def purchase_tracking(
         End of the calibration data, kept to mark the split.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -593,7 +607,15 @@ def purchase_tracking(
     require_models_extra(fn)
     _, kern = _kernel(fit, fn)
     f = choice(freq, Frequency, name="freq", function=fn)
-    tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+    tx = read_transactions(
+        transactions,
+        function=fn,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        data_name="transactions",
+    )
     end = (
         default_as_of(tx.timestamp)
         if as_of is None

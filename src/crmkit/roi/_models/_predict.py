@@ -31,6 +31,8 @@ from crmkit.roi._models._pareto import ParetoNBDFit
 from crmkit.roi._models._purchase import kernel, kernel_from_vector
 
 __all__ = [
+    "MAX_FREQUENCY_ROWS",
+    "MAX_HORIZON",
     "AnyPurchaseModel",
     "PurchaseCountPMF",
     "TrackingCurve",
@@ -50,6 +52,10 @@ AnyPurchaseModel = BGNBDFit | MBGNBDFit | ParetoNBDFit | BGBBFit
 _MODELS: Final = (BGNBDFit, MBGNBDFit, ParetoNBDFit, BGBBFit)
 _MODEL_NAMES: Final = "a BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit"
 MAX_PMF_WORK: Final = 10**8  # counts x customer rows in one pmf
+MAX_FREQUENCY_ROWS: Final = 10_000  # the last frequency group of a histogram or holdout table
+MAX_HORIZON: Final = 1e7
+"""The longest future window a prediction takes, in the data's time unit (ten million days
+is 27,000 years): beyond it no figure means anything, and the closed forms lose accuracy."""
 
 
 class PredictiveKernel(Protocol):
@@ -181,8 +187,8 @@ def prepare(
 
 
 def horizon(value: object, model: AnyPurchaseModel, *, name: str, function: str) -> float:
-    """Return a future window length: >= 0, and whole for a discrete-time model."""
-    t = number(value, name=name, function=function, low=0.0)
+    """Return a future window length: in [0, MAX_HORIZON], and whole for a discrete-time model."""
+    t = number(value, name=name, function=function, low=0.0, high=MAX_HORIZON)
     if discrete(model) and t != int(t):
         raise InputError.for_parameter(
             name, "a whole number of transaction opportunities for BG/BB", value, function=function
@@ -278,7 +284,8 @@ def probability_alive_ahead(
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T``.
     t : float
-        How far ahead, >= 0, in the data's time unit (whole opportunities for BG/BB).
+        How far ahead, >= 0 (at most 10^7), in the data's time unit (whole
+        opportunities for BG/BB).
     frequency, recency, T : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
     covariates : DataFrame or mapping of columns, optional
@@ -359,8 +366,8 @@ def expected_purchases(
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T`` (same unit as the fit).
     t : float
-        Length of the future window, >= 0, in the data's time unit (whole
-        opportunities for BG/BB).
+        Length of the future window, >= 0 (at most 10^7), in the data's time
+        unit (whole opportunities for BG/BB).
     frequency, recency, T : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
     covariates : DataFrame or mapping of columns, optional
@@ -454,7 +461,8 @@ def expected_purchases_new_customer(
     fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         A purchase model.
     t : float or array_like of float
-        Times since the first purchase, >= 0 (whole opportunities for BG/BB).
+        Times since the first purchase, >= 0 (at most 10^7; whole
+        opportunities for BG/BB).
     covariates : DataFrame or mapping of columns, optional
         For a covariate model: the new customers' covariates; the result is
         their mean.
@@ -502,7 +510,9 @@ def expected_purchases_new_customer(
     fn = "expected_purchases_new_customer"
     require_models_extra(fn)
     model = check_model(fit, fn)
-    times = as_finite_float(np.atleast_1d(np.asarray(t)), field="t", function=fn, minimum=0.0)
+    times = as_finite_float(
+        np.atleast_1d(np.asarray(t)), field="t", function=fn, minimum=0.0, maximum=MAX_HORIZON
+    )
     if discrete(model) and np.any(times != np.floor(times)):
         raise InputError.for_parameter(
             "t", "whole numbers of transaction opportunities for BG/BB", t, function=fn
@@ -561,7 +571,8 @@ def purchase_count_pmf(
     fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         A purchase model.
     t : float
-        The window since the first purchase, > 0 (whole opportunities for BG/BB).
+        The window since the first purchase, > 0 (at most 10^7; whole
+        opportunities for BG/BB).
     n_max : int
         Largest count shown, >= 0; the rest is ``tail``.
     covariates : DataFrame or mapping of columns, optional
@@ -793,7 +804,8 @@ def tracking_curve(
         purchase (T before the end of calibration); frequency and recency are
         read and checked but do not enter.
     t : array_like of float, shape (k,)
-        Times relative to the end of calibration (whole numbers for BG/BB).
+        Times relative to the end of calibration, within +-10^7 (whole
+        numbers for BG/BB).
     frequency, recency, T : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
     covariates : DataFrame or mapping of columns, optional
@@ -829,7 +841,13 @@ def tracking_curve(
     fn = "tracking_curve"
     require_models_extra(fn)
     model = check_model(fit, fn)
-    times = as_finite_float(np.atleast_1d(np.asarray(t)), field="t", function=fn)
+    times = as_finite_float(
+        np.atleast_1d(np.asarray(t)),
+        field="t",
+        function=fn,
+        minimum=-MAX_HORIZON,
+        maximum=MAX_HORIZON,
+    )
     if discrete(model) and np.any(times != np.floor(times)):
         raise InputError.for_parameter(
             "t", "whole numbers of transaction opportunities for BG/BB", t, function=fn
