@@ -348,7 +348,7 @@ def fit_bgbb(
 
 
 def bgbb_from_params(*, alpha: float, beta: float, gamma: float, delta: float) -> BGBBFit:
-    """Build a BG/BB model from known parameters.
+    r"""Build a BG/BB model from known parameters.
 
     Parameters
     ----------
@@ -364,6 +364,19 @@ def bgbb_from_params(*, alpha: float, beta: float, gamma: float, delta: float) -
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_bgbb` at the given parameters: at each
+    opportunity an alive customer transacts with probability
+    :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and then drops out with probability
+    :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Shang, J. (2010). Customer-base analysis
+    in a discrete-time noncontractual setting. *Marketing Science*, 29(6),
+    1086-1108.
 
     Examples
     --------

@@ -315,7 +315,7 @@ def fit_bgnbd(
 def bgnbd_from_params(
     *, r: float, alpha: float, a: float, b: float, covariates: CovariateEffects | None = None
 ) -> BGNBDFit:
-    """Build a BG/NBD model from known parameters (published, simulated or a scenario).
+    r"""Build a BG/NBD model from known parameters (published, simulated or a scenario).
 
     Parameters
     ----------
@@ -337,6 +337,20 @@ def bgnbd_from_params(
     InputError
         For a parameter that is not a finite number > 0, or covariate effects
         on another process or without a coefficient per design column.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_bgnbd` at the given parameters, purchase rate
+    :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and dropout probability after each
+    purchase :math:`p \sim \mathrm{Beta}(a, b)`; with covariates :math:`z`,
+    :math:`\alpha_i = \alpha e^{-\gamma_1' z_i}` and :math:`a_i = a e^{\gamma_2' z_i}`,
+    :math:`b_i = b e^{\gamma_2' z_i}` (CLVTools).
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your
+    customers" the easy way: An alternative to the Pareto/NBD model.
+    *Marketing Science*, 24(2), 275-284.
 
     Examples
     --------

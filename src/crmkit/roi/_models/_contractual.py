@@ -466,7 +466,7 @@ def fit_beta_discrete_weibull(
 
 
 def shifted_beta_geometric_from_params(*, alpha: float, beta: float) -> ShiftedBetaGeometricFit:
-    """Build an sBG churn model from known parameters.
+    r"""Build an sBG churn model from known parameters.
 
     Parameters
     ----------
@@ -482,6 +482,18 @@ def shifted_beta_geometric_from_params(*, alpha: float, beta: float) -> ShiftedB
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_shifted_beta_geometric` at the given
+    parameters: each customer churns at the end of a period with probability
+    :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)`, so
+    :math:`S(t) = B(\alpha, \beta + t) / B(\alpha, \beta)`.
+
+    References
+    ----------
+    Fader, P. S., & Hardie, B. G. S. (2007). How to project customer
+    retention. *Journal of Interactive Marketing*, 21(1), 76-90.
 
     Examples
     --------
@@ -505,7 +517,7 @@ def shifted_beta_geometric_from_params(*, alpha: float, beta: float) -> ShiftedB
 def beta_discrete_weibull_from_params(
     *, alpha: float, beta: float, c: float
 ) -> BetaDiscreteWeibullFit:
-    """Build a BdW churn model from known parameters.
+    r"""Build a BdW churn model from known parameters.
 
     Parameters
     ----------
@@ -521,6 +533,18 @@ def beta_discrete_weibull_from_params(
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_beta_discrete_weibull` at the given
+    parameters: :math:`S(t \mid \theta) = (1 - \theta)^{t^c}` with
+    :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)`; c = 1 is the shifted-BG.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., Liu, Y., Davin, J., & Steenburgh, T. (2018).
+    "How to project customer retention" revisited: The role of duration
+    dependence. *Journal of Interactive Marketing*, 43, 1-16.
 
     Examples
     --------

@@ -387,7 +387,7 @@ def fit_gamma_gamma(
 def gamma_gamma_from_params(
     *, p: float, q: float, gamma: float, covariates: CovariateEffects | None = None
 ) -> GammaGammaFit:
-    """Build a Gamma-Gamma model from known parameters.
+    r"""Build a Gamma-Gamma model from known parameters.
 
     Parameters
     ----------
@@ -405,6 +405,19 @@ def gamma_gamma_from_params(
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the spend model of :func:`fit_gamma_gamma` at the given parameters:
+    a transaction's value is :math:`\mathrm{Gamma}(p, \nu)` with
+    :math:`\nu \sim \mathrm{Gamma}(q, \gamma)` across customers, so the mean spend
+    of a customer with :math:`x` repeat purchases of mean :math:`\bar z` is expected
+    to be :math:`\frac{p(\gamma + x\bar z)}{px + q - 1}`.
+
+    References
+    ----------
+    Fader, P. S., & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary
+    value. http://brucehardie.com/notes/025/
 
     Examples
     --------

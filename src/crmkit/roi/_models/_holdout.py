@@ -145,6 +145,12 @@ def calibration_holdout(
     the same week, is a holdout purchase (in that week). This matches
     lifetimes' ``calibration_and_holdout_data`` (tested on CDNOW).
 
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your
+    customers" the easy way. *Marketing Science*, 24(2), 275-284 (the 39-week
+    calibration and holdout of CDNOW).
+
     Examples
     --------
     >>> split = calibration_holdout(

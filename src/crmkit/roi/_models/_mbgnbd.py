@@ -167,7 +167,7 @@ def fit_mbgnbd(
 
 
 def mbgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> MBGNBDFit:
-    """Build an MBG/NBD model from known parameters (published, simulated or a scenario).
+    r"""Build an MBG/NBD model from known parameters (published, simulated or a scenario).
 
     Parameters
     ----------
@@ -183,6 +183,18 @@ def mbgnbd_from_params(*, r: float, alpha: float, a: float, b: float) -> MBGNBDF
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_mbgnbd` at the given parameters, the BG/NBD
+    with a dropout chance also at the first purchase (so a customer without repeat
+    purchases is not certainly alive).
+
+    References
+    ----------
+    Batislam, E. P., Denizel, M., & Filiztekin, A. (2007). Empirical validation
+    and comparison of models for customer base analysis. *International Journal
+    of Research in Marketing*, 24(3), 201-209.
 
     Examples
     --------

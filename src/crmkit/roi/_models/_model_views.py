@@ -316,6 +316,11 @@ def expected_purchases_matrix(
     :func:`expected_purchases` (FHL 2005, eq. 10); lifetimes'
     ``conditional_expected_number_of_purchases_up_to_time`` on the same grid.
 
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your
+    customers" the easy way. *Marketing Science*, 24(2), 275-284.
+
     Examples
     --------
     >>> from crmkit.roi import bgnbd_from_params

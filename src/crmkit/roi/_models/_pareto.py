@@ -280,7 +280,7 @@ def fit_pareto_nbd(
 def pareto_nbd_from_params(
     *, r: float, alpha: float, s: float, beta: float, covariates: CovariateEffects | None = None
 ) -> ParetoNBDFit:
-    """Build a Pareto/NBD model from known parameters.
+    r"""Build a Pareto/NBD model from known parameters.
 
     Parameters
     ----------
@@ -298,6 +298,19 @@ def pareto_nbd_from_params(
     ------
     InputError
         For a parameter that is not a finite number > 0.
+
+    Notes
+    -----
+    No fitting: the model of :func:`fit_pareto_nbd` at the given parameters, purchase
+    rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and dropout rate
+    :math:`\mu \sim \mathrm{Gamma}(s, \beta)` (exponential lifetimes); with covariates,
+    :math:`\alpha_i = \alpha e^{-\gamma_1' z_i}` and :math:`\beta_i = \beta e^{-\gamma_2' z_i}`.
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your
+    customers: Who are they and what will they do next? *Management Science*,
+    33(1), 1-24.
 
     Examples
     --------
