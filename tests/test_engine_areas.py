@@ -48,6 +48,15 @@ CALLS = {
     "calibration_holdout": lambda d: calibration_holdout(
         d, freq="week", calibration_end="2024-01-01", observation_end="2024-07-01", **COLUMNS
     ),
+    # the cut on the raw timestamp, inside a week and a month: the rest of the cut's own
+    # period is holdout; both ends exclusive (engine and numpy alike)
+    "calibration_holdout_mid_period": lambda d: calibration_holdout(
+        d,
+        freq="month",
+        calibration_end="2023-12-13T15:30",
+        observation_end="2024-05-20T08:00",
+        **COLUMNS,
+    ),
     "cohort_retention": lambda d: cohort_retention(
         d, frequency="month", customer="c", timestamp="t", as_of="2024-07-01"
     ),
@@ -59,7 +68,8 @@ ROW_READERS = {  # where each function reads rows on the numpy path
     "product_mix": ("crmkit.segmentation._products", "as_transactions"),
     "product_affinity": ("crmkit.segmentation._products", "as_transactions"),
     "cross_sell": ("crmkit.segmentation._products", "as_transactions"),
-    "calibration_holdout": ("crmkit.roi._models._holdout", "as_transactions"),
+    "calibration_holdout": ("crmkit.roi._models._holdout", "read_transactions"),
+    "calibration_holdout_mid_period": ("crmkit.roi._models._holdout", "read_transactions"),
     "cohort_retention": ("crmkit.lifecycle._retention", "columns"),
     "churn_by_period": ("crmkit.lifecycle._retention", "columns"),
 }

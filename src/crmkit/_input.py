@@ -63,6 +63,7 @@ __all__ = [
     "as_finite_float",
     "as_flags",
     "as_ids",
+    "as_numbers_or_labels",
     "as_optional_datetime",
     "as_optional_float",
     "as_optional_ids",
@@ -545,6 +546,56 @@ def as_flags(
 # --------------------------------------------------------------------------- ids
 
 _NULL_ID_HINT: Final = "Every row needs an id; drop or fill the missing ones."
+
+
+def as_numbers_or_labels(
+    values: object, *, field: str, function: str, column: str | None = None
+) -> tuple[bool, npt.NDArray[Any]]:
+    """Read a column that is either numeric or categorical (a covariate); return (numeric, values).
+
+    Numbers (ints, floats, or text that is a plain number among numbers)
+    become finite float64; text and booleans are labels, checked as ids
+    (no nulls, no empty strings) and returned as strings. A column that
+    mixes numbers with other text is read as numbers, so the text is refused
+    with its positions (``"€40.00"`` in an age column is an error, not a
+    category); a null in either kind is refused.
+
+    Examples
+    --------
+    >>> as_numbers_or_labels([25, 40.5], field="age", function="fit_bgnbd")[1].tolist()
+    [25.0, 40.5]
+    >>> as_numbers_or_labels(["web", "store"], field="channel", function="fit_bgnbd")
+    (False, array(['web', 'store'], dtype='<U5'))
+    """
+    arr = to_array(values, field=field, function=function)
+    _one_dimensional(arr, field=field, function=function, column=column)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return False, arr.astype(str)
+    if kind in "iuf":
+        return True, as_finite_float(arr, field=field, function=function, column=column)
+    if kind in "USTO":
+        flat = arr.tolist() if kind == "O" else []
+        texts = sum(isinstance(v, str) for v in flat)
+        reals = sum(isinstance(v, (int, float, np.integer, np.floating)) for v in flat) - sum(
+            isinstance(v, (bool, np.bool_)) for v in flat
+        )
+        if kind == "O" and reals:  # numbers, maybe with text among them: numbers or refused
+            return True, as_finite_float(arr, field=field, function=function, column=column)
+        if kind == "O" and not texts and any(isinstance(v, (bool, np.bool_)) for v in flat):
+            nulls = np.array([is_null(v) for v in flat], dtype=bool)
+            if nulls.any():
+                raise bad_rows_error(
+                    nulls, arr, field=field, requirement=_ID_NULL, function=function, column=column
+                )
+            return False, np.array([str(bool(v)) for v in flat])
+        return False, as_ids(arr, field=field, function=function, column=column).astype(str)
+    raise InputError(
+        f"The {column_phrase(field, column)} of {function} must hold numbers or labels "
+        f"(text); got dtype {arr.dtype}.",
+        field=field,
+        column=column,
+    )
 
 
 def as_ids(

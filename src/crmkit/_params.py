@@ -273,7 +273,14 @@ def flag(value: object, *, name: str, function: str) -> bool:
 
 
 @overload
-def choice(value: object, options: type[_E], *, name: str, function: str) -> _E: ...
+def choice(
+    value: object,
+    options: type[_E],
+    *,
+    name: str,
+    function: str,
+    among: Sequence[_E] | None = None,
+) -> _E: ...
 
 
 @overload
@@ -281,9 +288,16 @@ def choice(value: object, options: Sequence[str], *, name: str, function: str) -
 
 
 def choice(
-    value: object, options: type[enum.Enum] | Sequence[str], *, name: str, function: str
+    value: object,
+    options: type[enum.Enum] | Sequence[str],
+    *,
+    name: str,
+    function: str,
+    among: Sequence[enum.Enum] | None = None,
 ) -> object:
     """Return the option *value* names: an enum member (by member or value) or one of the strings.
+
+    With *among*, only those members of the enum are valid.
 
     Examples
     --------
@@ -295,10 +309,11 @@ def choice(
     crmkit.errors.InputError: The 'freq' parameter of f must be one of 'day', 'week'. Got ...
     """
     if isinstance(options, type) and issubclass(options, enum.Enum):
-        if isinstance(value, options):
+        members = list(options) if among is None else list(among)
+        if isinstance(value, options) and value in members:
             return value
-        values = [m.value for m in options]
-        for member in options:
+        values = [m.value for m in members]
+        for member in members:
             if type(value) is type(member.value) and value == member.value:
                 return member
     else:
@@ -312,8 +327,22 @@ def choice(
     raise InputError.for_parameter(name, f"one of {valid}", value, function=function, hint=hint)
 
 
-def instance(value: object, kind: type[_T], *, name: str, function: str, what: str) -> _T:
-    """Return *value* if it is a *kind*; else refuse it, naming what was expected.
+@overload
+def instance(value: object, kind: type[_T], *, name: str, function: str, what: str) -> _T: ...
+
+
+@overload
+def instance(
+    value: object, kind: tuple[type[_T], ...], *, name: str, function: str, what: str
+) -> _T: ...
+
+
+def instance(
+    value: object, kind: type[_T] | tuple[type[_T], ...], *, name: str, function: str, what: str
+) -> _T:
+    """Return *value* if it is a *kind* (or one of a tuple of kinds); else refuse it.
+
+    The message names what was expected (*what*) and what was given.
 
     Examples
     --------

@@ -5,13 +5,17 @@ from __future__ import annotations
 from crmkit.datasets import (
     PurchaseProcess,
     SpendProcess,
+    simulate_contracts,
     simulate_cost_drivers,
     simulate_customer_base,
+    simulate_donor_histories,
     simulate_pipeline,
+    simulate_purchase_histories,
     simulate_transactions,
 )
 from crmkit.funnel import DEFAULT_PROCESS
-from tests.badinput.core import Case, Opt
+from crmkit.roi import bgbb_from_params, bgnbd_from_params, shifted_beta_geometric_from_params
+from tests.badinput.core import Case, Kind, Opt
 
 
 def _window() -> dict[str, object]:
@@ -97,6 +101,49 @@ CASES = [
         SpendProcess,
         lambda: {"p": 6.25, "q": 3.74, "gamma": 15.44},
         params={"p": "positive", "q": "positive", "gamma": "positive"},
+    ),
+]
+
+_MODEL_PARAMS: dict[str, Kind | Opt] = {
+    "model": "value",
+    "n_customers": "count",
+    "n_periods": "count",
+    "seed": "seed",
+}
+
+CASES += [
+    Case(
+        "datasets.simulate_purchase_histories",
+        simulate_purchase_histories,
+        lambda: {
+            "model": bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+            "T": 39.0,
+            "n_customers": 50,
+            "seed": 1,
+        },
+        params={"model": "value", "T": "positive", "seed": "seed", "n_customers": Opt("count")},
+    ),
+    Case(
+        "datasets.simulate_donor_histories",
+        simulate_donor_histories,
+        lambda: {
+            "model": bgbb_from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783),
+            "n_customers": 50,
+            "n_periods": 6,
+            "seed": 1,
+        },
+        params=_MODEL_PARAMS,
+    ),
+    Case(
+        "datasets.simulate_contracts",
+        simulate_contracts,
+        lambda: {
+            "model": shifted_beta_geometric_from_params(alpha=0.704, beta=1.182),
+            "n_customers": 50,
+            "n_periods": 7,
+            "seed": 1,
+        },
+        params=_MODEL_PARAMS,
     ),
 ]
 

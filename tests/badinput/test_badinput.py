@@ -61,7 +61,8 @@ def _public_callables() -> set[str]:
 
 
 # areas whose cases are still being written: their callables are not yet all required here
-PENDING = {"roi"}
+# (none left: the suite walks the whole public API)
+PENDING: set[str] = set()
 
 
 def test_every_public_callable_has_a_case():

@@ -223,8 +223,9 @@ def test_optimiser_failure_raises_fit_error(cdnow, monkeypatch):
 
 
 def test_gamma_gamma_needs_repeaters():
-    with pytest.raises(FitError, match="at least 2 customers"):
+    with pytest.raises(InputError, match="at least 2 customers with repeat purchases") as err:
         fit_gamma_gamma(frequency=[0, 1], recency=[0, 3.0], T=[5.0, 5.0], monetary_value=[0, 2.0])
+    assert err.value.field == "frequency"
 
 
 def test_correlated_spend_warns():

@@ -189,34 +189,84 @@ def test_profit_clv_bad_input():
         )
 
 
-def _brute_holdout(tx, cal_end, obs_end):
-    days = tx.timestamp.astype("datetime64[D]")
-    cal, obs = np.datetime64(cal_end, "D"), np.datetime64(obs_end, "D")
+def _brute_holdout(tx, cal_end, obs_end, freq):
+    """Per-customer holdout periods, counted one customer at a time (the test's oracle).
+
+    The convention (docs/conventions.md): rows dated before the cut are calibration, rows at
+    or after it and before observation_end holdout; holdout purchases are the distinct
+    periods among a customer's holdout rows (lifetimes' calibration_and_holdout_data).
+    """
+    cal, obs = np.datetime64(cal_end, "us"), np.datetime64(obs_end, "us")
+    unit = "D" if freq == "day" else "W"
     out = {}
-    for c in np.unique(tx.customer[days <= cal]):
-        mine = days[(tx.customer == c) & (days > cal) & (days <= obs)]
-        out[int(c)] = len(set(mine.tolist()))
+    for c in np.unique(tx.customer[tx.timestamp < cal]):
+        mine = tx.timestamp[(tx.customer == c) & (tx.timestamp >= cal) & (tx.timestamp < obs)]
+        if unit == "D":
+            periods = {str(t.astype("datetime64[D]")) for t in mine}
+        else:  # Monday-based weeks, as the default calendar
+            days = (mine.astype("datetime64[D]") - np.datetime64("1970-01-05", "D")).astype(int)
+            periods = set((days // 7).tolist())
+        out[int(c)] = len(periods)
     return out
 
 
-def test_calibration_holdout_counts_distinct_days():
+@pytest.mark.parametrize("freq", ["day", "week"])
+@pytest.mark.parametrize("cal_end", ["2023-10-01", "2023-10-02", "2023-09-27T15:30"])
+def test_calibration_holdout_cuts_on_the_raw_timestamp(freq, cal_end):
     base = simulate_customer_base(300, "2023-01-01", "2024-01-01", seed=8)
     tx = base.transactions
     split = calibration_holdout(
-        tx, freq="day", calibration_end="2023-09-30", observation_end="2023-12-31"
+        tx, freq=freq, calibration_end=cal_end, observation_end="2023-12-31"
     )
-    brute = _brute_holdout(tx, "2023-09-30", "2023-12-31")
+    brute = _brute_holdout(tx, cal_end, "2023-12-31", freq)
     assert split.customer.tolist() == sorted(brute)
     assert split.holdout_purchases.tolist() == [brute[c] for c in split.customer.tolist()]
-    assert split.holdout_length == 92.0
+    assert split.holdout_by_period.sum() == split.holdout_purchases.sum()
+    cut = np.datetime64(cal_end, "us")
     assert split.n_new_in_holdout == len(
-        set(tx.customer.tolist())
-        - set(tx.customer[tx.timestamp < np.datetime64("2023-10-01")].tolist())
-    )
-    with pytest.raises(InputError, match="observation_end"):
-        calibration_holdout(
-            tx, freq="day", calibration_end="2023-09-30", observation_end="2023-09-30"
+        set(
+            tx.customer[
+                (tx.timestamp >= cut) & (tx.timestamp < np.datetime64("2023-12-31"))
+            ].tolist()
         )
+        - set(tx.customer[tx.timestamp < cut].tolist())
+    )
+    # the calibration summary is that of the rows before the cut, nothing later
+    early = {
+        k: v[tx.timestamp < cut]
+        for k, v in {
+            "customer": tx.customer,
+            "timestamp": tx.timestamp,
+            "amount": tx.amount,
+        }.items()
+    }
+    alone = btyd_summary(early, freq=freq, as_of=cut)
+    np.testing.assert_array_equal(split.calibration.frequency, alone.frequency)
+    np.testing.assert_array_equal(split.calibration.T, alone.T)
+
+
+def test_calibration_holdout_day_length_and_errors():
+    base = simulate_customer_base(300, "2023-01-01", "2024-01-01", seed=8)
+    split = calibration_holdout(
+        base.transactions, freq="day", calibration_end="2023-10-01", observation_end="2024-01-01"
+    )
+    assert split.holdout_length == 92.0  # 1 October to 31 December
+    with pytest.raises(InputError, match="observation_end") as err:
+        calibration_holdout(
+            base.transactions,
+            freq="day",
+            calibration_end="2023-09-30",
+            observation_end="2023-09-30",
+        )
+    assert err.value.field == "observation_end"
+    with pytest.raises(InputError, match="first transaction") as err:
+        calibration_holdout(
+            base.transactions,
+            freq="day",
+            calibration_end="2022-09-30",
+            observation_end="2023-09-30",
+        )
+    assert err.value.field == "calibration_end"
 
 
 def test_holdout_comparison_on_simulated_base():

@@ -19,6 +19,7 @@ from crmkit.roi import (
     bgnbd_from_params,
     expected_purchases_matrix,
     fit_bgnbd,
+    gamma_gamma_from_params,
     pareto_nbd_from_params,
     purchase_tracking,
     repeat_purchase_histogram,
@@ -149,12 +150,21 @@ def test_histogram_of_a_fit_matches_the_data(weekly):
     assert np.abs(h.expected - h.actual).sum() < 0.08 * summary.customer.size
 
 
-def test_histogram_rejects_pareto():
+def test_histogram_of_pareto_and_refusal_of_a_spend_model(weekly):
+    _, summary = weekly
+    # every purchase model has a pmf, so a histogram (CDNOW's Pareto/NBD, FHL 2005 Table 1)
     fit = pareto_nbd_from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+    h = repeat_purchase_histogram(fit, summary)
+    assert h.expected.sum() == pytest.approx(summary.customer.size)
+    assert h.actual.sum() == summary.customer.size
     with pytest.raises(InputError) as err:
-        repeat_purchase_histogram(fit, {"frequency": [1], "recency": [1.0], "T": [2.0]})  # type: ignore[arg-type]
+        repeat_purchase_histogram(
+            gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44),  # type: ignore[arg-type]
+            {"frequency": [1], "recency": [1.0], "T": [2.0]},
+        )
     assert err.value.field == "fit"
-    assert "BGNBDFit" in str(err.value)
+    assert "BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit" in str(err.value)
+    assert "GammaGammaFit" in str(err.value)
 
 
 def test_tracking_equals_lifetimes(weekly):

@@ -1,7 +1,11 @@
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from crmkit.errors import InputError
+from crmkit.errors import ConvergenceWarning, InputError
 from crmkit.roi import (
     ParetoNBDFit,
     customer_clv,
@@ -12,7 +16,7 @@ from crmkit.roi import (
     pareto_nbd_from_params,
     probability_alive,
 )
-from crmkit.roi._models._pareto import log_a0
+from crmkit.roi._models._pareto_kernel import log_terms
 
 
 def _sig3(value):
@@ -62,8 +66,8 @@ def test_a0_branches_agree_at_equal_rates():
     x = np.array([0.0, 2.0, 7.0])
     t_x = np.array([0.0, 10.0, 30.0])
     T = np.array([40.0, 40.0, 40.0])
-    below = log_a0(np.array([0.5, 10.0 - 1e-7, 0.6, 10.0]), x, t_x, T)
-    above = log_a0(np.array([0.5, 10.0 + 1e-7, 0.6, 10.0]), x, t_x, T)
+    below = log_terms((0.5, 10.0 - 1e-7, 0.6, 10.0), x, t_x, T)[1]
+    above = log_terms((0.5, 10.0 + 1e-7, 0.6, 10.0), x, t_x, T)[1]
     np.testing.assert_allclose(below, above, rtol=1e-5)
 
 
@@ -85,5 +89,56 @@ def test_pareto_runs_through_clv_and_holdout(cdnow_spend):
 def test_pareto_bad_params():
     with pytest.raises(InputError, match="'beta'"):
         pareto_nbd_from_params(r=1, alpha=1, s=1, beta=-1)
-    with pytest.raises(InputError, match="BGNBDFit or ParetoNBDFit"):
+    with pytest.raises(InputError, match="BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit"):
         probability_alive(object(), frequency=[1], recency=[1.0], T=[2.0])  # type: ignore[arg-type]
+
+
+_wide = st.floats(-2.0, 5.0)  # log10 of a parameter
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.tuples(_wide, _wide, _wide, st.floats(-2.0, 6.0)), st.integers(0, 200), st.floats(-3.0, 3.0)
+)
+def test_the_integral_of_the_dropout_term_equals_its_series(logs, x, lt):
+    # term(t) of the Pareto/NBD likelihood two ways: its hypergeometric series (exact sums
+    # of positive terms, used up to z = 0.9995) and its integral by the exp-sinh rule (used
+    # beyond, where the series needs more than 80,000 terms): value and gradient agree
+    from crmkit.roi._models._pareto_kernel import _integral_terms, term_with_gradient
+    from crmkit.roi._models._special import SERIES_Z
+
+    theta = tuple(np.array([10.0**v]) for v in logs)
+    xs, ts = np.array([float(x)]), np.array([10.0**lt])
+    r, alpha, s, beta = (float(v[0]) for v in theta)
+    z = (alpha - beta) / (alpha + ts[0]) if alpha >= beta else (beta - alpha) / (beta + ts[0])
+    assume(z <= SERIES_Z)
+    series, series_grad = term_with_gradient(theta, xs, ts)
+    integral, integral_grad = _integral_terms(theta, xs, ts)
+    assert integral[0] == pytest.approx(series[0], rel=1e-9, abs=1e-9)
+    scale = np.array([r, alpha, s, beta])  # gradients on the log scale the optimiser uses
+    np.testing.assert_allclose(
+        integral_grad[:, 0] * scale,
+        series_grad[:, 0] * scale,
+        rtol=1e-6,
+        atol=1e-6 * max(1.0, float(np.abs(series_grad[:, 0] * scale).max())),
+    )
+
+
+def test_a_degenerate_pareto_fit_runs_into_its_corner_smoothly():
+    # 80 customers over 35 weeks: s and beta run off together (homogeneous dropout), where
+    # the series needs ~1e5 terms; the integral takes over, with an exact gradient, so the
+    # optimiser ends at the corner (or converges on the flat ridge) instead of failing
+    from crmkit.datasets import simulate_customer_base
+    from crmkit.roi import calibration_holdout
+
+    base = simulate_customer_base(80, "2023-01-01", "2024-01-01", seed=5, refund_rate=0.0)
+    split = calibration_holdout(
+        base.transactions, freq="week", calibration_end="2023-09-01", observation_end="2024-01-01"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = fit_pareto_nbd(split.calibration)
+    assert fit.s > 1e3
+    assert fit.beta / fit.s == pytest.approx(15.6, rel=0.05)  # mean lifetime beta/s, weeks
+    assert np.isfinite(fit.log_likelihood)
+    assert fit.log_likelihood == pytest.approx(-176.809, abs=1e-3)

@@ -94,7 +94,14 @@ def model_views(fit: BGNBDFit, summary: BTYDSummary) -> None:
     assert_type(expected_purchases_matrix(fit, summary, t=13.0), FrequencyRecencyMatrix)
     assert_type(repeat_purchase_histogram(fit, summary, max_frequency=7), RepeatPurchaseHistogram)
     assert_type(
-        purchase_tracking(fit, {}, freq="week", as_of="2024-01-01", calibration_end="2023-07-01"),
+        purchase_tracking(
+            fit,
+            {},
+            freq="week",
+            as_of="2024-01-01",
+            calibration_end="2023-07-01",
+            date_format="%Y-%m-%d",
+        ),
         PurchaseTracking,
     )
 

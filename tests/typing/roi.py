@@ -212,6 +212,7 @@ def holdout_api(tx: Transactions, bg: BGNBDFit, pnbd: ParetoNBDFit) -> None:
         customer="id",
         timestamp="ts",
         amount="value",
+        date_format="%Y-%m-%d",
     )
     assert_type(cal.calibration, BTYDSummary)
     assert_type(cal.customer, npt.NDArray[Any])

@@ -20,6 +20,7 @@ from crmkit._engine._table import (
     engine_name,
     engine_table,
     in_id_order,
+    instant,
     pushdown,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "engine_name",
     "engine_table",
     "in_id_order",
+    "instant",
     "pushdown",
     "transaction_cells",
     "with_period_key",

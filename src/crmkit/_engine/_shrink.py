@@ -18,7 +18,6 @@ should run.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +27,14 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._engine._periods import with_period_key
-from crmkit._engine._table import EngineTable, Field, count_true, engine_table, pushdown
+from crmkit._engine._table import (
+    EngineTable,
+    Field,
+    count_true,
+    engine_table,
+    instant,
+    pushdown,
+)
 from crmkit._groups import factorize
 from crmkit._input import as_ids
 from crmkit._transactions import Transactions
@@ -119,20 +125,20 @@ def activity_periods(
     calendar: Calendar,
     function: str,
     before: np.datetime64 | None = None,
-    key_range: tuple[int, int] | None = None,
+    window: tuple[np.datetime64, np.datetime64] | None = None,
 ) -> ActivityPeriods | None:
     """Return the distinct (customer, period key) pairs of the rows, formed in the engine.
 
     Rows at or after *before* are counted (and the first few kept) but left
-    out; with *key_range* ``(lo, hi)`` only keys with ``lo < key <= hi`` are
-    kept. None: use the numpy path.
+    out; with *window* ``(start, end)`` only rows with ``start <= t < end``
+    (the raw timestamp, before periods are formed) make pairs. None: use the
+    numpy path.
     """
     fields = [Field("customer", customer, "id"), Field("timestamp", timestamp, "time")]
     ts = nw.col("timestamp")
-    cut = (
-        None if before is None else dt.datetime.fromisoformat(str(before.astype("datetime64[us]")))
-    )
+    cut = None if before is None else instant(before)
     extra = {} if cut is None else {"late": count_true(ts >= cut)}
+    span = None if window is None else (instant(window[0]), instant(window[1]))
 
     def run() -> tuple[EngineTable, dict[str, Any], int, list[object]] | None:
         table = engine_table(data, fields, function=function, extra=extra)
@@ -150,10 +156,9 @@ def activity_periods(
 
                 late = table.run("show the late rows", late_rows)
             rows = rows.filter(ts < cut)
+        if span is not None:
+            rows = rows.filter((ts >= span[0]) & (ts < span[1]))
         rows = with_period_key(rows, "timestamp", freq, calendar, name="p")
-        if key_range is not None:
-            lo, hi = key_range
-            rows = rows.filter((nw.col("p") > lo) & (nw.col("p") <= hi))
         pairs = rows.group_by("customer", "p").agg(nw.len().alias("n")).select("customer", "p")
         return table, table.collect("form the (customer, period) pairs", pairs), n_late, late
 

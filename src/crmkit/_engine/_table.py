@@ -25,6 +25,7 @@ the engine, the step and, when one column is at fault, that column.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeVar, cast
 
@@ -56,6 +57,7 @@ __all__ = [
     "engine_name",
     "engine_table",
     "in_id_order",
+    "instant",
     "pushdown",
 ]
 
@@ -234,6 +236,12 @@ def count_true(condition: nw.Expr) -> nw.Expr:
     Booleans are cast before summing: Spark refuses to sum them.
     """
     return condition.fill_null(value=False).cast(nw.Int64).sum()
+
+
+def instant(value: np.datetime64) -> dt.datetime:
+    """*value* as the naive datetime an engine compares its (naive UTC) timestamps with."""
+    out: dt.datetime = value.astype("datetime64[us]").item()
+    return out
 
 
 def _culprit(source: nw.LazyFrame[Any], fields: Sequence[Field]) -> Field | None:

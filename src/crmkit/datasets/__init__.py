@@ -14,6 +14,13 @@ True
 from crmkit.datasets._campaigns import SimulatedCampaigns, simulate_campaigns
 from crmkit.datasets._cdnow import load_cdnow
 from crmkit.datasets._costs import SimulatedCostDrivers, simulate_cost_drivers
+from crmkit.datasets._histories import (
+    SimulatedContracts,
+    SimulatedHistories,
+    simulate_contracts,
+    simulate_donor_histories,
+    simulate_purchase_histories,
+)
 from crmkit.datasets._lifecycle import SimulatedLifecycle, simulate_lifecycle
 from crmkit.datasets._pipeline import SimulatedPipeline, simulate_pipeline
 from crmkit.datasets._touchpoints import SimulatedTouchpoints, simulate_touchpoints
@@ -28,18 +35,23 @@ from crmkit.datasets._transactions import (
 __all__ = [
     "PurchaseProcess",
     "SimulatedCampaigns",
+    "SimulatedContracts",
     "SimulatedCostDrivers",
     "SimulatedCustomerBase",
+    "SimulatedHistories",
     "SimulatedLifecycle",
     "SimulatedPipeline",
     "SimulatedTouchpoints",
     "SpendProcess",
     "load_cdnow",
     "simulate_campaigns",
+    "simulate_contracts",
     "simulate_cost_drivers",
     "simulate_customer_base",
+    "simulate_donor_histories",
     "simulate_lifecycle",
     "simulate_pipeline",
+    "simulate_purchase_histories",
     "simulate_touchpoints",
     "simulate_transactions",
 ]

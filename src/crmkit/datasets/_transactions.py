@@ -503,10 +503,9 @@ def simulate_transactions(
 
     Examples
     --------
+    >>> from crmkit.segmentation import rfm_summary
     >>> tx = simulate_transactions(1_000, "2023-01-01", "2024-07-01", seed=42)
-    >>> top = np.sort(
-    ...     np.bincount(np.unique(tx.customer, return_inverse=True)[1], weights=tx.amount)
-    ... )[::-1]
+    >>> top = np.sort(rfm_summary(tx, as_of="2024-07-01", unit="day").monetary)[::-1]
     >>> bool(top[:200].sum() / top.sum() > 0.5)  # the top 20% bring most revenue
     True
     """

@@ -92,8 +92,7 @@ _DOCS: Mapping[str, str] = {
 
 _FN = "crmkit.report.build"
 _MIGRATION_DAYS = 90
-_CLV_PERIODS = 12
-_WEEKS_PER_MONTH = 52 / 12
+_CLV_PERIODS = 12  # calendar months from as_of
 _MONTHLY_DISCOUNT = 0.01
 
 
@@ -179,12 +178,14 @@ def _performance(
 
 
 def _prospecting(ctx: _Context) -> Analysis:
+    from crmkit.roi import CalendarPeriods  # noqa: PLC0415
+
     return clv_analysis(
         ctx.tx,
         as_of=ctx.as_of,
         freq="week",
         periods=_CLV_PERIODS,
-        period_length=_WEEKS_PER_MONTH,
+        calendar=CalendarPeriods(as_of=ctx.as_of, freq="month", time_unit="week"),
         discount_rate=_MONTHLY_DISCOUNT,
         horizon=f"the next {_CLV_PERIODS} months",
         rate_period="month",

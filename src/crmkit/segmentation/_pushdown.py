@@ -11,7 +11,6 @@ months, quarters and years are the keys of :func:`crmkit.periods.period_keys`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -25,6 +24,7 @@ from crmkit._engine import (
     count_true,
     engine_table,
     in_id_order,
+    instant,
     pushdown,
     with_period_key,
 )
@@ -49,11 +49,6 @@ _FIELDS: Final = ("customer", "timestamp", "amount")
 def _fields(mapping: dict[str, str]) -> list[Field]:
     kinds = {"customer": "id", "timestamp": "time", "amount": "amount"}
     return [Field(name, mapping[name], kinds[name]) for name in _FIELDS]  # type: ignore[arg-type]
-
-
-def _to_datetime(value: np.datetime64) -> dt.datetime:
-    out: dt.datetime = value.astype("datetime64[us]").item()
-    return out
 
 
 def start_error(start: np.datetime64, end: np.datetime64, function: str) -> InputError:
@@ -134,8 +129,8 @@ def lazy_rfm_columns(
 
 def _window(end: np.datetime64, start: np.datetime64 | None) -> nw.Expr:
     ts = nw.col("timestamp")
-    inside = ts < _to_datetime(end)
-    return inside if start is None else inside & (ts >= _to_datetime(start))
+    inside = ts < instant(end)
+    return inside if start is None else inside & (ts >= instant(start))
 
 
 def _window_counts(
@@ -144,9 +139,9 @@ def _window_counts(
     """Rows after ``as_of``, before ``start``, used, and not purchases: one scan's aggregates."""
     ts, amount = nw.col("timestamp"), nw.col("amount")
     in_window = _window(end, start)
-    counts = {"after": count_true(ts >= _to_datetime(end)), "used": count_true(in_window)}
+    counts = {"after": count_true(ts >= instant(end)), "used": count_true(in_window)}
     if start is not None:
-        counts["before"] = count_true((ts < _to_datetime(start)) & (ts < _to_datetime(end)))
+        counts["before"] = count_true((ts < instant(start)) & (ts < instant(end)))
     if positive_only:
         counts["non"] = count_true(in_window & (amount <= 0))
     return counts
@@ -286,7 +281,7 @@ def _btyd(
 ) -> LazyRFM:
     function = table.function
     end, is_default = _as_of(table, end, function)
-    bound = _to_datetime(end)
+    bound = instant(end)
     ts, amount = nw.col("timestamp"), nw.col("amount")
     counts = table.scalars(
         "count the rows in the window",

@@ -11,6 +11,7 @@ from crmkit.errors import FitError
 from crmkit.report._analyses._base import Analysis, ChartRequest, Detail, money, pct
 from crmkit.report._model import Table
 from crmkit.roi import (
+    CalendarPeriods,
     CustomerPnL,
     profit_by_segment,
     unprofitable_customers,
@@ -130,7 +131,8 @@ def clv_analysis(
     as_of: object,
     freq: Literal["day", "week", "month"],
     periods: int,
-    period_length: float,
+    period_length: float | None = None,
+    calendar: CalendarPeriods | None = None,
     discount_rate: float,
     horizon: str,
     rate_period: str,
@@ -141,7 +143,9 @@ def clv_analysis(
     Raises :class:`~crmkit.errors.FitError` when a model cannot be fitted (and
     needs scipy, the ``models`` extra). *horizon* says the value's horizon in
     words ("the next 12 months"), *rate_period* what the discount rate is per
-    ("month"); with the RFM summary *rfm* the customers are
+    ("month"); *period_length* (fixed periods in *freq* units) or *calendar*
+    (real calendar months from ``as_of``) as in :func:`crmkit.roi.customer_clv`;
+    with the RFM summary *rfm* the customers are
     also placed by value so far and value to come.
     """
     from crmkit.roi import (  # noqa: PLC0415  (scipy is imported by the fits)
@@ -164,6 +168,7 @@ def clv_analysis(
         buyers,
         periods=periods,
         period_length=period_length,
+        calendar=calendar,
         discount_rate=discount_rate,
     )
     if not np.isfinite(clv.clv).all():
@@ -202,7 +207,11 @@ def clv_analysis(
     notes = []
     for name, fit in (("BG/NBD", purchases), ("Gamma-Gamma", spend)):
         diag = fit.diagnostics
-        if not diag.converged or diag.warnings:
+        if diag.degenerate:
+            notes.append(
+                f"The {name} fit is degenerate, so its values are not estimates: {diag.summary()}."
+            )
+        elif not diag.converged or diag.warnings:
             said = "; ".join(diag.warnings) or diag.optimizer_message
             notes.append(f"The {name} fit should be read with care: {said}.")
     if spend.independence is not None and not spend.independence.plausible:

@@ -208,7 +208,10 @@ class Attribution(Result):
     weights: ChannelWeights | None
 
 
-def _check(paths: object, model: object, function: str) -> tuple[TouchpointPaths, AttributionModel]:
+def check_paths_and_model(
+    paths: object, model: object, function: str, *, field: str = "model"
+) -> tuple[TouchpointPaths, AttributionModel]:
+    """Check the paths and the attribution model given to *function* (the model named *field*)."""
     checked = instance(
         paths,
         TouchpointPaths,
@@ -218,7 +221,7 @@ def _check(paths: object, model: object, function: str) -> tuple[TouchpointPaths
     )
     if not isinstance(model, _MODELS):
         raise InputError.for_parameter(
-            "model",
+            field,
             "an attribution model such as Linear(), TimeDecay(half_life_days=7), "
             "MarkovChain() or Shapley()",
             type(model).__name__,
@@ -228,7 +231,7 @@ def _check(paths: object, model: object, function: str) -> tuple[TouchpointPaths
         raise InputError(
             f"The {model.label} model of {function} needs the lead and opportunity creation "
             "dates of each conversion.",
-            field="model",
+            field=field,
             hint="Build the paths with touchpoint_paths(..., lead_created=..., "
             "opportunity_created=...).",
         )
@@ -399,7 +402,7 @@ def attribute(paths: TouchpointPaths, *, model: AttributionModel) -> Attribution
     [75.0, 75.0]
     """
     function = "attribute"
-    checked, chosen = _check(paths, model, function)
+    checked, chosen = check_paths_and_model(paths, model, function)
     return _attribute(checked, chosen, function)
 
 
@@ -557,7 +560,7 @@ def attribution_credits(paths: TouchpointPaths, *, model: AttributionModel) -> C
     [0.667, 0.333]
     """
     function = "attribution_credits"
-    checked, chosen = _check(paths, model, function)
+    checked, chosen = check_paths_and_model(paths, model, function)
     credit, _ = touch_credits(checked, chosen, function=function)
     n_channels = len(checked.channels)
     m = checked.n_converting_touches
@@ -684,15 +687,16 @@ def compare_attribution(
     [[33.33, 40.0], [33.33, 20.0], [33.33, 40.0]]
     """
     function = "compare_attribution"
-    if not isinstance(models, Sequence):
+    given: object = models  # a caller may pass anything, a str included
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
         raise InputError.for_parameter(
-            "models", "a sequence of attribution models", type(models).__name__, function=function
+            "models", "a sequence of attribution models", type(given).__name__, function=function
         )
     if not models:
         raise InputError.for_parameter(
             "models", "a non-empty sequence of attribution models", models, function=function
         )
-    checked = [_check(paths, m, function) for m in models]
+    checked = [check_paths_and_model(paths, m, function, field="models") for m in models]
     labels = [m.label for _, m in checked]
     if len(set(labels)) != len(labels):
         raise InputError.for_parameter(

@@ -11,11 +11,11 @@ import numpy.typing as npt
 
 from crmkit._display import Kind
 from crmkit._groups import factorize
-from crmkit._input import as_finite_float, as_ids, as_readonly
+from crmkit._input import as_amounts, as_finite_float, as_ids, as_readonly
 from crmkit._reduce import bincount
 from crmkit._results import Result
 from crmkit.errors import InputError
-from crmkit.roi._attribution._attribute import _check, touch_credits
+from crmkit.roi._attribution._attribute import check_paths_and_model, touch_credits
 from crmkit.roi._attribution._models import AttributionModel
 from crmkit.roi._attribution._paths import TouchpointPaths
 from crmkit.roi._attribution._rules import kernel_view
@@ -136,7 +136,7 @@ def _clv_per_path(
                 function=function,
             )
         ids = as_ids(customer, field="customer", function=function)
-        values = as_finite_float(clv, field="clv", function=function)
+        values, _ = as_amounts(clv, field="clv", function=function)  # money: a finite total
         if values.size != ids.size:
             raise InputError(
                 f"The 'clv' and 'customer' of {function} must have the same length; got "
@@ -267,7 +267,7 @@ def clv_attribution(
     ([300.0, 1200.0], False)
     """
     function = "clv_attribution"
-    checked, chosen = _check(paths, model, function)
+    checked, chosen = check_paths_and_model(paths, model, function)
     per_path = _clv_per_path(checked, clv, customer, function)
     credit, _ = touch_credits(checked, chosen, function=function)
     n_channels = len(checked.channels)

@@ -11,13 +11,14 @@ import numpy.typing as npt
 
 from crmkit._display import Kind
 from crmkit._groups import factorize
-from crmkit._input import as_ids, as_readonly
-from crmkit._params import choice, flag, instance, names
+from crmkit._input import as_ids, as_readonly, check_same_length
+from crmkit._params import choice, flag, instance, names, text
 from crmkit._reduce import bincount
 from crmkit._results import Result, frozen_mapping
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.funnel import Opportunities
-from crmkit.roi._attribution._attribute import attribution_credits
+from crmkit.roi._attribution._attribute import attribution_credits, check_paths_and_model
 from crmkit.roi._attribution._models import AttributionModel
 from crmkit.roi._attribution._paths import TouchpointPaths
 from crmkit.roi._campaigns._table import Campaigns
@@ -120,7 +121,7 @@ class AttributedRevenue:
 
     def __attrs_post_init__(self) -> None:
         fn = "AttributedRevenue"
-        instance(self.paths, TouchpointPaths, name="paths", function=fn, what="TouchpointPaths")
+        check_paths_and_model(self.paths, self.model, fn)
         instance(self.margin, MarginRate, name="margin", function=fn, what="a MarginRate")
         if isinstance(self.margin.rate, Mapping):
             raise InputError.for_parameter(
@@ -155,6 +156,46 @@ class CustomerRevenue:
     pnl: CustomerPnL
     customer: npt.ArrayLike
     campaign: npt.ArrayLike
+
+    def __attrs_post_init__(self) -> None:
+        fn = "CustomerRevenue"
+        pnl = instance(self.pnl, CustomerPnL, name="pnl", function=fn, what="a CustomerPnL")
+        customer = as_ids(self.customer, field="customer", function=fn)
+        campaign = as_ids(self.campaign, field="campaign", function=fn)
+        check_same_length({"customer": customer.size, "campaign": campaign.size}, function=fn)
+        known = np.asarray(pnl.customer)
+        if customer.size and (customer.dtype.kind == "U") != (known.dtype.kind == "U"):
+            raise InputError(
+                f"The acquired customers given to {fn} must be ids of the kind the P&L uses; "
+                f"got {customer.dtype} for {known.dtype}.",
+                field="customer",
+            )
+        groups = factorize(customer)
+        if groups.n_groups != customer.size:
+            seen = np.zeros(groups.n_groups, dtype=bool)
+            repeated = np.zeros(customer.size, dtype=bool)
+            for i, code in enumerate(groups.codes.tolist()):  # only on the error path
+                repeated[i] = seen[code]
+                seen[code] = True
+            raise bad_rows_error(
+                repeated,
+                customer,
+                field="customer",
+                requirement="must be unique (each customer was acquired once)",
+                function=fn,
+            )
+        at = np.clip(np.searchsorted(known, customer), 0, max(known.size - 1, 0))
+        found = known[at] == customer if known.size else np.zeros(customer.size, dtype=bool)
+        if not found.all():
+            raise bad_rows_error(
+                ~found,
+                customer,
+                field="customer",
+                requirement="must hold customers of the P&L",
+                function=fn,
+            )
+        object.__setattr__(self, "customer", as_readonly(customer))
+        object.__setattr__(self, "campaign", as_readonly(campaign))
 
 
 Revenue = DealRevenue | AttributedRevenue | CustomerRevenue
@@ -673,6 +714,7 @@ def campaign_results(
         what="Campaigns (Campaigns.from_frame)",
     )
     group_by = () if by is None else names(by, name="by", function=_FN, what="dimension names")
+    dimension = text(campaign_dimension, name="campaign_dimension", function=_FN)
     k = table.n_campaigns
     n_leads = np.full(k, np.nan)
     if leads is not None:
@@ -686,17 +728,15 @@ def campaign_results(
         opps = instance(
             opportunities, Opportunities, name="opportunities", function=_FN, what="Opportunities"
         )
-        if campaign_dimension not in opps.dimensions:
+        if dimension not in opps.dimensions:
             raise InputError.for_parameter(
                 "campaign_dimension",
                 f"a dimension of the opportunities {sorted(opps.dimensions)}",
-                campaign_dimension,
+                dimension,
                 function=_FN,
                 hint="Build the opportunities with dimensions={'campaign': ...}.",
             )
-        opp_campaign = _codes(
-            opps.dimensions[campaign_dimension], table, field=campaign_dimension, what="deals"
-        )
+        opp_campaign = _codes(opps.dimensions[dimension], table, field=dimension, what="deals")
         n_opps = bincount(opp_campaign, minlength=k).astype(np.float64)
         won = opps.stage == opps.process.won_code
         n_won = bincount(opp_campaign[won], minlength=k).astype(np.float64)
@@ -826,39 +866,12 @@ def _as_campaign_ids(labels: npt.NDArray[np.str_], table: Campaigns) -> npt.NDAr
 def _customer_gains(
     revenue: CustomerRevenue, table: Campaigns
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    pnl = instance(revenue.pnl, CustomerPnL, name="revenue", function=_FN, what="a CustomerPnL")
-    customer = as_ids(revenue.customer, field="customer", function=_FN)
+    # CustomerRevenue checked its customers against the P&L when it was built
+    pnl = revenue.pnl
+    customer = np.asarray(revenue.customer)
     campaign = _codes(revenue.campaign, table, field="campaign", what="acquiring campaigns")
-    if customer.size != campaign.size:
-        raise InputError(
-            f"The 'customer' and 'campaign' of CustomerRevenue given to {_FN} must have the "
-            f"same length; got {customer.size} and {campaign.size}.",
-            field="customer",
-        )
     known = np.asarray(pnl.customer)
-    if customer.size and (customer.dtype.kind == "U") != (known.dtype.kind == "U"):
-        raise InputError(
-            f"The acquired customers given to {_FN} must be ids of the kind the P&L uses; "
-            f"got {customer.dtype} for {known.dtype}.",
-            field="customer",
-        )
-    if factorize(customer).n_groups != customer.size:
-        raise InputError(
-            f"The acquired customers given to {_FN} must be unique: each was acquired once.",
-            field="customer",
-        )
     at = np.clip(np.searchsorted(known, customer), 0, max(known.size - 1, 0))
-    found = known[at] == customer if known.size else np.zeros(customer.size, dtype=bool)
-    bad = np.flatnonzero(~found)
-    if bad.size:
-        raise InputError.for_rows(
-            "customer",
-            "must hold customers of the P&L",
-            positions=bad[:5].tolist(),
-            values=[customer[p] for p in bad[:5]],
-            n_bad=int(bad.size),
-            function=_FN,
-        )
     return (
         campaign,
         np.asarray(pnl.revenue, dtype=np.float64)[at],

@@ -11,11 +11,20 @@ import numpy.typing as npt
 
 from crmkit._frames import is_frame, read_columns
 from crmkit._groups import factorize
-from crmkit._input import as_finite_float, as_ids, check_same_length
+from crmkit._input import as_amounts, as_finite_float, as_ids, check_same_length
 from crmkit._tables import column_names
+from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 
-__all__ = ["BTYDData", "RFMData", "SpendData", "dot", "read_rfm", "require_models_extra"]
+__all__ = [
+    "BTYDData",
+    "RFMData",
+    "SpendData",
+    "distinct_rows",
+    "dot",
+    "read_rfm",
+    "require_models_extra",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -172,7 +181,8 @@ def read_rfm(
     lengths = {"frequency": x.shape[0], "recency": t_x.shape[0], "T": big_t.shape[0]}
     spend: FloatArray | None = None
     if need_spend:
-        spend = as_finite_float(given["monetary_value"], field="monetary_value", function=function)
+        # money: the magnitudes sum to a finite total (the boundary's rule for amounts)
+        spend, _ = as_amounts(given["monetary_value"], field="monetary_value", function=function)
         lengths["monetary_value"] = spend.shape[0]
     ids = None
     if customer is not None:
@@ -180,7 +190,11 @@ def read_rfm(
         lengths["customer"] = ids.shape[0]
     check_same_length(lengths, function=function)
     if x.size == 0:
-        raise InputError(f"{function} needs at least one customer; got none.", field="frequency")
+        raise InputError(
+            f"{function} needs at least one customer; got none.",
+            field="frequency" if data is None else "data",
+            hint="Check the filter that produced the data.",
+        )
     fractional = x != np.floor(x)
     if fractional.any():
         raise _rows("frequency", fractional, x, "must hold whole numbers", function)
@@ -207,7 +221,34 @@ def read_rfm(
                 "spend)",
                 function,
             )
+        _check_repeat_spend(x, spend, function)
     return BTYDData(customer=ids, frequency=x, recency=t_x, T=big_t, monetary_value=spend)
+
+
+def _check_repeat_spend(x: FloatArray, spend: FloatArray, function: str) -> None:
+    """Refuse spend whose repeat total (frequency x monetary value) passes float64's range.
+
+    Every spend model works with x * m, the value of a customer's repeat
+    purchases; their total over the base must be a float64, as the total of
+    the transactions it came from is.
+    """
+    with np.errstate(over="ignore"):
+        value = x * np.abs(spend)
+        total = float(np.add.reduce(value))
+    if np.isfinite(total):
+        return
+    largest = np.argsort(-value)[: min(value.size, 5)]
+    mask = np.zeros(value.size, dtype=bool)
+    mask[largest] = True
+    raise bad_rows_error(
+        mask,
+        spend,
+        field="monetary_value",
+        requirement="times frequency must sum to a finite float64 total (the base's repeat "
+        "spend passes 1.8e308)",
+        function=function,
+        hint="Rescale the amounts (e.g. to thousands) before calling crmkit.",
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -270,3 +311,25 @@ def compress(x: FloatArray, a: FloatArray, b: FloatArray) -> Compressed:
         b_code=bi_u.astype(np.int64),
         weight=counts.astype(np.float64),
     )
+
+
+def distinct_rows(rfm: BTYDData) -> tuple[BTYDData, IntArray]:
+    """Return the distinct (x, t_x, T) rows of *rfm* and the distinct row of each customer.
+
+    Predictions of a model without covariates depend on the row alone, so
+    they are evaluated once per distinct row and spread back.
+    """
+    c = compress(rfm.frequency, rfm.recency, rfm.T)
+    distinct = BTYDData(
+        customer=None,
+        frequency=c.x_values[c.x_code],
+        recency=c.a_values[c.a_code],
+        T=c.b_values[c.b_code],
+        monetary_value=None,
+    )
+    key_x = np.searchsorted(c.x_values, rfm.frequency)
+    key_a = np.searchsorted(c.a_values, rfm.recency)
+    key_b = np.searchsorted(c.b_values, rfm.T)
+    row_key = (c.x_code * c.a_values.size + c.a_code) * c.b_values.size + c.b_code
+    cust_key = (key_x * c.a_values.size + key_a) * c.b_values.size + key_b
+    return distinct, np.searchsorted(row_key, cust_key).astype(np.int64)

@@ -1,26 +1,129 @@
-"""Discounted lifetime value from BG/NBD: on spend (Gamma-Gamma) or on profit (the P&L)."""
+"""Discounted lifetime value from a purchase model: on spend (Gamma-Gamma) or on profit (the P&L).
+
+The horizon is a run of discounting periods: of a fixed length in the data's
+time unit (the form of lifetimes' ``customer_lifetime_value``, whose month is
+4.345 weeks or 30 days), or calendar-true, the k-th period ending k calendar
+months (quarters, years) after ``as_of``, so February is 28 or 29 days.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
+from dateutil.relativedelta import relativedelta
 
-from crmkit._input import as_finite_float, as_readonly, check_same_length
+from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._numeric import overflow_error, safe_sum
+from crmkit._params import choice, instance, integer, number, work_limit
 from crmkit._results import Kind, Result, names_field, names_of
 from crmkit.errors import InputError
-from crmkit.roi._models._bgnbd import BGNBDFit, PurchaseModel, alive, check_purchase_model, expected
-from crmkit.roi._models._btyd_data import BTYDData, compress, read_rfm, require_models_extra
-from crmkit.roi._models._gamma_gamma import GammaGammaFit, expected_spend_unchecked
-from crmkit.roi._models._pareto import ParetoNBDFit
+from crmkit.roi._models._btyd_data import BTYDData, require_models_extra
+from crmkit.roi._models._gamma_gamma import GammaGammaFit, spend_kernel_values
+from crmkit.roi._models._predict import (
+    MAX_HORIZON,
+    AnyPurchaseModel,
+    PredictiveKernel,
+    Prepared,
+    check_model,
+    discrete,
+    prepare,
+    read_model_data,
+)
 from crmkit.roi._profit._pnl import CustomerPnL
 
-__all__ = ["CustomerCLV", "customer_clv", "profit_clv"]
+__all__ = [
+    "MAX_CLV_WORK",
+    "MAX_PERIODS",
+    "CalendarPeriods",
+    "CustomerCLV",
+    "customer_clv",
+    "discounted_purchases",
+    "period_ends",
+    "profit_clv",
+]
 
 FloatArray = npt.NDArray[np.float64]
+MAX_CLV_WORK: Final = 10**8
+"""Expected-purchase evaluations (periods x distinct customers) one CLV call may ask for."""
+MAX_PERIODS: Final = 10_000
+"""Discounting periods one CLV call may ask for (833 years of months)."""
+_LOG_FACTOR_LIMIT: Final = 600.0  # discount factors up to e^600 (a negative rate) stay finite
+_UNIT_DAYS: Final = {"day": 1.0, "week": 7.0}
+_STEP: Final = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _as_of(value: object) -> np.datetime64:
+    return scalar_datetime(value, field="as_of", function="CalendarPeriods")
+
+
+def _freq(_inst: object, _attr: attrs.Attribute[str], value: object) -> None:
+    choice(value, ("month", "quarter", "year"), name="freq", function="CalendarPeriods")
+
+
+def _unit(_inst: object, _attr: attrs.Attribute[str], value: object) -> None:
+    choice(value, ("day", "week"), name="time_unit", function="CalendarPeriods")
+
+
+@attrs.frozen(kw_only=True)
+class CalendarPeriods:
+    """Discounting periods that follow the calendar: real months, quarters or years from *as_of*.
+
+    The k-th period ends k months (3k, 12k) after ``as_of``, month ends
+    clipped (31 January + 1 month = 28 or 29 February), so each period lasts
+    its real number of days; in the model's time unit a month is 28 to 31
+    days, or 4 to 4.43 weeks.
+
+    Attributes
+    ----------
+    as_of : datetime64[us]
+        The end of observation, exclusive as every crmkit ``as_of``: the
+        instant the horizon starts (``"2024-07-01"``: the first month is July).
+    freq : {"month", "quarter", "year"}
+        Length of a discounting period.
+    time_unit : {"day", "week"}
+        The time unit of the data the purchase model was fitted on.
+
+    Examples
+    --------
+    >>> months = CalendarPeriods(as_of="2024-02-01", freq="month", time_unit="day")
+    >>> months.ends(3).tolist()  # February, March and April 2024
+    [29.0, 60.0, 90.0]
+    """
+
+    as_of: np.datetime64 = attrs.field(converter=_as_of)
+    freq: Literal["month", "quarter", "year"] = attrs.field(validator=_freq)
+    time_unit: Literal["day", "week"] = attrs.field(validator=_unit)
+
+    def ends(self, periods: int) -> FloatArray:
+        """End of each of the first *periods* periods, in ``time_unit`` after ``as_of``.
+
+        Parameters
+        ----------
+        periods : int
+            Number of periods, >= 1.
+
+        Returns
+        -------
+        ndarray of float64, shape (periods,)
+            Increasing; the first is the length of the first period.
+
+        Examples
+        --------
+        >>> CalendarPeriods(as_of="2024-01-01", freq="quarter", time_unit="week").ends(1).round(3)
+        array([13.])
+        """
+        k = integer(periods, name="periods", function="CalendarPeriods.ends", minimum=1)
+        start = self.as_of.astype(dt.datetime)
+        step = _STEP[self.freq]
+        ends = [np.datetime64(start + relativedelta(months=step * (i + 1)), "us") for i in range(k)]
+        days = (np.array(ends) - self.as_of) / np.timedelta64(1, "D")
+        return np.asarray(days / _UNIT_DAYS[self.time_unit], dtype=np.float64)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -45,7 +148,12 @@ class CustomerCLV(Result):
     periods : int
         Number of discounting periods in the horizon.
     period_length : float
-        Length of one period in the data's time unit.
+        Length of one period in the data's time unit; NaN for calendar periods.
+    period_ends : ndarray of float64, shape (periods,)
+        End of each period, in the data's time unit after the end of observation.
+    schedule : str
+        The horizon in words (``"12 periods of 4.345"``, ``"12 calendar months from
+        2024-07-01"``).
     discount_rate : float
         Discount rate per period.
     total_clv : float
@@ -84,6 +192,7 @@ class CustomerCLV(Result):
         "value_per_purchase": "money",
         "clv": "money",
         "period_length": "number",
+        "period_ends": "number",
         "discount_rate": "share",
         "total_clv": "money",
     }
@@ -102,82 +211,187 @@ class CustomerCLV(Result):
     basis: Literal["spend", "profit"]
     periods: int
     period_length: float
+    period_ends: FloatArray
+    schedule: str
     discount_rate: float
     total_clv: float
     n_negative: int
     _source_names: Mapping[str, str] = names_field()
 
 
-def _horizon_args(periods: object, period_length: object, discount_rate: object, fn: str) -> None:
-    if isinstance(periods, bool) or not isinstance(periods, (int, np.integer)) or periods < 1:
-        raise InputError.for_parameter("periods", "an int >= 1", periods, function=fn)
-    for name, value, low in (
-        ("period_length", period_length, 0.0),
-        ("discount_rate", discount_rate, -1.0),
-    ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float, np.number))
-            or not np.isfinite(float(value))
-            or float(value) <= low
-        ):
-            raise InputError.for_parameter(name, f"a finite number > {low:g}", value, function=fn)
-
-
-def _discounted_purchases(
-    model: PurchaseModel, rfm: BTYDData, *, periods: int, period_length: float, discount_rate: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Discounted and total expected purchases, and P(alive), per customer.
-
-    Evaluated once per distinct (x, t_x, T) row, then spread back.
-    """
-    c = compress(rfm.frequency, rfm.recency, rfm.T)
-    distinct = BTYDData(
-        customer=None,
-        frequency=c.x_values[c.x_code],
-        recency=c.a_values[c.a_code],
-        T=c.b_values[c.b_code],
-        monetary_value=None,
+def period_ends(
+    model: AnyPurchaseModel,
+    *,
+    periods: object,
+    period_length: object,
+    calendar: object,
+    discount_rate: object,
+    function: str,
+) -> tuple[FloatArray, float, str, float]:
+    """Check the horizon arguments; return the period ends, the length, the label and the rate."""
+    k = integer(
+        periods,
+        name="periods",
+        function=function,
+        minimum=1,
+        maximum=MAX_PERIODS,
+        hint="Beyond a few hundred periods the discounted tail adds next to nothing; for the "
+        "whole residual lifetime use dert().",
     )
-    previous = np.zeros(c.n_rows)
-    discounted = np.zeros(c.n_rows)
-    for k in range(1, periods + 1):
-        current = expected(model, distinct, k * period_length)
-        discounted += (current - previous) / (1.0 + discount_rate) ** k
-        previous = current
-    p_alive = alive(model, distinct)
-    # map each customer to its distinct row
-    key_x = np.searchsorted(c.x_values, rfm.frequency)
-    key_a = np.searchsorted(c.a_values, rfm.recency)
-    key_b = np.searchsorted(c.b_values, rfm.T)
-    row_key = (c.x_code * c.a_values.size + c.a_code) * c.b_values.size + c.b_code
-    cust_key = (key_x * c.a_values.size + key_a) * c.b_values.size + key_b
-    where = np.searchsorted(row_key, cust_key)
-    return discounted[where], previous[where], p_alive[where]
+    rate = number(discount_rate, name="discount_rate", function=function, low=-1.0, low_open=True)
+    if not np.isfinite(-math.log1p(rate) * k) or -math.log1p(rate) * k > _LOG_FACTOR_LIMIT:
+        raise InputError.for_parameter(
+            "discount_rate",
+            f"a rate whose discount factors over {k} periods stay within float64 "
+            f"(at least {math.expm1(-_LOG_FACTOR_LIMIT / k):.3g})",
+            discount_rate,
+            function=function,
+        )
+    if (period_length is None) == (calendar is None):
+        raise InputError.for_parameter(
+            "period_length",
+            "given, or calendar given, but not both",
+            "both" if period_length is not None else None,
+            function=function,
+            hint="Fixed periods: period_length=4.345 (weeks per month, as lifetimes); "
+            "real months: calendar=CalendarPeriods(as_of=..., freq='month', time_unit='week').",
+        )
+    if calendar is not None:
+        cal = instance(
+            calendar, CalendarPeriods, name="calendar", function=function, what="a CalendarPeriods"
+        )
+        if discrete(model):
+            raise InputError.for_parameter(
+                "calendar",
+                "None for BG/BB, whose periods are transaction opportunities",
+                "a CalendarPeriods",
+                function=function,
+            )
+        ends = cal.ends(k)
+        label = f"{k} calendar {cal.freq}s from {cal.as_of.astype('datetime64[D]')!s}"
+        return ends, float("nan"), label, rate
+    # the horizon, periods x period_length, is at most MAX_HORIZON time units
+    length = number(
+        period_length,
+        name="period_length",
+        function=function,
+        low=0.0,
+        low_open=True,
+        high=MAX_HORIZON / k,
+    )
+    if discrete(model) and length != int(length):
+        raise InputError.for_parameter(
+            "period_length",
+            "a whole number of transaction opportunities for BG/BB",
+            period_length,
+            function=function,
+        )
+    ends = length * np.arange(1, k + 1, dtype=np.float64)
+    return ends, length, f"{k} periods of {length:g}", rate
+
+
+def discounted_purchases(
+    kern: PredictiveKernel, rows: BTYDData, ends: FloatArray, discount_rate: float
+) -> tuple[FloatArray, FloatArray]:
+    """Discounted and total expected purchases per row over periods ending at *ends*.
+
+    The periods are evaluated in blocks (about 2^20 row-periods at once), so a
+    long horizon costs vector operations, not a Python loop per period.
+    """
+    previous = np.zeros(rows.n)
+    discounted = np.zeros(rows.n)
+    x, t_x, T = rows.frequency, rows.recency, rows.T
+    factor = kern.factor(x, t_x, T)
+    step = max(1, (1 << 20) // max(rows.n, 1))
+    log_v = -np.log1p(discount_rate)
+    for start in range(0, ends.size, step):
+        block = ends[start : start + step]
+        current = kern.part(x[None, :], T[None, :], block[:, None]) * factor[None, :]
+        steps = np.diff(np.vstack([previous[None, :], current]), axis=0)
+        weights = np.exp(log_v * np.arange(start + 1, start + block.size + 1))
+        discounted += weights @ steps
+        previous = current[-1]
+    return discounted, previous
 
 
 def _ids(rfm: BTYDData) -> npt.NDArray[Any]:
     return rfm.customer if rfm.customer is not None else np.arange(rfm.n, dtype=np.int64)
 
 
+def _result(
+    prepared: Prepared,
+    value: FloatArray,
+    *,
+    basis: Literal["spend", "profit"],
+    ends: FloatArray,
+    length: float,
+    label: str,
+    discount_rate: float,
+    function: str,
+    names: Mapping[str, str],
+) -> CustomerCLV:
+    work_limit(
+        ends.size * prepared.rows.n,
+        limit=MAX_CLV_WORK,
+        name="periods",
+        function=function,
+        what="expected-purchase evaluations (periods x distinct customers)",
+    )
+    rows = prepared.rows
+    discounted, total = discounted_purchases(prepared.kernel, rows, ends, discount_rate)
+    alive = prepared.kernel.alive(rows.frequency, rows.recency, rows.T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        clv = value * prepared.spread(discounted)
+        total_clv = safe_sum(clv)
+    if not (np.isfinite(total_clv) and np.isfinite(clv).all()):
+        bad = ~np.isfinite(clv)
+        ids = _ids(prepared.data)
+        raise overflow_error(
+            "monetary_value" if basis == "spend" else "profit_per_purchase",
+            function=function,
+            what="lifetime values" if bad.any() else "a total lifetime value",
+            labels=ids[bad][:5].tolist(),
+            n_bad=int(bad.sum()) if bad.any() else None,
+            noun="customer",
+        )
+    return CustomerCLV(
+        customer=as_readonly(_ids(prepared.data)),
+        p_alive=prepared.spread(alive),
+        expected_purchases=prepared.spread(total),
+        value_per_purchase=as_readonly(np.asarray(value, dtype=np.float64)),
+        clv=as_readonly(clv),
+        basis=basis,
+        periods=int(ends.size),
+        period_length=length,
+        period_ends=as_readonly(ends),
+        schedule=label,
+        discount_rate=discount_rate,
+        total_clv=total_clv,
+        n_negative=int(np.count_nonzero(clv < 0)),
+        source_names=names,
+    )
+
+
 def customer_clv(
-    purchases: BGNBDFit | ParetoNBDFit,
+    purchases: AnyPurchaseModel,
     spend: GammaGammaFit,
     data: object | None = None,
     *,
     periods: int,
-    period_length: float,
     discount_rate: float,
+    period_length: float | None = None,
+    calendar: CalendarPeriods | None = None,
     frequency: npt.ArrayLike | None = None,
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
     monetary_value: npt.ArrayLike | None = None,
+    covariates: object | None = None,
 ) -> CustomerCLV:
-    r"""Discounted customer lifetime value from BG/NBD purchases and Gamma-Gamma spend.
+    r"""Discounted customer lifetime value from a purchase model and Gamma-Gamma spend.
 
     Parameters
     ----------
-    purchases : BGNBDFit or ParetoNBDFit
+    purchases : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         The purchase model.
     spend : GammaGammaFit
         The spend model.
@@ -185,14 +399,22 @@ def customer_clv(
         Per-customer ``frequency``, ``recency``, ``T`` and ``monetary_value``
         (a :class:`crmkit.segmentation.BTYDSummary`; its ``customer`` ids are kept).
     periods : int
-        Number of discounting periods in the horizon, >= 1.
-    period_length : float
-        Length of one period in the data's time unit (e.g. 30 when the summary
-        is in days and periods are months).
+        Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
-        Discount rate per period, > -1.
+        Discount rate per period, > -1 (and not so negative that the
+        discount factors of the horizon overflow float64).
+    period_length : float, optional
+        Fixed length of one period in the data's time unit (the horizon,
+        periods x period_length, at most 10^7): 4.345 weeks or 30
+        days per month reproduce lifetimes' ``customer_lifetime_value``
+        (``freq="W"`` / ``"D"``); whole opportunities for BG/BB.
+    calendar : CalendarPeriods, optional
+        Calendar-true periods instead: real months, quarters or years from
+        ``as_of``. Exactly one of *period_length* and *calendar*.
     frequency, recency, T, monetary_value : array_like, shape (n,), optional
         The columns as arrays, instead of *data*.
+    covariates : DataFrame or mapping of columns, optional
+        The covariate table, when either model was fitted with covariates.
 
     Returns
     -------
@@ -202,19 +424,27 @@ def customer_clv(
     Raises
     ------
     InputError
-        For bad horizon arguments, models of the wrong type or bad columns.
+        For bad horizon arguments (more than 10,000 periods among them),
+        models of the wrong type, bad columns, or a horizon asking for more
+        than 10^8 evaluations (periods x distinct customers; about a minute of
+        work).
 
     Notes
     -----
-    With :math:`E_k = E[Y(k\Delta) \mid x, t_x, T]` from BG/NBD and
-    :math:`\hat m` the Gamma-Gamma expected spend,
+    With :math:`E_k = E[Y(\tau_k) \mid x, t_x, T]` the expected purchases up
+    to the end :math:`\tau_k` of period k and :math:`\hat m` the Gamma-Gamma
+    expected spend,
 
     .. math::
 
-        \mathrm{CLV} = \hat m \sum_{k=1}^{K} \frac{E_k - E_{k-1}}{(1+d)^k},
+        \mathrm{CLV} = \hat m \sum_{k=1}^{K} \frac{E_k - E_{k-1}}{(1+d)^k}.
 
-    the discrete-period form used by lifetimes' ``customer_lifetime_value``
-    (its ``time=K``, ``freq`` giving :math:`\Delta`).
+    With fixed periods :math:`\tau_k = k\Delta`: the discrete-period form of
+    lifetimes' ``customer_lifetime_value`` (its ``time=K``; its months are
+    :math:`\Delta` = 4.345 weeks or 30 days). With calendar periods
+    :math:`\tau_k` is the real elapsed time to the k-th period end: months of
+    28 to 31 days where the lifetimes form has 30.415 (and 52/12 weeks,
+    another common choice, 30.333: 0.27% shorter).
 
     References
     ----------
@@ -224,37 +454,43 @@ def customer_clv(
 
     Examples
     --------
-    One year of monthly-discounted value for two CDNOW customers (weeks):
+    One year of monthly-discounted value for two CDNOW customers (weeks), in
+    lifetimes' fixed 4.345-week months and in real calendar months:
 
     >>> from crmkit.roi import bgnbd_from_params, gamma_gamma_from_params
     >>> bg = bgnbd_from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> gg = gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44)
-    >>> value = customer_clv(
-    ...     bg,
-    ...     gg,
-    ...     {
-    ...         "customer": ["ann", "bob"],
-    ...         "frequency": [2, 0],
-    ...         "recency": [30.43, 0.0],
-    ...         "T": [38.86, 38.86],
-    ...         "monetary_value": [22.35, 0.0],
-    ...     },
-    ...     periods=12,
-    ...     period_length=52 / 12,
-    ...     discount_rate=0.01,
-    ... )
-    >>> value.clv.round(2).tolist()
-    [...]
+    >>> customers = {
+    ...     "customer": ["ann", "bob"],
+    ...     "frequency": [2, 0],
+    ...     "recency": [30.43, 0.0],
+    ...     "T": [38.86, 38.86],
+    ...     "monetary_value": [22.35, 0.0],
+    ... }
+    >>> fixed = customer_clv(bg, gg, customers, periods=12, period_length=4.345, discount_rate=0.01)
+    >>> fixed.clv.round(2).tolist()
+    [36.29, 8.37]
+    >>> months = CalendarPeriods(as_of="1997-09-28", freq="month", time_unit="week")
+    >>> real = customer_clv(bg, gg, customers, periods=12, calendar=months, discount_rate=0.01)
+    >>> real.clv.round(3).tolist(), fixed.clv.round(3).tolist()
+    ([36.286, 8.368], [36.289, 8.369])
+    >>> real.period_ends[:3].round(3).tolist(), real.schedule  # months of 30, 31 and 30 days
+    ([4.286, 8.714, 13.0], '12 calendar months from 1997-09-28')
     """
     fn = "customer_clv"
     require_models_extra(fn)
-    check_purchase_model(purchases, fn, "purchases")
-    if not isinstance(spend, GammaGammaFit):
-        raise InputError.for_parameter(
-            "spend", "a GammaGammaFit", type(spend).__name__, function=fn
-        )
-    _horizon_args(periods, period_length, discount_rate, fn)
-    rfm = read_rfm(
+    model = check_model(purchases, fn, "purchases")
+    gamma_gamma = instance(spend, GammaGammaFit, name="spend", function=fn, what="a GammaGammaFit")
+    ends, length, label, rate = period_ends(
+        model,
+        periods=periods,
+        period_length=period_length,
+        calendar=calendar,
+        discount_rate=discount_rate,
+        function=fn,
+    )
+    rfm = read_model_data(
+        model,
         data,
         frequency=frequency,
         recency=recency,
@@ -263,52 +499,28 @@ def customer_clv(
         need_spend=True,
         function=fn,
     )
-    assert rfm.monetary_value is not None  # noqa: S101
-    if spend.q <= 1 and bool(np.any(rfm.frequency == 0)):
-        raise InputError.for_parameter(
-            "spend", "a model with q > 1 (finite mean spend)", f"q={spend.q:.3g}", function=fn
-        )
-    value = expected_spend_unchecked(spend, rfm.frequency, rfm.monetary_value)
+    prepared = prepare(
+        model,
+        None,
+        frequency=None,
+        recency=None,
+        T=None,
+        covariates=covariates if getattr(model, "covariates", None) is not None else None,
+        function=fn,
+        field="purchases",
+        rfm=rfm,
+    )
+    value = spend_kernel_values(gamma_gamma, rfm, covariates=covariates, function=fn)
     return _result(
-        purchases,
-        rfm,
+        prepared,
         value,
         basis="spend",
-        periods=int(periods),
-        period_length=float(period_length),
-        discount_rate=float(discount_rate),
+        ends=ends,
+        length=length,
+        label=label,
+        discount_rate=rate,
+        function=fn,
         names=names_of(data, "customer"),
-    )
-
-
-def _result(
-    model: PurchaseModel,
-    rfm: BTYDData,
-    value: FloatArray,
-    *,
-    basis: Literal["spend", "profit"],
-    periods: int,
-    period_length: float,
-    discount_rate: float,
-    names: Mapping[str, str],
-) -> CustomerCLV:
-    discounted, total, alive = _discounted_purchases(
-        model, rfm, periods=periods, period_length=period_length, discount_rate=discount_rate
-    )
-    clv = value * discounted
-    return CustomerCLV(
-        customer=as_readonly(_ids(rfm)),
-        p_alive=as_readonly(alive),
-        expected_purchases=as_readonly(total),
-        value_per_purchase=as_readonly(np.asarray(value, dtype=np.float64)),
-        clv=as_readonly(clv),
-        basis=basis,
-        periods=periods,
-        period_length=period_length,
-        discount_rate=discount_rate,
-        total_clv=float(clv.sum()),
-        n_negative=int(np.count_nonzero(clv < 0)),
-        source_names=names,
     )
 
 
@@ -342,17 +554,19 @@ def _profit_from_pnl(pnl: CustomerPnL, rfm: BTYDData, fn: str) -> FloatArray:
 
 
 def profit_clv(
-    purchases: BGNBDFit | ParetoNBDFit,
+    purchases: AnyPurchaseModel,
     data: object | None = None,
     *,
     periods: int,
-    period_length: float,
     discount_rate: float,
+    period_length: float | None = None,
+    calendar: CalendarPeriods | None = None,
     pnl: CustomerPnL | None = None,
     profit_per_purchase: npt.ArrayLike | None = None,
     frequency: npt.ArrayLike | None = None,
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
+    covariates: object | None = None,
 ) -> CustomerCLV:
     r"""Lifetime value on profit: expected purchases x margin net of cost to serve.
 
@@ -363,17 +577,20 @@ def profit_clv(
 
     Parameters
     ----------
-    purchases : BGNBDFit or ParetoNBDFit
+    purchases : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         The purchase model.
     data : RFMData, mapping or DataFrame, optional
         Per-customer ``frequency``, ``recency`` and ``T`` (with ``customer``
         ids when *pnl* is given).
     periods : int
-        Number of discounting periods in the horizon, >= 1.
-    period_length : float
-        Length of one period in the data's time unit.
+        Number of discounting periods in the horizon, 1 to 10,000.
     discount_rate : float
-        Discount rate per period, > -1.
+        Discount rate per period, > -1 (and not so negative that the
+        discount factors of the horizon overflow float64).
+    period_length : float, optional
+        Fixed length of one period in the data's time unit (see :func:`customer_clv`).
+    calendar : CalendarPeriods, optional
+        Calendar-true periods instead; exactly one of the two.
     pnl : CustomerPnL, optional
         The customer P&L; profit per purchase is ``profit / n_purchases``
         (``profit`` when a customer has no positive purchase row). Every data
@@ -382,6 +599,8 @@ def profit_clv(
         Profit per purchase aligned with the data, instead of *pnl*.
     frequency, recency, T : array_like, shape (n,), optional
         The columns as arrays, instead of *data*.
+    covariates : DataFrame or mapping of columns, optional
+        The covariate table, for a purchase model fitted with covariates.
 
     Returns
     -------
@@ -424,7 +643,7 @@ def profit_clv(
     ...     T=[38.0, 38.0],
     ...     profit_per_purchase=[12.0, -4.0],
     ...     periods=12,
-    ...     period_length=52 / 12,
+    ...     period_length=4.345,
     ...     discount_rate=0.01,
     ... )
     >>> value.n_negative, bool(value.clv[0] > 0 > value.clv[1])
@@ -432,8 +651,15 @@ def profit_clv(
     """
     fn = "profit_clv"
     require_models_extra(fn)
-    check_purchase_model(purchases, fn, "purchases")
-    _horizon_args(periods, period_length, discount_rate, fn)
+    model = check_model(purchases, fn, "purchases")
+    ends, length, label, rate = period_ends(
+        model,
+        periods=periods,
+        period_length=period_length,
+        calendar=calendar,
+        discount_rate=discount_rate,
+        function=fn,
+    )
     if (pnl is None) == (profit_per_purchase is None):
         raise InputError.for_parameter(
             "pnl",
@@ -441,21 +667,31 @@ def profit_clv(
             "both" if pnl is not None else None,
             function=fn,
         )
-    rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
+    prepared = prepare(
+        model,
+        data,
+        frequency=frequency,
+        recency=recency,
+        T=T,
+        covariates=covariates,
+        function=fn,
+        field="purchases",
+    )
+    rfm = prepared.data
     if pnl is not None:
-        if not isinstance(pnl, CustomerPnL):
-            raise InputError.for_parameter("pnl", "a CustomerPnL", type(pnl).__name__, function=fn)
-        value = _profit_from_pnl(pnl, rfm, fn)
+        table = instance(pnl, CustomerPnL, name="pnl", function=fn, what="a CustomerPnL")
+        value = _profit_from_pnl(table, rfm, fn)
     else:
         value = as_finite_float(profit_per_purchase, field="profit_per_purchase", function=fn)
-        check_same_length({"profit_per_purchase": value.shape[0], "frequency": rfm.n}, function=fn)
+        check_same_length({"frequency": rfm.n, "profit_per_purchase": value.shape[0]}, function=fn)
     return _result(
-        purchases,
-        rfm,
+        prepared,
         value,
         basis="profit",
-        periods=int(periods),
-        period_length=float(period_length),
-        discount_rate=float(discount_rate),
+        ends=ends,
+        length=length,
+        label=label,
+        discount_rate=rate,
+        function=fn,
         names=names_of(data, "customer"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -11,9 +11,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_readonly
+from crmkit._params import instance
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
-from crmkit.errors import CrmkitWarning, FitError, InputError
-from crmkit.roi._models._bgnbd import given_diagnostics
+from crmkit.errors import CrmkitWarning, InputError
 from crmkit.roi._models._btyd_data import (
     BTYDData,
     dot,
@@ -21,7 +22,14 @@ from crmkit.roi._models._btyd_data import (
     require_models_extra,
     unique_codes,
 )
-from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise, prefit
+from crmkit.roi._models._covariates import CovariateEffects, design_for, given_effects
+from crmkit.roi._models._fit import (
+    FitDiagnostics,
+    check_given_params,
+    given_diagnostics,
+    maximise,
+    prefit,
+)
 
 __all__ = [
     "GammaGammaFit",
@@ -30,6 +38,7 @@ __all__ = [
     "fit_gamma_gamma",
     "gamma_gamma_from_params",
     "spend_independence",
+    "spend_kernel_values",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,7 +106,11 @@ class GammaGammaFit(Result):
     independence : SpendIndependence or None
         The frequency-spend correlation check (None for given parameters).
     diagnostics : FitDiagnostics
-        Convergence, gradient norm, standard errors and warnings.
+        Convergence, gradient norm, standard errors, covariance and warnings.
+    covariates : CovariateEffects or None
+        Coefficients of static covariates on spend (None without): the scale
+        ``gamma`` becomes ``gamma exp(d'z)``, so a coefficient d multiplies the
+        mean spend of customers with covariate z by ``exp(d z)``.
 
     Examples
     --------
@@ -122,11 +135,22 @@ class GammaGammaFit(Result):
     n_distinct_rows: int
     independence: SpendIndependence | None
     diagnostics: FitDiagnostics
+    covariates: CovariateEffects | None = None
 
     @property
     def params(self) -> dict[str, float]:
         """The parameters as a dict ``{"p", "q", "gamma"}``."""
         return {"p": self.p, "q": self.q, "gamma": self.gamma}
+
+    @property
+    def standard_errors(self) -> dict[str, float]:
+        """Standard errors of the parameters (NaN where not computable)."""
+        return dict(self.diagnostics.standard_errors)
+
+    @property
+    def n_params(self) -> int:
+        """Number of estimated parameters (with covariate coefficients)."""
+        return len(self.diagnostics.parameter_names)
 
     @property
     def mean_spend(self) -> float:
@@ -170,7 +194,7 @@ def _objective(x: FloatArray, m: FloatArray) -> tuple[Any, int]:
 
     xu, code = unique_codes(x)
     n = x.size
-    wx = np.bincount(code, minlength=xu.size) / n
+    wx = bincount(code, minlength=xu.size) / n
     log_m = np.log(m)
     xm = x * m
     log_xu = np.log(xu)
@@ -213,6 +237,8 @@ def fit_gamma_gamma(
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
     monetary_value: npt.ArrayLike | None = None,
+    covariates: object | None = None,
+    spend_covariates: Sequence[str] | None = None,
 ) -> GammaGammaFit:
     r"""Fit the Gamma-Gamma model of spend per purchase by maximum likelihood.
 
@@ -224,6 +250,10 @@ def fit_gamma_gamma(
         :class:`crmkit.segmentation.BTYDSummary`.
     frequency, recency, T, monetary_value : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
+    covariates : DataFrame or mapping of columns, optional
+        Static customer covariates joined on ``customer`` (see :func:`fit_bgnbd`).
+    spend_covariates : sequence of str, optional
+        The covariate columns acting on spend (``gamma_i = gamma exp(d'z)``).
 
     Returns
     -------
@@ -235,10 +265,10 @@ def fit_gamma_gamma(
     Raises
     ------
     InputError
-        For monetary values <= 0 among customers with repeat purchases, or
-        inconsistent columns.
+        For monetary values <= 0 among customers with repeat purchases,
+        inconsistent columns, or fewer than two customers with repeat purchases.
     FitError
-        When the optimiser fails, or fewer than two customers have repeat purchases.
+        When the optimiser fails.
     ImportError
         When scipy (the ``models`` extra) is not installed.
 
@@ -294,10 +324,17 @@ def fit_gamma_gamma(
         need_spend=True,
         function=fn,
     )
+    if covariates is not None or spend_covariates is not None:
+        from crmkit.roi._models._covariate_fits import fit_gamma_gamma_covariates  # noqa: PLC0415
+
+        return fit_gamma_gamma_covariates(rfm, covariates, spend=spend_covariates, function=fn)
     x, m = _repeaters(rfm)
     if x.size < 2:
-        raise FitError(
-            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases; got {x.size}."
+        raise InputError(
+            f"The Gamma-Gamma fit needs at least 2 customers with repeat purchases "
+            f"(frequency > 0); got {x.size}.",
+            field="frequency",
+            hint="Fit the spend model on a base with repeat buyers.",
         )
     independence = _independence(x, m)
     if not independence.plausible:
@@ -347,13 +384,17 @@ def fit_gamma_gamma(
     )
 
 
-def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFit:
-    """Build a Gamma-Gamma model from known parameters.
+def gamma_gamma_from_params(
+    *, p: float, q: float, gamma: float, covariates: CovariateEffects | None = None
+) -> GammaGammaFit:
+    r"""Build a Gamma-Gamma model from known parameters.
 
     Parameters
     ----------
     p, q, gamma : float
         The Gamma-Gamma parameters, each > 0 (see :class:`GammaGammaFit`).
+    covariates : CovariateEffects, optional
+        Known covariate effects on the ``"spend"`` process.
 
     Returns
     -------
@@ -365,6 +406,19 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
     InputError
         For a parameter that is not a finite number > 0.
 
+    Notes
+    -----
+    No fitting: the spend model of :func:`fit_gamma_gamma` at the given parameters:
+    a transaction's value is :math:`\mathrm{Gamma}(p, \nu)` with
+    :math:`\nu \sim \mathrm{Gamma}(q, \gamma)` across customers, so the mean spend
+    of a customer with :math:`x` repeat purchases of mean :math:`\bar z` is expected
+    to be :math:`\frac{p(\gamma + x\bar z)}{px + q - 1}`.
+
+    References
+    ----------
+    Fader, P. S., & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary
+    value. http://brucehardie.com/notes/025/
+
     Examples
     --------
     The CDNOW estimates of Fader, Hardie & Lee (2005b):
@@ -372,27 +426,75 @@ def gamma_gamma_from_params(*, p: float, q: float, gamma: float) -> GammaGammaFi
     >>> round(gamma_gamma_from_params(p=6.25, q=3.74, gamma=15.44).mean_spend, 2)
     35.22
     """
-    values = {"p": p, "q": q, "gamma": gamma}
-    check_given_params(values, function="gamma_gamma_from_params")
+    fn = "gamma_gamma_from_params"
+    values = check_given_params({"p": p, "q": q, "gamma": gamma}, function=fn)
+    effects, extra = given_effects(covariates, ("spend",), function=fn)
     return GammaGammaFit(
-        p=float(p),
-        q=float(q),
-        gamma=float(gamma),
+        p=values["p"],
+        q=values["q"],
+        gamma=values["gamma"],
         log_likelihood=float("nan"),
         n_customers=0,
         n_excluded=0,
         n_distinct_rows=0,
         independence=None,
-        diagnostics=given_diagnostics(_NAMES),
+        diagnostics=given_diagnostics((*_NAMES, *extra)),
+        covariates=effects,
     )
 
 
-def expected_spend_unchecked(model: GammaGammaFit, x: FloatArray, m: FloatArray) -> FloatArray:
-    """E[M | x, mean spend] for validated arrays; the population mean where x = 0."""
-    p, q, gamma = model.p, model.q, model.gamma
+def expected_spend_unchecked(
+    p: float, q: float, gamma: FloatArray | float, x: FloatArray, m: FloatArray
+) -> FloatArray:
+    """E[M | x, mean spend] for validated arrays; the population mean where x = 0 (q > 1)."""
     with np.errstate(all="ignore"):
         conditional = p * (gamma + x * m) / (p * x + q - 1.0)
-    return np.where(x > 0, conditional, model.mean_spend)
+        population = p * gamma / (q - 1.0) if q > 1 else np.inf
+    return np.asarray(np.where(x > 0, conditional, population), dtype=np.float64)
+
+
+def spend_kernel_values(
+    model: GammaGammaFit,
+    rfm: BTYDData,
+    *,
+    covariates: object | None,
+    function: str,
+    theta: FloatArray | None = None,
+) -> FloatArray:
+    """Return the expected spend per customer of validated data (at *theta*, if given).
+
+    Raises the parameter error when q <= 1 and a customer has no repeat purchase.
+    """
+    assert rfm.monetary_value is not None  # noqa: S101
+    effects = model.covariates
+    designs = design_for(
+        covariates if effects is not None else None, rfm.customer, effects, function=function
+    )
+    values = (
+        theta
+        if theta is not None
+        else np.array(
+            [
+                model.p,
+                model.q,
+                model.gamma,
+                *(effects.coefficients["spend"].values() if effects is not None else ()),
+            ]
+        )
+    )
+    p, q, gamma = (float(v) for v in values[:3])
+    scale: FloatArray | float = gamma
+    if designs is not None:
+        scale = gamma * np.exp(designs["spend"] @ values[3:])
+    if q <= 1 and bool(np.any(rfm.frequency == 0)):
+        raise InputError.for_parameter(
+            "spend",
+            "a model with q > 1 (finite mean spend) when customers without repeat purchases "
+            "are valued",
+            f"q={q:.3g}",
+            function=function,
+        )
+    return expected_spend_unchecked(p, q, scale, rfm.frequency, rfm.monetary_value)
 
 
 def expected_spend(
@@ -403,6 +505,7 @@ def expected_spend(
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
     monetary_value: npt.ArrayLike | None = None,
+    covariates: object | None = None,
 ) -> FloatArray:
     r"""Predict the mean spend per future purchase of each customer.
 
@@ -414,6 +517,8 @@ def expected_spend(
         Per-customer ``frequency``, ``recency``, ``T`` and ``monetary_value``.
     frequency, recency, T, monetary_value : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
+    covariates : DataFrame or mapping of columns, optional
+        The covariate table, for a model fitted with covariates.
 
     Returns
     -------
@@ -456,8 +561,7 @@ def expected_spend(
     """
     fn = "expected_spend"
     require_models_extra(fn)
-    if not isinstance(fit, GammaGammaFit):
-        raise InputError.for_parameter("fit", "a GammaGammaFit", type(fit).__name__, function=fn)
+    instance(fit, GammaGammaFit, name="fit", function=fn, what="a GammaGammaFit")
     rfm = read_rfm(
         data,
         frequency=frequency,
@@ -467,15 +571,18 @@ def expected_spend(
         need_spend=True,
         function=fn,
     )
-    assert rfm.monetary_value is not None  # noqa: S101
-    if fit.q <= 1 and bool(np.any(rfm.frequency == 0)):
+    try:
+        values = spend_kernel_values(fit, rfm, covariates=covariates, function=fn)
+    except InputError as err:
+        if err.field != "spend":
+            raise
         raise InputError.for_parameter(
             "fit",
             "a model with q > 1 when customers without repeat purchases are scored",
             f"q={fit.q:.3g}",
             function=fn,
-        )
-    return as_readonly(expected_spend_unchecked(fit, rfm.frequency, rfm.monetary_value))
+        ) from None
+    return as_readonly(values)
 
 
 def spend_independence(

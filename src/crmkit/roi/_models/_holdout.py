@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
@@ -11,18 +11,26 @@ import numpy.typing as npt
 
 from crmkit._engine import activity_periods, as_lazy
 from crmkit._input import as_finite_float, as_readonly, check_same_length, scalar_datetime
+from crmkit._params import choice, integer
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result, names_field, names_of
-from crmkit._transactions import Transactions, as_transactions
+from crmkit._transactions import read_transactions
 from crmkit.errors import InputError
-from crmkit.periods import Calendar, Frequency, period_keys
-from crmkit.roi._models._bgnbd import BGNBDFit, check_purchase_model, expected
-from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
-from crmkit.roi._models._pareto import ParetoNBDFit
+from crmkit.periods import Calendar, Frequency, last_observed_period, period_keys
+from crmkit.roi._models._btyd_data import require_models_extra
+from crmkit.roi._models._predict import MAX_FREQUENCY_ROWS, AnyPurchaseModel, horizon, prepare
 from crmkit.segmentation import BTYDSummary, btyd_summary
 
 __all__ = ["CalibrationHoldout", "HoldoutComparison", "calibration_holdout", "holdout_comparison"]
 
 FloatArray = npt.NDArray[np.float64]
+_FREQUENCIES: Final = (  # those of btyd_summary
+    Frequency.DAY,
+    Frequency.WEEK,
+    Frequency.MONTH,
+    Frequency.QUARTER,
+    Frequency.YEAR,
+)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -32,16 +40,19 @@ class CalibrationHoldout(Result):
     Attributes
     ----------
     calibration : BTYDSummary
-        The summary up to ``calibration_end``.
+        The summary of the rows dated before ``calibration_end`` (exclusive).
     customer : ndarray, shape (n,)
         The calibration customers (same order as ``calibration``).
     holdout_purchases : ndarray of int64, shape (n,)
-        Periods with a purchase after ``calibration_end`` up to
-        ``observation_end``, per calibration customer.
+        Periods with a purchase dated at or after ``calibration_end`` and
+        before ``observation_end``, per calibration customer.
     holdout_length : float
         Length of the holdout in periods of ``freq``.
+    holdout_by_period : ndarray of int64, shape (holdout_length,)
+        Repeat purchases (customer-periods) of the calibration customers in
+        each holdout period: the actual side of the tracking curve.
     calibration_end, observation_end : numpy.datetime64
-        The split and the end of observation.
+        The split and the end of observation, both exclusive.
     freq : Frequency
         The period unit.
     n_new_in_holdout : int
@@ -71,6 +82,7 @@ class CalibrationHoldout(Result):
     observation_end: np.datetime64
     freq: Frequency
     n_new_in_holdout: int
+    holdout_by_period: npt.NDArray[np.int64]
     _source_names: Mapping[str, str] = names_field()
 
 
@@ -83,6 +95,7 @@ def calibration_holdout(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> CalibrationHoldout:
     r"""Split transactions into a calibration summary and holdout purchase counts.
 
@@ -94,11 +107,19 @@ def calibration_holdout(
         The period: frequency, recency, T and holdout purchases count
         distinct periods with a purchase, as :func:`crmkit.segmentation.btyd_summary`.
     calibration_end : date-like
-        Last day of the calibration window (its period is included).
+        The split, exclusive like every crmkit ``as_of``: rows dated before
+        it are calibration, rows at or after it holdout (the raw timestamps
+        are compared, as lifetimes' ``calibration_and_holdout_data`` and
+        pymc-marketing do; lifetimes' inclusive ``calibration_period_end=D``
+        is ``calibration_end = D + 1 day``).
     observation_end : date-like
-        End of the holdout, after *calibration_end*.
+        End of the holdout, exclusive (rows at or after it are left out), in
+        a later period than the last one observed before *calibration_end*.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (CDNOW's
+        ``"%Y%m%d"``).
 
     Returns
     -------
@@ -108,13 +129,27 @@ def calibration_holdout(
     Raises
     ------
     InputError
-        When *observation_end* is not after *calibration_end*, or for bad rows.
+        When no row is before *calibration_end*, when *observation_end* is
+        not in a later period, or for bad rows.
 
     Notes
     -----
-    Holdout purchases of customer :math:`i` are
-    :math:`|\{p : p_{cal} < p \le p_{obs}\}|` over the period keys of their
-    rows, matching lifetimes' ``calibration_and_holdout_data``.
+    The split cuts on the raw timestamp first; periods are counted after the
+    cut (the project's convention, docs/conventions.md). The calibration
+    summary is :func:`crmkit.segmentation.btyd_summary` as of
+    :math:`t_{cal}` (rows with :math:`t < t_{cal}`); holdout purchases of
+    customer :math:`i` are the number of distinct periods among their rows
+    with :math:`t_{cal} \le t < t_{obs}`, and the holdout lasts
+    :math:`p_{obs} - p_{cal}` periods, with :math:`p` the last period
+    observed before each end. So a purchase dated on or after the cut, in
+    the same week, is a holdout purchase (in that week). This matches
+    lifetimes' ``calibration_and_holdout_data`` (tested on CDNOW).
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your
+    customers" the easy way. *Marketing Science*, 24(2), 275-284 (the 39-week
+    calibration and holdout of CDNOW).
 
     Examples
     --------
@@ -132,19 +167,48 @@ def calibration_holdout(
     ([1, 0], [1, 0], 30.0)
     """
     fn = "calibration_holdout"
-    lazy = as_lazy(transactions) is not None  # a lazy table is shrunk in its engine
-    source = (
-        transactions
-        if lazy
-        else as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
-    )
+    f = choice(freq, Frequency, name="freq", function=fn, among=_FREQUENCIES)
     cal_end = scalar_datetime(calibration_end, field="calibration_end", function=fn)
     obs_end = scalar_datetime(observation_end, field="observation_end", function=fn)
-    summary = btyd_summary(
-        source, freq=freq, as_of=cal_end, customer=customer, timestamp=timestamp, amount=amount
-    )
-    f = summary.freq
-    cal_key, obs_key = (int(k) for k in period_keys(np.array([cal_end, obs_end]), f))
+    # the cut is on the raw timestamp; periods are counted after it. A lazy table forms the
+    # distinct (customer, period) pairs of its holdout rows in its engine, by the same rule.
+    held = None
+    if as_lazy(transactions) is not None:
+        held = activity_periods(
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            freq=f,
+            calendar=Calendar(),
+            function=fn,
+            window=(cal_end, obs_end),
+        )
+    source: object
+    if held is None:
+        tx = read_transactions(
+            transactions,
+            function=fn,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            date_format=date_format,
+            data_name="transactions",
+        )
+        source, first = tx, tx.timestamp.min()
+        inside = (tx.timestamp >= cal_end) & (tx.timestamp < obs_end)
+        ids, keys = tx.customer[inside], period_keys(tx.timestamp[inside], f)
+    else:
+        source, first = transactions, held.first
+        ids, keys = held.customers[held.codes], held.keys
+    if not first < cal_end:
+        raise InputError.for_parameter(
+            "calibration_end",
+            f"after the first transaction ({first})",
+            str(cal_end),
+            function=fn,
+        )
+    cal_key = last_observed_period(cal_end, f)
+    obs_key = last_observed_period(obs_end, f)
     if obs_key <= cal_key:
         raise InputError.for_parameter(
             "observation_end",
@@ -152,48 +216,37 @@ def calibration_holdout(
             str(obs_end),
             function=fn,
         )
-    held = None
-    if lazy:  # the distinct (customer, holdout period) pairs, formed in the engine
-        held = activity_periods(
-            source,
-            customer=customer,
-            timestamp=timestamp,
-            freq=f,
-            calendar=Calendar(),
-            function=fn,
-            key_range=(cal_key, obs_key),
-        )
-    if held is not None:
-        ids, hold_keys = held.customers[held.codes], held.keys - cal_key - 1
-    else:
-        tx = (
-            source
-            if isinstance(source, Transactions)
-            else as_transactions(
-                transactions, customer=customer, timestamp=timestamp, amount=amount
-            )
-        )
-        keys = period_keys(tx.timestamp, f)
-        inside = (keys > cal_key) & (keys <= obs_key)
-        ids = tx.customer[inside]
-        hold_keys = keys[inside] - cal_key - 1
+    summary = btyd_summary(
+        source,
+        freq=f,
+        as_of=cal_end,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+    )
+    hold_keys = keys - cal_key  # 0 for the rest of the cut's own period
     cal_ids = summary.customer
     n = cal_ids.shape[0]
     where = np.clip(np.searchsorted(cal_ids, ids), 0, max(n - 1, 0))
     known = cal_ids[where] == ids if n else np.zeros(ids.shape[0], dtype=bool)
-    span = obs_key - cal_key
+    span = obs_key - cal_key + 1
     pairs = np.unique(where[known].astype(np.int64) * span + hold_keys[known])
-    counts = np.bincount(pairs // span, minlength=n).astype(np.int64)
+    counts = bincount(pairs // span, minlength=n).astype(np.int64)
+    by_period = bincount(pairs % span, minlength=span).astype(np.int64)
+    # purchases in the rest of the cut's own period count in the first holdout period
+    by_period = np.r_[by_period[0] + by_period[1], by_period[2:]] if span > 1 else by_period
     n_new = np.unique(ids[~known]).shape[0] if (~known).any() else 0
     return CalibrationHoldout(
         calibration=summary,
         customer=cal_ids,
         holdout_purchases=as_readonly(counts),
-        holdout_length=float(span),
+        holdout_length=float(obs_key - cal_key),
         calibration_end=cal_end,
         observation_end=obs_end,
         freq=f,
         n_new_in_holdout=int(n_new),
+        holdout_by_period=as_readonly(by_period),
         source_names=names_of(summary, "customer"),
     )
 
@@ -210,7 +263,8 @@ class HoldoutComparison(Result):
     n_customers : ndarray of int64, shape (k,)
         Customers in the group.
     predicted, actual : ndarray of float64, shape (k,)
-        Mean predicted and actual holdout purchases per customer of the group.
+        Mean predicted and actual holdout purchases per customer of the group
+        (NaN for a group without customers).
     predicted_total, actual_total : float
         Summed over all customers.
     mean_absolute_error, root_mean_squared_error : float
@@ -266,18 +320,19 @@ class HoldoutComparison(Result):
 
 
 def holdout_comparison(
-    fit: BGNBDFit | ParetoNBDFit,
+    fit: AnyPurchaseModel,
     data: object,
     *,
     holdout_purchases: npt.ArrayLike | None = None,
     holdout_length: float | None = None,
     max_frequency: int = 7,
+    covariates: object | None = None,
 ) -> HoldoutComparison:
     r"""Compare the model's holdout predictions with what customers actually did.
 
     Parameters
     ----------
-    fit : BGNBDFit or ParetoNBDFit
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
         A model fitted on the calibration data.
     data : CalibrationHoldout or RFMData
         A :func:`calibration_holdout` split (which carries the holdout), or
@@ -285,10 +340,12 @@ def holdout_comparison(
     holdout_purchases : array_like, shape (n,), optional
         Actual purchases in the holdout, aligned with *data*.
     holdout_length : float, optional
-        Holdout length in the data's time unit, > 0.
+        Holdout length in the data's time unit, > 0 (at most 10^7).
     max_frequency : int
         Customers with this many calibration repeat purchases or more share
-        the last group (FHL 2005, Figure 4 uses 7).
+        the last group (FHL 2005, Figure 4 uses 7; at most 10,000).
+    covariates : DataFrame or mapping of columns, optional
+        The covariate table, for a model fitted with covariates.
 
     Returns
     -------
@@ -326,10 +383,9 @@ def holdout_comparison(
     """
     fn = "holdout_comparison"
     require_models_extra(fn)
-    model = check_purchase_model(fit, fn)
-    bins: object = max_frequency
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise InputError.for_parameter("max_frequency", "an int >= 1", max_frequency, function=fn)
+    bins = integer(
+        max_frequency, name="max_frequency", function=fn, minimum=1, maximum=MAX_FREQUENCY_ROWS
+    )
     if isinstance(data, CalibrationHoldout):
         if holdout_purchases is not None or holdout_length is not None:
             raise InputError.for_parameter(
@@ -338,34 +394,49 @@ def holdout_comparison(
                 "an array",
                 function=fn,
             )
-        rfm = read_rfm(data.calibration, frequency=None, recency=None, T=None, function=fn)
+        table: object = data.calibration
         actual = data.holdout_purchases.astype(np.float64)
-        length = data.holdout_length
+        length: object = data.holdout_length
     else:
-        if holdout_purchases is None or holdout_length is None:
+        if holdout_purchases is None and holdout_length is None:
             raise InputError.for_parameter(
-                "holdout_purchases",
-                "given with holdout_length unless data is a CalibrationHoldout",
-                None,
+                "data",
+                "a CalibrationHoldout, or a table given with holdout_purchases and holdout_length",
+                type(data).__name__,
                 function=fn,
             )
-        rfm = read_rfm(data, frequency=None, recency=None, T=None, function=fn)
+        for name, value in (
+            ("holdout_purchases", holdout_purchases),
+            ("holdout_length", holdout_length),
+        ):
+            if value is None:
+                raise InputError.for_parameter(
+                    name,
+                    "given with the other of holdout_purchases and holdout_length unless data "
+                    "is a CalibrationHoldout",
+                    None,
+                    function=fn,
+                )
+        table = data
         actual = as_finite_float(
             holdout_purchases, field="holdout_purchases", function=fn, minimum=0.0
         )
-        check_same_length({"holdout_purchases": actual.shape[0], "frequency": rfm.n}, function=fn)
-        length = float(holdout_length)
-        if not np.isfinite(length) or length <= 0:
-            raise InputError.for_parameter(
-                "holdout_length", "a finite number > 0", holdout_length, function=fn
-            )
-    predicted = expected(model, rfm, length)
-    group = np.minimum(rfm.frequency, max_frequency).astype(np.int64)
-    k = int(max_frequency) + 1
-    count = np.bincount(group, minlength=k).astype(np.int64)
+        length = holdout_length
+    p = prepare(
+        fit, table, frequency=None, recency=None, T=None, covariates=covariates, function=fn
+    )
+    check_same_length({"frequency": p.data.n, "holdout_purchases": actual.shape[0]}, function=fn)
+    window = horizon(length, p.model, name="holdout_length", function=fn)
+    if window <= 0:
+        raise InputError.for_parameter("holdout_length", "a number > 0", length, function=fn)
+    rfm = p.data
+    predicted = p.spread(p.kernel.expected(p.rows.frequency, p.rows.recency, p.rows.T, window))
+    group = np.minimum(rfm.frequency, bins).astype(np.int64)
+    k = bins + 1
+    count = bincount(group, minlength=k).astype(np.int64)
     with np.errstate(all="ignore"):
-        mean_pred = np.bincount(group, weights=predicted, minlength=k) / count
-        mean_act = np.bincount(group, weights=actual, minlength=k) / count
+        mean_pred = bincount(group, weights=predicted, minlength=k) / count
+        mean_act = bincount(group, weights=actual, minlength=k) / count
     err = predicted - actual
     corr = float("nan")
     if np.ptp(predicted) > 0 and np.ptp(actual) > 0:
@@ -382,5 +453,5 @@ def holdout_comparison(
         correlation=corr,
         customer_predicted=as_readonly(predicted),
         customer_actual=as_readonly(np.array(actual)),
-        holdout_length=length,
+        holdout_length=float(window),
     )

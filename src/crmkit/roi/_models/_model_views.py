@@ -18,8 +18,9 @@ import numpy.typing as npt
 from crmkit._groups import factorize
 from crmkit._input import as_readonly, scalar_datetime
 from crmkit._params import choice, integer, number
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
-from crmkit._transactions import as_transactions
+from crmkit._transactions import read_transactions
 from crmkit.errors import InputError
 from crmkit.periods import (
     Frequency,
@@ -29,9 +30,16 @@ from crmkit.periods import (
     period_keys,
     period_labels,
 )
-from crmkit.roi._models._bgnbd import BGNBDFit, alive, check_purchase_model, expected
 from crmkit.roi._models._btyd_data import BTYDData, read_rfm, require_models_extra
-from crmkit.roi._models._pareto import ParetoNBDFit
+from crmkit.roi._models._predict import (
+    MAX_FREQUENCY_ROWS,
+    MAX_HORIZON,
+    AnyPurchaseModel,
+    PredictiveKernel,
+    check_model,
+    discrete,
+    kernel_at,
+)
 
 __all__ = [
     "FrequencyRecencyMatrix",
@@ -48,7 +56,20 @@ IntArray = npt.NDArray[np.int64]
 
 _MAX_COLUMNS: Final = 200  # recency columns of a matrix: enough for any screen
 _MAX_ROWS: Final = 200
-_A_NEAR_ONE: Final = 1e-4
+
+
+def _kernel(fit: object, function: str) -> tuple[AnyPurchaseModel, PredictiveKernel]:
+    """Check the model and return its kernel: the views are of a model without covariates."""
+    model = check_model(fit, function)
+    if getattr(model, "covariates", None) is not None:
+        raise InputError.for_parameter(
+            "fit",
+            "a model without covariates (a view lays out one parameter set)",
+            f"{type(model).__name__} with covariates",
+            function=function,
+            hint="Predict per customer with probability_alive(..., covariates=table) instead.",
+        )
+    return model, kernel_at(model, None, None)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -111,7 +132,11 @@ class FrequencyRecencyMatrix(Result):
 def _grid(
     rfm: BTYDData, T: float | None, max_frequency: int | None, function: str
 ) -> tuple[IntArray, FloatArray, float]:
-    big_t = float(rfm.T.max()) if T is None else number(T, name="T", function=function, low=0.0)
+    big_t = (
+        float(rfm.T.max())
+        if T is None
+        else number(T, name="T", function=function, low=0.0, high=MAX_HORIZON)
+    )
     if big_t <= 0:
         raise InputError.for_parameter(
             "T", "a number > 0 (the observation length)", big_t, function=function
@@ -131,7 +156,7 @@ def _cells(
     mid = (cols[1:] + cols[:-1]) / 2.0
     col = np.searchsorted(mid, rfm.recency[inside])
     row = rfm.frequency[inside].astype(np.int64)
-    counts = np.bincount(row * r + col, minlength=f * r).reshape(f, r)
+    counts = bincount(row * r + col, minlength=f * r).reshape(f, r)
     x = np.repeat(rows.astype(np.float64), r)
     t_x = np.tile(cols, f)
     impossible = (x == 0) & (t_x > 0)
@@ -155,12 +180,20 @@ def _matrix(
     function: str,
 ) -> FrequencyRecencyMatrix:
     require_models_extra(function)
-    model = check_purchase_model(fit, function)
+    model, kern = _kernel(fit, function)
     rfm = read_rfm(data, frequency=None, recency=None, T=None, function=function)
     rows, cols, big_t = _grid(rfm, T, max_frequency, function)
     cols[-1] = big_t
+    if discrete(model) and np.any(cols != np.floor(cols)):
+        raise InputError.for_parameter(
+            "T",
+            "a whole number of periods, at most 199, for BG/BB (the grid's columns are periods)",
+            big_t,
+            function=function,
+        )
     counts, beyond, grid, impossible = _cells(rfm, rows, cols)
-    values = alive(model, grid) if t is None else expected(model, grid, t)
+    x, t_x, big = grid.frequency, grid.recency, grid.T
+    values = kern.alive(x, t_x, big) if t is None else kern.expected(x, t_x, big, t)
     values = np.where(impossible, np.nan, values).reshape(rows.size, cols.size)
     return FrequencyRecencyMatrix(
         frequency=as_readonly(rows),
@@ -176,7 +209,7 @@ def _matrix(
 
 
 def alive_matrix(
-    fit: BGNBDFit | ParetoNBDFit,
+    fit: AnyPurchaseModel,
     data: object,
     *,
     T: float | None = None,
@@ -186,13 +219,14 @@ def alive_matrix(
 
     Parameters
     ----------
-    fit : BGNBDFit or ParetoNBDFit
-        A fitted purchase model.
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
+        A fitted purchase model without covariates.
     data : RFMData, mapping or DataFrame
         The customers (``frequency``, ``recency``, ``T``, same time unit as the
         fit): they set the grid's range and fill ``customers``.
     T : float, optional
-        Observation length to evaluate the grid at; default the longest in *data*.
+        Observation length to evaluate the grid at (at most 10^7); default the
+        longest in *data*.
     max_frequency : int, optional
         Last row; default the highest frequency in *data* (at most 199).
 
@@ -240,7 +274,7 @@ def alive_matrix(
 
 
 def expected_purchases_matrix(
-    fit: BGNBDFit | ParetoNBDFit,
+    fit: AnyPurchaseModel,
     data: object,
     *,
     t: float,
@@ -251,14 +285,15 @@ def expected_purchases_matrix(
 
     Parameters
     ----------
-    fit : BGNBDFit or ParetoNBDFit
-        A fitted purchase model.
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
+        A fitted purchase model without covariates.
     data : RFMData, mapping or DataFrame
         The customers; they set the grid's range and fill ``customers``.
     t : float
-        Future length, > 0, in the data's time unit.
+        Future length, > 0 (at most 10^7), in the data's time unit.
     T : float, optional
-        Observation length to evaluate the grid at; default the longest in *data*.
+        Observation length to evaluate the grid at (at most 10^7); default the
+        longest in *data*.
     max_frequency : int, optional
         Last row; default the highest frequency in *data* (at most 199).
 
@@ -281,6 +316,11 @@ def expected_purchases_matrix(
     :func:`expected_purchases` (FHL 2005, eq. 10); lifetimes'
     ``conditional_expected_number_of_purchases_up_to_time`` on the same grid.
 
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your
+    customers" the easy way. *Marketing Science*, 24(2), 275-284.
+
     Examples
     --------
     >>> from crmkit.roi import bgnbd_from_params
@@ -292,7 +332,7 @@ def expected_purchases_matrix(
     1.253
     """
     fn = "expected_purchases_matrix"
-    future = number(t, name="t", function=fn, low=0.0, low_open=True)
+    future = number(t, name="t", function=fn, low=0.0, low_open=True, high=MAX_HORIZON)
     return _matrix(fit, data, t=future, T=T, max_frequency=max_frequency, function=fn)
 
 
@@ -337,40 +377,27 @@ class RepeatPurchaseHistogram(Result):
     max_frequency: int
 
 
-def _bgnbd_pmf(fit: BGNBDFit, t: FloatArray, k: int) -> FloatArray:
-    """P(X(t) = x) for x = 0 .. k - 1 and each t (FHL 2005, eq. 8), shape (len(t), k)."""
-    from scipy import special  # noqa: PLC0415  (optional 'models' extra)
-
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
-    x = np.arange(k, dtype=np.float64)
-    q = (t / (alpha + t))[:, None]
-    log_p0 = r * (np.log(alpha) - np.log(alpha + t))[:, None]
-    coef = special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1.0)
-    with np.errstate(divide="ignore"):
-        nbd = np.exp(coef + log_p0) * np.power(q, x)  # NBD pmf of purchases while alive
-    beta0 = special.betaln(a, b)
-    stay = np.exp(special.betaln(a, b + x) - beta0)
-    out: FloatArray = np.asarray(stay * nbd, dtype=np.float64)
-    if k > 1:
-        gone = np.exp(special.betaln(a + 1.0, b + x[1:] - 1.0) - beta0)
-        below = np.cumsum(nbd, axis=1)[:, :-1]  # P(NBD < x) for x = 1 .. k - 1
-        out[:, 1:] += gone * np.clip(1.0 - below, 0.0, 1.0)
-    return out
+def _pmf_by_age(kern: PredictiveKernel, t: FloatArray, k: int) -> FloatArray:
+    """P(X(t) = x) for x = 0 .. k - 1 and each t, shape (len(t), k), from the model's pmf."""
+    counts = np.arange(k, dtype=np.int64)
+    rows = [kern.pmf(float(ti), counts) if ti > 0 else (counts == 0).astype(float) for ti in t]
+    return np.asarray(np.stack(rows), dtype=np.float64)
 
 
 def repeat_purchase_histogram(
-    fit: BGNBDFit, data: object, *, max_frequency: int = 7
+    fit: AnyPurchaseModel, data: object, *, max_frequency: int = 7
 ) -> RepeatPurchaseHistogram:
-    r"""Count customers by repeat purchases, beside the number the BG/NBD model expects.
+    r"""Count customers by repeat purchases, beside the number the model expects.
 
     Parameters
     ----------
-    fit : BGNBDFit
-        A BG/NBD model fitted on *data* (the calibration period).
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
+        A model fitted on *data* (the calibration period), without covariates.
     data : RFMData, mapping or DataFrame
         The customers' ``frequency``, ``recency`` and ``T``.
     max_frequency : int, default 7
-        Last bin, >= 1; it collects every customer with at least that many.
+        Last bin, >= 1 (at most 10,000); it collects every customer with at
+        least that many.
 
     Returns
     -------
@@ -380,7 +407,8 @@ def repeat_purchase_histogram(
     Raises
     ------
     InputError
-        For a fit that is not BG/NBD, bad columns or a bad *max_frequency*.
+        For a fit of the wrong type or with covariates, bad columns or a bad
+        *max_frequency*.
     ImportError
         When scipy (the ``models`` extra) is not installed.
 
@@ -398,7 +426,8 @@ def repeat_purchase_histogram(
     evaluated once per distinct :math:`T` and weighted by its customers; the
     last bin takes the rest, so both rows sum to the number of customers. It
     is FHL 2005's Figure 3 check (lifetimes' ``plot_period_transactions``
-    compares with a simulation instead). Pareto/NBD has no closed form here.
+    compares with a simulation instead). The other models use their own
+    distribution (:func:`purchase_count_pmf`).
 
     References
     ----------
@@ -418,21 +447,16 @@ def repeat_purchase_histogram(
     """
     fn = "repeat_purchase_histogram"
     require_models_extra(fn)
-    if not isinstance(fit, BGNBDFit):
-        raise InputError.for_parameter(
-            "fit",
-            "a BGNBDFit (the histogram needs the BG/NBD count distribution)",
-            type(fit).__name__,
-            function=fn,
-            hint="For Pareto/NBD compare holdout_comparison() by frequency instead.",
-        )
-    k = integer(max_frequency, name="max_frequency", function=fn, minimum=1)
+    _, kern = _kernel(fit, fn)
+    k = integer(
+        max_frequency, name="max_frequency", function=fn, minimum=1, maximum=MAX_FREQUENCY_ROWS
+    )
     rfm = read_rfm(data, frequency=None, recency=None, T=None, function=fn)
     t_values, weight = np.unique(rfm.T, return_counts=True)
-    pmf = _bgnbd_pmf(fit, t_values, k)
+    pmf = _pmf_by_age(kern, t_values, k)
     head = weight.astype(np.float64) @ pmf
     expected_counts = np.append(head, rfm.n - head.sum())
-    actual = np.bincount(np.minimum(rfm.frequency, k).astype(np.int64), minlength=k + 1)
+    actual = bincount(np.minimum(rfm.frequency, k).astype(np.int64), minlength=k + 1)
     return RepeatPurchaseHistogram(
         frequency=as_readonly(np.arange(k + 1, dtype=np.int64)),
         actual=as_readonly(actual.astype(np.int64)),
@@ -508,33 +532,8 @@ class PurchaseTracking(Result):
     calibration_end: np.datetime64 | None
 
 
-def _population_expected(model: BGNBDFit | ParetoNBDFit, t: FloatArray) -> FloatArray:
-    """E[X(t)] for a customer drawn from the population, from their first purchase."""
-    from scipy import special  # noqa: PLC0415
-
-    if isinstance(model, ParetoNBDFit):
-        r, alpha, s, beta = model.r, model.alpha, model.s, model.beta
-        if abs(s - 1.0) < _A_NEAR_ONE:
-            return np.asarray(r * beta / alpha * np.log1p(t / beta), dtype=np.float64)
-        ratio = np.power(beta / (beta + t), s - 1.0)
-        return np.asarray(r * beta / (alpha * (s - 1.0)) * (1.0 - ratio), dtype=np.float64)
-
-    def at(a: float) -> FloatArray:
-        r, alpha, b = model.r, model.alpha, model.b
-        z = t / (alpha + t)
-        hyp = special.hyp2f1(r, b, a + b - 1.0, z)
-        head = np.power(alpha / (alpha + t), r)
-        return np.asarray((a + b - 1.0) / (a - 1.0) * (1.0 - head * hyp), dtype=np.float64)
-
-    a = model.a
-    if abs(a - 1.0) < _A_NEAR_ONE:
-        mean: FloatArray = 0.5 * (at(1.0 - _A_NEAR_ONE) + at(1.0 + _A_NEAR_ONE))
-        return mean
-    return at(a)
-
-
 def purchase_tracking(
-    fit: BGNBDFit | ParetoNBDFit,
+    fit: AnyPurchaseModel,
     transactions: object,
     *,
     freq: FrequencyLike,
@@ -543,13 +542,14 @@ def purchase_tracking(
     customer: str = "customer",
     timestamp: str = "timestamp",
     amount: str = "amount",
+    date_format: str | None = None,
 ) -> PurchaseTracking:
     r"""Track repeat purchases per period against the model's expectation (the tracking plot).
 
     Parameters
     ----------
-    fit : BGNBDFit or ParetoNBDFit
-        A model fitted with periods of *freq* as its time unit.
+    fit : BGNBDFit, MBGNBDFit, ParetoNBDFit or BGBBFit
+        A model (without covariates) fitted with periods of *freq* as its time unit.
     transactions : Transactions, DataFrame, mapping of columns or records
         Every purchase, calibration and holdout alike.
     freq : Frequency or str
@@ -560,6 +560,8 @@ def purchase_tracking(
         End of the calibration data, kept to mark the split.
     customer, timestamp, amount : str
         Column names when *transactions* is a frame, mapping or records.
+    date_format : str, optional
+        A strftime pattern for timestamps that are not ISO-8601 (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -608,9 +610,17 @@ def purchase_tracking(
     """
     fn = "purchase_tracking"
     require_models_extra(fn)
-    model = check_purchase_model(fit, fn)
+    _, kern = _kernel(fit, fn)
     f = choice(freq, Frequency, name="freq", function=fn)
-    tx = as_transactions(transactions, customer=customer, timestamp=timestamp, amount=amount)
+    tx = read_transactions(
+        transactions,
+        function=fn,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        date_format=date_format,
+        data_name="transactions",
+    )
     end = (
         default_as_of(tx.timestamp)
         if as_of is None
@@ -636,9 +646,9 @@ def purchase_tracking(
     owner, period = pairs // span, pairs % span
     first = np.ones(pairs.size, dtype=bool)
     first[1:] = owner[1:] != owner[:-1]
-    births = np.bincount(period[first], minlength=span).astype(np.int64)
-    actual = np.bincount(period[~first], minlength=span).astype(np.float64)
-    elapsed = _population_expected(model, np.arange(span, dtype=np.float64))
+    births = bincount(period[first], minlength=span).astype(np.int64)
+    actual = bincount(period[~first], minlength=span).astype(np.float64)
+    elapsed = kern.unconditional(np.arange(span, dtype=np.float64))
     cumulative = np.convolve(births.astype(np.float64), elapsed)[:span]
     incremental = np.diff(cumulative, prepend=0.0)
     period_keys_all = np.arange(lo, last_key + 1, dtype=np.int64)

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._reduce import bincount
 from crmkit._results import Kind, Result
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
-from crmkit.roi._models._fit import FitDiagnostics, check_given_params, maximise
+from crmkit.roi._models._covariates import CovariateEffects, given_effects
+from crmkit.roi._models._fit import (
+    FitDiagnostics,
+    check_given_params,
+    given_diagnostics,
+    maximise,
+    prefit,
+)
+from crmkit.roi._models._pareto_kernel import log_likelihood_terms, term_with_gradient
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd", "pareto_nbd_from_params"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 _NAMES: Final = ("r", "alpha", "s", "beta")
-_STEP: Final = 1e-6  # central-difference step on the log parameters
+_COARSE_ABOVE: Final = 20_000  # distinct rows above which a coarse warm start pays off
+_COARSE_GRID: Final = 128  # time steps of the coarse grid over the longest T
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -39,7 +50,12 @@ class ParetoNBDFit(Result):
     n_distinct_rows : int
         Distinct (frequency, recency, T) rows the likelihood was evaluated on.
     diagnostics : FitDiagnostics
-        Convergence, gradient norm, standard errors and warnings.
+        Convergence, gradient norm, standard errors, covariance and warnings.
+    covariates : CovariateEffects or None
+        Coefficients of static covariates (None without): the purchase
+        process scales ``alpha`` by ``exp(-g'z)`` and the dropout process
+        ``beta`` by ``exp(-d'z)`` (the CLVTools parameterisation; positive
+        coefficients mean more purchases, earlier dropout).
 
     Examples
     --------
@@ -66,6 +82,7 @@ class ParetoNBDFit(Result):
     n_customers: int
     n_distinct_rows: int
     diagnostics: FitDiagnostics
+    covariates: CovariateEffects | None = None
 
     @property
     def params(self) -> dict[str, float]:
@@ -77,69 +94,56 @@ class ParetoNBDFit(Result):
         """Standard errors of the parameters (NaN where not computable)."""
         return dict(self.diagnostics.standard_errors)
 
-
-def log_a0(theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-    """Log of the A0 term of the Pareto/NBD likelihood (FHL 2005 note, eq. 19-22)."""
-    from scipy import special  # noqa: PLC0415
-
-    r, alpha, s, beta = (float(v) for v in theta)
-    rho = r + s + x
-    second: FloatArray | float
-    if alpha >= beta:
-        big, small, second = alpha, beta, s + 1.0
-    else:
-        big, small, second = beta, alpha, r + x
-    y1 = big + t_x
-    y2 = big + T
-    gap = big - small
-    with np.errstate(all="ignore"):
-        log_f1 = np.log(special.hyp2f1(rho, second, rho + 1.0, gap / y1)) - rho * np.log(y1)
-        log_f2 = np.log(special.hyp2f1(rho, second, rho + 1.0, gap / y2)) - rho * np.log(y2)
-        # A0 = F(t_x) - F(T) >= 0; -inf where t_x == T
-        return np.asarray(log_f1 + np.log(-np.expm1(log_f2 - log_f1)), dtype=np.float64)
+    @property
+    def n_params(self) -> int:
+        """Number of estimated parameters (with covariate coefficients)."""
+        return len(self.diagnostics.parameter_names)
 
 
-def _log_terms(
-    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Log of the two likelihood terms: survival to T, and dropout between t_x and T."""
-    r, alpha, s, beta = (float(v) for v in theta)
-    survive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    dropped = np.log(s) - np.log(r + s + x) + log_a0(theta, x, t_x, T)
-    return survive, dropped
+def _pairs(
+    x_code: IntArray, t_code: IntArray, n_t: int, x_values: FloatArray, t_values: FloatArray
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Distinct (x, t) pairs of the rows and the pair of each row."""
+    key = x_code * n_t + t_code
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return x_values[uniq // n_t], t_values[uniq % n_t], inverse.astype(np.int64)
 
 
 def _objective(data: BTYDData) -> tuple[Any, BTYDData]:
+    """Negative mean log-likelihood and its analytic gradient on log parameters.
+
+    The likelihood is evaluated once per distinct (x, t_x, T) row, its two
+    hypergeometric terms once per distinct (x, t_x) and (x, T) pair, and the
+    gamma-function terms once per distinct x.
+    """
     from scipy import special  # noqa: PLC0415
 
     c = compress(data.frequency, data.recency, data.T)
     w = c.weight / data.n
+    wx = bincount(c.x_code, weights=w, minlength=c.x_values.size)
     x = c.x_values[c.x_code]
     t_x = c.a_values[c.a_code]
     big_t = c.b_values[c.b_code]
-
-    def value(log_theta: FloatArray) -> float:
-        theta = np.exp(log_theta)
-        r, alpha, s, beta = theta
-        survive, dropped = _log_terms(theta, x, t_x, big_t)
-        ll = (
-            special.gammaln(r + x)
-            - special.gammaln(r)
-            + r * np.log(alpha)
-            + s * np.log(beta)
-            + np.logaddexp(survive, dropped)
-        )
-        return -dot(w, ll)
+    x1, t1, inv1 = _pairs(c.x_code, c.a_code, c.a_values.size, c.x_values, c.a_values)
+    x2, t2, inv2 = _pairs(c.x_code, c.b_code, c.b_values.size, c.x_values, c.b_values)
+    xu = c.x_values
 
     def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
-        grad = np.empty(log_theta.size)
-        for j in range(log_theta.size):
-            up = log_theta.copy()
-            down = log_theta.copy()
-            up[j] += _STEP
-            down[j] -= _STEP
-            grad[j] = (value(up) - value(down)) / (2.0 * _STEP)
-        return value(log_theta), grad
+        r, alpha, s, beta = (float(v) for v in np.exp(log_theta))
+        u1, g1 = term_with_gradient((r, alpha, s, beta), x1, t1)
+        u2, g2 = term_with_gradient((r, alpha, s, beta), x2, t2)
+        log_bracket, grad_bracket = log_likelihood_terms(
+            (r, alpha, s, beta), x, big_t, (u1[inv1], g1[:, inv1]), (u2[inv2], g2[:, inv2])
+        )
+        per_x = special.gammaln(r + xu) - special.gammaln(r)
+        value = dot(wx, per_x) + r * np.log(alpha) + s * np.log(beta) + dot(w, log_bracket)
+        g = np.add.reduce(grad_bracket * w, axis=1)
+        d_r = dot(wx, special.digamma(r + xu)) - special.digamma(r) + np.log(alpha) + g[0]
+        d_alpha = r / alpha + g[1]
+        d_s = np.log(beta) + g[2]
+        d_beta = s / beta + g[3]
+        grad = np.array([d_r * r, d_alpha * alpha, d_s * s, d_beta * beta])
+        return -float(value), -grad
 
     distinct = BTYDData(customer=None, frequency=x, recency=t_x, T=big_t, monetary_value=None)
     return objective, distinct
@@ -151,6 +155,9 @@ def fit_pareto_nbd(
     frequency: npt.ArrayLike | None = None,
     recency: npt.ArrayLike | None = None,
     T: npt.ArrayLike | None = None,
+    covariates: object | None = None,
+    purchase_covariates: Sequence[str] | None = None,
+    dropout_covariates: Sequence[str] | None = None,
 ) -> ParetoNBDFit:
     r"""Fit the Pareto/NBD model by maximum likelihood.
 
@@ -160,6 +167,11 @@ def fit_pareto_nbd(
         Anything with per-customer ``frequency``, ``recency`` and ``T``.
     frequency, recency, T : array_like, shape (n,), optional
         The same columns as arrays, instead of *data*.
+    covariates : DataFrame or mapping of columns, optional
+        Static customer covariates joined on ``customer`` (see :func:`fit_bgnbd`).
+    purchase_covariates, dropout_covariates : sequence of str, optional
+        The covariate columns acting on the purchase process (``alpha_i =
+        alpha exp(-g'z)``) and the dropout process (``beta_i = beta exp(-d'z)``).
 
     Returns
     -------
@@ -189,10 +201,12 @@ def fit_pareto_nbd(
         L = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)}
         \Big[\frac{1}{(\alpha+T)^{r+x}(\beta+T)^s} + \frac{s}{r+s+x} A_0\Big],
 
-    with :math:`A_0` a difference of two Gauss hypergeometric terms
-    (``scipy.special.hyp2f1``), evaluated in logs. Identical rows are merged
-    as for BG/NBD; the gradient is by central differences, so this fit is
-    slower than :func:`fit_bgnbd` (which has an analytic gradient).
+    with :math:`A_0` a difference of two Gauss hypergeometric terms. Each is
+    written through Euler's transformation as a series with positive terms
+    bounded by :math:`z^n`, summed with its derivatives: the gradient is
+    analytic (exact to rounding), evaluated once per distinct (x, t_x) and
+    (x, T) pair. Identical rows are merged as for BG/NBD, and large bases
+    start from the optimum on a coarse time grid.
 
     References
     ----------
@@ -215,11 +229,37 @@ def fit_pareto_nbd(
     fn = "fit_pareto_nbd"
     require_models_extra(fn)
     rfm = read_rfm(data, frequency=frequency, recency=recency, T=T, function=fn)
+    if covariates is not None or purchase_covariates is not None or dropout_covariates is not None:
+        from crmkit.roi._models._covariate_fits import fit_pareto_covariates  # noqa: PLC0415
+
+        return fit_pareto_covariates(
+            rfm,
+            covariates,
+            purchase=purchase_covariates,
+            dropout=dropout_covariates,
+            function=fn,
+        )
     objective, distinct = _objective(rfm)
     mean_t = float(np.mean(rfm.T)) or 1.0
+    start = [1.0, max(mean_t, 1e-3), 1.0, max(mean_t, 1e-3)]
+    if distinct.n > _COARSE_ABOVE:
+        # warm start on times rounded to a coarse grid (few distinct rows); Pareto/NBD is
+        # scale-equivariant (alpha and beta carry the time unit), so they are scaled back
+        step = float(distinct.T.max()) / _COARSE_GRID
+        coarse = BTYDData(
+            customer=None,
+            frequency=rfm.frequency,
+            recency=np.round(rfm.recency / step),
+            T=np.round(rfm.T / step),
+            monetary_value=None,
+        )
+        r0, alpha0, s0, beta0 = prefit(
+            _objective(coarse)[0], [1.0, _COARSE_GRID / 2, 1.0, _COARSE_GRID / 2]
+        )
+        start = [r0, alpha0 * step, s0, beta0 * step]
     optimum = maximise(
         objective,
-        [1.0, max(mean_t, 1e-3), 1.0, max(mean_t, 1e-3)],
+        start,
         names=_NAMES,
         model="Pareto/NBD",
         n_customers=rfm.n,
@@ -237,13 +277,17 @@ def fit_pareto_nbd(
     )
 
 
-def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> ParetoNBDFit:
-    """Build a Pareto/NBD model from known parameters.
+def pareto_nbd_from_params(
+    *, r: float, alpha: float, s: float, beta: float, covariates: CovariateEffects | None = None
+) -> ParetoNBDFit:
+    r"""Build a Pareto/NBD model from known parameters.
 
     Parameters
     ----------
     r, alpha, s, beta : float
         The Pareto/NBD parameters, each > 0 (see :class:`ParetoNBDFit`).
+    covariates : CovariateEffects, optional
+        Known covariate effects on the ``"purchase"`` and ``"dropout"`` processes.
 
     Returns
     -------
@@ -255,6 +299,19 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
     InputError
         For a parameter that is not a finite number > 0.
 
+    Notes
+    -----
+    No fitting: the model of :func:`fit_pareto_nbd` at the given parameters, purchase
+    rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and dropout rate
+    :math:`\mu \sim \mathrm{Gamma}(s, \beta)` (exponential lifetimes); with covariates,
+    :math:`\alpha_i = \alpha e^{-\gamma_1' z_i}` and :math:`\beta_i = \beta e^{-\gamma_2' z_i}`.
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your
+    customers: Who are they and what will they do next? *Management Science*,
+    33(1), 1-24.
+
     Examples
     --------
     The CDNOW estimates of Fader, Hardie & Lee (2005):
@@ -262,40 +319,17 @@ def pareto_nbd_from_params(*, r: float, alpha: float, s: float, beta: float) -> 
     >>> pareto_nbd_from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669).params["s"]
     0.606
     """
-    from crmkit.roi._models._bgnbd import given_diagnostics  # noqa: PLC0415
-
-    values = {"r": r, "alpha": alpha, "s": s, "beta": beta}
-    check_given_params(values, function="pareto_nbd_from_params")
+    fn = "pareto_nbd_from_params"
+    values = check_given_params({"r": r, "alpha": alpha, "s": s, "beta": beta}, function=fn)
+    effects, extra = given_effects(covariates, ("purchase", "dropout"), function=fn)
     return ParetoNBDFit(
-        r=float(r),
-        alpha=float(alpha),
-        s=float(s),
-        beta=float(beta),
+        r=values["r"],
+        alpha=values["alpha"],
+        s=values["s"],
+        beta=values["beta"],
         log_likelihood=float("nan"),
         n_customers=0,
         n_distinct_rows=0,
-        diagnostics=given_diagnostics(_NAMES),
+        diagnostics=given_diagnostics((*_NAMES, *extra)),
+        covariates=effects,
     )
-
-
-def pareto_p_alive(model: ParetoNBDFit, rfm: BTYDData) -> FloatArray:
-    """P(alive | x, t_x, T) under Pareto/NBD, for validated data."""
-    from scipy import special  # noqa: PLC0415
-
-    theta = np.array([model.r, model.alpha, model.s, model.beta])
-    survive, dropped = _log_terms(theta, rfm.frequency, rfm.recency, rfm.T)
-    return np.asarray(special.expit(survive - dropped), dtype=np.float64)
-
-
-def pareto_expected(model: ParetoNBDFit, rfm: BTYDData, t: float) -> FloatArray:
-    """E[Y(t) | x, t_x, T] under Pareto/NBD, for validated data."""
-    r, alpha, s, beta = model.r, model.alpha, model.s, model.beta
-    x, big_t = rfm.frequency, rfm.T
-    if t == 0:
-        return np.zeros_like(x)
-    base = (r + x) * (beta + big_t) / (alpha + big_t)
-    if abs(s - 1.0) < 1e-10:
-        growth = np.log((beta + big_t + t) / (beta + big_t))
-    else:
-        growth = (1.0 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1.0)) / (s - 1.0)
-    return np.asarray(base * growth * pareto_p_alive(model, rfm), dtype=np.float64)
