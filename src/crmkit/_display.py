@@ -421,7 +421,7 @@ def _mapping_html(value: Mapping[str, Any], kind: Kind | None) -> str:
         if len(lengths) == 1:
             columns = {str(k): v for k, v in items}
             return _html_table(columns, _same_kind(columns, kind))
-    if all(np.ndim(v) == 0 for _, v in items):
+    if all(np.ndim(v) == 0 and not attrs.has(type(v)) for _, v in items):
         head = "".join(f"<th>{_e(k)}</th>" for k, _ in items)
         row = "".join(
             f"<td class='crmkit-num'>{_e(format_value(v, kind))}</td>"
@@ -442,6 +442,15 @@ def _describe(value: object, kind: Kind | None) -> str:
         return _summary(value, kind)
     if isinstance(value, Mapping):
         return f"{len(value)} entries"
+    if attrs.has(type(value)):  # a nested result (a fit, a test): its scalar fields, formatted
+        inner = _kinds(value)
+        shown = [
+            f"{a.name}={format_value(v, inner.get(a.name))}"
+            for a in attrs.fields(cast("type[attrs.AttrsInstance]", type(value)))
+            if not a.name.startswith("_")
+            and isinstance(v := getattr(value, a.name), (int, float, str, np.number))
+        ]
+        return f"{type(value).__name__}({', '.join(shown)})"
     return _short(value, kind)
 
 

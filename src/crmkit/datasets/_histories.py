@@ -10,6 +10,7 @@ the same seed gives the same histories.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -19,7 +20,7 @@ import numpy.typing as npt
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import SeedLike, as_generator, instance, integer, number, work_limit
 from crmkit._reduce import bincount
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 
 __all__ = [
@@ -68,6 +69,14 @@ class SimulatedHistories(Result):
     >>> sim.T.tolist()
     [39.0, 39.0, 39.0, 39.0, 39.0]
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "frequency": "number",
+        "recency": "number",
+        "T": "number",
+        "purchase_rate": "number",
+        "dropout": "number",
+    }
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "frequency", "recency", "T")
 
@@ -393,6 +402,11 @@ class SimulatedContracts(Result):
     >>> int(sim.survivors[0]), bool(sim.survivors[-1] < 400)
     (1000, True)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "tenure": "number",
+        "churn_probability": "probability",
+    }
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "tenure", "churned")
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit import _params
 from crmkit._input import DATETIME_DTYPE, as_readonly, scalar_datetime
-from crmkit._reduce import distinct_pairs
+from crmkit._reduce import bincount, distinct_pairs
 from crmkit._results import Kind, Result
 from crmkit._transactions import customer_groups, read_transactions
 from crmkit.errors import InputError
@@ -344,15 +344,15 @@ def segment_trends(
     has = seg >= 0
     cell = p[has] * n_segments + seg[has]
     size = n_periods * n_segments
-    revenue = np.bincount(cell, weights=amounts[has], minlength=size).astype(np.float64)
+    revenue = bincount(cell, weights=amounts[has], minlength=size).astype(np.float64)
     purchase = amounts > 0
     bought = has & purchase
-    orders = np.bincount(p[bought] * n_segments + seg[bought], minlength=size).astype(np.int64)
+    orders = bincount(p[bought] * n_segments + seg[bought], minlength=size).astype(np.int64)
     pairs = distinct_pairs(codes[bought], p[bought], groups.n_groups)
-    active = np.bincount(
-        pairs.key * n_segments + seg_of_customer[pairs.group], minlength=size
-    ).astype(np.int64)
-    unsegmented = np.bincount(p[~has], weights=amounts[~has], minlength=n_periods)
+    active = bincount(pairs.key * n_segments + seg_of_customer[pairs.group], minlength=size).astype(
+        np.int64
+    )
+    unsegmented = bincount(p[~has], weights=amounts[~has], minlength=n_periods)
     period_keys_all = np.arange(lo, hi + 1, dtype=np.int64)
     first, last = period_bounds(period_keys_all, f, calendar=cal)
     labels = period_labels(period_keys_all, f, calendar=cal)

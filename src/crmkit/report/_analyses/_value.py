@@ -171,20 +171,23 @@ def clv_analysis(
         calendar=calendar,
         discount_rate=discount_rate,
     )
-    if not np.isfinite(clv.clv).all():
-        # a fit that ran to a degenerate corner can leave the expected purchases undefined:
-        # say so in words (the report lists Prospecting as not computed) instead of NaN figures
-        n_bad = int(np.count_nonzero(~np.isfinite(clv.clv)))
-        corner = [w for w in purchases.diagnostics.warnings if "degenerate corner" in w]
+    degenerate = [
+        f"{name} ({fit.diagnostics.summary().removeprefix('DEGENERATE fit, ')})"
+        for name, fit in (("BG/NBD", purchases), ("Gamma-Gamma", spend))
+        if fit.diagnostics.degenerate
+    ]
+    if degenerate or not np.isfinite(clv.clv).all():
+        # a fit that ran to a degenerate corner gives values that are not estimates (or none):
+        # say so in words (the report lists Prospecting as not computed) instead of figures
         why = (
-            "the BG/NBD fit ran to a degenerate corner (its warning names the parameters)"
-            if corner
-            else "the fitted models do not give it"
+            f"the fit is degenerate: {'; '.join(degenerate)}"
+            if degenerate
+            else (
+                f"the lifetime value of {int(np.count_nonzero(~np.isfinite(clv.clv))):,} of "
+                f"{clv.clv.size:,} customers is not a number"
+            )
         )
-        msg = (
-            f"the lifetime value of {n_bad:,} of {clv.clv.size:,} customers is not a number: "
-            f"{why}; more customers or a longer history identify the models"
-        )
+        msg = f"{why}; more customers or a longer history identify the models"
         raise FitError(msg)
     ranked = np.argsort(-clv.clv, kind="stable")
     n_top = max(1, clv.clv.size // 10)
@@ -207,11 +210,7 @@ def clv_analysis(
     notes = []
     for name, fit in (("BG/NBD", purchases), ("Gamma-Gamma", spend)):
         diag = fit.diagnostics
-        if diag.degenerate:
-            notes.append(
-                f"The {name} fit is degenerate, so its values are not estimates: {diag.summary()}."
-            )
-        elif not diag.converged or diag.warnings:
+        if not diag.converged or diag.warnings:
             said = "; ".join(diag.warnings) or diag.optimizer_message
             notes.append(f"The {name} fit should be read with care: {said}.")
     if spend.independence is not None and not spend.independence.plausible:

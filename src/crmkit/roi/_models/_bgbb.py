@@ -11,7 +11,8 @@ weight, so the fit runs on the compressed table.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
@@ -19,7 +20,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_amounts, check_same_length
 from crmkit._reduce import bincount
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit._values import bad_rows_error
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import BTYDData, compress, dot, read_rfm, require_models_extra
@@ -65,6 +66,14 @@ class BGBBFit(Result):
     >>> round(model.alpha / (model.alpha + model.beta), 3)  # mean chance to give, while alive
     0.616
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "alpha": "number",
+        "beta": "number",
+        "gamma": "number",
+        "delta": "number",
+        "log_likelihood": "number",
+    }
 
     alpha: float
     beta: float

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import choice, instance, integer
-from crmkit._results import Result, frozen_mapping
+from crmkit._results import Kind, Result, frozen_mapping
 from crmkit.errors import InputError
 from crmkit.roi._models._bgbb import fit_bgbb
 from crmkit.roi._models._bgnbd import BGNBDFit, fit_bgnbd
@@ -66,6 +66,11 @@ class LikelihoodRatioTest(Result):
     >>> test.df, round(test.statistic, 2)
     (1, 1.32)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "statistic": "number",
+        "p_value": "probability",
+    }
 
     statistic: float
     df: int
@@ -245,6 +250,17 @@ class ModelComparison(Result):
     >>> table.model.tolist(), table.best_aic in ("bgnbd", "pareto_nbd")
     (['bgnbd', 'pareto_nbd'], True)
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "log_likelihood": "number",
+        "aic": "number",
+        "bic": "number",
+        "holdout_mae": "number",
+        "holdout_rmse": "number",
+        "predicted_total": "number",
+        "actual_total": "number",
+        "tracking_error": "number",
+    }
 
     _table: ClassVar[tuple[str, ...]] = (
         "model",

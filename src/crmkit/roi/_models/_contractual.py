@@ -14,14 +14,15 @@ tenures, with every customer's churn period or censoring.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from crmkit._input import as_finite_float, check_same_length, to_array
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import dot, require_models_extra
 from crmkit.roi._models._fit import (
@@ -70,6 +71,12 @@ class ShiftedBetaGeometricFit(Result):
     >>> round(model.alpha / (model.alpha + model.beta), 3)  # mean churn in the first year
     0.373
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "alpha": "number",
+        "beta": "number",
+        "log_likelihood": "number",
+    }
 
     alpha: float
     beta: float
@@ -121,6 +128,13 @@ class BetaDiscreteWeibullFit(Result):
     >>> beta_discrete_weibull_from_params(alpha=0.7, beta=1.2, c=0.8).c
     0.8
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "alpha": "number",
+        "beta": "number",
+        "c": "number",
+        "log_likelihood": "number",
+    }
 
     alpha: float
     beta: float

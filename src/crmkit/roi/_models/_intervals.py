@@ -17,6 +17,7 @@ actual purchases around it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -25,7 +26,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_readonly
 from crmkit._params import SeedLike, as_generator, instance, integer, probability
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import FitError
 from crmkit.roi._models import _bg_family as bg
 from crmkit.roi._models._btyd_data import BTYDData, require_models_extra
@@ -84,6 +85,17 @@ class PredictionInterval(Result):
     >>> bool(band.total_lower < band.total < band.total_upper)
     True
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "customer": "id",
+        "estimate": "number",
+        "lower": "number",
+        "upper": "number",
+        "total": "number",
+        "total_lower": "number",
+        "total_upper": "number",
+        "level": "share",
+    }
 
     _table: ClassVar[tuple[str, ...]] = ("customer", "estimate", "lower", "upper")
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.roi._models._btyd_data import read_rfm, require_models_extra
 from crmkit.roi._models._fit import FitDiagnostics, check_given_params, given_diagnostics
 
@@ -48,6 +49,14 @@ class MBGNBDFit(Result):
     >>> round(model.a / (model.a + model.b), 3)  # mean dropout probability per purchase
     0.356
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "r": "number",
+        "alpha": "number",
+        "a": "number",
+        "b": "number",
+        "log_likelihood": "number",
+    }
 
     r: float
     alpha: float

@@ -11,6 +11,7 @@ distinct (x, t_x, T) row; covariate models once per customer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Protocol
 
 import attrs
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import integer, number, work_limit
 from crmkit._reduce import bincount
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._models._bgbb import BGBBFit, BGBBKernel, read_discrete
 from crmkit.roi._models._bgnbd import BGNBDFit
@@ -552,6 +553,13 @@ class PurchaseCountPMF(Result):
     ([0.574, 0.199, 0.085, 0.046], 0.096)
     """
 
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "t": "number",
+        "mean": "number",
+        "probability": "probability",
+        "tail": "probability",
+    }
+
     _table: ClassVar[tuple[str, ...]] = ("n", "probability")
 
     n: npt.NDArray[np.int64]
@@ -774,6 +782,12 @@ class TrackingCurve(Result):
     >>> curve.cumulative.round(3).tolist()
     [0.837, 1.177, 1.476]
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "t": "number",
+        "cumulative": "number",
+        "incremental": "number",
+    }
 
     _table: ClassVar[tuple[str, ...]] = ("t", "cumulative", "incremental")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import ClassVar, Final
 
 import attrs
@@ -11,7 +12,7 @@ import numpy.typing as npt
 
 from crmkit._input import as_finite_float, as_readonly
 from crmkit._params import integer, number, work_limit
-from crmkit._results import Result
+from crmkit._results import Kind, Result
 from crmkit.errors import InputError
 from crmkit.roi._models._btyd_data import require_models_extra
 from crmkit.roi._models._contractual import (
@@ -71,6 +72,12 @@ class RetentionCurve(Result):
     >>> curve.retention_rate.round(3).tolist()
     [nan, 0.627, 0.756, 0.819]
     """
+
+    _kinds: ClassVar[Mapping[str, Kind]] = {
+        "survival": "probability",
+        "retention_rate": "share",
+        "churn_probability": "probability",
+    }
 
     _table: ClassVar[tuple[str, ...]] = (
         "period",
